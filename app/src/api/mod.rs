@@ -1,0 +1,8 @@
+//! Server functions, by area. Each is thin: find out who is asking, call the
+//! domain, map the result.
+
+pub mod account;
+pub mod audit;
+pub mod people;
+pub mod session;
+pub mod tokens;

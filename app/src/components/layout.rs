@@ -1,0 +1,514 @@
+//! The signed-in app shell: sidebar (collapsible on desktop, a drawer on
+//! phones), top bar with the account switcher, language and theme switchers
+//! and the user menu, and the page outlet.
+
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, Redirect, A};
+use leptos_router::hooks::use_location;
+use shared::accounts::SessionInfo;
+use shared::{AppError, Locale, Permission, Theme};
+
+use crate::api::session::{get_session_info, save_display_preferences, SignOut, SwitchAccount};
+use crate::components::icons::{Icon, Svg};
+use crate::i18n::Strings;
+use crate::prefs::{use_prefs, use_t};
+
+/// The session resource, created once by `App`.
+#[derive(Clone, Copy)]
+pub struct SessionResource(pub Resource<Result<Option<SessionInfo>, AppError>>);
+
+pub fn session_resource() -> SessionResource {
+    SessionResource(Resource::new(|| (), |_| get_session_info()))
+}
+
+/// The signed-in session, available to every page inside the shell.
+pub fn use_session() -> SessionInfo {
+    use_context::<SessionInfo>().unwrap_or_else(|| SessionInfo {
+        user: shared::accounts::CurrentUser {
+            id: uuid::Uuid::nil(),
+            name: String::new(),
+            email: String::new(),
+            locale: None,
+            theme: Theme::System,
+        },
+        account: shared::accounts::AccountChoice {
+            id: uuid::Uuid::nil(),
+            name: String::new(),
+            slug: String::new(),
+            role: shared::Role::Agent,
+        },
+        accounts: vec![],
+        utc_offset_minutes: 0,
+    })
+}
+
+/// Navigates the whole page (not client-side routing): used after sign-in,
+/// sign-out and account switches, so every cached view starts afresh.
+pub fn hard_navigate(path: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().location().assign(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = path;
+    }
+}
+
+/// Guards the signed-in area and renders the shell around it.
+#[component]
+pub fn AppLayout() -> impl IntoView {
+    let SessionResource(session) = expect_context::<SessionResource>();
+    view! {
+        <Transition fallback=FullPageSpinner>
+            {move || Suspend::new(async move {
+                match session.await {
+                    Ok(Some(info)) => view! { <Shell info=info /> }.into_any(),
+                    Ok(None) | Err(AppError::Unauthorized) => {
+                        let location = use_location();
+                        let next = format!("/login?next={}", location.pathname.get_untracked());
+                        view! { <Redirect path=next /> }.into_any()
+                    }
+                    Err(err) => view! { <FatalError error=err /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn FullPageSpinner() -> impl IntoView {
+    let t = use_t();
+    view! {
+        <div class="flex h-dvh items-center justify-center" role="status">
+            <span class="size-8 animate-spin rounded-full border-4 border-blue-200 border-t-blue-700" aria-hidden="true"></span>
+            <span class="sr-only">{move || t().loading}</span>
+        </div>
+    }
+}
+
+#[component]
+fn FatalError(error: AppError) -> impl IntoView {
+    let t = use_t();
+    view! {
+        <div class="flex h-dvh flex-col items-center justify-center gap-4 p-6 text-center">
+            <p class="text-slate-700 dark:text-slate-200" role="alert">{move || t().error(&error)}</p>
+            <a href="/" class="text-blue-700 underline dark:text-blue-400">{move || t().retry}</a>
+        </div>
+    }
+}
+
+#[component]
+fn Shell(info: SessionInfo) -> impl IntoView {
+    provide_context(info.clone());
+    let drawer_open = RwSignal::new(false);
+    let collapsed = RwSignal::new(false);
+    let location = use_location();
+    // Following a link closes the phone drawer.
+    Effect::new(move |_| {
+        location.pathname.track();
+        drawer_open.set(false);
+    });
+    let t = use_t();
+
+    view! {
+        <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
+            {move || t().skip_to_content}
+        </a>
+        <div class="flex h-dvh overflow-hidden bg-slate-50 text-slate-900 dark:bg-slate-950 dark:text-slate-100">
+            // Desktop sidebar
+            <aside
+                id="sidebar"
+                class=move || {
+                    format!(
+                        "hidden lg:flex shrink-0 flex-col border-r border-slate-200 bg-white transition-[width] duration-200 dark:border-slate-800 dark:bg-slate-900 {}",
+                        if collapsed.get() { "w-16" } else { "w-64" },
+                    )
+                }
+                aria-label=move || t().menu
+            >
+                <SidebarContent collapsed=Signal::from(collapsed) />
+                <button
+                    type="button"
+                    class="m-2 flex items-center justify-center rounded-lg p-2 text-slate-500 hover:bg-slate-100 dark:hover:bg-slate-800"
+                    on:click=move |_| collapsed.update(|c| *c = !*c)
+                    aria-label=move || if collapsed.get() { t().expand_sidebar } else { t().collapse_sidebar }
+                    title=move || if collapsed.get() { t().expand_sidebar } else { t().collapse_sidebar }
+                >
+                    {move || {
+                        let icon = if collapsed.get() { Icon::ChevronRight } else { Icon::ChevronLeft };
+                        view! { <Svg icon=icon /> }
+                    }}
+                </button>
+            </aside>
+
+            // Phone drawer
+            <Show when=move || drawer_open.get()>
+                <div class="fixed inset-0 z-40 lg:hidden" role="dialog" aria-modal="true" id="drawer">
+                    <div class="absolute inset-0 bg-slate-900/50" on:click=move |_| drawer_open.set(false)></div>
+                    <aside class="absolute inset-y-0 left-0 flex w-72 max-w-[85%] flex-col bg-white shadow-xl dark:bg-slate-900">
+                        <div class="flex justify-end p-2">
+                            <button
+                                type="button"
+                                class="rounded-lg p-2 text-slate-500 hover:bg-slate-100 dark:hover:bg-slate-800"
+                                on:click=move |_| drawer_open.set(false)
+                                aria-label=move || t().close
+                            >
+                                <Svg icon=Icon::Close />
+                            </button>
+                        </div>
+                        <SidebarContent collapsed=Signal::derive(|| false) />
+                    </aside>
+                </div>
+            </Show>
+
+            <div class="flex min-w-0 flex-1 flex-col">
+                <TopBar drawer_open=drawer_open />
+                <main id="main" class="min-h-0 flex-1 overflow-y-auto">
+                    <Outlet />
+                </main>
+            </div>
+        </div>
+    }
+}
+
+struct NavItem {
+    href: &'static str,
+    icon: Icon,
+    label: fn(&Strings) -> &'static str,
+    needs: Option<Permission>,
+}
+
+const MAIN_NAV: &[NavItem] = &[
+    NavItem {
+        href: "/inbox",
+        icon: Icon::Inbox,
+        label: |t| t.nav_inbox,
+        needs: None,
+    },
+    NavItem {
+        href: "/audit",
+        icon: Icon::Shield,
+        label: |t| t.nav_audit,
+        needs: Some(Permission::ViewAuditLog),
+    },
+];
+
+const SETTINGS_NAV: &[NavItem] = &[
+    NavItem {
+        href: "/settings/account",
+        icon: Icon::Building,
+        label: |t| t.nav_account,
+        needs: Some(Permission::ManageAccountSettings),
+    },
+    NavItem {
+        href: "/settings/users",
+        icon: Icon::Users,
+        label: |t| t.nav_users,
+        needs: Some(Permission::ManageUsers),
+    },
+    NavItem {
+        href: "/settings/api-tokens",
+        icon: Icon::Key,
+        label: |t| t.nav_api_tokens,
+        needs: Some(Permission::UseApi),
+    },
+    NavItem {
+        href: "/settings/profile",
+        icon: Icon::User,
+        label: |t| t.nav_profile,
+        needs: None,
+    },
+];
+
+#[component]
+fn SidebarContent(#[prop(into)] collapsed: Signal<bool>) -> impl IntoView {
+    let session = use_session();
+    let t = use_t();
+    let visible = |items: &'static [NavItem]| -> Vec<&'static NavItem> {
+        items
+            .iter()
+            .filter(|item| item.needs.is_none_or(|p| session.can(p)))
+            .collect()
+    };
+    let main = visible(MAIN_NAV);
+    let settings = visible(SETTINGS_NAV);
+    view! {
+        <div class="flex h-14 items-center gap-2 px-4">
+            <span class="grid size-8 shrink-0 place-items-center rounded-lg bg-blue-700 font-bold text-white">"P"</span>
+            <Show when=move || !collapsed.get()>
+                <span class="text-lg font-semibold tracking-tight">{move || t().app_name}</span>
+            </Show>
+        </div>
+        <nav class="flex-1 space-y-6 overflow-y-auto px-2 py-4" aria-label=move || t().menu>
+            <ul class="space-y-1">
+                {main.into_iter().map(|item| view! { <NavLink item=item collapsed=collapsed /> }).collect_view()}
+            </ul>
+            <div>
+                <Show when=move || !collapsed.get()>
+                    <p class="px-3 pb-1 text-xs font-semibold uppercase tracking-wide text-slate-400">
+                        {move || t().nav_settings}
+                    </p>
+                </Show>
+                <ul class="space-y-1">
+                    {settings.into_iter().map(|item| view! { <NavLink item=item collapsed=collapsed /> }).collect_view()}
+                </ul>
+            </div>
+        </nav>
+    }
+}
+
+#[component]
+fn NavLink(item: &'static NavItem, #[prop(into)] collapsed: Signal<bool>) -> impl IntoView {
+    let t = use_t();
+    let location = use_location();
+    let is_current = move || location.pathname.get().starts_with(item.href);
+    view! {
+        <li>
+            <A
+                href=item.href
+                attr:class=move || {
+                    format!(
+                        "flex items-center gap-3 rounded-lg px-3 py-2 text-sm font-medium {}",
+                        if is_current() {
+                            "bg-blue-50 text-blue-800 dark:bg-blue-950 dark:text-blue-200"
+                        } else {
+                            "text-slate-600 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800"
+                        },
+                    )
+                }
+                attr:title=move || (item.label)(t())
+            >
+                <Svg icon=item.icon />
+                <span class=move || if collapsed.get() { "sr-only" } else { "" }>{move || (item.label)(t())}</span>
+            </A>
+        </li>
+    }
+}
+
+#[component]
+fn TopBar(drawer_open: RwSignal<bool>) -> impl IntoView {
+    let session = use_session();
+    let t = use_t();
+    let account_name = session.account.name.clone();
+    view! {
+        <header class="flex h-14 shrink-0 items-center gap-2 border-b border-slate-200 bg-white px-3 dark:border-slate-800 dark:bg-slate-900">
+            <button
+                type="button"
+                id="open-drawer"
+                class="rounded-lg p-2 text-slate-600 hover:bg-slate-100 lg:hidden dark:text-slate-300 dark:hover:bg-slate-800"
+                on:click=move |_| drawer_open.set(true)
+                aria-label=move || t().menu
+                aria-controls="drawer"
+                aria-expanded=move || drawer_open.get().to_string()
+            >
+                <Svg icon=Icon::Menu />
+            </button>
+            <AccountSwitcher current=account_name />
+            <div class="flex-1"></div>
+            <LanguageSwitcher />
+            <ThemeSwitcher />
+            <UserMenu />
+        </header>
+    }
+}
+
+const MENU_PANEL: &str = "absolute right-0 z-30 mt-2 w-64 rounded-xl border border-slate-200 bg-white p-1 shadow-lg dark:border-slate-700 dark:bg-slate-900";
+const MENU_ITEM: &str = "flex w-full items-center gap-2 rounded-lg px-3 py-2 text-left text-sm hover:bg-slate-100 dark:hover:bg-slate-800";
+
+#[component]
+fn AccountSwitcher(current: String) -> impl IntoView {
+    let session = use_session();
+    let t = use_t();
+    let switch = ServerAction::<SwitchAccount>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(path)) = switch.value().get() {
+            hard_navigate(&path);
+        }
+    });
+    let others: Vec<_> = session
+        .accounts
+        .iter()
+        .filter(|a| a.id != session.account.id)
+        .cloned()
+        .collect();
+    if others.is_empty() {
+        return view! {
+            <span class="truncate text-sm font-semibold" id="account-name">{current}</span>
+        }
+        .into_any();
+    }
+    view! {
+        <details class="relative">
+            <summary class="flex cursor-pointer list-none items-center gap-1 rounded-lg px-2 py-1 text-sm font-semibold hover:bg-slate-100 dark:hover:bg-slate-800" title=move || t().switch_account>
+                <span id="account-name" class="truncate">{current}</span>
+                <Svg icon=Icon::ChevronDown class="size-4" />
+            </summary>
+            <div class=MENU_PANEL.replace("right-0", "left-0")>
+                <p class="px-3 py-1 text-xs text-slate-500">{move || t().switch_account}</p>
+                {others
+                    .into_iter()
+                    .map(|account| {
+                        view! {
+                            <ActionForm action=switch>
+                                <input type="hidden" name="account_id" value=account.id.to_string() />
+                                <button type="submit" class=MENU_ITEM>
+                                    <Svg icon=Icon::Building class="size-4" />
+                                    <span class="truncate">{account.name}</span>
+                                </button>
+                            </ActionForm>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+        </details>
+    }
+    .into_any()
+}
+
+/// Saves a preference change to the cookie and profile in the background.
+fn save_preferences(locale: Option<Locale>, theme: Option<Theme>) {
+    leptos::task::spawn_local(async move {
+        if let Err(err) = save_display_preferences(locale, theme).await {
+            leptos::logging::warn!("could not save display preferences: {err}");
+        }
+    });
+}
+
+#[component]
+pub fn LanguageSwitcher() -> impl IntoView {
+    let prefs = use_prefs();
+    let t = use_t();
+    view! {
+        <label class="relative flex items-center gap-1 rounded-lg px-2 py-1 text-sm text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800">
+            <Svg icon=Icon::Globe class="size-4" />
+            <span class="sr-only">{move || t().language}</span>
+            <select
+                id="language-switcher"
+                class="cursor-pointer appearance-none bg-transparent pr-1 text-sm focus:outline-none"
+                on:change=move |ev| {
+                    if let Ok(locale) = event_target_value(&ev).parse::<Locale>() {
+                        prefs.locale.set(locale);
+                        save_preferences(Some(locale), None);
+                    }
+                }
+            >
+                {Locale::ALL
+                    .into_iter()
+                    .map(|locale| {
+                        view! {
+                            <option value=locale.as_str() selected=move || prefs.locale.get() == locale>
+                                {locale.native_name()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+}
+
+#[component]
+pub fn ThemeSwitcher() -> impl IntoView {
+    let prefs = use_prefs();
+    let t = use_t();
+    let button = move |theme: Theme, icon: Icon, label: fn(&Strings) -> &'static str| {
+        view! {
+            <button
+                type="button"
+                data-theme=theme.as_str()
+                class=move || {
+                    format!(
+                        "rounded-md p-1.5 {}",
+                        if prefs.theme.get() == theme {
+                            "bg-white text-blue-700 shadow-sm dark:bg-slate-700 dark:text-blue-300"
+                        } else {
+                            "text-slate-500 hover:text-slate-800 dark:hover:text-slate-200"
+                        },
+                    )
+                }
+                aria-pressed=move || (prefs.theme.get() == theme).to_string()
+                aria-label=move || label(t())
+                title=move || label(t())
+                on:click=move |_| {
+                    prefs.theme.set(theme);
+                    save_preferences(None, Some(theme));
+                }
+            >
+                <Svg icon=icon class="size-4" />
+            </button>
+        }
+    };
+    view! {
+        <div class="flex items-center gap-0.5 rounded-lg bg-slate-100 p-0.5 dark:bg-slate-800" role="group" aria-label=move || t().theme>
+            {button(Theme::Light, Icon::Sun, |t| t.theme_light)}
+            {button(Theme::System, Icon::Monitor, |t| t.theme_system)}
+            {button(Theme::Dark, Icon::Moon, |t| t.theme_dark)}
+        </div>
+    }
+}
+
+#[component]
+fn UserMenu() -> impl IntoView {
+    let session = use_session();
+    let t = use_t();
+    let sign_out = ServerAction::<SignOut>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(path)) = sign_out.value().get() {
+            hard_navigate(&path);
+        }
+    });
+    let initials: String = session
+        .user
+        .name
+        .split_whitespace()
+        .filter_map(|word| word.chars().next())
+        .take(2)
+        .collect::<String>()
+        .to_uppercase();
+    let email = session.user.email.clone();
+    view! {
+        <details class="relative" id="user-menu">
+            <summary
+                class="flex cursor-pointer list-none items-center gap-2 rounded-full p-0.5 hover:ring-2 hover:ring-blue-200"
+                aria-label=move || t().user_menu
+            >
+                <span class="grid size-8 place-items-center rounded-full bg-blue-700 text-xs font-semibold text-white">{initials}</span>
+            </summary>
+            <div class=MENU_PANEL>
+                <div class="border-b border-slate-100 px-3 py-2 dark:border-slate-800">
+                    <p class="truncate text-sm font-medium">{session.user.name.clone()}</p>
+                    <p class="truncate text-xs text-slate-500">{move || (t().signed_in_as)(&email)}</p>
+                </div>
+                <A href="/settings/profile" attr:class=MENU_ITEM>
+                    <Svg icon=Icon::User class="size-4" />
+                    {move || t().nav_profile}
+                </A>
+                <ActionForm action=sign_out>
+                    <button type="submit" class=MENU_ITEM id="sign-out">
+                        <Svg icon=Icon::Logout class="size-4" />
+                        {move || t().sign_out}
+                    </button>
+                </ActionForm>
+            </div>
+        </details>
+    }
+}
+
+/// A page's title row.
+#[component]
+pub fn PageHeader(
+    #[prop(into)] title: Signal<&'static str>,
+    #[prop(into, optional)] subtitle: Option<Signal<&'static str>>,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    view! {
+        <div class="flex flex-wrap items-end justify-between gap-4 border-b border-slate-200 px-4 py-5 sm:px-6 dark:border-slate-800">
+            <div>
+                <h1 class="text-xl font-semibold tracking-tight">{move || title.get()}</h1>
+                {subtitle.map(|s| view! { <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">{move || s.get()}</p> })}
+            </div>
+            {children.map(|c| c())}
+        </div>
+    }
+}

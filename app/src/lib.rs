@@ -1,0 +1,127 @@
+//! Ponte's web UI: the SSR shell, the router, pages and components, plus
+//! the server functions they call. Built twice: with `ssr` into the server
+//! binary, with `hydrate` into the wasm bundle.
+
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod components;
+pub mod i18n;
+pub mod pages;
+pub mod prefs;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod util;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use components::layout::{session_resource, AppLayout};
+use pages::audit::AuditPage;
+use pages::auth::{InvitePage, LoginPage, SignUpPage};
+use pages::settings::{AccountSettingsPage, ApiTokensPage, ProfilePage, UsersPage};
+use prefs::{provide_prefs, use_t, InitialPrefs};
+
+/// The HTML document around the app, rendered on the server only. The
+/// language and theme are decided here so the first paint is already right.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let (locale, theme) = {
+        set_content_security_policy();
+        server::display_preferences()
+    };
+    #[cfg(not(feature = "ssr"))]
+    let (locale, theme) = (shared::Locale::default(), shared::Theme::default());
+    provide_context(InitialPrefs(locale, theme));
+    view! {
+        <!DOCTYPE html>
+        <html lang=locale.as_str() class=theme.html_class()>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
+                <meta name="color-scheme" content="light dark" />
+                <meta name="theme-color" content="#1d4ed8" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="stylesheet" href="/pkg/ponte.css" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// Scripts only with this response's nonce (Leptos adds it to its own
+/// inline scripts), and the wasm may be compiled.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    let nonce = leptos::nonce::use_nonce()
+        .map(|n| n.to_string())
+        .unwrap_or_default();
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; \
+         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; \
+         form-action 'self'; frame-ancestors 'none'"
+    );
+    if let (Some(response), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(&policy),
+    ) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_prefs();
+    provide_context(session_resource());
+    let t = use_t();
+    // Effects run only in the browser, after hydration: tests (and CSS, if
+    // ever needed) can tell a live page from server-rendered HTML.
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Title text=move || t().app_name.to_string() />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async />
+                <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
+                <ParentRoute path=path!("") view=AppLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=|| view! { <Redirect path="/settings/profile" /> } />
+                    <Route path=path!("/settings/account") view=AccountSettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/users") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/profile") view=ProfilePage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/api-tokens") view=ApiTokensPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    let t = use_t();
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <main id="main" class="flex min-h-dvh flex-col items-center justify-center gap-3 p-6 text-center">
+            <p class="text-5xl font-bold text-blue-700">"404"</p>
+            <p class="text-slate-600 dark:text-slate-300">{move || t().page_not_found}</p>
+            <a href="/" class="text-sm font-medium text-blue-700 hover:underline dark:text-blue-400">{move || t().go_home}</a>
+        </main>
+    }
+}

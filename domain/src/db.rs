@@ -1,0 +1,205 @@
+//! Connections, migrations and the tenant-scoped transaction.
+//!
+//! Two roles touch the database. The *owner* (from `DATABASE_URL`) runs
+//! migrations and maintenance such as `ponte audit verify`. The *runtime*
+//! role serves requests: a login role in the `ponte_app` group, which owns
+//! nothing and is subject to row-level security, so every transaction states
+//! which account it acts for.
+
+use anyhow::Context;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Postgres, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+use uuid::Uuid;
+
+pub type Tx = Transaction<'static, Postgres>;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// The runtime connection pool, as the `ponte_app` role.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: PgPool,
+}
+
+impl Db {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
+        let options = PgConnectOptions::from_str(url)
+            .context("the runtime database URL is invalid")?
+            .application_name("ponte");
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await
+            .context("could not connect to PostgreSQL as the runtime role")?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// A transaction acting for `account_id` (and, when known, `user_id`):
+    /// row-level security shows and accepts only that account's rows.
+    pub async fn tenant(&self, account_id: Uuid, user_id: Option<Uuid>) -> anyhow::Result<Tx> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .context("begin tenant transaction")?;
+        sqlx::query(
+            "SELECT set_config('app.account_id', $1, true), set_config('app.user_id', $2, true)",
+        )
+        .bind(account_id.to_string())
+        .bind(user_id.map(|id| id.to_string()).unwrap_or_default())
+        .execute(&mut *tx)
+        .await
+        .context("set tenant context")?;
+        Ok(tx)
+    }
+
+    /// A transaction for one user with no account chosen yet (sign-in,
+    /// listing one's own accounts): tenant tables show nothing.
+    pub async fn as_user(&self, user_id: Uuid) -> anyhow::Result<Tx> {
+        let mut tx = self.pool.begin().await.context("begin user transaction")?;
+        sqlx::query("SELECT set_config('app.user_id', $1, true)")
+            .bind(user_id.to_string())
+            .execute(&mut *tx)
+            .await
+            .context("set user context")?;
+        Ok(tx)
+    }
+
+    /// A transaction with no tenant at all: only identity tables are usable.
+    pub async fn anonymous(&self) -> anyhow::Result<Tx> {
+        self.pool
+            .begin()
+            .await
+            .context("begin anonymous transaction")
+    }
+}
+
+/// Connects as the owner, for migrations and maintenance.
+pub async fn connect_owner(url: &str) -> anyhow::Result<PgPool> {
+    let options = PgConnectOptions::from_str(url)
+        .context("DATABASE_URL is invalid")?
+        .application_name("ponte-admin");
+    PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .context("could not connect to PostgreSQL with DATABASE_URL")
+}
+
+pub async fn migrate(owner: &PgPool) -> anyhow::Result<()> {
+    MIGRATOR
+        .run(owner)
+        .await
+        .context("running database migrations")
+}
+
+/// Creates (or re-keys) the login role `role`, a member of the `ponte_app`
+/// group role that holds the runtime privileges.
+pub async fn enable_runtime_login(
+    owner: &PgPool,
+    role: &str,
+    password: &str,
+) -> anyhow::Result<()> {
+    let valid_name = role.starts_with("ponte_app_")
+        && role.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    anyhow::ensure!(valid_name, "invalid runtime role name {role}");
+    // Role statements take no bind parameters; both values are our own hex
+    // strings, but quote the password properly anyway.
+    let quoted = password.replace('\'', "''");
+    sqlx::query(&format!(
+        "DO $$ BEGIN
+           IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN
+             ALTER ROLE {role} WITH LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '{quoted}';
+           ELSE
+             CREATE ROLE {role} WITH LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '{quoted}' IN ROLE ponte_app;
+           END IF;
+         END $$"
+    ))
+    .execute(owner)
+    .await
+    .context("creating the runtime login role (the DATABASE_URL user needs CREATEROLE, or set PONTE_APP_DATABASE_URL)")?;
+    Ok(())
+}
+
+/// The runtime role's URL derived from the owner's: same host and database,
+/// the runtime login role instead of the owner.
+pub fn runtime_url_from_owner(
+    owner_url: &str,
+    role: &str,
+    password: &str,
+) -> anyhow::Result<String> {
+    let mut url = url::Url::parse(owner_url).context("DATABASE_URL is not a URL")?;
+    url.set_username(role)
+        .map_err(|()| anyhow::anyhow!("DATABASE_URL cannot carry a user name"))?;
+    url.set_password(Some(password))
+        .map_err(|()| anyhow::anyhow!("DATABASE_URL cannot carry a password"))?;
+    Ok(url.to_string())
+}
+
+/// True when every migration this binary knows has been applied successfully.
+pub async fn migrations_current(pool: &PgPool) -> anyhow::Result<bool> {
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(pool)
+            .await
+            .context("reading applied migrations")?;
+    Ok(MIGRATOR.iter().all(|m| applied.contains(&m.version)))
+}
+
+/// Points an open transaction at an account (and user) — for flows that only
+/// learn the account part-way through, like sign-up and sign-in.
+pub async fn set_tenant(
+    tx: &mut Tx,
+    account_id: Uuid,
+    user_id: Option<Uuid>,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "SELECT set_config('app.account_id', $1, true), set_config('app.user_id', $2, true)",
+    )
+    .bind(account_id.to_string())
+    .bind(user_id.map(|id| id.to_string()).unwrap_or_default())
+    .execute(&mut **tx)
+    .await
+    .context("set tenant context")?;
+    Ok(())
+}
+
+pub async fn set_user(tx: &mut Tx, user_id: Uuid) -> anyhow::Result<()> {
+    sqlx::query("SELECT set_config('app.user_id', $1, true)")
+        .bind(user_id.to_string())
+        .execute(&mut **tx)
+        .await
+        .context("set user context")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_url_swaps_only_the_credentials() {
+        let url = runtime_url_from_owner(
+            "postgres://ponte:secret@127.0.0.1:5433/ponte?sslmode=disable",
+            "ponte_app_1a",
+            "p4ss",
+        )
+        .unwrap();
+        assert_eq!(
+            url,
+            "postgres://ponte_app_1a:p4ss@127.0.0.1:5433/ponte?sslmode=disable"
+        );
+    }
+}

@@ -1,0 +1,83 @@
+//! The domain's error taxonomy. Every domain function returns [`Error`]; the
+//! server-function and REST layers map it once to their wire formats.
+
+use shared::{AppError, ErrorCode, FieldError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("validation failed: {0:?}")]
+    Validation(Vec<FieldError>),
+    #[error("e-mail or password is wrong")]
+    InvalidCredentials,
+    #[error("too many attempts; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("not signed in")]
+    Unauthorized,
+    #[error("not allowed")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("link invalid or expired")]
+    LinkExpired,
+    #[error("membership deactivated")]
+    Deactivated,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn field(field: &str, code: ErrorCode) -> Self {
+        Self::Validation(vec![FieldError {
+            field: field.to_string(),
+            code,
+        }])
+    }
+}
+
+impl From<AppError> for Error {
+    /// Validation helpers in `shared` produce `AppError`s; only validation
+    /// ever flows this way.
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::Validation { fields } => Self::Validation(fields),
+            other => Self::Unexpected(anyhow::anyhow!("{other}")),
+        }
+    }
+}
+
+/// Converts to the wire error. Unexpected errors are logged here, with their
+/// whole cause chain, under a short reference the user can quote.
+impl From<Error> for AppError {
+    fn from(err: Error) -> Self {
+        match err {
+            Error::Validation(fields) => AppError::Validation { fields },
+            Error::InvalidCredentials => AppError::InvalidCredentials,
+            Error::RateLimited { retry_after_secs } => AppError::RateLimited { retry_after_secs },
+            Error::Unauthorized => AppError::Unauthorized,
+            Error::Forbidden => AppError::Forbidden,
+            Error::NotFound => AppError::NotFound,
+            Error::Conflict(reason) => AppError::Conflict { reason },
+            Error::LinkExpired => AppError::LinkExpired,
+            Error::Deactivated => AppError::Deactivated,
+            Error::Unexpected(cause) => {
+                let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+                tracing::error!(%reference, error = ?cause, "unexpected error");
+                AppError::Internal { reference }
+            }
+        }
+    }
+}
+
+/// True when `err` is a unique-constraint violation on `constraint`.
+pub(crate) fn is_unique_violation(err: &sqlx::Error, constraint: &str) -> bool {
+    match err {
+        sqlx::Error::Database(db) => {
+            db.code().as_deref() == Some("23505") && db.constraint() == Some(constraint)
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,22 @@
+//! Ponte's domain layer: business rules and the SQL that stores them.
+//!
+//! Every function takes the database handle, the acting [`Actor`] (who, in
+//! which account, with which role) and validated input. Server functions, the
+//! REST API, webhooks, background jobs and the CLI all call these same
+//! functions; none of them talks to the database directly.
+
+pub mod accounts;
+pub mod actor;
+pub mod api_tokens;
+pub mod audit;
+pub mod auth;
+pub mod db;
+pub mod error;
+pub mod people;
+pub mod realtime;
+pub mod secrets;
+pub mod seed;
+
+pub use actor::Actor;
+pub use db::Db;
+pub use error::{Error, Result};

@@ -1,0 +1,616 @@
+//! An account's people: members and their roles, invitations, and each
+//! person's own profile and password.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use shared::accounts::{InvitationLink, InvitationPreview, Member, PendingInvitation};
+use shared::audit::AuditAction;
+use shared::values::{DisplayName, EmailAddress, NewPassword};
+use shared::{ErrorCode, FieldErrors, Locale, Permission, Role, Theme};
+use uuid::Uuid;
+
+use crate::actor::Actor;
+use crate::audit::{self, Target};
+use crate::auth::{self, passwords, sessions, ClientInfo, SignedIn};
+use crate::db::{set_tenant, Db, Tx};
+use crate::error::{is_unique_violation, Error, Result};
+use crate::realtime::{self, Signal};
+use crate::secrets::{random_token, token_hash};
+
+pub const INVITATION_DAYS: i64 = 7;
+
+#[derive(sqlx::FromRow)]
+struct MemberRow {
+    user_id: Uuid,
+    name: String,
+    email: String,
+    role: String,
+    active: bool,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<MemberRow> for Member {
+    type Error = anyhow::Error;
+
+    fn try_from(r: MemberRow) -> anyhow::Result<Self> {
+        Ok(Member {
+            user_id: r.user_id,
+            name: r.name,
+            email: r.email,
+            role: r
+                .role
+                .parse()
+                .map_err(|_| anyhow::anyhow!("unknown role {}", r.role))?,
+            active: r.active,
+            joined_at: r.created_at,
+        })
+    }
+}
+
+/// Everyone in the account, active first, then by name.
+pub async fn members(db: &Db, actor: &Actor) -> Result<Vec<Member>> {
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let rows: Vec<MemberRow> = sqlx::query_as(
+        "SELECT u.id AS user_id, u.name, u.email, m.role, m.active, m.created_at
+           FROM memberships m JOIN users u ON u.id = m.user_id
+          WHERE m.account_id = $1
+          ORDER BY m.active DESC, lower(u.name)",
+    )
+    .bind(actor.account_id)
+    .fetch_all(&mut *tx)
+    .await
+    .context("listing members")?;
+    tx.commit().await.context("commit")?;
+    rows.into_iter()
+        .map(|r| Member::try_from(r).map_err(Error::from))
+        .collect()
+}
+
+async fn member_in(tx: &mut Tx, account_id: Uuid, user_id: Uuid) -> Result<Member> {
+    let row: Option<MemberRow> = sqlx::query_as(
+        "SELECT u.id AS user_id, u.name, u.email, m.role, m.active, m.created_at
+           FROM memberships m JOIN users u ON u.id = m.user_id
+          WHERE m.account_id = $1 AND m.user_id = $2
+          FOR UPDATE OF m",
+    )
+    .bind(account_id)
+    .bind(user_id)
+    .fetch_optional(&mut **tx)
+    .await
+    .context("reading member")?;
+    row.ok_or(Error::NotFound)?.try_into().map_err(Error::from)
+}
+
+/// Refuses a change that would leave the account without an active Global admin.
+async fn ensure_other_admin_remains(tx: &mut Tx, account_id: Uuid, user_id: Uuid) -> Result<()> {
+    let others: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM memberships
+          WHERE account_id = $1 AND user_id <> $2 AND role = 'global_admin' AND active",
+    )
+    .bind(account_id)
+    .bind(user_id)
+    .fetch_one(&mut **tx)
+    .await
+    .context("counting admins")?;
+    if others == 0 {
+        return Err(Error::Conflict("last_admin".into()));
+    }
+    Ok(())
+}
+
+pub async fn change_role(db: &Db, actor: &Actor, user_id: Uuid, role: Role) -> Result<Member> {
+    actor.require(Permission::ManageUsers)?;
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let member = member_in(&mut tx, actor.account_id, user_id).await?;
+    if member.role == role {
+        return Ok(member);
+    }
+    if member.role == Role::GlobalAdmin {
+        ensure_other_admin_remains(&mut tx, actor.account_id, user_id).await?;
+    }
+    sqlx::query("UPDATE memberships SET role = $3, updated_at = now() WHERE account_id = $1 AND user_id = $2")
+        .bind(actor.account_id)
+        .bind(user_id)
+        .bind(role.as_str())
+        .execute(&mut *tx)
+        .await
+        .context("changing role")?;
+    audit::record(
+        &mut tx,
+        actor,
+        AuditAction::RoleChanged,
+        Some(Target::new("user", user_id)),
+        json!({ "email": member.email, "from": member.role, "to": role }),
+    )
+    .await?;
+    tx.commit().await.context("commit")?;
+    Ok(Member { role, ..member })
+}
+
+/// Deactivates or reactivates a member. Deactivation ends their sessions in
+/// this account at once.
+pub async fn set_active(db: &Db, actor: &Actor, user_id: Uuid, active: bool) -> Result<Member> {
+    actor.require(Permission::ManageUsers)?;
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let member = member_in(&mut tx, actor.account_id, user_id).await?;
+    if member.active == active {
+        return Ok(member);
+    }
+    if !active && member.role == Role::GlobalAdmin {
+        ensure_other_admin_remains(&mut tx, actor.account_id, user_id).await?;
+    }
+    sqlx::query("UPDATE memberships SET active = $3, updated_at = now() WHERE account_id = $1 AND user_id = $2")
+        .bind(actor.account_id)
+        .bind(user_id)
+        .bind(active)
+        .execute(&mut *tx)
+        .await
+        .context("changing membership state")?;
+    let ended_sessions = if active {
+        0
+    } else {
+        sessions::revoke_in_account(&mut tx, user_id, actor.account_id).await?
+    };
+    audit::record(
+        &mut tx,
+        actor,
+        if active {
+            AuditAction::UserReactivated
+        } else {
+            AuditAction::UserDeactivated
+        },
+        Some(Target::new("user", user_id)),
+        json!({ "email": member.email, "sessions_ended": ended_sessions }),
+    )
+    .await?;
+    realtime::publish(
+        &mut tx,
+        actor.account_id,
+        Signal::MembershipChanged { user_id, active },
+    )
+    .await?;
+    tx.commit().await.context("commit")?;
+    Ok(Member { active, ..member })
+}
+
+// Invitations -----------------------------------------------------------------
+
+#[derive(sqlx::FromRow)]
+struct InvitationRow {
+    id: i64,
+    email: String,
+    role: String,
+    invited_by: Option<String>,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+}
+
+pub async fn pending_invitations(db: &Db, actor: &Actor) -> Result<Vec<PendingInvitation>> {
+    actor.require(Permission::ManageUsers)?;
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let rows: Vec<InvitationRow> = sqlx::query_as(
+        "SELECT i.id, i.email, i.role, u.name AS invited_by, i.created_at, i.expires_at
+           FROM invitations i LEFT JOIN users u ON u.id = i.invited_by
+          WHERE i.account_id = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL
+            AND i.expires_at > now()
+          ORDER BY i.created_at DESC",
+    )
+    .bind(actor.account_id)
+    .fetch_all(&mut *tx)
+    .await
+    .context("listing invitations")?;
+    tx.commit().await.context("commit")?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(PendingInvitation {
+                id: r.id,
+                email: r.email,
+                role: r.role.parse().ok()?,
+                invited_by: r.invited_by.unwrap_or_default(),
+                created_at: r.created_at,
+                expires_at: r.expires_at,
+            })
+        })
+        .collect())
+}
+
+/// Invites `email` with `role`. Returns the link to send; it exists only now.
+pub async fn invite(
+    db: &Db,
+    actor: &Actor,
+    email: &str,
+    role: &str,
+    base_url: &str,
+) -> Result<InvitationLink> {
+    actor.require(Permission::ManageUsers)?;
+    let mut errors = FieldErrors::new();
+    let email = errors.check("email", EmailAddress::parse(email));
+    let role = errors.check("role", role.parse::<Role>());
+    errors.into_result()?;
+    let (Some(email), Some(role)) = (email, role) else {
+        return Err(anyhow::anyhow!("validation passed with a missing value").into());
+    };
+
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let already_member: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
+                         WHERE m.account_id = $1 AND u.email = $2)",
+    )
+    .bind(actor.account_id)
+    .bind(email.as_str())
+    .fetch_one(&mut *tx)
+    .await
+    .context("checking membership")?;
+    if already_member {
+        return Err(Error::field("email", ErrorCode::AlreadyMember));
+    }
+    // A new invitation for the same address replaces older pending ones.
+    sqlx::query(
+        "UPDATE invitations SET revoked_at = now()
+          WHERE account_id = $1 AND email = $2 AND accepted_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(actor.account_id)
+    .bind(email.as_str())
+    .execute(&mut *tx)
+    .await
+    .context("replacing older invitations")?;
+    let token = random_token();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO invitations (account_id, email, role, token_hash, invited_by, expires_at)
+         VALUES ($1, $2, $3, $4, $5, now() + make_interval(days => $6::int)) RETURNING id",
+    )
+    .bind(actor.account_id)
+    .bind(email.as_str())
+    .bind(role.as_str())
+    .bind(token_hash(&token))
+    .bind(actor.user_id)
+    .bind(INVITATION_DAYS as i32)
+    .fetch_one(&mut *tx)
+    .await
+    .context("creating invitation")?;
+    audit::record(
+        &mut tx,
+        actor,
+        AuditAction::UserInvited,
+        Some(Target::new("invitation", id)),
+        json!({ "email": email.as_str(), "role": role }),
+    )
+    .await?;
+    tx.commit().await.context("commit")?;
+    Ok(InvitationLink {
+        invitation_id: id,
+        email: email.to_string(),
+        url: invitation_url(base_url, &token),
+    })
+}
+
+fn invitation_url(base_url: &str, token: &str) -> String {
+    format!("{}/invite/{token}", base_url.trim_end_matches('/'))
+}
+
+/// Issues a fresh link for a pending invitation (the old link stops working).
+pub async fn renew_invitation(
+    db: &Db,
+    actor: &Actor,
+    invitation_id: i64,
+    base_url: &str,
+) -> Result<InvitationLink> {
+    actor.require(Permission::ManageUsers)?;
+    let token = random_token();
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let email: Option<String> = sqlx::query_scalar(
+        "UPDATE invitations SET token_hash = $3, expires_at = now() + make_interval(days => $4::int)
+          WHERE account_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL
+      RETURNING email",
+    )
+    .bind(actor.account_id)
+    .bind(invitation_id)
+    .bind(token_hash(&token))
+    .bind(INVITATION_DAYS as i32)
+    .fetch_optional(&mut *tx)
+    .await
+    .context("renewing invitation")?;
+    let email = email.ok_or(Error::NotFound)?;
+    tx.commit().await.context("commit")?;
+    Ok(InvitationLink {
+        invitation_id,
+        email,
+        url: invitation_url(base_url, &token),
+    })
+}
+
+pub async fn revoke_invitation(db: &Db, actor: &Actor, invitation_id: i64) -> Result<()> {
+    actor.require(Permission::ManageUsers)?;
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let email: Option<String> = sqlx::query_scalar(
+        "UPDATE invitations SET revoked_at = now()
+          WHERE account_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL
+      RETURNING email",
+    )
+    .bind(actor.account_id)
+    .bind(invitation_id)
+    .fetch_optional(&mut *tx)
+    .await
+    .context("revoking invitation")?;
+    let email = email.ok_or(Error::NotFound)?;
+    audit::record(
+        &mut tx,
+        actor,
+        AuditAction::InvitationRevoked,
+        Some(Target::new("invitation", invitation_id)),
+        json!({ "email": email }),
+    )
+    .await?;
+    tx.commit().await.context("commit")?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct InvitationByToken {
+    id: i64,
+    account_id: Uuid,
+    account_name: String,
+    email: String,
+    role: String,
+    expires_at: DateTime<Utc>,
+    accepted_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+async fn invitation_by_token(tx: &mut Tx, token: &str) -> Result<(InvitationByToken, Role)> {
+    let row: Option<InvitationByToken> = sqlx::query_as("SELECT * FROM invitation_by_token($1)")
+        .bind(token_hash(token))
+        .fetch_optional(&mut **tx)
+        .await
+        .context("looking up invitation")?;
+    let row = row.ok_or(Error::LinkExpired)?;
+    if row.accepted_at.is_some() || row.revoked_at.is_some() || row.expires_at <= Utc::now() {
+        return Err(Error::LinkExpired);
+    }
+    let role = row
+        .role
+        .parse()
+        .map_err(|_| anyhow::anyhow!("unknown role {}", row.role))?;
+    Ok((row, role))
+}
+
+pub async fn preview_invitation(db: &Db, token: &str) -> Result<InvitationPreview> {
+    let mut tx = db.anonymous().await?;
+    let (invitation, role) = invitation_by_token(&mut tx, token).await?;
+    let existing_user: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)")
+            .bind(&invitation.email)
+            .fetch_one(&mut *tx)
+            .await
+            .context("checking for an existing user")?;
+    tx.commit().await.context("commit")?;
+    Ok(InvitationPreview {
+        account_name: invitation.account_name,
+        email: invitation.email,
+        role,
+        existing_user,
+    })
+}
+
+/// Accepts an invitation. A newcomer chooses a name and password; someone
+/// who already has a Ponte login proves it with their password.
+pub async fn accept_invitation(
+    db: &Db,
+    token: &str,
+    name: &str,
+    password: &str,
+    client: &ClientInfo,
+) -> Result<SignedIn> {
+    let mut tx = db.anonymous().await?;
+    let (invitation, role) = invitation_by_token(&mut tx, token).await?;
+    let existing: Option<(Uuid, String, String)> =
+        sqlx::query_as("SELECT id, name, password_hash FROM users WHERE email = $1")
+            .bind(&invitation.email)
+            .fetch_optional(&mut *tx)
+            .await
+            .context("looking up invitee")?;
+
+    let (user_id, user_name) = match existing {
+        Some((user_id, user_name, stored_hash)) => {
+            if !passwords::verify(password, Some(stored_hash)).await? {
+                return Err(Error::field("password", ErrorCode::PasswordWrong));
+            }
+            (user_id, user_name)
+        }
+        None => {
+            let mut errors = FieldErrors::new();
+            let name = errors.check("name", DisplayName::parse(name));
+            let password = errors.check("password", NewPassword::parse(password));
+            errors.into_result()?;
+            let (Some(name), Some(password)) = (name, password) else {
+                return Err(anyhow::anyhow!("validation passed with a missing value").into());
+            };
+            let user_id = Uuid::now_v7();
+            let hash = passwords::hash(&password).await?;
+            let inserted = sqlx::query(
+                "INSERT INTO users (id, email, name, password_hash) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(user_id)
+            .bind(&invitation.email)
+            .bind(name.as_str())
+            .bind(hash)
+            .execute(&mut *tx)
+            .await;
+            if let Err(err) = inserted {
+                if is_unique_violation(&err, "users_email_key") {
+                    return Err(Error::Conflict("email_taken".into()));
+                }
+                return Err(anyhow::Error::new(err).context("creating invitee").into());
+            }
+            (user_id, name.to_string())
+        }
+    };
+
+    set_tenant(&mut tx, invitation.account_id, Some(user_id)).await?;
+    auth::add_membership(&mut tx, invitation.account_id, user_id, role).await?;
+    sqlx::query("UPDATE invitations SET accepted_at = now() WHERE id = $1")
+        .bind(invitation.id)
+        .execute(&mut *tx)
+        .await
+        .context("marking invitation accepted")?;
+    let actor = Actor {
+        user_id,
+        account_id: invitation.account_id,
+        role,
+        name: user_name,
+        email: invitation.email.clone(),
+        ip: client.ip.clone(),
+    };
+    audit::record(
+        &mut tx,
+        &actor,
+        AuditAction::InvitationAccepted,
+        Some(Target::new("invitation", invitation.id)),
+        json!({ "role": role }),
+    )
+    .await?;
+    let session = sessions::start(
+        &mut tx,
+        user_id,
+        invitation.account_id,
+        client.ip.as_deref(),
+        client.user_agent.as_deref(),
+    )
+    .await?;
+    tx.commit().await.context("commit")?;
+    Ok(SignedIn {
+        session,
+        user_id,
+        account_id: invitation.account_id,
+    })
+}
+
+// One's own profile --------------------------------------------------------------
+
+#[derive(Clone, Debug, Default)]
+pub struct ProfileForm {
+    pub name: String,
+    /// Empty means "follow the browser / account default".
+    pub locale: String,
+    pub theme: String,
+}
+
+pub async fn update_profile(db: &Db, actor: &Actor, form: &ProfileForm) -> Result<()> {
+    let mut errors = FieldErrors::new();
+    let name = errors.check("name", DisplayName::parse(&form.name));
+    let locale = if form.locale.is_empty() {
+        Some(None)
+    } else {
+        errors.check("locale", form.locale.parse::<Locale>().map(Some))
+    };
+    let theme = errors.check("theme", form.theme.parse::<Theme>());
+    errors.into_result()?;
+    let (Some(name), Some(locale), Some(theme)) = (name, locale, theme) else {
+        return Err(anyhow::anyhow!("validation passed with a missing value").into());
+    };
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    sqlx::query(
+        "UPDATE users SET name = $2, locale = $3, theme = $4, updated_at = now() WHERE id = $1",
+    )
+    .bind(actor.user_id)
+    .bind(name.as_str())
+    .bind(locale.map(Locale::as_str))
+    .bind(theme.as_str())
+    .execute(&mut *tx)
+    .await
+    .context("updating profile")?;
+    audit::record(
+        &mut tx,
+        actor,
+        AuditAction::ProfileChanged,
+        Some(Target::new("user", actor.user_id)),
+        json!({}),
+    )
+    .await?;
+    tx.commit().await.context("commit")?;
+    Ok(())
+}
+
+/// Saves just the language or theme (the quick switchers in the top bar).
+pub async fn set_display_preferences(
+    db: &Db,
+    actor: &Actor,
+    locale: Option<Locale>,
+    theme: Option<Theme>,
+) -> Result<()> {
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    sqlx::query(
+        "UPDATE users SET locale = COALESCE($2, locale), theme = COALESCE($3, theme), updated_at = now()
+          WHERE id = $1",
+    )
+    .bind(actor.user_id)
+    .bind(locale.map(Locale::as_str))
+    .bind(theme.map(Theme::as_str))
+    .execute(&mut *tx)
+    .await
+    .context("saving display preferences")?;
+    tx.commit().await.context("commit")?;
+    Ok(())
+}
+
+/// Changes the password after checking the current one, and signs out every
+/// other session of this person.
+pub async fn change_password(
+    db: &Db,
+    actor: &Actor,
+    session_id: i64,
+    current: &str,
+    new: &str,
+    confirm: &str,
+) -> Result<u64> {
+    let mut errors = FieldErrors::new();
+    let new_password = errors.check("new_password", NewPassword::parse(new));
+    if new != confirm {
+        errors.add("confirm_password", ErrorCode::PasswordMismatch);
+    }
+    if current.is_empty() {
+        errors.add("current_password", ErrorCode::Required);
+    }
+    errors.into_result()?;
+    let Some(new_password) = new_password else {
+        return Err(anyhow::anyhow!("validation passed with a missing value").into());
+    };
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let stored: String =
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1 FOR UPDATE")
+            .bind(actor.user_id)
+            .fetch_one(&mut *tx)
+            .await
+            .context("reading password hash")?;
+    if !passwords::verify(current, Some(stored)).await? {
+        return Err(Error::field("current_password", ErrorCode::PasswordWrong));
+    }
+    let hash = passwords::hash(&new_password).await?;
+    sqlx::query("UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1")
+        .bind(actor.user_id)
+        .bind(hash)
+        .execute(&mut *tx)
+        .await
+        .context("saving new password")?;
+    let ended = sessions::revoke_all_for_user(&mut tx, actor.user_id, Some(session_id)).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        AuditAction::PasswordChanged,
+        Some(Target::new("user", actor.user_id)),
+        json!({ "other_sessions_ended": ended }),
+    )
+    .await?;
+    tx.commit().await.context("commit")?;
+    Ok(ended)
+}
+
+/// Ends every other session of this person ("sign out everywhere else").
+pub async fn sign_out_other_sessions(db: &Db, actor: &Actor, session_id: i64) -> Result<u64> {
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let ended = sessions::revoke_all_for_user(&mut tx, actor.user_id, Some(session_id)).await?;
+    tx.commit().await.context("commit")?;
+    Ok(ended)
+}

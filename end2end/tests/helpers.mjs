@@ -1,0 +1,65 @@
+// Shared set-up for the browser tests: Debian's Chromium driven by
+// playwright-core (no browser download), one fresh profile per test.
+import { chromium } from 'playwright-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const BASE_URL = process.env.PONTE_URL ?? 'http://127.0.0.1:3000';
+export const DEMO_PASSWORD = 'ponte-demo-2026';
+export const DEMO = {
+  admin: 'admin@demo.ponte.dev',
+  supervisor: 'supervisor@demo.ponte.dev',
+  agent: 'agent@demo.ponte.dev',
+};
+
+const FLAGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+/** A fresh browser (own profile dir) and a context; closes both afterwards. */
+export async function withBrowser(fn, contextOptions = {}) {
+  const profile = mkdtempSync(join(tmpdir(), 'ponte-e2e-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: FLAGS,
+    headless: true,
+    locale: 'pt-BR',
+    viewport: { width: 1280, height: 800 },
+    ...contextOptions,
+  });
+  try {
+    return await fn(context);
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+/** Opens a page and waits until the wasm has hydrated it. */
+export async function open(context, path) {
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (err) => console.error('page error:', err.message));
+  await page.goto(BASE_URL + path);
+  await waitForHydration(page);
+  return page;
+}
+
+export async function waitForHydration(page) {
+  await page.waitForFunction(() => document.documentElement.dataset.hydrated === 'true', null, { timeout: 30_000 });
+}
+
+export async function signIn(page, email, password = DEMO_PASSWORD) {
+  await page.goto(BASE_URL + '/login');
+  await waitForHydration(page);
+  await page.fill('#field-email', email);
+  await page.fill('#field-password', password);
+  await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/login')), page.press('#field-password', 'Enter')]);
+  await waitForHydration(page);
+}
+
+/** A unique suffix for names and e-mails created by a test. */
+export function unique() {
+  return `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+}

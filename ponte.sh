@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Ponte's two commands:
+#   ./ponte.sh run    install what is missing, build (release), start a private
+#                     PostgreSQL if DATABASE_URL is unset, migrate, seed the
+#                     demo account, and serve on http://127.0.0.1:3000
+#   ./ponte.sh test   formatting, clippy (ssr + hydrate), unit and integration
+#                     tests against a real PostgreSQL, browser tests in headless
+#                     Chromium
+# Also: ./ponte.sh bench (see docs/BENCHMARKS.md), ./ponte.sh stop-db
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$ROOT"
+DATA_DIR="${PONTE_DATA_DIR:-$ROOT/.data}"
+export PONTE_DATA_DIR="$DATA_DIR"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+PONTE_BIN="$TARGET_DIR/release/ponte"
+
+# shellcheck source=scripts/setup.sh
+source scripts/setup.sh
+# shellcheck source=scripts/postgres.sh
+source scripts/postgres.sh
+
+build_release() {
+    step "Building Ponte (release)"
+    cargo leptos build --release
+}
+
+cmd_run() {
+    local addr="${PONTE_ADDR:-127.0.0.1:3000}"
+    ensure_build_tools
+    ensure_database
+    build_release
+    step "Migrating and seeding the demo account"
+    "$PONTE_BIN" migrate
+    "$PONTE_BIN" seed-demo
+    step "Ponte is starting on http://$addr"
+    note "Sign in as admin@demo.ponte.dev, supervisor@demo.ponte.dev or agent@demo.ponte.dev"
+    note "password: ponte-demo-2026      (Ctrl-C stops the server)"
+    exec "$PONTE_BIN" serve --addr "$addr" --no-migrate
+}
+
+cmd_test() {
+    local started=$SECONDS
+    ensure_build_tools
+    ensure_apt chromium
+    ensure_e2e_npm_packages
+    ensure_database
+
+    step "cargo fmt --check"
+    cargo fmt --all -- --check
+
+    step "clippy (server side: shared, domain, app with ssr, server)"
+    cargo clippy -p shared -p domain -p app -p server --all-targets -- -D warnings
+    step "clippy (browser side: app with hydrate, frontend, wasm32)"
+    cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
+
+    step "Unit and integration tests (fresh database per test)"
+    # Test databases from earlier runs are dropped first.
+    "$ROOT/scripts/drop-test-databases.sh"
+    cargo test -p shared -p domain -p app -p server
+
+    step "Browser tests (headless Chromium)"
+    build_release
+    run_browser_tests
+
+    step "All tests passed in $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s"
+}
+
+run_browser_tests() {
+    local port="${PONTE_E2E_PORT:-3199}"
+    local e2e_data="$DATA_DIR/e2e"
+    local db_url
+    db_url=$(scripts/fresh-database.sh ponte_e2e)
+    rm -rf "$e2e_data" && mkdir -p "$e2e_data"
+    local log="$e2e_data/server.log"
+    DATABASE_URL="$db_url" PONTE_DATA_DIR="$e2e_data" "$PONTE_BIN" migrate >/dev/null
+    DATABASE_URL="$db_url" PONTE_DATA_DIR="$e2e_data" "$PONTE_BIN" seed-demo >/dev/null
+    DATABASE_URL="$db_url" PONTE_DATA_DIR="$e2e_data" RUST_LOG=warn \
+        "$PONTE_BIN" serve --addr "127.0.0.1:$port" --no-migrate >"$log" 2>&1 &
+    local server_pid=$!
+    trap 'kill $server_pid 2>/dev/null || true' EXIT
+    for _ in $(seq 1 100); do
+        curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+        sleep 0.2
+    done
+    curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { cat "$log"; die "the server did not become ready"; }
+    local status=0
+    (cd end2end && PONTE_URL="http://127.0.0.1:$port" DATABASE_URL="$db_url" PONTE_BIN="$PONTE_BIN" \
+        PONTE_DATA_DIR="$e2e_data" node --test --test-concurrency=1 tests/) || status=$?
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    trap - EXIT
+    if [ "$status" -ne 0 ]; then
+        note "server log: $log"
+        tail -n 40 "$log"
+        die "browser tests failed"
+    fi
+}
+
+cmd_stop_db() {
+    local bin data
+    bin=$(pg_bin_dir) && data=$(pg_data_dir)
+    as_pg_user "$bin/pg_ctl" -D "$data" stop -m fast
+}
+
+case "${1:-}" in
+    run) shift; cmd_run "$@" ;;
+    test) shift; cmd_test "$@" ;;
+    bench) shift; exec scripts/bench.sh "$@" ;;
+    stop-db) cmd_stop_db ;;
+    *)
+        sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+        exit 2
+        ;;
+esac

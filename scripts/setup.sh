@@ -1,0 +1,89 @@
+# Installs what Ponte needs to build and test, skipping what is already there
+# at the right version. Sourced by ponte.sh; every function is idempotent.
+# Nothing here downloads a binary from outside the package registries.
+
+CARGO_LEPTOS_VERSION="0.3.10"
+
+step() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; }
+note() { printf '    %s\n' "$*"; }
+die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_updated=""
+ensure_apt() { # ensure_apt <package>...
+    local missing=()
+    for pkg in "$@"; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    command -v apt-get >/dev/null || die "please install: ${missing[*]}"
+    step "Installing ${missing[*]} (apt)"
+    if [ -z "$apt_updated" ]; then
+        as_root apt-get update -qq
+        apt_updated=1
+    fi
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_rust_toolchain() {
+    command -v cargo >/dev/null || die "Rust (rustup) is required: https://rustup.rs"
+    # rust-toolchain.toml pins the version; the wasm target must be added
+    # explicitly when the toolchain was installed before the file existed.
+    if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+        step "Adding the wasm32-unknown-unknown target"
+        rustup target add wasm32-unknown-unknown
+    fi
+}
+
+ensure_cargo_leptos() {
+    if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
+        step "Installing cargo-leptos $CARGO_LEPTOS_VERSION (one time, ~13 min on 2 cores)"
+        cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+    fi
+}
+
+ensure_wasm_bindgen() {
+    # Must match the wasm-bindgen crate in Cargo.lock exactly.
+    local wanted
+    wanted=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+    [ -n "$wanted" ] || die "wasm-bindgen not found in Cargo.lock"
+    if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wanted" ]; then
+        step "Installing wasm-bindgen-cli $wanted (one time, ~3 min)"
+        # Not --locked: the locked file asks for a webpki-roots version the
+        # registry mirror lacks.
+        cargo install wasm-bindgen-cli --version "$wanted"
+    fi
+}
+
+ensure_node() {
+    command -v npm >/dev/null || ensure_apt nodejs npm
+}
+
+ensure_build_npm_packages() {
+    ensure_node
+    if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ] \
+        || [ package.json -nt node_modules/.package-lock.json ]; then
+        step "Installing Tailwind CLI and binaryen (npm)"
+        # `npm install`, not `npm ci`: the registry serves only Linux builds
+        # of Tailwind's native parts, so a lockfile cannot list the others.
+        npm install --no-audit --no-fund --loglevel=error
+    fi
+}
+
+ensure_e2e_npm_packages() {
+    ensure_node
+    if [ ! -d end2end/node_modules/playwright-core ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+        step "Installing playwright-core (npm, no browser download)"
+        (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+}
+
+ensure_build_tools() {
+    ensure_rust_toolchain
+    ensure_build_npm_packages
+    ensure_wasm_bindgen
+    ensure_cargo_leptos
+}

@@ -1,0 +1,7 @@
+//! HTTP: routes outside Leptos and the middleware around everything.
+
+pub mod api_v1;
+pub mod health;
+pub mod metrics;
+pub mod security;
+pub mod session;

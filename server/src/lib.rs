@@ -1,0 +1,187 @@
+//! The Ponte server: builds the axum application around the Leptos app, the
+//! REST API and the machine endpoints, and runs it.
+
+#![recursion_limit = "256"]
+
+pub mod config;
+pub mod http;
+pub mod telemetry;
+
+use anyhow::Context;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::get;
+use axum::{Extension, Router};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use app::server::{AppState, Config};
+use config::Settings;
+use domain::Db;
+use http::metrics::Metrics;
+
+/// Request bodies larger than this are refused (attachments have their own limit).
+pub const BODY_LIMIT_BYTES: usize = 2 * 1024 * 1024;
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects, migrates (unless told not to), and binds the listener. Port
+    /// 0 binds a free port, which tests read back with [`Application::port`].
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.addr)
+            .await
+            .with_context(|| format!("could not listen on {}", settings.addr))?;
+        let bound = listener.local_addr().context("reading the bound address")?;
+        let public_url = settings.public_url_for(bound);
+        let db = connect_runtime(&settings).await?;
+        let leptos_options = LeptosOptions::builder()
+            .output_name("ponte")
+            .site_root(settings.site_root.to_string_lossy().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(settings.addr)
+            .env(if cfg!(debug_assertions) {
+                leptos::config::Env::DEV
+            } else {
+                leptos::config::Env::PROD
+            })
+            .build();
+        let state = AppState {
+            leptos_options,
+            db,
+            config: Arc::new(Config {
+                secure_cookies: public_url.starts_with("https://"),
+                public_url,
+                data_dir: settings.data_dir.clone(),
+                secret: settings.secret_key.clone(),
+            }),
+        };
+        let router = router(state.clone(), &settings);
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.state.config.public_url
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server error")
+    }
+}
+
+/// Migrates as the owner, then connects as the runtime role: a member of
+/// `ponte_app` that the owner creates with a name and password derived from
+/// the secret key, unless `PONTE_APP_DATABASE_URL` names another way in.
+async fn connect_runtime(settings: &Settings) -> anyhow::Result<Db> {
+    let owner = domain::db::connect_owner(&settings.database_url).await?;
+    if settings.migrate_on_start {
+        domain::db::migrate(&owner).await?;
+    }
+    let db = match &settings.app_database_url {
+        Some(url) => Db::connect(url, settings.db_max_connections).await?,
+        None => {
+            let (role, password) = (
+                settings.secret_key.runtime_db_role(),
+                settings.secret_key.runtime_db_password(),
+            );
+            let url = domain::db::runtime_url_from_owner(&settings.database_url, &role, &password)?;
+            match Db::connect(&url, settings.db_max_connections).await {
+                Ok(db) => db,
+                Err(_) => {
+                    domain::db::enable_runtime_login(&owner, &role, &password).await?;
+                    Db::connect(&url, settings.db_max_connections).await?
+                }
+            }
+        }
+    };
+    owner.close().await;
+    Ok(db)
+}
+
+fn router(state: AppState, settings: &Settings) -> Router {
+    let metrics = Metrics::new();
+    let routes = generate_route_list(app::App);
+    let public_url: Arc<str> = state.config.public_url.clone().into();
+    let hsts = state.config.secure_cookies;
+
+    Router::new()
+        .route("/healthz", get(http::health::healthz))
+        .route("/readyz", get(http::health::readyz))
+        .route("/metrics", get(http::health::metrics))
+        .merge(http::api_v1::routes())
+        .leptos_routes(&state, routes, {
+            let options = state.leptos_options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
+        .route_layer(from_fn(http::metrics::label_route))
+        .layer(from_fn_with_state(state.clone(), http::session::resolve))
+        .layer(from_fn_with_state(public_url, http::security::same_origin))
+        .layer(from_fn_with_state(
+            settings.trust_proxy,
+            http::security::client_ip,
+        ))
+        .layer(from_fn_with_state(hsts, http::security::headers))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(from_fn_with_state(metrics.clone(), http::metrics::record))
+        .layer(Extension(metrics))
+        .with_state(state)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

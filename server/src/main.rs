@@ -1,0 +1,250 @@
+//! `ponte`: the server binary and its maintenance commands.
+
+use anyhow::{bail, Context};
+use lexopt::prelude::*;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use server::config::Settings;
+use server::Application;
+
+const HELP: &str = "\
+ponte — omnichannel customer service
+
+USAGE:
+    ponte <COMMAND> [OPTIONS]
+
+COMMANDS:
+    serve [--addr HOST:PORT] [--no-migrate]
+            Run the web server (migrates first unless --no-migrate).
+    migrate
+            Apply pending database migrations and exit.
+    seed-demo
+            Create the demo account and its people (idempotent).
+    api-token create --email E [--name N] [--account SLUG]
+            Print a new REST API token for that user.
+    audit verify
+            Check every account's audit hash chain; exit code 1 on tampering.
+    help    Show this text.
+
+ENVIRONMENT:
+    DATABASE_URL            PostgreSQL URL of the schema owner (required)
+    PONTE_APP_DATABASE_URL  URL for the runtime role (default: derived from the key)
+    PONTE_ADDR              Listen address (default 127.0.0.1:3000)
+    PONTE_PUBLIC_URL        External base URL (default http://PONTE_ADDR)
+    PONTE_SECRET_KEY        32-byte key, base64 (default: generated into PONTE_DATA_DIR)
+    PONTE_DATA_DIR          Data folder (default .data)
+    LEPTOS_SITE_ROOT        Built site folder (default: next to the binary)
+    RUST_LOG                Log filter (default info)
+";
+
+enum Command {
+    Serve {
+        addr: Option<SocketAddr>,
+        migrate: bool,
+    },
+    Migrate,
+    SeedDemo,
+    ApiTokenCreate {
+        email: String,
+        name: String,
+        account: Option<String>,
+    },
+    AuditVerify,
+    Help,
+}
+
+fn parse_args() -> anyhow::Result<Command> {
+    let mut parser = lexopt::Parser::from_env();
+    let command = match parser.next()? {
+        Some(Value(word)) => word.string()?,
+        Some(Short('h') | Long("help")) | None => return Ok(Command::Help),
+        Some(other) => bail!("{}", other.unexpected()),
+    };
+    match command.as_str() {
+        "serve" => {
+            let (mut addr, mut migrate) = (None, true);
+            while let Some(arg) = parser.next()? {
+                match arg {
+                    Long("addr") => {
+                        addr = Some(
+                            parser
+                                .value()?
+                                .string()?
+                                .parse()
+                                .context("--addr must look like 127.0.0.1:3000")?,
+                        )
+                    }
+                    Long("no-migrate") => migrate = false,
+                    other => bail!("{}", other.unexpected()),
+                }
+            }
+            Ok(Command::Serve { addr, migrate })
+        }
+        "migrate" => Ok(Command::Migrate),
+        "seed-demo" => Ok(Command::SeedDemo),
+        "api-token" => {
+            match parser.next()? {
+                Some(Value(sub)) if sub == "create" => {}
+                _ => bail!("usage: ponte api-token create --email E [--name N] [--account SLUG]"),
+            }
+            let (mut email, mut name, mut account) = (None, "CLI token".to_string(), None);
+            while let Some(arg) = parser.next()? {
+                match arg {
+                    Long("email") => email = Some(parser.value()?.string()?),
+                    Long("name") => name = parser.value()?.string()?,
+                    Long("account") => account = Some(parser.value()?.string()?),
+                    other => bail!("{}", other.unexpected()),
+                }
+            }
+            let email = email.context("--email is required")?;
+            Ok(Command::ApiTokenCreate {
+                email,
+                name,
+                account,
+            })
+        }
+        "audit" => match parser.next()? {
+            Some(Value(sub)) if sub == "verify" => Ok(Command::AuditVerify),
+            _ => bail!("usage: ponte audit verify"),
+        },
+        "help" => Ok(Command::Help),
+        other => bail!("unknown command {other:?}; see `ponte --help`"),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    server::telemetry::init();
+    let command = match parse_args() {
+        Ok(command) => command,
+        Err(err) => {
+            eprintln!("error: {err}\n\n{HELP}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(command).await {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Help => {
+            print!("{HELP}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { addr, migrate } => {
+            let mut settings = Settings::from_env()?;
+            if let Some(addr) = addr {
+                settings.addr = addr;
+            }
+            settings.migrate_on_start = migrate;
+            let app = Application::build(settings).await?;
+            tracing::info!(port = app.port(), public_url = %app.public_url(), "Ponte is listening");
+            app.run_until_stopped().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let settings = Settings::from_env()?;
+            let owner = domain::db::connect_owner(&settings.database_url).await?;
+            domain::db::migrate(&owner).await?;
+            if settings.app_database_url.is_none() {
+                let key = &settings.secret_key;
+                domain::db::enable_runtime_login(
+                    &owner,
+                    &key.runtime_db_role(),
+                    &key.runtime_db_password(),
+                )
+                .await?;
+            }
+            println!("migrations applied");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::SeedDemo => {
+            let settings = Settings::from_env()?;
+            let (owner, db) = connect_both(&settings).await?;
+            let demo = domain::seed::demo(&owner, &db).await?;
+            println!(
+                "demo account {} — sign in with {} / {}",
+                if demo.created {
+                    "created"
+                } else {
+                    "already present"
+                },
+                domain::seed::DEMO_USERS
+                    .map(|(email, _, _)| email)
+                    .join(", "),
+                domain::seed::DEMO_PASSWORD
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ApiTokenCreate {
+            email,
+            name,
+            account,
+        } => {
+            let settings = Settings::from_env()?;
+            let (owner, db) = connect_both(&settings).await?;
+            let actor = domain::api_tokens::actor_for_cli(&owner, &email, account.as_deref())
+                .await
+                .map_err(|err| anyhow::anyhow!("no active user {email} in that account ({err})"))?;
+            let created = domain::api_tokens::create(&db, &actor, &name)
+                .await
+                .map_err(|err| anyhow::anyhow!("could not create the token: {err}"))?;
+            println!("{}", created.token);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::AuditVerify => {
+            let settings = Settings::from_env()?;
+            let owner = domain::db::connect_owner(&settings.database_url).await?;
+            let report = domain::audit::verify(&owner).await?;
+            if report.is_intact() {
+                println!(
+                    "audit log intact: {} entries in {} chains",
+                    report.entries, report.chains
+                );
+                Ok(ExitCode::SUCCESS)
+            } else {
+                for problem in &report.problems {
+                    let chain = problem
+                        .account_id
+                        .map(|id| id.to_string())
+                        .unwrap_or_else(|| "platform".into());
+                    println!(
+                        "TAMPERED chain {chain} entry #{}: {}",
+                        problem.seq, problem.reason
+                    );
+                }
+                println!(
+                    "audit log NOT intact: {} problem(s) in {} entries",
+                    report.problems.len(),
+                    report.entries
+                );
+                Ok(ExitCode::from(1))
+            }
+        }
+    }
+}
+
+/// The owner pool (maintenance) and the runtime pool (domain calls).
+async fn connect_both(settings: &Settings) -> anyhow::Result<(sqlx::PgPool, domain::Db)> {
+    let owner = domain::db::connect_owner(&settings.database_url).await?;
+    let url = match &settings.app_database_url {
+        Some(url) => url.clone(),
+        None => {
+            let (role, password) = (
+                settings.secret_key.runtime_db_role(),
+                settings.secret_key.runtime_db_password(),
+            );
+            domain::db::enable_runtime_login(&owner, &role, &password).await?;
+            domain::db::runtime_url_from_owner(&settings.database_url, &role, &password)?
+        }
+    };
+    let db = domain::Db::connect(&url, 2).await?;
+    Ok((owner, db))
+}

@@ -1,0 +1,322 @@
+//! Test harness: a fresh PostgreSQL database per test (cloned from a
+//! migrated template), the real server on port 0, and an HTTP client that
+//! behaves like a same-origin browser.
+
+#![allow(dead_code)]
+
+use domain::secrets::SecretKey;
+use domain::Db;
+use reqwest::header::{HeaderMap, HeaderValue, ORIGIN};
+use serde::de::DeserializeOwned;
+use server::config::Settings;
+use server::Application;
+use sha2::{Digest, Sha256};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{Connection, PgConnection, PgPool};
+use std::path::PathBuf;
+
+/// Every test server uses this key, so they agree on the runtime role's
+/// derived password.
+pub fn test_secret() -> SecretKey {
+    SecretKey::from_base64("cG9udGUtdGVzdC1rZXktcG9udGUtdGVzdC1rZXktMzI=").expect("valid test key")
+}
+
+fn owner_base_url() -> String {
+    std::env::var("DATABASE_URL").expect("DATABASE_URL must point at a PostgreSQL the tests may create databases in (./ponte.sh test sets it)")
+}
+
+fn url_with_database(base: &str, database: &str) -> String {
+    let mut url = url::Url::parse(base).expect("DATABASE_URL is a URL");
+    url.set_path(&format!("/{database}"));
+    url.to_string()
+}
+
+/// The template's name changes whenever a migration does.
+fn template_name() -> String {
+    let mut hasher = Sha256::new();
+    for migration in domain::db::MIGRATOR.iter() {
+        hasher.update(migration.version.to_le_bytes());
+        hasher.update(&*migration.checksum);
+    }
+    let digest = hasher.finalize();
+    format!(
+        "ponte_tpl_{}",
+        digest
+            .iter()
+            .take(6)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    )
+}
+
+async fn ensure_template(maintenance: &mut PgConnection) -> String {
+    let template = template_name();
+    sqlx::query("SELECT pg_advisory_lock(7342001)")
+        .execute(&mut *maintenance)
+        .await
+        .expect("lock");
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&template)
+            .fetch_one(&mut *maintenance)
+            .await
+            .expect("check template");
+    if !exists {
+        let building = format!("{template}_building");
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+            .execute(&mut *maintenance)
+            .await
+            .expect("drop");
+        sqlx::query(&format!("CREATE DATABASE {building}"))
+            .execute(&mut *maintenance)
+            .await
+            .expect("create template");
+        let owner = PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&url_with_database(&owner_base_url(), &building))
+            .await
+            .expect("connect to template");
+        domain::db::migrate(&owner).await.expect("migrate template");
+        let key = test_secret();
+        domain::db::enable_runtime_login(
+            &owner,
+            &key.runtime_db_role(),
+            &key.runtime_db_password(),
+        )
+        .await
+        .expect("runtime login");
+        owner.close().await;
+        sqlx::query(&format!("ALTER DATABASE {building} RENAME TO {template}"))
+            .execute(&mut *maintenance)
+            .await
+            .expect("publish template");
+    }
+    sqlx::query("SELECT pg_advisory_unlock(7342001)")
+        .execute(&mut *maintenance)
+        .await
+        .expect("unlock");
+    template
+}
+
+/// A database of its own for one test, migrated, owned by the test role.
+pub struct TestDb {
+    pub name: String,
+    pub owner_url: String,
+    pub owner: PgPool,
+    /// The runtime role's pool, as the server uses it.
+    pub db: Db,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        let base = owner_base_url();
+        let mut maintenance = PgConnection::connect(&url_with_database(&base, "postgres"))
+            .await
+            .expect("connect to postgres");
+        let template = ensure_template(&mut maintenance).await;
+        let name = format!("ponte_test_{}", uuid::Uuid::new_v4().simple());
+        let mut attempts = 0;
+        loop {
+            match sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+                .execute(&mut maintenance)
+                .await
+            {
+                Ok(_) => break,
+                // Two clones of one template at the same instant can collide.
+                Err(err)
+                    if attempts < 20
+                        && err.to_string().contains("being accessed by other users") =>
+                {
+                    attempts += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(50 * attempts)).await;
+                }
+                Err(err) => panic!("creating test database: {err}"),
+            }
+        }
+        let owner_url = url_with_database(&base, &name);
+        let owner = PgPoolOptions::new()
+            .max_connections(3)
+            .connect(&owner_url)
+            .await
+            .expect("owner pool");
+        let key = test_secret();
+        let runtime_url = domain::db::runtime_url_from_owner(
+            &owner_url,
+            &key.runtime_db_role(),
+            &key.runtime_db_password(),
+        )
+        .expect("runtime url");
+        let db = Db::connect(&runtime_url, 5).await.expect("runtime pool");
+        Self {
+            name,
+            owner_url,
+            owner,
+            db,
+        }
+    }
+}
+
+pub struct TestApp {
+    pub base_url: String,
+    pub database: TestDb,
+    pub data_dir: PathBuf,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let database = TestDb::new().await;
+    let data_dir = std::env::temp_dir().join(&database.name);
+    let settings = Settings {
+        database_url: database.owner_url.clone(),
+        app_database_url: None,
+        addr: "127.0.0.1:0".parse().expect("addr"),
+        public_url: None,
+        secret_key: test_secret(),
+        data_dir: data_dir.clone(),
+        site_root: PathBuf::from("target/site"),
+        migrate_on_start: true,
+        trust_proxy: true,
+        db_max_connections: 5,
+    };
+    let app = Application::build(settings).await.expect("build app");
+    let base_url = app.public_url().to_string();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        base_url,
+        database,
+        data_dir,
+    }
+}
+
+/// A browser-like client: keeps cookies, sends our Origin on every request,
+/// and presents a given client IP (the test server trusts X-Forwarded-For).
+pub struct Browser {
+    pub http: reqwest::Client,
+    pub base_url: String,
+}
+
+impl TestApp {
+    pub fn browser(&self) -> Browser {
+        self.browser_from("10.0.0.1")
+    }
+
+    pub fn browser_from(&self, ip: &str) -> Browser {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            ORIGIN,
+            HeaderValue::from_str(&self.base_url).expect("origin"),
+        );
+        headers.insert("x-forwarded-for", HeaderValue::from_str(ip).expect("ip"));
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Browser {
+            http,
+            base_url: self.base_url.clone(),
+        }
+    }
+
+    /// A client with no cookies and no Origin, like `curl`.
+    pub fn plain_client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    pub async fn sign_up(&self, company: &str, slug: &str, email: &str) -> Browser {
+        let browser = self.browser();
+        let response = browser
+            .call(
+                "sign_up",
+                &[
+                    ("company_name", company),
+                    ("slug", slug),
+                    ("name", "Founder"),
+                    ("email", email),
+                    ("password", "correct horse battery"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status, 200, "sign-up failed: {}", response.body);
+        browser
+    }
+
+    pub async fn demo_account(&self) -> domain::seed::DemoAccount {
+        domain::seed::demo(&self.database.owner, &self.database.db)
+            .await
+            .expect("seed demo")
+    }
+
+    pub async fn signed_in(&self, email: &str, password: &str) -> Browser {
+        let browser = self.browser();
+        let response = browser
+            .call("sign_in", &[("email", email), ("password", password)])
+            .await;
+        assert_eq!(response.status, 200, "sign-in failed: {}", response.body);
+        browser
+    }
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub body: String,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Reply {
+    pub fn json<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|err| panic!("bad JSON ({err}): {}", self.body))
+    }
+
+    pub fn error(&self) -> shared::AppError {
+        self.json()
+    }
+}
+
+impl Browser {
+    /// Calls a server function the way the hydrated app does (form-encoded
+    /// POST, JSON back).
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> Reply {
+        let response = self
+            .http
+            .post(format!("{}/api/{endpoint}", self.base_url))
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("request");
+        reply(response).await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base_url))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("request");
+        reply(response).await
+    }
+
+    pub async fn session(&self) -> Option<shared::accounts::SessionInfo> {
+        let reply = self.call("get_session_info", &[]).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.json()
+    }
+}
+
+pub async fn reply(response: reqwest::Response) -> Reply {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.text().await.expect("body");
+    Reply {
+        status,
+        body,
+        headers,
+    }
+}

@@ -1,0 +1,12 @@
+//! Integration tests: the real server and domain against a real PostgreSQL,
+//! one fresh database per test. Needs DATABASE_URL (an owner role that may
+//! create databases); `./ponte.sh test` provides it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod api;
+mod audit;
+mod auth;
+mod helpers;
+mod security;
+mod tenancy;

@@ -1,0 +1,199 @@
+//! Cross-site request refusal, headers, limits, health and metrics.
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn cross_origin_and_originless_posts_are_refused() {
+    let app = spawn_app().await;
+    app.demo_account().await;
+    let url = format!("{}/api/sign_in", app.base_url);
+    let form = [
+        ("email", "admin@demo.ponte.dev"),
+        ("password", "ponte-demo-2026"),
+    ];
+    let client = app.plain_client();
+    let foreign = client
+        .post(&url)
+        .header("origin", "https://evil.example")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 403);
+    assert!(foreign.headers().get("set-cookie").is_none());
+    let originless = client.post(&url).form(&form).send().await.unwrap();
+    assert_eq!(originless.status(), 403);
+    let referer_only = client
+        .post(&url)
+        .header("referer", format!("{}/login", app.base_url))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        referer_only.status(),
+        200,
+        "a same-site Referer is enough when Origin is absent"
+    );
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_a_nonce_based_csp() {
+    let app = spawn_app().await;
+    let page = app.browser().get("/login").await;
+    assert_eq!(page.status, 200);
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"));
+    let script_src = csp
+        .split(';')
+        .find(|d| d.trim().starts_with("script-src"))
+        .unwrap();
+    assert!(!script_src.contains("unsafe-inline"), "{script_src}");
+    let nonce = script_src
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap();
+    assert!(
+        page.body.contains(&format!("nonce=\"{nonce}\"")),
+        "inline scripts carry the nonce"
+    );
+    assert_eq!(page.headers["x-content-type-options"], "nosniff");
+    assert_eq!(
+        page.headers["referrer-policy"],
+        "strict-origin-when-cross-origin"
+    );
+    assert!(page.headers.contains_key("x-request-id"));
+}
+
+#[tokio::test]
+async fn signed_out_visitors_are_sent_to_sign_in_and_signed_in_ones_away_from_it() {
+    let app = spawn_app().await;
+    app.demo_account().await;
+    let anonymous = app.browser().get("/settings/users").await;
+    assert_eq!(anonymous.status, 302);
+    assert_eq!(anonymous.headers["location"], "/login?next=/settings/users");
+    let admin = app
+        .signed_in("admin@demo.ponte.dev", "ponte-demo-2026")
+        .await;
+    let page = admin.get("/settings/users").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("agent@demo.ponte.dev"),
+        "members are rendered on the server"
+    );
+    let login = admin.get("/login").await;
+    assert_eq!(login.status, 303);
+}
+
+#[tokio::test]
+async fn user_content_is_escaped() {
+    let app = spawn_app().await;
+    let admin = app
+        .sign_up("<script>alert(1)</script> Ltda", "ltda", "a@ltda.com")
+        .await;
+    let page = admin.get("/settings/users").await;
+    assert!(!page.body.contains("<script>alert(1)</script>"));
+    assert!(page
+        .body
+        .contains("&lt;script&gt;alert(1)&lt;/script&gt; Ltda"));
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let app = spawn_app().await;
+    let huge = "x".repeat(3 * 1024 * 1024);
+    let reply = app
+        .browser()
+        .call("sign_in", &[("email", "a@b.co"), ("password", &huge)])
+        .await;
+    assert_eq!(reply.status, 413);
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics() {
+    let app = spawn_app().await;
+    let client = app.plain_client();
+    let health = client
+        .get(format!("{}/healthz", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (health.status().as_u16(), health.text().await.unwrap()),
+        (200, "ok".to_string())
+    );
+    let ready = client
+        .get(format!("{}/readyz", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    client
+        .get(format!("{}/login", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    let metrics = client
+        .get(format!("{}/metrics", app.base_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            "ponte_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
+        ),
+        "{metrics}"
+    );
+    assert!(metrics
+        .contains("ponte_http_request_duration_seconds_bucket{method=\"GET\",route=\"/login\""));
+}
+
+#[tokio::test]
+async fn readiness_fails_while_migrations_are_pending() {
+    let app = spawn_app().await;
+    sqlx::query(
+        "DELETE FROM _sqlx_migrations WHERE version = (SELECT max(version) FROM _sqlx_migrations)",
+    )
+    .execute(&app.database.owner)
+    .await
+    .unwrap();
+    let ready = app
+        .plain_client()
+        .get(format!("{}/readyz", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503);
+}
+
+#[tokio::test]
+async fn a_plain_form_post_that_fails_returns_to_the_form_with_the_error() {
+    let app = spawn_app().await;
+    app.demo_account().await;
+    let reply = app
+        .plain_client()
+        .post(format!("{}/api/sign_in", app.base_url))
+        .header("origin", &app.base_url)
+        .header("referer", format!("{}/login?next=%2Faudit", app.base_url))
+        .header("accept", "text/html")
+        .form(&[
+            ("email", "admin@demo.ponte.dev"),
+            ("password", "wrong password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 303);
+    let location = reply.headers()["location"].to_str().unwrap();
+    assert!(
+        location.starts_with("/login?next=%2Faudit&form_error="),
+        "{location}"
+    );
+    assert!(location.contains("invalid_credentials"));
+}

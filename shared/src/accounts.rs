@@ -1,0 +1,116 @@
+//! What the browser learns about the signed-in person, their account and
+//! the account's people.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::prefs::{Locale, Theme};
+use crate::roles::Role;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub locale: Option<Locale>,
+    pub theme: Theme,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountChoice {
+    pub id: Uuid,
+    pub name: String,
+    pub slug: String,
+    pub role: Role,
+}
+
+/// Everything the app shell needs to render for a signed-in user.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub user: CurrentUser,
+    pub account: AccountChoice,
+    /// Every active membership, for the account switcher.
+    pub accounts: Vec<AccountChoice>,
+    /// The account time zone's current offset from UTC: every time on
+    /// screen is shown in the account's time zone, the same on server and
+    /// browser.
+    pub utc_offset_minutes: i32,
+}
+
+impl SessionInfo {
+    pub fn role(&self) -> Role {
+        self.account.role
+    }
+
+    pub fn can(&self, permission: crate::roles::Permission) -> bool {
+        self.account.role.can(permission)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountSettings {
+    pub name: String,
+    pub slug: String,
+    pub support_email: Option<String>,
+    pub timezone: String,
+    pub default_locale: Locale,
+    pub default_theme: Theme,
+    /// Largest attachment accepted, in megabytes.
+    pub attachment_limit_mb: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    pub user_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub active: bool,
+    pub joined_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PendingInvitation {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    pub invited_by: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Returned once, when an invitation is created or its link renewed: the
+/// token is stored hashed, so this is the only time the link exists.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InvitationLink {
+    pub invitation_id: i64,
+    pub email: String,
+    pub url: String,
+}
+
+/// What the invitation page shows before the invitee accepts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InvitationPreview {
+    pub account_name: String,
+    pub email: String,
+    pub role: Role,
+    /// The invitee already has a Ponte login, so they only confirm with it.
+    pub existing_user: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ApiTokenInfo {
+    pub id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// Returned once, at creation; only the hash is stored.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewApiToken {
+    pub info: ApiTokenInfo,
+    pub token: String,
+}
