@@ -42,6 +42,8 @@ cmd_run() {
 
 cmd_test() {
     local started=$SECONDS
+    # A one-shot run gains nothing from incremental state, which is large.
+    export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
     ensure_build_tools
     ensure_apt chromium
     ensure_e2e_npm_packages
@@ -58,7 +60,8 @@ cmd_test() {
     step "Unit and integration tests (fresh database per test)"
     # Test databases from earlier runs are dropped first.
     "$ROOT/scripts/drop-test-databases.sh"
-    cargo test -p shared -p domain -p app -p server
+    # A hung test fails the run instead of stalling it.
+    timeout 1800 cargo test -p shared -p domain -p app -p server
 
     step "Browser tests (headless Chromium)"
     build_release

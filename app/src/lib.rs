@@ -9,6 +9,7 @@ pub mod components;
 pub mod i18n;
 pub mod pages;
 pub mod prefs;
+pub mod realtime;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod util;
@@ -19,8 +20,12 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use components::layout::{session_resource, AppLayout};
+use pages::attributes::AttributesPage;
 use pages::audit::AuditPage;
 use pages::auth::{InvitePage, LoginPage, SignUpPage};
+use pages::channels::{ChannelsPage, DepartmentsPage};
+use pages::inbox::{ConversationPane, InboxPage, NoConversation};
+use pages::quick_replies::QuickRepliesPage;
 use pages::settings::{AccountSettingsPage, ApiTokensPage, ProfilePage, UsersPage};
 use prefs::{provide_prefs, use_t, InitialPrefs};
 
@@ -98,7 +103,15 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async />
                 <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=AppLayout ssr=SsrMode::Async>
-                    <Route path=path!("") view=|| view! { <Redirect path="/settings/profile" /> } />
+                    <Route path=path!("") view=|| view! { <Redirect path="/inbox" /> } />
+                    <ParentRoute path=path!("/inbox") view=InboxPage ssr=SsrMode::Async>
+                        <Route path=path!("") view=NoConversation />
+                        <Route path=path!(":number") view=ConversationPane ssr=SsrMode::Async />
+                    </ParentRoute>
+                    <Route path=path!("/settings/channels") view=ChannelsPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/departments") view=DepartmentsPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/quick-replies") view=QuickRepliesPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/attributes") view=AttributesPage ssr=SsrMode::Async />
                     <Route path=path!("/settings/account") view=AccountSettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/settings/users") view=UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/settings/profile") view=ProfilePage ssr=SsrMode::Async />

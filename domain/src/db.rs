@@ -98,7 +98,7 @@ pub async fn connect_owner(url: &str) -> anyhow::Result<PgPool> {
         .context("could not connect to PostgreSQL with DATABASE_URL")
 }
 
-pub async fn migrate(owner: &PgPool) -> anyhow::Result<()> {
+pub async fn migrate<'a>(owner: impl sqlx::Acquire<'a, Database = Postgres>) -> anyhow::Result<()> {
     MIGRATOR
         .run(owner)
         .await
@@ -108,7 +108,7 @@ pub async fn migrate(owner: &PgPool) -> anyhow::Result<()> {
 /// Creates (or re-keys) the login role `role`, a member of the `ponte_app`
 /// group role that holds the runtime privileges.
 pub async fn enable_runtime_login(
-    owner: &PgPool,
+    owner: impl sqlx::PgExecutor<'_>,
     role: &str,
     password: &str,
 ) -> anyhow::Result<()> {
@@ -116,14 +116,15 @@ pub async fn enable_runtime_login(
         && role.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     anyhow::ensure!(valid_name, "invalid runtime role name {role}");
     // Role statements take no bind parameters; both values are our own hex
-    // strings, but quote the password properly anyway.
+    // strings, but quote the password properly anyway. (New roles are
+    // NOSUPERUSER NOBYPASSRLS by default; saying so would need a superuser.)
     let quoted = password.replace('\'', "''");
     sqlx::query(&format!(
         "DO $$ BEGIN
            IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN
-             ALTER ROLE {role} WITH LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '{quoted}';
+             ALTER ROLE {role} WITH LOGIN PASSWORD '{quoted}';
            ELSE
-             CREATE ROLE {role} WITH LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '{quoted}' IN ROLE ponte_app;
+             CREATE ROLE {role} WITH LOGIN PASSWORD '{quoted}' IN ROLE ponte_app;
            END IF;
          END $$"
     ))

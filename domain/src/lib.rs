@@ -8,14 +8,25 @@
 pub mod accounts;
 pub mod actor;
 pub mod api_tokens;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod channels;
+pub mod contacts;
+pub mod conversations;
 pub mod db;
+pub mod departments;
 pub mod error;
+pub mod inbox;
+pub mod load;
+pub mod messages;
+pub mod notifications;
 pub mod people;
+pub mod quick_replies;
 pub mod realtime;
 pub mod secrets;
 pub mod seed;
+pub mod widget;
 
 pub use actor::Actor;
 pub use db::Db;

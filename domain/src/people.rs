@@ -614,3 +614,19 @@ pub async fn sign_out_other_sessions(db: &Db, actor: &Actor, session_id: i64) ->
     tx.commit().await.context("commit")?;
     Ok(ended)
 }
+
+/// The id of the active member with this e-mail, if any.
+pub async fn member_id_by_email(db: &Db, actor: &Actor, email: &str) -> Result<Option<Uuid>> {
+    let email = EmailAddress::parse(email).map_err(|code| Error::field("assignee_email", code))?;
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let id = sqlx::query_scalar(
+        "SELECT u.id FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.account_id = $1 AND m.active AND u.email = $2",
+    )
+    .bind(actor.account_id)
+    .bind(email.as_str())
+    .fetch_optional(&mut *tx)
+    .await
+    .context("finding member")?;
+    tx.commit().await.context("commit")?;
+    Ok(id)
+}

@@ -2,14 +2,16 @@
 //!
 //! A change publishes a small [`Signal`] with `pg_notify` inside the same
 //! transaction, so it is delivered exactly when (and only if) the change
-//! commits. Every instance LISTENs, turns signals into browser events, and
-//! sends them to its own sockets after checking who may see what.
+//! commits. Every instance LISTENs, turns signals into browser events (one
+//! database read per signal per instance, however many sockets), and sends
+//! them to its own sockets after checking who may see what.
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
+use shared::events::Typist;
 use uuid::Uuid;
 
-use crate::db::Tx;
+use crate::db::{Db, Tx};
 
 pub const CHANNEL: &str = "ponte_events";
 
@@ -17,7 +19,42 @@ pub const CHANNEL: &str = "ponte_events";
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Signal {
-    MembershipChanged { user_id: Uuid, active: bool },
+    MembershipChanged {
+        user_id: Uuid,
+        active: bool,
+    },
+    /// Department memberships changed: who sees which conversation may too.
+    DepartmentsChanged,
+    ConversationChanged {
+        conversation_id: i64,
+    },
+    MessageCreated {
+        conversation_id: i64,
+        message_id: i64,
+    },
+    MessageUpdated {
+        conversation_id: i64,
+        message_id: i64,
+    },
+    ConversationRead {
+        conversation_id: i64,
+        user_id: Uuid,
+        read_count: i32,
+    },
+    Typing {
+        conversation_id: i64,
+        typist: Typist,
+        typing: bool,
+        note: bool,
+    },
+    Presence {
+        user_id: Uuid,
+        online: bool,
+    },
+    Notification {
+        user_id: Uuid,
+        notification_id: i64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -27,15 +64,54 @@ pub struct Envelope {
     pub signal: Signal,
 }
 
+fn encode(account_id: Uuid, signal: Signal) -> anyhow::Result<String> {
+    serde_json::to_string(&Envelope { account_id, signal }).context("encoding signal")
+}
+
 /// Queues `signal` for delivery when `tx` commits.
 pub async fn publish(tx: &mut Tx, account_id: Uuid, signal: Signal) -> anyhow::Result<()> {
-    let payload =
-        serde_json::to_string(&Envelope { account_id, signal }).context("encoding signal")?;
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind(CHANNEL)
-        .bind(payload)
+        .bind(encode(account_id, signal)?)
         .execute(&mut **tx)
         .await
         .context("publishing signal")?;
     Ok(())
+}
+
+/// Publishes at once, outside any transaction (typing, presence).
+pub async fn publish_now(db: &Db, account_id: Uuid, signal: Signal) -> anyhow::Result<()> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(CHANNEL)
+        .bind(encode(account_id, signal)?)
+        .execute(db.pool())
+        .await
+        .context("publishing signal")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelopes_are_flat_and_match_what_sql_functions_emit() {
+        let account_id = Uuid::nil();
+        let json = encode(
+            account_id,
+            Signal::ConversationChanged { conversation_id: 7 },
+        )
+        .unwrap();
+        assert_eq!(
+            json,
+            r#"{"account_id":"00000000-0000-0000-0000-000000000000","kind":"conversation_changed","conversation_id":7}"#
+        );
+        // wake_snoozed_conversations() builds this shape in SQL.
+        let from_sql = r#"{"account_id" : "00000000-0000-0000-0000-000000000000", "kind" : "conversation_changed", "conversation_id" : 7}"#;
+        let parsed: Envelope = serde_json::from_str(from_sql).unwrap();
+        assert_eq!(
+            parsed.signal,
+            Signal::ConversationChanged { conversation_id: 7 }
+        );
+    }
 }

@@ -13,6 +13,8 @@ use crate::actor::Actor;
 use crate::audit::{self, Target};
 use crate::auth::{add_membership, passwords};
 use crate::db::{set_tenant, Db, Tx};
+use crate::secrets::SecretKey;
+use crate::{channels, contacts, departments, messages, quick_replies, widget};
 
 pub const DEMO_SLUG: &str = "demo";
 pub const DEMO_PASSWORD: &str = "ponte-demo-2026";
@@ -31,6 +33,25 @@ pub struct DemoAccount {
     pub created: bool,
     /// (e-mail, user id) of the demo people, in `DEMO_USERS` order.
     pub users: Vec<(String, Uuid)>,
+}
+
+impl DemoAccount {
+    /// The demo person with this role, acting in the demo account.
+    pub fn actor(&self, role: Role) -> Actor {
+        let index = DEMO_USERS
+            .iter()
+            .position(|(_, _, r)| *r == role)
+            .unwrap_or(0);
+        let (email, name, role) = DEMO_USERS[index];
+        Actor {
+            user_id: self.users[index].1,
+            account_id: self.account_id,
+            role,
+            name: name.into(),
+            email: email.into(),
+            ip: None,
+        }
+    }
 }
 
 pub async fn demo(owner: &PgPool, db: &Db) -> anyhow::Result<DemoAccount> {
@@ -122,4 +143,157 @@ async fn ensure_user(
         .await
         .context("creating demo user")?;
     Ok(id)
+}
+
+/// The demo account's inbox: a department, the website channel (embedded
+/// on `/demo/widget`), quick replies, attributes, and a few conversations.
+/// Only on first run; later runs leave the data people played with alone.
+pub async fn demo_inbox(db: &Db, secret: &SecretKey, demo: &DemoAccount) -> anyhow::Result<bool> {
+    let admin = demo.actor(Role::GlobalAdmin);
+    let mut tx = db.tenant(demo.account_id, None).await?;
+    let has_channels: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM channels)")
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    if has_channels {
+        return Ok(false);
+    }
+    let fail =
+        |what: &'static str| move |err: crate::Error| anyhow::anyhow!("seeding {what}: {err}");
+
+    let support = departments::create(db, &admin, "Suporte")
+        .await
+        .map_err(fail("department"))?;
+    let members: Vec<Uuid> = demo.users[1..].iter().map(|(_, id)| *id).collect();
+    departments::update(db, &admin, support.id, "Suporte", &members)
+        .await
+        .map_err(fail("department members"))?;
+    let channel = channels::create_website(
+        db,
+        &admin,
+        &channels::WebsiteForm {
+            name: "Site Demo".into(),
+            allowed_origins: "http://localhost:3000\nhttp://127.0.0.1:3000".into(),
+            greeting: "Olá! Como podemos ajudar?".into(),
+            color: "#1d4ed8".into(),
+            prechat_form: false,
+            default_department_id: None,
+        },
+    )
+    .await
+    .map_err(fail("website channel"))?;
+    for (shortcut, content) in [
+        (
+            "ola",
+            "Olá {{contact.name}}! Sou {{agent.name}}, da Demo. Como posso ajudar?",
+        ),
+        (
+            "obrigado",
+            "Obrigado pelo contato! Qualquer coisa, é só chamar por aqui.",
+        ),
+        (
+            "prazo",
+            "O prazo de entrega é de 3 a 5 dias úteis após a confirmação do pagamento.",
+        ),
+    ] {
+        quick_replies::create(db, &admin, shortcut, content, true)
+            .await
+            .map_err(fail("quick reply"))?;
+    }
+    contacts::define_attribute(db, &admin, "Plano", "plano", "list", "bronze, prata, ouro")
+        .await
+        .map_err(fail("attribute"))?;
+    contacts::define_attribute(db, &admin, "Cliente desde", "cliente_desde", "date", "")
+        .await
+        .map_err(fail("attribute"))?;
+
+    let public = channels::by_public_token(db, &channel.public_token)
+        .await
+        .map_err(fail("channel lookup"))?;
+    let agent = demo.actor(Role::Agent);
+    let script: [(&str, &str, &[&str], Option<&str>); 4] = [
+        (
+            "Mariana Costa",
+            "mariana@example.com",
+            &[
+                "Oi, meu pedido 4821 ainda não chegou.",
+                "Comprei há 8 dias.",
+            ],
+            Some("Oi Mariana! Vou verificar agora mesmo."),
+        ),
+        (
+            "João Pereira",
+            "joao@example.com",
+            &["Vocês emitem nota fiscal para CNPJ?"],
+            None,
+        ),
+        (
+            "Ana Souza",
+            "ana@example.com",
+            &["Quero trocar o tamanho de uma camiseta."],
+            Some("Claro! Qual tamanho você prefere?"),
+        ),
+        (
+            "Carlos Lima",
+            "carlos@example.com",
+            &["Bom dia! O site está fora do ar?"],
+            None,
+        ),
+    ];
+    for (name, email, lines, reply) in script {
+        let token = widget::issue_visitor_token(secret, &public.public_token);
+        let visitor_id =
+            widget::verify_visitor_token(secret, &public.public_token, &token).unwrap_or_default();
+        let visitor = widget::Visitor {
+            channel: public.clone(),
+            visitor_id,
+            token,
+        };
+        let mut number = None;
+        for line in lines {
+            let message = widget::VisitorMessage {
+                body: line.to_string(),
+                name: Some(name.into()),
+                email: Some(email.into()),
+                ..Default::default()
+            };
+            widget::send(db, &visitor, &message)
+                .await
+                .map_err(fail("visitor message"))?;
+            if number.is_none() {
+                let (_, conversation) = widget::whereabouts(db, &visitor)
+                    .await
+                    .map_err(fail("conversation"))?
+                    .unwrap_or_default();
+                let mut tx = db.tenant(demo.account_id, None).await?;
+                number = sqlx::query_scalar("SELECT number FROM conversations WHERE id = $1")
+                    .bind(conversation)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            }
+        }
+        if let (Some(text), Some(number)) = (reply, number) {
+            messages::send(
+                db,
+                &agent,
+                number,
+                &messages::Reply {
+                    body: text.into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(fail("agent reply"))?;
+        }
+    }
+    Ok(true)
+}
+
+/// The public token of the demo account's website channel, if seeded.
+pub async fn demo_channel_token(db: &Db) -> anyhow::Result<Option<String>> {
+    sqlx::query_scalar("SELECT demo_widget_token()")
+        .fetch_one(db.pool())
+        .await
+        .context("finding the demo channel")
 }

@@ -1,14 +1,14 @@
 // An admin invites someone; the link works in another browser.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withBrowser, signIn, open, waitForHydration, unique, DEMO } from './helpers.mjs';
+import { withBrowser, signIn, open, waitForHydration, unique, DEMO, BASE_URL } from './helpers.mjs';
 
 test('an admin invites a user and the invite link signs them up', async () => {
   const email = `convidada.${unique()}@example.com`;
   const link = await withBrowser(async (ctx) => {
     const page = await ctx.newPage();
     await signIn(page, DEMO.admin);
-    await page.goto(page.url().replace(/\/[^/]*\/[^/]*$/, '') + '/settings/users');
+    await page.goto(BASE_URL + '/settings/users');
     await waitForHydration(page);
     await page.fill('#field-email', email);
     await page.selectOption('select[name=role]', 'supervisor');

@@ -5,6 +5,8 @@
 
 pub mod config;
 pub mod http;
+pub mod jobs;
+pub mod realtime;
 pub mod telemetry;
 
 use anyhow::Context;
@@ -25,13 +27,17 @@ use config::Settings;
 use domain::Db;
 use http::metrics::Metrics;
 
-/// Request bodies larger than this are refused (attachments have their own limit).
+/// Request bodies larger than this are refused (uploads have their own limit).
 pub const BODY_LIMIT_BYTES: usize = 2 * 1024 * 1024;
+/// Uploads may be up to the largest per-account attachment limit (100 MB);
+/// each account's own limit is checked when the file is stored.
+pub const UPLOAD_LIMIT_BYTES: usize = 101 * 1024 * 1024;
 
 pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    hub: Arc<realtime::Hub>,
 }
 
 impl Application {
@@ -65,11 +71,14 @@ impl Application {
                 secret: settings.secret_key.clone(),
             }),
         };
-        let router = router(state.clone(), &settings);
+        let metrics = Metrics::new();
+        let hub = realtime::Hub::new(state.db.clone(), metrics.clone());
+        let router = router(state.clone(), &settings, metrics, hub.clone());
         Ok(Self {
             listener,
             router,
             state,
+            hub,
         })
     }
 
@@ -88,15 +97,28 @@ impl Application {
         &self.state
     }
 
+    pub fn hub(&self) -> Arc<realtime::Hub> {
+        self.hub.clone()
+    }
+
+    /// Serves until SIGTERM/Ctrl-C, with the real-time listener and the
+    /// periodic jobs running alongside.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        axum::serve(
+        let background = [
+            tokio::spawn(self.hub.clone().listen()),
+            tokio::spawn(self.hub.clone().housekeeping()),
+            tokio::spawn(jobs::wake_snoozed(self.state.db.clone())),
+        ];
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
         .await
-        .context("server error")
+        .context("server error");
+        background.iter().for_each(tokio::task::JoinHandle::abort);
+        served
     }
 }
 
@@ -129,21 +151,39 @@ async fn connect_runtime(settings: &Settings) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-fn router(state: AppState, settings: &Settings) -> Router {
-    let metrics = Metrics::new();
+fn router(
+    state: AppState,
+    settings: &Settings,
+    metrics: Arc<Metrics>,
+    hub: Arc<realtime::Hub>,
+) -> Router {
     let routes = generate_route_list(app::App);
     let public_url: Arc<str> = state.config.public_url.clone().into();
     let hsts = state.config.secure_cookies;
 
-    Router::new()
+    // Everything but uploads takes small bodies.
+    let regular = Router::new()
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
         .route("/metrics", get(http::health::metrics))
+        .route("/ws", get(http::ws::agent_socket))
+        .route("/widget/ws", get(http::ws::widget_socket))
+        .route("/attachments/{id}/{name}", get(http::files::download))
         .merge(http::api_v1::routes())
+        .merge(http::widget::routes(&state))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || app::shell(options.clone())
         })
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES));
+    let uploads = Router::new()
+        .route("/attachments", axum::routing::post(http::files::upload))
+        .merge(http::widget::upload_routes(&state))
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT_BYTES));
+
+    regular
+        .merge(uploads)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
@@ -155,12 +195,12 @@ fn router(state: AppState, settings: &Settings) -> Router {
             http::security::client_ip,
         ))
         .layer(from_fn_with_state(hsts, http::security::headers))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(from_fn_with_state(metrics.clone(), http::metrics::record))
         .layer(Extension(metrics))
+        .layer(Extension(hub))
         .with_state(state)
 }
 

@@ -20,7 +20,9 @@ COMMANDS:
     migrate
             Apply pending database migrations and exit.
     seed-demo
-            Create the demo account and its people (idempotent).
+            Create the demo account, its people and sample inbox (idempotent).
+    seed-load [--account SLUG] [--conversations N] [--messages M]
+            Add bulk test data to an account (default: demo, 100000, 1000000).
     api-token create --email E [--name N] [--account SLUG]
             Print a new REST API token for that user.
     audit verify
@@ -45,6 +47,11 @@ enum Command {
     },
     Migrate,
     SeedDemo,
+    SeedLoad {
+        account: String,
+        conversations: i64,
+        messages: i64,
+    },
     ApiTokenCreate {
         email: String,
         name: String,
@@ -83,6 +90,23 @@ fn parse_args() -> anyhow::Result<Command> {
         }
         "migrate" => Ok(Command::Migrate),
         "seed-demo" => Ok(Command::SeedDemo),
+        "seed-load" => {
+            let (mut account, mut conversations, mut messages) =
+                ("demo".to_string(), 100_000, 1_000_000);
+            while let Some(arg) = parser.next()? {
+                match arg {
+                    Long("account") => account = parser.value()?.string()?,
+                    Long("conversations") => conversations = parser.value()?.parse()?,
+                    Long("messages") => messages = parser.value()?.parse()?,
+                    other => bail!("{}", other.unexpected()),
+                }
+            }
+            Ok(Command::SeedLoad {
+                account,
+                conversations,
+                messages,
+            })
+        }
         "api-token" => {
             match parser.next()? {
                 Some(Value(sub)) if sub == "create" => {}
@@ -169,17 +193,38 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let settings = Settings::from_env()?;
             let (owner, db) = connect_both(&settings).await?;
             let demo = domain::seed::demo(&owner, &db).await?;
+            let inbox = domain::seed::demo_inbox(&db, &settings.secret_key, &demo).await?;
             println!(
-                "demo account {} — sign in with {} / {}",
+                "demo account {}{} — sign in with {} / {}",
                 if demo.created {
                     "created"
                 } else {
                     "already present"
                 },
+                if inbox { " with a sample inbox" } else { "" },
                 domain::seed::DEMO_USERS
                     .map(|(email, _, _)| email)
                     .join(", "),
                 domain::seed::DEMO_PASSWORD
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::SeedLoad {
+            account,
+            conversations,
+            messages,
+        } => {
+            let settings = Settings::from_env()?;
+            let owner = domain::db::connect_owner(&settings.database_url).await?;
+            let report = domain::load::seed(&owner, &account, conversations, messages, |step| {
+                eprintln!("  {step}…")
+            })
+            .await?;
+            println!(
+                "added {} conversations and {} messages to {account} in {:.1} s",
+                report.conversations,
+                report.messages,
+                report.elapsed.as_secs_f64()
             );
             Ok(ExitCode::SUCCESS)
         }

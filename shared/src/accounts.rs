@@ -36,6 +36,8 @@ pub struct SessionInfo {
     /// screen is shown in the account's time zone, the same on server and
     /// browser.
     pub utc_offset_minutes: i32,
+    /// This server's external base URL (for snippets and links to copy).
+    pub public_url: String,
 }
 
 impl SessionInfo {

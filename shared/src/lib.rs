@@ -4,6 +4,8 @@
 pub mod accounts;
 pub mod audit;
 pub mod errors;
+pub mod events;
+pub mod inbox;
 pub mod prefs;
 pub mod roles;
 pub mod values;

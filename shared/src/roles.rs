@@ -29,8 +29,6 @@ pub enum Permission {
     ViewAllConversations,
     /// Send messages, change status, assign: anything that changes a conversation.
     WorkConversations,
-    /// Assign or transfer conversations to other agents.
-    AssignOthers,
     DeleteMessages,
     SeeDeletedMessages,
     EditContacts,
@@ -61,7 +59,7 @@ impl Role {
             ),
             Role::Bot => matches!(
                 permission,
-                WorkConversations | ViewAllConversations | AssignOthers | UseApi
+                WorkConversations | ViewAllConversations | UseApi
             ),
         }
     }

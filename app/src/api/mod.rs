@@ -3,6 +3,9 @@
 
 pub mod account;
 pub mod audit;
+pub mod channels;
+pub mod contacts;
+pub mod conversations;
 pub mod people;
 pub mod session;
 pub mod tokens;

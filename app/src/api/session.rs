@@ -21,6 +21,7 @@ pub async fn get_session_info() -> Result<Option<SessionInfo>, AppError> {
         account: current.account.clone(),
         accounts,
         utc_offset_minutes: current.utc_offset_minutes,
+        public_url: state.config.public_url.clone(),
     }))
 }
 

@@ -39,6 +39,7 @@ pub fn use_session() -> SessionInfo {
         },
         accounts: vec![],
         utc_offset_minutes: 0,
+        public_url: String::new(),
     })
 }
 
@@ -101,6 +102,7 @@ fn FatalError(error: AppError) -> impl IntoView {
 #[component]
 fn Shell(info: SessionInfo) -> impl IntoView {
     provide_context(info.clone());
+    let realtime = crate::realtime::provide_realtime();
     let drawer_open = RwSignal::new(false);
     let collapsed = RwSignal::new(false);
     let location = use_location();
@@ -164,6 +166,11 @@ fn Shell(info: SessionInfo) -> impl IntoView {
 
             <div class="flex min-w-0 flex-1 flex-col">
                 <TopBar drawer_open=drawer_open />
+                <Show when=move || !realtime.connected.get()>
+                    <p class="shrink-0 bg-amber-100 px-3 py-1 text-center text-xs text-amber-900 dark:bg-amber-950 dark:text-amber-200" role="status" id="offline-banner">
+                        {move || t().err_offline}
+                    </p>
+                </Show>
                 <main id="main" class="min-h-0 flex-1 overflow-y-auto">
                     <Outlet />
                 </main>
@@ -206,6 +213,30 @@ const SETTINGS_NAV: &[NavItem] = &[
         icon: Icon::Users,
         label: |t| t.nav_users,
         needs: Some(Permission::ManageUsers),
+    },
+    NavItem {
+        href: "/settings/channels",
+        icon: Icon::Channel,
+        label: |t| t.nav_channels,
+        needs: Some(Permission::ManageChannels),
+    },
+    NavItem {
+        href: "/settings/departments",
+        icon: Icon::Layers,
+        label: |t| t.nav_departments,
+        needs: Some(Permission::ManageDepartments),
+    },
+    NavItem {
+        href: "/settings/quick-replies",
+        icon: Icon::Bolt,
+        label: |t| t.nav_quick_replies,
+        needs: Some(Permission::WorkConversations),
+    },
+    NavItem {
+        href: "/settings/attributes",
+        icon: Icon::Contact,
+        label: |t| t.nav_attributes,
+        needs: Some(Permission::ManageContactAttributes),
     },
     NavItem {
         href: "/settings/api-tokens",
@@ -306,6 +337,7 @@ fn TopBar(drawer_open: RwSignal<bool>) -> impl IntoView {
             </button>
             <AccountSwitcher current=account_name />
             <div class="flex-1"></div>
+            <NotificationBell />
             <LanguageSwitcher />
             <ThemeSwitcher />
             <UserMenu />
@@ -510,5 +542,89 @@ pub fn PageHeader(
             </div>
             {children.map(|c| c())}
         </div>
+    }
+}
+
+/// Mentions of the signed-in person, live.
+#[component]
+fn NotificationBell() -> impl IntoView {
+    use crate::api::conversations::{list_notifications, mark_notifications_read};
+    use crate::realtime::{use_realtime, Incoming};
+    use shared::events::ServerEvent;
+    let t = use_t();
+    let version = RwSignal::new(0u32);
+    let notifications = LocalResource::new(move || {
+        version.track();
+        list_notifications()
+    });
+    let live = RwSignal::new(Vec::<shared::inbox::Notification>::new());
+    if let Some(realtime) = use_realtime() {
+        realtime.subscribe(move |incoming| {
+            if let Incoming::Event(ServerEvent::Notification { notification }) = incoming {
+                live.update(|list| list.insert(0, notification.clone()));
+            }
+        });
+    }
+    // Loaded once the page is live; the server renders the bell without a count.
+    let loaded = RwSignal::new(Vec::<shared::inbox::Notification>::new());
+    Effect::new(move |_| {
+        if let Some(Ok(list)) = notifications.get() {
+            loaded.set(list);
+        }
+    });
+    let all = move || {
+        let mut list = live.get();
+        list.extend(
+            loaded
+                .get()
+                .into_iter()
+                .filter(|n| !live.with(|l| l.iter().any(|x| x.id == n.id))),
+        );
+        list
+    };
+    let unread = move || all().iter().filter(|n| !n.read).count();
+    let mark_read = move |_| {
+        leptos::task::spawn_local(async move {
+            if mark_notifications_read().await.is_ok() {
+                live.set(vec![]);
+                version.update(|v| *v += 1);
+            }
+        });
+    };
+    view! {
+        <details class="relative" id="notifications">
+            <summary class="relative flex cursor-pointer list-none rounded-lg p-2 text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800" aria-label=move || t().notifications>
+                <Svg icon=Icon::Bell />
+                <Show when=move || { unread() > 0 }>
+                    <span class="absolute right-1 top-1 min-w-4 rounded-full bg-red-600 px-1 text-center text-[10px] font-bold leading-4 text-white" id="notification-count">{unread}</span>
+                </Show>
+            </summary>
+            <div class=MENU_PANEL.replace("w-64", "w-80")>
+                <div class="flex items-center justify-between px-3 py-2">
+                    <p class="text-sm font-semibold">{move || t().notifications}</p>
+                    <button type="button" class="text-xs text-blue-700 hover:underline dark:text-blue-400" on:click=mark_read>{move || t().mark_all_read}</button>
+                </div>
+                <ul class="max-h-80 overflow-y-auto">
+                    {move || {
+                        let list = all();
+                        if list.is_empty() {
+                            return view! { <li class="px-3 py-4 text-center text-sm text-slate-500">{t().no_notifications}</li> }.into_any();
+                        }
+                        list.into_iter().map(|n| {
+                            let href = n.conversation_number.map(|number| format!("/inbox/{number}")).unwrap_or_else(|| "/inbox".into());
+                            view! {
+                                <li>
+                                    <A href=href attr:class=format!("block rounded-lg px-3 py-2 text-sm hover:bg-slate-100 dark:hover:bg-slate-800 {}", if n.read { "opacity-60" } else { "" })>
+                                        <p class="font-medium">{(t().mentioned_you)(n.actor_name.as_deref().unwrap_or("—"))}
+                                            {n.conversation_number.map(|number| format!(" · #{number}"))}</p>
+                                        <p class="truncate text-xs text-slate-500">{n.excerpt.clone()}</p>
+                                    </A>
+                                </li>
+                            }
+                        }).collect_view().into_any()
+                    }}
+                </ul>
+            </div>
+        </details>
     }
 }

@@ -219,3 +219,16 @@ pub async fn switch_account(
     tx.commit().await.context("commit")?;
     Ok(())
 }
+
+/// Which of these sessions have been revoked or have expired (their live
+/// sockets must close).
+pub async fn ended_among(db: &Db, session_ids: &[i64]) -> Result<Vec<i64>> {
+    let ended = sqlx::query_scalar(
+        "SELECT id FROM sessions WHERE id = ANY($1) AND (revoked_at IS NOT NULL OR expires_at <= now())",
+    )
+    .bind(session_ids)
+    .fetch_all(db.pool())
+    .await
+    .context("checking sessions")?;
+    Ok(ended)
+}

@@ -1,13 +1,14 @@
 //! REST API v1 (`/api/v1/*`), authenticated with `Authorization: Bearer`.
 //! Errors are JSON: `{"error": "<code>", "message": "…", "fields": [...]}`.
 
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use http::StatusCode;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
 use serde_json::json;
 use shared::AppError;
 
@@ -107,8 +108,233 @@ async fn not_found() -> ApiError {
     ApiError(AppError::NotFound)
 }
 
+/// JSON bodies whose problems come back as 422 with a field list.
+pub struct ApiJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(invalid(&rejection.body_text())),
+        }
+    }
+}
+
+/// A 422 naming the field serde complained about ("body" when unclear).
+fn invalid(message: &str) -> ApiError {
+    let field = message
+        .split('`')
+        .nth(1)
+        .filter(|name| {
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+        .unwrap_or("body");
+    ApiError(AppError::field(field, shared::ErrorCode::InvalidValue))
+}
+
+/// Path parameters: a malformed id means no such object (404 JSON).
+pub struct ApiPath<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| Self(value))
+            .map_err(|_| ApiError(AppError::NotFound))
+    }
+}
+
+/// Query strings, with the same 422 treatment as bodies.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Self(value)),
+            Err(rejection) => Err(invalid(&rejection.body_text())),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ConversationsQuery {
+    status: Option<shared::inbox::ConversationStatus>,
+    cursor: Option<String>,
+    limit: Option<u32>,
+}
+
+async fn list_conversations(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(query): ApiQuery<ConversationsQuery>,
+) -> ApiResult<shared::inbox::ConversationPage> {
+    if query
+        .limit
+        .is_some_and(|l| l == 0 || l > domain::conversations::MAX_PAGE_SIZE)
+    {
+        return Err(ApiError(AppError::field(
+            "limit",
+            shared::ErrorCode::InvalidValue,
+        )));
+    }
+    let filter = shared::inbox::InboxFilter {
+        status: query.status,
+        all_statuses: query.status.is_none(),
+        cursor: query.cursor,
+        limit: query.limit,
+        ..Default::default()
+    };
+    Ok(Json(
+        domain::conversations::list(&state.db, &actor, &filter).await?,
+    ))
+}
+
+async fn get_conversation(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(number): ApiPath<i64>,
+) -> ApiResult<shared::inbox::ConversationSummary> {
+    Ok(Json(
+        domain::conversations::get(&state.db, &actor, number).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct MessagesQuery {
+    cursor: Option<i64>,
+}
+
+async fn list_messages(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(number): ApiPath<i64>,
+    ApiQuery(query): ApiQuery<MessagesQuery>,
+) -> ApiResult<shared::inbox::MessagePage> {
+    Ok(Json(
+        domain::messages::list(&state.db, &actor, number, query.cursor).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct NewMessage {
+    content: String,
+    #[serde(default)]
+    private: bool,
+}
+
+async fn post_message(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(number): ApiPath<i64>,
+    ApiJson(body): ApiJson<NewMessage>,
+) -> Result<(StatusCode, Json<shared::inbox::MessageView>), ApiError> {
+    let reply = domain::messages::Reply {
+        body: body.content,
+        note: body.private,
+        ..Default::default()
+    };
+    let message = domain::messages::send(&state.db, &actor, number, &reply).await?;
+    Ok((StatusCode::CREATED, Json(message)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConversationPatch {
+    status: Option<shared::inbox::ConversationStatus>,
+    priority: Option<shared::inbox::Priority>,
+    /// An e-mail assigns; `null` unassigns; absent leaves it alone.
+    #[serde(default, deserialize_with = "explicit_null")]
+    assignee_email: Option<Option<String>>,
+}
+
+/// Tells "absent" (outer None) from "null" (Some(None)).
+fn explicit_null<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Ok(Some(Option::<String>::deserialize(d)?))
+}
+
+async fn patch_conversation(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(number): ApiPath<i64>,
+    ApiJson(patch): ApiJson<ConversationPatch>,
+) -> ApiResult<shared::inbox::ConversationSummary> {
+    let db = &state.db;
+    // Look first, so another account's number is a 404 before anything changes.
+    let current = domain::conversations::get(db, &actor, number).await?;
+    if let Some(assignee) = patch.assignee_email {
+        let user_id = match assignee {
+            Some(email) => Some(
+                domain::people::member_id_by_email(db, &actor, &email)
+                    .await?
+                    .ok_or(ApiError(AppError::field(
+                        "assignee_email",
+                        shared::ErrorCode::OptionInvalid,
+                    )))?,
+            ),
+            None => None,
+        };
+        if user_id != current.assignee_id {
+            domain::conversations::assign(db, &actor, number, user_id, None, None).await?;
+        }
+    }
+    if let Some(priority) = patch.priority {
+        domain::conversations::set_priority(db, &actor, number, priority).await?;
+    }
+    if let Some(status) = patch.status.filter(|s| *s != current.status) {
+        domain::conversations::set_status(db, &actor, number, status, None).await?;
+    }
+    Ok(Json(domain::conversations::get(db, &actor, number).await?))
+}
+
+#[derive(Deserialize)]
+struct ContactsQuery {
+    #[serde(default)]
+    q: String,
+    limit: Option<u32>,
+}
+
+async fn list_contacts(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(query): ApiQuery<ContactsQuery>,
+) -> ApiResult<Vec<shared::inbox::ContactView>> {
+    Ok(Json(
+        domain::contacts::search(&state.db, &actor, &query.q, query.limit.unwrap_or(25)).await?,
+    ))
+}
+
+async fn get_contact(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<shared::inbox::ContactView> {
+    Ok(Json(domain::contacts::get(&state.db, &actor, id).await?))
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/me", get(me))
+        .route("/api/v1/conversations", get(list_conversations))
+        .route(
+            "/api/v1/conversations/{number}",
+            get(get_conversation).patch(patch_conversation),
+        )
+        .route(
+            "/api/v1/conversations/{number}/messages",
+            get(list_messages).post(post_message),
+        )
+        .route("/api/v1/contacts", get(list_contacts))
+        .route("/api/v1/contacts/{id}", get(get_contact))
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
 }

@@ -1,7 +1,10 @@
 //! HTTP: routes outside Leptos and the middleware around everything.
 
 pub mod api_v1;
+pub mod files;
 pub mod health;
 pub mod metrics;
 pub mod security;
 pub mod session;
+pub mod widget;
+pub mod ws;

@@ -1,10 +1,10 @@
 //! REST API authentication and the `ponte api-token create` command.
 
 use crate::helpers::{spawn_app, test_secret};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::process::Command;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_from_the_cli_authenticates_the_rest_api() {
     let app = spawn_app().await;
     app.demo_account().await;
@@ -50,7 +50,7 @@ async fn a_token_from_the_cli_authenticates_the_rest_api() {
     assert_ne!(stored, token.as_bytes(), "only a hash is stored");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_wrong_and_revoked_tokens_get_401_json() {
     let app = spawn_app().await;
     app.demo_account().await;
@@ -115,7 +115,7 @@ async fn missing_wrong_and_revoked_tokens_get_401_json() {
     assert_eq!(audited, 2);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deactivated_members_token_stops_working() {
     let app = spawn_app().await;
     let demo = app.demo_account().await;
@@ -146,7 +146,7 @@ async fn a_deactivated_members_token_stops_working() {
     assert_eq!(reply.status(), 401);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_api_paths_answer_404_json() {
     let app = spawn_app().await;
     let reply = app
@@ -158,4 +158,242 @@ async fn unknown_api_paths_answer_404_json() {
     assert_eq!(reply.status(), 404);
     let body: Value = reply.json().await.unwrap();
     assert_eq!(body["error"], "not_found");
+}
+
+async fn demo_token(app: &crate::helpers::TestApp, email: &str) -> String {
+    let browser = app.signed_in(email, "ponte-demo-2026").await;
+    let created: shared::accounts::NewApiToken = browser
+        .call("create_api_token", &[("name", "tests")])
+        .await
+        .json();
+    created.token
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conversations_and_messages_over_rest() {
+    let app = spawn_app().await;
+    app.demo_inbox().await;
+    let token = demo_token(&app, "supervisor@demo.ponte.dev").await;
+    let client = app.plain_client();
+    let get = |path: &str| {
+        client
+            .get(format!("{}/api/v1{path}", app.base_url))
+            .bearer_auth(&token)
+            .send()
+    };
+
+    let page: Value = get("/conversations?limit=2")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["conversations"].as_array().unwrap().len(), 2);
+    let cursor = page["next_cursor"].as_str().unwrap().to_string();
+    let rest: Value = get(&format!("/conversations?limit=2&cursor={cursor}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rest["conversations"].as_array().unwrap().len(), 2);
+    let open_only: Value = get("/conversations?status=open")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(open_only["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["status"] == "open"));
+
+    let bad_limit = get("/conversations?limit=0").await.unwrap();
+    assert_eq!(bad_limit.status(), 422);
+    let bad_status = get("/conversations?status=sleeping").await.unwrap();
+    assert_eq!(bad_status.status(), 422);
+    let body: Value = bad_status.json().await.unwrap();
+    assert_eq!(body["error"], "validation_failed");
+
+    let one: Value = get("/conversations/1").await.unwrap().json().await.unwrap();
+    assert_eq!(one["contact_name"], "Mariana Costa");
+    assert_eq!(get("/conversations/999").await.unwrap().status(), 404);
+    assert_eq!(get("/conversations/abc").await.unwrap().status(), 404);
+    let messages: Value = get("/conversations/1/messages")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(messages["messages"].as_array().unwrap().len() >= 3);
+
+    let post = |body: Value| {
+        client
+            .post(format!("{}/api/v1/conversations/2/messages", app.base_url))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let created = post(json!({ "content": "Respondido pela API", "private": false }))
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    assert_eq!(
+        (created["kind"].as_str(), created["sender_name"].as_str()),
+        (Some("outgoing"), Some("Sérgio Supervisor"))
+    );
+    let note: Value = post(json!({ "content": "nota", "private": true }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(note["kind"], "note");
+    let missing = post(json!({ "private": false })).await.unwrap();
+    assert_eq!(missing.status(), 422);
+    let body: Value = missing.json().await.unwrap();
+    assert_eq!(body["fields"][0]["field"], "content");
+    let empty = post(json!({ "content": "  " })).await.unwrap();
+    assert_eq!(empty.status(), 422);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn patching_a_conversation_over_rest() {
+    let app = spawn_app().await;
+    app.demo_inbox().await;
+    let token = demo_token(&app, "admin@demo.ponte.dev").await;
+    let client = app.plain_client();
+    let patch = |number: i64, body: Value| {
+        client
+            .patch(format!("{}/api/v1/conversations/{number}", app.base_url))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+
+    let changed: Value = patch(2, json!({ "status": "resolved", "priority": "high", "assignee_email": "agent@demo.ponte.dev" }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (changed["status"].as_str(), changed["priority"].as_str()),
+        (Some("resolved"), Some("high"))
+    );
+    assert_eq!(changed["assignee_name"], "Alice Atendente");
+    let unassigned: Value = patch(4, json!({ "assignee_email": null }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(unassigned["assignee_id"].is_null());
+
+    let unknown = patch(2, json!({ "assignee_email": "ghost@demo.ponte.dev" }))
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 422);
+    let body: Value = unknown.json().await.unwrap();
+    assert_eq!(body["fields"][0]["field"], "assignee_email");
+    let typo = patch(2, json!({ "stauts": "open" })).await.unwrap();
+    assert_eq!(
+        typo.status(),
+        422,
+        "unknown fields are refused, not ignored"
+    );
+    let bad_value = patch(2, json!({ "priority": "asap" })).await.unwrap();
+    assert_eq!(bad_value.status(), 422);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_accounts_numbers_and_contacts_are_404_over_rest() {
+    let app = spawn_app().await;
+    app.demo_inbox().await;
+    let outsider = app.sign_up("Outra", "outra", "dona@outra.com").await;
+    let created: shared::accounts::NewApiToken = outsider
+        .call("create_api_token", &[("name", "x")])
+        .await
+        .json();
+    let client = app.plain_client();
+    let demo_contact: i64 = sqlx::query_scalar("SELECT id FROM contacts ORDER BY id LIMIT 1")
+        .fetch_one(&app.database.owner)
+        .await
+        .unwrap();
+    for path in [
+        "/conversations/1".to_string(),
+        "/conversations/1/messages".to_string(),
+        format!("/contacts/{demo_contact}"),
+    ] {
+        let reply = client
+            .get(format!("{}/api/v1{path}", app.base_url))
+            .bearer_auth(&created.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 404, "{path}");
+    }
+    let post = client
+        .post(format!("{}/api/v1/conversations/1/messages", app.base_url))
+        .bearer_auth(&created.token)
+        .json(&json!({ "content": "intruso" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), 404);
+    let patch = client
+        .patch(format!("{}/api/v1/conversations/1", app.base_url))
+        .bearer_auth(&created.token)
+        .json(&json!({ "status": "resolved" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patch.status(), 404);
+    let list: Value = client
+        .get(format!("{}/api/v1/contacts", app.base_url))
+        .bearer_auth(&created.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(list.as_array().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contacts_are_searchable_over_rest() {
+    let app = spawn_app().await;
+    app.demo_inbox().await;
+    let token = demo_token(&app, "agent@demo.ponte.dev").await;
+    let client = app.plain_client();
+    let found: Value = client
+        .get(format!("{}/api/v1/contacts?q=JOAO@example", app.base_url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["João Pereira"]);
+    let id = found[0]["id"].as_i64().unwrap();
+    let one: Value = client
+        .get(format!("{}/api/v1/contacts/{id}", app.base_url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one["email"], "joao@example.com");
 }

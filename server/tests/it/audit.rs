@@ -25,7 +25,7 @@ async fn some_history(db: &TestDb) -> uuid::Uuid {
     demo.account_id
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_untouched_chain_verifies() {
     let db = TestDb::new().await;
     some_history(&db).await;
@@ -34,7 +34,7 @@ async fn an_untouched_chain_verifies() {
     assert!(report.entries >= 5);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_database_refuses_updates_deletes_and_truncation() {
     let db = TestDb::new().await;
     some_history(&db).await;
@@ -83,7 +83,7 @@ async fn tamper(db: &TestDb, sql: &str) {
     tx.commit().await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_detects_an_edited_entry() {
     let db = TestDb::new().await;
     let account = some_history(&db).await;
@@ -94,7 +94,7 @@ async fn verify_detects_an_edited_entry() {
     assert_eq!(report.problems[0].account_id, Some(account));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_detects_a_deleted_entry() {
     let db = TestDb::new().await;
     let account = some_history(&db).await;
@@ -114,7 +114,7 @@ async fn verify_detects_a_deleted_entry() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_exits_with_1_on_tampering() {
     let db = TestDb::new().await;
     let account = some_history(&db).await;
@@ -143,7 +143,7 @@ async fn the_cli_exits_with_1_on_tampering() {
     assert!(String::from_utf8_lossy(&tampered.stdout).contains("TAMPERED"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_and_auditors_browse_the_log_with_filters_and_agents_cannot() {
     let app = spawn_app().await;
     let demo = app.demo_account().await;

@@ -5,7 +5,7 @@ use shared::{AppError, ErrorCode, Role};
 
 const PASSWORD: &str = "correct horse battery";
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_creates_the_account_its_admin_and_a_session() {
     let app = spawn_app().await;
     let browser = app.browser();
@@ -52,7 +52,7 @@ async fn sign_up_creates_the_account_its_admin_and_a_session() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_reports_every_invalid_field() {
     let app = spawn_app().await;
     let reply = app
@@ -84,7 +84,7 @@ async fn sign_up_reports_every_invalid_field() {
     assert_eq!(users, 0, "nothing is stored when validation fails");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_refuses_a_taken_slug_or_email() {
     let app = spawn_app().await;
     app.sign_up("Loja Um", "loja", "dona@loja.com").await;
@@ -129,7 +129,7 @@ async fn sign_up_refuses_a_taken_slug_or_email() {
     assert_eq!(accounts, 1, "a failed sign-up leaves no half-made account");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_with_the_right_password_starts_a_session_and_is_audited() {
     let app = spawn_app().await;
     app.demo_account().await;
@@ -149,7 +149,7 @@ async fn sign_in_with_the_right_password_starts_a_session_and_is_audited() {
     assert_eq!(audited, 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_is_refused_without_a_session_and_audited() {
     let app = spawn_app().await;
     let demo = app.demo_account().await;
@@ -195,7 +195,7 @@ async fn a_wrong_password_is_refused_without_a_session_and_audited() {
     assert_eq!(platform, 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_is_rate_limited_per_email_even_with_the_right_password() {
     let app = spawn_app().await;
     app.demo_account().await;
@@ -241,7 +241,7 @@ async fn sign_in_is_rate_limited_per_email_even_with_the_right_password() {
     assert_eq!(other.status, 200);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_is_rate_limited_per_ip() {
     let app = spawn_app().await;
     app.demo_account().await;
@@ -279,7 +279,7 @@ async fn sign_in_is_rate_limited_per_ip() {
     assert_eq!(elsewhere.status, 200);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_out_ends_the_session_on_the_server() {
     let app = spawn_app().await;
     app.sign_up("Loja", "loja", "dona@loja.com").await;
@@ -339,7 +339,7 @@ async fn sign_out_ends_the_session_on_the_server() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deactivating_a_member_ends_their_sessions_at_once() {
     let app = spawn_app().await;
     let demo = app.demo_account().await;
@@ -383,7 +383,7 @@ async fn deactivating_a_member_ends_their_sessions_at_once() {
         .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_last_global_admin_cannot_be_demoted_or_deactivated() {
     let app = spawn_app().await;
     let admin = app.sign_up("Loja", "loja", "dona@loja.com").await;
@@ -400,7 +400,7 @@ async fn the_last_global_admin_cannot_be_demoted_or_deactivated() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agents_cannot_manage_users() {
     let app = spawn_app().await;
     let demo = app.demo_account().await;
@@ -424,7 +424,7 @@ async fn agents_cannot_manage_users() {
     assert_eq!(invite.status, 403);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changing_the_password_signs_out_other_sessions_but_not_this_one() {
     let app = spawn_app().await;
     app.demo_account().await;
@@ -481,7 +481,7 @@ async fn changing_the_password_signs_out_other_sessions_but_not_this_one() {
         .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invitation_link_adds_a_new_person_once() {
     let app = spawn_app().await;
     app.demo_account().await;
@@ -552,7 +552,7 @@ async fn an_invitation_link_adds_a_new_person_once() {
     assert_eq!(reused.error(), AppError::LinkExpired);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn someone_with_a_login_joins_another_account_with_their_password() {
     let app = spawn_app().await;
     app.demo_account().await;

@@ -8,12 +8,16 @@ use domain::secrets::SecretKey;
 use domain::Db;
 use reqwest::header::{HeaderMap, HeaderValue, ORIGIN};
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 use server::config::Settings;
 use server::Application;
 use sha2::{Digest, Sha256};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use std::path::PathBuf;
+
+/// No request in these tests should take long; a hang fails loudly instead.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Every test server uses this key, so they agree on the runtime role's
 /// derived password.
@@ -71,31 +75,47 @@ async fn ensure_template(maintenance: &mut PgConnection) -> String {
             .execute(&mut *maintenance)
             .await
             .expect("create template");
-        let owner = PgPoolOptions::new()
-            .max_connections(1)
-            .connect(&url_with_database(&owner_base_url(), &building))
+        // One explicit connection, closed explicitly before the rename.
+        let mut owner = PgConnection::connect(&url_with_database(&owner_base_url(), &building))
             .await
             .expect("connect to template");
-        domain::db::migrate(&owner).await.expect("migrate template");
+        domain::db::migrate(&mut owner)
+            .await
+            .expect("migrate template");
         let key = test_secret();
         domain::db::enable_runtime_login(
-            &owner,
+            &mut owner,
             &key.runtime_db_role(),
             &key.runtime_db_password(),
         )
         .await
         .expect("runtime login");
-        owner.close().await;
-        sqlx::query(&format!("ALTER DATABASE {building} RENAME TO {template}"))
-            .execute(&mut *maintenance)
-            .await
-            .expect("publish template");
+        owner.close().await.expect("close template connection");
+        // A just-closed connection's backend may linger for a moment.
+        let rename = format!("ALTER DATABASE {building} RENAME TO {template}");
+        retry_while_in_use(&mut *maintenance, &rename).await;
     }
     sqlx::query("SELECT pg_advisory_unlock(7342001)")
         .execute(&mut *maintenance)
         .await
         .expect("unlock");
     template
+}
+
+/// Runs a statement that fails while another session uses the database
+/// involved, retrying for up to a few seconds.
+async fn retry_while_in_use(connection: &mut PgConnection, statement: &str) {
+    for attempt in 1..=40u64 {
+        match sqlx::query(statement).execute(&mut *connection).await {
+            Ok(_) => return,
+            Err(err)
+                if attempt < 40 && err.to_string().contains("being accessed by other users") =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(25 * attempt)).await;
+            }
+            Err(err) => panic!("{statement}: {err}"),
+        }
+    }
 }
 
 /// A database of its own for one test, migrated, owned by the test role.
@@ -165,13 +185,29 @@ pub struct TestApp {
 pub async fn spawn_app() -> TestApp {
     let database = TestDb::new().await;
     let data_dir = std::env::temp_dir().join(&database.name);
+    let base_url = start_instance(&database, &data_dir).await;
+    TestApp {
+        base_url,
+        database,
+        data_dir,
+    }
+}
+
+impl TestApp {
+    /// Another server instance on the same database: its base URL.
+    pub async fn another_instance(&self) -> String {
+        start_instance(&self.database, &self.data_dir).await
+    }
+}
+
+async fn start_instance(database: &TestDb, data_dir: &std::path::Path) -> String {
     let settings = Settings {
         database_url: database.owner_url.clone(),
         app_database_url: None,
         addr: "127.0.0.1:0".parse().expect("addr"),
         public_url: None,
         secret_key: test_secret(),
-        data_dir: data_dir.clone(),
+        data_dir: data_dir.to_path_buf(),
         site_root: PathBuf::from("target/site"),
         migrate_on_start: true,
         trust_proxy: true,
@@ -180,11 +216,7 @@ pub async fn spawn_app() -> TestApp {
     let app = Application::build(settings).await.expect("build app");
     let base_url = app.public_url().to_string();
     tokio::spawn(app.run_until_stopped());
-    TestApp {
-        base_url,
-        database,
-        data_dir,
-    }
+    base_url
 }
 
 /// A browser-like client: keeps cookies, sends our Origin on every request,
@@ -210,6 +242,7 @@ impl TestApp {
             .cookie_store(true)
             .default_headers(headers)
             .redirect(reqwest::redirect::Policy::none())
+            .timeout(REQUEST_TIMEOUT)
             .build()
             .expect("client");
         Browser {
@@ -250,6 +283,73 @@ impl TestApp {
             .expect("seed demo")
     }
 
+    /// The demo account with its sample inbox; returns the website channel's token.
+    pub async fn demo_inbox(&self) -> (domain::seed::DemoAccount, String) {
+        let demo = self.demo_account().await;
+        domain::seed::demo_inbox(&self.database.db, &test_secret(), &demo)
+            .await
+            .expect("seed inbox");
+        let token = domain::seed::demo_channel_token(&self.database.db)
+            .await
+            .expect("token")
+            .expect("demo channel");
+        (demo, token)
+    }
+
+    /// Signs in without a cookie jar and returns the `Cookie` header value.
+    pub async fn session_cookie(&self, email: &str, password: &str) -> String {
+        let response = self
+            .plain_client()
+            .post(format!("{}/api/sign_in", self.base_url))
+            .header("origin", &self.base_url)
+            .header("x-forwarded-for", "10.77.0.1")
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .expect("sign in");
+        let set_cookie = response
+            .headers()
+            .get("set-cookie")
+            .expect("cookie")
+            .to_str()
+            .expect("ascii")
+            .to_string();
+        set_cookie.split(';').next().expect("pair").to_string()
+    }
+
+    /// A new website visitor's token.
+    pub async fn visitor(&self, channel: &str) -> String {
+        let reply: Value = self
+            .plain_client()
+            .post(format!("{}/widget/{channel}/session", self.base_url))
+            .header("origin", &self.base_url)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .expect("session")
+            .json()
+            .await
+            .expect("json");
+        reply["visitor"]
+            .as_str()
+            .expect("visitor token")
+            .to_string()
+    }
+
+    /// The visitor sends a message; returns the stored message as JSON.
+    pub async fn visitor_says(&self, channel: &str, visitor: &str, body: &str) -> Value {
+        let response = self
+            .plain_client()
+            .post(format!("{}/widget/{channel}/messages", self.base_url))
+            .header("origin", &self.base_url)
+            .json(&serde_json::json!({ "visitor": visitor, "body": body }))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(response.status(), 201, "visitor message refused");
+        response.json().await.expect("json")
+    }
+
     pub async fn signed_in(&self, email: &str, password: &str) -> Browser {
         let browser = self.browser();
         let response = browser
@@ -286,6 +386,19 @@ impl Browser {
             .post(format!("{}/api/{endpoint}", self.base_url))
             .header("accept", "application/json")
             .form(form)
+            .send()
+            .await
+            .expect("request");
+        reply(response).await
+    }
+
+    /// Calls a server function that takes JSON input.
+    pub async fn call_json(&self, endpoint: &str, body: &Value) -> Reply {
+        let response = self
+            .http
+            .post(format!("{}/api/{endpoint}", self.base_url))
+            .header("accept", "application/json")
+            .json(body)
             .send()
             .await
             .expect("request");

@@ -8,5 +8,8 @@ mod api;
 mod audit;
 mod auth;
 mod helpers;
+mod inbox;
+mod realtime;
 mod security;
 mod tenancy;
+mod widget;

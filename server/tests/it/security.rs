@@ -2,7 +2,7 @@
 
 use crate::helpers::spawn_app;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_origin_and_originless_posts_are_refused() {
     let app = spawn_app().await;
     app.demo_account().await;
@@ -37,7 +37,7 @@ async fn cross_origin_and_originless_posts_are_refused() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_carry_security_headers_and_a_nonce_based_csp() {
     let app = spawn_app().await;
     let page = app.browser().get("/login").await;
@@ -68,7 +68,7 @@ async fn pages_carry_security_headers_and_a_nonce_based_csp() {
     assert!(page.headers.contains_key("x-request-id"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_out_visitors_are_sent_to_sign_in_and_signed_in_ones_away_from_it() {
     let app = spawn_app().await;
     app.demo_account().await;
@@ -88,7 +88,7 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_signed_in_ones_away_from_it
     assert_eq!(login.status, 303);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn user_content_is_escaped() {
     let app = spawn_app().await;
     let admin = app
@@ -101,7 +101,7 @@ async fn user_content_is_escaped() {
         .contains("&lt;script&gt;alert(1)&lt;/script&gt; Ltda"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_bodies_are_refused() {
     let app = spawn_app().await;
     let huge = "x".repeat(3 * 1024 * 1024);
@@ -112,7 +112,7 @@ async fn oversized_bodies_are_refused() {
     assert_eq!(reply.status, 413);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_readiness_and_metrics() {
     let app = spawn_app().await;
     let client = app.plain_client();
@@ -154,7 +154,7 @@ async fn health_readiness_and_metrics() {
         .contains("ponte_http_request_duration_seconds_bucket{method=\"GET\",route=\"/login\""));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readiness_fails_while_migrations_are_pending() {
     let app = spawn_app().await;
     sqlx::query(
@@ -172,7 +172,7 @@ async fn readiness_fails_while_migrations_are_pending() {
     assert_eq!(ready.status(), 503);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plain_form_post_that_fails_returns_to_the_form_with_the_error() {
     let app = spawn_app().await;
     app.demo_account().await;

@@ -55,7 +55,7 @@ fn account_column(table: &str) -> &'static str {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_runtime_role_is_not_a_superuser_nor_the_owner() {
     let db = TestDb::new().await;
     let (superuser, bypass): (bool, bool) =
@@ -73,7 +73,7 @@ async fn the_runtime_role_is_not_a_superuser_nor_the_owner() {
     assert!(!owns_any);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_account_a_set_rows_of_account_b_are_invisible() {
     let db = TestDb::new().await;
     let (a, b) = two_accounts(&db).await;
@@ -99,7 +99,7 @@ async fn with_account_a_set_rows_of_account_b_are_invisible() {
     assert_eq!(found, None);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_account_a_set_rows_cannot_be_written_into_account_b() {
     let db = TestDb::new().await;
     let (a, b) = two_accounts(&db).await;
@@ -154,7 +154,7 @@ async fn with_account_a_set_rows_cannot_be_written_into_account_b() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_no_account_set_nothing_is_visible() {
     let db = TestDb::new().await;
     two_accounts(&db).await;
@@ -168,7 +168,7 @@ async fn with_no_account_set_nothing_is_visible() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_functions_only_ever_see_the_callers_account() {
     let app = spawn_app().await;
     let alfa = app.sign_up("Alfa", "alfa", "admin@alfa.com").await;

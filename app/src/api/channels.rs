@@ -1,0 +1,112 @@
+//! Channel and department settings, and quick replies.
+
+use leptos::prelude::*;
+use server_fn::codec::Json;
+use shared::inbox::{ChannelView, Department, QuickReply};
+use shared::AppError;
+use uuid::Uuid;
+
+#[server(endpoint = "list_channels")]
+pub async fn list_channels() -> Result<Vec<ChannelView>, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::channels::list(&state.db, &actor).await)
+}
+
+/// The website channel form, as posted (field names are the form's).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct WebsiteChannelForm {
+    pub id: Option<i64>,
+    pub name: String,
+    pub allowed_origins: String,
+    pub greeting: String,
+    pub color: String,
+    #[serde(default)]
+    pub prechat_form: bool,
+    pub default_department_id: Option<String>,
+    #[serde(default)]
+    pub inactive: bool,
+}
+
+/// Creates (no `id`) or updates a website channel.
+#[server(endpoint = "save_website_channel")]
+pub async fn save_website_channel(channel: WebsiteChannelForm) -> Result<ChannelView, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    let form = domain::channels::WebsiteForm {
+        name: channel.name,
+        allowed_origins: channel.allowed_origins,
+        greeting: channel.greeting,
+        color: channel.color,
+        prechat_form: channel.prechat_form,
+        default_department_id: channel.default_department_id.and_then(|d| d.parse().ok()),
+    };
+    finish(match channel.id {
+        Some(id) => {
+            domain::channels::update_website(&state.db, &actor, id, &form, !channel.inactive).await
+        }
+        None => domain::channels::create_website(&state.db, &actor, &form).await,
+    })
+}
+
+#[server(endpoint = "list_departments")]
+pub async fn list_departments() -> Result<Vec<Department>, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::departments::list(&state.db, &actor).await)
+}
+
+#[server(endpoint = "create_department")]
+pub async fn create_department(name: String) -> Result<Department, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::departments::create(&state.db, &actor, &name).await)
+}
+
+#[server(endpoint = "update_department", input = Json)]
+pub async fn update_department(
+    id: i64,
+    name: String,
+    member_ids: Vec<Uuid>,
+) -> Result<Department, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::departments::update(&state.db, &actor, id, &name, &member_ids).await)
+}
+
+#[server(endpoint = "remove_department")]
+pub async fn remove_department(id: i64) -> Result<(), AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::departments::remove(&state.db, &actor, id).await)
+}
+
+#[server(endpoint = "list_quick_replies")]
+pub async fn list_quick_replies() -> Result<Vec<QuickReply>, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::quick_replies::list(&state.db, &actor).await)
+}
+
+/// Creates (no `id`) or updates a quick reply.
+#[server(endpoint = "save_quick_reply")]
+pub async fn save_quick_reply(
+    id: Option<i64>,
+    shortcut: String,
+    content: String,
+    #[server(default)] shared: bool,
+) -> Result<QuickReply, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(match id {
+        Some(id) => domain::quick_replies::update(&state.db, &actor, id, &shortcut, &content).await,
+        None => domain::quick_replies::create(&state.db, &actor, &shortcut, &content, shared).await,
+    })
+}
+
+#[server(endpoint = "remove_quick_reply")]
+pub async fn remove_quick_reply(id: i64) -> Result<(), AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::quick_replies::remove(&state.db, &actor, id).await)
+}

@@ -1,0 +1,166 @@
+//! The inbox: conversations, their messages, and what agents do to them.
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use server_fn::codec::Json;
+use shared::inbox::{
+    Changes, ConversationPage, ConversationStatus, ConversationSummary, InboxContext, InboxFilter,
+    MessagePage, MessageView, Notification, OpenedConversation, Priority,
+};
+use shared::AppError;
+use uuid::Uuid;
+
+#[server(endpoint = "inbox_context")]
+pub async fn get_inbox_context() -> Result<InboxContext, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::inbox::context(&state.db, &actor).await)
+}
+
+#[server(endpoint = "list_conversations", input = Json)]
+pub async fn list_conversations(filter: InboxFilter) -> Result<ConversationPage, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::conversations::list(&state.db, &actor, &filter).await)
+}
+
+/// The conversation, its latest messages and its contact panel.
+#[server(endpoint = "open_conversation")]
+pub async fn open_conversation(number: i64) -> Result<OpenedConversation, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    let summary = finish(domain::conversations::get(&state.db, &actor, number).await)?;
+    let messages = finish(domain::messages::list(&state.db, &actor, number, None).await)?;
+    let contact = finish(domain::contacts::details(&state.db, &actor, summary.contact_id).await)?;
+    Ok(OpenedConversation {
+        summary,
+        messages,
+        contact,
+    })
+}
+
+#[server(endpoint = "list_messages")]
+pub async fn list_messages(number: i64, before: Option<i64>) -> Result<MessagePage, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::messages::list(&state.db, &actor, number, before).await)
+}
+
+#[server(endpoint = "send_message", input = Json)]
+pub async fn send_message(
+    number: i64,
+    body: String,
+    note: bool,
+    client_id: Option<Uuid>,
+    attachment_id: Option<i64>,
+    mentions: Vec<Uuid>,
+) -> Result<MessageView, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    let reply = domain::messages::Reply {
+        body,
+        note,
+        client_id,
+        attachment_id,
+        mentions,
+    };
+    finish(domain::messages::send(&state.db, &actor, number, &reply).await)
+}
+
+#[server(endpoint = "delete_message")]
+pub async fn delete_message(message_id: i64) -> Result<MessageView, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::messages::delete(&state.db, &actor, message_id).await)
+}
+
+#[server(endpoint = "set_conversation_status", input = Json)]
+pub async fn set_conversation_status(
+    number: i64,
+    status: ConversationStatus,
+    snooze_until: Option<DateTime<Utc>>,
+) -> Result<ConversationSummary, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::conversations::set_status(&state.db, &actor, number, status, snooze_until).await)
+}
+
+/// Assign (to someone or nobody) and/or move to a department, with a note.
+/// `change_department` false keeps the department as it is.
+#[server(endpoint = "assign_conversation", input = Json)]
+pub async fn assign_conversation(
+    number: i64,
+    assignee: Option<Uuid>,
+    change_department: bool,
+    department_id: Option<i64>,
+    note: Option<String>,
+) -> Result<ConversationSummary, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    let department = change_department.then_some(department_id);
+    finish(
+        domain::conversations::assign(&state.db, &actor, number, assignee, department, note).await,
+    )
+}
+
+#[server(endpoint = "set_conversation_priority", input = Json)]
+pub async fn set_conversation_priority(
+    number: i64,
+    priority: Priority,
+) -> Result<ConversationSummary, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::conversations::set_priority(&state.db, &actor, number, priority).await)
+}
+
+#[server(endpoint = "set_conversation_critical", input = Json)]
+pub async fn set_conversation_critical(
+    number: i64,
+    critical: bool,
+) -> Result<ConversationSummary, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::conversations::set_critical(&state.db, &actor, number, critical).await)
+}
+
+#[server(endpoint = "set_conversation_tags", input = Json)]
+pub async fn set_conversation_tags(
+    number: i64,
+    tags: Vec<String>,
+) -> Result<ConversationSummary, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::conversations::set_tags(&state.db, &actor, number, &tags).await)
+}
+
+#[server(endpoint = "mark_conversation_read")]
+pub async fn mark_conversation_read(number: i64) -> Result<i32, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::conversations::mark_read(&state.db, &actor, number).await)
+}
+
+/// What changed since the last event a browser saw (after reconnecting).
+#[server(endpoint = "sync_changes", input = Json)]
+pub async fn sync_changes(
+    since: DateTime<Utc>,
+    open_conversation: Option<i64>,
+) -> Result<Changes, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::conversations::changes_since(&state.db, &actor, since, open_conversation).await)
+}
+
+#[server(endpoint = "list_notifications")]
+pub async fn list_notifications() -> Result<Vec<Notification>, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::notifications::list(&state.db, &actor).await)
+}
+
+#[server(endpoint = "mark_notifications_read")]
+pub async fn mark_notifications_read() -> Result<(), AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::notifications::mark_all_read(&state.db, &actor).await)
+}

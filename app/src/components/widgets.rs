@@ -1,0 +1,134 @@
+//! Small shared pieces of UI: avatars, badges, a modal dialog.
+
+use leptos::prelude::*;
+use shared::inbox::{ConversationStatus, Priority};
+
+use crate::components::icons::{Icon, Svg};
+use crate::prefs::use_t;
+
+const AVATAR_COLORS: [&str; 8] = [
+    "bg-blue-600",
+    "bg-emerald-600",
+    "bg-amber-600",
+    "bg-rose-600",
+    "bg-violet-600",
+    "bg-cyan-600",
+    "bg-lime-700",
+    "bg-fuchsia-600",
+];
+
+pub fn initials(name: &str) -> String {
+    let letters: String = name
+        .split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .collect();
+    if letters.is_empty() {
+        "?".into()
+    } else {
+        letters.to_uppercase()
+    }
+}
+
+/// Initials on a colour that stays the same for the same person.
+#[component]
+pub fn Avatar(
+    name: String,
+    seed: i64,
+    #[prop(default = "size-10 text-sm")] size: &'static str,
+) -> impl IntoView {
+    let color = AVATAR_COLORS[seed.unsigned_abs() as usize % AVATAR_COLORS.len()];
+    view! {
+        <span class=format!("{size} {color} grid shrink-0 place-items-center rounded-full font-semibold text-white") aria-hidden="true">
+            {initials(&name)}
+        </span>
+    }
+}
+
+pub fn status_classes(status: ConversationStatus) -> &'static str {
+    match status {
+        ConversationStatus::Open => {
+            "bg-amber-100 text-amber-800 dark:bg-amber-950 dark:text-amber-200"
+        }
+        ConversationStatus::InProgress => {
+            "bg-blue-100 text-blue-800 dark:bg-blue-950 dark:text-blue-200"
+        }
+        ConversationStatus::Waiting => {
+            "bg-violet-100 text-violet-800 dark:bg-violet-950 dark:text-violet-200"
+        }
+        ConversationStatus::Resolved => {
+            "bg-emerald-100 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200"
+        }
+        ConversationStatus::Cancelled => {
+            "bg-slate-200 text-slate-700 dark:bg-slate-800 dark:text-slate-300"
+        }
+        ConversationStatus::Bot => "bg-cyan-100 text-cyan-800 dark:bg-cyan-950 dark:text-cyan-200",
+    }
+}
+
+#[component]
+pub fn StatusBadge(status: ConversationStatus) -> impl IntoView {
+    let t = use_t();
+    view! {
+        <span class=format!("status-badge rounded px-1.5 text-xs font-medium {}", status_classes(status)) data-status=status.as_str()>
+            {move || (t().status_name)(status)}
+        </span>
+    }
+}
+
+/// Only high and urgent get a badge; normal and low stay quiet.
+#[component]
+pub fn PriorityBadge(priority: Priority) -> impl IntoView {
+    let t = use_t();
+    let class = match priority {
+        Priority::Urgent => "bg-red-600 text-white",
+        Priority::High => "bg-orange-100 text-orange-800 dark:bg-orange-950 dark:text-orange-200",
+        Priority::Normal | Priority::Low => return ().into_any(),
+    };
+    view! { <span class=format!("rounded px-1.5 text-xs font-medium {class}")>{move || (t().priority_name)(priority)}</span> }.into_any()
+}
+
+/// A modal dialog with a title; Escape or the backdrop closes it.
+#[component]
+pub fn Modal(
+    #[prop(into)] title: Signal<String>,
+    on_close: impl Fn() + Clone + Send + Sync + 'static,
+    #[prop(optional)] id: &'static str,
+    children: Children,
+) -> impl IntoView {
+    let t = use_t();
+    let close_backdrop = on_close.clone();
+    let close_button = on_close.clone();
+    let close_key = on_close;
+    view! {
+        <div class="fixed inset-0 z-50 flex items-end justify-center p-0 sm:items-center sm:p-4" role="dialog" aria-modal="true" aria-labelledby=format!("{id}-title") id=id
+            on:keydown=move |ev| { if ev.key() == "Escape" { close_key() } }>
+            <div class="absolute inset-0 bg-slate-900/50" on:click=move |_| close_backdrop()></div>
+            <div class="relative max-h-[90dvh] w-full overflow-y-auto rounded-t-2xl bg-white p-5 shadow-xl sm:max-w-lg sm:rounded-2xl dark:bg-slate-900">
+                <div class="mb-4 flex items-center justify-between gap-4">
+                    <h2 id=format!("{id}-title") class="text-base font-semibold">{move || title.get()}</h2>
+                    <button type="button" class="rounded-lg p-1 text-slate-500 hover:bg-slate-100 dark:hover:bg-slate-800" on:click=move |_| close_button() aria-label=move || t().close>
+                        <Svg icon=Icon::Close />
+                    </button>
+                </div>
+                {children()}
+            </div>
+        </div>
+    }
+}
+
+pub const BUTTON: &str = "inline-flex items-center justify-center gap-1.5 rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50 disabled:opacity-50 dark:border-slate-600 dark:bg-slate-900 dark:text-slate-200 dark:hover:bg-slate-800";
+pub const PRIMARY_BUTTON: &str = "inline-flex items-center justify-center gap-1.5 rounded-lg bg-blue-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-blue-800 disabled:opacity-50";
+pub const INPUT: &str = "block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-600 dark:bg-slate-900";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initials_take_two_words() {
+        assert_eq!(initials("maria da silva"), "MD");
+        assert_eq!(initials("  "), "?");
+        assert_eq!(initials("Ícaro"), "Í");
+    }
+}

@@ -1,0 +1,327 @@
+//! Settings → Channels (the website widget) and Departments.
+
+use leptos::prelude::*;
+use shared::inbox::{ChannelView, Department};
+use shared::{AppError, Permission};
+use uuid::Uuid;
+
+use crate::api::channels::{
+    create_department, list_channels, list_departments, remove_department, update_department,
+    SaveWebsiteChannel,
+};
+use crate::api::people::list_members;
+use crate::components::form::{
+    field_error, form_error, ErrorBanner, Field, SubmitButton, SuccessBanner,
+};
+use crate::components::icons::{Icon, Svg};
+use crate::components::layout::{use_session, PageHeader};
+use crate::components::widgets::{BUTTON, INPUT, PRIMARY_BUTTON};
+use crate::pages::settings::Forbidden;
+use crate::prefs::use_t;
+use crate::util::{confirm, copy_to_clipboard};
+
+const CARD: &str = "rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:p-6 dark:border-slate-800 dark:bg-slate-900";
+
+/// The `<script>` a company pastes into its site.
+pub fn widget_snippet(public_url: &str, token: &str) -> String {
+    format!(
+        r#"<script src="{}/widget.js" data-ponte-channel="{token}" async></script>"#,
+        public_url.trim_end_matches('/')
+    )
+}
+
+#[component]
+pub fn ChannelsPage() -> impl IntoView {
+    let t = use_t();
+    let session = use_session();
+    if !session.can(Permission::ManageChannels) {
+        return view! { <Forbidden /> }.into_any();
+    }
+    let save = ServerAction::<SaveWebsiteChannel>::new();
+    let channels = Resource::new(move || save.version().get(), |_| list_channels());
+    let departments = Resource::new(|| (), |_| list_departments());
+    view! {
+        <PageHeader title=Signal::derive(move || t().nav_channels) subtitle=Signal::derive(move || t().channels_subtitle) />
+        <div class="max-w-3xl space-y-6 p-4 sm:p-6">
+            <section class=CARD>
+                <h2 class="mb-3 text-base font-semibold">{move || t().new_website_channel}</h2>
+                <ChannelForm action=save channel=None departments=departments />
+            </section>
+            <Transition fallback=move || view! { <p class="text-sm text-slate-500">{move || t().loading}</p> }>
+                {move || Suspend::new(async move {
+                    let list = channels.await.unwrap_or_default();
+                    list.into_iter().map(|channel| view! { <ChannelCard channel=channel action=save departments=departments /> }).collect_view()
+                })}
+            </Transition>
+        </div>
+    }
+    .into_any()
+}
+
+type DepartmentsResource = Resource<Result<Vec<Department>, AppError>>;
+
+#[component]
+fn ChannelCard(
+    channel: ChannelView,
+    action: ServerAction<SaveWebsiteChannel>,
+    departments: DepartmentsResource,
+) -> impl IntoView {
+    let t = use_t();
+    let public_url = use_session().public_url;
+    let snippet = widget_snippet(&public_url, &channel.public_token);
+    let copied = RwSignal::new(false);
+    let editing = RwSignal::new(false);
+    let to_copy = snippet.clone();
+    let origins = if channel.website.allowed_origins.is_empty() {
+        "—".to_string()
+    } else {
+        channel.website.allowed_origins.join(", ")
+    };
+    let edit_channel = channel.clone();
+    view! {
+        <section class=CARD data-channel=channel.public_token.clone()>
+            <div class="flex items-start justify-between gap-2">
+                <div>
+                    <h2 class="flex items-center gap-2 text-base font-semibold">
+                        <span class="size-3 rounded-full" style=format!("background: {}", channel.website.color)></span>
+                        {channel.name.clone()}
+                        {(!channel.active).then(|| view! { <span class="rounded bg-slate-200 px-1.5 text-xs dark:bg-slate-700">{move || t().inactive}</span> })}
+                    </h2>
+                    <p class="text-xs text-slate-500">{move || t().allowed_origins} ": " {origins.clone()}</p>
+                </div>
+                <button type="button" class=BUTTON on:click=move |_| editing.update(|e| *e = !*e)>{move || t().edit}</button>
+            </div>
+            <p class="mt-3 text-xs font-medium text-slate-600 dark:text-slate-300">{move || t().widget_snippet}</p>
+            <div class="mt-1 flex gap-2">
+                <code class="min-w-0 flex-1 overflow-x-auto whitespace-nowrap rounded bg-slate-100 px-2 py-1.5 text-xs dark:bg-slate-800">{snippet.clone()}</code>
+                <button type="button" class=BUTTON on:click=move |_| { copy_to_clipboard(&to_copy); copied.set(true); }>
+                    <Svg icon=Icon::Copy class="size-4" /> {move || if copied.get() { t().copied } else { t().copy }}
+                </button>
+            </div>
+            <Show when=move || editing.get()>
+                <div class="mt-4 border-t border-slate-100 pt-4 dark:border-slate-800">
+                    <ChannelForm action=action channel=Some(edit_channel.clone()) departments=departments />
+                </div>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn ChannelForm(
+    action: ServerAction<SaveWebsiteChannel>,
+    channel: Option<ChannelView>,
+    departments: DepartmentsResource,
+) -> impl IntoView {
+    let t = use_t();
+    let error = form_error(action);
+    let editing_id = channel.as_ref().map(|c| c.id);
+    // Each form shows only its own submission's outcome.
+    let mine = move || {
+        action.input().get().map(|input| input.id) == Some(editing_id)
+            || action.input().get().is_none()
+    };
+    let own_error = Signal::derive(move || error.get().filter(|_| mine()));
+    let saved = Signal::derive(move || {
+        matches!(action.value().get(), Some(Ok(ref c)) if Some(c.id) == editing_id || editing_id.is_none()).then(|| t().saved.to_string())
+    });
+    let c = channel.clone().unwrap_or_else(|| ChannelView {
+        id: 0,
+        kind: shared::inbox::ChannelKind::Website,
+        name: String::new(),
+        public_token: String::new(),
+        website: shared::inbox::WebsiteSettings {
+            color: "#1d4ed8".into(),
+            ..Default::default()
+        },
+        default_department_id: None,
+        active: true,
+    });
+    let current_department = c.default_department_id;
+    view! {
+        <ActionForm action=action>
+            <div class="space-y-3">
+                {editing_id.map(|id| view! { <input type="hidden" name="channel[id]" value=id /> })}
+                <Field name="channel[name]" label=Signal::derive(move || t().channel_name) value=c.name.clone() required=true error=field_error(own_error, "name") />
+                <label class="block space-y-1">
+                    <span class="text-sm font-medium">{move || t().allowed_origins}</span>
+                    <textarea name="channel[allowed_origins]" rows="2" class=INPUT placeholder="https://www.suaempresa.com.br">{c.website.allowed_origins.join("\n")}</textarea>
+                    <span class="text-xs text-slate-500">{move || field_error(own_error, "allowed_origins").get().map(|code| t().code(code)).unwrap_or(t().allowed_origins_hint)}</span>
+                </label>
+                <Field name="channel[greeting]" label=Signal::derive(move || t().greeting) value=c.website.greeting.clone() error=field_error(own_error, "greeting") />
+                <div class="flex flex-wrap items-end gap-4">
+                    <label class="space-y-1">
+                        <span class="block text-sm font-medium">{move || t().color}</span>
+                        <input type="color" name="channel[color]" value=c.website.color.clone() class="h-9 w-16 rounded border border-slate-300 dark:border-slate-600" />
+                    </label>
+                    <label class="space-y-1">
+                        <span class="block text-sm font-medium">{move || t().default_department}</span>
+                        <select name="channel[default_department_id]" class=INPUT>
+                            <option value="">{move || t().no_department}</option>
+                            <Transition>
+                                {move || Suspend::new(async move {
+                                    departments.await.unwrap_or_default().into_iter().map(|d| {
+                                        let selected = current_department == Some(d.id);
+                                        view! { <option value=d.id selected=selected>{d.name}</option> }
+                                    }).collect_view()
+                                })}
+                            </Transition>
+                        </select>
+                    </label>
+                    <label class="flex items-center gap-2 text-sm">
+                        <input type="checkbox" name="channel[prechat_form]" value="true" checked=c.website.prechat_form />
+                        {move || t().prechat_form}
+                    </label>
+                    {editing_id.map(|_| view! {
+                        <label class="flex items-center gap-2 text-sm">
+                            <input type="checkbox" name="channel[inactive]" value="true" checked=!c.active />
+                            {move || t().deactivate_channel}
+                        </label>
+                    })}
+                </div>
+                <ErrorBanner error=Signal::derive(move || own_error.get().filter(|e| !matches!(e, AppError::Validation { .. }))) />
+                <SuccessBanner message=saved />
+                <SubmitButton label=Signal::derive(move || t().save) busy_label=Signal::derive(move || t().saving) pending=action.pending() />
+            </div>
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn DepartmentsPage() -> impl IntoView {
+    let t = use_t();
+    let session = use_session();
+    if !session.can(Permission::ManageDepartments) {
+        return view! { <Forbidden /> }.into_any();
+    }
+    let version = RwSignal::new(0u32);
+    let departments = Resource::new(move || version.get(), |_| list_departments());
+    let members = Resource::new(|| (), |_| list_members());
+    let name = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<AppError>);
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let value = name.get_untracked();
+        leptos::task::spawn_local(async move {
+            match create_department(value).await {
+                Ok(_) => {
+                    name.set(String::new());
+                    error.set(None);
+                    version.update(|v| *v += 1);
+                }
+                Err(err) => error.set(Some(err)),
+            }
+        });
+    };
+    view! {
+        <PageHeader title=Signal::derive(move || t().nav_departments) subtitle=Signal::derive(move || t().departments_subtitle) />
+        <div class="max-w-3xl space-y-6 p-4 sm:p-6">
+            <form on:submit=create class=format!("{CARD} flex flex-wrap items-end gap-2")>
+                <label class="min-w-0 flex-1 space-y-1">
+                    <span class="block text-sm font-medium">{move || t().new_department}</span>
+                    <input class=INPUT required id="new-department" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                </label>
+                <button type="submit" class=PRIMARY_BUTTON>{move || t().create}</button>
+                <div class="w-full"><ErrorBanner error=error /></div>
+            </form>
+            <Transition fallback=move || view! { <p class="text-sm text-slate-500">{move || t().loading}</p> }>
+                {move || Suspend::new(async move {
+                    let list = departments.await.unwrap_or_default();
+                    let people = members.await.unwrap_or_default();
+                    if list.is_empty() {
+                        return view! { <p class="text-sm text-slate-500">{move || t().nothing_here}</p> }.into_any();
+                    }
+                    list.into_iter().map(|department| {
+                        view! { <DepartmentCard department=department people=people.clone() version=version /> }
+                    }).collect_view().into_any()
+                })}
+            </Transition>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn DepartmentCard(
+    department: Department,
+    people: Vec<shared::accounts::Member>,
+    version: RwSignal<u32>,
+) -> impl IntoView {
+    let t = use_t();
+    let prefs = crate::prefs::use_prefs();
+    let id = department.id;
+    let name = RwSignal::new(department.name.clone());
+    let chosen = RwSignal::new(department.member_ids.clone());
+    let error = RwSignal::new(None::<AppError>);
+    let saved = RwSignal::new(None::<String>);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        leptos::task::spawn_local(async move {
+            match update_department(id, name.get_untracked(), chosen.get_untracked()).await {
+                Ok(_) => {
+                    error.set(None);
+                    saved.set(Some(
+                        crate::i18n::strings(prefs.locale.get_untracked())
+                            .saved
+                            .to_string(),
+                    ));
+                }
+                Err(err) => error.set(Some(err)),
+            }
+        });
+    };
+    let remove = move |_| {
+        if !confirm(crate::i18n::strings(prefs.locale.get_untracked()).confirm_remove) {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            match remove_department(id).await {
+                Ok(()) => version.update(|v| *v += 1),
+                Err(err) => error.set(Some(err)),
+            }
+        });
+    };
+    view! {
+        <form on:submit=save class=format!("{CARD} space-y-3") data-department=department.name.clone()>
+            <div class="flex items-end gap-2">
+                <label class="min-w-0 flex-1 space-y-1">
+                    <span class="block text-sm font-medium">{move || t().name}</span>
+                    <input class=INPUT required prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                </label>
+                <button type="button" class=BUTTON on:click=remove>{move || t().remove}</button>
+            </div>
+            <fieldset>
+                <legend class="mb-1 text-sm font-medium">{move || t().members}</legend>
+                <div class="grid gap-1 sm:grid-cols-2">
+                    {people.into_iter().filter(|m| m.active).map(|member| {
+                        let user: Uuid = member.user_id;
+                        view! {
+                            <label class="flex items-center gap-2 text-sm">
+                                <input type="checkbox" prop:checked=move || chosen.with(|c| c.contains(&user))
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        chosen.update(|c| if on { if !c.contains(&user) { c.push(user) } } else { c.retain(|x| *x != user) });
+                                    } />
+                                {member.name.clone()} <span class="text-xs text-slate-500">{move || t().role_label(member.role)}</span>
+                            </label>
+                        }
+                    }).collect_view()}
+                </div>
+            </fieldset>
+            <ErrorBanner error=error />
+            <SuccessBanner message=saved />
+            <button type="submit" class=PRIMARY_BUTTON>{move || t().save}</button>
+        </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn snippet_is_an_async_script_tag() {
+        assert_eq!(
+            super::widget_snippet("https://ponte.example.com/", "wc_abc"),
+            r#"<script src="https://ponte.example.com/widget.js" data-ponte-channel="wc_abc" async></script>"#
+        );
+    }
+}

@@ -1,0 +1,284 @@
+//! The contact panel beside a conversation: the contact's fields and typed
+//! custom attributes, tags, notes, and previous conversations.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use shared::inbox::{AttributeDefinition, AttributeKind, ContactDetails, ContactNote};
+use shared::{AppError, Permission};
+
+use super::{conversation_href, use_inbox};
+use crate::api::contacts::{add_contact_note, update_contact};
+use crate::components::form::{ErrorBanner, SuccessBanner};
+use crate::components::icons::{Icon, Svg};
+use crate::components::layout::use_session;
+use crate::components::widgets::{Avatar, StatusBadge, BUTTON, INPUT, PRIMARY_BUTTON};
+use crate::prefs::{use_prefs, use_t};
+use crate::util::{date, date_time};
+
+#[component]
+pub fn ContactPanel(
+    details: ContactDetails,
+    on_close: impl Fn() + Send + Sync + 'static,
+) -> impl IntoView {
+    let t = use_t();
+    view! {
+        <div class="flex items-center justify-between border-b border-slate-200 px-4 py-3 dark:border-slate-800">
+            <h2 class="text-sm font-semibold">{move || t().contact}</h2>
+            <button type="button" class="rounded p-1 text-slate-500 hover:bg-slate-100 2xl:hidden dark:hover:bg-slate-800" on:click=move |_| on_close() aria-label=move || t().close>
+                <Svg icon=Icon::Close class="size-4" />
+            </button>
+        </div>
+        <ContactBody details=details />
+    }
+}
+
+fn attribute_text(value: Option<&serde_json::Value>) -> String {
+    match value {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Number(n)) => n.to_string(),
+        Some(serde_json::Value::Bool(b)) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+#[component]
+fn ContactBody(details: ContactDetails) -> impl IntoView {
+    let t = use_t();
+    let prefs = use_prefs();
+    let session = use_session();
+    let offset = session.utc_offset_minutes;
+    let can_edit = session.can(Permission::EditContacts);
+    let contact = details.contact.clone();
+    let contact_id = contact.id;
+
+    let name = RwSignal::new(contact.name.clone());
+    let phone = RwSignal::new(contact.phone.clone().unwrap_or_default());
+    let email = RwSignal::new(contact.email.clone().unwrap_or_default());
+    let tags = RwSignal::new(contact.tags.join(", "));
+    let attributes: Vec<(AttributeDefinition, RwSignal<String>)> = details
+        .attributes
+        .iter()
+        .map(|definition| {
+            (
+                definition.clone(),
+                RwSignal::new(attribute_text(contact.attributes.get(&definition.key))),
+            )
+        })
+        .collect();
+    let attribute_signals = attributes.clone();
+    let error = RwSignal::new(None::<AppError>);
+    let saved = RwSignal::new(None::<String>);
+    let saving = RwSignal::new(false);
+    let field_error = move |field: &'static str| {
+        move || {
+            error
+                .get()
+                .and_then(|e| e.field_code(field))
+                .map(|code| t().code(code))
+        }
+    };
+
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        saving.set(true);
+        let values: Vec<(String, String)> = attribute_signals
+            .iter()
+            .map(|(d, v)| (d.key.clone(), v.get_untracked()))
+            .collect();
+        let tag_list: Vec<String> = tags
+            .get_untracked()
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        leptos::task::spawn_local(async move {
+            match update_contact(
+                contact_id,
+                name.get_untracked(),
+                phone.get_untracked(),
+                email.get_untracked(),
+                tag_list,
+                values,
+            )
+            .await
+            {
+                Ok(updated) => {
+                    error.set(None);
+                    phone.set(updated.phone.unwrap_or_default());
+                    email.set(updated.email.unwrap_or_default());
+                    saved.set(Some(
+                        crate::i18n::strings(prefs.locale.get_untracked())
+                            .saved
+                            .to_string(),
+                    ));
+                }
+                Err(err) => {
+                    saved.set(None);
+                    error.set(Some(err));
+                }
+            }
+            saving.set(false);
+        });
+    };
+
+    let notes = RwSignal::new(details.notes.clone());
+    let new_note = RwSignal::new(String::new());
+    let add_note = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = new_note.get_untracked();
+        if body.trim().is_empty() {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            match add_contact_note(contact_id, body).await {
+                Ok(note) => {
+                    notes.update(|list| list.insert(0, note));
+                    new_note.set(String::new());
+                }
+                Err(err) => error.set(Some(err)),
+            }
+        });
+    };
+    let query = use_inbox().map(|inbox| inbox.query);
+    let created = contact.created_at;
+
+    view! {
+        <div class="space-y-5 p-4 text-sm">
+            <div class="flex items-center gap-3">
+                <Avatar name=contact.name.clone() seed=contact.id size="size-12 text-base" />
+                <div class="min-w-0">
+                    <p class="truncate font-semibold" id="contact-name">{move || { let n = name.get(); if n.is_empty() { "—".to_string() } else { n } }}</p>
+                    <p class="text-xs text-slate-500">
+                        {move || if contact.is_lead { t().lead } else { t().contact }} " · " {move || (t().since_date)(&date(created, offset, prefs.locale.get()))}
+                    </p>
+                </div>
+            </div>
+
+            <form on:submit=save class="space-y-2" id="contact-form">
+                <fieldset disabled=!can_edit class="space-y-2">
+                    <PanelField label=Signal::derive(move || t().name) value=name error=Signal::derive(field_error("name")) id="contact-field-name" />
+                    <PanelField label=Signal::derive(move || t().phone) value=phone error=Signal::derive(field_error("phone")) id="contact-field-phone" kind="tel" />
+                    <PanelField label=Signal::derive(move || t().email) value=email error=Signal::derive(field_error("email")) id="contact-field-email" kind="email" />
+                    <PanelField label=Signal::derive(move || t().tags) value=tags error=Signal::derive(field_error("tags")) id="contact-field-tags" />
+                    {attributes.into_iter().map(|(definition, value)| {
+                        let key = format!("attributes.{}", definition.key);
+                        let message = move || error.get().and_then(|e| e.field_code(&key)).map(|code| t().code(code));
+                        view! { <AttributeInput definition=definition value=value error=Signal::derive(message) /> }
+                    }).collect_view()}
+                </fieldset>
+                <ErrorBanner error=Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Validation { .. }))) />
+                <SuccessBanner message=saved />
+                {can_edit.then(|| view! {
+                    <button type="submit" class=PRIMARY_BUTTON disabled=move || saving.get() id="save-contact">
+                        {move || if saving.get() { t().saving } else { t().save }}
+                    </button>
+                })}
+            </form>
+
+            <section>
+                <h3 class="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">{move || t().notes}</h3>
+                {can_edit.then(|| view! {
+                    <form on:submit=add_note class="mb-2 space-y-1">
+                        <textarea rows="2" class=INPUT placeholder=move || t().add_note aria-label=move || t().add_note id="contact-note-input"
+                            prop:value=move || new_note.get() on:input=move |ev| new_note.set(event_target_value(&ev))></textarea>
+                        <button type="submit" class=BUTTON>{move || t().add}</button>
+                    </form>
+                })}
+                <ul class="space-y-2" id="contact-notes">
+                    <For each=move || notes.get() key=|n: &ContactNote| n.id let:note>
+                        <li class="rounded-lg bg-slate-50 p-2 dark:bg-slate-800">
+                            <p class="whitespace-pre-wrap">{note.body.clone()}</p>
+                            <p class="mt-1 text-xs text-slate-500">{note.author_name.clone().unwrap_or_default()} " · " {move || date_time(note.created_at, offset, prefs.locale.get())}</p>
+                        </li>
+                    </For>
+                </ul>
+            </section>
+
+            <section>
+                <h3 class="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">{move || t().previous_conversations}</h3>
+                <ul class="space-y-1" id="previous-conversations">
+                    {details.conversations.into_iter().map(|c| {
+                        let number = c.number;
+                        let href = move || conversation_href(number, &query.map(|q| q.get()).unwrap_or_default());
+                        let at = c.created_at;
+                        view! {
+                            <li>
+                                <A href=href attr:class="flex items-center gap-2 rounded-lg px-2 py-1 hover:bg-slate-100 dark:hover:bg-slate-800">
+                                    <span class="text-slate-500">"#" {number}</span>
+                                    <StatusBadge status=c.status />
+                                    <span class="ml-auto text-xs text-slate-500">{move || date(at, offset, prefs.locale.get())}</span>
+                                </A>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </section>
+        </div>
+    }
+}
+
+#[component]
+fn PanelField(
+    #[prop(into)] label: Signal<&'static str>,
+    value: RwSignal<String>,
+    #[prop(into)] error: Signal<Option<&'static str>>,
+    id: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+) -> impl IntoView {
+    view! {
+        <label class="block space-y-1" for=id>
+            <span class="text-xs font-medium text-slate-600 dark:text-slate-300">{move || label.get()}</span>
+            <input id=id type=kind class=INPUT prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))
+                aria-invalid=move || error.get().is_some().to_string() />
+            {move || error.get().map(|message| view! { <span class="text-xs text-red-600" role="alert">{message}</span> })}
+        </label>
+    }
+}
+
+#[component]
+fn AttributeInput(
+    definition: AttributeDefinition,
+    value: RwSignal<String>,
+    #[prop(into)] error: Signal<Option<&'static str>>,
+) -> impl IntoView {
+    let id = format!("attribute-{}", definition.key);
+    let input = match definition.kind {
+        AttributeKind::Boolean => view! {
+            <input id=id.clone() type="checkbox" class="size-4" prop:checked=move || value.get() == "true"
+                on:change=move |ev| value.set(event_target_checked(&ev).to_string()) />
+        }
+        .into_any(),
+        AttributeKind::List => {
+            let options = definition.options.clone();
+            view! {
+                <select id=id.clone() class=INPUT on:change=move |ev| value.set(event_target_value(&ev))>
+                    <option value="">"—"</option>
+                    {options.into_iter().map(|option| {
+                        let selected = option.clone();
+                        view! { <option value=option.clone() selected=move || value.get() == selected>{option.clone()}</option> }
+                    }).collect_view()}
+                </select>
+            }
+            .into_any()
+        }
+        kind => {
+            let input_type = match kind {
+                AttributeKind::Number => "number",
+                AttributeKind::Date => "date",
+                _ => "text",
+            };
+            view! {
+                <input id=id.clone() type=input_type step="any" class=INPUT prop:value=move || value.get()
+                    on:input=move |ev| value.set(event_target_value(&ev)) aria-invalid=move || error.get().is_some().to_string() />
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <label class="block space-y-1" for=id>
+            <span class="text-xs font-medium text-slate-600 dark:text-slate-300">{definition.label.clone()}</span>
+            {input}
+            {move || error.get().map(|message| view! { <span class="text-xs text-red-600" role="alert">{message}</span> })}
+        </label>
+    }
+}

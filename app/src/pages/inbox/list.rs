@@ -1,0 +1,531 @@
+//! The conversation list: tabs, filters, search, infinite scroll, and live
+//! updates merged in as they happen.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use shared::inbox::{
+    ConversationPage, ConversationStatus, ConversationSummary, InboxFilter, InboxSort, InboxTab,
+    Priority,
+};
+use std::cmp::Reverse;
+use uuid::Uuid;
+
+use super::{conversation_href, list_href, query_of, use_inbox, Inbox};
+use crate::api::conversations::{list_conversations, sync_changes};
+use crate::components::icons::{Icon, Svg};
+use crate::components::layout::use_session;
+use crate::components::widgets::{Avatar, PriorityBadge, StatusBadge};
+use crate::prefs::{use_prefs, use_t};
+use crate::realtime::{use_realtime, Incoming};
+use crate::util::{elapsed, submit_enclosing_form};
+use shared::events::ServerEvent;
+
+/// Whether a conversation belongs in the list shown for `filter`. `None`
+/// when the browser cannot tell (text search): update it if shown, never add.
+pub fn matches(filter: &InboxFilter, c: &ConversationSummary, me: Uuid) -> Option<bool> {
+    let tab = match filter.tab {
+        InboxTab::Mine => c.assignee_id == Some(me),
+        InboxTab::Unassigned => c.assignee_id.is_none(),
+        InboxTab::All => true,
+    };
+    let status = match (filter.status, filter.all_statuses) {
+        (Some(status), _) => c.status == status,
+        (None, true) => true,
+        (None, false) => ConversationStatus::ACTIVE.contains(&c.status),
+    };
+    let fits = tab
+        && status
+        && filter
+            .department_id
+            .is_none_or(|d| c.department_id == Some(d))
+        && filter.channel_id.is_none_or(|ch| c.channel_id == ch)
+        && filter.tag.as_ref().is_none_or(|tag| c.tags.contains(tag))
+        && filter.priority.is_none_or(|p| c.priority == p)
+        && filter.contact_id.is_none_or(|id| c.contact_id == id);
+    match (fits, filter.q.is_some()) {
+        (false, _) => Some(false),
+        (true, false) => Some(true),
+        (true, true) => None,
+    }
+}
+
+fn sort(list: &mut [ConversationSummary], by: InboxSort) {
+    match by {
+        InboxSort::LastActivity => list.sort_by_key(|c| Reverse((c.last_activity_at, c.id))),
+        InboxSort::Waiting => {
+            list.sort_by_key(|c| (c.waiting_since.is_none(), c.waiting_since, c.id))
+        }
+    }
+}
+
+/// Applies a changed conversation to the shown list.
+fn merge(
+    list: &mut Vec<ConversationSummary>,
+    changed: &ConversationSummary,
+    filter: &InboxFilter,
+    me: Uuid,
+) {
+    let position = list.iter().position(|c| c.id == changed.id);
+    match (matches(filter, changed, me), position) {
+        (Some(true), Some(index)) | (None, Some(index)) => list[index] = changed.clone(),
+        (Some(true), None) => list.push(changed.clone()),
+        (Some(false), Some(index)) => {
+            list.remove(index);
+        }
+        (Some(false), None) | (None, None) => return,
+    }
+    sort(list, filter.sort);
+}
+
+#[component]
+pub fn ListPane() -> impl IntoView {
+    let t = use_t();
+    let Some(inbox) = use_inbox() else {
+        return ().into_any();
+    };
+    let page = Resource::new(move || inbox.filter.get(), list_conversations);
+    view! {
+        <ListHeader inbox=inbox />
+        <Transition fallback=ListSkeleton>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(initial) => view! { <ConversationList initial=initial /> }.into_any(),
+                    Err(err) => view! {
+                        <p class="p-4 text-sm text-red-700" role="alert">{move || t().error(&err)}</p>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+#[component]
+fn ListSkeleton() -> impl IntoView {
+    view! {
+        <ul class="divide-y divide-slate-100 dark:divide-slate-800" aria-hidden="true">
+            {(0..8).map(|_| view! {
+                <li class="flex animate-pulse gap-3 p-3">
+                    <span class="size-10 rounded-full bg-slate-200 dark:bg-slate-800"></span>
+                    <span class="flex-1 space-y-2">
+                        <span class="block h-3 w-1/2 rounded bg-slate-200 dark:bg-slate-800"></span>
+                        <span class="block h-3 w-3/4 rounded bg-slate-100 dark:bg-slate-800"></span>
+                    </span>
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+}
+
+const SELECT: &str = "rounded-md border border-slate-300 bg-white px-2 py-1 text-xs dark:border-slate-600 dark:bg-slate-900";
+
+#[component]
+fn ListHeader(inbox: Inbox) -> impl IntoView {
+    let t = use_t();
+    let show_filters = RwSignal::new(false);
+    let tab_link = move |tab: InboxTab, label: fn(&crate::i18n::Strings) -> &'static str| {
+        let href = move || {
+            list_href(&query_of(&InboxFilter {
+                tab,
+                cursor: None,
+                ..inbox.filter.get()
+            }))
+        };
+        let active = move || inbox.filter.get().tab == tab;
+        view! {
+            <A href=href attr:class=move || format!(
+                "flex-1 whitespace-nowrap border-b-2 px-1 py-2 text-center text-xs font-medium sm:text-sm {}",
+                if active() { "border-blue-700 text-blue-800 dark:text-blue-300" } else { "border-transparent text-slate-500 hover:text-slate-800 dark:hover:text-slate-200" },
+            ) attr:aria-current=move || active().then_some("page") attr:data-tab=tab.as_str()>
+                {move || label(t())}
+            </A>
+        }
+    };
+    let any_filter = move || {
+        let f = inbox.filter.get();
+        f.status.is_some()
+            || f.all_statuses
+            || f.department_id.is_some()
+            || f.channel_id.is_some()
+            || f.tag.is_some()
+            || f.priority.is_some()
+            || f.sort != InboxSort::LastActivity
+    };
+    view! {
+        <div class="shrink-0 border-b border-slate-200 dark:border-slate-800">
+            <nav class="flex" aria-label=move || t().nav_inbox>
+                {tab_link(InboxTab::Mine, |t| t.tab_mine)}
+                {tab_link(InboxTab::Unassigned, |t| t.tab_unassigned)}
+                {tab_link(InboxTab::All, |t| t.tab_all)}
+            </nav>
+            <form method="get" action="/inbox" class="space-y-2 p-2" role="search">
+                <input type="hidden" name="tab" value=move || inbox.filter.get().tab.as_str() />
+                <div class="flex gap-2">
+                    <label class="relative flex-1">
+                        <span class="sr-only">{move || t().search}</span>
+                        <span class="pointer-events-none absolute inset-y-0 left-2 flex items-center text-slate-400"><Svg icon=Icon::Search class="size-4" /></span>
+                        <input id="inbox-search" type="search" name="q" value=move || inbox.filter.get().q.unwrap_or_default()
+                            placeholder=move || t().search_conversations
+                            class="w-full rounded-lg border border-slate-300 bg-white py-1.5 pl-8 pr-2 text-sm dark:border-slate-600 dark:bg-slate-900" />
+                    </label>
+                    <button type="button" on:click=move |_| show_filters.update(|s| *s = !*s)
+                        class=move || format!("rounded-lg border px-2 text-slate-600 dark:text-slate-300 {}", if any_filter() { "border-blue-600 bg-blue-50 dark:bg-blue-950" } else { "border-slate-300 dark:border-slate-600" })
+                        aria-expanded=move || show_filters.get().to_string() aria-controls="inbox-filters" title=move || t().filters>
+                        <Svg icon=Icon::List class="size-4" />
+                        <span class="sr-only">{move || t().filters}</span>
+                    </button>
+                </div>
+                <div id="inbox-filters" class=move || if show_filters.get() || any_filter() { "grid grid-cols-2 gap-2" } else { "hidden" }>
+                    <Filters inbox=inbox />
+                </div>
+            </form>
+        </div>
+    }
+}
+
+#[component]
+fn Filters(inbox: Inbox) -> impl IntoView {
+    let t = use_t();
+    let f = move || inbox.filter.get();
+    let context = inbox.context;
+    view! {
+        <select name="status" class=SELECT aria-label=move || t().status on:change=move |ev| submit_enclosing_form(&ev)>
+            <option value="" selected=move || f().status.is_none() && !f().all_statuses>{move || t().status_active}</option>
+            <option value="any" selected=move || f().all_statuses>{move || t().status_any}</option>
+            {ConversationStatus::ALL.iter().copied().map(|s| view! {
+                <option value=s.as_str() selected=move || f().status == Some(s)>{move || (t().status_name)(s)}</option>
+            }).collect_view()}
+        </select>
+        <select name="priority" class=SELECT aria-label=move || t().priority on:change=move |ev| submit_enclosing_form(&ev)>
+            <option value="">{move || t().any_priority}</option>
+            {Priority::ALL.iter().copied().map(|p| view! {
+                <option value=p.as_str() selected=move || f().priority == Some(p)>{move || (t().priority_name)(p)}</option>
+            }).collect_view()}
+        </select>
+        <select name="department" class=SELECT aria-label=move || t().department on:change=move |ev| submit_enclosing_form(&ev)>
+            <option value="">{move || t().any_department}</option>
+            <Transition>
+                {move || Suspend::new(async move {
+                    context.await.map(|c| c.departments).unwrap_or_default().into_iter().map(|d| {
+                        let id = d.id;
+                        view! { <option value=id selected=move || f().department_id == Some(id)>{d.name}</option> }
+                    }).collect_view()
+                })}
+            </Transition>
+        </select>
+        <select name="channel" class=SELECT aria-label=move || t().channel on:change=move |ev| submit_enclosing_form(&ev)>
+            <option value="">{move || t().any_channel}</option>
+            <Transition>
+                {move || Suspend::new(async move {
+                    context.await.map(|c| c.channels).unwrap_or_default().into_iter().map(|ch| {
+                        let id = ch.id;
+                        view! { <option value=id selected=move || f().channel_id == Some(id)>{ch.name}</option> }
+                    }).collect_view()
+                })}
+            </Transition>
+        </select>
+        <select name="tag" class=SELECT aria-label=move || t().tag on:change=move |ev| submit_enclosing_form(&ev)>
+            <option value="">{move || t().any_tag}</option>
+            <Transition>
+                {move || Suspend::new(async move {
+                    context.await.map(|c| c.tags).unwrap_or_default().into_iter().map(|tag| {
+                        let wanted = tag.clone();
+                        view! { <option value=tag.clone() selected=move || f().tag.as_deref() == Some(wanted.as_str())>{tag.clone()}</option> }
+                    }).collect_view()
+                })}
+            </Transition>
+        </select>
+        <select name="sort" class=SELECT aria-label=move || t().sort_by on:change=move |ev| submit_enclosing_form(&ev)>
+            <option value="last_activity" selected=move || f().sort == InboxSort::LastActivity>{move || t().sort_last_activity}</option>
+            <option value="waiting" selected=move || f().sort == InboxSort::Waiting>{move || t().sort_waiting}</option>
+        </select>
+        <noscript><button type="submit" class=SELECT>{move || t().apply}</button></noscript>
+        <a href=move || list_href(&query_of(&InboxFilter { tab: f().tab, ..Default::default() }))
+            class="col-span-2 text-right text-xs text-blue-700 hover:underline dark:text-blue-400">{move || t().clear_filters}</a>
+    }
+}
+
+#[component]
+fn ConversationList(initial: ConversationPage) -> impl IntoView {
+    let t = use_t();
+    let Some(inbox) = use_inbox() else {
+        return ().into_any();
+    };
+    let me = use_session().user.id;
+    let params = use_params_map();
+    let open_number = move || {
+        params
+            .read()
+            .get("number")
+            .and_then(|n| n.parse::<i64>().ok())
+    };
+
+    inbox.read_counts.update(|counts| {
+        for c in &initial.conversations {
+            counts.insert(c.id, c.read_count.unwrap_or(0));
+        }
+    });
+    let items = RwSignal::new(initial.conversations);
+    let cursor = RwSignal::new(initial.next_cursor);
+    let loading_more = RwSignal::new(false);
+    Effect::new(move |_| {
+        inbox
+            .visible_numbers
+            .set(items.with(|list| list.iter().map(|c| c.number).collect()))
+    });
+
+    let apply = move |changed: &ConversationSummary| {
+        let filter = inbox.filter.get_untracked();
+        items.update(|list| merge(list, changed, &filter, me));
+        if let Some(count) = changed.read_count {
+            inbox.read_counts.update(|counts| {
+                counts.insert(changed.id, count);
+            });
+        }
+    };
+    if let Some(realtime) = use_realtime() {
+        realtime.subscribe(move |incoming| match incoming {
+            Incoming::Event(ServerEvent::ConversationChanged { conversation, .. }) => {
+                apply(conversation)
+            }
+            Incoming::Event(ServerEvent::ConversationHidden {
+                conversation_id, ..
+            }) => {
+                items.update(|list| list.retain(|c| c.id != *conversation_id));
+            }
+            Incoming::Resync { since } => {
+                let since = *since;
+                leptos::task::spawn_local(async move {
+                    if let Ok(changes) = sync_changes(since, None).await {
+                        changes.conversations.iter().for_each(apply);
+                    }
+                });
+            }
+            _ => {}
+        });
+    }
+
+    let load_more = move || {
+        let Some(next) = cursor.get_untracked() else {
+            return;
+        };
+        if loading_more.get_untracked() {
+            return;
+        }
+        loading_more.set(true);
+        let filter = InboxFilter {
+            cursor: Some(next),
+            ..inbox.filter.get_untracked()
+        };
+        leptos::task::spawn_local(async move {
+            if let Ok(page) = list_conversations(filter).await {
+                inbox.read_counts.update(|counts| {
+                    for c in &page.conversations {
+                        counts.insert(c.id, c.read_count.unwrap_or(0));
+                    }
+                });
+                items.update(|list| {
+                    for c in page.conversations {
+                        if !list.iter().any(|existing| existing.id == c.id) {
+                            list.push(c);
+                        }
+                    }
+                });
+                cursor.set(page.next_cursor);
+            }
+            loading_more.set(false);
+        });
+    };
+    let on_scroll = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            if let Some(el) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            {
+                if el.scroll_top() + el.client_height() > el.scroll_height() - 300 {
+                    load_more();
+                }
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+
+    view! {
+        <div class="min-h-0 flex-1 overflow-y-auto" on:scroll=on_scroll id="conversation-list">
+            <Show when=move || !items.with(Vec::is_empty) fallback=move || view! {
+                <div class="p-8 text-center text-sm text-slate-500" id="inbox-empty">
+                    <p class="font-medium text-slate-600 dark:text-slate-300">{move || t().no_conversations}</p>
+                    <p class="mt-1">{move || t().no_conversations_hint}</p>
+                </div>
+            }>
+                <ul class="divide-y divide-slate-100 dark:divide-slate-800">
+                    <For each=move || items.get() key=|c| (c.id, c.updated_at) let:conversation>
+                        <ConversationRow conversation=conversation active=Signal::derive(open_number) />
+                    </For>
+                </ul>
+            </Show>
+            <Show when=move || cursor.with(Option::is_some)>
+                <button type="button" class="w-full py-3 text-sm text-blue-700 hover:underline dark:text-blue-400" on:click=move |_| load_more()>
+                    {move || if loading_more.get() { t().loading } else { t().load_more }}
+                </button>
+            </Show>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn ConversationRow(
+    conversation: ConversationSummary,
+    #[prop(into)] active: Signal<Option<i64>>,
+) -> impl IntoView {
+    let t = use_t();
+    let prefs = use_prefs();
+    let Some(inbox) = use_inbox() else {
+        return ().into_any();
+    };
+    let id = conversation.id;
+    let number = conversation.number;
+    let c = conversation.clone();
+    let incoming = conversation.incoming_count;
+    let unread = move || {
+        let read = inbox.read_counts.with(|m| m.get(&id).copied().unwrap_or(0));
+        (incoming - read).max(0)
+    };
+    let typing = move || {
+        inbox
+            .typing
+            .with(|m| m.get(&id).map(|(name, _)| name.clone()))
+    };
+    let is_active = move || active.get() == Some(number);
+    let href = move || conversation_href(number, &inbox.query.get());
+    let when = c.last_activity_at;
+    let now = inbox.clock;
+    view! {
+        <li data-number=number data-unread=move || unread().to_string()>
+            <A href=href attr:class=move || format!(
+                "flex gap-3 px-3 py-3 hover:bg-slate-50 focus:outline-none focus-visible:bg-blue-50 dark:hover:bg-slate-800/60 {}",
+                if is_active() { "bg-blue-50 dark:bg-blue-950/60" } else { "" },
+            ) attr:aria-current=move || is_active().then_some("page")>
+                <Avatar name=c.contact_name.clone() seed=c.contact_id />
+                <div class="min-w-0 flex-1">
+                    <div class="flex items-baseline justify-between gap-2">
+                        <p class=move || format!("truncate text-sm {}", if unread() > 0 { "font-semibold" } else { "font-medium" })>
+                            {let named = c.contact_name.trim().to_string(); move || if named.is_empty() { t().visitor.to_string() } else { named.clone() }}
+                        </p>
+                        <span class="shrink-0 text-xs text-slate-500">{move || elapsed(when, now.get(), prefs.locale.get())}</span>
+                    </div>
+                    <p class="truncate text-xs text-slate-500 dark:text-slate-400">
+                        {move || match typing() {
+                            Some(name) if name.is_empty() => view! { <span class="italic text-blue-700 dark:text-blue-300">{t().customer_typing}</span> }.into_any(),
+                            Some(name) => view! { <span class="italic text-blue-700 dark:text-blue-300">{(t().typing_named)(&name)}</span> }.into_any(),
+                            None => view! { <span>{c.last_message_preview.clone()}</span> }.into_any(),
+                        }}
+                    </p>
+                    <div class="mt-1 flex flex-wrap items-center gap-1">
+                        <span class="text-xs text-slate-400">"#" {number}</span>
+                        <StatusBadge status=c.status />
+                        <PriorityBadge priority=c.priority />
+                        {c.critical.then(|| view! {
+                            <span class="text-red-600" title=move || t().critical><Svg icon=Icon::Flag class="size-3.5" /></span>
+                        })}
+                        {c.tags.iter().take(2).map(|tag| view! {
+                            <span class="rounded bg-slate-100 px-1.5 text-xs text-slate-600 dark:bg-slate-800 dark:text-slate-300">{tag.clone()}</span>
+                        }).collect_view()}
+                        <span class="flex-1"></span>
+                        {c.assignee_name.clone().map(|name| view! {
+                            <span class="max-w-28 truncate text-xs text-slate-400" title=move || t().assignee>{name}</span>
+                        })}
+                        <Show when=move || { unread() > 0 }>
+                            <span class="unread-badge min-w-5 rounded-full bg-blue-700 px-1.5 text-center text-xs font-semibold text-white" aria-label=move || (t().unread_n)(unread() as u64)>
+                                {unread}
+                            </span>
+                        </Show>
+                    </div>
+                </div>
+            </A>
+        </li>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conversation(assignee: Option<Uuid>, status: ConversationStatus) -> ConversationSummary {
+        serde_json::from_value(serde_json::json!({
+            "id": 1, "number": 1, "status": status, "priority": "normal", "critical": false, "tags": ["vip"],
+            "contact_id": 1, "contact_name": "Ana", "channel_id": 1, "channel_name": "Site", "channel_kind": "website",
+            "department_id": null, "department_name": null, "assignee_id": assignee, "assignee_name": null,
+            "last_message_preview": "", "last_message_kind": null, "last_activity_at": "2026-11-22T10:00:00Z",
+            "waiting_since": null, "snoozed_until": null, "created_at": "2026-11-22T10:00:00Z", "first_response_at": null,
+            "resolved_at": null, "updated_at": "2026-11-22T10:00:00Z", "incoming_count": 1, "read_count": null
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn live_updates_follow_the_list_filter() {
+        let me = Uuid::from_u128(7);
+        let mine = InboxFilter {
+            tab: InboxTab::Mine,
+            ..Default::default()
+        };
+        assert_eq!(
+            matches(&mine, &conversation(Some(me), ConversationStatus::Open), me),
+            Some(true)
+        );
+        assert_eq!(
+            matches(&mine, &conversation(None, ConversationStatus::Open), me),
+            Some(false)
+        );
+        let active = InboxFilter::default();
+        assert_eq!(
+            matches(
+                &active,
+                &conversation(None, ConversationStatus::Resolved),
+                me
+            ),
+            Some(false),
+            "resolved leaves the default view"
+        );
+        let searching = InboxFilter {
+            q: Some("pedido".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            matches(
+                &searching,
+                &conversation(None, ConversationStatus::Open),
+                me
+            ),
+            None
+        );
+        let tagged = InboxFilter {
+            tag: Some("vip".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            matches(&tagged, &conversation(None, ConversationStatus::Open), me),
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn merging_inserts_updates_and_removes() {
+        let me = Uuid::from_u128(7);
+        let filter = InboxFilter::default();
+        let mut list = vec![];
+        let open = conversation(None, ConversationStatus::Open);
+        merge(&mut list, &open, &filter, me);
+        assert_eq!(list.len(), 1);
+        let resolved = conversation(None, ConversationStatus::Resolved);
+        merge(&mut list, &resolved, &filter, me);
+        assert!(list.is_empty());
+    }
+}

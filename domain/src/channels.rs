@@ -1,0 +1,297 @@
+//! Channels (connections). The website chat widget is the first kind.
+
+use anyhow::Context;
+use serde_json::json;
+use shared::audit::AuditAction;
+use shared::inbox::{ChannelKind, ChannelView, WebsiteSettings};
+use shared::values::DisplayName;
+use shared::{ErrorCode, FieldErrors, Permission};
+use uuid::Uuid;
+
+use crate::actor::Actor;
+use crate::audit::{self, Target};
+use crate::db::{Db, Tx};
+use crate::error::{Error, Result};
+use crate::secrets::random_token;
+
+#[derive(sqlx::FromRow)]
+struct ChannelRow {
+    id: i64,
+    kind: String,
+    name: String,
+    public_token: String,
+    settings: serde_json::Value,
+    default_department_id: Option<i64>,
+    active: bool,
+}
+
+impl ChannelRow {
+    fn into_view(self) -> anyhow::Result<ChannelView> {
+        Ok(ChannelView {
+            id: self.id,
+            kind: self
+                .kind
+                .parse()
+                .map_err(|_| anyhow::anyhow!("unknown channel kind {}", self.kind))?,
+            name: self.name,
+            public_token: self.public_token,
+            website: serde_json::from_value(self.settings).unwrap_or_default(),
+            default_department_id: self.default_department_id,
+            active: self.active,
+        })
+    }
+}
+
+const CHANNEL_COLUMNS: &str =
+    "id, kind, name, public_token, settings, default_department_id, active";
+
+pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<ChannelView>> {
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let channels = list_in(&mut tx).await?;
+    tx.commit().await.context("commit")?;
+    Ok(channels)
+}
+
+pub(crate) async fn list_in(tx: &mut Tx) -> anyhow::Result<Vec<ChannelView>> {
+    let rows: Vec<ChannelRow> = sqlx::query_as(&format!(
+        "SELECT {CHANNEL_COLUMNS} FROM channels ORDER BY lower(name)"
+    ))
+    .fetch_all(&mut **tx)
+    .await
+    .context("listing channels")?;
+    rows.into_iter().map(ChannelRow::into_view).collect()
+}
+
+/// `https://www.example.com` or `http://localhost:8080`: scheme, host,
+/// optional port, nothing else.
+pub fn parse_origin(input: &str) -> Option<String> {
+    let input = input.trim().trim_end_matches('/');
+    let url = url::Url::parse(input).ok()?;
+    let plain = matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.username().is_empty();
+    plain.then(|| url.origin().ascii_serialization())
+}
+
+/// The website channel form as typed.
+#[derive(Clone, Debug, Default)]
+pub struct WebsiteForm {
+    pub name: String,
+    /// One origin per line (or comma-separated).
+    pub allowed_origins: String,
+    pub greeting: String,
+    pub color: String,
+    pub prechat_form: bool,
+    pub default_department_id: Option<i64>,
+}
+
+fn validate(form: &WebsiteForm) -> Result<(DisplayName, WebsiteSettings)> {
+    let mut errors = FieldErrors::new();
+    let name = errors.check("name", DisplayName::parse(&form.name));
+    let mut origins = Vec::new();
+    for raw in form
+        .allowed_origins
+        .split([',', '\n', ' '])
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+    {
+        match parse_origin(raw) {
+            Some(origin) if !origins.contains(&origin) => origins.push(origin),
+            Some(_) => {}
+            None => {
+                errors.add("allowed_origins", ErrorCode::OriginInvalid);
+                break;
+            }
+        }
+    }
+    let color = form.color.trim().to_lowercase();
+    let color = if color.is_empty() {
+        "#1d4ed8".to_string()
+    } else {
+        color
+    };
+    let color_ok = color.len() == 7
+        && color.starts_with('#')
+        && color[1..].chars().all(|c| c.is_ascii_hexdigit());
+    if !color_ok {
+        errors.add("color", ErrorCode::ColorInvalid);
+    }
+    let greeting = form.greeting.trim().to_string();
+    if greeting.chars().count() > 500 {
+        errors.add("greeting", ErrorCode::TooLong);
+    }
+    errors.into_result()?;
+    let name = name.ok_or_else(|| anyhow::anyhow!("validation passed with a missing value"))?;
+    Ok((
+        name,
+        WebsiteSettings {
+            allowed_origins: origins,
+            greeting,
+            color,
+            prechat_form: form.prechat_form,
+        },
+    ))
+}
+
+pub async fn create_website(db: &Db, actor: &Actor, form: &WebsiteForm) -> Result<ChannelView> {
+    actor.require(Permission::ManageChannels)?;
+    let (name, settings) = validate(form)?;
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let row: ChannelRow = sqlx::query_as(&format!(
+        "INSERT INTO channels (account_id, kind, name, public_token, settings, default_department_id)
+         VALUES ($1, 'website', $2, $3, $4, $5) RETURNING {CHANNEL_COLUMNS}"
+    ))
+    .bind(actor.account_id)
+    .bind(name.as_str())
+    .bind(format!("wc_{}", &random_token()[..24]))
+    .bind(serde_json::to_value(&settings).context("encoding settings")?)
+    .bind(form.default_department_id)
+    .fetch_one(&mut *tx)
+    .await
+    .context("creating channel")?;
+    audit::record(
+        &mut tx,
+        actor,
+        AuditAction::ChannelCreated,
+        Some(Target::new("channel", row.id)),
+        json!({ "kind": ChannelKind::Website, "name": name.as_str(), "allowed_origins": settings.allowed_origins }),
+    )
+    .await?;
+    tx.commit().await.context("commit")?;
+    Ok(row.into_view()?)
+}
+
+pub async fn update_website(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    form: &WebsiteForm,
+    active: bool,
+) -> Result<ChannelView> {
+    actor.require(Permission::ManageChannels)?;
+    let (name, settings) = validate(form)?;
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let row: Option<ChannelRow> = sqlx::query_as(&format!(
+        "UPDATE channels SET name = $2, settings = $3, default_department_id = $4, active = $5, updated_at = now()
+          WHERE id = $1 AND kind = 'website' RETURNING {CHANNEL_COLUMNS}"
+    ))
+    .bind(id)
+    .bind(name.as_str())
+    .bind(serde_json::to_value(&settings).context("encoding settings")?)
+    .bind(form.default_department_id)
+    .bind(active)
+    .fetch_optional(&mut *tx)
+    .await
+    .context("updating channel")?;
+    let row = row.ok_or(Error::NotFound)?;
+    let action = if active {
+        AuditAction::ChannelUpdated
+    } else {
+        AuditAction::ChannelRemoved
+    };
+    audit::record(
+        &mut tx,
+        actor,
+        action,
+        Some(Target::new("channel", id)),
+        json!({ "name": name.as_str(), "allowed_origins": settings.allowed_origins, "active": active }),
+    )
+    .await?;
+    tx.commit().await.context("commit")?;
+    Ok(row.into_view()?)
+}
+
+/// What the public widget endpoints know about their channel.
+#[derive(Clone, Debug)]
+pub struct PublicChannel {
+    pub id: i64,
+    pub account_id: Uuid,
+    pub name: String,
+    pub settings: WebsiteSettings,
+    pub active: bool,
+    pub public_token: String,
+}
+
+impl PublicChannel {
+    /// Whether a page at `origin` may use this widget.
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.settings
+            .allowed_origins
+            .iter()
+            .any(|allowed| allowed == origin)
+    }
+}
+
+/// Finds a website channel by its public token (no tenant known yet).
+pub async fn by_public_token(db: &Db, token: &str) -> Result<PublicChannel> {
+    let row: Option<(i64, Uuid, String, String, serde_json::Value, bool)> = sqlx::query_as(
+        "SELECT id, account_id, kind, name, settings, active FROM channel_by_public_token($1)",
+    )
+    .bind(token)
+    .fetch_optional(db.pool())
+    .await
+    .context("finding channel")?;
+    let (id, account_id, kind, name, settings, active) = row.ok_or(Error::NotFound)?;
+    if kind != ChannelKind::Website.as_str() {
+        return Err(Error::NotFound);
+    }
+    Ok(PublicChannel {
+        id,
+        account_id,
+        name,
+        settings: serde_json::from_value(settings).unwrap_or_default(),
+        active,
+        public_token: token.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_scheme_host_and_port_only() {
+        assert_eq!(
+            parse_origin("https://www.loja.com.br/").as_deref(),
+            Some("https://www.loja.com.br")
+        );
+        assert_eq!(
+            parse_origin("http://localhost:8080").as_deref(),
+            Some("http://localhost:8080")
+        );
+        assert_eq!(
+            parse_origin("https://loja.com:443").as_deref(),
+            Some("https://loja.com")
+        );
+        assert_eq!(parse_origin("https://loja.com/pagina"), None);
+        assert_eq!(parse_origin("javascript:alert(1)"), None);
+        assert_eq!(parse_origin("loja.com"), None);
+    }
+
+    #[test]
+    fn website_forms_are_validated() {
+        let form = WebsiteForm {
+            name: "Site".into(),
+            allowed_origins: "https://a.com, bad".into(),
+            color: "blue".into(),
+            ..Default::default()
+        };
+        let Err(Error::Validation(fields)) = validate(&form) else {
+            panic!("expected errors")
+        };
+        let codes: Vec<_> = fields.iter().map(|f| (f.field.as_str(), f.code)).collect();
+        assert!(codes.contains(&("allowed_origins", ErrorCode::OriginInvalid)));
+        assert!(codes.contains(&("color", ErrorCode::ColorInvalid)));
+        let ok = WebsiteForm {
+            name: "Site".into(),
+            allowed_origins: "https://a.com\nhttps://a.com/".into(),
+            ..Default::default()
+        };
+        let (_, settings) = validate(&ok).unwrap();
+        assert_eq!(settings.allowed_origins, vec!["https://a.com"]);
+        assert_eq!(settings.color, "#1d4ed8");
+    }
+}

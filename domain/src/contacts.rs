@@ -1,0 +1,570 @@
+//! Contacts: the customers who write in. Created as leads on their first
+//! message, keyed by their identity on each channel; edited by agents with
+//! typed custom attributes, tags and notes.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use shared::inbox::{AttributeDefinition, AttributeKind, ContactDetails, ContactNote, ContactView};
+use shared::values::{DisplayName, EmailAddress, PhoneNumber};
+use shared::{ErrorCode, FieldErrors, Permission};
+use uuid::Uuid;
+
+use crate::actor::Actor;
+use crate::conversations::{self, normalize_tag, remember_tags};
+use crate::db::{Db, Tx};
+use crate::error::{is_unique_violation, Error, Result};
+
+#[derive(sqlx::FromRow)]
+struct ContactRow {
+    id: i64,
+    name: String,
+    phone: Option<String>,
+    email: Option<String>,
+    avatar_url: Option<String>,
+    attributes: Value,
+    tags: Vec<String>,
+    is_lead: bool,
+    created_at: DateTime<Utc>,
+}
+
+impl From<ContactRow> for ContactView {
+    fn from(r: ContactRow) -> Self {
+        ContactView {
+            id: r.id,
+            name: r.name,
+            phone: r.phone,
+            email: r.email,
+            avatar_url: r.avatar_url,
+            attributes: match r.attributes {
+                Value::Object(map) => map,
+                _ => Map::new(),
+            },
+            tags: r.tags,
+            is_lead: r.is_lead,
+            created_at: r.created_at,
+        }
+    }
+}
+
+const CONTACT_COLUMNS: &str =
+    "id, name, phone, email, avatar_url, attributes, tags, is_lead, created_at";
+
+/// The contact behind an identity on a channel, created (as a lead) on first
+/// contact. Safe under concurrency: two first messages yield one contact.
+pub(crate) async fn find_or_create_by_identity(
+    tx: &mut Tx,
+    account_id: Uuid,
+    channel_id: i64,
+    external_id: &str,
+    name: &str,
+    email: Option<&str>,
+) -> anyhow::Result<i64> {
+    if let Some(id) = contact_by_identity(tx, channel_id, external_id).await? {
+        return Ok(id);
+    }
+    // Serialise creators of the same identity; the loser finds the winner's row.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(format!("identity:{channel_id}:{external_id}"))
+        .execute(&mut **tx)
+        .await
+        .context("locking identity")?;
+    if let Some(id) = contact_by_identity(tx, channel_id, external_id).await? {
+        return Ok(id);
+    }
+    let contact_id: i64 = sqlx::query_scalar(
+        "INSERT INTO contacts (account_id, name, email) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(account_id)
+    .bind(name)
+    .bind(email)
+    .fetch_one(&mut **tx)
+    .await
+    .context("creating contact")?;
+    sqlx::query("INSERT INTO contact_identities (account_id, contact_id, channel_id, external_id) VALUES ($1, $2, $3, $4)")
+        .bind(account_id)
+        .bind(contact_id)
+        .bind(channel_id)
+        .bind(external_id)
+        .execute(&mut **tx)
+        .await
+        .context("recording identity")?;
+    Ok(contact_id)
+}
+
+pub(crate) async fn contact_by_identity(
+    tx: &mut Tx,
+    channel_id: i64,
+    external_id: &str,
+) -> anyhow::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "SELECT contact_id FROM contact_identities WHERE channel_id = $1 AND external_id = $2",
+    )
+    .bind(channel_id)
+    .bind(external_id)
+    .fetch_optional(&mut **tx)
+    .await
+    .context("finding identity")
+}
+
+/// Whether the actor may see the contact: supervisors always; agents when
+/// they can see one of its conversations.
+async fn ensure_visible(tx: &mut Tx, actor: &Actor, contact_id: i64) -> Result<()> {
+    let visible: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM contacts ct WHERE ct.id = $3 AND ($2 OR EXISTS (
+            SELECT 1 FROM conversations c WHERE c.contact_id = ct.id AND (c.assignee_id = $1
+              OR (c.assignee_id IS NULL AND c.department_id IS NULL)
+              OR c.department_id IN (SELECT dm.department_id FROM department_members dm WHERE dm.user_id = $1)))))",
+    )
+    .bind(actor.user_id)
+    .bind(actor.can(Permission::ViewAllConversations))
+    .bind(contact_id)
+    .fetch_one(&mut **tx)
+    .await
+    .context("checking contact visibility")?;
+    if visible {
+        Ok(())
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
+pub async fn get(db: &Db, actor: &Actor, contact_id: i64) -> Result<ContactView> {
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    ensure_visible(&mut tx, actor, contact_id).await?;
+    let row: ContactRow = sqlx::query_as(&format!(
+        "SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = $1"
+    ))
+    .bind(contact_id)
+    .fetch_one(&mut *tx)
+    .await
+    .context("reading contact")?;
+    tx.commit().await.context("commit")?;
+    Ok(row.into())
+}
+
+/// Everything the contact panel shows.
+pub async fn details(db: &Db, actor: &Actor, contact_id: i64) -> Result<ContactDetails> {
+    let contact = get(db, actor, contact_id).await?;
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let notes: Vec<(i64, Option<String>, String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT n.id, u.name, n.body, n.created_at FROM contact_notes n LEFT JOIN users u ON u.id = n.author_id
+          WHERE n.contact_id = $1 ORDER BY n.id DESC LIMIT 50",
+    )
+    .bind(contact_id)
+    .fetch_all(&mut *tx)
+    .await
+    .context("listing notes")?;
+    let attributes = definitions_in(&mut tx).await?;
+    tx.commit().await.context("commit")?;
+    let history = conversations::list(
+        db,
+        actor,
+        &shared::inbox::InboxFilter {
+            all_statuses: true,
+            limit: Some(20),
+            ..Default::default()
+        }
+        .for_contact(contact_id),
+    )
+    .await?;
+    Ok(ContactDetails {
+        contact,
+        notes: notes
+            .into_iter()
+            .map(|(id, author_name, body, created_at)| ContactNote {
+                id,
+                author_name,
+                body,
+                created_at,
+            })
+            .collect(),
+        attributes,
+        conversations: history.conversations,
+    })
+}
+
+/// The contact form as typed; attributes by key, as text.
+#[derive(Clone, Debug, Default)]
+pub struct ContactForm {
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+    pub tags: Vec<String>,
+    pub attributes: Vec<(String, String)>,
+}
+
+/// Checks a typed attribute value; empty text clears it.
+pub fn attribute_value(
+    definition: &AttributeDefinition,
+    raw: &str,
+) -> std::result::Result<Option<Value>, ErrorCode> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let value = match definition.kind {
+        AttributeKind::Text if raw.chars().count() <= 500 => Value::String(raw.to_string()),
+        AttributeKind::Text => return Err(ErrorCode::TooLong),
+        AttributeKind::Number => {
+            let number: f64 = raw
+                .replace(',', ".")
+                .parse()
+                .map_err(|_| ErrorCode::NumberInvalid)?;
+            serde_json::Number::from_f64(number)
+                .map(Value::Number)
+                .ok_or(ErrorCode::NumberInvalid)?
+        }
+        AttributeKind::Date => {
+            chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                .map_err(|_| ErrorCode::DateInvalid)?;
+            Value::String(raw.to_string())
+        }
+        AttributeKind::Boolean => match raw {
+            "true" | "1" | "on" | "yes" | "sim" => Value::Bool(true),
+            "false" | "0" | "off" | "no" | "não" => Value::Bool(false),
+            _ => return Err(ErrorCode::OptionInvalid),
+        },
+        AttributeKind::List if definition.options.iter().any(|o| o == raw) => {
+            Value::String(raw.to_string())
+        }
+        AttributeKind::List => return Err(ErrorCode::OptionInvalid),
+    };
+    Ok(Some(value))
+}
+
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    contact_id: i64,
+    form: &ContactForm,
+) -> Result<ContactView> {
+    actor.require(Permission::EditContacts)?;
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    ensure_visible(&mut tx, actor, contact_id).await?;
+    let definitions = definitions_in(&mut tx).await?;
+
+    let mut errors = FieldErrors::new();
+    let name = if form.name.trim().is_empty() {
+        Some(String::new())
+    } else {
+        errors.check(
+            "name",
+            DisplayName::parse(&form.name).map(|n| n.to_string()),
+        )
+    };
+    let phone = if form.phone.trim().is_empty() {
+        Some(None)
+    } else {
+        errors.check(
+            "phone",
+            PhoneNumber::parse(&form.phone).map(|p| Some(p.as_str().to_string())),
+        )
+    };
+    let email = if form.email.trim().is_empty() {
+        Some(None)
+    } else {
+        errors.check(
+            "email",
+            EmailAddress::parse(&form.email).map(|e| Some(e.to_string())),
+        )
+    };
+    let mut tags = Vec::new();
+    for tag in &form.tags {
+        match normalize_tag(tag) {
+            Some(tag) if !tags.contains(&tag) => tags.push(tag),
+            Some(_) => {}
+            None => errors.add("tags", ErrorCode::InvalidValue),
+        }
+    }
+    let mut attributes = Map::new();
+    for (key, raw) in &form.attributes {
+        let field = format!("attributes.{key}");
+        match definitions.iter().find(|d| &d.key == key) {
+            Some(definition) => {
+                if let Some(Some(value)) = errors.check(&field, attribute_value(definition, raw)) {
+                    attributes.insert(key.clone(), value);
+                }
+            }
+            None => errors.add(&field, ErrorCode::OptionInvalid),
+        }
+    }
+    errors.into_result()?;
+    let (Some(name), Some(phone), Some(email)) = (name, phone, email) else {
+        return Err(anyhow::anyhow!("validation passed with a missing value").into());
+    };
+    let row: ContactRow = sqlx::query_as(&format!(
+        "UPDATE contacts SET name = $2, phone = $3, email = $4, tags = $5, attributes = $6, updated_at = now()
+          WHERE id = $1 RETURNING {CONTACT_COLUMNS}"
+    ))
+    .bind(contact_id)
+    .bind(&name)
+    .bind(&phone)
+    .bind(&email)
+    .bind(&tags)
+    .bind(Value::Object(attributes))
+    .fetch_one(&mut *tx)
+    .await
+    .context("updating contact")?;
+    remember_tags(&mut tx, actor.account_id, &tags).await?;
+    // The name shows in the conversation list: tell the open inboxes.
+    let conversation_ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM conversations WHERE contact_id = $1 ORDER BY id DESC LIMIT 20",
+    )
+    .bind(contact_id)
+    .fetch_all(&mut *tx)
+    .await
+    .context("finding conversations")?;
+    for id in conversation_ids {
+        conversations::touch(&mut tx, actor.account_id, id).await?;
+    }
+    tx.commit().await.context("commit")?;
+    Ok(row.into())
+}
+
+pub async fn add_note(db: &Db, actor: &Actor, contact_id: i64, body: &str) -> Result<ContactNote> {
+    actor.require(Permission::EditContacts)?;
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(Error::field("body", ErrorCode::Required));
+    }
+    if body.chars().count() > 5000 {
+        return Err(Error::field("body", ErrorCode::TooLong));
+    }
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    ensure_visible(&mut tx, actor, contact_id).await?;
+    let (id, created_at): (i64, DateTime<Utc>) = sqlx::query_as(
+        "INSERT INTO contact_notes (account_id, contact_id, author_id, body) VALUES ($1, $2, $3, $4) RETURNING id, created_at",
+    )
+    .bind(actor.account_id)
+    .bind(contact_id)
+    .bind(actor.user_id)
+    .bind(body)
+    .fetch_one(&mut *tx)
+    .await
+    .context("adding note")?;
+    tx.commit().await.context("commit")?;
+    Ok(ContactNote {
+        id,
+        author_name: Some(actor.name.clone()),
+        body: body.to_string(),
+        created_at,
+    })
+}
+
+/// Contacts whose name, phone or e-mail contains `q` (trigram index), or the
+/// newest ones when `q` is empty.
+pub async fn search(db: &Db, actor: &Actor, q: &str, limit: u32) -> Result<Vec<ContactView>> {
+    let pattern = format!("%{}%", conversations::escape_like(&q.trim().to_lowercase()));
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let rows: Vec<ContactRow> = sqlx::query_as(&format!(
+        "SELECT {CONTACT_COLUMNS} FROM contacts ct
+          WHERE ($1 = '%%' OR ct.search_text LIKE $1)
+            AND ($3 OR EXISTS (SELECT 1 FROM conversations c WHERE c.contact_id = ct.id AND (c.assignee_id = $2
+                 OR (c.assignee_id IS NULL AND c.department_id IS NULL)
+                 OR c.department_id IN (SELECT dm.department_id FROM department_members dm WHERE dm.user_id = $2))))
+          ORDER BY ct.id DESC LIMIT $4"
+    ))
+    .bind(&pattern)
+    .bind(actor.user_id)
+    .bind(actor.can(Permission::ViewAllConversations))
+    .bind(i64::from(limit.clamp(1, 100)))
+    .fetch_all(&mut *tx)
+    .await
+    .context("searching contacts")?;
+    tx.commit().await.context("commit")?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+// Attribute definitions -------------------------------------------------------------
+
+pub(crate) async fn definitions_in(tx: &mut Tx) -> anyhow::Result<Vec<AttributeDefinition>> {
+    let rows: Vec<(i64, String, String, String, Vec<String>)> = sqlx::query_as(
+        "SELECT id, key, label, kind, options FROM attribute_definitions ORDER BY label",
+    )
+    .fetch_all(&mut **tx)
+    .await
+    .context("listing attribute definitions")?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, key, label, kind, options)| {
+            Some(AttributeDefinition {
+                id,
+                key,
+                label,
+                kind: kind.parse().ok()?,
+                options,
+            })
+        })
+        .collect())
+}
+
+pub async fn definitions(db: &Db, actor: &Actor) -> Result<Vec<AttributeDefinition>> {
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let list = definitions_in(&mut tx).await?;
+    tx.commit().await.context("commit")?;
+    Ok(list)
+}
+
+pub async fn define_attribute(
+    db: &Db,
+    actor: &Actor,
+    label: &str,
+    key: &str,
+    kind: &str,
+    options: &str,
+) -> Result<AttributeDefinition> {
+    actor.require(Permission::ManageContactAttributes)?;
+    let mut errors = FieldErrors::new();
+    let label = errors.check(
+        "label",
+        DisplayName::parse(label).and_then(|l| {
+            if l.as_str().chars().count() > 80 {
+                Err(ErrorCode::TooLong)
+            } else {
+                Ok(l)
+            }
+        }),
+    );
+    let key = key.trim().to_lowercase();
+    let key = if key.is_empty() {
+        label
+            .as_ref()
+            .map(|l| attribute_key_from(l.as_str()))
+            .unwrap_or_default()
+    } else {
+        key
+    };
+    let key_ok = key.len() <= 40
+        && key.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !key_ok {
+        errors.add("key", ErrorCode::InvalidCharacters);
+    }
+    let kind = errors.check("kind", kind.parse::<AttributeKind>());
+    let options: Vec<String> = options
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(str::to_string)
+        .collect();
+    if kind == Some(AttributeKind::List) && options.is_empty() {
+        errors.add("options", ErrorCode::Required);
+    }
+    errors.into_result()?;
+    let (Some(label), Some(kind)) = (label, kind) else {
+        return Err(anyhow::anyhow!("validation passed with a missing value").into());
+    };
+    let options = if kind == AttributeKind::List {
+        options
+    } else {
+        vec![]
+    };
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let inserted = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO attribute_definitions (account_id, key, label, kind, options) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(actor.account_id)
+    .bind(&key)
+    .bind(label.as_str())
+    .bind(kind.as_str())
+    .bind(&options)
+    .fetch_one(&mut *tx)
+    .await;
+    let id = match inserted {
+        Ok(id) => id,
+        Err(err) if is_unique_violation(&err, "attribute_definitions_key_unique") => {
+            return Err(Error::field("key", ErrorCode::NameTaken))
+        }
+        Err(err) => return Err(anyhow::Error::new(err).context("defining attribute").into()),
+    };
+    tx.commit().await.context("commit")?;
+    Ok(AttributeDefinition {
+        id,
+        key,
+        label: label.to_string(),
+        kind,
+        options,
+    })
+}
+
+pub async fn remove_attribute(db: &Db, actor: &Actor, id: i64) -> Result<()> {
+    actor.require(Permission::ManageContactAttributes)?;
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let done = sqlx::query("DELETE FROM attribute_definitions WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .context("removing attribute")?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotFound);
+    }
+    tx.commit().await.context("commit")?;
+    Ok(())
+}
+
+/// "Data de nascimento" → "data_de_nascimento".
+fn attribute_key_from(label: &str) -> String {
+    let slug = shared::values::Slug::suggest_from(label).replace('-', "_");
+    let slug = slug
+        .trim_start_matches(|c: char| c.is_ascii_digit() || c == '_')
+        .to_string();
+    slug.chars().take(40).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn definition(kind: AttributeKind, options: &[&str]) -> AttributeDefinition {
+        AttributeDefinition {
+            id: 1,
+            key: "k".into(),
+            label: "K".into(),
+            kind,
+            options: options.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn attribute_values_follow_their_kind() {
+        assert_eq!(
+            attribute_value(&definition(AttributeKind::Number, &[]), "12,5"),
+            Ok(Some(serde_json::json!(12.5)))
+        );
+        assert_eq!(
+            attribute_value(&definition(AttributeKind::Number, &[]), "doze"),
+            Err(ErrorCode::NumberInvalid)
+        );
+        assert_eq!(
+            attribute_value(&definition(AttributeKind::Date, &[]), "2026-02-30"),
+            Err(ErrorCode::DateInvalid)
+        );
+        assert_eq!(
+            attribute_value(&definition(AttributeKind::Boolean, &[]), "sim"),
+            Ok(Some(Value::Bool(true)))
+        );
+        assert_eq!(
+            attribute_value(
+                &definition(AttributeKind::List, &["ouro", "prata"]),
+                "bronze"
+            ),
+            Err(ErrorCode::OptionInvalid)
+        );
+        assert_eq!(
+            attribute_value(&definition(AttributeKind::Text, &[]), "  "),
+            Ok(None)
+        );
+    }
+
+    #[test]
+    fn attribute_keys_come_from_labels() {
+        assert_eq!(
+            attribute_key_from("Data de nascimento"),
+            "data_de_nascimento"
+        );
+        assert_eq!(attribute_key_from("2º Telefone"), "telefone");
+    }
+}

@@ -1,0 +1,649 @@
+//! Messages in a conversation's timeline: reading them, agents sending replies
+//! and internal notes, customers' incoming messages, deletion and delivery.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use shared::audit::AuditAction;
+use shared::inbox::{
+    Activity, AttachmentView, ContentType, ConversationStatus, DeliveryStatus, Location,
+    MessageKind, MessagePage, MessageView,
+};
+use shared::{ErrorCode, Permission};
+use uuid::Uuid;
+
+use crate::actor::Actor;
+use crate::audit::{self, Target};
+use crate::conversations::{self, Locked};
+use crate::db::{Db, Tx};
+use crate::error::{Error, Result};
+use crate::realtime::{self, Signal};
+
+pub const PAGE_SIZE: i64 = 50;
+pub const MAX_BODY_CHARS: usize = 20_000;
+
+const MESSAGE_SELECT: &str = "
+    SELECT m.id, m.conversation_id, m.kind, m.content_type, m.body, m.location, m.activity,
+           m.sender_user_id, u.name AS sender_name, m.mentions, m.delivery_status, m.delivery_error,
+           m.client_id, m.created_at, m.updated_at, m.deleted_at,
+           a.id AS attachment_id, a.file_name, a.content_type AS attachment_type, a.size_bytes
+      FROM messages m
+      LEFT JOIN users u ON u.id = m.sender_user_id
+      LEFT JOIN attachments a ON a.id = m.attachment_id";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MessageRow {
+    id: i64,
+    conversation_id: i64,
+    kind: String,
+    content_type: String,
+    body: String,
+    location: Option<serde_json::Value>,
+    activity: Option<serde_json::Value>,
+    sender_user_id: Option<Uuid>,
+    sender_name: Option<String>,
+    mentions: Vec<Uuid>,
+    delivery_status: Option<String>,
+    delivery_error: Option<String>,
+    client_id: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    deleted_at: Option<DateTime<Utc>>,
+    attachment_id: Option<i64>,
+    file_name: Option<String>,
+    attachment_type: Option<String>,
+    size_bytes: Option<i64>,
+}
+
+impl MessageRow {
+    /// `show_deleted`: whether the viewer may read deleted messages.
+    pub(crate) fn into_view(self, show_deleted: bool) -> anyhow::Result<MessageView> {
+        let deleted = self.deleted_at.is_some();
+        let hide = deleted && !show_deleted;
+        let attachment = match (
+            self.attachment_id,
+            self.file_name,
+            self.attachment_type,
+            self.size_bytes,
+        ) {
+            (Some(id), Some(file_name), Some(content_type), Some(size_bytes)) if !hide => {
+                Some(AttachmentView {
+                    id,
+                    url: format!("/attachments/{id}/{}", url_segment(&file_name)),
+                    file_name,
+                    content_type,
+                    size_bytes,
+                })
+            }
+            _ => None,
+        };
+        Ok(MessageView {
+            id: self.id,
+            conversation_id: self.conversation_id,
+            kind: self
+                .kind
+                .parse()
+                .map_err(|_| anyhow::anyhow!("unknown message kind {}", self.kind))?,
+            content_type: self
+                .content_type
+                .parse()
+                .map_err(|_| anyhow::anyhow!("unknown content type {}", self.content_type))?,
+            body: if hide { String::new() } else { self.body },
+            attachment,
+            location: self
+                .location
+                .and_then(|l| serde_json::from_value::<Location>(l).ok()),
+            activity: self
+                .activity
+                .and_then(|a| serde_json::from_value::<Activity>(a).ok()),
+            sender_id: self.sender_user_id,
+            sender_name: self.sender_name,
+            mentions: self.mentions,
+            delivery_status: self
+                .delivery_status
+                .and_then(|s| s.parse::<DeliveryStatus>().ok()),
+            delivery_error: self.delivery_error,
+            client_id: self.client_id,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            deleted,
+        })
+    }
+}
+
+/// A file name made safe for a URL path segment.
+pub fn url_segment(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The newest messages of a conversation, or those before `before`.
+pub async fn list(db: &Db, actor: &Actor, number: i64, before: Option<i64>) -> Result<MessagePage> {
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let conversation = conversations::visible_summary(&mut tx, actor, number).await?;
+    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+        "{MESSAGE_SELECT} WHERE m.conversation_id = $1 AND ($2::bigint IS NULL OR m.id < $2)
+          ORDER BY m.id DESC LIMIT $3"
+    ))
+    .bind(conversation.id)
+    .bind(before)
+    .bind(PAGE_SIZE + 1)
+    .fetch_all(&mut *tx)
+    .await
+    .context("listing messages")?;
+    tx.commit().await.context("commit")?;
+    let has_more = rows.len() as i64 > PAGE_SIZE;
+    let show_deleted = actor.can(Permission::SeeDeletedMessages);
+    let mut messages = rows
+        .into_iter()
+        .take(PAGE_SIZE as usize)
+        .map(|r| r.into_view(show_deleted))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    messages.reverse();
+    let older_cursor = if has_more {
+        messages.first().map(|m| m.id)
+    } else {
+        None
+    };
+    Ok(MessagePage {
+        messages,
+        older_cursor,
+    })
+}
+
+/// Messages created or changed since a moment (resync after reconnecting).
+pub(crate) async fn changed_since(
+    tx: &mut Tx,
+    actor: &Actor,
+    conversation_id: i64,
+    since: DateTime<Utc>,
+) -> anyhow::Result<Vec<MessageView>> {
+    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+        "{MESSAGE_SELECT} WHERE m.conversation_id = $1 AND m.updated_at >= $2 ORDER BY m.id LIMIT 500"
+    ))
+    .bind(conversation_id)
+    .bind(since)
+    .fetch_all(&mut **tx)
+    .await
+    .context("listing changed messages")?;
+    let show_deleted = actor.can(Permission::SeeDeletedMessages);
+    rows.into_iter()
+        .map(|r| r.into_view(show_deleted))
+        .collect()
+}
+
+/// One message for broadcasting: the full view; each socket redacts what
+/// its viewer may not see.
+pub async fn by_id(db: &Db, account_id: Uuid, message_id: i64) -> Result<Option<MessageView>> {
+    let mut tx = db.tenant(account_id, None).await?;
+    let row: Option<MessageRow> = sqlx::query_as(&format!("{MESSAGE_SELECT} WHERE m.id = $1"))
+        .bind(message_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .context("reading message")?;
+    tx.commit().await.context("commit")?;
+    Ok(row.map(|r| r.into_view(true)).transpose()?)
+}
+
+async fn view_in(tx: &mut Tx, message_id: i64, show_deleted: bool) -> anyhow::Result<MessageView> {
+    let row: MessageRow = sqlx::query_as(&format!("{MESSAGE_SELECT} WHERE m.id = $1"))
+        .bind(message_id)
+        .fetch_one(&mut **tx)
+        .await
+        .context("reading message")?;
+    row.into_view(show_deleted)
+}
+
+/// The text shown under a conversation in the list.
+pub fn preview(body: &str, content_type: ContentType, file_name: Option<&str>) -> String {
+    let text: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    if !text.is_empty() {
+        return text.chars().take(140).collect();
+    }
+    match (content_type, file_name) {
+        (ContentType::Location, _) => "📍".into(),
+        (ContentType::Image, _) => "🖼 ".to_string() + file_name.unwrap_or_default(),
+        (ContentType::Audio, _) => "🎤 ".to_string() + file_name.unwrap_or_default(),
+        (ContentType::Video, _) => "🎬 ".to_string() + file_name.unwrap_or_default(),
+        (_, Some(name)) => format!("📎 {name}"),
+        _ => String::new(),
+    }
+}
+
+/// What an agent sends.
+#[derive(Clone, Debug, Default)]
+pub struct Reply {
+    pub body: String,
+    /// An internal note: never reaches the customer.
+    pub note: bool,
+    /// Set by the browser so a retried send is stored once.
+    pub client_id: Option<Uuid>,
+    pub attachment_id: Option<i64>,
+    /// Agents @mentioned in a note.
+    pub mentions: Vec<Uuid>,
+}
+
+/// An agent replies to the customer or writes an internal note.
+pub async fn send(db: &Db, actor: &Actor, number: i64, reply: &Reply) -> Result<MessageView> {
+    let body = reply.body.trim().to_string();
+    if body.is_empty() && reply.attachment_id.is_none() {
+        return Err(Error::field("body", ErrorCode::Required));
+    }
+    if body.chars().count() > MAX_BODY_CHARS {
+        return Err(Error::field("body", ErrorCode::TooLong));
+    }
+    if !reply.note && !reply.mentions.is_empty() {
+        return Err(Error::field("mentions", ErrorCode::InvalidValue));
+    }
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let conversation = conversations::lock_for_change(&mut tx, actor, number).await?;
+
+    // A retried send returns what the first attempt stored.
+    if let Some(client_id) = reply.client_id {
+        let existing: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM messages WHERE conversation_id = $1 AND client_id = $2",
+        )
+        .bind(conversation.id)
+        .bind(client_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .context("checking for a retried send")?;
+        if let Some(id) = existing {
+            let view = view_in(&mut tx, id, true).await?;
+            tx.commit().await.context("commit")?;
+            return Ok(view);
+        }
+    }
+
+    let (content_type, file_name) = match reply.attachment_id {
+        Some(id) => attach(&mut tx, id, conversation.id).await?,
+        None => (ContentType::Text, None),
+    };
+    if !reply.note {
+        before_agent_reply(&mut tx, actor, &conversation).await?;
+    }
+    let mentions = if reply.note {
+        valid_mentions(&mut tx, actor, &reply.mentions).await?
+    } else {
+        vec![]
+    };
+    let kind = if reply.note {
+        MessageKind::Note
+    } else {
+        MessageKind::Outgoing
+    };
+    // The website widget receives over our own socket: stored means sent.
+    let delivery = (!reply.note).then_some(DeliveryStatus::Sent.as_str());
+    let message_id: i64 = sqlx::query_scalar(
+        "INSERT INTO messages (account_id, conversation_id, channel_id, kind, content_type, body, attachment_id,
+                               sender_user_id, mentions, client_id, delivery_status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(actor.account_id)
+    .bind(conversation.id)
+    .bind(conversation.channel_id)
+    .bind(kind.as_str())
+    .bind(content_type.as_str())
+    .bind(&body)
+    .bind(reply.attachment_id)
+    .bind(actor.user_id)
+    .bind(&mentions)
+    .bind(reply.client_id)
+    .bind(delivery)
+    .fetch_one(&mut *tx)
+    .await
+    .context("storing message")?;
+
+    if reply.note {
+        sqlx::query("UPDATE conversations SET last_activity_at = now() WHERE id = $1")
+            .bind(conversation.id)
+            .execute(&mut *tx)
+            .await
+            .context("updating conversation")?;
+        notify_mentions(&mut tx, actor, conversation.id, message_id, &mentions).await?;
+    } else {
+        sqlx::query(
+            "UPDATE conversations
+                SET last_message_preview = $2, last_message_kind = 'outgoing', last_activity_at = now(),
+                    first_response_at = COALESCE(first_response_at, now()), waiting_since = NULL
+              WHERE id = $1",
+        )
+        .bind(conversation.id)
+        .bind(preview(&body, content_type, file_name.as_deref()))
+        .execute(&mut *tx)
+        .await
+        .context("updating conversation")?;
+    }
+    realtime::publish(
+        &mut tx,
+        actor.account_id,
+        Signal::MessageCreated {
+            conversation_id: conversation.id,
+            message_id,
+        },
+    )
+    .await?;
+    conversations::touch(&mut tx, actor.account_id, conversation.id).await?;
+    let view = view_in(&mut tx, message_id, true).await?;
+    tx.commit().await.context("commit")?;
+    Ok(view)
+}
+
+/// Replying reopens a closed conversation and takes an unassigned one.
+async fn before_agent_reply(tx: &mut Tx, actor: &Actor, conversation: &Locked) -> Result<()> {
+    let status = conversation.status()?;
+    if status.is_closed() {
+        let to = if conversation.assignee_id.is_some() {
+            ConversationStatus::InProgress
+        } else {
+            ConversationStatus::Open
+        };
+        sqlx::query("UPDATE conversations SET status = $2, resolved_at = NULL, snoozed_until = NULL WHERE id = $1")
+            .bind(conversation.id)
+            .bind(to.as_str())
+            .execute(&mut **tx)
+            .await
+            .context("reopening")?;
+        conversations::add_activity(
+            tx,
+            actor.account_id,
+            conversation,
+            &Activity::Reopened {
+                by: Some(actor.name.clone()),
+            },
+        )
+        .await?;
+    }
+    if conversation.assignee_id.is_none() {
+        sqlx::query("UPDATE conversations SET assignee_id = $2, status = 'in_progress', snoozed_until = NULL WHERE id = $1")
+            .bind(conversation.id)
+            .bind(actor.user_id)
+            .execute(&mut **tx)
+            .await
+            .context("assigning on reply")?;
+        conversations::add_activity(
+            tx,
+            actor.account_id,
+            conversation,
+            &Activity::Assigned {
+                to: Some(actor.name.clone()),
+                by: actor.name.clone(),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Links an uploaded attachment to the conversation; returns its type.
+async fn attach(
+    tx: &mut Tx,
+    attachment_id: i64,
+    conversation_id: i64,
+) -> Result<(ContentType, Option<String>)> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "UPDATE attachments SET conversation_id = $2
+          WHERE id = $1 AND (conversation_id IS NULL OR conversation_id = $2)
+      RETURNING content_type, file_name",
+    )
+    .bind(attachment_id)
+    .bind(conversation_id)
+    .fetch_optional(&mut **tx)
+    .await
+    .context("attaching file")?;
+    let (mime, file_name) =
+        row.ok_or_else(|| Error::field("attachment_id", ErrorCode::InvalidValue))?;
+    Ok((crate::attachments::content_type_of(&mime), Some(file_name)))
+}
+
+async fn valid_mentions(tx: &mut Tx, actor: &Actor, mentions: &[Uuid]) -> Result<Vec<Uuid>> {
+    if mentions.is_empty() {
+        return Ok(vec![]);
+    }
+    let valid: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT user_id FROM memberships WHERE account_id = $1 AND active AND user_id = ANY($2)",
+    )
+    .bind(actor.account_id)
+    .bind(mentions)
+    .fetch_all(&mut **tx)
+    .await
+    .context("checking mentions")?;
+    if valid.len()
+        != mentions
+            .iter()
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+    {
+        return Err(Error::field("mentions", ErrorCode::OptionInvalid));
+    }
+    Ok(valid)
+}
+
+async fn notify_mentions(
+    tx: &mut Tx,
+    actor: &Actor,
+    conversation_id: i64,
+    message_id: i64,
+    mentions: &[Uuid],
+) -> anyhow::Result<()> {
+    for user_id in mentions.iter().filter(|id| **id != actor.user_id) {
+        let notification_id: i64 = sqlx::query_scalar(
+            "INSERT INTO notifications (account_id, user_id, kind, conversation_id, message_id, actor_id)
+             VALUES ($1, $2, 'mention', $3, $4, $5) RETURNING id",
+        )
+        .bind(actor.account_id)
+        .bind(user_id)
+        .bind(conversation_id)
+        .bind(message_id)
+        .bind(actor.user_id)
+        .fetch_one(&mut **tx)
+        .await
+        .context("creating notification")?;
+        realtime::publish(
+            tx,
+            actor.account_id,
+            Signal::Notification {
+                user_id: *user_id,
+                notification_id,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A customer's message, already matched to its conversation.
+pub(crate) struct Incoming<'a> {
+    pub body: &'a str,
+    pub content_type: ContentType,
+    pub attachment_id: Option<i64>,
+    pub file_name: Option<&'a str>,
+    pub external_id: Option<&'a str>,
+}
+
+/// Stores an incoming message; `None` when its external id was seen before
+/// (a redelivery). Counts it as unread and starts the customer's wait.
+pub(crate) async fn insert_incoming(
+    tx: &mut Tx,
+    account_id: Uuid,
+    conversation: &Locked,
+    incoming: &Incoming<'_>,
+) -> anyhow::Result<Option<i64>> {
+    let inserted: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO messages (account_id, conversation_id, channel_id, kind, content_type, body, attachment_id, external_id)
+         VALUES ($1, $2, $3, 'incoming', $4, $5, $6, $7)
+         ON CONFLICT (channel_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
+         RETURNING id",
+    )
+    .bind(account_id)
+    .bind(conversation.id)
+    .bind(conversation.channel_id)
+    .bind(incoming.content_type.as_str())
+    .bind(incoming.body)
+    .bind(incoming.attachment_id)
+    .bind(incoming.external_id)
+    .fetch_optional(&mut **tx)
+    .await
+    .context("storing incoming message")?;
+    let Some(message_id) = inserted else {
+        return Ok(None);
+    };
+    sqlx::query(
+        "UPDATE conversations
+            SET incoming_count = incoming_count + 1, last_message_preview = $2, last_message_kind = 'incoming',
+                last_activity_at = now(), waiting_since = COALESCE(waiting_since, now())
+          WHERE id = $1",
+    )
+    .bind(conversation.id)
+    .bind(preview(incoming.body, incoming.content_type, incoming.file_name))
+    .execute(&mut **tx)
+    .await
+    .context("updating conversation")?;
+    realtime::publish(
+        tx,
+        account_id,
+        Signal::MessageCreated {
+            conversation_id: conversation.id,
+            message_id,
+        },
+    )
+    .await?;
+    Ok(Some(message_id))
+}
+
+/// Soft-deletes a message (audited). Who may see deleted messages still can.
+pub async fn delete(db: &Db, actor: &Actor, message_id: i64) -> Result<MessageView> {
+    actor.require(Permission::DeleteMessages)?;
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let found: Option<(i64, String, i64)> = sqlx::query_as(
+        "SELECT c.number, m.kind, m.conversation_id FROM messages m JOIN conversations c ON c.id = m.conversation_id
+          WHERE m.id = $1 AND m.deleted_at IS NULL",
+    )
+    .bind(message_id)
+    .fetch_optional(&mut *tx)
+    .await
+    .context("finding message")?;
+    let (number, kind, conversation_id) = found.ok_or(Error::NotFound)?;
+    // Visibility of the conversation is checked like any other action.
+    conversations::lock_for_change(&mut tx, actor, number).await?;
+    if kind == MessageKind::Activity.as_str() {
+        return Err(Error::Forbidden);
+    }
+    let excerpt: String = sqlx::query_scalar(
+        "UPDATE messages SET deleted_at = now(), deleted_by = $2, updated_at = now() WHERE id = $1 RETURNING left(body, 200)",
+    )
+    .bind(message_id)
+    .bind(actor.user_id)
+    .fetch_one(&mut *tx)
+    .await
+    .context("deleting message")?;
+    audit::record(
+        &mut tx,
+        actor,
+        AuditAction::MessageDeleted,
+        Some(Target::new("message", message_id)),
+        json!({ "conversation": number, "kind": kind, "excerpt": excerpt }),
+    )
+    .await?;
+    realtime::publish(
+        &mut tx,
+        actor.account_id,
+        Signal::MessageUpdated {
+            conversation_id,
+            message_id,
+        },
+    )
+    .await?;
+    let view = view_in(
+        &mut tx,
+        message_id,
+        actor.can(Permission::SeeDeletedMessages),
+    )
+    .await?;
+    tx.commit().await.context("commit")?;
+    Ok(view)
+}
+
+/// Moves outgoing messages up to `up_to` forward to `status` (delivered,
+/// read); never backwards. Returns the ids that changed.
+pub(crate) async fn advance_delivery(
+    tx: &mut Tx,
+    account_id: Uuid,
+    conversation_id: i64,
+    up_to: i64,
+    status: DeliveryStatus,
+) -> anyhow::Result<Vec<i64>> {
+    let earlier: &[&str] = match status {
+        DeliveryStatus::Delivered => &["pending", "sent"],
+        DeliveryStatus::Read => &["pending", "sent", "delivered"],
+        _ => &[],
+    };
+    let earlier: Vec<String> = earlier.iter().map(|s| s.to_string()).collect();
+    let changed: Vec<i64> = sqlx::query_scalar(
+        "UPDATE messages SET delivery_status = $3, updated_at = now()
+          WHERE conversation_id = $1 AND id <= $2 AND kind = 'outgoing' AND delivery_status = ANY($4)
+      RETURNING id",
+    )
+    .bind(conversation_id)
+    .bind(up_to)
+    .bind(status.as_str())
+    .bind(&earlier)
+    .fetch_all(&mut **tx)
+    .await
+    .context("updating delivery status")?;
+    for message_id in &changed {
+        realtime::publish(
+            tx,
+            account_id,
+            Signal::MessageUpdated {
+                conversation_id,
+                message_id: *message_id,
+            },
+        )
+        .await?;
+    }
+    Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn previews_are_one_line_and_describe_files() {
+        assert_eq!(
+            preview("Olá,\n  tudo bem?", ContentType::Text, None),
+            "Olá, tudo bem?"
+        );
+        assert_eq!(
+            preview("", ContentType::Image, Some("foto.png")),
+            "🖼 foto.png"
+        );
+        assert_eq!(
+            preview("", ContentType::File, Some("nota.pdf")),
+            "📎 nota.pdf"
+        );
+        assert_eq!(
+            preview(&"a".repeat(500), ContentType::Text, None)
+                .chars()
+                .count(),
+            140
+        );
+    }
+
+    #[test]
+    fn url_segments_are_safe() {
+        assert_eq!(
+            url_segment("relatório final (1).pdf"),
+            "relat_rio_final__1_.pdf"
+        );
+        assert_eq!(url_segment("../../etc/passwd"), ".._.._etc_passwd");
+    }
+}

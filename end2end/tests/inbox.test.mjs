@@ -1,0 +1,108 @@
+// The inbox in real browsers: a website visitor, an agent and a supervisor,
+// everything live, nothing reloaded.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withBrowser, signIn, waitForHydration, unique, BASE_URL, DEMO } from './helpers.mjs';
+
+async function openWidget(context) {
+  const page = await context.newPage();
+  await page.goto(BASE_URL + '/demo/widget');
+  await page.waitForSelector('#ponte-widget', { state: 'attached' });
+  await page.locator('#ponte-widget .launcher').click();
+  await page.locator('#ponte-widget textarea').waitFor();
+  return page;
+}
+
+test('a visitor message reaches the agent live; reply, quick reply, note and resolve', async () => {
+  const text = `Olá, preciso de ajuda ${unique()}`;
+  await withBrowser(async (agentContext) => {
+    const agent = await agentContext.newPage();
+    await signIn(agent, DEMO.agent);
+    assert.match(agent.url(), /\/inbox/);
+    await withBrowser(async (supervisorContext) => {
+      const supervisor = await supervisorContext.newPage();
+      await signIn(supervisor, DEMO.supervisor);
+      await withBrowser(async (visitorContext) => {
+        const visitor = await openWidget(visitorContext);
+        await visitor.locator('#ponte-widget textarea').fill(text);
+        await visitor.locator('#ponte-widget textarea').press('Enter');
+
+        // Without a reload, the conversation shows up with an unread badge.
+        const row = agent.locator('#conversation-list li', { hasText: text });
+        await row.waitFor({ timeout: 10_000 });
+        assert.equal((await row.locator('.unread-badge').textContent()).trim(), '1');
+        await row.locator('a').click();
+        await agent.waitForURL(/\/inbox\/\d+/);
+        const number = agent.url().match(/\/inbox\/(\d+)/)[1];
+        await agent.locator('#timeline', { hasText: text }).waitFor();
+        // Opening it marks it read.
+        await agent.locator(`#conversation-list li[data-number="${number}"][data-unread="0"]`).waitFor();
+
+        // A quick reply with "/": picked with Enter, variables filled in.
+        await agent.fill('#composer-input', '/ola');
+        await agent.locator('#quick-replies').waitFor();
+        await agent.press('#composer-input', 'Enter');
+        assert.match(await agent.inputValue('#composer-input'), /Sou Alice Atendente, da Demo/);
+        await agent.press('#composer-input', 'Enter');
+        await visitor.locator('#ponte-widget .out', { hasText: 'Sou Alice Atendente' }).waitFor({ timeout: 10_000 });
+        assert.match(await visitor.locator('#ponte-widget .out .who').last().textContent(), /Alice Atendente/);
+
+        // An internal note stays inside.
+        await agent.click('#mode-note');
+        await agent.fill('#composer-input', 'Nota secreta: cliente importante');
+        await agent.press('#composer-input', 'Enter');
+        await agent.locator('#timeline [data-kind="note"]', { hasText: 'Nota secreta' }).waitFor();
+        await agent.click('#mode-reply');
+        await agent.fill('#composer-input', 'Mais alguma coisa?');
+        await agent.press('#composer-input', 'Enter');
+        await visitor.locator('#ponte-widget .out', { hasText: 'Mais alguma coisa?' }).waitFor();
+        assert.equal(await visitor.locator('#ponte-widget').evaluate((host) => host.shadowRoot.textContent.includes('Nota secreta')), false);
+
+        // The supervisor's open inbox follows the agent's resolve, live.
+        await supervisor.goto(BASE_URL + '/inbox');
+        await waitForHydration(supervisor);
+        const theirRow = supervisor.locator(`#conversation-list li[data-number="${number}"]`);
+        await theirRow.waitFor();
+        await agent.click('#resolve');
+        await agent.locator('#conversation .status-badge[data-status="resolved"]').waitFor();
+        await theirRow.waitFor({ state: 'detached', timeout: 10_000 });
+      });
+    });
+  });
+});
+
+test('on a phone the agent opens a conversation, replies and goes back', async () => {
+  await withBrowser(async (context) => {
+    const page = await context.newPage();
+    await signIn(page, DEMO.agent);
+    assert.equal(await page.isVisible('#conversation-list'), true);
+    const first = page.locator('#conversation-list li a').first();
+    await first.click();
+    await page.waitForURL(/\/inbox\/\d+/);
+    await page.locator('#conversation').waitFor();
+    assert.equal(await page.isVisible('#conversation-list'), false, 'one pane at a time');
+    const reply = `Respondendo pelo celular ${unique()}`;
+    await page.fill('#composer-input', reply);
+    await page.click('#send');
+    await page.locator('#timeline [data-kind="outgoing"]', { hasText: reply }).waitFor();
+    await page.locator(`#timeline [data-kind="outgoing"]:has-text("${reply}") [data-delivery="sent"]`).waitFor();
+    await page.click('#back-to-list');
+    await page.waitForURL((url) => url.pathname === '/inbox');
+    await page.locator('#conversation-list').waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px`);
+  }, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+});
+
+test('keyboard: ? shows the shortcuts, j opens the next conversation', async () => {
+  await withBrowser(async (context) => {
+    const page = await context.newPage();
+    await signIn(page, DEMO.supervisor);
+    await page.keyboard.press('?');
+    await page.locator('#shortcuts-help').waitFor();
+    await page.keyboard.press('Escape');
+    await page.locator('#shortcuts-help').waitFor({ state: 'detached' });
+    await page.keyboard.press('j');
+    await page.waitForURL(/\/inbox\/\d+/);
+  });
+});

@@ -1,0 +1,118 @@
+//! Attachments for agents: upload (multipart) and download. Files are sent
+//! with their sniffed type, `nosniff`, a locked-down CSP, and a
+//! `Content-Disposition` that downloads anything that is not media.
+
+use axum::body::Body;
+use axum::extract::{Multipart, Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use http::{header, HeaderValue, StatusCode};
+use shared::{AppError, ErrorCode};
+use tokio_util::io::ReaderStream;
+
+use super::api_v1::ApiError;
+use app::server::{AppState, CurrentSession};
+use domain::attachments::{Storage, StoredFile, Uploader};
+
+fn session_actor(
+    session: Option<axum::Extension<CurrentSession>>,
+) -> Result<domain::Actor, ApiError> {
+    session
+        .and_then(|axum::Extension(s)| s.0)
+        .map(|s| s.actor.clone())
+        .ok_or(ApiError(AppError::Unauthorized))
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    session: Option<axum::Extension<CurrentSession>>,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, ApiError> {
+    let actor = session_actor(session)?;
+    actor.require(shared::Permission::WorkConversations)?;
+    let mut form = form.map_err(|_| ApiError(AppError::field("file", ErrorCode::Required)))?;
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| ApiError(AppError::field("file", ErrorCode::InvalidValue)))?
+    {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or("file").to_string();
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|_| ApiError(AppError::field("file", ErrorCode::FileTooLarge)))?;
+        let storage = Storage::new(&state.config.data_dir);
+        let stored = domain::attachments::store(
+            &state.db,
+            &storage,
+            actor.account_id,
+            Uploader::Agent(actor.user_id),
+            None,
+            &name,
+            &bytes,
+        )
+        .await?;
+        return Ok((StatusCode::CREATED, Json(stored)).into_response());
+    }
+    Err(ApiError(AppError::field("file", ErrorCode::Required)))
+}
+
+pub async fn download(
+    State(state): State<AppState>,
+    session: Option<axum::Extension<CurrentSession>>,
+    Path((id, _name)): Path<(i64, String)>,
+) -> Result<Response, ApiError> {
+    let actor = session_actor(session)?;
+    let storage = Storage::new(&state.config.data_dir);
+    let file = domain::attachments::open_for_agent(&state.db, &storage, &actor, id).await?;
+    Ok(serve_file(file).await)
+}
+
+/// Streams a stored file with safe headers.
+pub async fn serve_file(file: StoredFile) -> Response {
+    let handle = match tokio::fs::File::open(&file.path).await {
+        Ok(handle) => handle,
+        Err(err) => {
+            tracing::error!(path = %file.path.display(), error = %err, "attachment file missing");
+            return ApiError(AppError::NotFound).into_response();
+        }
+    };
+    let mut response = Response::new(Body::from_stream(ReaderStream::new(handle)));
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&file.content_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    headers.insert(
+        header::CONTENT_LENGTH,
+        HeaderValue::from(file.size_bytes.max(0) as u64),
+    );
+    let disposition = format!(
+        "{}; filename=\"{}\"; filename*=UTF-8''{}",
+        if file.inline() {
+            "inline"
+        } else {
+            "attachment"
+        },
+        file.file_name
+            .replace(['"', '\\'], "_")
+            .chars()
+            .filter(char::is_ascii)
+            .collect::<String>(),
+        app::server::percent_encode(&file.file_name)
+    );
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    response
+}

@@ -1,0 +1,343 @@
+//! WebSocket endpoints: `/ws` for signed-in agents, `/widget/ws` for website
+//! visitors. Both check the page's Origin before upgrading, send a `hello`
+//! with the resync point, heartbeat every 25 s, and relay what the hub
+//! queues for them.
+
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use chrono::Utc;
+use futures::{SinkExt, StreamExt};
+use http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+use shared::events::{ClientEvent, ServerEvent, Typist, WidgetClientEvent, WidgetEvent};
+use shared::inbox::DeliveryStatus;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+use crate::realtime::{Client, ClientKind, Hub};
+use app::server::{AppState, CurrentSession};
+use domain::realtime::Signal;
+
+pub const HEARTBEAT: Duration = Duration::from_secs(25);
+
+/// `Origin` of the page opening the socket, normalised.
+fn origin(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(http::header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(|o| o.trim_end_matches('/').to_string())
+}
+
+/// This site's own origin(s): the public URL, and the Host the request used.
+pub fn is_own_origin(origin: &str, public_url: &str, headers: &HeaderMap) -> bool {
+    let host = headers
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    origin == public_url.trim_end_matches('/')
+        || origin
+            .strip_prefix("http://")
+            .or_else(|| origin.strip_prefix("https://"))
+            == Some(host)
+}
+
+pub async fn agent_socket(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    Extension(hub): Extension<Arc<Hub>>,
+    session: Option<Extension<CurrentSession>>,
+    headers: HeaderMap,
+) -> Response {
+    let own =
+        origin(&headers).is_some_and(|o| is_own_origin(&o, &state.config.public_url, &headers));
+    if !own {
+        return (StatusCode::FORBIDDEN, "cross-origin WebSocket refused").into_response();
+    }
+    let Some(session) = session.and_then(|Extension(s)| s.0) else {
+        return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
+    };
+    let actor = session.actor.clone();
+    let departments = match domain::conversations::departments_of(
+        hub.db(),
+        actor.account_id,
+        actor.user_id,
+    )
+    .await
+    {
+        Ok(departments) => departments,
+        Err(err) => {
+            tracing::error!(error = ?err, "loading departments for a socket");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    ws.on_upgrade(move |socket| async move {
+        let kind = ClientKind::Agent {
+            user_id: actor.user_id,
+            session_id: session.session_id,
+            role: actor.role,
+            departments: RwLock::new(departments),
+        };
+        let (client, frames) = hub.register(actor.account_id, kind);
+        let first_here = hub.connected_agents().iter().any(|(account, agents)| {
+            *account == actor.account_id
+                && agents
+                    .iter()
+                    .filter(|(user, _)| *user == actor.user_id)
+                    .count()
+                    == 1
+        });
+        if first_here {
+            announce_presence(&hub, &actor, true).await;
+        }
+        let hello = ServerEvent::Hello { at: Utc::now() };
+        let heartbeat = || ServerEvent::Heartbeat { at: Utc::now() };
+        let reader_hub = hub.clone();
+        let reader_actor = actor.clone();
+        // Conversations this socket was found allowed to type in.
+        let allowed: Arc<Mutex<HashSet<i64>>> = Arc::default();
+        run_socket(
+            socket,
+            client.clone(),
+            frames,
+            &hello,
+            heartbeat,
+            move |text| {
+                let hub = reader_hub.clone();
+                let actor = reader_actor.clone();
+                let allowed = allowed.clone();
+                async move {
+                    if let Ok(ClientEvent::Typing {
+                        conversation_id,
+                        typing,
+                        note,
+                    }) = serde_json::from_str::<ClientEvent>(&text)
+                    {
+                        agent_typing(&hub, &actor, &allowed, conversation_id, typing, note).await;
+                    }
+                }
+            },
+        )
+        .await;
+        if hub.unregister(&client) {
+            announce_presence(&hub, &actor, false).await;
+        }
+    })
+}
+
+async fn announce_presence(hub: &Hub, actor: &domain::Actor, online: bool) {
+    if online {
+        let _ = domain::inbox::touch_presence(hub.db(), actor.account_id, &[actor.user_id]).await;
+    }
+    if let Err(err) = domain::realtime::publish_now(
+        hub.db(),
+        actor.account_id,
+        Signal::Presence {
+            user_id: actor.user_id,
+            online,
+        },
+    )
+    .await
+    {
+        tracing::warn!(error = ?err, "presence signal failed");
+    }
+}
+
+/// Relays an agent's typing, once we know they may see the conversation.
+async fn agent_typing(
+    hub: &Hub,
+    actor: &domain::Actor,
+    allowed: &Mutex<HashSet<i64>>,
+    conversation_id: i64,
+    typing: bool,
+    note: bool,
+) {
+    let known_visible = allowed
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .contains(&conversation_id);
+    if !known_visible {
+        let visible =
+            match domain::conversations::summary_by_id(hub.db(), actor.account_id, conversation_id)
+                .await
+            {
+                Ok(Some(summary)) => {
+                    let departments = domain::conversations::departments_of(
+                        hub.db(),
+                        actor.account_id,
+                        actor.user_id,
+                    )
+                    .await
+                    .unwrap_or_default();
+                    domain::conversations::visible_to(
+                        actor.can(shared::Permission::ViewAllConversations),
+                        actor.user_id,
+                        &departments,
+                        summary.assignee_id,
+                        summary.department_id,
+                    )
+                }
+                _ => false,
+            };
+        if !visible {
+            return;
+        }
+        allowed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(conversation_id);
+    }
+    let typist = Typist::Agent {
+        user_id: actor.user_id,
+        name: actor.name.clone(),
+    };
+    if let Err(err) = domain::realtime::publish_now(
+        hub.db(),
+        actor.account_id,
+        Signal::Typing {
+            conversation_id,
+            typist,
+            typing,
+            note,
+        },
+    )
+    .await
+    {
+        tracing::warn!(error = ?err, "typing signal failed");
+    }
+}
+
+#[derive(Deserialize)]
+pub struct WidgetSocketQuery {
+    channel: String,
+    visitor: String,
+}
+
+pub async fn widget_socket(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    Extension(hub): Extension<Arc<Hub>>,
+    Query(query): Query<WidgetSocketQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let visitor = match super::widget::visitor_for(&state, &query.channel, &query.visitor).await {
+        Ok(visitor) => visitor,
+        Err(response) => return response,
+    };
+    let allowed = origin(&headers).is_some_and(|o| {
+        visitor.channel.allows_origin(&o) || is_own_origin(&o, &state.config.public_url, &headers)
+    });
+    if !allowed {
+        return (StatusCode::FORBIDDEN, "this site may not use the widget").into_response();
+    }
+    let contact_id = match domain::widget::whereabouts(hub.db(), &visitor).await {
+        Ok(found) => found.map(|(contact, _)| contact),
+        Err(err) => {
+            tracing::error!(error = ?err, "widget socket lookup");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    ws.on_upgrade(move |socket| async move {
+        let account_id = visitor.account_id();
+        let kind = ClientKind::Visitor {
+            visitor: visitor.clone(),
+            contact_id: RwLock::new(contact_id),
+        };
+        let (client, frames) = hub.register(account_id, kind);
+        let hello = WidgetEvent::Hello { at: Utc::now() };
+        let heartbeat = || WidgetEvent::Heartbeat { at: Utc::now() };
+        let reader_hub = hub.clone();
+        run_socket(
+            socket,
+            client.clone(),
+            frames,
+            &hello,
+            heartbeat,
+            move |text| {
+                let hub = reader_hub.clone();
+                let visitor = visitor.clone();
+                async move {
+                    let db = hub.db();
+                    let result = match serde_json::from_str::<WidgetClientEvent>(&text) {
+                        Ok(WidgetClientEvent::Typing { typing }) => {
+                            domain::widget::typing(db, &visitor, typing).await
+                        }
+                        Ok(WidgetClientEvent::Delivered { up_to }) => {
+                            domain::widget::acknowledge(
+                                db,
+                                &visitor,
+                                up_to,
+                                DeliveryStatus::Delivered,
+                            )
+                            .await
+                        }
+                        Ok(WidgetClientEvent::Read { up_to }) => {
+                            domain::widget::acknowledge(db, &visitor, up_to, DeliveryStatus::Read)
+                                .await
+                        }
+                        Ok(WidgetClientEvent::Ping) | Err(_) => Ok(()),
+                    };
+                    if let Err(err) = result {
+                        tracing::warn!(error = ?err, "widget socket event failed");
+                    }
+                }
+            },
+        )
+        .await;
+        hub.unregister(&client);
+    })
+}
+
+/// Pumps a socket: queued frames and heartbeats out, client frames in, until
+/// either side closes or the hub drops the client.
+async fn run_socket<H, B, F, Fut>(
+    socket: WebSocket,
+    client: Arc<Client>,
+    mut frames: mpsc::Receiver<Utf8Bytes>,
+    hello: &H,
+    heartbeat: B,
+    mut on_text: F,
+) where
+    H: serde::Serialize,
+    B: Fn() -> H,
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (mut sink, mut stream) = socket.split();
+    let encode = |event: &H| serde_json::to_string(event).map(Utf8Bytes::from).ok();
+    if let Some(hello) = encode(hello) {
+        if sink.send(Message::Text(hello)).await.is_err() {
+            return;
+        }
+    }
+    let mut beat = tokio::time::interval(HEARTBEAT);
+    beat.tick().await;
+    loop {
+        tokio::select! {
+            queued = frames.recv() => match queued {
+                Some(frame) => if sink.send(Message::Text(frame)).await.is_err() { break },
+                None => break,
+            },
+            _ = beat.tick() => {
+                let Some(frame) = encode(&heartbeat()) else { break };
+                if sink.send(Message::Text(frame)).await.is_err() { break }
+            }
+            incoming = stream.next() => match incoming {
+                Some(Ok(Message::Text(text))) => on_text(text.to_string()).await,
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => {}
+            },
+            () = client.close_signal.notified() => {
+                // Flush what is queued (e.g. SessionEnded) before closing.
+                while let Ok(frame) = frames.try_recv() {
+                    let _ = sink.send(Message::Text(frame)).await;
+                }
+                break;
+            }
+        }
+    }
+    let _ = sink.send(Message::Close(None)).await;
+}

@@ -1,0 +1,635 @@
+//! The real-time hub of one server instance.
+//!
+//! It LISTENs for the signals every instance publishes (see
+//! `domain::realtime`), turns each into browser events with one database
+//! read, serialises each payload once, and hands it to the sockets of this
+//! instance that may see it. Slow sockets are dropped (their browser
+//! reconnects and resyncs) rather than slowing everyone down.
+
+use axum::extract::ws::Utf8Bytes;
+use chrono::Utc;
+use domain::realtime::{Envelope, Signal, CHANNEL};
+use domain::widget::Visitor;
+use domain::Db;
+use shared::events::{ServerEvent, Typist, WidgetEvent};
+use shared::inbox::MessageView;
+use shared::{Permission, Role};
+use sqlx::postgres::PgListener;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use crate::http::metrics::Metrics;
+
+/// Frames queued per socket before it counts as too slow and is dropped.
+pub const SOCKET_QUEUE: usize = 256;
+
+pub enum ClientKind {
+    Agent {
+        user_id: Uuid,
+        session_id: i64,
+        role: Role,
+        /// The agent's departments, refreshed when departments change.
+        departments: RwLock<Vec<i64>>,
+    },
+    Visitor {
+        visitor: Visitor,
+        /// Known once the visitor has written (a contact exists).
+        contact_id: RwLock<Option<i64>>,
+    },
+}
+
+pub struct Client {
+    pub id: u64,
+    pub account_id: Uuid,
+    pub kind: ClientKind,
+    sender: mpsc::Sender<Utf8Bytes>,
+    /// Set when the socket must close (too slow, session ended).
+    pub closed: AtomicBool,
+    pub close_signal: tokio::sync::Notify,
+}
+
+impl Client {
+    fn send(&self, frame: &Utf8Bytes) {
+        if self.closed.load(Ordering::Relaxed) {
+            return;
+        }
+        if self.sender.try_send(frame.clone()).is_err() {
+            self.close();
+        }
+    }
+
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Relaxed);
+        self.close_signal.notify_one();
+    }
+
+    fn agent(&self) -> Option<(Uuid, Role)> {
+        match &self.kind {
+            ClientKind::Agent { user_id, role, .. } => Some((*user_id, *role)),
+            ClientKind::Visitor { .. } => None,
+        }
+    }
+
+    /// Whether this agent may see a conversation with this assignee and department.
+    fn sees(&self, assignee: Option<Uuid>, department: Option<i64>) -> bool {
+        match &self.kind {
+            ClientKind::Agent {
+                user_id,
+                role,
+                departments,
+                ..
+            } => {
+                let departments = departments.read().unwrap_or_else(|p| p.into_inner());
+                domain::conversations::visible_to(
+                    role.can(Permission::ViewAllConversations),
+                    *user_id,
+                    &departments,
+                    assignee,
+                    department,
+                )
+            }
+            ClientKind::Visitor { .. } => false,
+        }
+    }
+}
+
+pub struct Hub {
+    db: Db,
+    metrics: Arc<Metrics>,
+    next_id: AtomicU64,
+    clients: RwLock<HashMap<Uuid, Vec<Arc<Client>>>>,
+    /// When the last signal arrived (for the benchmark's latency view).
+    pub last_signal: Mutex<Option<chrono::DateTime<Utc>>>,
+}
+
+fn frame<T: serde::Serialize>(event: &T) -> Option<Utf8Bytes> {
+    serde_json::to_string(event).ok().map(Utf8Bytes::from)
+}
+
+impl Hub {
+    pub fn new(db: Db, metrics: Arc<Metrics>) -> Arc<Self> {
+        Arc::new(Self {
+            db,
+            metrics,
+            next_id: AtomicU64::new(1),
+            clients: RwLock::new(HashMap::new()),
+            last_signal: Mutex::new(None),
+        })
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Registers a socket; frames for it arrive on the returned receiver.
+    pub fn register(
+        &self,
+        account_id: Uuid,
+        kind: ClientKind,
+    ) -> (Arc<Client>, mpsc::Receiver<Utf8Bytes>) {
+        let (sender, receiver) = mpsc::channel(SOCKET_QUEUE);
+        let client = Arc::new(Client {
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            account_id,
+            kind,
+            sender,
+            closed: AtomicBool::new(false),
+            close_signal: tokio::sync::Notify::new(),
+        });
+        self.clients
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(account_id)
+            .or_default()
+            .push(client.clone());
+        self.metrics.websockets.fetch_add(1, Ordering::Relaxed);
+        (client, receiver)
+    }
+
+    /// Forgets a socket; true when it was its user's last one here.
+    pub fn unregister(&self, client: &Client) -> bool {
+        let mut clients = self.clients.write().unwrap_or_else(|p| p.into_inner());
+        let mut last_of_user = false;
+        if let Some(list) = clients.get_mut(&client.account_id) {
+            list.retain(|c| c.id != client.id);
+            if let Some((user_id, _)) = client.agent() {
+                last_of_user = !list
+                    .iter()
+                    .any(|c| c.agent().is_some_and(|(u, _)| u == user_id));
+            }
+            if list.is_empty() {
+                clients.remove(&client.account_id);
+            }
+        }
+        self.metrics.websockets.fetch_sub(1, Ordering::Relaxed);
+        last_of_user
+    }
+
+    fn clients_of(&self, account_id: Uuid) -> Vec<Arc<Client>> {
+        self.clients
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&account_id)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub fn connection_count(&self) -> usize {
+        self.clients
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .map(Vec::len)
+            .sum()
+    }
+
+    /// Agents connected here, by account (for presence and session checks).
+    pub fn connected_agents(&self) -> Vec<(Uuid, Vec<(Uuid, i64)>)> {
+        self.clients
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(account, list)| {
+                let agents = list
+                    .iter()
+                    .filter_map(|c| match &c.kind {
+                        ClientKind::Agent {
+                            user_id,
+                            session_id,
+                            ..
+                        } => Some((*user_id, *session_id)),
+                        ClientKind::Visitor { .. } => None,
+                    })
+                    .collect();
+                (*account, agents)
+            })
+            .collect()
+    }
+
+    /// Closes every socket of these sessions (revoked or expired).
+    pub fn end_sessions(&self, session_ids: &[i64]) {
+        let ended = frame(&ServerEvent::SessionEnded);
+        for list in self
+            .clients
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+        {
+            for client in list {
+                if let ClientKind::Agent { session_id, .. } = &client.kind {
+                    if session_ids.contains(session_id) {
+                        if let Some(ended) = &ended {
+                            client.send(ended);
+                        }
+                        client.close();
+                    }
+                }
+            }
+        }
+    }
+
+    /// Listens forever, reconnecting as needed. After a reconnection every
+    /// socket is asked to resync, since signals may have been missed.
+    pub async fn listen(self: Arc<Self>) {
+        loop {
+            match PgListener::connect_with(self.db.pool()).await {
+                Ok(mut listener) => {
+                    if let Err(err) = listener.listen(CHANNEL).await {
+                        tracing::error!(error = ?err, "LISTEN failed");
+                    } else {
+                        self.broadcast_resync();
+                        loop {
+                            match listener.try_recv().await {
+                                Ok(Some(notification)) => {
+                                    match serde_json::from_str::<Envelope>(notification.payload()) {
+                                        Ok(envelope) => self.clone().dispatch(envelope).await,
+                                        Err(err) => {
+                                            tracing::warn!(error = %err, "undecodable signal")
+                                        }
+                                    }
+                                }
+                                Ok(None) => {
+                                    tracing::warn!("LISTEN connection lost; reconnecting");
+                                    break;
+                                }
+                                Err(err) => {
+                                    tracing::error!(error = ?err, "LISTEN failed");
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+                Err(err) => tracing::error!(error = ?err, "could not connect the listener"),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
+    fn broadcast_resync(&self) {
+        let Some(hello) = frame(&ServerEvent::Hello { at: Utc::now() }) else {
+            return;
+        };
+        for list in self
+            .clients
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+        {
+            for client in list.iter().filter(|c| c.agent().is_some()) {
+                client.send(&hello);
+            }
+        }
+    }
+
+    /// Turns one signal into events for this instance's sockets.
+    pub async fn dispatch(self: Arc<Self>, envelope: Envelope) {
+        *self.last_signal.lock().unwrap_or_else(|p| p.into_inner()) = Some(Utc::now());
+        let clients = self.clients_of(envelope.account_id);
+        if clients.is_empty() {
+            return;
+        }
+        let account_id = envelope.account_id;
+        let result = match envelope.signal {
+            Signal::ConversationChanged { conversation_id } => {
+                self.conversation_changed(account_id, conversation_id, &clients)
+                    .await
+            }
+            Signal::MessageCreated {
+                conversation_id,
+                message_id,
+            } => {
+                self.message(account_id, conversation_id, message_id, true, &clients)
+                    .await
+            }
+            Signal::MessageUpdated {
+                conversation_id,
+                message_id,
+            } => {
+                self.message(account_id, conversation_id, message_id, false, &clients)
+                    .await
+            }
+            Signal::ConversationRead {
+                conversation_id,
+                user_id,
+                read_count,
+            } => {
+                if let Some(payload) = frame(&ServerEvent::ConversationRead {
+                    conversation_id,
+                    read_count,
+                }) {
+                    clients
+                        .iter()
+                        .filter(|c| c.agent().is_some_and(|(u, _)| u == user_id))
+                        .for_each(|c| c.send(&payload));
+                }
+                Ok(())
+            }
+            Signal::Typing {
+                conversation_id,
+                typist,
+                typing,
+                note,
+            } => {
+                self.typing(account_id, conversation_id, typist, typing, note, &clients)
+                    .await
+            }
+            Signal::Presence { user_id, online } => {
+                if let Some(payload) = frame(&ServerEvent::Presence { user_id, online }) {
+                    clients
+                        .iter()
+                        .filter(|c| c.agent().is_some())
+                        .for_each(|c| c.send(&payload));
+                }
+                Ok(())
+            }
+            Signal::Notification {
+                user_id,
+                notification_id,
+            } => {
+                self.notification(account_id, user_id, notification_id, &clients)
+                    .await
+            }
+            Signal::MembershipChanged { user_id, active } => {
+                if !active {
+                    if let Some(payload) = frame(&ServerEvent::SessionEnded) {
+                        for client in clients
+                            .iter()
+                            .filter(|c| c.agent().is_some_and(|(u, _)| u == user_id))
+                        {
+                            client.send(&payload);
+                            client.close();
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Signal::DepartmentsChanged => self.refresh_departments(account_id, &clients).await,
+        };
+        if let Err(err) = result {
+            tracing::error!(error = ?err, "dispatching a signal failed");
+        }
+    }
+
+    async fn conversation_changed(
+        &self,
+        account_id: Uuid,
+        conversation_id: i64,
+        clients: &[Arc<Client>],
+    ) -> domain::Result<()> {
+        let Some(summary) =
+            domain::conversations::summary_by_id(&self.db, account_id, conversation_id).await?
+        else {
+            return Ok(());
+        };
+        let at = Utc::now();
+        let visible = frame(&ServerEvent::ConversationChanged {
+            conversation: summary.clone(),
+            at,
+        });
+        let hidden = frame(&ServerEvent::ConversationHidden {
+            conversation_id,
+            at,
+        });
+        for client in clients.iter().filter(|c| c.agent().is_some()) {
+            let payload = if client.sees(summary.assignee_id, summary.department_id) {
+                &visible
+            } else {
+                &hidden
+            };
+            if let Some(payload) = payload {
+                client.send(payload);
+            }
+        }
+        Ok(())
+    }
+
+    async fn message(
+        &self,
+        account_id: Uuid,
+        conversation_id: i64,
+        message_id: i64,
+        created: bool,
+        clients: &[Arc<Client>],
+    ) -> domain::Result<()> {
+        let Some(message) = domain::messages::by_id(&self.db, account_id, message_id).await? else {
+            return Ok(());
+        };
+        let Some(summary) =
+            domain::conversations::summary_by_id(&self.db, account_id, conversation_id).await?
+        else {
+            return Ok(());
+        };
+        let at = Utc::now();
+        let agent_event = |message: MessageView| {
+            if created {
+                ServerEvent::MessageCreated { message, at }
+            } else {
+                ServerEvent::MessageUpdated { message, at }
+            }
+        };
+        let full = frame(&agent_event(message.clone()));
+        let redacted = if message.deleted {
+            let mut hidden = message.clone();
+            hidden.body.clear();
+            hidden.attachment = None;
+            frame(&agent_event(hidden))
+        } else {
+            full.clone()
+        };
+        let mut visitor_frames: HashMap<u64, Option<Utf8Bytes>> = HashMap::new();
+        for client in clients {
+            match &client.kind {
+                ClientKind::Agent { role, .. } => {
+                    if client.sees(summary.assignee_id, summary.department_id) {
+                        let payload = if role.can(Permission::SeeDeletedMessages) {
+                            &full
+                        } else {
+                            &redacted
+                        };
+                        if let Some(payload) = payload {
+                            client.send(payload);
+                        }
+                    }
+                }
+                ClientKind::Visitor {
+                    visitor,
+                    contact_id,
+                } => {
+                    if visitor.channel.id != summary.channel_id {
+                        continue;
+                    }
+                    let known = *contact_id.read().unwrap_or_else(|p| p.into_inner());
+                    let contact = match known {
+                        Some(id) => Some(id),
+                        None => {
+                            let found = domain::widget::whereabouts(&self.db, visitor)
+                                .await?
+                                .map(|(id, _)| id);
+                            *contact_id.write().unwrap_or_else(|p| p.into_inner()) = found;
+                            found
+                        }
+                    };
+                    if contact != Some(summary.contact_id) {
+                        continue;
+                    }
+                    // Notes and activity lines never leave for the widget.
+                    let payload = visitor_frames.entry(client.id).or_insert_with(|| {
+                        domain::widget::widget_message(&message, visitor).and_then(|m| {
+                            frame(&if created {
+                                WidgetEvent::Message { message: m }
+                            } else {
+                                WidgetEvent::MessageUpdated { message: m }
+                            })
+                        })
+                    });
+                    if let Some(payload) = payload {
+                        client.send(payload);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn typing(
+        &self,
+        account_id: Uuid,
+        conversation_id: i64,
+        typist: Typist,
+        typing: bool,
+        note: bool,
+        clients: &[Arc<Client>],
+    ) -> domain::Result<()> {
+        let Some(summary) =
+            domain::conversations::summary_by_id(&self.db, account_id, conversation_id).await?
+        else {
+            return Ok(());
+        };
+        let to_agents = frame(&ServerEvent::Typing {
+            conversation_id,
+            typist: typist.clone(),
+            typing,
+        });
+        let to_visitor = match (&typist, note) {
+            (Typist::Agent { name, .. }, false) => frame(&WidgetEvent::Typing {
+                agent_name: name.clone(),
+                typing,
+            }),
+            _ => None,
+        };
+        let typist_user = match &typist {
+            Typist::Agent { user_id, .. } => Some(*user_id),
+            Typist::Contact => None,
+        };
+        for client in clients {
+            match &client.kind {
+                ClientKind::Agent { user_id, .. } => {
+                    if Some(*user_id) != typist_user
+                        && client.sees(summary.assignee_id, summary.department_id)
+                    {
+                        if let Some(payload) = &to_agents {
+                            client.send(payload);
+                        }
+                    }
+                }
+                ClientKind::Visitor {
+                    visitor,
+                    contact_id,
+                } => {
+                    let is_theirs = visitor.channel.id == summary.channel_id
+                        && *contact_id.read().unwrap_or_else(|p| p.into_inner())
+                            == Some(summary.contact_id);
+                    if let (true, Some(payload)) = (is_theirs, &to_visitor) {
+                        client.send(payload);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn notification(
+        &self,
+        account_id: Uuid,
+        user_id: Uuid,
+        notification_id: i64,
+        clients: &[Arc<Client>],
+    ) -> domain::Result<()> {
+        let Some(notification) =
+            domain::notifications::by_id(&self.db, account_id, notification_id).await?
+        else {
+            return Ok(());
+        };
+        if let Some(payload) = frame(&ServerEvent::Notification { notification }) {
+            clients
+                .iter()
+                .filter(|c| c.agent().is_some_and(|(u, _)| u == user_id))
+                .for_each(|c| c.send(&payload));
+        }
+        Ok(())
+    }
+
+    async fn refresh_departments(
+        &self,
+        account_id: Uuid,
+        clients: &[Arc<Client>],
+    ) -> domain::Result<()> {
+        for client in clients {
+            if let ClientKind::Agent {
+                user_id,
+                departments,
+                ..
+            } = &client.kind
+            {
+                let fresh =
+                    domain::conversations::departments_of(&self.db, account_id, *user_id).await?;
+                *departments.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+            }
+        }
+        // Visibility may have changed: let browsers refetch.
+        if let Some(hello) = frame(&ServerEvent::Hello { at: Utc::now() }) {
+            clients
+                .iter()
+                .filter(|c| c.agent().is_some())
+                .for_each(|c| c.send(&hello));
+        }
+        Ok(())
+    }
+
+    /// Every 20 s: records presence for connected agents and closes sockets
+    /// whose session was revoked or expired meanwhile.
+    pub async fn housekeeping(self: Arc<Self>) {
+        let mut tick = tokio::time::interval(Duration::from_secs(20));
+        loop {
+            tick.tick().await;
+            let connected = self.connected_agents();
+            let mut sessions = Vec::new();
+            for (account_id, agents) in connected {
+                let mut users: Vec<Uuid> = agents.iter().map(|(u, _)| *u).collect();
+                users.sort();
+                users.dedup();
+                if !users.is_empty() {
+                    if let Err(err) =
+                        domain::inbox::touch_presence(&self.db, account_id, &users).await
+                    {
+                        tracing::warn!(error = ?err, "presence update failed");
+                    }
+                }
+                sessions.extend(agents.into_iter().map(|(_, s)| s));
+            }
+            if sessions.is_empty() {
+                continue;
+            }
+            match domain::auth::sessions::ended_among(&self.db, &sessions).await {
+                Ok(ended) if !ended.is_empty() => self.end_sessions(&ended),
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = ?err, "session check failed"),
+            }
+        }
+    }
+}

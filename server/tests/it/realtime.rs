@@ -1,0 +1,354 @@
+//! Real time over WebSockets: across server instances, filtered by account
+//! and visibility, with Origin checks.
+
+use crate::helpers::{spawn_app, TestApp};
+use futures::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+const PASSWORD: &str = "ponte-demo-2026";
+type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(url: &str, origin: &str, cookie: Option<&str>) -> Result<Socket, u16> {
+    let mut request = url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("origin", origin.parse().unwrap());
+    if let Some(cookie) = cookie {
+        request
+            .headers_mut()
+            .insert("cookie", cookie.parse().unwrap());
+    }
+    let connected = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio_tungstenite::connect_async(request),
+    )
+    .await
+    .expect("the WebSocket handshake timed out");
+    match connected {
+        Ok((socket, _)) => Ok(socket),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            Err(response.status().as_u16())
+        }
+        Err(other) => panic!("websocket error: {other}"),
+    }
+}
+
+fn ws_url(base: &str, path: &str) -> String {
+    format!("{}{path}", base.replacen("http", "ws", 1))
+}
+
+/// Reads frames until one satisfies `wanted`, or gives up after `within`.
+async fn wait_for(
+    socket: &mut Socket,
+    within: Duration,
+    wanted: impl Fn(&Value) -> bool,
+) -> Option<Value> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let frame = tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .ok()??
+            .ok()?;
+        if let Message::Text(text) = frame {
+            let value: Value = serde_json::from_str(&text).unwrap();
+            if wanted(&value) {
+                return Some(value);
+            }
+        }
+    }
+}
+
+async fn agent_socket(app: &TestApp, base: &str, email: &str) -> Socket {
+    let cookie = app.session_cookie(email, PASSWORD).await;
+    let mut socket = connect(&ws_url(base, "/ws"), base, Some(&cookie))
+        .await
+        .expect("connect");
+    let hello = wait_for(&mut socket, Duration::from_secs(5), |v| {
+        v["type"] == "hello"
+    })
+    .await;
+    assert!(hello.is_some(), "hello frame");
+    socket
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_produced_on_instance_a_reaches_a_socket_on_instance_b() {
+    let app = spawn_app().await;
+    let (_, channel) = app.demo_inbox().await;
+    let instance_b = app.another_instance().await;
+    assert_ne!(instance_b, app.base_url);
+    let mut socket = agent_socket(&app, &instance_b, "agent@demo.ponte.dev").await;
+
+    // The visitor writes through instance A.
+    let visitor = app.visitor(&channel).await;
+    app.visitor_says(&channel, &visitor, "Olá, preciso de ajuda")
+        .await;
+
+    let created = wait_for(&mut socket, Duration::from_secs(5), |v| {
+        v["type"] == "message_created"
+    })
+    .await
+    .expect("message on B");
+    assert_eq!(created["message"]["body"], "Olá, preciso de ajuda");
+    assert_eq!(created["message"]["kind"], "incoming");
+    let changed = wait_for(&mut socket, Duration::from_secs(5), |v| {
+        v["type"] == "conversation_changed"
+    })
+    .await
+    .expect("conversation on B");
+    assert_eq!(changed["conversation"]["incoming_count"], 1);
+    assert_eq!(
+        changed["conversation"]["last_message_preview"],
+        "Olá, preciso de ajuda"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sockets_need_a_session_and_our_origin() {
+    let app = spawn_app().await;
+    app.demo_inbox().await;
+    let cookie = app.session_cookie("agent@demo.ponte.dev", PASSWORD).await;
+    let url = ws_url(&app.base_url, "/ws");
+    assert_eq!(connect(&url, &app.base_url, None).await.err(), Some(401));
+    assert_eq!(
+        connect(&url, "https://evil.example", Some(&cookie))
+            .await
+            .err(),
+        Some(403)
+    );
+    assert!(connect(&url, &app.base_url, Some(&cookie)).await.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sockets_only_hear_their_own_accounts_and_what_their_role_may_see() {
+    let app = spawn_app().await;
+    let (demo, channel) = app.demo_inbox().await;
+    app.sign_up("Outra", "outra", "dona@outra.com").await;
+    let outsider_cookie = app
+        .session_cookie("dona@outra.com", "correct horse battery")
+        .await;
+    let mut outsider = connect(
+        &ws_url(&app.base_url, "/ws"),
+        &app.base_url,
+        Some(&outsider_cookie),
+    )
+    .await
+    .unwrap();
+    let mut agent = agent_socket(&app, &app.base_url, "agent@demo.ponte.dev").await;
+
+    // A conversation in a department the agent is not in, for the supervisor.
+    let admin = app.signed_in("admin@demo.ponte.dev", PASSWORD).await;
+    let sales: shared::inbox::Department = admin
+        .call("create_department", &[("name", "Vendas")])
+        .await
+        .json();
+    let visitor = app.visitor(&channel).await;
+    let message = app.visitor_says(&channel, &visitor, "primeira").await;
+    let number: i64 = sqlx::query_scalar("SELECT c.number FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = $1")
+        .bind(message["id"].as_i64().unwrap())
+        .fetch_one(&app.database.owner)
+        .await
+        .unwrap();
+    admin
+        .call_json("assign_conversation", &json!({ "number": number, "assignee": demo.users[1].1, "change_department": true, "department_id": sales.id }))
+        .await;
+    let hidden = wait_for(&mut agent, Duration::from_secs(5), |v| {
+        v["type"] == "conversation_hidden"
+    })
+    .await;
+    assert!(hidden.is_some(), "the agent is told it left their view");
+    app.visitor_says(&channel, &visitor, "segredo de vendas")
+        .await;
+    let leaked = wait_for(&mut agent, Duration::from_secs(2), |v| {
+        v["type"] == "message_created" && v["message"]["body"] == "segredo de vendas"
+    })
+    .await;
+    assert!(
+        leaked.is_none(),
+        "agents do not receive messages of conversations they cannot see"
+    );
+    let about_conversations = |v: &Value| {
+        v["type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("message") || t.starts_with("conversation"))
+    };
+    let other_account = wait_for(
+        &mut outsider,
+        Duration::from_millis(500),
+        about_conversations,
+    )
+    .await;
+    assert!(
+        other_account.is_none(),
+        "another account hears nothing of these conversations"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_reaches_other_agents_and_the_visitor_but_note_typing_stays_inside() {
+    let app = spawn_app().await;
+    let (_, channel) = app.demo_inbox().await;
+    let visitor = app.visitor(&channel).await;
+    let message = app.visitor_says(&channel, &visitor, "oi").await;
+    let conversation_id: i64 =
+        sqlx::query_scalar("SELECT conversation_id FROM messages WHERE id = $1")
+            .bind(message["id"].as_i64().unwrap())
+            .fetch_one(&app.database.owner)
+            .await
+            .unwrap();
+    let widget_url = ws_url(
+        &app.base_url,
+        &format!("/widget/ws?channel={channel}&visitor={visitor}"),
+    );
+    let mut widget = connect(&widget_url, "http://localhost:3000", None)
+        .await
+        .expect("widget socket");
+    let mut supervisor = agent_socket(&app, &app.base_url, "supervisor@demo.ponte.dev").await;
+    let mut agent = agent_socket(&app, &app.base_url, "agent@demo.ponte.dev").await;
+
+    let typing = |note: bool| {
+        json!({ "type": "typing", "conversation_id": conversation_id, "typing": true, "note": note }).to_string()
+    };
+    agent
+        .send(Message::Text(typing(true).into()))
+        .await
+        .unwrap();
+    let seen = wait_for(&mut supervisor, Duration::from_secs(5), |v| {
+        v["type"] == "typing"
+    })
+    .await
+    .expect("supervisor sees typing");
+    assert_eq!(seen["typist"]["name"], "Alice Atendente");
+    let leaked = wait_for(&mut widget, Duration::from_secs(1), |v| {
+        v["type"] == "typing"
+    })
+    .await;
+    assert!(
+        leaked.is_none(),
+        "typing a note is not shown to the customer"
+    );
+    agent
+        .send(Message::Text(typing(false).into()))
+        .await
+        .unwrap();
+    let shown = wait_for(&mut widget, Duration::from_secs(5), |v| {
+        v["type"] == "typing"
+    })
+    .await
+    .expect("visitor sees reply typing");
+    assert_eq!(shown["agent_name"], "Alice Atendente");
+
+    // And the visitor typing shows to agents.
+    widget
+        .send(Message::Text(
+            json!({ "type": "typing", "typing": true })
+                .to_string()
+                .into(),
+        ))
+        .await
+        .unwrap();
+    let customer = wait_for(&mut agent, Duration::from_secs(5), |v| {
+        v["type"] == "typing"
+    })
+    .await
+    .expect("agent sees customer typing");
+    assert_eq!(customer["typist"]["who"], "contact");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_socket_obeys_allowed_origins_and_gets_replies_with_receipts() {
+    let app = spawn_app().await;
+    let (_, channel) = app.demo_inbox().await;
+    let visitor = app.visitor(&channel).await;
+    let message = app.visitor_says(&channel, &visitor, "alô").await;
+    let url = ws_url(
+        &app.base_url,
+        &format!("/widget/ws?channel={channel}&visitor={visitor}"),
+    );
+    assert_eq!(
+        connect(&url, "https://evil.example", None).await.err(),
+        Some(403)
+    );
+    let bad_token = ws_url(
+        &app.base_url,
+        &format!("/widget/ws?channel={channel}&visitor=x.y"),
+    );
+    assert_eq!(
+        connect(&bad_token, "http://localhost:3000", None)
+            .await
+            .err(),
+        Some(401)
+    );
+    let mut widget = connect(&url, "http://localhost:3000", None)
+        .await
+        .expect("allowed origin");
+    let number: i64 = sqlx::query_scalar("SELECT c.number FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = $1")
+        .bind(message["id"].as_i64().unwrap())
+        .fetch_one(&app.database.owner)
+        .await
+        .unwrap();
+    let agent = app.signed_in("agent@demo.ponte.dev", PASSWORD).await;
+    for (body, note) in [
+        ("só para a equipe", true),
+        ("Oi! Em que posso ajudar?", false),
+    ] {
+        agent.call_json("send_message", &json!({ "number": number, "body": body, "note": note, "client_id": null, "attachment_id": null, "mentions": [] })).await;
+    }
+    let reply = wait_for(&mut widget, Duration::from_secs(5), |v| {
+        v["type"] == "message"
+    })
+    .await
+    .expect("reply");
+    assert_eq!(
+        reply["message"]["body"], "Oi! Em que posso ajudar?",
+        "the note never reached the widget"
+    );
+    let reply_id = reply["message"]["id"].as_i64().unwrap();
+    widget
+        .send(Message::Text(
+            json!({ "type": "read", "up_to": reply_id })
+                .to_string()
+                .into(),
+        ))
+        .await
+        .unwrap();
+    let mut status = String::new();
+    for _ in 0..50 {
+        status = sqlx::query_scalar("SELECT delivery_status FROM messages WHERE id = $1")
+            .bind(reply_id)
+            .fetch_one(&app.database.owner)
+            .await
+            .unwrap();
+        if status == "read" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "read", "read receipts move the ticks forward");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deactivating_an_agent_closes_their_socket() {
+    let app = spawn_app().await;
+    let (demo, _) = app.demo_inbox().await;
+    let mut agent = agent_socket(&app, &app.base_url, "agent@demo.ponte.dev").await;
+    let admin = app.signed_in("admin@demo.ponte.dev", PASSWORD).await;
+    admin
+        .call(
+            "set_member_active",
+            &[
+                ("user_id", &demo.users[2].1.to_string()),
+                ("active", "false"),
+            ],
+        )
+        .await;
+    let ended = wait_for(&mut agent, Duration::from_secs(5), |v| {
+        v["type"] == "session_ended"
+    })
+    .await;
+    assert!(ended.is_some());
+}

@@ -1,0 +1,131 @@
+//! The real-time protocol: JSON text frames on `/ws` (agents) and
+//! `/widget/ws` (website visitors).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::inbox::{ConversationSummary, MessageView, Notification};
+
+/// Who is typing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "who", rename_all = "snake_case")]
+pub enum Typist {
+    Agent { user_id: Uuid, name: String },
+    Contact,
+}
+
+/// Server → browser.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerEvent {
+    /// First frame on a new connection; `at` is the resync point.
+    Hello {
+        at: DateTime<Utc>,
+    },
+    /// Sent every 25 s so clients notice a dead connection.
+    Heartbeat {
+        at: DateTime<Utc>,
+    },
+    ConversationChanged {
+        conversation: ConversationSummary,
+        at: DateTime<Utc>,
+    },
+    /// The conversation left this agent's view (e.g. transferred away).
+    ConversationHidden {
+        conversation_id: i64,
+        at: DateTime<Utc>,
+    },
+    /// This agent read a conversation (in another tab or device).
+    ConversationRead {
+        conversation_id: i64,
+        read_count: i32,
+    },
+    MessageCreated {
+        message: MessageView,
+        at: DateTime<Utc>,
+    },
+    MessageUpdated {
+        message: MessageView,
+        at: DateTime<Utc>,
+    },
+    Typing {
+        conversation_id: i64,
+        typist: Typist,
+        typing: bool,
+    },
+    Presence {
+        user_id: Uuid,
+        online: bool,
+    },
+    Notification {
+        notification: Notification,
+    },
+    /// The session or membership ended: reload to sign in again.
+    SessionEnded,
+}
+
+/// Browser → server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientEvent {
+    /// `note` typing is shown to agents only, never to the customer.
+    Typing {
+        conversation_id: i64,
+        typing: bool,
+        note: bool,
+    },
+    Ping,
+}
+
+/// Server → website widget.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum WidgetEvent {
+    Hello { at: DateTime<Utc> },
+    Heartbeat { at: DateTime<Utc> },
+    Message { message: WidgetMessage },
+    MessageUpdated { message: WidgetMessage },
+    Typing { agent_name: String, typing: bool },
+}
+
+/// Widget → server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum WidgetClientEvent {
+    Typing {
+        typing: bool,
+    },
+    /// The widget received agent messages up to this id.
+    Delivered {
+        up_to: i64,
+    },
+    /// The visitor has seen messages up to this id.
+    Read {
+        up_to: i64,
+    },
+    Ping,
+}
+
+/// A message as the website visitor sees it: no notes, no activity lines,
+/// no internal ids beyond what the widget needs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WidgetMessage {
+    pub id: i64,
+    /// `incoming` (from the visitor) or `outgoing` (from an agent).
+    pub direction: String,
+    pub body: String,
+    pub agent_name: Option<String>,
+    pub attachment: Option<WidgetAttachment>,
+    pub delivery_status: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WidgetAttachment {
+    pub id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub url: String,
+}

@@ -1,0 +1,530 @@
+//! Conversations (tickets), messages, contacts and their settings, as the
+//! browser and the REST API see them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+use uuid::Uuid;
+
+use crate::errors::ErrorCode;
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ErrorCode;
+            fn from_str(s: &str) -> Result<Self, ErrorCode> {
+                match s { $($text => Ok($name::$variant),)+ _ => Err(ErrorCode::OptionInvalid) }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// Where a ticket stands.
+    ConversationStatus {
+        Open => "open",
+        InProgress => "in_progress",
+        Waiting => "waiting",
+        Resolved => "resolved",
+        Cancelled => "cancelled",
+        Bot => "bot",
+    }
+);
+
+impl ConversationStatus {
+    /// Statuses that still need someone: shown by default in the inbox.
+    pub const ACTIVE: [ConversationStatus; 4] = [
+        ConversationStatus::Open,
+        ConversationStatus::InProgress,
+        ConversationStatus::Waiting,
+        ConversationStatus::Bot,
+    ];
+
+    pub fn is_closed(self) -> bool {
+        matches!(
+            self,
+            ConversationStatus::Resolved | ConversationStatus::Cancelled
+        )
+    }
+
+    /// Whether an agent may move a ticket from `self` to `next`.
+    pub fn can_change_to(self, next: ConversationStatus) -> bool {
+        use ConversationStatus::*;
+        if self == next {
+            return false;
+        }
+        match (self, next) {
+            // Only a flow sets `bot`.
+            (_, Bot) => false,
+            (Resolved | Cancelled, Open | InProgress) => true,
+            (Resolved | Cancelled, _) => false,
+            (Open | InProgress | Waiting | Bot, _) => true,
+        }
+    }
+}
+
+string_enum!(
+    Priority {
+        Low => "low",
+        Normal => "normal",
+        High => "high",
+        Urgent => "urgent",
+    }
+);
+
+string_enum!(
+    MessageKind {
+        Incoming => "incoming",
+        Outgoing => "outgoing",
+        Note => "note",
+        Activity => "activity",
+    }
+);
+
+string_enum!(
+    ContentType {
+        Text => "text",
+        Image => "image",
+        Audio => "audio",
+        Video => "video",
+        File => "file",
+        Location => "location",
+    }
+);
+
+string_enum!(
+    DeliveryStatus {
+        Pending => "pending",
+        Sent => "sent",
+        Delivered => "delivered",
+        Read => "read",
+        Failed => "failed",
+    }
+);
+
+string_enum!(
+    ChannelKind {
+        Website => "website",
+    }
+);
+
+string_enum!(
+    AttributeKind {
+        Text => "text",
+        Number => "number",
+        Date => "date",
+        Boolean => "boolean",
+        List => "list",
+    }
+);
+
+/// What an activity line records. Stored as JSON in `messages.activity`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Activity {
+    Created,
+    StatusChanged {
+        from: ConversationStatus,
+        to: ConversationStatus,
+        by: String,
+    },
+    Snoozed {
+        until: DateTime<Utc>,
+        by: String,
+    },
+    SnoozeEnded {
+        to: ConversationStatus,
+    },
+    Reopened {
+        by: Option<String>,
+    },
+    Assigned {
+        to: Option<String>,
+        by: String,
+    },
+    Transferred {
+        to_agent: Option<String>,
+        to_department: Option<String>,
+        note: Option<String>,
+        by: String,
+    },
+    PriorityChanged {
+        from: Priority,
+        to: Priority,
+        by: String,
+    },
+    CriticalChanged {
+        critical: bool,
+        by: String,
+    },
+    TagsChanged {
+        added: Vec<String>,
+        removed: Vec<String>,
+        by: String,
+    },
+}
+
+/// One row of the conversation list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    pub id: i64,
+    pub number: i64,
+    pub status: ConversationStatus,
+    pub priority: Priority,
+    pub critical: bool,
+    pub tags: Vec<String>,
+    pub contact_id: i64,
+    pub contact_name: String,
+    pub channel_id: i64,
+    pub channel_name: String,
+    pub channel_kind: ChannelKind,
+    pub department_id: Option<i64>,
+    pub department_name: Option<String>,
+    pub assignee_id: Option<Uuid>,
+    pub assignee_name: Option<String>,
+    pub last_message_preview: String,
+    pub last_message_kind: Option<MessageKind>,
+    pub last_activity_at: DateTime<Utc>,
+    pub waiting_since: Option<DateTime<Utc>>,
+    pub snoozed_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    /// Incoming messages so far.
+    pub incoming_count: i32,
+    /// How many of those the asking agent has read; `None` in broadcast
+    /// events (each browser keeps its own count).
+    pub read_count: Option<i32>,
+}
+
+impl ConversationSummary {
+    pub fn unread(&self, read_count: i32) -> i32 {
+        (self.incoming_count - read_count).max(0)
+    }
+}
+
+string_enum!(
+    InboxTab {
+        Mine => "mine",
+        Unassigned => "unassigned",
+        All => "all",
+    }
+);
+
+string_enum!(
+    InboxSort {
+        LastActivity => "last_activity",
+        Waiting => "waiting",
+    }
+);
+
+/// What the conversation list shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InboxFilter {
+    pub tab: InboxTab,
+    /// `None`: the active statuses.
+    pub status: Option<ConversationStatus>,
+    pub all_statuses: bool,
+    pub department_id: Option<i64>,
+    pub channel_id: Option<i64>,
+    pub tag: Option<String>,
+    pub priority: Option<Priority>,
+    /// Searches contact name/phone/e-mail and message text.
+    pub q: Option<String>,
+    pub sort: InboxSort,
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+    /// Only this contact's conversations.
+    pub contact_id: Option<i64>,
+}
+
+impl InboxFilter {
+    pub fn for_contact(self, contact_id: i64) -> Self {
+        Self {
+            contact_id: Some(contact_id),
+            ..self
+        }
+    }
+}
+
+impl Default for InboxFilter {
+    fn default() -> Self {
+        Self {
+            tab: InboxTab::All,
+            status: None,
+            all_statuses: false,
+            department_id: None,
+            channel_id: None,
+            tag: None,
+            priority: None,
+            q: None,
+            sort: InboxSort::LastActivity,
+            cursor: None,
+            limit: None,
+            contact_id: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConversationPage {
+    pub conversations: Vec<ConversationSummary>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttachmentView {
+    pub id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// Where the browser fetches it (agents; the widget has its own URLs).
+    pub url: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    pub latitude: f64,
+    pub longitude: f64,
+    pub name: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub kind: MessageKind,
+    pub content_type: ContentType,
+    /// Empty for a deleted message unless the viewer may see deleted ones.
+    pub body: String,
+    pub attachment: Option<AttachmentView>,
+    pub location: Option<Location>,
+    pub activity: Option<Activity>,
+    pub sender_id: Option<Uuid>,
+    pub sender_name: Option<String>,
+    pub mentions: Vec<Uuid>,
+    pub delivery_status: Option<DeliveryStatus>,
+    pub delivery_error: Option<String>,
+    pub client_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MessagePage {
+    /// Oldest first.
+    pub messages: Vec<MessageView>,
+    /// Pass as `before` to load older messages.
+    pub older_cursor: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContactView {
+    pub id: i64,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub avatar_url: Option<String>,
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+    pub tags: Vec<String>,
+    pub is_lead: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContactNote {
+    pub id: i64,
+    pub author_name: Option<String>,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttributeDefinition {
+    pub id: i64,
+    pub key: String,
+    pub label: String,
+    pub kind: AttributeKind,
+    pub options: Vec<String>,
+}
+
+/// The contact panel: the contact, its notes, the account's attribute
+/// definitions and the contact's other conversations.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContactDetails {
+    pub contact: ContactView,
+    pub notes: Vec<ContactNote>,
+    pub attributes: Vec<AttributeDefinition>,
+    pub conversations: Vec<ConversationSummary>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Department {
+    pub id: i64,
+    pub name: String,
+    pub member_ids: Vec<Uuid>,
+}
+
+/// Someone a conversation can be assigned to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AgentOption {
+    pub user_id: Uuid,
+    pub name: String,
+    pub online: bool,
+    pub department_ids: Vec<i64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WebsiteSettings {
+    /// Origins (`https://www.example.com`) allowed to embed the widget.
+    pub allowed_origins: Vec<String>,
+    pub greeting: String,
+    /// `#rrggbb`.
+    pub color: String,
+    /// Ask the visitor's name and e-mail before the first message.
+    pub prechat_form: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChannelView {
+    pub id: i64,
+    pub kind: ChannelKind,
+    pub name: String,
+    pub public_token: String,
+    pub website: WebsiteSettings,
+    pub default_department_id: Option<i64>,
+    pub active: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuickReply {
+    pub id: i64,
+    pub shortcut: String,
+    pub content: String,
+    /// `false` for an agent's own reply.
+    pub shared: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Notification {
+    pub id: i64,
+    pub conversation_number: Option<i64>,
+    pub actor_name: Option<String>,
+    pub excerpt: String,
+    pub created_at: DateTime<Utc>,
+    pub read: bool,
+}
+
+/// Everything needed to open a conversation, in one round trip.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OpenedConversation {
+    pub summary: ConversationSummary,
+    pub messages: MessagePage,
+    pub contact: ContactDetails,
+}
+
+/// What the inbox needs besides the list: departments, channels, agents,
+/// tags and quick replies for pickers and filters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InboxContext {
+    pub departments: Vec<Department>,
+    pub channels: Vec<ChannelView>,
+    pub agents: Vec<AgentOption>,
+    pub tags: Vec<String>,
+    pub quick_replies: Vec<QuickReply>,
+    pub attachment_limit_mb: u32,
+}
+
+/// Everything that changed since a moment: what a browser fetches after a
+/// dropped connection so nothing stays stale.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Changes {
+    pub conversations: Vec<ConversationSummary>,
+    pub messages: Vec<MessageView>,
+    pub server_time: DateTime<Utc>,
+}
+
+/// Fills `{{contact.name}}`-style variables of a quick reply.
+pub fn render_template(template: &str, vars: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (key, value) in vars {
+        for spaced in [format!("{{{{{key}}}}}"), format!("{{{{ {key} }}}}")] {
+            out = out.replace(&spaced, value);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closed_tickets_can_only_be_reopened() {
+        use ConversationStatus::*;
+        assert!(Resolved.can_change_to(Open));
+        assert!(!Resolved.can_change_to(Waiting));
+        assert!(!Cancelled.can_change_to(Resolved));
+        assert!(Open.can_change_to(Resolved));
+        assert!(InProgress.can_change_to(Waiting));
+        assert!(!Open.can_change_to(Open));
+        assert!(!Open.can_change_to(Bot));
+    }
+
+    #[test]
+    fn enums_round_trip_through_their_names() {
+        for status in ConversationStatus::ALL {
+            assert_eq!(
+                status.as_str().parse::<ConversationStatus>().unwrap(),
+                *status
+            );
+        }
+        assert_eq!("urgent".parse::<Priority>().unwrap(), Priority::Urgent);
+        assert!("nope".parse::<Priority>().is_err());
+    }
+
+    #[test]
+    fn activity_serialises_with_a_type_tag() {
+        let activity = Activity::StatusChanged {
+            from: ConversationStatus::Open,
+            to: ConversationStatus::Resolved,
+            by: "Ana".into(),
+        };
+        let json = serde_json::to_value(&activity).unwrap();
+        assert_eq!(json["type"], "status_changed");
+        assert_eq!(json["to"], "resolved");
+        assert_eq!(serde_json::from_value::<Activity>(json).unwrap(), activity);
+    }
+
+    #[test]
+    fn templates_fill_known_variables_and_keep_others() {
+        let text = render_template(
+            "Olá {{contact.name}}, sou {{ agent.name }}. {{unknown}}",
+            &[("contact.name", "Maria"), ("agent.name", "Alice")],
+        );
+        assert_eq!(text, "Olá Maria, sou Alice. {{unknown}}");
+    }
+}
