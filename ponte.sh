@@ -53,7 +53,7 @@ cmd_test() {
     cargo fmt --all -- --check
 
     step "clippy (server side: shared, domain, app with ssr, server)"
-    cargo clippy -p shared -p domain -p app -p server --all-targets -- -D warnings
+    cargo clippy -p shared -p domain -p app -p server -p bench --all-targets -- -D warnings
     step "clippy (browser side: app with hydrate, frontend, wasm32)"
     cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
 

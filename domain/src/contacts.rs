@@ -355,11 +355,31 @@ pub async fn add_note(db: &Db, actor: &Actor, contact_id: i64, body: &str) -> Re
 /// Contacts whose name, phone or e-mail contains `q` (trigram index), or the
 /// newest ones when `q` is empty.
 pub async fn search(db: &Db, actor: &Actor, q: &str, limit: u32) -> Result<Vec<ContactView>> {
-    let pattern = format!("%{}%", conversations::escape_like(&q.trim().to_lowercase()));
+    let q = q.trim();
+    let pattern = format!("%{}%", conversations::escape_like(&q.to_lowercase()));
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    // A rare term is looked up through the trigram index (see
+    // migrations/0003_search.sql); a common one filters the newest-first walk.
+    let matching: Option<Vec<i64>> = if q.is_empty() {
+        None
+    } else {
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT * FROM search_contact_ids($1, $2)")
+            .bind(&pattern)
+            .bind(conversations::FEW_CONTACT_MATCHES)
+            .fetch_all(&mut *tx)
+            .await
+            .context("probing contacts")?;
+        (ids.len() < conversations::FEW_CONTACT_MATCHES as usize).then_some(ids)
+    };
+    let match_clause = match (&matching, q.is_empty()) {
+        // Every variant names $1 so that its type is known.
+        (Some(_), _) => "$1::text IS NOT NULL AND ct.id = ANY($5::bigint[])",
+        (None, true) => "$1::text IS NOT NULL AND $5::bigint[] IS NULL",
+        (None, false) => "$5::bigint[] IS NULL AND ct.search_text LIKE $1",
+    };
     let rows: Vec<ContactRow> = sqlx::query_as(&format!(
         "SELECT {CONTACT_COLUMNS} FROM contacts ct
-          WHERE ($1 = '%%' OR ct.search_text LIKE $1)
+          WHERE {match_clause}
             AND ($3 OR EXISTS (SELECT 1 FROM conversations c WHERE c.contact_id = ct.id AND (c.assignee_id = $2
                  OR (c.assignee_id IS NULL AND c.department_id IS NULL)
                  OR c.department_id IN (SELECT dm.department_id FROM department_members dm WHERE dm.user_id = $2))))
@@ -369,6 +389,7 @@ pub async fn search(db: &Db, actor: &Actor, q: &str, limit: u32) -> Result<Vec<C
     .bind(actor.user_id)
     .bind(actor.can(Permission::ViewAllConversations))
     .bind(i64::from(limit.clamp(1, 100)))
+    .bind(matching)
     .fetch_all(&mut *tx)
     .await
     .context("searching contacts")?;

@@ -189,6 +189,15 @@ pub async fn list(db: &Db, actor: &Actor, filter: &InboxFilter) -> Result<Conver
         InboxTab::Unassigned => "c.assignee_id IS NULL",
         InboxTab::All => "true",
     };
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let search = match &q {
+        Some(pattern) => Some(search_matches(&mut tx, pattern).await?),
+        None => None,
+    };
+    let search_clause = search_clause(search.as_ref());
+    let (few_conversations, few_contacts) = search
+        .map(|s| (s.conversation_ids, s.contact_ids))
+        .unwrap_or_default();
     let sql = format!(
         "{SUMMARY_SELECT}
           WHERE c.account_id = $3 AND {VISIBLE} AND {tab_clause}
@@ -198,16 +207,11 @@ pub async fn list(db: &Db, actor: &Actor, filter: &InboxFilter) -> Result<Conver
             AND ($7::text IS NULL OR c.tags @> ARRAY[$7])
             AND ($8::text IS NULL OR c.priority = $8)
             AND {cursor_clause}
-            AND ($11::text IS NULL
-                 OR ct.search_text LIKE $11
-                 OR EXISTS (SELECT 1 FROM messages m
-                             WHERE m.conversation_id = c.id AND m.deleted_at IS NULL
-                               AND m.kind IN ('incoming', 'outgoing', 'note') AND m.body ILIKE $11))
+            AND {search_clause}
             AND ($13::bigint IS NULL OR c.contact_id = $13)
           ORDER BY {order}
           LIMIT $12"
     );
-    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let rows: Vec<SummaryRow> = sqlx::query_as(&sql)
         .bind(actor.user_id)
         .bind(actor.can(Permission::ViewAllConversations))
@@ -222,6 +226,8 @@ pub async fn list(db: &Db, actor: &Actor, filter: &InboxFilter) -> Result<Conver
         .bind(q)
         .bind(i64::from(limit) + 1)
         .bind(filter.contact_id)
+        .bind(few_conversations)
+        .bind(few_contacts)
         .fetch_all(&mut *tx)
         .await
         .context("listing conversations")?;
@@ -246,6 +252,77 @@ pub async fn list(db: &Db, actor: &Actor, filter: &InboxFilter) -> Result<Conver
         conversations,
         next_cursor,
     })
+}
+
+/// Where a search term matches. A rare term's matches are collected through
+/// the trigram indexes, and the list query only sorts and filters them; a
+/// common term is checked row by row while walking the list in order, which
+/// finds a page of matches sooner than collecting them all.
+struct SearchMatches {
+    /// Conversations whose messages match, when they are few.
+    conversation_ids: Option<Vec<i64>>,
+    /// Contacts that match, when they are few.
+    contact_ids: Option<Vec<i64>>,
+}
+
+/// Matching rows beyond which a source counts as common. Small enough that
+/// the probe of a common term (a sequential scan that stops early) is cheap;
+/// contacts are fewer and their walk costlier, hence the higher bound.
+const FEW_MESSAGE_MATCHES: i32 = 2000;
+pub(crate) const FEW_CONTACT_MATCHES: i32 = 20_000;
+
+/// Probes message text and contact details for a LIKE pattern (already
+/// lower-cased and escaped), stopping at the bounds above.
+async fn search_matches(tx: &mut Tx, pattern: &str) -> Result<SearchMatches> {
+    let few = |mut ids: Vec<i64>, bound: i32| {
+        (ids.len() < bound as usize).then(|| {
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        })
+    };
+    let conversation_ids: Vec<i64> =
+        sqlx::query_scalar("SELECT * FROM search_message_conversations($1, $2)")
+            .bind(pattern)
+            .bind(FEW_MESSAGE_MATCHES)
+            .fetch_all(&mut **tx)
+            .await
+            .context("searching message text")?;
+    let contact_ids: Vec<i64> = sqlx::query_scalar("SELECT * FROM search_contact_ids($1, $2)")
+        .bind(pattern)
+        .bind(FEW_CONTACT_MATCHES)
+        .fetch_all(&mut **tx)
+        .await
+        .context("searching contacts")?;
+    Ok(SearchMatches {
+        conversation_ids: few(conversation_ids, FEW_MESSAGE_MATCHES),
+        contact_ids: few(contact_ids, FEW_CONTACT_MATCHES),
+    })
+}
+
+/// The list query's search condition; `$11` is the LIKE pattern, `$14` and
+/// `$15` the conversations and contacts matched through the rare sources.
+fn search_clause(search: Option<&SearchMatches>) -> String {
+    let Some(search) = search else {
+        return "$11::text IS NULL AND $14::bigint[] IS NULL AND $15::bigint[] IS NULL".to_string();
+    };
+    let messages = if search.conversation_ids.is_some() {
+        "c.id = ANY($14::bigint[])"
+    } else {
+        // A scalar subquery rather than EXISTS: the planner may turn an
+        // EXISTS under OR into "collect every match, then hash", which is
+        // exactly what a common term must avoid.
+        "($14::bigint[] IS NULL AND COALESCE((SELECT true FROM messages m
+             WHERE m.conversation_id = c.id AND m.deleted_at IS NULL
+               AND m.kind IN ('incoming', 'outgoing', 'note') AND m.body ILIKE $11
+             LIMIT 1), false))"
+    };
+    let contacts = if search.contact_ids.is_some() {
+        "c.contact_id = ANY($15::bigint[])"
+    } else {
+        "($15::bigint[] IS NULL AND ct.search_text LIKE $11)"
+    };
+    format!("$11::text IS NOT NULL AND ({messages} OR {contacts})")
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern.

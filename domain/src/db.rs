@@ -31,7 +31,10 @@ impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
         let options = PgConnectOptions::from_str(url)
             .context("the runtime database URL is invalid")?
-            .application_name("ponte");
+            .application_name("ponte")
+            // Request queries are short; compiling a plan with LLVM costs
+            // hundreds of milliseconds whenever an estimate runs high.
+            .options([("jit", "off")]);
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(5))

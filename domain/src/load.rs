@@ -65,7 +65,7 @@ pub async fn seed(
                    '+5511' || (900000000 + i)::text,
                    'cliente' || i || '@example.com',
                    i % 3 = 0,
-                   now() - make_interval(days => (i % 90))
+                   now() - make_interval(days => (i % 90)::int)
               FROM generate_series(1, $2) AS i
             RETURNING id)
          SELECT min(id) FROM made",
@@ -162,8 +162,8 @@ pub async fn seed(
                   || ' ' || (1000 + (i * 7) % 90000)::text,
                 CASE WHEN (i / $4) % 2 = 1 AND cardinality($5::uuid[]) > 0 THEN ($5::uuid[])[1 + i % cardinality($5::uuid[])] END,
                 CASE WHEN (i / $4) % 2 = 1 THEN 'read' END,
-                c.created_at + make_interval(secs => (i / $4) * 90),
-                c.created_at + make_interval(secs => (i / $4) * 90)
+                c.created_at + make_interval(secs => ((i / $4) * 90)::float8),
+                c.created_at + make_interval(secs => ((i / $4) * 90)::float8)
            FROM generate_series(0, $6 - 1) AS i
            JOIN conversations c ON c.id = $2 + (i % $4)",
     )

@@ -12,6 +12,7 @@ pub mod telemetry;
 use anyhow::Context;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::{Extension, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -109,8 +110,14 @@ impl Application {
             tokio::spawn(self.hub.clone().housekeeping()),
             tokio::spawn(jobs::wake_snoozed(self.state.db.clone())),
         ];
+        // Real-time frames are small and latency-bound: no Nagle delay.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %err, "could not set TCP_NODELAY");
+            }
+        });
         let served = axum::serve(
-            self.listener,
+            listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )

@@ -291,6 +291,27 @@ pub async fn widget_socket(
     })
 }
 
+/// Writes a frame and whatever else is already queued behind it, then
+/// flushes once. False when the socket is gone.
+async fn write_queued<S>(
+    sink: &mut S,
+    first: Utf8Bytes,
+    frames: &mut mpsc::Receiver<Utf8Bytes>,
+) -> bool
+where
+    S: futures::Sink<Message> + Unpin,
+{
+    if sink.feed(Message::Text(first)).await.is_err() {
+        return false;
+    }
+    while let Ok(frame) = frames.try_recv() {
+        if sink.feed(Message::Text(frame)).await.is_err() {
+            return false;
+        }
+    }
+    sink.flush().await.is_ok()
+}
+
 /// Pumps a socket: queued frames and heartbeats out, client frames in, until
 /// either side closes or the hub drops the client.
 async fn run_socket<H, B, F, Fut>(
@@ -318,7 +339,7 @@ async fn run_socket<H, B, F, Fut>(
     loop {
         tokio::select! {
             queued = frames.recv() => match queued {
-                Some(frame) => if sink.send(Message::Text(frame)).await.is_err() { break },
+                Some(frame) => if !write_queued(&mut sink, frame, &mut frames).await { break },
                 None => break,
             },
             _ = beat.tick() => {

@@ -396,4 +396,37 @@ async fn contacts_are_searchable_over_rest() {
         .await
         .unwrap();
     assert_eq!(one["email"], "joao@example.com");
+
+    // Rare and common terms (collected vs. walked) both page newest first.
+    sqlx::query(
+        "INSERT INTO contacts (account_id, name)
+         SELECT id, 'Família Souza ' || i FROM accounts, generate_series(1, 20100) AS i WHERE slug = 'demo'",
+    )
+    .execute(&app.database.owner)
+    .await
+    .unwrap();
+    let supervisor = demo_token(&app, "supervisor@demo.ponte.dev").await;
+    for (q, matches, newest) in [
+        ("família souza 10", 1111, "Família Souza 10999"),
+        ("família souza", 20100, "Família Souza 20100"),
+    ] {
+        let found: Value = client
+            .get(format!("{}/api/v1/contacts", app.base_url))
+            .query(&[("q", q), ("limit", "100")])
+            .bearer_auth(&supervisor)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let names: Vec<&str> = found
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names.len(), 100.min(matches), "{q}");
+        assert_eq!(names[0], newest, "{q}");
+    }
 }

@@ -486,6 +486,106 @@ async fn search_finds_message_text_and_contact_details() {
     assert!(wildcard.is_empty(), "LIKE wildcards are literal");
 }
 
+/// Terms matching thousands of rows take the other search strategy
+/// (walking the list in order instead of collecting every match).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn common_search_terms_find_the_same_conversations_in_list_order() {
+    let app = spawn_app().await;
+    app.demo_inbox().await;
+    let owner = &app.database.owner;
+    let demo: uuid::Uuid = sqlx::query_scalar("SELECT id FROM accounts WHERE slug = 'demo'")
+        .fetch_one(owner)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO messages (account_id, conversation_id, channel_id, kind, body)
+         SELECT c.account_id, c.id, c.channel_id, 'incoming', 'Segue o comprovante do PIX ' || i
+           FROM conversations c, generate_series(1, 2100) AS i
+          WHERE c.account_id = $1 AND c.number = 3",
+    )
+    .bind(demo)
+    .execute(owner)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO messages (account_id, conversation_id, channel_id, kind, body)
+         SELECT account_id, id, channel_id, 'incoming', 'comprovante do pix enviado'
+           FROM conversations WHERE account_id = $1 AND number = 1",
+    )
+    .bind(demo)
+    .execute(owner)
+    .await
+    .unwrap();
+    // A common contact term too: 20,100 contacts without conversations, and
+    // conversation 2's contact.
+    sqlx::query(
+        "INSERT INTO contacts (account_id, name) SELECT $1, 'Família Souza ' || i FROM generate_series(1, 20100) AS i",
+    )
+    .bind(demo)
+    .execute(owner)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE contacts SET name = 'Joana Família Souza'
+          WHERE id = (SELECT contact_id FROM conversations WHERE account_id = $1 AND number = 2)",
+    )
+    .bind(demo)
+    .execute(owner)
+    .await
+    .unwrap();
+
+    let supervisor = app.signed_in("supervisor@demo.ponte.dev", PASSWORD).await;
+    let everything: Vec<i64> = list(&supervisor, json!({ "all_statuses": true, "limit": 100 }))
+        .await
+        .conversations
+        .iter()
+        .map(|c| c.number)
+        .collect();
+    let in_list_order = |wanted: &[i64]| -> Vec<i64> {
+        everything
+            .iter()
+            .copied()
+            .filter(|n| wanted.contains(n))
+            .collect()
+    };
+    let numbers = |page: ConversationPage| -> Vec<i64> {
+        page.conversations.iter().map(|c| c.number).collect()
+    };
+    assert_eq!(
+        numbers(
+            list(
+                &supervisor,
+                json!({ "q": "Comprovante do PIX", "all_statuses": true })
+            )
+            .await
+        ),
+        in_list_order(&[1, 3]),
+        "a common message term"
+    );
+    assert_eq!(
+        numbers(
+            list(
+                &supervisor,
+                json!({ "q": "família souza", "all_statuses": true })
+            )
+            .await
+        ),
+        in_list_order(&[2]),
+        "a common contact term"
+    );
+    // The probes run as the schema owner, so they scope rows themselves.
+    for (account, expected) in [(demo, 2101_i64), (uuid::Uuid::new_v4(), 0)] {
+        let mut tx = app.database.db.tenant(account, None).await.unwrap();
+        let found: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM search_message_conversations('%comprovante do pix%', 5000)",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        assert_eq!(found, expected);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_list_pages_with_a_cursor_and_filters() {
     let app = spawn_app().await;

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Benchmark: ./ponte.sh bench [--conversations N] [--messages M] [--sockets S]
+# Builds in release mode, loads a fresh database (ponte_bench) with the demo
+# account plus N conversations and M messages, starts the server and runs
+# ponte-bench against it. See docs/BENCHMARKS.md.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+DATA_DIR="${PONTE_DATA_DIR:-$ROOT/.data}"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+source scripts/setup.sh
+source scripts/postgres.sh
+
+conversations=100000 messages=1000000 sockets=1000
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --conversations) conversations="$2"; shift 2 ;;
+        --messages) messages="$2"; shift 2 ;;
+        --sockets) sockets="$2"; shift 2 ;;
+        *) die "unknown option $1" ;;
+    esac
+done
+
+ensure_build_tools
+mkdir -p "$DATA_DIR"
+ensure_database
+step "Building (release)"
+cargo leptos build --release
+cargo build --release -p bench
+
+step "Loading $conversations conversations and $messages messages into a fresh database"
+db_url=$(scripts/fresh-database.sh ponte_bench)
+bench_data="$DATA_DIR/bench"
+rm -rf "$bench_data" && mkdir -p "$bench_data"
+export DATABASE_URL="$db_url" PONTE_DATA_DIR="$bench_data"
+"$TARGET_DIR/release/ponte" migrate >/dev/null
+"$TARGET_DIR/release/ponte" seed-demo >/dev/null
+"$TARGET_DIR/release/ponte" seed-load --account demo --conversations "$conversations" --messages "$messages"
+
+# A thousand sockets need a thousand descriptors on each side.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+port="${PONTE_BENCH_PORT:-3299}"
+RUST_LOG=warn "$TARGET_DIR/release/ponte" serve --addr "127.0.0.1:$port" --no-migrate >"$bench_data/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+    sleep 0.2
+done
+sleep 2
+step "Measuring"
+"$TARGET_DIR/release/ponte-bench" --url "http://127.0.0.1:$port" --server-pid "$server" --sockets "$sockets"
