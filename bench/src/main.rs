@@ -104,38 +104,34 @@ impl Client {
 
     /// Calls a JSON server function and returns (milliseconds, body).
     async fn call(&self, endpoint: &str, body: &Value) -> anyhow::Result<(f64, Value)> {
-        let started = Instant::now();
-        let response = self
-            .http
-            .post(format!("{}/api/{endpoint}", self.url))
-            .header("origin", &self.url)
-            .header("cookie", &self.cookie)
-            .json(body)
-            .send()
-            .await?;
-        let status = response.status();
-        let value: Value = response.json().await?;
-        let ms = started.elapsed().as_secs_f64() * 1000.0;
-        if !status.is_success() {
-            bail!("{endpoint} answered {status}: {value}");
-        }
-        Ok((ms, value))
+        self.timed(endpoint, self.server_fn(endpoint).json(body))
+            .await
     }
 
+    /// Calls a form-encoded server function and returns (milliseconds, body).
     async fn call_form(
         &self,
         endpoint: &str,
         form: &[(&str, String)],
     ) -> anyhow::Result<(f64, Value)> {
-        let started = Instant::now();
-        let response = self
-            .http
+        self.timed(endpoint, self.server_fn(endpoint).form(form))
+            .await
+    }
+
+    fn server_fn(&self, endpoint: &str) -> reqwest::RequestBuilder {
+        self.http
             .post(format!("{}/api/{endpoint}", self.url))
             .header("origin", &self.url)
             .header("cookie", &self.cookie)
-            .form(form)
-            .send()
-            .await?;
+    }
+
+    async fn timed(
+        &self,
+        endpoint: &str,
+        request: reqwest::RequestBuilder,
+    ) -> anyhow::Result<(f64, Value)> {
+        let started = Instant::now();
+        let response = request.send().await?;
         let status = response.status();
         let value: Value = response.json().await?;
         let ms = started.elapsed().as_secs_f64() * 1000.0;
