@@ -204,6 +204,12 @@ mod browser {
                 crate::components::layout::hard_navigate("/login");
                 return;
             }
+            ServerEvent::SessionChanged => {
+                // A new role: every view must be rebuilt with what it now
+                // allows (drafts are kept in the browser).
+                let _ = window().location().reload();
+                return;
+            }
             _ => {}
         }
         if let Some(at) = at {

@@ -297,14 +297,60 @@ pub fn percent_encode(text: &str) -> String {
     out
 }
 
-/// Accepts only same-site paths as a post-sign-in destination.
+/// Accepts only a path on this site as the destination after signing in:
+/// one `/` followed by anything but another `/` or `\`, with no whitespace,
+/// control characters or backslashes anywhere — browsers drop tabs and
+/// newlines and read `\` as `/`, so `/\t/evil.example` would become
+/// `//evil.example`. The percent-decoded form must not start like that
+/// either.
 pub fn safe_next(next: Option<&str>) -> String {
+    let starts_as_a_local_path = |path: &str| {
+        let mut chars = path.chars();
+        chars.next() == Some('/')
+            && !chars
+                .next()
+                .is_some_and(|c| c == '/' || c == '\\' || c.is_control() || c.is_whitespace())
+    };
+    let clean = |path: &str| {
+        !path
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    };
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        Some(path)
+            if starts_as_a_local_path(path)
+                && clean(path)
+                && starts_as_a_local_path(&percent_decode(path)) =>
+        {
             path.to_string()
         }
         _ => "/".to_string(),
     }
+}
+
+/// `%XX` sequences decoded (invalid ones kept as they are).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (byte, _, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -314,8 +360,25 @@ mod tests {
     #[test]
     fn next_only_allows_local_paths() {
         assert_eq!(safe_next(Some("/inbox/3")), "/inbox/3");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/invite/abc_-9")), "/invite/abc_-9");
+        assert_eq!(safe_next(Some("/inbox?q=a%20b")), "/inbox?q=a%20b");
+        for evil in [
+            "//evil.example",
+            "https://evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "/%2F/evil.example",
+            "/%2f/evil.example",
+            "/%5C/evil.example",
+            "/%09/evil.example",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(evil)), "/", "{evil:?}");
+        }
         assert_eq!(safe_next(None), "/");
     }
 

@@ -24,6 +24,7 @@ struct TokenRow {
     prefix: String,
     created_at: DateTime<Utc>,
     last_used_at: Option<DateTime<Utc>>,
+    expires_at: Option<DateTime<Utc>>,
 }
 
 impl From<TokenRow> for ApiTokenInfo {
@@ -34,27 +35,46 @@ impl From<TokenRow> for ApiTokenInfo {
             prefix: r.prefix,
             created_at: r.created_at,
             last_used_at: r.last_used_at,
+            expires_at: r.expires_at,
         }
     }
 }
 
-/// Creates a token for the actor in their current account.
-pub async fn create(db: &Db, actor: &Actor, name: &str) -> Result<NewApiToken> {
+/// Longest expiry a token may be given, in days.
+pub const MAX_EXPIRY_DAYS: u32 = 3650;
+
+const TOKEN_COLUMNS: &str = "id, name, prefix, created_at, last_used_at, expires_at";
+
+/// Creates a token for the actor in their current account, valid until
+/// revoked or for `expires_in_days`.
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    name: &str,
+    expires_in_days: Option<u32>,
+) -> Result<NewApiToken> {
     actor.require(Permission::UseApi)?;
     let name = DisplayName::parse(name).map_err(|code| Error::field("name", code))?;
+    if expires_in_days.is_some_and(|days| days == 0 || days > MAX_EXPIRY_DAYS) {
+        return Err(Error::field(
+            "expires_in_days",
+            shared::ErrorCode::NumberInvalid,
+        ));
+    }
     let token = format!("{TOKEN_PREFIX}{}", random_token());
     let prefix: String = token.chars().take(TOKEN_PREFIX.len() + 6).collect();
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
-    let row: TokenRow = sqlx::query_as(
-        "INSERT INTO api_tokens (account_id, user_id, name, prefix, token_hash)
-         VALUES ($1, $2, $3, $4, $5)
-      RETURNING id, name, prefix, created_at, last_used_at",
-    )
+    let row: TokenRow = sqlx::query_as(&format!(
+        "INSERT INTO api_tokens (account_id, user_id, name, prefix, token_hash, expires_at)
+         VALUES ($1, $2, $3, $4, $5, now() + make_interval(days => $6::int))
+      RETURNING {TOKEN_COLUMNS}"
+    ))
     .bind(actor.account_id)
     .bind(actor.user_id)
     .bind(name.as_str())
     .bind(&prefix)
     .bind(token_hash(&token))
+    .bind(expires_in_days.map(|d| d as i32))
     .fetch_one(&mut *tx)
     .await
     .context("creating API token")?;
@@ -63,7 +83,7 @@ pub async fn create(db: &Db, actor: &Actor, name: &str) -> Result<NewApiToken> {
         actor,
         AuditAction::ApiTokenCreated,
         Some(Target::new("api_token", row.id)),
-        json!({ "name": name.as_str(), "prefix": prefix }),
+        json!({ "name": name.as_str(), "prefix": prefix, "expires_in_days": expires_in_days }),
     )
     .await?;
     tx.commit().await.context("commit")?;
@@ -76,11 +96,12 @@ pub async fn create(db: &Db, actor: &Actor, name: &str) -> Result<NewApiToken> {
 /// The actor's own live tokens in this account.
 pub async fn list_mine(db: &Db, actor: &Actor) -> Result<Vec<ApiTokenInfo>> {
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
-    let rows: Vec<TokenRow> = sqlx::query_as(
-        "SELECT id, name, prefix, created_at, last_used_at FROM api_tokens
+    let rows: Vec<TokenRow> = sqlx::query_as(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM api_tokens
           WHERE account_id = $1 AND user_id = $2 AND revoked_at IS NULL
-          ORDER BY created_at DESC",
-    )
+            AND (expires_at IS NULL OR expires_at > now())
+          ORDER BY created_at DESC"
+    ))
     .bind(actor.account_id)
     .bind(actor.user_id)
     .fetch_all(&mut *tx)
@@ -122,12 +143,13 @@ pub async fn revoke(db: &Db, actor: &Actor, token_id: i64) -> Result<()> {
 struct TokenAuthRow {
     user_id: Uuid,
     account_id: Uuid,
-    role: String,
+    role: Role,
     user_name: String,
     user_email: String,
 }
 
-/// Resolves a bearer token to its actor; `None` when unknown or revoked.
+/// Resolves a bearer token to its actor; `None` when unknown, revoked,
+/// expired, or when its owner's role no longer allows the API.
 pub async fn authenticate(db: &Db, token: &str, ip: Option<String>) -> Result<Option<Actor>> {
     if !token.starts_with(TOKEN_PREFIX) {
         return Ok(None);
@@ -140,14 +162,13 @@ pub async fn authenticate(db: &Db, token: &str, ip: Option<String>) -> Result<Op
     .await
     .context("authenticating API token")?;
     let Some(row) = row else { return Ok(None) };
-    let role: Role = row
-        .role
-        .parse()
-        .map_err(|_| anyhow::anyhow!("unknown role {}", row.role))?;
+    if !row.role.can(Permission::UseApi) {
+        return Ok(None);
+    }
     Ok(Some(Actor {
         user_id: row.user_id,
         account_id: row.account_id,
-        role,
+        role: row.role,
         name: row.user_name,
         email: row.user_email,
         ip,
@@ -161,7 +182,7 @@ pub async fn actor_for_cli(
     email: &str,
     account_slug: Option<&str>,
 ) -> Result<Actor> {
-    let row: Option<(Uuid, Uuid, String, String, String)> = sqlx::query_as(
+    let row: Option<(Uuid, Uuid, Role, String, String)> = sqlx::query_as(
         "SELECT u.id, a.id, m.role, u.name, u.email
            FROM users u JOIN memberships m ON m.user_id = u.id AND m.active
            JOIN accounts a ON a.id = m.account_id
@@ -177,9 +198,7 @@ pub async fn actor_for_cli(
     Ok(Actor {
         user_id,
         account_id,
-        role: role
-            .parse()
-            .map_err(|_| anyhow::anyhow!("unknown role {role}"))?,
+        role,
         name,
         email,
         ip: None,

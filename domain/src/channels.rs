@@ -136,6 +136,19 @@ fn validate(form: &WebsiteForm) -> Result<(DisplayName, WebsiteSettings)> {
     ))
 }
 
+/// A default department that is not this account's is refused by the
+/// database (`channels_department_same_account`); say which field.
+fn department_of_another_account(err: sqlx::Error) -> Error {
+    match &err {
+        sqlx::Error::Database(db)
+            if db.constraint() == Some("channels_department_same_account") =>
+        {
+            Error::field("default_department_id", ErrorCode::OptionInvalid)
+        }
+        _ => anyhow::Error::new(err).context("saving channel").into(),
+    }
+}
+
 pub async fn create_website(db: &Db, actor: &Actor, form: &WebsiteForm) -> Result<ChannelView> {
     actor.require(Permission::ManageChannels)?;
     let (name, settings) = validate(form)?;
@@ -151,7 +164,7 @@ pub async fn create_website(db: &Db, actor: &Actor, form: &WebsiteForm) -> Resul
     .bind(form.default_department_id)
     .fetch_one(&mut *tx)
     .await
-    .context("creating channel")?;
+    .map_err(department_of_another_account)?;
     audit::record(
         &mut tx,
         actor,
@@ -176,16 +189,17 @@ pub async fn update_website(
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let row: Option<ChannelRow> = sqlx::query_as(&format!(
         "UPDATE channels SET name = $2, settings = $3, default_department_id = $4, active = $5, updated_at = now()
-          WHERE id = $1 AND kind = 'website' RETURNING {CHANNEL_COLUMNS}"
+          WHERE account_id = $6 AND id = $1 AND kind = 'website' RETURNING {CHANNEL_COLUMNS}"
     ))
     .bind(id)
     .bind(name.as_str())
     .bind(serde_json::to_value(&settings).context("encoding settings")?)
     .bind(form.default_department_id)
     .bind(active)
+    .bind(actor.account_id)
     .fetch_optional(&mut *tx)
     .await
-    .context("updating channel")?;
+    .map_err(department_of_another_account)?;
     let row = row.ok_or(Error::NotFound)?;
     let action = if active {
         AuditAction::ChannelUpdated

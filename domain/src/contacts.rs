@@ -11,9 +11,10 @@ use shared::{ErrorCode, FieldErrors, Permission};
 use uuid::Uuid;
 
 use crate::actor::Actor;
-use crate::conversations::{self, normalize_tag, remember_tags};
+use crate::conversations::{self, normalize_tag, remember_tags, visible_sql};
 use crate::db::{Db, Tx};
 use crate::error::{is_unique_violation, Error, Result};
+use crate::realtime::{self, Signal};
 
 #[derive(sqlx::FromRow)]
 struct ContactRow {
@@ -89,6 +90,16 @@ pub(crate) async fn find_or_create_by_identity(
         .execute(&mut **tx)
         .await
         .context("recording identity")?;
+    realtime::publish(
+        tx,
+        account_id,
+        Signal::ContactIdentified {
+            channel_id,
+            external_id: external_id.to_string(),
+            contact_id,
+        },
+    )
+    .await?;
     Ok(contact_id)
 }
 
@@ -110,15 +121,15 @@ pub(crate) async fn contact_by_identity(
 /// Whether the actor may see the contact: supervisors always; agents when
 /// they can see one of its conversations.
 async fn ensure_visible(tx: &mut Tx, actor: &Actor, contact_id: i64) -> Result<()> {
-    let visible: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM contacts ct WHERE ct.id = $3 AND ($2 OR EXISTS (
-            SELECT 1 FROM conversations c WHERE c.contact_id = ct.id AND (c.assignee_id = $1
-              OR (c.assignee_id IS NULL AND c.department_id IS NULL)
-              OR c.department_id IN (SELECT dm.department_id FROM department_members dm WHERE dm.user_id = $1)))))",
-    )
+    let visible: bool = sqlx::query_scalar(&format!(
+        "SELECT EXISTS (SELECT 1 FROM contacts ct WHERE ct.account_id = $4 AND ct.id = $3 AND ($2 OR EXISTS (
+            SELECT 1 FROM conversations c WHERE c.contact_id = ct.id AND {})))",
+        visible_sql("$1", "$2")
+    ))
     .bind(actor.user_id)
     .bind(actor.can(Permission::ViewAllConversations))
     .bind(contact_id)
+    .bind(actor.account_id)
     .fetch_one(&mut **tx)
     .await
     .context("checking contact visibility")?;
@@ -295,7 +306,7 @@ pub async fn update(
     };
     let row: ContactRow = sqlx::query_as(&format!(
         "UPDATE contacts SET name = $2, phone = $3, email = $4, tags = $5, attributes = $6, updated_at = now()
-          WHERE id = $1 RETURNING {CONTACT_COLUMNS}"
+          WHERE account_id = $7 AND id = $1 RETURNING {CONTACT_COLUMNS}"
     ))
     .bind(contact_id)
     .bind(&name)
@@ -303,6 +314,7 @@ pub async fn update(
     .bind(&email)
     .bind(&tags)
     .bind(Value::Object(attributes))
+    .bind(actor.account_id)
     .fetch_one(&mut *tx)
     .await
     .context("updating contact")?;
@@ -352,9 +364,20 @@ pub async fn add_note(db: &Db, actor: &Actor, contact_id: i64, body: &str) -> Re
     })
 }
 
-/// Contacts whose name, phone or e-mail contains `q` (trigram index), or the
-/// newest ones when `q` is empty.
-pub async fn search(db: &Db, actor: &Actor, q: &str, limit: u32) -> Result<Vec<ContactView>> {
+/// Contacts the actor may see whose name, phone or e-mail contains `q`
+/// (trigram index), or the newest ones when `q` is empty; `limit` 1–100
+/// (default 25).
+pub async fn search(
+    db: &Db,
+    actor: &Actor,
+    q: &str,
+    limit: Option<u32>,
+) -> Result<Vec<ContactView>> {
+    let limit = match limit {
+        None => 25,
+        Some(limit) if (1..=100).contains(&limit) => limit,
+        Some(_) => return Err(Error::field("limit", ErrorCode::NumberInvalid)),
+    };
     let q = q.trim();
     let pattern = format!("%{}%", conversations::escape_like(&q.to_lowercase()));
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
@@ -380,15 +403,14 @@ pub async fn search(db: &Db, actor: &Actor, q: &str, limit: u32) -> Result<Vec<C
     let rows: Vec<ContactRow> = sqlx::query_as(&format!(
         "SELECT {CONTACT_COLUMNS} FROM contacts ct
           WHERE {match_clause}
-            AND ($3 OR EXISTS (SELECT 1 FROM conversations c WHERE c.contact_id = ct.id AND (c.assignee_id = $2
-                 OR (c.assignee_id IS NULL AND c.department_id IS NULL)
-                 OR c.department_id IN (SELECT dm.department_id FROM department_members dm WHERE dm.user_id = $2))))
-          ORDER BY ct.id DESC LIMIT $4"
+            AND ($3 OR EXISTS (SELECT 1 FROM conversations c WHERE c.contact_id = ct.id AND {visible}))
+          ORDER BY ct.id DESC LIMIT $4",
+        visible = visible_sql("$2", "$3")
     ))
     .bind(&pattern)
     .bind(actor.user_id)
     .bind(actor.can(Permission::ViewAllConversations))
-    .bind(i64::from(limit.clamp(1, 100)))
+    .bind(i64::from(limit))
     .bind(matching)
     .fetch_all(&mut *tx)
     .await
@@ -514,7 +536,8 @@ pub async fn define_attribute(
 pub async fn remove_attribute(db: &Db, actor: &Actor, id: i64) -> Result<()> {
     actor.require(Permission::ManageContactAttributes)?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
-    let done = sqlx::query("DELETE FROM attribute_definitions WHERE id = $1")
+    let done = sqlx::query("DELETE FROM attribute_definitions WHERE account_id = $1 AND id = $2")
+        .bind(actor.account_id)
         .bind(id)
         .execute(&mut *tx)
         .await

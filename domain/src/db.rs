@@ -180,15 +180,6 @@ pub async fn set_tenant(
     Ok(())
 }
 
-pub async fn set_user(tx: &mut Tx, user_id: Uuid) -> anyhow::Result<()> {
-    sqlx::query("SELECT set_config('app.user_id', $1, true)")
-        .bind(user_id.to_string())
-        .execute(&mut **tx)
-        .await
-        .context("set user context")?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -92,11 +92,14 @@ pub async fn update(
     actor.require(Permission::ManageDepartments)?;
     let name = DisplayName::parse(name).map_err(|code| Error::field("name", code))?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
-    match sqlx::query("UPDATE departments SET name = $2, updated_at = now() WHERE id = $1")
-        .bind(id)
-        .bind(name.as_str())
-        .execute(&mut *tx)
-        .await
+    match sqlx::query(
+        "UPDATE departments SET name = $3, updated_at = now() WHERE account_id = $1 AND id = $2",
+    )
+    .bind(actor.account_id)
+    .bind(id)
+    .bind(name.as_str())
+    .execute(&mut *tx)
+    .await
     {
         Ok(done) if done.rows_affected() == 0 => return Err(Error::NotFound),
         Ok(_) => {}
@@ -123,7 +126,8 @@ pub async fn update(
     {
         return Err(Error::field("member_ids", ErrorCode::OptionInvalid));
     }
-    sqlx::query("DELETE FROM department_members WHERE department_id = $1")
+    sqlx::query("DELETE FROM department_members WHERE account_id = $1 AND department_id = $2")
+        .bind(actor.account_id)
         .bind(id)
         .execute(&mut *tx)
         .await
@@ -156,12 +160,14 @@ pub async fn update(
 pub async fn remove(db: &Db, actor: &Actor, id: i64) -> Result<()> {
     actor.require(Permission::ManageDepartments)?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
-    let name: Option<String> =
-        sqlx::query_scalar("DELETE FROM departments WHERE id = $1 RETURNING name")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .context("removing department")?;
+    let name: Option<String> = sqlx::query_scalar(
+        "DELETE FROM departments WHERE account_id = $1 AND id = $2 RETURNING name",
+    )
+    .bind(actor.account_id)
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await
+    .context("removing department")?;
     let name = name.ok_or(Error::NotFound)?;
     audit::record(
         &mut tx,

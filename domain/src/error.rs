@@ -1,7 +1,7 @@
 //! The domain's error taxonomy. Every domain function returns [`Error`]; the
 //! server-function and REST layers map it once to their wire formats.
 
-use shared::{AppError, ErrorCode, FieldError};
+use shared::{AppError, ConflictReason, ErrorCode, FieldError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -17,12 +17,15 @@ pub enum Error {
     Forbidden,
     #[error("not found")]
     NotFound,
-    #[error("conflict: {0}")]
-    Conflict(String),
+    #[error("conflict: {}", .0.as_str())]
+    Conflict(ConflictReason),
     #[error("link invalid or expired")]
     LinkExpired,
     #[error("membership deactivated")]
     Deactivated,
+    /// Too much work queued (e.g. password hashing): try again shortly.
+    #[error("busy; retry in {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -63,6 +66,7 @@ impl From<Error> for AppError {
             Error::Conflict(reason) => AppError::Conflict { reason },
             Error::LinkExpired => AppError::LinkExpired,
             Error::Deactivated => AppError::Deactivated,
+            Error::Busy { retry_after_secs } => AppError::RateLimited { retry_after_secs },
             Error::Unexpected(cause) => {
                 let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
                 tracing::error!(%reference, error = ?cause, "unexpected error");

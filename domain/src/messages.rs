@@ -13,8 +13,9 @@ use shared::{ErrorCode, Permission};
 use uuid::Uuid;
 
 use crate::actor::Actor;
+use crate::attachments::Uploader;
 use crate::audit::{self, Target};
-use crate::conversations::{self, Locked};
+use crate::conversations::{self, Locked, Resume};
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
 use crate::realtime::{self, Signal};
@@ -35,15 +36,15 @@ const MESSAGE_SELECT: &str = "
 pub(crate) struct MessageRow {
     id: i64,
     conversation_id: i64,
-    kind: String,
-    content_type: String,
+    kind: MessageKind,
+    content_type: ContentType,
     body: String,
     location: Option<serde_json::Value>,
     activity: Option<serde_json::Value>,
     sender_user_id: Option<Uuid>,
     sender_name: Option<String>,
     mentions: Vec<Uuid>,
-    delivery_status: Option<String>,
+    delivery_status: Option<DeliveryStatus>,
     delivery_error: Option<String>,
     client_id: Option<Uuid>,
     created_at: DateTime<Utc>,
@@ -57,7 +58,7 @@ pub(crate) struct MessageRow {
 
 impl MessageRow {
     /// `show_deleted`: whether the viewer may read deleted messages.
-    pub(crate) fn into_view(self, show_deleted: bool) -> anyhow::Result<MessageView> {
+    pub(crate) fn into_view(self, show_deleted: bool) -> MessageView {
         let deleted = self.deleted_at.is_some();
         let hide = deleted && !show_deleted;
         let attachment = match (
@@ -77,17 +78,11 @@ impl MessageRow {
             }
             _ => None,
         };
-        Ok(MessageView {
+        MessageView {
             id: self.id,
             conversation_id: self.conversation_id,
-            kind: self
-                .kind
-                .parse()
-                .map_err(|_| anyhow::anyhow!("unknown message kind {}", self.kind))?,
-            content_type: self
-                .content_type
-                .parse()
-                .map_err(|_| anyhow::anyhow!("unknown content type {}", self.content_type))?,
+            kind: self.kind,
+            content_type: self.content_type,
             body: if hide { String::new() } else { self.body },
             attachment,
             location: self
@@ -99,15 +94,13 @@ impl MessageRow {
             sender_id: self.sender_user_id,
             sender_name: self.sender_name,
             mentions: self.mentions,
-            delivery_status: self
-                .delivery_status
-                .and_then(|s| s.parse::<DeliveryStatus>().ok()),
+            delivery_status: self.delivery_status,
             delivery_error: self.delivery_error,
             client_id: self.client_id,
             created_at: self.created_at,
             updated_at: self.updated_at,
             deleted,
-        })
+        }
     }
 }
 
@@ -141,11 +134,11 @@ pub async fn list(db: &Db, actor: &Actor, number: i64, before: Option<i64>) -> R
     tx.commit().await.context("commit")?;
     let has_more = rows.len() as i64 > PAGE_SIZE;
     let show_deleted = actor.can(Permission::SeeDeletedMessages);
-    let mut messages = rows
+    let mut messages: Vec<MessageView> = rows
         .into_iter()
         .take(PAGE_SIZE as usize)
         .map(|r| r.into_view(show_deleted))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .collect();
     messages.reverse();
     let older_cursor = if has_more {
         messages.first().map(|m| m.id)
@@ -174,9 +167,10 @@ pub(crate) async fn changed_since(
     .await
     .context("listing changed messages")?;
     let show_deleted = actor.can(Permission::SeeDeletedMessages);
-    rows.into_iter()
+    Ok(rows
+        .into_iter()
         .map(|r| r.into_view(show_deleted))
-        .collect()
+        .collect())
 }
 
 /// One message for broadcasting: the full view; each socket redacts what
@@ -189,7 +183,52 @@ pub async fn by_id(db: &Db, account_id: Uuid, message_id: i64) -> Result<Option<
         .await
         .context("reading message")?;
     tx.commit().await.context("commit")?;
-    Ok(row.map(|r| r.into_view(true)).transpose()?)
+    Ok(row.map(|r| r.into_view(true)))
+}
+
+/// The newest messages a customer sees in a conversation (no notes, no
+/// activity lines, nothing deleted), oldest first, in one query.
+pub(crate) async fn customer_visible_recent(
+    tx: &mut Tx,
+    account_id: Uuid,
+    conversation_id: i64,
+    limit: i64,
+) -> anyhow::Result<Vec<MessageView>> {
+    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+        "{MESSAGE_SELECT} WHERE m.account_id = $1 AND m.conversation_id = $2
+            AND m.kind IN ('incoming', 'outgoing') AND m.deleted_at IS NULL
+          ORDER BY m.id DESC LIMIT $3"
+    ))
+    .bind(account_id)
+    .bind(conversation_id)
+    .bind(limit)
+    .fetch_all(&mut **tx)
+    .await
+    .context("listing the customer's messages")?;
+    Ok(rows.into_iter().rev().map(|r| r.into_view(false)).collect())
+}
+
+/// Several messages of one conversation for broadcasting or the widget's
+/// history, in one query, oldest first.
+pub async fn by_ids(
+    db: &Db,
+    account_id: Uuid,
+    conversation_id: i64,
+    message_ids: &[i64],
+) -> Result<Vec<MessageView>> {
+    let mut tx = db.tenant(account_id, None).await?;
+    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+        "{MESSAGE_SELECT} WHERE m.account_id = $1 AND m.conversation_id = $2 AND m.id = ANY($3)
+          ORDER BY m.id"
+    ))
+    .bind(account_id)
+    .bind(conversation_id)
+    .bind(message_ids)
+    .fetch_all(&mut *tx)
+    .await
+    .context("reading messages")?;
+    tx.commit().await.context("commit")?;
+    Ok(rows.into_iter().map(|r| r.into_view(true)).collect())
 }
 
 async fn view_in(tx: &mut Tx, message_id: i64, show_deleted: bool) -> anyhow::Result<MessageView> {
@@ -198,7 +237,7 @@ async fn view_in(tx: &mut Tx, message_id: i64, show_deleted: bool) -> anyhow::Re
         .fetch_one(&mut **tx)
         .await
         .context("reading message")?;
-    row.into_view(show_deleted)
+    Ok(row.into_view(show_deleted))
 }
 
 /// The text shown under a conversation in the list.
@@ -263,11 +302,12 @@ pub async fn send(db: &Db, actor: &Actor, number: i64, reply: &Reply) -> Result<
     }
 
     let (content_type, file_name) = match reply.attachment_id {
-        Some(id) => attach(&mut tx, id, conversation.id).await?,
+        Some(id) => attach(&mut tx, id, &conversation, Uploader::Agent(actor.user_id)).await?,
         None => (ContentType::Text, None),
     };
+    let mut conversation = conversation;
     if !reply.note {
-        before_agent_reply(&mut tx, actor, &conversation).await?;
+        before_agent_reply(&mut tx, actor, &mut conversation).await?;
     }
     let mentions = if reply.note {
         valid_mentions(&mut tx, actor, &reply.mentions).await?
@@ -280,7 +320,7 @@ pub async fn send(db: &Db, actor: &Actor, number: i64, reply: &Reply) -> Result<
         MessageKind::Outgoing
     };
     // The website widget receives over our own socket: stored means sent.
-    let delivery = (!reply.note).then_some(DeliveryStatus::Sent.as_str());
+    let delivery = (!reply.note).then_some(DeliveryStatus::Sent);
     let message_id: i64 = sqlx::query_scalar(
         "INSERT INTO messages (account_id, conversation_id, channel_id, kind, content_type, body, attachment_id,
                                sender_user_id, mentions, client_id, delivery_status)
@@ -289,8 +329,8 @@ pub async fn send(db: &Db, actor: &Actor, number: i64, reply: &Reply) -> Result<
     .bind(actor.account_id)
     .bind(conversation.id)
     .bind(conversation.channel_id)
-    .bind(kind.as_str())
-    .bind(content_type.as_str())
+    .bind(kind)
+    .bind(content_type)
     .bind(&body)
     .bind(reply.attachment_id)
     .bind(actor.user_id)
@@ -302,21 +342,25 @@ pub async fn send(db: &Db, actor: &Actor, number: i64, reply: &Reply) -> Result<
     .context("storing message")?;
 
     if reply.note {
-        sqlx::query("UPDATE conversations SET last_activity_at = now() WHERE id = $1")
-            .bind(conversation.id)
-            .execute(&mut *tx)
-            .await
-            .context("updating conversation")?;
+        sqlx::query(
+            "UPDATE conversations SET last_activity_at = now() WHERE account_id = $1 AND id = $2",
+        )
+        .bind(actor.account_id)
+        .bind(conversation.id)
+        .execute(&mut *tx)
+        .await
+        .context("updating conversation")?;
         notify_mentions(&mut tx, actor, conversation.id, message_id, &mentions).await?;
     } else {
         sqlx::query(
             "UPDATE conversations
                 SET last_message_preview = $2, last_message_kind = 'outgoing', last_activity_at = now(),
                     first_response_at = COALESCE(first_response_at, now()), waiting_since = NULL
-              WHERE id = $1",
+              WHERE account_id = $3 AND id = $1",
         )
         .bind(conversation.id)
         .bind(preview(&body, content_type, file_name.as_deref()))
+        .bind(actor.account_id)
         .execute(&mut *tx)
         .await
         .context("updating conversation")?;
@@ -337,40 +381,23 @@ pub async fn send(db: &Db, actor: &Actor, number: i64, reply: &Reply) -> Result<
 }
 
 /// Replying reopens a closed conversation and takes an unassigned one.
-async fn before_agent_reply(tx: &mut Tx, actor: &Actor, conversation: &Locked) -> Result<()> {
-    let status = conversation.status()?;
-    if status.is_closed() {
-        let to = if conversation.assignee_id.is_some() {
-            ConversationStatus::InProgress
-        } else {
-            ConversationStatus::Open
-        };
-        sqlx::query("UPDATE conversations SET status = $2, resolved_at = NULL, snoozed_until = NULL WHERE id = $1")
-            .bind(conversation.id)
-            .bind(to.as_str())
-            .execute(&mut **tx)
-            .await
-            .context("reopening")?;
-        conversations::add_activity(
-            tx,
-            actor.account_id,
-            conversation,
-            &Activity::Reopened {
-                by: Some(actor.name.clone()),
-            },
-        )
-        .await?;
+async fn before_agent_reply(tx: &mut Tx, actor: &Actor, conversation: &mut Locked) -> Result<()> {
+    if conversation.status.is_closed() {
+        conversations::resume(tx, conversation, Resume::ByAgent(actor)).await?;
     }
     if conversation.assignee_id.is_none() {
-        sqlx::query("UPDATE conversations SET assignee_id = $2, status = 'in_progress', snoozed_until = NULL WHERE id = $1")
-            .bind(conversation.id)
-            .bind(actor.user_id)
-            .execute(&mut **tx)
-            .await
-            .context("assigning on reply")?;
+        sqlx::query(
+            "UPDATE conversations SET assignee_id = $3, status = 'in_progress', snoozed_until = NULL
+              WHERE account_id = $1 AND id = $2",
+        )
+        .bind(actor.account_id)
+        .bind(conversation.id)
+        .bind(actor.user_id)
+        .execute(&mut **tx)
+        .await
+        .context("assigning on reply")?;
         conversations::add_activity(
             tx,
-            actor.account_id,
             conversation,
             &Activity::Assigned {
                 to: Some(actor.name.clone()),
@@ -378,23 +405,37 @@ async fn before_agent_reply(tx: &mut Tx, actor: &Actor, conversation: &Locked) -
             },
         )
         .await?;
+        conversation.assignee_id = Some(actor.user_id);
+        conversation.status = ConversationStatus::InProgress;
     }
     Ok(())
 }
 
-/// Links an uploaded attachment to the conversation; returns its type.
-async fn attach(
+/// Links a pending upload to the conversation it is sent in. Only its
+/// uploader may, and only once: a file already sent (or one of another
+/// person's) cannot be taken over by its id.
+pub(crate) async fn attach(
     tx: &mut Tx,
     attachment_id: i64,
-    conversation_id: i64,
+    conversation: &Locked,
+    uploader: Uploader,
 ) -> Result<(ContentType, Option<String>)> {
+    let (agent, contact) = match uploader {
+        Uploader::Agent(user_id) => (Some(user_id), None),
+        Uploader::Contact(contact_id) => (None, Some(contact_id)),
+    };
     let row: Option<(String, String)> = sqlx::query_as(
-        "UPDATE attachments SET conversation_id = $2
-          WHERE id = $1 AND (conversation_id IS NULL OR conversation_id = $2)
-      RETURNING content_type, file_name",
+        "UPDATE attachments a SET conversation_id = $3
+          WHERE a.account_id = $1 AND a.id = $2 AND a.conversation_id IS NULL
+            AND (a.uploaded_by = $4 OR a.uploaded_by_contact = $5)
+            AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.attachment_id = a.id)
+      RETURNING a.content_type, a.file_name",
     )
+    .bind(conversation.account_id)
     .bind(attachment_id)
-    .bind(conversation_id)
+    .bind(conversation.id)
+    .bind(agent)
+    .bind(contact)
     .fetch_optional(&mut **tx)
     .await
     .context("attaching file")?;
@@ -485,7 +526,7 @@ pub(crate) async fn insert_incoming(
     .bind(account_id)
     .bind(conversation.id)
     .bind(conversation.channel_id)
-    .bind(incoming.content_type.as_str())
+    .bind(incoming.content_type)
     .bind(incoming.body)
     .bind(incoming.attachment_id)
     .bind(incoming.external_id)
@@ -499,10 +540,11 @@ pub(crate) async fn insert_incoming(
         "UPDATE conversations
             SET incoming_count = incoming_count + 1, last_message_preview = $2, last_message_kind = 'incoming',
                 last_activity_at = now(), waiting_since = COALESCE(waiting_since, now())
-          WHERE id = $1",
+          WHERE account_id = $3 AND id = $1",
     )
     .bind(conversation.id)
     .bind(preview(incoming.body, incoming.content_type, incoming.file_name))
+    .bind(account_id)
     .execute(&mut **tx)
     .await
     .context("updating conversation")?;
@@ -522,10 +564,11 @@ pub(crate) async fn insert_incoming(
 pub async fn delete(db: &Db, actor: &Actor, message_id: i64) -> Result<MessageView> {
     actor.require(Permission::DeleteMessages)?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
-    let found: Option<(i64, String, i64)> = sqlx::query_as(
+    let found: Option<(i64, MessageKind, i64)> = sqlx::query_as(
         "SELECT c.number, m.kind, m.conversation_id FROM messages m JOIN conversations c ON c.id = m.conversation_id
-          WHERE m.id = $1 AND m.deleted_at IS NULL",
+          WHERE m.account_id = $1 AND m.id = $2 AND m.deleted_at IS NULL",
     )
+    .bind(actor.account_id)
     .bind(message_id)
     .fetch_optional(&mut *tx)
     .await
@@ -533,12 +576,14 @@ pub async fn delete(db: &Db, actor: &Actor, message_id: i64) -> Result<MessageVi
     let (number, kind, conversation_id) = found.ok_or(Error::NotFound)?;
     // Visibility of the conversation is checked like any other action.
     conversations::lock_for_change(&mut tx, actor, number).await?;
-    if kind == MessageKind::Activity.as_str() {
+    if kind == MessageKind::Activity {
         return Err(Error::Forbidden);
     }
     let excerpt: String = sqlx::query_scalar(
-        "UPDATE messages SET deleted_at = now(), deleted_by = $2, updated_at = now() WHERE id = $1 RETURNING left(body, 200)",
+        "UPDATE messages SET deleted_at = now(), deleted_by = $3, updated_at = now()
+          WHERE account_id = $1 AND id = $2 RETURNING left(body, 200)",
     )
+    .bind(actor.account_id)
     .bind(message_id)
     .bind(actor.user_id)
     .fetch_one(&mut *tx)
@@ -580,21 +625,23 @@ pub(crate) async fn advance_delivery(
     up_to: i64,
     status: DeliveryStatus,
 ) -> anyhow::Result<Vec<i64>> {
-    let earlier: &[&str] = match status {
-        DeliveryStatus::Delivered => &["pending", "sent"],
-        DeliveryStatus::Read => &["pending", "sent", "delivered"],
+    use DeliveryStatus::*;
+    let earlier: &[DeliveryStatus] = match status {
+        Delivered => &[Pending, Sent],
+        Read => &[Pending, Sent, Delivered],
         _ => &[],
     };
-    let earlier: Vec<String> = earlier.iter().map(|s| s.to_string()).collect();
     let changed: Vec<i64> = sqlx::query_scalar(
-        "UPDATE messages SET delivery_status = $3, updated_at = now()
-          WHERE conversation_id = $1 AND id <= $2 AND kind = 'outgoing' AND delivery_status = ANY($4)
+        "UPDATE messages SET delivery_status = $4, updated_at = now()
+          WHERE account_id = $1 AND conversation_id = $2 AND id <= $3 AND kind = 'outgoing'
+            AND delivery_status = ANY($5)
       RETURNING id",
     )
+    .bind(account_id)
     .bind(conversation_id)
     .bind(up_to)
-    .bind(status.as_str())
-    .bind(&earlier)
+    .bind(status)
+    .bind(earlier)
     .fetch_all(&mut **tx)
     .await
     .context("updating delivery status")?;

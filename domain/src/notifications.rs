@@ -64,11 +64,15 @@ pub async fn by_id(db: &Db, account_id: Uuid, id: i64) -> Result<Option<Notifica
 
 pub async fn mark_all_read(db: &Db, actor: &Actor) -> Result<()> {
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
-    sqlx::query("UPDATE notifications SET read_at = now() WHERE user_id = $1 AND read_at IS NULL")
-        .bind(actor.user_id)
-        .execute(&mut *tx)
-        .await
-        .context("marking notifications read")?;
+    sqlx::query(
+        "UPDATE notifications SET read_at = now()
+          WHERE account_id = $1 AND user_id = $2 AND read_at IS NULL",
+    )
+    .bind(actor.account_id)
+    .bind(actor.user_id)
+    .execute(&mut *tx)
+    .await
+    .context("marking notifications read")?;
     tx.commit().await.context("commit")?;
     Ok(())
 }

@@ -7,7 +7,7 @@ use serde_json::json;
 use shared::accounts::{InvitationLink, InvitationPreview, Member, PendingInvitation};
 use shared::audit::AuditAction;
 use shared::values::{DisplayName, EmailAddress, NewPassword};
-use shared::{ErrorCode, FieldErrors, Locale, Permission, Role, Theme};
+use shared::{ConflictReason, ErrorCode, FieldErrors, Locale, Permission, Role, Theme};
 use uuid::Uuid;
 
 use crate::actor::Actor;
@@ -25,26 +25,21 @@ struct MemberRow {
     user_id: Uuid,
     name: String,
     email: String,
-    role: String,
+    role: Role,
     active: bool,
     created_at: DateTime<Utc>,
 }
 
-impl TryFrom<MemberRow> for Member {
-    type Error = anyhow::Error;
-
-    fn try_from(r: MemberRow) -> anyhow::Result<Self> {
-        Ok(Member {
+impl From<MemberRow> for Member {
+    fn from(r: MemberRow) -> Self {
+        Member {
             user_id: r.user_id,
             name: r.name,
             email: r.email,
-            role: r
-                .role
-                .parse()
-                .map_err(|_| anyhow::anyhow!("unknown role {}", r.role))?,
+            role: r.role,
             active: r.active,
             joined_at: r.created_at,
-        })
+        }
     }
 }
 
@@ -62,9 +57,7 @@ pub async fn members(db: &Db, actor: &Actor) -> Result<Vec<Member>> {
     .await
     .context("listing members")?;
     tx.commit().await.context("commit")?;
-    rows.into_iter()
-        .map(|r| Member::try_from(r).map_err(Error::from))
-        .collect()
+    Ok(rows.into_iter().map(Member::from).collect())
 }
 
 async fn member_in(tx: &mut Tx, account_id: Uuid, user_id: Uuid) -> Result<Member> {
@@ -79,7 +72,7 @@ async fn member_in(tx: &mut Tx, account_id: Uuid, user_id: Uuid) -> Result<Membe
     .fetch_optional(&mut **tx)
     .await
     .context("reading member")?;
-    row.ok_or(Error::NotFound)?.try_into().map_err(Error::from)
+    Ok(row.ok_or(Error::NotFound)?.into())
 }
 
 /// Refuses a change that would leave the account without an active Global admin.
@@ -94,7 +87,7 @@ async fn ensure_other_admin_remains(tx: &mut Tx, account_id: Uuid, user_id: Uuid
     .await
     .context("counting admins")?;
     if others == 0 {
-        return Err(Error::Conflict("last_admin".into()));
+        return Err(Error::Conflict(ConflictReason::LastAdmin));
     }
     Ok(())
 }
@@ -112,7 +105,7 @@ pub async fn change_role(db: &Db, actor: &Actor, user_id: Uuid, role: Role) -> R
     sqlx::query("UPDATE memberships SET role = $3, updated_at = now() WHERE account_id = $1 AND user_id = $2")
         .bind(actor.account_id)
         .bind(user_id)
-        .bind(role.as_str())
+        .bind(role)
         .execute(&mut *tx)
         .await
         .context("changing role")?;
@@ -122,6 +115,13 @@ pub async fn change_role(db: &Db, actor: &Actor, user_id: Uuid, role: Role) -> R
         AuditAction::RoleChanged,
         Some(Target::new("user", user_id)),
         json!({ "email": member.email, "from": member.role, "to": role }),
+    )
+    .await?;
+    // Open sockets of this person see with the new role from now on.
+    realtime::publish(
+        &mut tx,
+        actor.account_id,
+        Signal::RoleChanged { user_id, role },
     )
     .await?;
     tx.commit().await.context("commit")?;
@@ -180,7 +180,7 @@ pub async fn set_active(db: &Db, actor: &Actor, user_id: Uuid, active: bool) -> 
 struct InvitationRow {
     id: i64,
     email: String,
-    role: String,
+    role: Role,
     invited_by: Option<String>,
     created_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
@@ -203,15 +203,13 @@ pub async fn pending_invitations(db: &Db, actor: &Actor) -> Result<Vec<PendingIn
     tx.commit().await.context("commit")?;
     Ok(rows
         .into_iter()
-        .filter_map(|r| {
-            Some(PendingInvitation {
-                id: r.id,
-                email: r.email,
-                role: r.role.parse().ok()?,
-                invited_by: r.invited_by.unwrap_or_default(),
-                created_at: r.created_at,
-                expires_at: r.expires_at,
-            })
+        .map(|r| PendingInvitation {
+            id: r.id,
+            email: r.email,
+            role: r.role,
+            invited_by: r.invited_by.unwrap_or_default(),
+            created_at: r.created_at,
+            expires_at: r.expires_at,
         })
         .collect())
 }
@@ -263,7 +261,7 @@ pub async fn invite(
     )
     .bind(actor.account_id)
     .bind(email.as_str())
-    .bind(role.as_str())
+    .bind(role)
     .bind(token_hash(&token))
     .bind(actor.user_id)
     .bind(INVITATION_DAYS as i32)
@@ -313,6 +311,14 @@ pub async fn renew_invitation(
     .await
     .context("renewing invitation")?;
     let email = email.ok_or(Error::NotFound)?;
+    audit::record(
+        &mut tx,
+        actor,
+        AuditAction::InvitationRenewed,
+        Some(Target::new("invitation", invitation_id)),
+        json!({ "email": email }),
+    )
+    .await?;
     tx.commit().await.context("commit")?;
     Ok(InvitationLink {
         invitation_id,
@@ -353,73 +359,81 @@ struct InvitationByToken {
     account_id: Uuid,
     account_name: String,
     email: String,
-    role: String,
+    role: Role,
     expires_at: DateTime<Utc>,
     accepted_at: Option<DateTime<Utc>>,
     revoked_at: Option<DateTime<Utc>>,
 }
 
-async fn invitation_by_token(tx: &mut Tx, token: &str) -> Result<(InvitationByToken, Role)> {
+async fn invitation_by_token(db: &Db, token: &str) -> Result<InvitationByToken> {
     let row: Option<InvitationByToken> = sqlx::query_as("SELECT * FROM invitation_by_token($1)")
         .bind(token_hash(token))
-        .fetch_optional(&mut **tx)
+        .fetch_optional(db.pool())
         .await
         .context("looking up invitation")?;
     let row = row.ok_or(Error::LinkExpired)?;
     if row.accepted_at.is_some() || row.revoked_at.is_some() || row.expires_at <= Utc::now() {
         return Err(Error::LinkExpired);
     }
-    let role = row
-        .role
-        .parse()
-        .map_err(|_| anyhow::anyhow!("unknown role {}", row.role))?;
-    Ok((row, role))
+    Ok(row)
 }
 
-pub async fn preview_invitation(db: &Db, token: &str) -> Result<InvitationPreview> {
-    let mut tx = db.anonymous().await?;
-    let (invitation, role) = invitation_by_token(&mut tx, token).await?;
-    let existing_user: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)")
-            .bind(&invitation.email)
-            .fetch_one(&mut *tx)
-            .await
-            .context("checking for an existing user")?;
-    tx.commit().await.context("commit")?;
+async fn user_exists(db: &Db, email: &str) -> Result<bool> {
+    Ok(sqlx::query_scalar("SELECT user_exists($1)")
+        .bind(email)
+        .fetch_one(db.pool())
+        .await
+        .context("checking for an existing user")?)
+}
+
+/// What the invitation page shows; `signed_in` is the browser's current
+/// person, if any.
+pub async fn preview_invitation(
+    db: &Db,
+    token: &str,
+    signed_in: Option<&Actor>,
+) -> Result<InvitationPreview> {
+    let invitation = invitation_by_token(db, token).await?;
     Ok(InvitationPreview {
+        existing_user: user_exists(db, &invitation.email).await?,
         account_name: invitation.account_name,
         email: invitation.email,
-        role,
-        existing_user,
+        role: invitation.role,
+        signed_in_as: signed_in.map(|a| a.email.clone()),
     })
 }
 
-/// Accepts an invitation. A newcomer chooses a name and password; someone
-/// who already has a Ponte login proves it with their password.
+/// How the invitee proves who they are.
+pub enum Invitee<'a> {
+    /// Signed in (through the normal, throttled sign-in) as some person.
+    SignedIn(&'a Actor),
+    /// A newcomer choosing a name and password for a new login.
+    Newcomer { name: &'a str, password: &'a str },
+}
+
+/// Accepts an invitation and starts a session in the inviting account.
+///
+/// Someone who already has a Ponte login accepts by being signed in as that
+/// login: the invitation link never checks a password, so it cannot serve
+/// as a password oracle for whoever sent the invitation.
 pub async fn accept_invitation(
     db: &Db,
     token: &str,
-    name: &str,
-    password: &str,
+    invitee: Invitee<'_>,
     client: &ClientInfo,
 ) -> Result<SignedIn> {
-    let mut tx = db.anonymous().await?;
-    let (invitation, role) = invitation_by_token(&mut tx, token).await?;
-    let existing: Option<(Uuid, String, String)> =
-        sqlx::query_as("SELECT id, name, password_hash FROM users WHERE email = $1")
-            .bind(&invitation.email)
-            .fetch_optional(&mut *tx)
-            .await
-            .context("looking up invitee")?;
-
-    let (user_id, user_name) = match existing {
-        Some((user_id, user_name, stored_hash)) => {
-            if !passwords::verify(password, Some(stored_hash)).await? {
-                return Err(Error::field("password", ErrorCode::PasswordWrong));
+    let invitation = invitation_by_token(db, token).await?;
+    let (user_id, user_name, mut tx) = match invitee {
+        Invitee::SignedIn(actor) => {
+            if actor.email != invitation.email {
+                return Err(Error::Conflict(ConflictReason::InvitationForAnotherUser));
             }
-            (user_id, user_name)
+            (actor.user_id, actor.name.clone(), db.anonymous().await?)
         }
-        None => {
+        Invitee::Newcomer { name, password } => {
+            if user_exists(db, &invitation.email).await? {
+                return Err(Error::Conflict(ConflictReason::SignInToAccept));
+            }
             let mut errors = FieldErrors::new();
             let name = errors.check("name", DisplayName::parse(name));
             let password = errors.check("password", NewPassword::parse(password));
@@ -429,6 +443,7 @@ pub async fn accept_invitation(
             };
             let user_id = Uuid::now_v7();
             let hash = passwords::hash(&password).await?;
+            let mut tx = db.anonymous().await?;
             let inserted = sqlx::query(
                 "INSERT INTO users (id, email, name, password_hash) VALUES ($1, $2, $3, $4)",
             )
@@ -440,25 +455,32 @@ pub async fn accept_invitation(
             .await;
             if let Err(err) = inserted {
                 if is_unique_violation(&err, "users_email_key") {
-                    return Err(Error::Conflict("email_taken".into()));
+                    return Err(Error::Conflict(ConflictReason::EmailTaken));
                 }
                 return Err(anyhow::Error::new(err).context("creating invitee").into());
             }
-            (user_id, name.to_string())
+            (user_id, name.to_string(), tx)
         }
     };
 
     set_tenant(&mut tx, invitation.account_id, Some(user_id)).await?;
-    auth::add_membership(&mut tx, invitation.account_id, user_id, role).await?;
-    sqlx::query("UPDATE invitations SET accepted_at = now() WHERE id = $1")
-        .bind(invitation.id)
-        .execute(&mut *tx)
-        .await
-        .context("marking invitation accepted")?;
+    auth::add_membership(&mut tx, invitation.account_id, user_id, invitation.role).await?;
+    let accepted = sqlx::query(
+        "UPDATE invitations SET accepted_at = now()
+          WHERE account_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(invitation.account_id)
+    .bind(invitation.id)
+    .execute(&mut *tx)
+    .await
+    .context("marking invitation accepted")?;
+    if accepted.rows_affected() == 0 {
+        return Err(Error::LinkExpired);
+    }
     let actor = Actor {
         user_id,
         account_id: invitation.account_id,
-        role,
+        role: invitation.role,
         name: user_name,
         email: invitation.email.clone(),
         ip: client.ip.clone(),
@@ -468,7 +490,7 @@ pub async fn accept_invitation(
         &actor,
         AuditAction::InvitationAccepted,
         Some(Target::new("invitation", invitation.id)),
-        json!({ "role": role }),
+        json!({ "role": invitation.role }),
     )
     .await?;
     let session = sessions::start(
@@ -555,8 +577,8 @@ pub async fn set_display_preferences(
     Ok(())
 }
 
-/// Changes the password after checking the current one, and signs out every
-/// other session of this person.
+/// Changes the password after checking the current one (throttled and
+/// audited like a sign-in), and signs out every other session of this person.
 pub async fn change_password(
     db: &Db,
     actor: &Actor,
@@ -577,17 +599,18 @@ pub async fn change_password(
     let Some(new_password) = new_password else {
         return Err(anyhow::anyhow!("validation passed with a missing value").into());
     };
-    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
-    let stored: String =
-        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1 FOR UPDATE")
-            .bind(actor.user_id)
-            .fetch_one(&mut *tx)
-            .await
-            .context("reading password hash")?;
-    if !passwords::verify(current, Some(stored)).await? {
-        return Err(Error::field("current_password", ErrorCode::PasswordWrong));
+    let email = EmailAddress::parse(&actor.email)
+        .map_err(|_| anyhow::anyhow!("stored e-mail is invalid"))?;
+    let client = ClientInfo {
+        ip: actor.ip.clone(),
+        user_agent: None,
+    };
+    match auth::check_password(db, &email, current, &client).await? {
+        Some(who) if who.user_id == actor.user_id => {}
+        _ => return Err(Error::field("current_password", ErrorCode::PasswordWrong)),
     }
     let hash = passwords::hash(&new_password).await?;
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     sqlx::query("UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1")
         .bind(actor.user_id)
         .bind(hash)

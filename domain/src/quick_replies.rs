@@ -114,12 +114,14 @@ pub async fn create(
 
 /// Who may change a reply: its owner, or for shared ones the permission.
 async fn lock_editable(tx: &mut Tx, actor: &Actor, id: i64) -> Result<bool> {
-    let owner: Option<Option<uuid::Uuid>> =
-        sqlx::query_scalar("SELECT owner_id FROM quick_replies WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(&mut **tx)
-            .await
-            .context("reading quick reply")?;
+    let owner: Option<Option<uuid::Uuid>> = sqlx::query_scalar(
+        "SELECT owner_id FROM quick_replies WHERE account_id = $1 AND id = $2 FOR UPDATE",
+    )
+    .bind(actor.account_id)
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await
+    .context("reading quick reply")?;
     match owner {
         None => Err(Error::NotFound),
         Some(None) if actor.can(Permission::ManageAccountQuickReplies) => Ok(true),
@@ -140,11 +142,13 @@ pub async fn update(
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let shared = lock_editable(&mut tx, actor, id).await?;
     let updated = sqlx::query(
-        "UPDATE quick_replies SET shortcut = $2, content = $3, updated_at = now() WHERE id = $1",
+        "UPDATE quick_replies SET shortcut = $2, content = $3, updated_at = now()
+          WHERE account_id = $4 AND id = $1",
     )
     .bind(id)
     .bind(&shortcut)
     .bind(&content)
+    .bind(actor.account_id)
     .execute(&mut *tx)
     .await;
     match updated {
@@ -170,7 +174,8 @@ pub async fn update(
 pub async fn remove(db: &Db, actor: &Actor, id: i64) -> Result<()> {
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     lock_editable(&mut tx, actor, id).await?;
-    sqlx::query("DELETE FROM quick_replies WHERE id = $1")
+    sqlx::query("DELETE FROM quick_replies WHERE account_id = $1 AND id = $2")
+        .bind(actor.account_id)
         .bind(id)
         .execute(&mut *tx)
         .await

@@ -23,6 +23,18 @@ pub enum Signal {
         user_id: Uuid,
         active: bool,
     },
+    /// A member's role changed: their open sockets must see with it at once.
+    RoleChanged {
+        user_id: Uuid,
+        role: shared::Role,
+    },
+    /// Someone known on a channel by `external_id` (a website visitor's id)
+    /// became a contact, so their live sockets can be matched to it.
+    ContactIdentified {
+        channel_id: i64,
+        external_id: String,
+        contact_id: i64,
+    },
     /// Department memberships changed: who sees which conversation may too.
     DepartmentsChanged,
     ConversationChanged {

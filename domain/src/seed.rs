@@ -18,18 +18,22 @@ use crate::{channels, contacts, departments, messages, quick_replies, widget};
 
 pub const DEMO_SLUG: &str = "demo";
 pub const DEMO_PASSWORD: &str = "ponte-demo-2026";
+/// The demo people: the local part of their e-mail (`admin` →
+/// `admin@<slug>.ponte.dev`), name and role.
 pub const DEMO_USERS: [(&str, &str, Role); 3] = [
-    ("admin@demo.ponte.dev", "Ana Admin", Role::GlobalAdmin),
-    (
-        "supervisor@demo.ponte.dev",
-        "Sérgio Supervisor",
-        Role::Supervisor,
-    ),
-    ("agent@demo.ponte.dev", "Alice Atendente", Role::Agent),
+    ("admin", "Ana Admin", Role::GlobalAdmin),
+    ("supervisor", "Sérgio Supervisor", Role::Supervisor),
+    ("agent", "Alice Atendente", Role::Agent),
 ];
+
+/// The e-mail of a demo person in the demo-like account `slug`.
+pub fn demo_email(local: &str, slug: &str) -> String {
+    format!("{local}@{slug}.ponte.dev")
+}
 
 pub struct DemoAccount {
     pub account_id: Uuid,
+    pub slug: String,
     pub created: bool,
     /// (e-mail, user id) of the demo people, in `DEMO_USERS` order.
     pub users: Vec<(String, Uuid)>,
@@ -42,21 +46,28 @@ impl DemoAccount {
             .iter()
             .position(|(_, _, r)| *r == role)
             .unwrap_or(0);
-        let (email, name, role) = DEMO_USERS[index];
+        let (_, name, role) = DEMO_USERS[index];
         Actor {
             user_id: self.users[index].1,
             account_id: self.account_id,
             role,
             name: name.into(),
-            email: email.into(),
+            email: self.users[index].0.clone(),
             ip: None,
         }
     }
 }
 
 pub async fn demo(owner: &PgPool, db: &Db) -> anyhow::Result<DemoAccount> {
+    demo_with(owner, db, DEMO_SLUG).await
+}
+
+/// A demo-like account under another slug, with its own people
+/// (`admin@<slug>.ponte.dev`, …): tests and browser tests get one each
+/// instead of sharing (and changing) the demo.
+pub async fn demo_with(owner: &PgPool, db: &Db, slug: &str) -> anyhow::Result<DemoAccount> {
     let existing: Option<Uuid> = sqlx::query_scalar("SELECT id FROM accounts WHERE slug = $1")
-        .bind(DEMO_SLUG)
+        .bind(slug)
         .fetch_optional(owner)
         .await
         .context("looking for the demo account")?;
@@ -66,9 +77,16 @@ pub async fn demo(owner: &PgPool, db: &Db) -> anyhow::Result<DemoAccount> {
     let mut tx = db.anonymous().await?;
     set_tenant(&mut tx, account_id, None).await?;
     if created {
-        sqlx::query("INSERT INTO accounts (id, name, slug, support_email) VALUES ($1, 'Demo', $2, 'suporte@demo.ponte.dev')")
+        let name = if slug == DEMO_SLUG {
+            "Demo".to_string()
+        } else {
+            format!("Demo {slug}")
+        };
+        sqlx::query("INSERT INTO accounts (id, name, slug, support_email) VALUES ($1, $2, $3, $4)")
             .bind(account_id)
-            .bind(DEMO_SLUG)
+            .bind(name.chars().take(120).collect::<String>())
+            .bind(slug)
+            .bind(demo_email("suporte", slug))
             .execute(&mut *tx)
             .await
             .context("creating the demo account")?;
@@ -76,8 +94,9 @@ pub async fn demo(owner: &PgPool, db: &Db) -> anyhow::Result<DemoAccount> {
     let password = NewPassword::parse(DEMO_PASSWORD)
         .map_err(|code| anyhow::anyhow!("demo password: {code}"))?;
     let mut users = Vec::new();
-    for (email, name, role) in DEMO_USERS {
-        let user_id = ensure_user(&mut tx, email, name, &password).await?;
+    for (local, name, role) in DEMO_USERS {
+        let email = demo_email(local, slug);
+        let user_id = ensure_user(&mut tx, &email, name, &password).await?;
         let is_member: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM memberships WHERE account_id = $1 AND user_id = $2)",
         )
@@ -98,7 +117,7 @@ pub async fn demo(owner: &PgPool, db: &Db) -> anyhow::Result<DemoAccount> {
                 account_id,
                 role: Role::GlobalAdmin,
                 name: "Ana Admin".into(),
-                email: DEMO_USERS[0].0.into(),
+                email: users[0].0.clone(),
                 ip: None,
             };
             audit::record(
@@ -114,6 +133,7 @@ pub async fn demo(owner: &PgPool, db: &Db) -> anyhow::Result<DemoAccount> {
     tx.commit().await.context("commit demo seed")?;
     Ok(DemoAccount {
         account_id,
+        slug: slug.to_string(),
         created,
         users,
     })
@@ -125,7 +145,7 @@ async fn ensure_user(
     name: &str,
     password: &NewPassword,
 ) -> anyhow::Result<Uuid> {
-    let existing: Option<Uuid> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+    let existing: Option<Uuid> = sqlx::query_scalar("SELECT id FROM user_credentials($1)")
         .bind(email)
         .fetch_optional(&mut **tx)
         .await

@@ -3,20 +3,17 @@
 //! delivery and read receipts, typing.
 
 use anyhow::Context;
-use shared::events::{Typist, WidgetAttachment, WidgetMessage};
-use shared::inbox::{
-    Activity, AttachmentView, ContentType, ConversationStatus, DeliveryStatus, MessageKind,
-    MessageView,
-};
+use shared::events::{Direction, Typist, WidgetAttachment, WidgetMessage};
+use shared::inbox::{AttachmentView, ContentType, DeliveryStatus, MessageKind, MessageView};
 use shared::values::{DisplayName, EmailAddress};
 use shared::{ErrorCode, FieldErrors};
 use uuid::Uuid;
 
-use crate::attachments::{self, Storage, Uploader};
+use crate::attachments::{self, IncomingFile, Storage, Uploader};
 use crate::channels::PublicChannel;
 use crate::contacts;
-use crate::conversations::{self, Locked, REOPEN_WINDOW_HOURS};
-use crate::db::{Db, Tx};
+use crate::conversations;
+use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::messages::{self, url_segment, Incoming};
 use crate::realtime::{self, Signal};
@@ -80,8 +77,8 @@ impl Visitor {
 /// (notes, activity lines, deleted messages).
 pub fn widget_message(view: &MessageView, visitor: &Visitor) -> Option<WidgetMessage> {
     let direction = match view.kind {
-        MessageKind::Incoming => "incoming",
-        MessageKind::Outgoing => "outgoing",
+        MessageKind::Incoming => Direction::Incoming,
+        MessageKind::Outgoing => Direction::Outgoing,
         MessageKind::Note | MessageKind::Activity => return None,
     };
     if view.deleted {
@@ -89,7 +86,7 @@ pub fn widget_message(view: &MessageView, visitor: &Visitor) -> Option<WidgetMes
     }
     Some(WidgetMessage {
         id: view.id,
-        direction: direction.to_string(),
+        direction,
         body: view.body.clone(),
         agent_name: (view.kind == MessageKind::Outgoing)
             .then(|| view.sender_name.clone())
@@ -98,7 +95,7 @@ pub fn widget_message(view: &MessageView, visitor: &Visitor) -> Option<WidgetMes
             .attachment
             .as_ref()
             .map(|a| widget_attachment(a, visitor)),
-        delivery_status: view.delivery_status.map(|s| s.as_str().to_string()),
+        delivery_status: view.delivery_status,
         created_at: view.created_at,
     })
 }
@@ -129,8 +126,10 @@ pub async fn whereabouts(db: &Db, visitor: &Visitor) -> Result<Option<(i64, Opti
         return Ok(None);
     };
     let conversation_id: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM conversations WHERE contact_id = $1 AND channel_id = $2 ORDER BY id DESC LIMIT 1",
+        "SELECT id FROM conversations WHERE account_id = $1 AND contact_id = $2 AND channel_id = $3
+          ORDER BY id DESC LIMIT 1",
     )
+    .bind(visitor.account_id())
     .bind(contact_id)
     .bind(visitor.channel.id)
     .fetch_optional(&mut *tx)
@@ -140,31 +139,21 @@ pub async fn whereabouts(db: &Db, visitor: &Visitor) -> Result<Option<(i64, Opti
     Ok(Some((contact_id, conversation_id)))
 }
 
-/// The visitor's latest conversation, oldest message first (at most 200).
+/// The visitor's latest conversation, oldest message first (at most 200),
+/// in one query.
 pub async fn history(db: &Db, visitor: &Visitor) -> Result<Vec<WidgetMessage>> {
     let Some((_, Some(conversation_id))) = whereabouts(db, visitor).await? else {
         return Ok(vec![]);
     };
-    let ids: Vec<i64> = {
-        let mut tx = db.tenant(visitor.account_id(), None).await?;
-        let ids = sqlx::query_scalar(
-            "SELECT id FROM (SELECT id FROM messages WHERE conversation_id = $1 AND kind IN ('incoming', 'outgoing')
-                                AND deleted_at IS NULL ORDER BY id DESC LIMIT 200) recent ORDER BY id",
-        )
-        .bind(conversation_id)
-        .fetch_all(&mut *tx)
-        .await
-        .context("listing visitor messages")?;
-        tx.commit().await.context("commit")?;
-        ids
-    };
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(view) = messages::by_id(db, visitor.account_id(), id).await? {
-            out.extend(widget_message(&view, visitor));
-        }
-    }
-    Ok(out)
+    let mut tx = db.tenant(visitor.account_id(), None).await?;
+    let views =
+        messages::customer_visible_recent(&mut tx, visitor.account_id(), conversation_id, 200)
+            .await?;
+    tx.commit().await.context("commit")?;
+    Ok(views
+        .iter()
+        .filter_map(|view| widget_message(view, visitor))
+        .collect())
 }
 
 /// What a visitor sends; name and e-mail come from the pre-chat form.
@@ -222,6 +211,15 @@ pub async fn send(db: &Db, visitor: &Visitor, message: &VisitorMessage) -> Resul
     };
 
     let account_id = visitor.account_id();
+    // The widget's client id, under the visitor's own id, is the message's
+    // external id: a retried send returns what the first attempt stored, and
+    // one visitor can never collide with (or fetch) another's message.
+    let external_id = message
+        .client_id
+        .map(|id| format!("widget:{}:{id}", visitor.visitor_id));
+    if let Some(earlier) = stored_copy(db, visitor, external_id.as_deref()).await? {
+        return Ok(earlier);
+    }
     let mut tx = db.tenant(account_id, None).await?;
     let contact_id = contacts::find_or_create_by_identity(
         &mut tx,
@@ -234,10 +232,11 @@ pub async fn send(db: &Db, visitor: &Visitor, message: &VisitorMessage) -> Resul
     .await?;
     if name.is_some() || email.is_some() {
         sqlx::query(
-            "UPDATE contacts SET name = CASE WHEN name = '' THEN COALESCE($2, name) ELSE name END,
-                                 email = COALESCE(email, $3), updated_at = now()
-              WHERE id = $1",
+            "UPDATE contacts SET name = CASE WHEN name = '' THEN COALESCE($3, name) ELSE name END,
+                                 email = COALESCE(email, $4), updated_at = now()
+              WHERE account_id = $1 AND id = $2",
         )
+        .bind(account_id)
         .bind(contact_id)
         .bind(&name)
         .bind(&email)
@@ -245,13 +244,14 @@ pub async fn send(db: &Db, visitor: &Visitor, message: &VisitorMessage) -> Resul
         .await
         .context("updating contact from the pre-chat form")?;
     }
-    let conversation = conversation_for_incoming(&mut tx, visitor, contact_id).await?;
+    let conversation =
+        conversations::for_incoming(&mut tx, account_id, visitor.channel.id, contact_id).await?;
     let (content_type, file_name) = match message.attachment_id {
-        Some(id) => attach_visitor_upload(&mut tx, id, contact_id, conversation.id).await?,
+        Some(id) => {
+            messages::attach(&mut tx, id, &conversation, Uploader::Contact(contact_id)).await?
+        }
         None => (ContentType::Text, None),
     };
-    // The widget's client id doubles as the message's external id.
-    let external_id = message.client_id.map(|id| format!("widget:{id}"));
     let incoming = Incoming {
         body,
         content_type,
@@ -263,123 +263,47 @@ pub async fn send(db: &Db, visitor: &Visitor, message: &VisitorMessage) -> Resul
         match messages::insert_incoming(&mut tx, account_id, &conversation, &incoming).await? {
             Some(id) => {
                 conversations::touch(&mut tx, account_id, conversation.id).await?;
+                tx.commit().await.context("commit")?;
                 id
             }
-            None => sqlx::query_scalar(
-                "SELECT id FROM messages WHERE channel_id = $1 AND external_id = $2",
-            )
-            .bind(visitor.channel.id)
-            .bind(&external_id)
-            .fetch_one(&mut *tx)
-            .await
-            .context("finding the earlier copy")?,
+            None => {
+                // A parallel retry stored it first; this attempt changes nothing.
+                tx.rollback().await.context("rollback")?;
+                return stored_copy(db, visitor, external_id.as_deref())
+                    .await?
+                    .ok_or(Error::NotFound);
+            }
         };
-    tx.commit().await.context("commit")?;
     let view = messages::by_id(db, account_id, message_id)
         .await?
         .ok_or(Error::NotFound)?;
     widget_message(&view, visitor).ok_or(Error::NotFound)
 }
 
-/// The conversation a new incoming message belongs to.
-async fn conversation_for_incoming(
-    tx: &mut Tx,
+/// The message already stored under this external id, if any.
+async fn stored_copy(
+    db: &Db,
     visitor: &Visitor,
-    contact_id: i64,
-) -> Result<Locked> {
-    let account_id = visitor.account_id();
-    let latest: Option<(i64, String, Option<chrono::DateTime<chrono::Utc>>)> = sqlx::query_as(
-        "SELECT id, status, resolved_at FROM conversations WHERE contact_id = $1 AND channel_id = $2
-          ORDER BY id DESC LIMIT 1 FOR UPDATE",
+    external_id: Option<&str>,
+) -> Result<Option<WidgetMessage>> {
+    let Some(external_id) = external_id else {
+        return Ok(None);
+    };
+    let mut tx = db.tenant(visitor.account_id(), None).await?;
+    let id: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM messages WHERE account_id = $1 AND channel_id = $2 AND external_id = $3",
     )
-    .bind(contact_id)
+    .bind(visitor.account_id())
     .bind(visitor.channel.id)
-    .fetch_optional(&mut **tx)
+    .bind(external_id)
+    .fetch_optional(&mut *tx)
     .await
-    .context("finding the visitor's conversation")?;
-    let recent = |resolved_at: Option<chrono::DateTime<chrono::Utc>>| {
-        resolved_at.is_some_and(|at| {
-            chrono::Utc::now() - at < chrono::Duration::hours(REOPEN_WINDOW_HOURS)
-        })
-    };
-    let id = match latest {
-        Some((id, status, resolved_at)) => {
-            let status: ConversationStatus =
-                status.parse().map_err(|_| anyhow::anyhow!("bad status"))?;
-            if !status.is_closed() || recent(resolved_at) {
-                Some((id, status))
-            } else {
-                None
-            }
-        }
-        None => None,
-    };
-    let (id, previous) = match id {
-        Some((id, status)) => (id, Some(status)),
-        None => {
-            let department = sqlx::query_scalar::<_, Option<i64>>(
-                "SELECT default_department_id FROM channels WHERE id = $1",
-            )
-            .bind(visitor.channel.id)
-            .fetch_one(&mut **tx)
-            .await
-            .context("reading channel")?;
-            let (id, _) =
-                conversations::create(tx, account_id, contact_id, visitor.channel.id, department)
-                    .await?;
-            (id, None)
-        }
-    };
-    let locked: Locked = sqlx::query_as(
-        "SELECT id, channel_id, status, assignee_id, department_id, priority, critical, tags
-           FROM conversations WHERE id = $1 FOR UPDATE",
-    )
-    .bind(id)
-    .fetch_one(&mut **tx)
-    .await
-    .context("locking conversation")?;
-    // A customer writing again ends a wait or reopens a closed ticket.
-    if let Some(status) = previous.filter(|s| s.is_closed() || *s == ConversationStatus::Waiting) {
-        let to = if locked.assignee_id.is_some() {
-            ConversationStatus::InProgress
-        } else {
-            ConversationStatus::Open
-        };
-        sqlx::query("UPDATE conversations SET status = $2, resolved_at = NULL, snoozed_until = NULL WHERE id = $1")
-            .bind(id)
-            .bind(to.as_str())
-            .execute(&mut **tx)
-            .await
-            .context("reopening conversation")?;
-        let activity = if status.is_closed() {
-            Activity::Reopened { by: None }
-        } else {
-            Activity::SnoozeEnded { to }
-        };
-        conversations::add_activity(tx, account_id, &locked, &activity).await?;
-    }
-    Ok(locked)
-}
-
-async fn attach_visitor_upload(
-    tx: &mut Tx,
-    attachment_id: i64,
-    contact_id: i64,
-    conversation_id: i64,
-) -> Result<(ContentType, Option<String>)> {
-    let row: Option<(String, String)> = sqlx::query_as(
-        "UPDATE attachments SET conversation_id = $3
-          WHERE id = $1 AND uploaded_by_contact = $2 AND (conversation_id IS NULL OR conversation_id = $3)
-      RETURNING content_type, file_name",
-    )
-    .bind(attachment_id)
-    .bind(contact_id)
-    .bind(conversation_id)
-    .fetch_optional(&mut **tx)
-    .await
-    .context("attaching visitor upload")?;
-    let (mime, name) = row.ok_or_else(|| Error::field("attachment_id", ErrorCode::InvalidValue))?;
-    Ok((attachments::content_type_of(&mime), Some(name)))
+    .context("finding the earlier copy")?;
+    tx.commit().await.context("commit")?;
+    let Some(id) = id else { return Ok(None) };
+    Ok(messages::by_id(db, visitor.account_id(), id)
+        .await?
+        .and_then(|view| widget_message(&view, visitor)))
 }
 
 /// Stores a visitor's upload (creating the contact if this comes first).
@@ -388,7 +312,7 @@ pub async fn upload(
     storage: &Storage,
     visitor: &Visitor,
     file_name: &str,
-    bytes: &[u8],
+    incoming: IncomingFile,
 ) -> Result<WidgetAttachment> {
     if !visitor.channel.active {
         return Err(Error::Forbidden);
@@ -410,9 +334,8 @@ pub async fn upload(
         storage,
         account_id,
         Uploader::Contact(contact_id),
-        None,
         file_name,
-        bytes,
+        incoming,
     )
     .await?;
     Ok(widget_attachment(&stored, visitor))

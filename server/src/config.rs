@@ -19,8 +19,13 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub site_root: PathBuf,
     pub migrate_on_start: bool,
-    /// Trust the first `X-Forwarded-For` address (behind a reverse proxy).
-    pub trust_proxy: bool,
+    /// How many reverse proxies in front of us append to `X-Forwarded-For`
+    /// (0: ignore the header).
+    pub trusted_proxies: usize,
+    /// `/metrics` for anyone (else a bearer token or a local connection).
+    pub metrics_public: bool,
+    /// The bearer token `/metrics` accepts.
+    pub metrics_token: Option<String>,
     pub db_max_connections: u32,
 }
 
@@ -59,7 +64,15 @@ impl Settings {
                 .map(PathBuf::from)
                 .unwrap_or_else(default_site_root),
             migrate_on_start: true,
-            trust_proxy: var("PONTE_TRUST_PROXY").is_some_and(|v| v == "1" || v == "true"),
+            trusted_proxies: match var("PONTE_TRUST_PROXY").as_deref() {
+                None | Some("0" | "false") => 0,
+                Some("true") => 1,
+                Some(n) => n
+                    .parse()
+                    .context("PONTE_TRUST_PROXY must be the number of proxies in front of Ponte")?,
+            },
+            metrics_public: var("PONTE_METRICS_PUBLIC").is_some_and(|v| v == "1" || v == "true"),
+            metrics_token: var("PONTE_METRICS_TOKEN"),
             db_max_connections: var("PONTE_DB_MAX_CONNECTIONS")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(20),

@@ -105,10 +105,12 @@ impl Application {
     /// Serves until SIGTERM/Ctrl-C, with the real-time listener and the
     /// periodic jobs running alongside.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let storage = domain::attachments::Storage::new(&self.state.config.data_dir);
         let background = [
             tokio::spawn(self.hub.clone().listen()),
             tokio::spawn(self.hub.clone().housekeeping()),
-            tokio::spawn(jobs::wake_snoozed(self.state.db.clone())),
+            tokio::spawn(jobs::end_snoozes(self.state.db.clone())),
+            tokio::spawn(jobs::clean_up_uploads(self.state.db.clone(), storage)),
         ];
         // Real-time frames are small and latency-bound: no Nagle delay.
         let listener = self.listener.tap_io(|tcp| {
@@ -167,6 +169,11 @@ fn router(
     let routes = generate_route_list(app::App);
     let public_url: Arc<str> = state.config.public_url.clone().into();
     let hsts = state.config.secure_cookies;
+    let limits = Arc::new(http::limits::Limits::default());
+    let metrics_access = http::health::MetricsAccess {
+        public: settings.metrics_public,
+        token: settings.metrics_token.clone(),
+    };
 
     // Everything but uploads takes small bodies.
     let regular = Router::new()
@@ -197,8 +204,9 @@ fn router(
         .route_layer(from_fn(http::metrics::label_route))
         .layer(from_fn_with_state(state.clone(), http::session::resolve))
         .layer(from_fn_with_state(public_url, http::security::same_origin))
+        .layer(from_fn(http::errors::client_errors_are_not_500))
         .layer(from_fn_with_state(
-            settings.trust_proxy,
+            settings.trusted_proxies,
             http::security::client_ip,
         ))
         .layer(from_fn_with_state(hsts, http::security::headers))
@@ -207,6 +215,8 @@ fn router(
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(from_fn_with_state(metrics.clone(), http::metrics::record))
         .layer(Extension(metrics))
+        .layer(Extension(metrics_access))
+        .layer(Extension(limits))
         .layer(Extension(hub))
         .with_state(state)
 }

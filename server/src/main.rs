@@ -19,8 +19,10 @@ COMMANDS:
             Run the web server (migrates first unless --no-migrate).
     migrate
             Apply pending database migrations and exit.
-    seed-demo
+    seed-demo [--slug SLUG]
             Create the demo account, its people and sample inbox (idempotent).
+            Another slug makes a demo-like account with its own people
+            (admin@SLUG.ponte.dev, …), e.g. one per browser test.
     seed-load [--account SLUG] [--conversations N] [--messages M]
             Add bulk test data to an account (default: demo, 100000, 1000000).
     api-token create --email E [--name N] [--account SLUG]
@@ -46,7 +48,9 @@ enum Command {
         migrate: bool,
     },
     Migrate,
-    SeedDemo,
+    SeedDemo {
+        slug: String,
+    },
     SeedLoad {
         account: String,
         conversations: i64,
@@ -89,7 +93,18 @@ fn parse_args() -> anyhow::Result<Command> {
             Ok(Command::Serve { addr, migrate })
         }
         "migrate" => Ok(Command::Migrate),
-        "seed-demo" => Ok(Command::SeedDemo),
+        "seed-demo" => {
+            let mut slug = domain::seed::DEMO_SLUG.to_string();
+            while let Some(arg) = parser.next()? {
+                match arg {
+                    Long("slug") => slug = parser.value()?.string()?,
+                    other => bail!("{}", other.unexpected()),
+                }
+            }
+            shared::values::Slug::parse(&slug)
+                .map_err(|code| anyhow::anyhow!("--slug {slug}: {code}"))?;
+            Ok(Command::SeedDemo { slug })
+        }
         "seed-load" => {
             let (mut account, mut conversations, mut messages) =
                 ("demo".to_string(), 100_000, 1_000_000);
@@ -189,10 +204,10 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             println!("migrations applied");
             Ok(ExitCode::SUCCESS)
         }
-        Command::SeedDemo => {
+        Command::SeedDemo { slug } => {
             let settings = Settings::from_env()?;
             let (owner, db) = connect_both(&settings).await?;
-            let demo = domain::seed::demo(&owner, &db).await?;
+            let demo = domain::seed::demo_with(&owner, &db, &slug).await?;
             let inbox = domain::seed::demo_inbox(&db, &settings.secret_key, &demo).await?;
             println!(
                 "demo account {}{} — sign in with {} / {}",
@@ -203,7 +218,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 },
                 if inbox { " with a sample inbox" } else { "" },
                 domain::seed::DEMO_USERS
-                    .map(|(email, _, _)| email)
+                    .map(|(local, _, _)| domain::seed::demo_email(local, &slug))
                     .join(", "),
                 domain::seed::DEMO_PASSWORD
             );
@@ -238,7 +253,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let actor = domain::api_tokens::actor_for_cli(&owner, &email, account.as_deref())
                 .await
                 .map_err(|err| anyhow::anyhow!("no active user {email} in that account ({err})"))?;
-            let created = domain::api_tokens::create(&db, &actor, &name)
+            let created = domain::api_tokens::create(&db, &actor, &name, None)
                 .await
                 .map_err(|err| anyhow::anyhow!("could not create the token: {err}"))?;
             println!("{}", created.token);

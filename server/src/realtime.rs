@@ -31,13 +31,15 @@ pub enum ClientKind {
     Agent {
         user_id: Uuid,
         session_id: i64,
-        role: Role,
+        /// Replaced the moment the role changes (`Signal::RoleChanged`).
+        role: RwLock<Role>,
         /// The agent's departments, refreshed when departments change.
         departments: RwLock<Vec<i64>>,
     },
     Visitor {
         visitor: Visitor,
-        /// Known once the visitor has written (a contact exists).
+        /// Known once the visitor has written (a contact exists); set by
+        /// `Signal::ContactIdentified`, never looked up per message.
         contact_id: RwLock<Option<i64>>,
     },
 }
@@ -46,6 +48,9 @@ pub struct Client {
     pub id: u64,
     pub account_id: Uuid,
     pub kind: ClientKind,
+    /// Conversations this agent was found allowed (or not) to type in;
+    /// forgotten when the role or departments change.
+    typing_allowed: Mutex<HashMap<i64, bool>>,
     sender: mpsc::Sender<Utf8Bytes>,
     /// Set when the socket must close (too slow, session ended).
     pub closed: AtomicBool,
@@ -67,25 +72,65 @@ impl Client {
         self.close_signal.notify_one();
     }
 
+    pub fn typing_allowed(&self, conversation_id: i64) -> Option<bool> {
+        self.typing_allowed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&conversation_id)
+            .copied()
+    }
+
+    pub fn remember_typing_allowed(&self, conversation_id: i64, allowed: bool) {
+        let mut known = self
+            .typing_allowed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if known.len() > 1000 {
+            known.clear();
+        }
+        known.insert(conversation_id, allowed);
+    }
+
+    fn forget_typing_allowed(&self) {
+        self.typing_allowed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
     fn agent(&self) -> Option<(Uuid, Role)> {
         match &self.kind {
-            ClientKind::Agent { user_id, role, .. } => Some((*user_id, *role)),
+            ClientKind::Agent { user_id, role, .. } => {
+                Some((*user_id, *role.read().unwrap_or_else(|p| p.into_inner())))
+            }
             ClientKind::Visitor { .. } => None,
         }
     }
 
-    /// Whether this agent may see a conversation with this assignee and department.
-    fn sees(&self, assignee: Option<Uuid>, department: Option<i64>) -> bool {
+    fn agent_id(&self) -> Option<Uuid> {
+        match &self.kind {
+            ClientKind::Agent { user_id, .. } => Some(*user_id),
+            ClientKind::Visitor { .. } => None,
+        }
+    }
+
+    fn can(&self, permission: Permission) -> bool {
+        self.agent().is_some_and(|(_, role)| role.can(permission))
+    }
+
+    /// Whether this agent may see a conversation with this assignee and
+    /// department (the domain's rule, with this socket's current role and
+    /// departments).
+    pub fn sees(&self, assignee: Option<Uuid>, department: Option<i64>) -> bool {
         match &self.kind {
             ClientKind::Agent {
                 user_id,
-                role,
                 departments,
                 ..
             } => {
                 let departments = departments.read().unwrap_or_else(|p| p.into_inner());
                 domain::conversations::visible_to(
-                    role.can(Permission::ViewAllConversations),
+                    self.can(Permission::ViewAllConversations),
                     *user_id,
                     &departments,
                     assignee,
@@ -93,6 +138,20 @@ impl Client {
                 )
             }
             ClientKind::Visitor { .. } => false,
+        }
+    }
+
+    /// The visitor's contact, when this is a visitor socket that has one.
+    fn visitor_contact(&self) -> Option<(i64, Option<i64>)> {
+        match &self.kind {
+            ClientKind::Visitor {
+                visitor,
+                contact_id,
+            } => Some((
+                visitor.channel.id,
+                *contact_id.read().unwrap_or_else(|p| p.into_inner()),
+            )),
+            ClientKind::Agent { .. } => None,
         }
     }
 }
@@ -136,6 +195,7 @@ impl Hub {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             account_id,
             kind,
+            typing_allowed: Mutex::new(HashMap::new()),
             sender,
             closed: AtomicBool::new(false),
             close_signal: tokio::sync::Notify::new(),
@@ -157,9 +217,7 @@ impl Hub {
         if let Some(list) = clients.get_mut(&client.account_id) {
             list.retain(|c| c.id != client.id);
             if let Some((user_id, _)) = client.agent() {
-                last_of_user = !list
-                    .iter()
-                    .any(|c| c.agent().is_some_and(|(u, _)| u == user_id));
+                last_of_user = !list.iter().any(|c| c.agent_id() == Some(user_id));
             }
             if list.is_empty() {
                 clients.remove(&client.account_id);
@@ -324,7 +382,7 @@ impl Hub {
                 }) {
                     clients
                         .iter()
-                        .filter(|c| c.agent().is_some_and(|(u, _)| u == user_id))
+                        .filter(|c| c.agent_id() == Some(user_id))
                         .for_each(|c| c.send(&payload));
                 }
                 Ok(())
@@ -354,13 +412,32 @@ impl Hub {
                 self.notification(account_id, user_id, notification_id, &clients)
                     .await
             }
+            Signal::RoleChanged { user_id, role } => {
+                self.role_changed(user_id, role, &clients);
+                Ok(())
+            }
+            Signal::ContactIdentified {
+                channel_id,
+                external_id,
+                contact_id,
+            } => {
+                for client in &clients {
+                    if let ClientKind::Visitor {
+                        visitor,
+                        contact_id: known,
+                    } = &client.kind
+                    {
+                        if visitor.channel.id == channel_id && visitor.visitor_id == external_id {
+                            *known.write().unwrap_or_else(|p| p.into_inner()) = Some(contact_id);
+                        }
+                    }
+                }
+                Ok(())
+            }
             Signal::MembershipChanged { user_id, active } => {
                 if !active {
                     if let Some(payload) = frame(&ServerEvent::SessionEnded) {
-                        for client in clients
-                            .iter()
-                            .filter(|c| c.agent().is_some_and(|(u, _)| u == user_id))
-                        {
+                        for client in clients.iter().filter(|c| c.agent_id() == Some(user_id)) {
                             client.send(&payload);
                             client.close();
                         }
@@ -444,9 +521,9 @@ impl Hub {
         let mut visitor_frames: HashMap<u64, Option<Utf8Bytes>> = HashMap::new();
         for client in clients {
             match &client.kind {
-                ClientKind::Agent { role, .. } => {
+                ClientKind::Agent { .. } => {
                     if client.sees(summary.assignee_id, summary.department_id) {
-                        let payload = if role.can(Permission::SeeDeletedMessages) {
+                        let payload = if client.can(Permission::SeeDeletedMessages) {
                             &full
                         } else {
                             &redacted
@@ -456,25 +533,10 @@ impl Hub {
                         }
                     }
                 }
-                ClientKind::Visitor {
-                    visitor,
-                    contact_id,
-                } => {
-                    if visitor.channel.id != summary.channel_id {
-                        continue;
-                    }
-                    let known = *contact_id.read().unwrap_or_else(|p| p.into_inner());
-                    let contact = match known {
-                        Some(id) => Some(id),
-                        None => {
-                            let found = domain::widget::whereabouts(&self.db, visitor)
-                                .await?
-                                .map(|(id, _)| id);
-                            *contact_id.write().unwrap_or_else(|p| p.into_inner()) = found;
-                            found
-                        }
-                    };
-                    if contact != Some(summary.contact_id) {
+                ClientKind::Visitor { visitor, .. } => {
+                    if client.visitor_contact()
+                        != Some((summary.channel_id, Some(summary.contact_id)))
+                    {
                         continue;
                     }
                     // Notes and activity lines never leave for the widget.
@@ -537,13 +599,9 @@ impl Hub {
                         }
                     }
                 }
-                ClientKind::Visitor {
-                    visitor,
-                    contact_id,
-                } => {
-                    let is_theirs = visitor.channel.id == summary.channel_id
-                        && *contact_id.read().unwrap_or_else(|p| p.into_inner())
-                            == Some(summary.contact_id);
+                ClientKind::Visitor { .. } => {
+                    let is_theirs = client.visitor_contact()
+                        == Some((summary.channel_id, Some(summary.contact_id)));
                     if let (true, Some(payload)) = (is_theirs, &to_visitor) {
                         client.send(payload);
                     }
@@ -568,10 +626,32 @@ impl Hub {
         if let Some(payload) = frame(&ServerEvent::Notification { notification }) {
             clients
                 .iter()
-                .filter(|c| c.agent().is_some_and(|(u, _)| u == user_id))
+                .filter(|c| c.agent_id() == Some(user_id))
                 .for_each(|c| c.send(&payload));
         }
         Ok(())
+    }
+
+    /// New permissions apply to this person's open sockets at once; their
+    /// browsers refetch what they may see and do.
+    fn role_changed(&self, user_id: Uuid, new_role: Role, clients: &[Arc<Client>]) {
+        let changed = frame(&ServerEvent::SessionChanged);
+        for client in clients {
+            if let ClientKind::Agent {
+                user_id: owner,
+                role,
+                ..
+            } = &client.kind
+            {
+                if *owner == user_id {
+                    *role.write().unwrap_or_else(|p| p.into_inner()) = new_role;
+                    client.forget_typing_allowed();
+                    if let Some(changed) = &changed {
+                        client.send(changed);
+                    }
+                }
+            }
+        }
     }
 
     async fn refresh_departments(
@@ -579,6 +659,7 @@ impl Hub {
         account_id: Uuid,
         clients: &[Arc<Client>],
     ) -> domain::Result<()> {
+        let by_member = domain::conversations::departments_by_member(&self.db, account_id).await?;
         for client in clients {
             if let ClientKind::Agent {
                 user_id,
@@ -586,11 +667,12 @@ impl Hub {
                 ..
             } = &client.kind
             {
-                let fresh =
-                    domain::conversations::departments_of(&self.db, account_id, *user_id).await?;
+                let fresh = by_member.get(user_id).cloned().unwrap_or_default();
                 *departments.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+                client.forget_typing_allowed();
             }
         }
+
         // Visibility may have changed: let browsers refetch.
         if let Some(hello) = frame(&ServerEvent::Hello { at: Utc::now() }) {
             clients

@@ -97,8 +97,11 @@ pub struct InvitationPreview {
     pub account_name: String,
     pub email: String,
     pub role: Role,
-    /// The invitee already has a Ponte login, so they only confirm with it.
+    /// The invitee already has a Ponte login: they accept by signing in
+    /// with it (the normal, throttled sign-in) and joining.
     pub existing_user: bool,
+    /// The e-mail of whoever is signed in in this browser, if anyone.
+    pub signed_in_as: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -108,6 +111,8 @@ pub struct ApiTokenInfo {
     pub prefix: String,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// After this the token stops working; `None`: until revoked.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// Returned once, at creation; only the hash is stored.

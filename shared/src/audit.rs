@@ -20,6 +20,7 @@ pub enum AuditAction {
     UserInvited,
     InvitationAccepted,
     InvitationRevoked,
+    InvitationRenewed,
     RoleChanged,
     UserDeactivated,
     UserReactivated,
@@ -38,7 +39,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 25] = [
         Self::SignUp,
         Self::SignIn,
         Self::SignOut,
@@ -48,6 +49,7 @@ impl AuditAction {
         Self::UserInvited,
         Self::InvitationAccepted,
         Self::InvitationRevoked,
+        Self::InvitationRenewed,
         Self::RoleChanged,
         Self::UserDeactivated,
         Self::UserReactivated,
@@ -76,6 +78,7 @@ impl AuditAction {
             Self::UserInvited => "user_invited",
             Self::InvitationAccepted => "invitation_accepted",
             Self::InvitationRevoked => "invitation_revoked",
+            Self::InvitationRenewed => "invitation_renewed",
             Self::RoleChanged => "role_changed",
             Self::UserDeactivated => "user_deactivated",
             Self::UserReactivated => "user_reactivated",

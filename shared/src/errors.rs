@@ -121,6 +121,35 @@ impl FieldErrors {
     }
 }
 
+/// Why a request conflicts with the current state. Typed, so the UI says
+/// each in words and no free text ever travels in an error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictReason {
+    /// The change would leave the account without an active Global admin.
+    LastAdmin,
+    /// Resolved or cancelled: reopen it first.
+    ConversationClosed,
+    /// Someone else signed up with this address meanwhile.
+    EmailTaken,
+    /// The invitation is for another address than the signed-in person's.
+    InvitationForAnotherUser,
+    /// A login exists for the invited address: sign in as it to accept.
+    SignInToAccept,
+}
+
+impl ConflictReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::LastAdmin => "last_admin",
+            Self::ConversationClosed => "conversation_closed",
+            Self::EmailTaken => "email_taken",
+            Self::InvitationForAnotherUser => "invitation_for_another_user",
+            Self::SignInToAccept => "sign_in_to_accept",
+        }
+    }
+}
+
 /// Every error a server function can return. Serialized as JSON with a
 /// `kind` tag; the UI turns it into words.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -138,8 +167,8 @@ pub enum AppError {
     Forbidden,
     #[error("not found")]
     NotFound,
-    #[error("conflict: {reason}")]
-    Conflict { reason: String },
+    #[error("conflict: {}", reason.as_str())]
+    Conflict { reason: ConflictReason },
     #[error("this link is invalid or has expired")]
     LinkExpired,
     #[error("account deactivated")]
@@ -185,6 +214,36 @@ impl AppError {
         }
     }
 
+    /// An error read back from a URL (`?form_error=`), keeping nothing a
+    /// link's author could use to put their own words on our page.
+    pub fn from_untrusted_json(raw: &str) -> Option<Self> {
+        let parsed: AppError = serde_json::from_str(raw).ok()?;
+        match parsed {
+            Self::Internal { reference } => {
+                let looks_real =
+                    reference.len() == 8 && reference.chars().all(|c| c.is_ascii_hexdigit());
+                Some(Self::Internal {
+                    reference: if looks_real { reference } else { String::new() },
+                })
+            }
+            Self::Transport { .. } => Some(Self::Transport {
+                message: String::new(),
+            }),
+            Self::Validation { fields } => Some(Self::Validation {
+                fields: fields
+                    .into_iter()
+                    .filter(|f| {
+                        f.field.len() <= 40
+                            && f.field
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    })
+                    .collect(),
+            }),
+            other => Some(other),
+        }
+    }
+
     /// The HTTP status this error should be answered with.
     pub fn status(&self) -> u16 {
         match self {
@@ -206,11 +265,9 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Args(message) | ServerFnErrorErr::MissingArg(message) => {
+                let (field, code) = field_of_decoding_error(&message);
                 Self::Validation {
-                    fields: vec![FieldError {
-                        field: message,
-                        code: ErrorCode::InvalidValue,
-                    }],
+                    fields: vec![FieldError { field, code }],
                 }
             }
             other => Self::Transport {
@@ -220,9 +277,41 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// The field a request body decoder complained about ("missing field
+/// `email`" → `email`, required), or `body` when it does not say.
+fn field_of_decoding_error(message: &str) -> (String, ErrorCode) {
+    let named = message
+        .split('`')
+        .nth(1)
+        .filter(|name| {
+            !name.is_empty()
+                && name.len() <= 40
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+        .map(str::to_string);
+    let code = if message.contains("missing field") {
+        ErrorCode::Required
+    } else {
+        ErrorCode::InvalidValue
+    };
+    (named.unwrap_or_else(|| "body".to_string()), code)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decoding_errors_name_their_field() {
+        assert_eq!(
+            field_of_decoding_error("missing field `email`"),
+            ("email".to_string(), ErrorCode::Required)
+        );
+        assert_eq!(
+            field_of_decoding_error("invalid digit found in string"),
+            ("body".to_string(), ErrorCode::InvalidValue)
+        );
+    }
 
     #[test]
     fn field_errors_collect_and_convert() {
@@ -232,6 +321,39 @@ mod tests {
         let err = errors.into_result().unwrap_err();
         assert_eq!(err.field_code("age"), Some(ErrorCode::NumberInvalid));
         assert_eq!(err.status(), 422);
+    }
+
+    #[test]
+    fn errors_from_urls_carry_no_free_text() {
+        let forged = r#"{"kind":"internal","reference":"Call 0800 123 to fix your account"}"#;
+        assert_eq!(
+            AppError::from_untrusted_json(forged),
+            Some(AppError::Internal {
+                reference: String::new()
+            })
+        );
+        let real = r#"{"kind":"internal","reference":"0a1b2c3d"}"#;
+        assert_eq!(
+            AppError::from_untrusted_json(real),
+            Some(AppError::Internal {
+                reference: "0a1b2c3d".into()
+            })
+        );
+        let transport = r#"{"kind":"transport","message":"<b>hi</b>"}"#;
+        assert_eq!(
+            AppError::from_untrusted_json(transport),
+            Some(AppError::Transport {
+                message: String::new()
+            })
+        );
+        let conflict = r#"{"kind":"conflict","reason":"anything at all"}"#;
+        assert_eq!(AppError::from_untrusted_json(conflict), None);
+        assert_eq!(
+            AppError::from_untrusted_json(r#"{"kind":"conflict","reason":"last_admin"}"#),
+            Some(AppError::Conflict {
+                reason: ConflictReason::LastAdmin
+            })
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::inbox::{ConversationSummary, MessageView, Notification};
+use crate::inbox::{ConversationSummary, DeliveryStatus, MessageView, Notification};
 
 /// Who is typing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -63,6 +63,8 @@ pub enum ServerEvent {
     },
     /// The session or membership ended: reload to sign in again.
     SessionEnded,
+    /// This person's role changed: refetch what they may see and do.
+    SessionChanged,
 }
 
 /// Browser → server.
@@ -107,17 +109,26 @@ pub enum WidgetClientEvent {
     Ping,
 }
 
+/// Which way a message went, seen from the company.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// From the visitor.
+    Incoming,
+    /// From an agent.
+    Outgoing,
+}
+
 /// A message as the website visitor sees it: no notes, no activity lines,
 /// no internal ids beyond what the widget needs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WidgetMessage {
     pub id: i64,
-    /// `incoming` (from the visitor) or `outgoing` (from an agent).
-    pub direction: String,
+    pub direction: Direction,
     pub body: String,
     pub agent_name: Option<String>,
     pub attachment: Option<WidgetAttachment>,
-    pub delivery_status: Option<String>,
+    pub delivery_status: Option<DeliveryStatus>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -35,6 +35,8 @@ macro_rules! string_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        $crate::text_column!($name);
     };
 }
 
@@ -464,7 +466,12 @@ pub struct InboxContext {
 pub struct Changes {
     pub conversations: Vec<ConversationSummary>,
     pub messages: Vec<MessageView>,
+    /// Where to continue from: the next call's `since`.
     pub server_time: DateTime<Utc>,
+    /// More changed conversations than one answer holds: call again with
+    /// `since = server_time` until this is false.
+    #[serde(default)]
+    pub has_more: bool,
 }
 
 /// Fills `{{contact.name}}`-style variables of a quick reply.

@@ -92,6 +92,8 @@ impl FromStr for Role {
     }
 }
 
+crate::text_column!(Role);
+
 #[cfg(test)]
 mod tests {
     use super::*;

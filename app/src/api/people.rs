@@ -70,28 +70,46 @@ pub async fn revoke_invitation(invitation_id: i64) -> Result<(), AppError> {
 
 #[server(endpoint = "preview_invitation")]
 pub async fn preview_invitation(token: String) -> Result<InvitationPreview, AppError> {
-    use crate::server::{finish, state};
-    finish(domain::people::preview_invitation(&state()?.db, &token).await)
+    use crate::server::{finish, session, state};
+    let current = session();
+    finish(
+        domain::people::preview_invitation(
+            &state()?.db,
+            &token,
+            current.as_ref().map(|s| &s.actor),
+        )
+        .await,
+    )
 }
 
+/// A newcomer sends a name and password; someone signed in joins as
+/// themselves (no password is ever checked here).
 #[server(endpoint = "accept_invitation")]
 pub async fn accept_invitation(
     token: String,
-    name: Option<String>,
-    password: String,
+    #[server(default)] name: String,
+    #[server(default)] password: String,
 ) -> Result<String, AppError> {
-    use crate::server::{client_info, finish, redirect_plain_form, set_session_cookie, state};
+    use crate::server::{
+        client_info, finish, redirect_plain_form, session, set_session_cookie, state,
+    };
+    use domain::people::Invitee;
     let state = state()?;
+    let current = session();
+    let invitee = match &current {
+        Some(session) => Invitee::SignedIn(&session.actor),
+        None => Invitee::Newcomer {
+            name: &name,
+            password: &password,
+        },
+    };
     let signed_in = finish(
-        domain::people::accept_invitation(
-            &state.db,
-            &token,
-            name.as_deref().unwrap_or_default(),
-            &password,
-            &client_info(),
-        )
-        .await,
+        domain::people::accept_invitation(&state.db, &token, invitee, &client_info()).await,
     )?;
+    if let Some(previous) = &current {
+        // The browser moves to the new account's session.
+        finish(domain::auth::sign_out(&state.db, previous).await)?;
+    }
     set_session_cookie(&signed_in.session.token, domain::auth::sessions::IDLE_DAYS);
     redirect_plain_form("/");
     Ok("/".into())

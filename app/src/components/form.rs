@@ -24,7 +24,7 @@ where
         None => query
             .read()
             .get("form_error")
-            .and_then(|raw| serde_json::from_str(&raw).ok()),
+            .and_then(|raw| AppError::from_untrusted_json(&raw)),
     })
 }
 

@@ -3,6 +3,16 @@ use shared::audit::AuditAction;
 use shared::{ErrorCode, Role};
 
 pub static STRINGS: Strings = Strings {
+    token_expiry: "Expires",
+    token_never_expires: "Never",
+    token_expires_30: "In 30 days",
+    token_expires_90: "In 90 days",
+    token_expires_365: "In a year",
+    token_expires_on: "expires",
+    invite_sign_in: "Sign in to accept",
+    invite_join_hint: "You are signed in with the invited address. Join the account to start working in it.",
+    invite_join: "Join account",
+    invite_other_user_hint: "You are signed in as another person. Sign out, then open this invitation link again.",
     app_name: "Ponte",
     tagline: "Omnichannel customer service for your team",
     loading: "Loading…",
@@ -58,7 +68,7 @@ pub static STRINGS: Strings = Strings {
 
     accept_invite: "Accept invitation",
     invite_existing_hint:
-        "You already have a Ponte login. Confirm with your password to join this account.",
+        "You already have a Ponte login for this address: sign in with it, then join the account here.",
     invite_new_hint: "Choose your name and a password to get started.",
     link_expired_title: "Invitation unavailable",
 
@@ -400,6 +410,7 @@ fn audit_action(action: AuditAction) -> &'static str {
         AuditAction::UserInvited => "User invited",
         AuditAction::InvitationAccepted => "Invitation accepted",
         AuditAction::InvitationRevoked => "Invitation revoked",
+        AuditAction::InvitationRenewed => "Invitation link renewed",
         AuditAction::RoleChanged => "Role changed",
         AuditAction::UserDeactivated => "User deactivated",
         AuditAction::UserReactivated => "User reactivated",
@@ -418,12 +429,14 @@ fn audit_action(action: AuditAction) -> &'static str {
     }
 }
 
-fn conflict(reason: &str) -> &'static str {
+fn conflict(reason: shared::ConflictReason) -> &'static str {
+    use shared::ConflictReason;
     match reason {
-        "last_admin" => "The account needs at least one active global admin.",
-        "email_taken" => "An account with this e-mail already exists.",
-        "conversation_closed" => "This conversation is closed.",
-        _ => "This conflicts with the current state. Reload and try again.",
+        ConflictReason::LastAdmin => "The account needs at least one active global admin.",
+        ConflictReason::EmailTaken => "An account with this e-mail already exists.",
+        ConflictReason::ConversationClosed => "This conversation is closed.",
+        ConflictReason::InvitationForAnotherUser => "This invitation is for another e-mail address. Sign out and sign in as the invited person.",
+        ConflictReason::SignInToAccept => "You already have a Ponte login: sign in with it to accept this invitation.",
     }
 }
 

@@ -3,6 +3,16 @@ use shared::audit::AuditAction;
 use shared::{ErrorCode, Role};
 
 pub static STRINGS: Strings = Strings {
+    token_expiry: "Expira",
+    token_never_expires: "Nunca",
+    token_expires_30: "Em 30 dias",
+    token_expires_90: "Em 90 dias",
+    token_expires_365: "Em um ano",
+    token_expires_on: "expira",
+    invite_sign_in: "Entrar para aceitar",
+    invite_join_hint: "Você entrou com o e-mail convidado. Aceite para começar a trabalhar nesta conta.",
+    invite_join: "Entrar na conta",
+    invite_other_user_hint: "Você entrou como outra pessoa. Saia e abra este link de convite de novo.",
     app_name: "Ponte",
     tagline: "Atendimento omnichannel para a sua equipe",
     loading: "Carregando…",
@@ -58,7 +68,7 @@ pub static STRINGS: Strings = Strings {
 
     accept_invite: "Aceitar convite",
     invite_existing_hint:
-        "Você já tem login no Ponte. Confirme com a sua senha para entrar nesta conta.",
+        "Você já tem um acesso ao Ponte com este e-mail: entre com ele e depois aceite o convite aqui.",
     invite_new_hint: "Escolha seu nome e uma senha para começar.",
     link_expired_title: "Convite indisponível",
 
@@ -403,6 +413,7 @@ fn audit_action(action: AuditAction) -> &'static str {
         AuditAction::UserInvited => "Usuário convidado",
         AuditAction::InvitationAccepted => "Convite aceito",
         AuditAction::InvitationRevoked => "Convite revogado",
+        AuditAction::InvitationRenewed => "Link do convite renovado",
         AuditAction::RoleChanged => "Perfil de acesso alterado",
         AuditAction::UserDeactivated => "Usuário desativado",
         AuditAction::UserReactivated => "Usuário reativado",
@@ -421,12 +432,18 @@ fn audit_action(action: AuditAction) -> &'static str {
     }
 }
 
-fn conflict(reason: &str) -> &'static str {
+fn conflict(reason: shared::ConflictReason) -> &'static str {
+    use shared::ConflictReason;
     match reason {
-        "last_admin" => "A conta precisa de pelo menos um administrador global ativo.",
-        "email_taken" => "Já existe uma conta com este e-mail.",
-        "conversation_closed" => "Esta conversa está encerrada.",
-        _ => "Isto conflita com o estado atual. Recarregue e tente de novo.",
+        ConflictReason::LastAdmin => "A conta precisa de pelo menos um administrador global ativo.",
+        ConflictReason::EmailTaken => "Já existe uma conta com este e-mail.",
+        ConflictReason::ConversationClosed => "Esta conversa está encerrada.",
+        ConflictReason::InvitationForAnotherUser => {
+            "Este convite é para outro e-mail. Saia e entre como a pessoa convidada."
+        }
+        ConflictReason::SignInToAccept => {
+            "Você já tem um acesso ao Ponte: entre com ele para aceitar este convite."
+        }
     }
 }
 

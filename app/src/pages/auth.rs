@@ -7,7 +7,7 @@ use shared::values::Slug;
 use shared::AppError;
 
 use crate::api::people::{preview_invitation, AcceptInvitation};
-use crate::api::session::{SignIn, SignUp};
+use crate::api::session::{SignIn, SignOut, SignUp};
 use crate::components::form::{field_error, form_error, ErrorBanner, Field, SubmitButton};
 use crate::components::layout::{hard_navigate, FullPageSpinner, LanguageSwitcher, ThemeSwitcher};
 use crate::prefs::use_t;
@@ -158,39 +158,13 @@ pub fn InvitePage() -> impl IntoView {
                     Ok(invite) => {
                         let title = invite.account_name.clone();
                         let role = invite.role;
-                        let existing = invite.existing_user;
+                        let body = invite_body(&invite, action, error, token);
                         view! {
                             <AuthCard
                                 title=Signal::derive(move || (t().invite_title)(&title))
                                 subtitle=Signal::derive(move || (t().invite_role_line)(t().role_label(role)))
                             >
-                                <p class="mb-4 text-sm text-slate-600 dark:text-slate-300">
-                                    {move || if existing { t().invite_existing_hint } else { t().invite_new_hint }}
-                                </p>
-                                <ActionForm action=action>
-                                    <div class="space-y-3">
-                                        <input type="hidden" name="token" value=token />
-                                        <div class="space-y-1">
-                                            <span class="block text-sm font-medium text-slate-700 dark:text-slate-200">{move || t().email}</span>
-                                            <p class="rounded-lg bg-slate-100 px-3 py-2 text-sm dark:bg-slate-800" id="invite-email">{invite.email.clone()}</p>
-                                        </div>
-                                        <Show when=move || !existing>
-                                            <Field name="name" label=Signal::derive(move || t().your_name) autocomplete="name" required=true autofocus=true error=field_error(error, "name") />
-                                        </Show>
-                                        <Field
-                                            name="password"
-                                            kind="password"
-                                            label=Signal::derive(move || t().password)
-                                            autocomplete=if existing { "current-password" } else { "new-password" }
-                                            required=true
-                                            autofocus=existing
-                                            hint=Signal::derive(move || if existing { "" } else { t().password_hint })
-                                            error=field_error(error, "password")
-                                        />
-                                        <ErrorBanner error=banner_error(error) />
-                                        <SubmitButton label=Signal::derive(move || t().accept_invite) busy_label=Signal::derive(move || t().saving) pending=action.pending() full_width=true />
-                                    </div>
-                                </ActionForm>
+                                {body}
                             </AuthCard>
                         }
                         .into_any()
@@ -208,4 +182,83 @@ pub fn InvitePage() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// What the invitee can do: a newcomer creates a login; someone signed in
+/// with the invited address joins; anyone else is sent to sign in (the
+/// normal, throttled sign-in) — the invitation itself never checks a password.
+fn invite_body(
+    invite: &shared::accounts::InvitationPreview,
+    action: ServerAction<AcceptInvitation>,
+    error: Signal<Option<AppError>>,
+    token: impl Fn() -> String + Copy + Send + Sync + 'static,
+) -> AnyView {
+    let t = use_t();
+    let email = invite.email.clone();
+    let signed_in_as_invitee = invite.signed_in_as.as_deref() == Some(invite.email.as_str());
+    let signed_in_as_other = invite.signed_in_as.is_some() && !signed_in_as_invitee;
+    let email_line = view! {
+        <div class="space-y-1">
+            <span class="block text-sm font-medium text-slate-700 dark:text-slate-200">{move || t().email}</span>
+            <p class="rounded-lg bg-slate-100 px-3 py-2 text-sm dark:bg-slate-800" id="invite-email">{email}</p>
+        </div>
+    };
+    if signed_in_as_other {
+        let sign_out = ServerAction::<SignOut>::new();
+        return view! {
+            <p class="mb-4 text-sm text-slate-600 dark:text-slate-300" role="status">{move || t().invite_other_user_hint}</p>
+            {email_line}
+            <ActionForm action=sign_out attr:class="mt-4">
+                <SubmitButton label=Signal::derive(move || t().sign_out) busy_label=Signal::derive(move || t().saving) pending=sign_out.pending() full_width=true />
+            </ActionForm>
+        }
+        .into_any();
+    }
+    if signed_in_as_invitee {
+        return view! {
+            <p class="mb-4 text-sm text-slate-600 dark:text-slate-300">{move || t().invite_join_hint}</p>
+            <ActionForm action=action>
+                <div class="space-y-3">
+                    <input type="hidden" name="token" value=token />
+                    {email_line}
+                    <ErrorBanner error=banner_error(error) />
+                    <SubmitButton label=Signal::derive(move || t().invite_join) busy_label=Signal::derive(move || t().saving) pending=action.pending() full_width=true />
+                </div>
+            </ActionForm>
+        }
+        .into_any();
+    }
+    if invite.existing_user {
+        let sign_in = format!("/login?next=/invite/{}", token());
+        return view! {
+            <p class="mb-4 text-sm text-slate-600 dark:text-slate-300">{move || t().invite_existing_hint}</p>
+            {email_line}
+            <a href=sign_in id="invite-sign-in" class="mt-4 block w-full rounded-lg bg-blue-700 px-4 py-2 text-center text-sm font-medium text-white hover:bg-blue-800">
+                {move || t().invite_sign_in}
+            </a>
+        }
+        .into_any();
+    }
+    view! {
+        <p class="mb-4 text-sm text-slate-600 dark:text-slate-300">{move || t().invite_new_hint}</p>
+        <ActionForm action=action>
+            <div class="space-y-3">
+                <input type="hidden" name="token" value=token />
+                {email_line}
+                <Field name="name" label=Signal::derive(move || t().your_name) autocomplete="name" required=true autofocus=true error=field_error(error, "name") />
+                <Field
+                    name="password"
+                    kind="password"
+                    label=Signal::derive(move || t().password)
+                    autocomplete="new-password"
+                    required=true
+                    hint=Signal::derive(move || t().password_hint)
+                    error=field_error(error, "password")
+                />
+                <ErrorBanner error=banner_error(error) />
+                <SubmitButton label=Signal::derive(move || t().accept_invite) busy_label=Signal::derive(move || t().saving) pending=action.pending() full_width=true />
+            </div>
+        </ActionForm>
+    }
+    .into_any()
 }

@@ -554,8 +554,20 @@ pub fn ApiTokensPage() -> impl IntoView {
         <div class="max-w-3xl space-y-6 p-4 sm:p-6">
             <section class=CARD>
                 <ActionForm action=create>
-                    <div class="grid items-start gap-3 sm:grid-cols-[1fr_auto]">
+                    <div class="grid items-start gap-3 sm:grid-cols-[1fr_auto_auto]">
                         <Field name="name" label=Signal::derive(move || t().token_name) required=true error=field_error(error, "name") />
+                        <SelectField
+                            name="expires_in_days"
+                            label=Signal::derive(move || t().token_expiry)
+                            options=Signal::derive(move || vec![
+                                (String::new(), t().token_never_expires.to_string()),
+                                ("30".to_string(), t().token_expires_30.to_string()),
+                                ("90".to_string(), t().token_expires_90.to_string()),
+                                ("365".to_string(), t().token_expires_365.to_string()),
+                            ])
+                            selected="90".to_string()
+                            error=field_error(error, "expires_in_days")
+                        />
                         <div class="pt-6">
                             <SubmitButton label=Signal::derive(move || t().create_token) busy_label=Signal::derive(move || t().saving) pending=create.pending() />
                         </div>
@@ -589,6 +601,7 @@ pub fn ApiTokensPage() -> impl IntoView {
                                 {list.into_iter().map(|token| {
                                     let created = token.created_at;
                                     let last_used = token.last_used_at;
+                                    let expires = token.expires_at;
                                     view! {
                                         <li class="flex items-center justify-between gap-2 py-2 text-sm">
                                             <div>
@@ -596,6 +609,7 @@ pub fn ApiTokensPage() -> impl IntoView {
                                                 <p class="text-xs text-slate-500">
                                                     {move || date(created, offset, prefs.locale.get())} " · " {move || t().last_used} ": "
                                                     {move || last_used.map(|ts| date_time(ts, offset, prefs.locale.get())).unwrap_or_else(|| t().never.to_string())}
+                                                    {move || expires.map(|ts| format!(" · {} {}", t().token_expires_on, date(ts, offset, prefs.locale.get())))}
                                                 </p>
                                             </div>
                                             <ActionForm action=revoke>

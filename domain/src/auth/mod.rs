@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::actor::Actor;
 use crate::audit::{self, Target};
-use crate::db::{set_tenant, set_user, Db, Tx};
+use crate::db::{set_tenant, Db, Tx};
 use crate::error::{is_unique_violation, Error, Result};
 pub use sessions::{AuthenticatedSession, StartedSession};
 
@@ -83,6 +83,14 @@ pub struct SignedIn {
 #[tracing::instrument(skip(db, form), fields(slug = %form.slug))]
 pub async fn sign_up(db: &Db, form: &SignUpForm, client: &ClientInfo) -> Result<SignedIn> {
     let valid = ValidSignUp::try_from(form)?;
+    // Each sign-up counts, successful or not: accounts are not free to mint.
+    let network = throttle::network_of(client.ip.as_deref());
+    throttle::begin(
+        db,
+        &throttle::sign_up_rules(&network),
+        throttle::SIGN_UP_WINDOW_MINUTES,
+    )
+    .await?;
     let password_hash = passwords::hash(&valid.password).await?;
     let user_id = Uuid::now_v7();
     let account_id = Uuid::now_v7();
@@ -162,15 +170,100 @@ pub(crate) async fn add_membership(
     )
     .bind(account_id)
     .bind(user_id)
-    .bind(role.as_str())
+    .bind(role)
     .execute(&mut **tx)
     .await
     .context("adding membership")?;
     Ok(())
 }
 
-/// Checks the password (throttled per e-mail and IP) and starts a session in
-/// the account the user last worked in.
+/// Who proved their password.
+pub(crate) struct Credentials {
+    pub user_id: Uuid,
+    pub name: String,
+}
+
+/// Checks `password` for `email`, throttled (see [`throttle`]) and, when
+/// wrong, recorded in the audit log. Every path that verifies a password
+/// goes through here. `None`: wrong e-mail or password (already recorded).
+pub(crate) async fn check_password(
+    db: &Db,
+    email: &EmailAddress,
+    password: &str,
+    client: &ClientInfo,
+) -> Result<Option<Credentials>> {
+    let network = throttle::network_of(client.ip.as_deref());
+    let attempt = throttle::begin(
+        db,
+        &throttle::password_rules(email.as_str(), &network),
+        throttle::WINDOW_MINUTES,
+    )
+    .await?;
+    let user: Option<(Uuid, String, String)> =
+        sqlx::query_as("SELECT id, name, password_hash FROM user_credentials($1)")
+            .bind(email.as_str())
+            .fetch_optional(db.pool())
+            .await
+            .context("looking up user")?;
+    let (user, stored_hash) = match user {
+        Some((id, name, hash)) => (Some((id, name)), Some(hash)),
+        None => (None, None),
+    };
+    // No connection is held while argon2 runs.
+    let password_ok = passwords::verify(password, stored_hash).await?;
+    match user {
+        Some((user_id, name)) if password_ok => {
+            throttle::succeeded(
+                db,
+                attempt,
+                &[throttle::email_and_network_rule(email.as_str(), &network)],
+            )
+            .await?;
+            Ok(Some(Credentials { user_id, name }))
+        }
+        _ => {
+            record_failed_sign_in(db, email, user.map(|(id, _)| id), client).await?;
+            Ok(None)
+        }
+    }
+}
+
+/// A wrong password goes into the audit log of the account the person last
+/// worked in (the platform chain for unknown e-mails).
+async fn record_failed_sign_in(
+    db: &Db,
+    email: &EmailAddress,
+    user_id: Option<Uuid>,
+    client: &ClientInfo,
+) -> Result<()> {
+    let mut tx = match user_id {
+        Some(user_id) => db.as_user(user_id).await?,
+        None => db.anonymous().await?,
+    };
+    let account_id = match user_id {
+        Some(user_id) => preferred_account(&mut tx, user_id).await?,
+        None => None,
+    };
+    if let Some(account_id) = account_id {
+        set_tenant(&mut tx, account_id, None).await?;
+    }
+    audit::append(
+        &mut tx,
+        account_id,
+        None,
+        email.as_str(),
+        AuditAction::SignInFailed,
+        None,
+        json!({ "email": email.as_str() }),
+        client.ip.as_deref(),
+    )
+    .await?;
+    tx.commit().await.context("commit failed sign-in")?;
+    Ok(())
+}
+
+/// Checks the password (throttled) and starts a session in the account the
+/// user last worked in.
 #[tracing::instrument(skip(db, password, client))]
 pub async fn sign_in(
     db: &Db,
@@ -182,59 +275,15 @@ pub async fn sign_in(
     if password.is_empty() {
         return Err(Error::field("password", ErrorCode::Required));
     }
-    let mut keys = vec![(
-        throttle::email_key(email.as_str()),
-        throttle::MAX_FAILURES_PER_EMAIL,
-    )];
-    if let Some(ip) = &client.ip {
-        keys.push((throttle::ip_key(ip), throttle::MAX_FAILURES_PER_IP));
-    }
+    let Credentials { user_id, name } = check_password(db, &email, password, client)
+        .await?
+        .ok_or(Error::InvalidCredentials)?;
 
-    let mut tx = db.anonymous().await?;
-    throttle::check(&mut tx, &keys).await?;
-    let user: Option<(Uuid, String, String)> =
-        sqlx::query_as("SELECT id, name, password_hash FROM users WHERE email = $1")
-            .bind(email.as_str())
-            .fetch_optional(&mut *tx)
-            .await
-            .context("looking up user")?;
-    let stored_hash = user.as_ref().map(|(_, _, hash)| hash.clone());
-    let password_ok = passwords::verify(password, stored_hash).await?;
-
-    let account_id = match &user {
-        Some((user_id, _, _)) => {
-            set_user(&mut tx, *user_id).await?;
-            preferred_account(&mut tx, *user_id).await?
-        }
-        None => None,
-    };
-
-    let (Some((user_id, name, _)), true) = (user, password_ok) else {
-        let key_names: Vec<String> = keys.into_iter().map(|(key, _)| key).collect();
-        throttle::record_failure(&mut tx, &key_names).await?;
-        if let Some(account_id) = account_id {
-            set_tenant(&mut tx, account_id, None).await?;
-        }
-        audit::append(
-            &mut tx,
-            account_id,
-            None,
-            email.as_str(),
-            AuditAction::SignInFailed,
-            None,
-            json!({ "email": email.as_str() }),
-            client.ip.as_deref(),
-        )
-        .await?;
-        tx.commit().await.context("commit failed sign-in")?;
-        return Err(Error::InvalidCredentials);
-    };
-
-    let Some(account_id) = account_id else {
+    let mut tx = db.as_user(user_id).await?;
+    let Some(account_id) = preferred_account(&mut tx, user_id).await? else {
         return Err(Error::Deactivated);
     };
     set_tenant(&mut tx, account_id, Some(user_id)).await?;
-    throttle::clear(&mut tx, &throttle::email_key(email.as_str())).await?;
     let session = sessions::start(
         &mut tx,
         user_id,
@@ -278,15 +327,12 @@ async fn preferred_account(tx: &mut Tx, user_id: Uuid) -> anyhow::Result<Option<
 }
 
 async fn member_role(tx: &mut Tx, account_id: Uuid, user_id: Uuid) -> anyhow::Result<Role> {
-    let role: String =
-        sqlx::query_scalar("SELECT role FROM memberships WHERE account_id = $1 AND user_id = $2")
-            .bind(account_id)
-            .bind(user_id)
-            .fetch_one(&mut **tx)
-            .await
-            .context("reading membership role")?;
-    role.parse()
-        .map_err(|_| anyhow::anyhow!("unknown role {role}"))
+    sqlx::query_scalar("SELECT role FROM memberships WHERE account_id = $1 AND user_id = $2")
+        .bind(account_id)
+        .bind(user_id)
+        .fetch_one(&mut **tx)
+        .await
+        .context("reading membership role")
 }
 
 /// Ends the session and records it.
@@ -294,8 +340,9 @@ pub async fn sign_out(db: &Db, session: &AuthenticatedSession) -> Result<()> {
     let mut tx = db
         .tenant(session.actor.account_id, Some(session.actor.user_id))
         .await?;
-    sqlx::query("UPDATE sessions SET revoked_at = now() WHERE id = $1")
+    sqlx::query("UPDATE sessions SET revoked_at = now() WHERE id = $1 AND user_id = $2")
         .bind(session.session_id)
+        .bind(session.actor.user_id)
         .execute(&mut *tx)
         .await
         .context("revoking session")?;

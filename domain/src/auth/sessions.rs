@@ -12,8 +12,10 @@ use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
 use crate::secrets::{random_token, token_hash};
 
-/// A session ends after this long without a request.
+/// A session ends after this long without a request…
 pub const IDLE_DAYS: i64 = 14;
+/// …and in any case this long after sign-in.
+pub const MAX_AGE_DAYS: i64 = 30;
 
 pub struct StartedSession {
     pub token: String,
@@ -63,7 +65,7 @@ struct SessionRow {
     session_id: i64,
     user_id: Uuid,
     account_id: Uuid,
-    role: String,
+    role: Role,
     user_name: String,
     user_email: String,
     user_locale: Option<String>,
@@ -83,17 +85,17 @@ pub async fn authenticate(
     ip: Option<String>,
 ) -> Result<Option<AuthenticatedSession>> {
     let row: Option<SessionRow> =
-        sqlx::query_as("SELECT * FROM session_authenticate($1, make_interval(days => $2::int))")
+        sqlx::query_as(
+            "SELECT * FROM session_authenticate($1, make_interval(days => $2::int), make_interval(days => $3::int))",
+        )
             .bind(token_hash(token))
             .bind(IDLE_DAYS as i32)
+            .bind(MAX_AGE_DAYS as i32)
             .fetch_optional(db.pool())
             .await
             .context("authenticating session")?;
     let Some(row) = row else { return Ok(None) };
-    let role: Role = row
-        .role
-        .parse()
-        .map_err(|_| anyhow::anyhow!("unknown role {}", row.role))?;
+    let role = row.role;
     Ok(Some(AuthenticatedSession {
         session_id: row.session_id,
         actor: Actor {
@@ -123,15 +125,6 @@ pub async fn authenticate(
         ),
         utc_offset_minutes: row.account_utc_offset_minutes,
     }))
-}
-
-pub async fn revoke(db: &Db, session_id: i64) -> Result<()> {
-    sqlx::query("UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL")
-        .bind(session_id)
-        .execute(db.pool())
-        .await
-        .context("revoking session")?;
-    Ok(())
 }
 
 /// Ends every session of a user except `keep` (the one asking, if any).
@@ -179,20 +172,18 @@ pub async fn my_accounts(db: &Db, user_id: Uuid) -> Result<Vec<AccountChoice>> {
 }
 
 pub(crate) async fn my_accounts_in(tx: &mut Tx) -> anyhow::Result<Vec<AccountChoice>> {
-    let rows: Vec<(Uuid, String, String, String)> =
+    let rows: Vec<(Uuid, String, String, Role)> =
         sqlx::query_as("SELECT account_id, account_name, account_slug, role FROM my_memberships()")
             .fetch_all(&mut **tx)
             .await
             .context("listing memberships")?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, name, slug, role)| {
-            Some(AccountChoice {
-                id,
-                name,
-                slug,
-                role: role.parse().ok()?,
-            })
+        .map(|(id, name, slug, role)| AccountChoice {
+            id,
+            name,
+            slug,
+            role,
         })
         .collect())
 }
@@ -223,12 +214,12 @@ pub async fn switch_account(
 /// Which of these sessions have been revoked or have expired (their live
 /// sockets must close).
 pub async fn ended_among(db: &Db, session_ids: &[i64]) -> Result<Vec<i64>> {
-    let ended = sqlx::query_scalar(
-        "SELECT id FROM sessions WHERE id = ANY($1) AND (revoked_at IS NOT NULL OR expires_at <= now())",
-    )
-    .bind(session_ids)
-    .fetch_all(db.pool())
-    .await
-    .context("checking sessions")?;
+    let ended =
+        sqlx::query_scalar("SELECT * FROM sessions_ended($1, make_interval(days => $2::int))")
+            .bind(session_ids)
+            .bind(MAX_AGE_DAYS as i32)
+            .fetch_all(db.pool())
+            .await
+            .context("checking sessions")?;
     Ok(ended)
 }

@@ -1,70 +1,156 @@
-//! Sign-in throttling: failed attempts per e-mail and per client IP over a
-//! sliding window, stored in PostgreSQL so every server instance agrees.
+//! Throttling of password checks and sign-ups, stored in PostgreSQL so every
+//! server instance agrees.
+//!
+//! An attempt is recorded *before* the password is checked, in the same
+//! locked step as the budget check (`throttle_begin()`), so parallel guesses
+//! queue instead of all passing; a successful attempt is then taken back.
+//! No database connection is held while argon2 runs.
+//!
+//! Password checks count under three keys:
+//! - the client's network (an IPv4 address or an IPv6 /64): 30 per window,
+//!   then a wall — one network guessing many accounts;
+//! - the e-mail from that network: 5 per window, then a wall — so an attacker
+//!   who knows someone's address locks only themselves out, not the person;
+//! - the e-mail from anywhere: past 20 per window, one attempt per 10 s — a
+//!   distributed guesser is slowed to a crawl, while the real person waits
+//!   seconds at worst.
 
 use anyhow::Context;
-use chrono::{DateTime, Utc};
+use std::net::IpAddr;
 
-use crate::db::Tx;
+use crate::db::Db;
 use crate::error::{Error, Result};
 
-pub const WINDOW_MINUTES: i64 = 15;
-pub const MAX_FAILURES_PER_EMAIL: i64 = 5;
-pub const MAX_FAILURES_PER_IP: i64 = 30;
+pub const WINDOW_MINUTES: i32 = 15;
+pub const MAX_FAILURES_PER_NETWORK: i32 = 30;
+pub const MAX_FAILURES_PER_EMAIL_AND_NETWORK: i32 = 5;
+pub const EMAIL_BACKOFF_AFTER: i32 = 20;
+pub const EMAIL_BACKOFF_SECS: i32 = 10;
+pub const SIGN_UP_WINDOW_MINUTES: i32 = 60;
+pub const MAX_SIGN_UPS_PER_NETWORK: i32 = 10;
 
-pub fn email_key(email: &str) -> String {
-    format!("email:{email}")
+/// One budget: `limit` attempts per window under `key`; past it a wall
+/// (`gap_secs` 0) or one attempt per `gap_secs`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub key: String,
+    pub limit: i32,
+    pub gap_secs: i32,
 }
 
-pub fn ip_key(ip: &str) -> String {
-    format!("ip:{ip}")
-}
-
-/// `RateLimited` when any key has used up its failures in the window.
-pub async fn check(tx: &mut Tx, keys: &[(String, i64)]) -> Result<()> {
-    for (key, limit) in keys {
-        let (count, oldest): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
-            "SELECT count(*), min(failed_at) FROM login_failures
-              WHERE throttle_key = $1 AND failed_at > now() - make_interval(mins => $2::int)",
-        )
-        .bind(key)
-        .bind(WINDOW_MINUTES as i32)
-        .fetch_one(&mut **tx)
-        .await
-        .context("counting sign-in failures")?;
-        if count >= *limit {
-            let frees_at =
-                oldest.unwrap_or_else(Utc::now) + chrono::Duration::minutes(WINDOW_MINUTES);
-            let retry_after_secs = (frees_at - Utc::now()).num_seconds().max(1) as u64;
-            return Err(Error::RateLimited { retry_after_secs });
-        }
+/// The network a client address counts under: IPv4 addresses alone, IPv6
+/// by /64 (one subscriber usually holds a whole /64), IPv4-mapped IPv6 as
+/// IPv4. Unknown or unparsable addresses share one bucket.
+pub fn network_of(ip: Option<&str>) -> String {
+    match ip.and_then(|ip| ip.trim().parse::<IpAddr>().ok()) {
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        None => "unknown".to_string(),
     }
-    Ok(())
 }
 
-pub async fn record_failure(tx: &mut Tx, keys: &[String]) -> anyhow::Result<()> {
-    for key in keys {
-        sqlx::query("INSERT INTO login_failures (throttle_key) VALUES ($1)")
-            .bind(key)
-            .execute(&mut **tx)
-            .await
-            .context("recording a sign-in failure")?;
+/// The budgets a password check by `email` from `network` spends.
+pub fn password_rules(email: &str, network: &str) -> Vec<Rule> {
+    vec![
+        Rule {
+            key: format!("net:{network}"),
+            limit: MAX_FAILURES_PER_NETWORK,
+            gap_secs: 0,
+        },
+        email_and_network_rule(email, network),
+        Rule {
+            key: format!("email:{email}"),
+            limit: EMAIL_BACKOFF_AFTER,
+            gap_secs: EMAIL_BACKOFF_SECS,
+        },
+    ]
+}
+
+/// The budget a correct password clears: this person, from this network.
+pub fn email_and_network_rule(email: &str, network: &str) -> Rule {
+    Rule {
+        key: format!("email-net:{email}|{network}"),
+        limit: MAX_FAILURES_PER_EMAIL_AND_NETWORK,
+        gap_secs: 0,
     }
-    // Old rows are useless; trim a few on each write so the table stays small.
-    sqlx::query(
-        "DELETE FROM login_failures WHERE id IN (
-            SELECT id FROM login_failures WHERE failed_at < now() - interval '1 day' LIMIT 100)",
+}
+
+pub fn sign_up_rules(network: &str) -> Vec<Rule> {
+    vec![Rule {
+        key: format!("sign-up:{network}"),
+        limit: MAX_SIGN_UPS_PER_NETWORK,
+        gap_secs: 0,
+    }]
+}
+
+/// An attempt already counted against its budgets.
+#[derive(Debug)]
+pub struct Attempt {
+    ids: Vec<i64>,
+}
+
+/// Counts an attempt under every rule, or `RateLimited` when any budget is
+/// spent (then nothing is counted).
+pub async fn begin(db: &Db, rules: &[Rule], window_minutes: i32) -> Result<Attempt> {
+    let keys: Vec<&str> = rules.iter().map(|r| r.key.as_str()).collect();
+    let limits: Vec<i32> = rules.iter().map(|r| r.limit).collect();
+    let gaps: Vec<i32> = rules.iter().map(|r| r.gap_secs).collect();
+    let (ids, retry_after): (Option<Vec<i64>>, i32) = sqlx::query_as(
+        "SELECT attempt_ids, retry_after_secs
+           FROM throttle_begin($1, $2, $3, make_interval(mins => $4))",
     )
-    .execute(&mut **tx)
+    .bind(&keys)
+    .bind(&limits)
+    .bind(&gaps)
+    .bind(window_minutes)
+    .fetch_one(db.pool())
     .await
-    .context("trimming old sign-in failures")?;
+    .context("checking the attempt budget")?;
+    match ids {
+        Some(ids) if retry_after == 0 => Ok(Attempt { ids }),
+        _ => Err(Error::RateLimited {
+            retry_after_secs: retry_after.max(1).unsigned_abs().into(),
+        }),
+    }
+}
+
+/// The attempt succeeded: it no longer counts, nor do earlier failures
+/// under `clear`.
+pub async fn succeeded(db: &Db, attempt: Attempt, clear: &[Rule]) -> Result<()> {
+    let keys: Vec<&str> = clear.iter().map(|r| r.key.as_str()).collect();
+    sqlx::query("SELECT throttle_succeeded($1, $2)")
+        .bind(&attempt.ids)
+        .bind(&keys)
+        .execute(db.pool())
+        .await
+        .context("clearing the attempt")?;
     Ok(())
 }
 
-pub async fn clear(tx: &mut Tx, key: &str) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM login_failures WHERE throttle_key = $1")
-        .bind(key)
-        .execute(&mut **tx)
-        .await
-        .context("clearing sign-in failures")?;
-    Ok(())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_count_per_64_and_mapped_ipv4_as_ipv4() {
+        assert_eq!(
+            network_of(Some("2001:db8:1:2:aaaa::1")),
+            network_of(Some("2001:db8:1:2:ffff::9"))
+        );
+        assert_eq!(network_of(Some("2001:db8:1:2::1")), "2001:db8:1:2::/64");
+        assert_ne!(
+            network_of(Some("2001:db8:1:2::1")),
+            network_of(Some("2001:db8:1:3::1"))
+        );
+        assert_eq!(network_of(Some("::ffff:10.1.2.3")), "10.1.2.3");
+        assert_eq!(network_of(Some("10.1.2.3")), "10.1.2.3");
+        assert_eq!(network_of(Some("not an ip")), "unknown");
+        assert_eq!(network_of(None), "unknown");
+    }
 }

@@ -177,15 +177,6 @@ async fn list_conversations(
     ApiActor(actor): ApiActor,
     ApiQuery(query): ApiQuery<ConversationsQuery>,
 ) -> ApiResult<shared::inbox::ConversationPage> {
-    if query
-        .limit
-        .is_some_and(|l| l == 0 || l > domain::conversations::MAX_PAGE_SIZE)
-    {
-        return Err(ApiError(AppError::field(
-            "limit",
-            shared::ErrorCode::InvalidValue,
-        )));
-    }
     let filter = shared::inbox::InboxFilter {
         status: query.status,
         all_statuses: query.status.is_none(),
@@ -270,31 +261,27 @@ async fn patch_conversation(
     ApiJson(patch): ApiJson<ConversationPatch>,
 ) -> ApiResult<shared::inbox::ConversationSummary> {
     let db = &state.db;
-    // Look first, so another account's number is a 404 before anything changes.
-    let current = domain::conversations::get(db, &actor, number).await?;
-    if let Some(assignee) = patch.assignee_email {
-        let user_id = match assignee {
-            Some(email) => Some(
-                domain::people::member_id_by_email(db, &actor, &email)
-                    .await?
-                    .ok_or(ApiError(AppError::field(
-                        "assignee_email",
-                        shared::ErrorCode::OptionInvalid,
-                    )))?,
-            ),
-            None => None,
-        };
-        if user_id != current.assignee_id {
-            domain::conversations::assign(db, &actor, number, user_id, None, None).await?;
-        }
-    }
-    if let Some(priority) = patch.priority {
-        domain::conversations::set_priority(db, &actor, number, priority).await?;
-    }
-    if let Some(status) = patch.status.filter(|s| *s != current.status) {
-        domain::conversations::set_status(db, &actor, number, status, None).await?;
-    }
-    Ok(Json(domain::conversations::get(db, &actor, number).await?))
+    let assignee = match patch.assignee_email {
+        Some(Some(email)) => Some(Some(
+            domain::people::member_id_by_email(db, &actor, &email)
+                .await?
+                .ok_or(ApiError(AppError::field(
+                    "assignee_email",
+                    shared::ErrorCode::OptionInvalid,
+                )))?,
+        )),
+        Some(None) => Some(None),
+        None => None,
+    };
+    let change = domain::conversations::ConversationUpdate {
+        status: patch.status,
+        priority: patch.priority,
+        assignee,
+    };
+    // One transaction: all of it happens, or none of it.
+    Ok(Json(
+        domain::conversations::update(db, &actor, number, &change).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -310,7 +297,7 @@ async fn list_contacts(
     ApiQuery(query): ApiQuery<ContactsQuery>,
 ) -> ApiResult<Vec<shared::inbox::ContactView>> {
     Ok(Json(
-        domain::contacts::search(&state.db, &actor, &query.q, query.limit.unwrap_or(25)).await?,
+        domain::contacts::search(&state.db, &actor, &query.q, query.limit).await?,
     ))
 }
 

@@ -12,7 +12,7 @@ use tokio_util::io::ReaderStream;
 
 use super::api_v1::ApiError;
 use app::server::{AppState, CurrentSession};
-use domain::attachments::{Storage, StoredFile, Uploader};
+use domain::attachments::{IncomingFile, Storage, StoredFile, Uploader};
 
 fn session_actor(
     session: Option<axum::Extension<CurrentSession>>,
@@ -23,6 +23,9 @@ fn session_actor(
         .ok_or(ApiError(AppError::Unauthorized))
 }
 
+/// An agent's upload: the session is checked before the body is read (by
+/// the session middleware); the file streams to disk within the account's
+/// limit.
 pub async fn upload(
     State(state): State<AppState>,
     session: Option<axum::Extension<CurrentSession>>,
@@ -30,32 +33,49 @@ pub async fn upload(
 ) -> Result<Response, ApiError> {
     let actor = session_actor(session)?;
     actor.require(shared::Permission::WorkConversations)?;
-    let mut form = form.map_err(|_| ApiError(AppError::field("file", ErrorCode::Required)))?;
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|_| ApiError(AppError::field("file", ErrorCode::InvalidValue)))?
-    {
+    let form = form.map_err(|_| ApiError(AppError::field("file", ErrorCode::Required)))?;
+    let storage = Storage::new(&state.config.data_dir);
+    let (name, incoming) = receive_upload(&state.db, &storage, actor.account_id, form).await?;
+    let stored = domain::attachments::store(
+        &state.db,
+        &storage,
+        actor.account_id,
+        Uploader::Agent(actor.user_id),
+        &name,
+        incoming,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(stored)).into_response())
+}
+
+/// Streams the multipart field `file` to disk, refusing it as soon as it
+/// passes the account's attachment limit. Returns its name and the file.
+pub async fn receive_upload(
+    db: &domain::Db,
+    storage: &Storage,
+    account_id: uuid::Uuid,
+    mut form: Multipart,
+) -> Result<(String, IncomingFile), ApiError> {
+    let invalid = || ApiError(AppError::field("file", ErrorCode::InvalidValue));
+    let limit = domain::attachments::limit_bytes(db, account_id).await?;
+    while let Some(mut field) = form.next_field().await.map_err(|_| invalid())? {
         if field.name() != Some("file") {
             continue;
         }
         let name = field.file_name().unwrap_or("file").to_string();
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|_| ApiError(AppError::field("file", ErrorCode::FileTooLarge)))?;
-        let storage = Storage::new(&state.config.data_dir);
-        let stored = domain::attachments::store(
-            &state.db,
-            &storage,
-            actor.account_id,
-            Uploader::Agent(actor.user_id),
-            None,
-            &name,
-            &bytes,
-        )
-        .await?;
-        return Ok((StatusCode::CREATED, Json(stored)).into_response());
+        let mut incoming = storage.receive(limit).await?;
+        while let Some(chunk) = field.chunk().await.map_err(|err| {
+            // The request body limit (the largest any account allows) ends
+            // the stream with an error too.
+            if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError(AppError::field("file", ErrorCode::FileTooLarge))
+            } else {
+                invalid()
+            }
+        })? {
+            incoming.write(&chunk).await?;
+        }
+        return Ok((name, incoming));
     }
     Err(ApiError(AppError::field("file", ErrorCode::Required)))
 }

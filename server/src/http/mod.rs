@@ -1,8 +1,10 @@
 //! HTTP: routes outside Leptos and the middleware around everything.
 
 pub mod api_v1;
+pub mod errors;
 pub mod files;
 pub mod health;
+pub mod limits;
 pub mod metrics;
 pub mod security;
 pub mod session;

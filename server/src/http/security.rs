@@ -110,34 +110,71 @@ fn origin_of(url: &str) -> Option<String> {
 }
 
 /// Records the client address for sessions, throttling and the audit log.
+///
+/// `X-Forwarded-For` is read only behind `trusted_proxies` reverse proxies
+/// (`PONTE_TRUST_PROXY`), and then from the right: each trusted proxy
+/// appended the address it saw, so the entry that many places from the end
+/// is the first one nobody we trust vouches for. Anything to its left was
+/// written by the client and may be forged.
 pub async fn client_ip(
-    State(trust_proxy): State<bool>,
+    State(trusted_proxies): State<usize>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    let forwarded = trust_proxy
-        .then(|| {
-            request
-                .headers()
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-        })
-        .flatten()
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_string());
     let direct = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ci| ci.0.ip().to_string());
-    request
-        .extensions_mut()
-        .insert(ClientIp(forwarded.or(direct)));
+        .map(|ci| ci.0.ip());
+    let forwarded = (trusted_proxies > 0)
+        .then(|| forwarded_client(request.headers(), trusted_proxies))
+        .flatten();
+    let client = forwarded.or(direct).map(|ip| ip.to_string());
+    request.extensions_mut().insert(ClientIp(client));
     next.run(request).await
+}
+
+/// The client address `X-Forwarded-For` names behind `hops` trusted proxies.
+fn forwarded_client(headers: &http::HeaderMap, hops: usize) -> Option<std::net::IpAddr> {
+    let hops_seen: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect();
+    let index = hops_seen.len().checked_sub(hops)?;
+    hops_seen[index].parse().ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_is_read_from_the_right_of_x_forwarded_for() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("6.6.6.6, 203.0.113.9"),
+        );
+        assert_eq!(
+            forwarded_client(&headers, 1),
+            Some("203.0.113.9".parse().unwrap()),
+            "the address our proxy saw, not the one the client wrote"
+        );
+        assert_eq!(
+            forwarded_client(&headers, 2),
+            Some("6.6.6.6".parse().unwrap())
+        );
+        assert_eq!(
+            forwarded_client(&headers, 3),
+            None,
+            "fewer hops than proxies"
+        );
+        headers.insert("x-forwarded-for", HeaderValue::from_static("not-an-ip"));
+        assert_eq!(forwarded_client(&headers, 1), None);
+    }
 
     #[test]
     fn origin_is_scheme_and_host() {

@@ -4,50 +4,57 @@
 //! allowed origins (and Ponte's own, for the demo page).
 
 use axum::body::Body;
-use axum::extract::{Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shared::events::{WidgetAttachment, WidgetMessage};
 use shared::AppError;
+use std::sync::Arc;
 use uuid::Uuid;
 
-use super::api_v1::ApiError;
-use super::files::serve_file;
+use super::api_v1::{ApiError, ApiJson};
+use super::files::{receive_upload, serve_file};
+use super::limits::{too_many, Limits};
 use super::ws::is_own_origin;
-use app::server::AppState;
+use app::server::{AppState, ClientIp};
 use domain::attachments::Storage;
+use domain::channels::PublicChannel;
 use domain::widget::{self, Visitor};
 
-/// Resolves and checks a visitor token; an error response otherwise.
-pub async fn visitor_for(
+/// Checks a visitor token for a channel; 401 otherwise.
+pub fn visitor_for(
     state: &AppState,
-    channel_token: &str,
+    channel: &PublicChannel,
     visitor_token: &str,
-) -> Result<Visitor, Response> {
-    let channel = domain::channels::by_public_token(&state.db, channel_token)
-        .await
-        .map_err(|e| ApiError::from(e).into_response())?;
+) -> Result<Visitor, ApiError> {
     let visitor_id =
-        widget::verify_visitor_token(&state.config.secret, channel_token, visitor_token)
-            .ok_or_else(|| ApiError(AppError::Unauthorized).into_response())?;
+        widget::verify_visitor_token(&state.config.secret, &channel.public_token, visitor_token)
+            .ok_or(ApiError(AppError::Unauthorized))?;
     Ok(Visitor {
-        channel,
+        channel: channel.clone(),
         visitor_id,
         token: visitor_token.to_string(),
     })
 }
 
-/// CORS for `/widget/{channel}/…`: allowed origins get the headers (and
-/// preflights a 204); other origins get none, so browsers block them.
-pub async fn cors(
+/// The network a request counts under for rate limits.
+pub fn client_network(request_ip: Option<&ClientIp>) -> String {
+    domain::auth::throttle::network_of(request_ip.and_then(|ip| ip.0.as_deref()))
+}
+
+/// Runs before any widget handler reads a body: the channel must exist (404
+/// otherwise), state-changing requests must come from a page the channel
+/// allows (403 without an allowed `Origin`), and CORS answers only those
+/// pages. The channel is handed to the handler.
+pub async fn channel_guard(
     State(state): State<AppState>,
     Path(params): Path<Vec<(String, String)>>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let origin = request
@@ -60,13 +67,14 @@ pub async fn cors(
         .find(|(k, _)| k == "channel")
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
-    let allowed = match &origin {
-        Some(origin) if is_own_origin(origin, &state.config.public_url, request.headers()) => true,
-        Some(origin) => domain::channels::by_public_token(&state.db, &channel_token)
-            .await
-            .is_ok_and(|c| c.allows_origin(origin)),
-        None => false,
+    let channel = match domain::channels::by_public_token(&state.db, &channel_token).await {
+        Ok(channel) => channel,
+        Err(err) => return ApiError::from(err).into_response(),
     };
+    let allowed = origin.as_deref().is_some_and(|origin| {
+        channel.allows_origin(origin)
+            || is_own_origin(origin, &state.config.public_url, request.headers())
+    });
     if request.method() == Method::OPTIONS {
         let mut response = StatusCode::NO_CONTENT.into_response();
         if allowed {
@@ -74,13 +82,14 @@ pub async fn cors(
         }
         return response;
     }
-    if origin.is_some() && !allowed && request.method() != Method::GET {
+    if !allowed && request.method() != Method::GET {
         return (
             StatusCode::FORBIDDEN,
             Json(json!({ "error": "forbidden", "message": "this site may not use the widget" })),
         )
             .into_response();
     }
+    request.extensions_mut().insert(channel);
     let mut response = next.run(request).await;
     if allowed {
         add_cors_headers(response.headers_mut(), origin.as_deref());
@@ -97,7 +106,11 @@ fn add_cors_headers(headers: &mut HeaderMap, origin: Option<&str>) {
         );
         headers.insert(
             header::ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static("content-type"),
+            HeaderValue::from_static("content-type, x-ponte-visitor"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("retry-after"),
         );
         headers.insert(
             header::ACCESS_CONTROL_MAX_AGE,
@@ -116,18 +129,14 @@ struct WidgetConfig {
     active: bool,
 }
 
-async fn config(
-    State(state): State<AppState>,
-    Path(channel): Path<String>,
-) -> Result<Json<WidgetConfig>, ApiError> {
-    let channel = domain::channels::by_public_token(&state.db, &channel).await?;
-    Ok(Json(WidgetConfig {
+async fn config(Extension(channel): Extension<PublicChannel>) -> Json<WidgetConfig> {
+    Json(WidgetConfig {
         name: channel.name,
         greeting: channel.settings.greeting,
         color: channel.settings.color,
         prechat_form: channel.settings.prechat_form,
         active: channel.active,
-    }))
+    })
 }
 
 #[derive(Deserialize)]
@@ -141,23 +150,34 @@ struct SessionResponse {
     messages: Vec<WidgetMessage>,
 }
 
-/// Continues a visitor's conversation (valid token) or starts afresh.
+/// Continues a visitor's conversation (valid token) or starts afresh; new
+/// visitors are budgeted per client network.
 async fn session(
     State(state): State<AppState>,
-    Path(channel): Path<String>,
-    Json(body): Json<SessionRequest>,
+    Extension(channel): Extension<PublicChannel>,
+    Extension(limits): Extension<Arc<Limits>>,
+    ip: Option<Extension<ClientIp>>,
+    request: Request,
 ) -> Response {
-    let existing = match body.visitor.as_deref() {
-        Some(token) => visitor_for(&state, &channel, token).await.ok(),
-        None => None,
+    let network = client_network(ip.as_ref().map(|Extension(ip)| ip));
+    let body = match ApiJson::<SessionRequest>::from_request(request, &()).await {
+        Ok(ApiJson(body)) => body,
+        Err(err) => return err.into_response(),
     };
+    let existing = body
+        .visitor
+        .as_deref()
+        .and_then(|token| visitor_for(&state, &channel, token).ok());
     let visitor = match existing {
         Some(visitor) => visitor,
         None => {
-            let token = widget::issue_visitor_token(&state.config.secret, &channel);
-            match visitor_for(&state, &channel, &token).await {
+            if let Err(wait) = limits.widget_sessions.check(&network) {
+                return too_many(wait);
+            }
+            let token = widget::issue_visitor_token(&state.config.secret, &channel.public_token);
+            match visitor_for(&state, &channel, &token) {
                 Ok(visitor) => visitor,
-                Err(response) => return response,
+                Err(err) => return err.into_response(),
             }
         }
     };
@@ -182,15 +202,33 @@ struct SendRequest {
     client_id: Option<Uuid>,
 }
 
+/// A visitor's message: budgeted per client network before the body is
+/// read, and per visitor once the token is known.
 async fn send(
     State(state): State<AppState>,
-    Path(channel): Path<String>,
-    Json(request): Json<SendRequest>,
+    Extension(channel): Extension<PublicChannel>,
+    Extension(limits): Extension<Arc<Limits>>,
+    ip: Option<Extension<ClientIp>>,
+    request: Request,
 ) -> Response {
-    let visitor = match visitor_for(&state, &channel, &request.visitor).await {
-        Ok(visitor) => visitor,
-        Err(response) => return response,
+    let network = client_network(ip.as_ref().map(|Extension(ip)| ip));
+    if let Err(wait) = limits.widget_messages_per_network.check(&network) {
+        return too_many(wait);
+    }
+    let request = match ApiJson::<SendRequest>::from_request(request, &()).await {
+        Ok(ApiJson(body)) => body,
+        Err(err) => return err.into_response(),
     };
+    let visitor = match visitor_for(&state, &channel, &request.visitor) {
+        Ok(visitor) => visitor,
+        Err(err) => return err.into_response(),
+    };
+    if let Err(wait) = limits
+        .widget_messages_per_visitor
+        .check(&visitor.visitor_id)
+    {
+        return too_many(wait);
+    }
     let message = widget::VisitorMessage {
         body: request.body,
         attachment_id: request.attachment_id,
@@ -204,54 +242,59 @@ async fn send(
     }
 }
 
+#[derive(Deserialize)]
+struct VisitorQuery {
+    visitor: Option<String>,
+}
+
+/// The visitor token of an upload: the `X-Ponte-Visitor` header or the
+/// `visitor` query parameter — never the body, which is read only after.
+fn upload_visitor_token(headers: &HeaderMap, query: &VisitorQuery) -> Option<String> {
+    headers
+        .get("x-ponte-visitor")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| query.visitor.clone())
+}
+
+/// A visitor's file: channel, token and budgets are checked before a byte of
+/// the body is read; the file streams to disk within the account's limit.
 async fn upload(
     State(state): State<AppState>,
-    Path(channel): Path<String>,
-    mut form: Multipart,
+    Extension(channel): Extension<PublicChannel>,
+    Extension(limits): Extension<Arc<Limits>>,
+    ip: Option<Extension<ClientIp>>,
+    Query(query): Query<VisitorQuery>,
+    headers: HeaderMap,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    let mut visitor_token = None;
-    let mut file: Option<(String, Vec<u8>)> = None;
-    loop {
-        match form.next_field().await {
-            Ok(Some(field)) => match field.name() {
-                Some("visitor") => visitor_token = field.text().await.ok(),
-                Some("file") => {
-                    let name = field.file_name().unwrap_or("file").to_string();
-                    match field.bytes().await {
-                        Ok(bytes) => file = Some((name, bytes.to_vec())),
-                        Err(_) => {
-                            return ApiError(AppError::field(
-                                "file",
-                                shared::ErrorCode::FileTooLarge,
-                            ))
-                            .into_response()
-                        }
-                    }
-                }
-                _ => {}
-            },
-            Ok(None) => break,
-            Err(_) => {
-                return ApiError(AppError::field("file", shared::ErrorCode::InvalidValue))
-                    .into_response()
-            }
-        }
-    }
-    let visitor = match visitor_for(
-        &state,
-        &channel,
-        visitor_token.as_deref().unwrap_or_default(),
-    )
-    .await
-    {
+    let Some(token) = upload_visitor_token(&headers, &query) else {
+        return ApiError(AppError::Unauthorized).into_response();
+    };
+    let visitor = match visitor_for(&state, &channel, &token) {
         Ok(visitor) => visitor,
-        Err(response) => return response,
+        Err(err) => return err.into_response(),
     };
-    let Some((name, bytes)) = file else {
-        return ApiError(AppError::field("file", shared::ErrorCode::Required)).into_response();
-    };
+    let network = client_network(ip.as_ref().map(|Extension(ip)| ip));
+    if let Err(wait) = limits.widget_uploads_per_network.check(&network) {
+        return too_many(wait);
+    }
+    if let Err(wait) = limits.widget_uploads_per_visitor.check(&visitor.visitor_id) {
+        return too_many(wait);
+    }
     let storage = Storage::new(&state.config.data_dir);
-    match widget::upload(&state.db, &storage, &visitor, &name, &bytes).await {
+    let received = match form {
+        Ok(form) => receive_upload(&state.db, &storage, channel.account_id, form).await,
+        Err(_) => Err(ApiError(AppError::field(
+            "file",
+            shared::ErrorCode::Required,
+        ))),
+    };
+    let (name, incoming) = match received {
+        Ok(file) => file,
+        Err(err) => return err.into_response(),
+    };
+    match widget::upload(&state.db, &storage, &visitor, &name, incoming).await {
         Ok(attachment) => {
             (StatusCode::CREATED, Json::<WidgetAttachment>(attachment)).into_response()
         }
@@ -259,19 +302,19 @@ async fn upload(
     }
 }
 
-#[derive(Deserialize)]
-struct VisitorQuery {
-    visitor: String,
-}
-
 async fn download(
     State(state): State<AppState>,
-    Path((channel, id, _name)): Path<(String, i64, String)>,
+    Extension(channel): Extension<PublicChannel>,
+    Path((_channel, id, _name)): Path<(String, i64, String)>,
     Query(query): Query<VisitorQuery>,
 ) -> Response {
-    let visitor = match visitor_for(&state, &channel, &query.visitor).await {
+    let visitor = match visitor_for(
+        &state,
+        &channel,
+        query.visitor.as_deref().unwrap_or_default(),
+    ) {
         Ok(visitor) => visitor,
-        Err(response) => return response,
+        Err(err) => return err.into_response(),
     };
     let contact = match widget::whereabouts(&state.db, &visitor).await {
         Ok(Some((contact, _))) => contact,
@@ -337,7 +380,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/widget/{channel}/session", post(session))
         .route("/widget/{channel}/messages", post(send))
         .route("/widget/{channel}/attachments/{id}/{name}", get(download))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), cors));
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            channel_guard,
+        ));
     Router::new()
         .merge(per_channel)
         .route("/demo/widget", get(demo_page))
@@ -347,5 +393,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 pub fn upload_routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/widget/{channel}/attachments", post(upload))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), cors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            channel_guard,
+        ))
 }

@@ -13,13 +13,15 @@ use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use shared::events::{ClientEvent, ServerEvent, Typist, WidgetClientEvent, WidgetEvent};
 use shared::inbox::DeliveryStatus;
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+use super::api_v1::ApiError;
+use super::limits::{too_many, Limits, RateLimiter, MAX_SOCKET_MESSAGE_BYTES, SOCKET_FRAMES};
+use super::widget::client_network;
 use crate::realtime::{Client, ClientKind, Hub};
-use app::server::{AppState, CurrentSession};
+use app::server::{AppState, ClientIp, CurrentSession};
 use domain::realtime::Signal;
 
 pub const HEARTBEAT: Duration = Duration::from_secs(25);
@@ -45,11 +47,15 @@ pub fn is_own_origin(origin: &str, public_url: &str, headers: &HeaderMap) -> boo
             == Some(host)
 }
 
+/// Sockets may be opened this often per client network (a reconnect storm
+/// or a script is refused before it costs a database query).
 pub async fn agent_socket(
     ws: WebSocketUpgrade,
     State(state): State<AppState>,
     Extension(hub): Extension<Arc<Hub>>,
+    Extension(limits): Extension<Arc<Limits>>,
     session: Option<Extension<CurrentSession>>,
+    ip: Option<Extension<ClientIp>>,
     headers: HeaderMap,
 ) -> Response {
     let own =
@@ -59,6 +65,10 @@ pub async fn agent_socket(
     }
     let Some(session) = session.and_then(|Extension(s)| s.0) else {
         return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
+    };
+    let network = client_network(ip.as_ref().map(|Extension(ip)| ip));
+    let Some(slot) = limits.agent_sockets.take(&network) else {
+        return too_many(Duration::from_secs(30));
     };
     let actor = session.actor.clone();
     let departments = match domain::conversations::departments_of(
@@ -74,11 +84,15 @@ pub async fn agent_socket(
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
+    let ws = ws
+        .max_message_size(MAX_SOCKET_MESSAGE_BYTES)
+        .max_frame_size(MAX_SOCKET_MESSAGE_BYTES);
     ws.on_upgrade(move |socket| async move {
+        let _slot = slot;
         let kind = ClientKind::Agent {
             user_id: actor.user_id,
             session_id: session.session_id,
-            role: actor.role,
+            role: RwLock::new(actor.role),
             departments: RwLock::new(departments),
         };
         let (client, frames) = hub.register(actor.account_id, kind);
@@ -97,8 +111,7 @@ pub async fn agent_socket(
         let heartbeat = || ServerEvent::Heartbeat { at: Utc::now() };
         let reader_hub = hub.clone();
         let reader_actor = actor.clone();
-        // Conversations this socket was found allowed to type in.
-        let allowed: Arc<Mutex<HashSet<i64>>> = Arc::default();
+        let reader_client = client.clone();
         run_socket(
             socket,
             client.clone(),
@@ -108,7 +121,7 @@ pub async fn agent_socket(
             move |text| {
                 let hub = reader_hub.clone();
                 let actor = reader_actor.clone();
-                let allowed = allowed.clone();
+                let client = reader_client.clone();
                 async move {
                     if let Ok(ClientEvent::Typing {
                         conversation_id,
@@ -116,7 +129,7 @@ pub async fn agent_socket(
                         note,
                     }) = serde_json::from_str::<ClientEvent>(&text)
                     {
-                        agent_typing(&hub, &actor, &allowed, conversation_id, typing, note).await;
+                        agent_typing(&hub, &client, &actor, conversation_id, typing, note).await;
                     }
                 }
             },
@@ -146,49 +159,29 @@ async fn announce_presence(hub: &Hub, actor: &domain::Actor, online: bool) {
     }
 }
 
-/// Relays an agent's typing, once we know they may see the conversation.
+/// Relays an agent's typing when they may see the conversation (by the
+/// socket's current role and departments; a "no" is remembered too).
 async fn agent_typing(
     hub: &Hub,
+    client: &Client,
     actor: &domain::Actor,
-    allowed: &Mutex<HashSet<i64>>,
     conversation_id: i64,
     typing: bool,
     note: bool,
 ) {
-    let known_visible = allowed
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .contains(&conversation_id);
-    if !known_visible {
-        let visible =
-            match domain::conversations::summary_by_id(hub.db(), actor.account_id, conversation_id)
-                .await
-            {
-                Ok(Some(summary)) => {
-                    let departments = domain::conversations::departments_of(
-                        hub.db(),
-                        actor.account_id,
-                        actor.user_id,
-                    )
-                    .await
-                    .unwrap_or_default();
-                    domain::conversations::visible_to(
-                        actor.can(shared::Permission::ViewAllConversations),
-                        actor.user_id,
-                        &departments,
-                        summary.assignee_id,
-                        summary.department_id,
-                    )
-                }
-                _ => false,
-            };
-        if !visible {
-            return;
+    let visible = match client.typing_allowed(conversation_id) {
+        Some(known) => known,
+        None => {
+            let visible = matches!(
+                domain::conversations::summary_by_id(hub.db(), actor.account_id, conversation_id).await,
+                Ok(Some(summary)) if client.sees(summary.assignee_id, summary.department_id)
+            );
+            client.remember_typing_allowed(conversation_id, visible);
+            visible
         }
-        allowed
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(conversation_id);
+    };
+    if !visible {
+        return;
     }
     let typist = Typist::Agent {
         user_id: actor.user_id,
@@ -220,12 +213,22 @@ pub async fn widget_socket(
     ws: WebSocketUpgrade,
     State(state): State<AppState>,
     Extension(hub): Extension<Arc<Hub>>,
+    Extension(limits): Extension<Arc<Limits>>,
+    ip: Option<Extension<ClientIp>>,
     Query(query): Query<WidgetSocketQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let visitor = match super::widget::visitor_for(&state, &query.channel, &query.visitor).await {
+    let network = client_network(ip.as_ref().map(|Extension(ip)| ip));
+    let Some(slot) = limits.widget_sockets.take(&network) else {
+        return too_many(Duration::from_secs(30));
+    };
+    let channel = match domain::channels::by_public_token(&state.db, &query.channel).await {
+        Ok(channel) => channel,
+        Err(err) => return ApiError::from(err).into_response(),
+    };
+    let visitor = match super::widget::visitor_for(&state, &channel, &query.visitor) {
         Ok(visitor) => visitor,
-        Err(response) => return response,
+        Err(err) => return err.into_response(),
     };
     let allowed = origin(&headers).is_some_and(|o| {
         visitor.channel.allows_origin(&o) || is_own_origin(&o, &state.config.public_url, &headers)
@@ -240,7 +243,11 @@ pub async fn widget_socket(
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
+    let ws = ws
+        .max_message_size(MAX_SOCKET_MESSAGE_BYTES)
+        .max_frame_size(MAX_SOCKET_MESSAGE_BYTES);
     ws.on_upgrade(move |socket| async move {
+        let _slot = slot;
         let account_id = visitor.account_id();
         let kind = ClientKind::Visitor {
             visitor: visitor.clone(),
@@ -336,6 +343,8 @@ async fn run_socket<H, B, F, Fut>(
     }
     let mut beat = tokio::time::interval(HEARTBEAT);
     beat.tick().await;
+    // Frames from the browser beyond this rate are dropped unread.
+    let inbound = RateLimiter::new(SOCKET_FRAMES);
     loop {
         tokio::select! {
             queued = frames.recv() => match queued {
@@ -347,7 +356,11 @@ async fn run_socket<H, B, F, Fut>(
                 if sink.send(Message::Text(frame)).await.is_err() { break }
             }
             incoming = stream.next() => match incoming {
-                Some(Ok(Message::Text(text))) => on_text(text.to_string()).await,
+                Some(Ok(Message::Text(text))) => {
+                    if inbound.check("").is_ok() {
+                        on_text(text.to_string()).await;
+                    }
+                }
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                 Some(Ok(_)) => {}
             },

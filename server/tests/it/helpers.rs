@@ -16,6 +16,9 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use std::path::PathBuf;
 
+/// The bearer token test servers accept on `/metrics`.
+pub const METRICS_TOKEN: &str = "test-metrics-token";
+
 /// No request in these tests should take long; a hang fails loudly instead.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -210,7 +213,9 @@ async fn start_instance(database: &TestDb, data_dir: &std::path::Path) -> String
         data_dir: data_dir.to_path_buf(),
         site_root: PathBuf::from("target/site"),
         migrate_on_start: true,
-        trust_proxy: true,
+        trusted_proxies: 1,
+        metrics_public: false,
+        metrics_token: Some(METRICS_TOKEN.to_string()),
         db_max_connections: 5,
     };
     let app = Application::build(settings).await.expect("build app");

@@ -205,8 +205,7 @@ async fn status_changes_are_checked_logged_in_the_timeline_and_audited() {
     .execute(&app.database.owner)
     .await
     .unwrap();
-    let woken: i32 = sqlx::query_scalar("SELECT wake_snoozed_conversations()")
-        .fetch_one(&app.database.owner)
+    let woken = domain::conversations::end_due_snoozes(&app.database.db)
         .await
         .unwrap();
     assert_eq!(woken, 1);

@@ -12,4 +12,7 @@ mod inbox;
 mod realtime;
 mod security;
 mod tenancy;
+mod throttling;
+mod walls;
 mod widget;
+mod widget_limits;

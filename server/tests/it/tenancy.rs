@@ -31,7 +31,7 @@ async fn two_accounts(db: &TestDb) -> (Uuid, Uuid) {
         )
         .await
         .unwrap();
-        domain::api_tokens::create(&db.db, &session.actor, "ci")
+        domain::api_tokens::create(&db.db, &session.actor, "ci", None)
             .await
             .unwrap();
         ids.push(signed.account_id);

@@ -263,16 +263,15 @@ async fn visitors_upload_and_fetch_only_their_own_files() {
     let app = spawn_app().await;
     let (_, channel) = app.demo_inbox().await;
     let visitor = app.visitor(&channel).await;
-    let form = reqwest::multipart::Form::new()
-        .text("visitor", visitor.clone())
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(PNG.to_vec()).file_name("print.png"),
-        );
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(PNG.to_vec()).file_name("print.png"),
+    );
     let uploaded: Value = app
         .plain_client()
         .post(format!("{}/widget/{channel}/attachments", app.base_url))
         .header("origin", &app.base_url)
+        .header("x-ponte-visitor", &visitor)
         .multipart(form)
         .send()
         .await

@@ -297,8 +297,14 @@ fn ConversationList(initial: ConversationPage) -> impl IntoView {
             Incoming::Resync { since } => {
                 let since = *since;
                 leptos::task::spawn_local(async move {
-                    if let Ok(changes) = sync_changes(since, None).await {
+                    // Page through everything that changed while away.
+                    let mut since = since;
+                    while let Ok(changes) = sync_changes(since, None).await {
                         changes.conversations.iter().for_each(apply);
+                        if !changes.has_more {
+                            break;
+                        }
+                        since = changes.server_time;
                     }
                 });
             }

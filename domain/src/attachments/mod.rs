@@ -2,10 +2,14 @@
 //! their bytes are (not what their name or the browser claims), served only
 //! to those who may see them.
 
+mod receive;
+mod sniff;
+
 use anyhow::Context;
 use shared::inbox::{AttachmentView, ContentType};
 use shared::{ErrorCode, Permission};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use uuid::Uuid;
 
 use crate::actor::Actor;
@@ -13,7 +17,12 @@ use crate::conversations;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::messages::url_segment;
-use crate::secrets::{random_token, sha256};
+use crate::secrets::random_token;
+pub use receive::IncomingFile;
+pub use sniff::{accepted_type, clean_file_name, content_type_of, sniff, HEAD_BYTES};
+
+/// Uploads not sent with a message within this long are removed.
+pub const PENDING_UPLOAD_TTL: Duration = Duration::from_secs(24 * 3600);
 
 /// Where attachment files live: `<data dir>/attachments/<account>/<yyyy-mm>/<random>`.
 #[derive(Clone, Debug)]
@@ -31,6 +40,72 @@ impl Storage {
     fn path_of(&self, key: &str) -> PathBuf {
         self.root.join(key)
     }
+
+    /// Starts receiving an upload of at most `limit_bytes`.
+    pub async fn receive(&self, limit_bytes: u64) -> Result<IncomingFile> {
+        IncomingFile::create(&self.root.join(receive::INCOMING_DIR), limit_bytes).await
+    }
+
+    /// Removes partial uploads left behind by a crash.
+    pub async fn remove_abandoned_incoming(&self, older_than: Duration) -> anyhow::Result<usize> {
+        let dir = self.root.join(receive::INCOMING_DIR);
+        let mut entries = match tokio::fs::read_dir(&dir).await {
+            Ok(entries) => entries,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(err) => return Err(err).with_context(|| format!("reading {}", dir.display())),
+        };
+        let mut removed = 0;
+        while let Some(entry) = entries.next_entry().await.context("listing uploads")? {
+            let old = entry
+                .metadata()
+                .await
+                .ok()
+                .and_then(|m| m.modified().ok())
+                .and_then(|at| at.elapsed().ok())
+                .is_some_and(|age| age > older_than);
+            if old && tokio::fs::remove_file(entry.path()).await.is_ok() {
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
+    async fn remove(&self, key: &str) {
+        let path = self.path_of(key);
+        if let Err(err) = tokio::fs::remove_file(&path).await {
+            if err.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(path = %path.display(), error = %err, "could not remove an attachment file");
+            }
+        }
+    }
+}
+
+/// The largest upload the account accepts, in bytes.
+pub async fn limit_bytes(db: &Db, account_id: Uuid) -> Result<u64> {
+    let mut tx = db.tenant(account_id, None).await?;
+    let limit_mb: i32 =
+        sqlx::query_scalar("SELECT attachment_limit_mb FROM accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_one(&mut *tx)
+            .await
+            .context("reading the attachment limit")?;
+    tx.commit().await.context("commit")?;
+    Ok(u64::from(limit_mb.unsigned_abs()) * 1024 * 1024)
+}
+
+/// Deletes uploads never sent with a message (across accounts), and their
+/// files. Safe to run on every instance at once.
+pub async fn remove_stale_uploads(db: &Db, storage: &Storage) -> Result<usize> {
+    let keys: Vec<String> =
+        sqlx::query_scalar("SELECT * FROM take_stale_uploads(make_interval(secs => $1), 500)")
+            .bind(PENDING_UPLOAD_TTL.as_secs_f64())
+            .fetch_all(db.pool())
+            .await
+            .context("removing stale uploads")?;
+    for key in &keys {
+        storage.remove(key).await;
+    }
+    Ok(keys.len())
 }
 
 /// Who uploads: an agent, or a customer through a channel.
@@ -40,122 +115,22 @@ pub enum Uploader {
     Contact(i64),
 }
 
-/// Types accepted, by the MIME type sniffed from the content. HTML, SVG,
-/// scripts and executables are refused: served back, they could run.
-const ALLOWED: &[&str] = &[
-    "image/png",
-    "image/jpeg",
-    "image/gif",
-    "image/webp",
-    "image/bmp",
-    "audio/mpeg",
-    "audio/ogg",
-    "audio/x-wav",
-    "audio/wav",
-    "audio/aac",
-    "audio/m4a",
-    "audio/x-m4a",
-    "audio/x-flac",
-    "audio/webm",
-    "audio/opus",
-    "audio/amr",
-    "video/mp4",
-    "video/webm",
-    "video/quicktime",
-    "video/x-matroska",
-    "video/3gpp",
-    "application/pdf",
-    "application/zip",
-    "application/gzip",
-    "application/msword",
-    "application/vnd.ms-excel",
-    "application/vnd.ms-powerpoint",
-    "application/x-ole-storage",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "application/vnd.oasis.opendocument.text",
-    "application/vnd.oasis.opendocument.spreadsheet",
-    "application/vnd.oasis.opendocument.presentation",
-    "application/rtf",
-    "text/plain",
-];
-
-/// The MIME type of `bytes`, judged from their content.
-pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if let Some(kind) = infer::get(bytes) {
-        return Some(kind.mime_type());
-    }
-    // Plain text: valid UTF-8, no NULs, and not markup a browser could render.
-    let text = std::str::from_utf8(bytes).ok()?;
-    let looks_like_markup = text
-        .trim_start_matches('\u{feff}')
-        .trim_start()
-        .starts_with('<');
-    (!text.contains('\0') && !looks_like_markup).then_some("text/plain")
-}
-
-/// The sniffed type if it is one we accept, else `None`.
-pub fn accepted_type(bytes: &[u8]) -> Option<&'static str> {
-    sniff(bytes).filter(|mime| ALLOWED.contains(mime))
-}
-
-pub fn content_type_of(mime: &str) -> ContentType {
-    match mime.split('/').next() {
-        Some("image") => ContentType::Image,
-        Some("audio") => ContentType::Audio,
-        Some("video") => ContentType::Video,
-        _ => ContentType::File,
-    }
-}
-
-/// A file name without paths or control characters, at most 200 chars.
-pub fn clean_file_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
-    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').to_string();
-    if cleaned.is_empty() {
-        "file".into()
-    } else {
-        cleaned
-    }
-}
-
-/// Stores an upload for `account_id`, checking the account's size limit and
-/// the content's type. The file is linked to a message when one is sent.
+/// Stores a received upload for `account_id`, checking the content's type.
+/// The file is linked to a conversation when a message is sent with it.
 pub async fn store(
     db: &Db,
     storage: &Storage,
     account_id: Uuid,
     uploader: Uploader,
-    conversation_id: Option<i64>,
     file_name: &str,
-    bytes: &[u8],
+    mut incoming: IncomingFile,
 ) -> Result<AttachmentView> {
-    let mut tx = db
-        .tenant(
-            account_id,
-            match uploader {
-                Uploader::Agent(id) => Some(id),
-                Uploader::Contact(_) => None,
-            },
-        )
-        .await?;
-    let limit_mb: i32 =
-        sqlx::query_scalar("SELECT attachment_limit_mb FROM accounts WHERE id = $1")
-            .bind(account_id)
-            .fetch_one(&mut *tx)
-            .await
-            .context("reading the attachment limit")?;
-    if bytes.len() as u64 > u64::from(limit_mb.unsigned_abs()) * 1024 * 1024 {
-        return Err(Error::field("file", ErrorCode::FileTooLarge));
-    }
-    if bytes.is_empty() {
+    if incoming.size() == 0 {
         return Err(Error::field("file", ErrorCode::Required));
     }
-    let mime = sniff(bytes)
-        .filter(|m| ALLOWED.contains(m))
+    let mime = accepted_type(incoming.head())
         .ok_or_else(|| Error::field("file", ErrorCode::FileTypeNotAllowed))?;
+    let (temp_path, size, digest) = incoming.finish().await?;
     let file_name = clean_file_name(file_name);
     let key = format!(
         "{account_id}/{}/{}",
@@ -168,45 +143,48 @@ pub async fn store(
             .await
             .with_context(|| format!("creating {}", dir.display()))?;
     }
-    tokio::fs::write(&path, bytes)
+    tokio::fs::rename(&temp_path, &path)
         .await
-        .with_context(|| format!("writing {}", path.display()))?;
+        .with_context(|| format!("moving the upload to {}", path.display()))?;
     let (uploaded_by, uploaded_by_contact) = match uploader {
         Uploader::Agent(id) => (Some(id), None),
         Uploader::Contact(id) => (None, Some(id)),
     };
-    let inserted = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO attachments (account_id, conversation_id, storage_key, file_name, content_type, size_bytes, sha256,
-                                  uploaded_by, uploaded_by_contact)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-    )
-    .bind(account_id)
-    .bind(conversation_id)
-    .bind(&key)
-    .bind(&file_name)
-    .bind(mime)
-    .bind(bytes.len() as i64)
-    .bind(sha256(bytes).to_vec())
-    .bind(uploaded_by)
-    .bind(uploaded_by_contact)
-    .fetch_one(&mut *tx)
+    let recorded = async {
+        let mut tx = db.tenant(account_id, uploaded_by).await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO attachments (account_id, storage_key, file_name, content_type, size_bytes, sha256,
+                                      uploaded_by, uploaded_by_contact)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(account_id)
+        .bind(&key)
+        .bind(&file_name)
+        .bind(mime)
+        .bind(size as i64)
+        .bind(&digest)
+        .bind(uploaded_by)
+        .bind(uploaded_by_contact)
+        .fetch_one(&mut *tx)
+        .await
+        .context("recording attachment")?;
+        tx.commit().await.context("commit")?;
+        anyhow::Ok(id)
+    }
     .await;
-    let id = match inserted {
+    let id = match recorded {
         Ok(id) => id,
         Err(err) => {
-            let _ = tokio::fs::remove_file(&path).await;
-            return Err(anyhow::Error::new(err)
-                .context("recording attachment")
-                .into());
+            storage.remove(&key).await;
+            return Err(err.into());
         }
     };
-    tx.commit().await.context("commit")?;
     Ok(AttachmentView {
         id,
         url: format!("/attachments/{id}/{}", url_segment(&file_name)),
         file_name,
         content_type: mime.to_string(),
-        size_bytes: bytes.len() as i64,
+        size_bytes: size as i64,
     })
 }
 
@@ -339,32 +317,6 @@ fn stored(storage: &Storage, row: FileRow) -> StoredFile {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn types_come_from_the_bytes() {
-        let png = [
-            0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, b'I', b'H', b'D', b'R',
-        ];
-        assert_eq!(accepted_type(&png), Some("image/png"));
-        assert_eq!(accepted_type(b"%PDF-1.7\n..."), Some("application/pdf"));
-        assert_eq!(
-            accepted_type("olá, tudo bem?".as_bytes()),
-            Some("text/plain")
-        );
-    }
-
-    #[test]
-    fn markup_binaries_and_executables_are_refused() {
-        assert_eq!(accepted_type(b"<html><script>alert(1)</script>"), None);
-        assert_eq!(accepted_type(b"  <svg onload=alert(1)>"), None);
-        assert_eq!(accepted_type(&[0xff, 0x00, 0xfe, 0x01]), None);
-        let mut elf = vec![0x7f, b'E', b'L', b'F', 2, 1, 1, 0];
-        elf.resize(128, 0);
-        assert_eq!(accepted_type(&elf), None);
-        let mut exe = b"MZ".to_vec();
-        exe.resize(128, 0);
-        assert_eq!(accepted_type(&exe), None);
-    }
 
     #[test]
     fn file_names_lose_their_paths() {

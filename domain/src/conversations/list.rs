@@ -1,0 +1,257 @@
+//! The inbox list: filters, cursor paging, and search over message text and
+//! contact details.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use shared::inbox::{ConversationPage, ConversationStatus, InboxFilter, InboxSort, InboxTab};
+use shared::Permission;
+
+use super::visibility::VISIBLE;
+use super::{SummaryRow, SUMMARY_SELECT};
+use crate::actor::Actor;
+use crate::db::{Db, Tx};
+use crate::error::{Error, Result};
+
+pub const PAGE_SIZE: u32 = 30;
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// The page size asked for, or `Validation` when out of range: REST and
+/// server functions refuse the same values the same way.
+pub fn page_size(asked: Option<u32>) -> Result<u32> {
+    match asked {
+        None => Ok(PAGE_SIZE),
+        Some(limit) if (1..=MAX_PAGE_SIZE).contains(&limit) => Ok(limit),
+        Some(_) => Err(Error::field("limit", shared::ErrorCode::NumberInvalid)),
+    }
+}
+
+/// Sorts conversations nobody waits on after all the others; the same
+/// value in SQL (`NOT_WAITING`) and in cursors.
+const NOT_WAITING_MICROS: i64 = 253_402_214_400_000_000; // 9999-12-31T00:00:00Z
+const NOT_WAITING: &str = "'9999-12-31T00:00:00Z'::timestamptz";
+
+/// The cursor of a list page: the sort value and id of its last row.
+fn encode_cursor(sort_value: Option<DateTime<Utc>>, id: i64) -> String {
+    format!(
+        "{}_{id}",
+        sort_value
+            .map(|t| t.timestamp_micros())
+            .unwrap_or(NOT_WAITING_MICROS)
+    )
+}
+
+fn decode_cursor(cursor: &str) -> Result<(DateTime<Utc>, i64)> {
+    let invalid = || Error::field("cursor", shared::ErrorCode::InvalidValue);
+    let (micros, id) = cursor.split_once('_').ok_or_else(invalid)?;
+    let micros: i64 = micros.parse().map_err(|_| invalid())?;
+    let id: i64 = id.parse().map_err(|_| invalid())?;
+    let at = DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?;
+    Ok((at, id))
+}
+
+/// A page of the inbox, newest activity (or longest wait) first.
+pub async fn list(db: &Db, actor: &Actor, filter: &InboxFilter) -> Result<ConversationPage> {
+    let limit = page_size(filter.limit)?;
+    let cursor = filter
+        .cursor
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .map(decode_cursor)
+        .transpose()?;
+    let statuses: Vec<ConversationStatus> = match (filter.status, filter.all_statuses) {
+        (Some(status), _) => vec![status],
+        (None, true) => ConversationStatus::ALL.to_vec(),
+        (None, false) => ConversationStatus::ACTIVE.to_vec(),
+    };
+    let q = filter
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(|q| format!("%{}%", escape_like(&q.to_lowercase())));
+    let (order, cursor_clause) = match filter.sort {
+        InboxSort::LastActivity => (
+            "c.last_activity_at DESC, c.id DESC".to_string(),
+            "($9::timestamptz IS NULL OR (c.last_activity_at, c.id) < ($9, $10))".to_string(),
+        ),
+        InboxSort::Waiting => (
+            format!("COALESCE(c.waiting_since, {NOT_WAITING}) ASC, c.id ASC"),
+            format!("($9::timestamptz IS NULL OR (COALESCE(c.waiting_since, {NOT_WAITING}), c.id) > ($9, $10))"),
+        ),
+    };
+    let tab_clause = match filter.tab {
+        InboxTab::Mine => "c.assignee_id = $1",
+        InboxTab::Unassigned => "c.assignee_id IS NULL",
+        InboxTab::All => "true",
+    };
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let search = match &q {
+        Some(pattern) => Some(search_matches(&mut tx, pattern).await?),
+        None => None,
+    };
+    let search_clause = search_clause(search.as_ref());
+    let (few_conversations, few_contacts) = search
+        .map(|s| (s.conversation_ids, s.contact_ids))
+        .unwrap_or_default();
+    let sql = format!(
+        "{SUMMARY_SELECT}
+          WHERE c.account_id = $3 AND {VISIBLE} AND {tab_clause}
+            AND c.status = ANY($4)
+            AND ($5::bigint IS NULL OR c.department_id = $5)
+            AND ($6::bigint IS NULL OR c.channel_id = $6)
+            AND ($7::text IS NULL OR c.tags @> ARRAY[$7])
+            AND ($8::text IS NULL OR c.priority = $8)
+            AND {cursor_clause}
+            AND {search_clause}
+            AND ($13::bigint IS NULL OR c.contact_id = $13)
+          ORDER BY {order}
+          LIMIT $12"
+    );
+    let rows: Vec<SummaryRow> = sqlx::query_as(&sql)
+        .bind(actor.user_id)
+        .bind(actor.can(Permission::ViewAllConversations))
+        .bind(actor.account_id)
+        .bind(&statuses)
+        .bind(filter.department_id)
+        .bind(filter.channel_id)
+        .bind(filter.tag.as_deref().filter(|t| !t.is_empty()))
+        .bind(filter.priority)
+        .bind(cursor.map(|(at, _)| at))
+        .bind(cursor.map(|(_, id)| id).unwrap_or(0))
+        .bind(q)
+        .bind(i64::from(limit) + 1)
+        .bind(filter.contact_id)
+        .bind(few_conversations)
+        .bind(few_contacts)
+        .fetch_all(&mut *tx)
+        .await
+        .context("listing conversations")?;
+    tx.commit().await.context("commit")?;
+
+    let has_more = rows.len() > limit as usize;
+    let mut conversations = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|row| row.into_summary(true))
+        .collect::<Vec<_>>();
+    let next_cursor = if has_more {
+        conversations.last().map(|c| match filter.sort {
+            InboxSort::LastActivity => encode_cursor(Some(c.last_activity_at), c.id),
+            InboxSort::Waiting => encode_cursor(c.waiting_since, c.id),
+        })
+    } else {
+        None
+    };
+    conversations.shrink_to_fit();
+    Ok(ConversationPage {
+        conversations,
+        next_cursor,
+    })
+}
+
+/// Where a search term matches. A rare term's matches are collected through
+/// the trigram indexes, and the list query only sorts and filters them; a
+/// common term is checked row by row while walking the list in order, which
+/// finds a page of matches sooner than collecting them all.
+struct SearchMatches {
+    /// Conversations whose messages match, when they are few.
+    conversation_ids: Option<Vec<i64>>,
+    /// Contacts that match, when they are few.
+    contact_ids: Option<Vec<i64>>,
+}
+
+/// Matching rows beyond which a source counts as common. Small enough that
+/// the probe of a common term (a sequential scan that stops early) is cheap;
+/// contacts are fewer and their walk costlier, hence the higher bound.
+const FEW_MESSAGE_MATCHES: i32 = 2000;
+pub(crate) const FEW_CONTACT_MATCHES: i32 = 20_000;
+
+/// Probes message text and contact details for a LIKE pattern (already
+/// lower-cased and escaped), stopping at the bounds above.
+async fn search_matches(tx: &mut Tx, pattern: &str) -> Result<SearchMatches> {
+    let few = |mut ids: Vec<i64>, bound: i32| {
+        (ids.len() < bound as usize).then(|| {
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        })
+    };
+    let conversation_ids: Vec<i64> =
+        sqlx::query_scalar("SELECT * FROM search_message_conversations($1, $2)")
+            .bind(pattern)
+            .bind(FEW_MESSAGE_MATCHES)
+            .fetch_all(&mut **tx)
+            .await
+            .context("searching message text")?;
+    let contact_ids: Vec<i64> = sqlx::query_scalar("SELECT * FROM search_contact_ids($1, $2)")
+        .bind(pattern)
+        .bind(FEW_CONTACT_MATCHES)
+        .fetch_all(&mut **tx)
+        .await
+        .context("searching contacts")?;
+    Ok(SearchMatches {
+        conversation_ids: few(conversation_ids, FEW_MESSAGE_MATCHES),
+        contact_ids: few(contact_ids, FEW_CONTACT_MATCHES),
+    })
+}
+
+/// The list query's search condition; `$11` is the LIKE pattern, `$14` and
+/// `$15` the conversations and contacts matched through the rare sources.
+fn search_clause(search: Option<&SearchMatches>) -> String {
+    let Some(search) = search else {
+        return "$11::text IS NULL AND $14::bigint[] IS NULL AND $15::bigint[] IS NULL".to_string();
+    };
+    let messages = if search.conversation_ids.is_some() {
+        "c.id = ANY($14::bigint[])"
+    } else {
+        // A scalar subquery rather than EXISTS: the planner may turn an
+        // EXISTS under OR into "collect every match, then hash", which is
+        // exactly what a common term must avoid.
+        "($14::bigint[] IS NULL AND COALESCE((SELECT true FROM messages m
+             WHERE m.conversation_id = c.id AND m.deleted_at IS NULL
+               AND m.kind IN ('incoming', 'outgoing', 'note') AND m.body ILIKE $11
+             LIMIT 1), false))"
+    };
+    let contacts = if search.contact_ids.is_some() {
+        "c.contact_id = ANY($15::bigint[])"
+    } else {
+        "($15::bigint[] IS NULL AND ct.search_text LIKE $11)"
+    };
+    format!("$11::text IS NOT NULL AND ({messages} OR {contacts})")
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern.
+pub(crate) fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip() {
+        let at = DateTime::from_timestamp_micros(1_763_000_000_123_456).unwrap();
+        let (back, id) = decode_cursor(&encode_cursor(Some(at), 42)).unwrap();
+        assert_eq!((back, id), (at, 42));
+        let (not_waiting, _) = decode_cursor(&encode_cursor(None, 1)).unwrap();
+        assert_eq!(not_waiting.to_rfc3339(), "9999-12-31T00:00:00+00:00");
+        assert!(decode_cursor("garbage").is_err());
+        assert!(decode_cursor("1_x").is_err());
+    }
+
+    #[test]
+    fn like_patterns_are_escaped() {
+        assert_eq!(escape_like("50%_off\\"), "50\\%\\_off\\\\");
+    }
+
+    #[test]
+    fn page_sizes_out_of_range_are_refused_not_clamped() {
+        assert_eq!(page_size(None).unwrap(), PAGE_SIZE);
+        assert_eq!(page_size(Some(100)).unwrap(), 100);
+        assert!(page_size(Some(0)).is_err());
+        assert!(page_size(Some(101)).is_err());
+    }
+}

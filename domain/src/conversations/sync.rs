@@ -1,0 +1,82 @@
+//! Catching up: what changed since a moment, for browsers resyncing after a
+//! dropped connection.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use shared::inbox::Changes;
+use shared::Permission;
+
+use super::visibility::VISIBLE;
+use super::{visible_summary, SummaryRow, SUMMARY_SELECT};
+use crate::actor::Actor;
+use crate::db::Db;
+use crate::error::Result;
+
+/// Conversations returned per call; `has_more` asks the browser for the next
+/// batch (from the returned `server_time` cursor onwards).
+pub const CHANGES_PAGE: usize = 200;
+
+/// What changed since `since` (minus a safety margin for transactions that
+/// committed late), oldest change first, at most [`CHANGES_PAGE`]
+/// conversations. With `has_more`, call again with `next_since`.
+pub async fn changes_since(
+    db: &Db,
+    actor: &Actor,
+    since: DateTime<Utc>,
+    open_conversation: Option<i64>,
+) -> Result<Changes> {
+    let margin_since = since - chrono::Duration::seconds(5);
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let server_time: DateTime<Utc> = sqlx::query_scalar("SELECT now()")
+        .fetch_one(&mut *tx)
+        .await
+        .context("clock")?;
+    let sql = format!(
+        "{SUMMARY_SELECT} WHERE c.account_id = $3 AND c.updated_at >= $4 AND {VISIBLE}
+          ORDER BY c.updated_at, c.id LIMIT $5"
+    );
+    let rows: Vec<SummaryRow> = sqlx::query_as(&sql)
+        .bind(actor.user_id)
+        .bind(actor.can(Permission::ViewAllConversations))
+        .bind(actor.account_id)
+        .bind(margin_since)
+        .bind(CHANGES_PAGE as i64 + 1)
+        .fetch_all(&mut *tx)
+        .await
+        .context("listing changed conversations")?;
+    let has_more = rows.len() > CHANGES_PAGE;
+    let conversations: Vec<_> = rows
+        .into_iter()
+        .take(CHANGES_PAGE)
+        .map(|r| r.into_summary(true))
+        .collect();
+    // The next batch starts where this one ended; the margin overlap only
+    // repeats a few rows, which the browser merges.
+    // (A page whose rows all changed in the same instant moves on by a
+    // microsecond, so paging always ends.)
+    let next_since = match conversations.last() {
+        Some(last) if has_more => {
+            let next = last.updated_at + chrono::Duration::seconds(5);
+            if next <= since {
+                since + chrono::Duration::microseconds(1)
+            } else {
+                next
+            }
+        }
+        _ => server_time,
+    };
+    let messages = match open_conversation {
+        Some(number) => {
+            let summary = visible_summary(&mut tx, actor, number).await?;
+            crate::messages::changed_since(&mut tx, actor, summary.id, margin_since).await?
+        }
+        None => vec![],
+    };
+    tx.commit().await.context("commit")?;
+    Ok(Changes {
+        conversations,
+        messages,
+        server_time: next_since,
+        has_more,
+    })
+}

@@ -1,0 +1,190 @@
+//! Budgets for public endpoints: request rates per key (client network,
+//! visitor, …) and open connections per client network. Kept in memory per
+//! instance — they exist to stop one client from exhausting a server, so an
+//! instance protecting itself is what matters; sign-in throttling, which
+//! protects accounts, lives in PostgreSQL instead (`domain::auth::throttle`).
+
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::api_v1::ApiError;
+
+/// A rate: `burst` requests at once, refilled at one per `every`.
+#[derive(Clone, Copy, Debug)]
+pub struct Rate {
+    pub burst: u32,
+    pub every: Duration,
+}
+
+impl Rate {
+    pub const fn new(burst: u32, every: Duration) -> Self {
+        Self { burst, every }
+    }
+}
+
+/// Keys beyond this many are forgotten (oldest first) rather than grow memory.
+const MAX_KEYS: usize = 100_000;
+
+/// A keyed rate limiter (the generic cell rate algorithm: per key, the time
+/// at which its bucket would be full again).
+pub struct RateLimiter {
+    rate: Rate,
+    full_at: Mutex<HashMap<String, Instant>>,
+}
+
+impl RateLimiter {
+    pub fn new(rate: Rate) -> Self {
+        Self {
+            rate,
+            full_at: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one token for `key`; `Err(wait)` when none is left.
+    pub fn check(&self, key: &str) -> Result<(), Duration> {
+        let now = Instant::now();
+        let window = self.rate.every * self.rate.burst;
+        let mut full_at = self.full_at.lock().unwrap_or_else(|p| p.into_inner());
+        if full_at.len() >= MAX_KEYS {
+            full_at.retain(|_, at| *at > now);
+            if full_at.len() >= MAX_KEYS {
+                full_at.clear();
+            }
+        }
+        let at = full_at.get(key).copied().unwrap_or(now).max(now);
+        let next = at + self.rate.every;
+        if next - now > window {
+            return Err(next - now - window);
+        }
+        full_at.insert(key.to_string(), next);
+        Ok(())
+    }
+}
+
+/// `429 Too Many Requests` with `Retry-After`, in the API's JSON shape.
+pub fn too_many(wait: Duration) -> Response {
+    let secs = wait.as_secs().max(1);
+    let mut response = ApiError(shared::AppError::RateLimited {
+        retry_after_secs: secs,
+    })
+    .into_response();
+    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    response
+        .headers_mut()
+        .insert(http::header::RETRY_AFTER, HeaderValue::from(secs));
+    response
+}
+
+/// Open connections per key, capped. A [`ConnectionSlot`] frees its place
+/// when dropped.
+pub struct ConnectionCap {
+    max: usize,
+    open: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+pub struct ConnectionSlot {
+    key: String,
+    open: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+impl ConnectionCap {
+    pub fn new(max: usize) -> Self {
+        Self {
+            max,
+            open: Arc::default(),
+        }
+    }
+
+    pub fn take(&self, key: &str) -> Option<ConnectionSlot> {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let count = open.entry(key.to_string()).or_default();
+        if *count >= self.max {
+            return None;
+        }
+        *count += 1;
+        Some(ConnectionSlot {
+            key: key.to_string(),
+            open: self.open.clone(),
+        })
+    }
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(count) = open.get_mut(&self.key) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                open.remove(&self.key);
+            }
+        }
+    }
+}
+
+/// Every budget the public endpoints use, shared by the whole router.
+pub struct Limits {
+    /// New widget sessions per client network.
+    pub widget_sessions: RateLimiter,
+    /// Visitor messages, per visitor and per client network.
+    pub widget_messages_per_visitor: RateLimiter,
+    pub widget_messages_per_network: RateLimiter,
+    /// Visitor uploads, per visitor and per client network.
+    pub widget_uploads_per_visitor: RateLimiter,
+    pub widget_uploads_per_network: RateLimiter,
+    /// WebSocket connections open at once per client network.
+    pub agent_sockets: ConnectionCap,
+    pub widget_sockets: ConnectionCap,
+}
+
+/// Client-to-server frames each socket may send per second (typing,
+/// receipts); frames beyond it are dropped.
+pub const SOCKET_FRAMES: Rate = Rate::new(20, Duration::from_millis(500));
+/// Largest frame a browser may send: ours are small JSON objects.
+pub const MAX_SOCKET_MESSAGE_BYTES: usize = 16 * 1024;
+
+impl Default for Limits {
+    fn default() -> Self {
+        let s = Duration::from_secs;
+        Self {
+            widget_sessions: RateLimiter::new(Rate::new(30, s(10))),
+            widget_messages_per_visitor: RateLimiter::new(Rate::new(20, s(1))),
+            widget_messages_per_network: RateLimiter::new(Rate::new(
+                120,
+                Duration::from_millis(250),
+            )),
+            widget_uploads_per_visitor: RateLimiter::new(Rate::new(10, s(10))),
+            widget_uploads_per_network: RateLimiter::new(Rate::new(30, s(5))),
+            agent_sockets: ConnectionCap::new(200),
+            widget_sockets: ConnectionCap::new(50),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_passes_then_the_rate_holds() {
+        let limiter = RateLimiter::new(Rate::new(3, Duration::from_secs(60)));
+        for _ in 0..3 {
+            assert!(limiter.check("a").is_ok());
+        }
+        let wait = limiter.check("a").unwrap_err();
+        assert!(wait > Duration::from_secs(50) && wait <= Duration::from_secs(60));
+        assert!(limiter.check("b").is_ok(), "keys are independent");
+    }
+
+    #[test]
+    fn connection_slots_free_their_place() {
+        let cap = ConnectionCap::new(2);
+        let first = cap.take("ip").unwrap();
+        let _second = cap.take("ip").unwrap();
+        assert!(cap.take("ip").is_none());
+        drop(first);
+        assert!(cap.take("ip").is_some());
+    }
+}

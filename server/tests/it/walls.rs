@@ -1,0 +1,373 @@
+//! The database as the second wall: every tenant table behind row-level
+//! security (found from the catalog, so a new table without a policy fails
+//! here), identity tables out of the runtime role's reach, references that
+//! cannot cross accounts, no cascading deletes, and hardened functions.
+
+use crate::helpers::{spawn_app, TestDb};
+use uuid::Uuid;
+
+/// Tables that are not per-account: identities, the throttle, migrations.
+const NOT_TENANT_TABLES: [&str; 4] = ["_sqlx_migrations", "users", "sessions", "login_failures"];
+
+async fn tenant_tables(db: &TestDb) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1",
+    )
+    .fetch_all(&db.owner)
+    .await
+    .unwrap()
+    .into_iter()
+    .filter(|t: &String| !NOT_TENANT_TABLES.contains(&t.as_str()))
+    .collect()
+}
+
+fn account_column(table: &str) -> &'static str {
+    if table == "accounts" {
+        "id"
+    } else {
+        "account_id"
+    }
+}
+
+/// Two demo-like accounts with data in every tenant table.
+async fn two_full_accounts(db: &TestDb) -> (Uuid, Uuid) {
+    use shared::Role;
+    let mut ids = vec![];
+    for slug in ["alfa", "beta"] {
+        let demo = domain::seed::demo_with(&db.owner, &db.db, slug)
+            .await
+            .expect("seed account");
+        domain::seed::demo_inbox(&db.db, &crate::helpers::test_secret(), &demo)
+            .await
+            .expect("seed inbox");
+        let admin = demo.actor(Role::GlobalAdmin);
+        let agent = demo.actor(Role::Agent);
+        let supervisor = demo.actor(Role::Supervisor);
+        domain::people::invite(
+            &db.db,
+            &admin,
+            &format!("new@{slug}.com"),
+            "agent",
+            "http://x",
+        )
+        .await
+        .unwrap();
+        domain::api_tokens::create(&db.db, &admin, "ci", Some(30))
+            .await
+            .unwrap();
+        let opened = domain::conversations::get(&db.db, &supervisor, 1)
+            .await
+            .unwrap();
+        domain::contacts::add_note(&db.db, &supervisor, opened.contact_id, "cliente antigo")
+            .await
+            .unwrap();
+        domain::conversations::set_tags(&db.db, &supervisor, 1, &["vip".to_string()])
+            .await
+            .unwrap();
+        domain::conversations::mark_read(&db.db, &supervisor, 1)
+            .await
+            .unwrap();
+        let note = domain::messages::Reply {
+            body: "@Alice veja".into(),
+            note: true,
+            mentions: vec![agent.user_id],
+            ..Default::default()
+        };
+        domain::messages::send(&db.db, &supervisor, 1, &note)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO attachments (account_id, storage_key, file_name, content_type, size_bytes, sha256)
+             VALUES ($1, $2, 'a.txt', 'text/plain', 1, '\\x00')",
+        )
+        .bind(demo.account_id)
+        .bind(format!("{slug}/a"))
+        .execute(&db.owner)
+        .await
+        .unwrap();
+        ids.push(demo.account_id);
+    }
+    (ids[0], ids[1])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_tenant_table_has_row_level_security_with_a_policy() {
+    let db = TestDb::new().await;
+    let tables = tenant_tables(&db).await;
+    assert!(tables.len() >= 20, "{tables:?}");
+    for table in &tables {
+        let (rls, policies): (bool, i64) = sqlx::query_as(
+            "SELECT c.relrowsecurity, (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)
+               FROM pg_class c WHERE c.relname = $1 AND c.relnamespace = 'public'::regnamespace",
+        )
+        .bind(table)
+        .fetch_one(&db.owner)
+        .await
+        .unwrap();
+        assert!(rls, "{table} has row-level security");
+        assert!(policies > 0, "{table} has a policy");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_account_a_set_no_tenant_table_shows_account_b() {
+    let db = TestDb::new().await;
+    let (a, b) = two_full_accounts(&db).await;
+    let mut tx = db.db.tenant(a, None).await.unwrap();
+    let mut with_rows = 0;
+    for table in tenant_tables(&db).await {
+        let column = account_column(&table);
+        let (owner_sees_b,): (i64,) =
+            sqlx::query_as(&format!("SELECT count(*) FROM {table} WHERE {column} = $1"))
+                .bind(b)
+                .fetch_one(&db.owner)
+                .await
+                .unwrap();
+        let (mine, others): (i64, i64) = sqlx::query_as(&format!(
+            "SELECT count(*) FILTER (WHERE {column} = $1), count(*) FILTER (WHERE {column} IS DISTINCT FROM $1) FROM {table}"
+        ))
+        .bind(a)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        assert_eq!(
+            others, 0,
+            "{table}: account B's rows must be invisible to A"
+        );
+        if owner_sees_b > 0 {
+            // Positive control: the data is there, and A sees its own.
+            assert!(mine > 0, "{table}: account A sees its own rows");
+            with_rows += 1;
+        }
+    }
+    assert_eq!(
+        with_rows,
+        tenant_tables(&db).await.len(),
+        "every tenant table was checked with rows in it"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_runtime_role_cannot_read_password_hashes_tokens_or_other_peoples_logins() {
+    let db = TestDb::new().await;
+    let (a, _) = two_full_accounts(&db).await;
+    let mut tx = db.db.tenant(a, None).await.unwrap();
+    let hashes = sqlx::query("SELECT password_hash FROM users")
+        .execute(&mut *tx)
+        .await;
+    assert!(
+        hashes
+            .unwrap_err()
+            .to_string()
+            .contains("permission denied"),
+        "password hashes are out of reach"
+    );
+    tx.rollback().await.unwrap();
+
+    let mut tx = db.db.tenant(a, None).await.unwrap();
+    let (visible, total): (i64, i64) = (
+        sqlx::query_scalar("SELECT count(*) FROM users")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap(),
+        sqlx::query_scalar("SELECT count(*) FROM users")
+            .fetch_one(&db.owner)
+            .await
+            .unwrap(),
+    );
+    assert!(
+        visible > 0 && visible < total,
+        "only this account's people: {visible} of {total}"
+    );
+    let token_hashes = sqlx::query("SELECT token_hash FROM sessions")
+        .execute(&mut *tx)
+        .await;
+    assert!(
+        token_hashes.is_err(),
+        "session token hashes are out of reach"
+    );
+    tx.rollback().await.unwrap();
+
+    let mut anonymous = db.db.anonymous().await.unwrap();
+    for table in ["users", "sessions"] {
+        let count: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(&mut *anonymous)
+            .await
+            .unwrap();
+        assert_eq!(
+            count, 0,
+            "{table} shows nothing without an account or a person"
+        );
+    }
+    let failures = sqlx::query("SELECT * FROM login_failures")
+        .execute(&mut *anonymous)
+        .await;
+    assert!(
+        failures.is_err(),
+        "the throttle table is only reachable through its functions"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn references_between_tables_cannot_cross_accounts() {
+    let db = TestDb::new().await;
+    let (a, b) = two_full_accounts(&db).await;
+    let department_of_b: i64 =
+        sqlx::query_scalar("SELECT id FROM departments WHERE account_id = $1 LIMIT 1")
+            .bind(b)
+            .fetch_one(&db.owner)
+            .await
+            .unwrap();
+    let department_of_a: i64 =
+        sqlx::query_scalar("SELECT id FROM departments WHERE account_id = $1 LIMIT 1")
+            .bind(a)
+            .fetch_one(&db.owner)
+            .await
+            .unwrap();
+    let mut tx = db.db.tenant(a, None).await.unwrap();
+    let crossed = sqlx::query("UPDATE conversations SET department_id = $2 WHERE account_id = $1")
+        .bind(a)
+        .bind(department_of_b)
+        .execute(&mut *tx)
+        .await;
+    assert!(
+        crossed.unwrap_err().to_string().contains("same_account"),
+        "a department of another account is refused"
+    );
+    tx.rollback().await.unwrap();
+    // Positive control: the account's own department is fine.
+    let mut tx = db.db.tenant(a, None).await.unwrap();
+    let own = sqlx::query("UPDATE conversations SET department_id = $2 WHERE account_id = $1")
+        .bind(a)
+        .bind(department_of_a)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    assert!(own.rows_affected() > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_channels_default_department_must_be_the_accounts_own() {
+    let app = spawn_app().await;
+    let alfa = app.sign_up("Alfa", "alfa", "admin@alfa.com").await;
+    let beta = app.sign_up("Beta", "beta", "admin@beta.com").await;
+    let theirs: shared::inbox::Department = beta
+        .call("create_department", &[("name", "Vendas")])
+        .await
+        .json();
+    let ours: shared::inbox::Department = alfa
+        .call("create_department", &[("name", "Suporte")])
+        .await
+        .json();
+    let create = |department: i64| {
+        let alfa = &alfa;
+        async move {
+            alfa.call(
+                "save_website_channel",
+                &[
+                    ("channel[name]", "Site"),
+                    ("channel[allowed_origins]", "https://alfa.com"),
+                    ("channel[greeting]", ""),
+                    ("channel[color]", ""),
+                    ("channel[default_department_id]", &department.to_string()),
+                ],
+            )
+            .await
+        }
+    };
+    let refused = create(theirs.id).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(
+        refused.error().field_code("default_department_id"),
+        Some(shared::ErrorCode::OptionInvalid)
+    );
+    assert_eq!(create(ours.id).await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_runtime_role_deletes_nothing_that_cascades_into_messages_and_creates_nothing() {
+    let db = TestDb::new().await;
+    let (a, _) = two_full_accounts(&db).await;
+    for table in [
+        "conversations",
+        "contacts",
+        "channels",
+        "messages",
+        "attachments",
+    ] {
+        let mut tx = db.db.tenant(a, None).await.unwrap();
+        let deleted = sqlx::query(&format!("DELETE FROM {table} WHERE account_id = $1"))
+            .bind(a)
+            .execute(&mut *tx)
+            .await;
+        assert!(
+            deleted
+                .unwrap_err()
+                .to_string()
+                .contains("permission denied"),
+            "DELETE on {table} is refused"
+        );
+        tx.rollback().await.unwrap();
+    }
+    let created = sqlx::query("CREATE TABLE sneaky (id int)")
+        .execute(db.db.pool())
+        .await;
+    assert!(created
+        .unwrap_err()
+        .to_string()
+        .contains("permission denied"));
+    // Positive control: where a feature deletes, the role may.
+    let mut tx = db.db.tenant(a, None).await.unwrap();
+    sqlx::query("DELETE FROM quick_replies WHERE account_id = $1")
+        .bind(a)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn security_definer_functions_resolve_pg_catalog_first() {
+    let db = TestDb::new().await;
+    let functions: Vec<(String, Option<Vec<String>>)> = sqlx::query_as(
+        "SELECT p.proname::text, p.proconfig FROM pg_proc p
+          WHERE p.pronamespace = 'public'::regnamespace AND p.prosecdef",
+    )
+    .fetch_all(&db.owner)
+    .await
+    .unwrap();
+    assert!(functions.len() >= 10, "{functions:?}");
+    for (name, config) in functions {
+        let search_path = config
+            .unwrap_or_default()
+            .into_iter()
+            .find(|c| c.starts_with("search_path="))
+            .unwrap_or_default();
+        assert!(
+            search_path.starts_with("search_path=pg_catalog"),
+            "{name}: {search_path}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn appending_to_the_audit_log_finds_the_chain_head_through_its_index() {
+    let db = TestDb::new().await;
+    let mut owner = db.owner.acquire().await.unwrap();
+    sqlx::query("SET enable_seqscan = off")
+        .execute(&mut *owner)
+        .await
+        .unwrap();
+    for account in ["NULL", "'00000000-0000-0000-0000-000000000001'::uuid"] {
+        let plan: Vec<String> = sqlx::query_scalar(&format!(
+            "EXPLAIN SELECT * FROM audit_chain_head({account})"
+        ))
+        .fetch_all(&mut *owner)
+        .await
+        .unwrap();
+        let plan = plan.join("\n");
+        assert!(plan.contains("audit_log_chain_idx"), "{plan}");
+        assert!(!plan.contains("Seq Scan"), "{plan}");
+    }
+}
