@@ -56,6 +56,46 @@ pub fn date(ts: DateTime<Utc>, offset_minutes: i32, locale: Locale) -> String {
     }
 }
 
+/// "Hoje 14:30" / "Amanhã 09:00" / "Ontem 18:05" (or "Today …"), else the
+/// date and time — for moments near now, in the account's zone.
+pub fn near_day_time(
+    ts: DateTime<Utc>,
+    now: DateTime<Utc>,
+    offset_minutes: i32,
+    locale: Locale,
+) -> String {
+    let day = |at: DateTime<Utc>| local(at, offset_minutes).date_naive();
+    let days = (day(ts) - day(now)).num_days();
+    let word = match (days, locale) {
+        (0, Locale::PtBr) => "Hoje",
+        (1, Locale::PtBr) => "Amanhã",
+        (-1, Locale::PtBr) => "Ontem",
+        (0, Locale::En) => "Today",
+        (1, Locale::En) => "Tomorrow",
+        (-1, Locale::En) => "Yesterday",
+        _ => return date_time(ts, offset_minutes, locale),
+    };
+    format!("{word} {}", clock(ts, offset_minutes))
+}
+
+/// "Hoje" / "Ontem" (or "Today", "Yesterday") for day separators, else the
+/// date.
+pub fn near_day(
+    ts: DateTime<Utc>,
+    now: DateTime<Utc>,
+    offset_minutes: i32,
+    locale: Locale,
+) -> String {
+    let day = |at: DateTime<Utc>| local(at, offset_minutes).date_naive();
+    match ((day(ts) - day(now)).num_days(), locale) {
+        (0, Locale::PtBr) => "Hoje".into(),
+        (-1, Locale::PtBr) => "Ontem".into(),
+        (0, Locale::En) => "Today".into(),
+        (-1, Locale::En) => "Yesterday".into(),
+        _ => date(ts, offset_minutes, locale),
+    }
+}
+
 /// The calendar day of `ts` in the account's zone, for day separators.
 pub fn day_key(ts: DateTime<Utc>, offset_minutes: i32) -> (i32, u32, u32) {
     let t = local(ts, offset_minutes);

@@ -4,12 +4,14 @@ use anyhow::Context;
 use serde_json::json;
 use shared::accounts::AccountSettings;
 use shared::audit::AuditAction;
+use shared::phone::Country;
 use shared::values::{DisplayName, EmailAddress, TimeZoneName};
 use shared::{ErrorCode, FieldErrors, Locale, Permission, Theme};
+use uuid::Uuid;
 
 use crate::actor::Actor;
 use crate::audit::{self, Target};
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error::Result;
 
 #[derive(sqlx::FromRow)]
@@ -21,7 +23,11 @@ struct SettingsRow {
     default_locale: String,
     default_theme: String,
     attachment_limit_mb: i32,
+    country: Country,
 }
+
+const SETTINGS_COLUMNS: &str =
+    "name, slug, support_email, timezone, default_locale, default_theme, attachment_limit_mb, country";
 
 impl From<SettingsRow> for AccountSettings {
     fn from(r: SettingsRow) -> Self {
@@ -33,22 +39,25 @@ impl From<SettingsRow> for AccountSettings {
             default_locale: r.default_locale.parse().unwrap_or_default(),
             default_theme: r.default_theme.parse().unwrap_or_default(),
             attachment_limit_mb: u32::try_from(r.attachment_limit_mb).unwrap_or(16),
+            country: r.country,
         }
     }
 }
 
 pub async fn settings(db: &Db, actor: &Actor) -> Result<AccountSettings> {
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
-    let row: SettingsRow = sqlx::query_as(
-        "SELECT name, slug, support_email, timezone, default_locale, default_theme, attachment_limit_mb
-           FROM accounts WHERE id = $1",
-    )
-    .bind(actor.account_id)
-    .fetch_one(&mut *tx)
-    .await
-    .context("reading account settings")?;
+    let settings = settings_in(&mut tx, actor).await?;
     tx.commit().await.context("commit")?;
-    Ok(row.into())
+    Ok(settings)
+}
+
+/// The account's country: numbers typed without a country code are its.
+pub(crate) async fn country_in(tx: &mut Tx, account_id: Uuid) -> anyhow::Result<Country> {
+    sqlx::query_scalar("SELECT country FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_one(&mut **tx)
+        .await
+        .context("reading the account's country")
 }
 
 /// The account settings form as typed.
@@ -60,6 +69,8 @@ pub struct SettingsForm {
     pub default_locale: String,
     pub default_theme: String,
     pub attachment_limit_mb: String,
+    /// Empty keeps the current country.
+    pub country: String,
 }
 
 pub async fn update_settings(
@@ -81,6 +92,10 @@ pub async fn update_settings(
     let timezone = errors.check("timezone", TimeZoneName::parse(&form.timezone));
     let locale = errors.check("default_locale", form.default_locale.parse::<Locale>());
     let theme = errors.check("default_theme", form.default_theme.parse::<Theme>());
+    let country = match form.country.trim() {
+        "" => Some(None),
+        code => errors.check("country", code.parse::<Country>().map(Some)),
+    };
     let limit = errors.check(
         "attachment_limit_mb",
         form.attachment_limit_mb
@@ -103,19 +118,26 @@ pub async fn update_settings(
         }
     }
     errors.into_result()?;
-    let (Some(name), Some(support_email), Some(timezone), Some(locale), Some(theme), Some(limit)) =
-        (name, support_email, timezone, locale, theme, limit)
+    let (
+        Some(name),
+        Some(support_email),
+        Some(timezone),
+        Some(locale),
+        Some(theme),
+        Some(limit),
+        Some(country),
+    ) = (name, support_email, timezone, locale, theme, limit, country)
     else {
         return Err(anyhow::anyhow!("validation passed with a missing value").into());
     };
 
     let before = settings_in(&mut tx, actor).await?;
-    let row: SettingsRow = sqlx::query_as(
+    let row: SettingsRow = sqlx::query_as(&format!(
         "UPDATE accounts SET name = $2, support_email = $3, timezone = $4, default_locale = $5,
-                default_theme = $6, attachment_limit_mb = $7, updated_at = now()
+                default_theme = $6, attachment_limit_mb = $7, country = $8, updated_at = now()
           WHERE id = $1
-      RETURNING name, slug, support_email, timezone, default_locale, default_theme, attachment_limit_mb",
-    )
+      RETURNING {SETTINGS_COLUMNS}"
+    ))
     .bind(actor.account_id)
     .bind(name.as_str())
     .bind(support_email.as_ref().map(|e| e.as_str()))
@@ -123,6 +145,7 @@ pub async fn update_settings(
     .bind(locale.as_str())
     .bind(theme.as_str())
     .bind(limit)
+    .bind(country.unwrap_or(before.country))
     .fetch_one(&mut *tx)
     .await
     .context("updating account settings")?;
@@ -139,11 +162,10 @@ pub async fn update_settings(
     Ok(after)
 }
 
-async fn settings_in(tx: &mut crate::db::Tx, actor: &Actor) -> anyhow::Result<AccountSettings> {
-    let row: SettingsRow = sqlx::query_as(
-        "SELECT name, slug, support_email, timezone, default_locale, default_theme, attachment_limit_mb
-           FROM accounts WHERE id = $1",
-    )
+async fn settings_in(tx: &mut Tx, actor: &Actor) -> anyhow::Result<AccountSettings> {
+    let row: SettingsRow = sqlx::query_as(&format!(
+        "SELECT {SETTINGS_COLUMNS} FROM accounts WHERE id = $1"
+    ))
     .bind(actor.account_id)
     .fetch_one(&mut **tx)
     .await

@@ -6,7 +6,8 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use shared::inbox::{AttributeDefinition, AttributeKind, ContactDetails, ContactNote, ContactView};
-use shared::values::{DisplayName, EmailAddress, PhoneNumber};
+use shared::phone::PhoneNumber;
+use shared::values::{DisplayName, EmailAddress};
 use shared::{ErrorCode, FieldErrors, Permission};
 use uuid::Uuid;
 
@@ -254,6 +255,7 @@ pub async fn update(
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     ensure_visible(&mut tx, actor, contact_id).await?;
     let definitions = definitions_in(&mut tx).await?;
+    let country = crate::accounts::country_in(&mut tx, actor.account_id).await?;
 
     let mut errors = FieldErrors::new();
     let name = if form.name.trim().is_empty() {
@@ -269,7 +271,7 @@ pub async fn update(
     } else {
         errors.check(
             "phone",
-            PhoneNumber::parse(&form.phone).map(|p| Some(p.as_str().to_string())),
+            PhoneNumber::parse(&form.phone, country).map(|p| Some(p.as_str().to_string())),
         )
     };
     let email = if form.email.trim().is_empty() {
@@ -379,7 +381,9 @@ pub async fn search(
         Some(_) => return Err(Error::field("limit", ErrorCode::NumberInvalid)),
     };
     let q = q.trim();
-    let pattern = format!("%{}%", conversations::escape_like(&q.to_lowercase()));
+    let pattern = conversations::SearchPatterns::of(q)
+        .map(|p| p.contact)
+        .unwrap_or_default();
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     // A rare term is looked up through the trigram index (see
     // migrations/0003_search.sql); a common one filters the newest-first walk.

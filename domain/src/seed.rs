@@ -310,6 +310,20 @@ pub async fn demo_inbox(db: &Db, secret: &SecretKey, demo: &DemoAccount) -> anyh
     Ok(true)
 }
 
+/// The public token of a demo-like account's first website channel.
+pub async fn website_channel_token(db: &Db, demo: &DemoAccount) -> anyhow::Result<Option<String>> {
+    let mut tx = db.tenant(demo.account_id, None).await?;
+    let token = sqlx::query_scalar(
+        "SELECT public_token FROM channels WHERE account_id = $1 AND kind = 'website' ORDER BY id LIMIT 1",
+    )
+    .bind(demo.account_id)
+    .fetch_optional(&mut *tx)
+    .await
+    .context("finding the website channel")?;
+    tx.commit().await?;
+    Ok(token)
+}
+
 /// The public token of the demo account's website channel, if seeded.
 pub async fn demo_channel_token(db: &Db) -> anyhow::Result<Option<String>> {
     sqlx::query_scalar("SELECT demo_widget_token()")

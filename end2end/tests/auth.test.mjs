@@ -1,7 +1,7 @@
 // Signing up, in and out, in a real browser — hydrated, and with JavaScript off.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withBrowser, open, signIn, waitForHydration, unique, BASE_URL, DEMO, DEMO_PASSWORD } from './helpers.mjs';
+import { withBrowser, open, signIn, waitForHydration, unique, newAccount, BASE_URL, DEMO_PASSWORD } from './helpers.mjs';
 
 test('a new company signs up and lands in the app, then signs out', async () => {
   await withBrowser(async (ctx) => {
@@ -41,33 +41,47 @@ test('sign-up shows field errors next to the fields', async () => {
   });
 });
 
-test('the demo admin signs in; a wrong password shows an error', async () => {
+test('an admin signs in; a wrong password shows an error', async () => {
+  const account = newAccount();
   await withBrowser(async (ctx) => {
     const page = await open(ctx, '/login');
-    await page.fill('#field-email', DEMO.admin);
+    await page.fill('#field-email', account.admin);
     await page.fill('#field-password', 'senha errada demais');
     await page.click('button[type=submit]');
     const alert = await page.waitForSelector('[role=alert]:has-text("E-mail ou senha incorretos")');
     assert.ok(alert);
     assert.match(page.url(), /\/login/);
 
-    await signIn(page, DEMO.admin);
-    assert.equal((await page.textContent('#account-name')).trim(), 'Demo');
+    await signIn(page, account.admin);
+    assert.equal((await page.textContent('#account-name')).trim(), account.name);
   });
 });
 
 test('signing in works before the wasm loads (JavaScript disabled)', async () => {
+  const account = newAccount();
   await withBrowser(async (ctx) => {
     const page = await ctx.newPage();
     await page.goto(BASE_URL + '/login?next=/settings/profile');
-    await page.fill('#field-email', DEMO.supervisor);
+    await page.fill('#field-email', account.supervisor);
     await page.fill('#field-password', 'errada errada');
     await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
     assert.match(await page.textContent('[role=alert]'), /E-mail ou senha incorretos/);
-    await page.fill('#field-email', DEMO.supervisor);
+    await page.fill('#field-email', account.supervisor);
     await page.fill('#field-password', DEMO_PASSWORD);
     await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
     assert.equal(new URL(page.url()).pathname, '/settings/profile');
     assert.equal(await page.inputValue('#field-name'), 'Sérgio Supervisor');
+  }, { javaScriptEnabled: false });
+});
+
+test('a sign-in link pointing elsewhere lands on our own home page', async () => {
+  const account = newAccount();
+  await withBrowser(async (ctx) => {
+    const page = await ctx.newPage();
+    await page.goto(BASE_URL + '/login?next=' + encodeURIComponent('/\t/evil.example'));
+    await page.fill('#field-email', account.agent);
+    await page.fill('#field-password', DEMO_PASSWORD);
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    assert.equal(new URL(page.url()).origin, new URL(BASE_URL).origin);
   }, { javaScriptEnabled: false });
 });

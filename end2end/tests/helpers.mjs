@@ -1,17 +1,35 @@
 // Shared set-up for the browser tests: Debian's Chromium driven by
 // playwright-core (no browser download), one fresh profile per test.
 import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const BASE_URL = process.env.PONTE_URL ?? 'http://127.0.0.1:3000';
 export const DEMO_PASSWORD = 'ponte-demo-2026';
-export const DEMO = {
-  admin: 'admin@demo.ponte.dev',
-  supervisor: 'supervisor@demo.ponte.dev',
-  agent: 'agent@demo.ponte.dev',
-};
+
+/**
+ * A demo-like account of the test's own (`ponte seed-demo --slug …`): its
+ * admin, supervisor and agent, its website channel and sample inbox. Tests
+ * never share (or change) the demo account, so they pass in any order.
+ * Needs PONTE_BIN plus the server's DATABASE_URL and PONTE_DATA_DIR.
+ */
+export function newAccount() {
+  const slug = `e2e-${unique()}`;
+  const bin = process.env.PONTE_BIN ?? '../target/release/ponte';
+  const out = execFileSync(bin, ['seed-demo', '--slug', slug], { env: process.env, encoding: 'utf8' });
+  const channel = out.match(/website channel: (\S+)/)?.[1];
+  if (!channel) throw new Error(`seed-demo printed no channel:\n${out}`);
+  return {
+    slug,
+    name: `Demo ${slug}`,
+    channel,
+    admin: `admin@${slug}.ponte.dev`,
+    supervisor: `supervisor@${slug}.ponte.dev`,
+    agent: `agent@${slug}.ponte.dev`,
+  };
+}
 
 const FLAGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

@@ -2,11 +2,11 @@
 // everything live, nothing reloaded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withBrowser, signIn, waitForHydration, unique, BASE_URL, DEMO } from './helpers.mjs';
+import { withBrowser, signIn, waitForHydration, unique, newAccount, BASE_URL } from './helpers.mjs';
 
-async function openWidget(context) {
+async function openWidget(context, account) {
   const page = await context.newPage();
-  await page.goto(BASE_URL + '/demo/widget');
+  await page.goto(`${BASE_URL}/demo/widget?channel=${account.channel}`);
   await page.waitForSelector('#ponte-widget', { state: 'attached' });
   await page.locator('#ponte-widget .launcher').click();
   await page.locator('#ponte-widget textarea').waitFor();
@@ -14,16 +14,17 @@ async function openWidget(context) {
 }
 
 test('a visitor message reaches the agent live; reply, quick reply, note and resolve', async () => {
+  const account = newAccount();
   const text = `Olá, preciso de ajuda ${unique()}`;
   await withBrowser(async (agentContext) => {
     const agent = await agentContext.newPage();
-    await signIn(agent, DEMO.agent);
+    await signIn(agent, account.agent);
     assert.match(agent.url(), /\/inbox/);
     await withBrowser(async (supervisorContext) => {
       const supervisor = await supervisorContext.newPage();
-      await signIn(supervisor, DEMO.supervisor);
+      await signIn(supervisor, account.supervisor);
       await withBrowser(async (visitorContext) => {
-        const visitor = await openWidget(visitorContext);
+        const visitor = await openWidget(visitorContext, account);
         await visitor.locator('#ponte-widget textarea').fill(text);
         await visitor.locator('#ponte-widget textarea').press('Enter');
 
@@ -72,9 +73,10 @@ test('a visitor message reaches the agent live; reply, quick reply, note and res
 });
 
 test('on a phone the agent opens a conversation, replies and goes back', async () => {
+  const account = newAccount();
   await withBrowser(async (context) => {
     const page = await context.newPage();
-    await signIn(page, DEMO.agent);
+    await signIn(page, account.agent);
     assert.equal(await page.isVisible('#conversation-list'), true);
     const first = page.locator('#conversation-list li a').first();
     await first.click();
@@ -95,9 +97,10 @@ test('on a phone the agent opens a conversation, replies and goes back', async (
 });
 
 test('keyboard: ? shows the shortcuts, j opens the next conversation', async () => {
+  const account = newAccount();
   await withBrowser(async (context) => {
     const page = await context.newPage();
-    await signIn(page, DEMO.supervisor);
+    await signIn(page, account.supervisor);
     await page.keyboard.press('?');
     await page.locator('#shortcuts-help').waitFor();
     await page.keyboard.press('Escape');

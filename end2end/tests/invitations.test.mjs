@@ -1,13 +1,29 @@
 // An admin invites someone; the link works in another browser.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withBrowser, signIn, open, waitForHydration, unique, DEMO, BASE_URL } from './helpers.mjs';
+import { withBrowser, signIn, open, waitForHydration, unique, newAccount, BASE_URL } from './helpers.mjs';
+
+async function invite(admin, email, role) {
+  return withBrowser(async (ctx) => {
+    const page = await ctx.newPage();
+    await signIn(page, admin);
+    await page.goto(BASE_URL + '/settings/users');
+    await waitForHydration(page);
+    await page.fill('#field-email', email);
+    await page.selectOption('select[name=role]', role);
+    await page.click('#invite-heading ~ form button[type=submit]');
+    const input = await page.waitForSelector('#invite-link');
+    await page.waitForSelector(`#pending-invites >> text=${email}`);
+    return input.inputValue();
+  });
+}
 
 test('an admin invites a user and the invite link signs them up', async () => {
+  const account = newAccount();
   const email = `convidada.${unique()}@example.com`;
   const link = await withBrowser(async (ctx) => {
     const page = await ctx.newPage();
-    await signIn(page, DEMO.admin);
+    await signIn(page, account.admin);
     await page.goto(BASE_URL + '/settings/users');
     await waitForHydration(page);
     await page.fill('#field-email', email);
@@ -27,7 +43,7 @@ test('an admin invites a user and the invite link signs them up', async () => {
     await page.fill('#field-password', 'senha nova e longa');
     await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/invite')), page.press('#field-password', 'Enter')]);
     await waitForHydration(page);
-    assert.equal((await page.textContent('#account-name')).trim(), 'Demo');
+    assert.equal((await page.textContent('#account-name')).trim(), account.name);
     await page.click('#user-menu summary');
     assert.match(await page.textContent('#user-menu'), new RegExp(email.replace(/\./g, '\\.')));
 
@@ -36,5 +52,28 @@ test('an admin invites a user and the invite link signs them up', async () => {
     await again.goto(link);
     await waitForHydration(again);
     assert.match(await again.textContent('[role=alert]'), /inválido ou expirou/);
+  });
+});
+
+test('someone who already has a login signs in first, then joins', async () => {
+  const inviting = newAccount();
+  const invited = newAccount();
+  const link = await invite(inviting.admin, invited.agent, 'agent');
+  await withBrowser(async (ctx) => {
+    const page = await open(ctx, new URL(link).pathname);
+    // The invitation asks for no password: it sends them to sign in.
+    assert.equal(await page.locator('#field-password').count(), 0);
+    await Promise.all([page.waitForURL(/\/login\?next=/), page.click('#invite-sign-in')]);
+    await waitForHydration(page);
+    await page.fill('#field-email', invited.agent);
+    await page.fill('#field-password', 'ponte-demo-2026');
+    await Promise.all([page.waitForURL(/\/invite\//), page.press('#field-password', 'Enter')]);
+    await waitForHydration(page);
+    await Promise.all([
+      page.waitForURL((url) => !url.pathname.startsWith('/invite')),
+      page.click('button[type=submit]'),
+    ]);
+    await waitForHydration(page);
+    assert.equal((await page.textContent('#account-name')).trim(), inviting.name);
   });
 });

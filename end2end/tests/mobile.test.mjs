@@ -1,12 +1,13 @@
 // On a phone the sidebar becomes a drawer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withBrowser, signIn, waitForHydration, DEMO } from './helpers.mjs';
+import { withBrowser, signIn, newAccount } from './helpers.mjs';
 
 test('on a 390x844 viewport the sidebar is a drawer', async () => {
+  const account = newAccount();
   await withBrowser(async (ctx) => {
     const page = await ctx.newPage();
-    await signIn(page, DEMO.admin);
+    await signIn(page, account.admin);
     assert.equal(await page.isVisible('#sidebar'), false, 'no permanent sidebar on a phone');
     assert.equal(await page.isVisible('#drawer'), false);
     await page.click('#open-drawer');

@@ -1,19 +1,26 @@
 // Language and theme: switchable, and remembered across reloads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withBrowser, signIn, waitForHydration, DEMO } from './helpers.mjs';
+import { withBrowser, signIn, waitForHydration, newAccount } from './helpers.mjs';
+
+/** Resolves once the language/theme choice has been saved on the server. */
+function saved(page) {
+  return page.waitForResponse((r) => r.url().includes('/api/save_display_preferences') && r.ok());
+}
 
 test('switching the language to English and back to pt-BR', async () => {
+  const account = newAccount();
   await withBrowser(async (ctx) => {
     const page = await ctx.newPage();
-    await signIn(page, DEMO.agent);
+    await signIn(page, account.agent);
     const nav = page.locator('#sidebar nav');
     assert.match(await nav.innerText(), /Meu perfil/);
+    const stored = saved(page);
     await page.selectOption('#language-switcher', 'en');
     await page.waitForFunction(() => document.documentElement.lang === 'en');
     assert.match(await nav.innerText(), /My profile/);
     // The choice is saved: a reload renders English on the server.
-    await page.waitForTimeout(300);
+    await stored;
     await page.reload();
     await waitForHydration(page);
     assert.equal(await page.getAttribute('html', 'lang'), 'en');
@@ -26,9 +33,11 @@ test('switching the language to English and back to pt-BR', async () => {
 });
 
 test('the dark theme applies at once and survives a reload without a flash', async () => {
+  const account = newAccount();
   await withBrowser(async (ctx) => {
     const page = await ctx.newPage();
-    await signIn(page, DEMO.supervisor);
+    await signIn(page, account.supervisor);
+    const stored = saved(page);
     await page.click('button[data-theme=dark]');
     await page.waitForFunction(() => document.documentElement.classList.contains('dark'));
     const [r, g, b] = await page.evaluate(() => {
@@ -39,15 +48,12 @@ test('the dark theme applies at once and survives a reload without a flash', asy
       return [...ctx.getImageData(0, 0, 1, 1).data].slice(0, 3);
     });
     assert.ok(r + g + b < 90, `the page background is dark: rgb(${r}, ${g}, ${b})`);
-    await page.waitForTimeout(300);
+    await stored;
     // Server-rendered with the class already set: check the raw HTML.
     const html = await (await ctx.request.get(page.url(), { headers: { accept: 'text/html' } })).text();
     assert.match(html, /<html lang="pt-BR" class="dark"/);
     await page.reload();
     await waitForHydration(page);
     assert.ok(await page.evaluate(() => document.documentElement.classList.contains('dark')));
-    // Back to following the system, for the other tests.
-    await page.click('button[data-theme=system]');
-    await page.waitForFunction(() => document.documentElement.classList.contains('theme-system'));
   });
 });

@@ -222,6 +222,9 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                     .join(", "),
                 domain::seed::DEMO_PASSWORD
             );
+            if let Some(channel) = domain::seed::website_channel_token(&db, &demo).await? {
+                println!("website channel: {channel}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::SeedLoad {

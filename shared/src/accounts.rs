@@ -60,6 +60,9 @@ pub struct AccountSettings {
     pub default_theme: Theme,
     /// Largest attachment accepted, in megabytes.
     pub attachment_limit_mb: u32,
+    /// Phone numbers typed without a country code are this country's.
+    #[serde(default)]
+    pub country: crate::phone::Country,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -279,10 +279,10 @@ impl FromServerFnError for AppError {
 
 /// The field a request body decoder complained about ("missing field
 /// `email`" → `email`, required), or `body` when it does not say.
-fn field_of_decoding_error(message: &str) -> (String, ErrorCode) {
+pub fn field_of_decoding_error(message: &str) -> (String, ErrorCode) {
     let named = message
-        .split('`')
-        .nth(1)
+        .split_once("field `")
+        .and_then(|(_, rest)| rest.split('`').next())
         .filter(|name| {
             !name.is_empty()
                 && name.len() <= 40
@@ -310,6 +310,11 @@ mod tests {
         assert_eq!(
             field_of_decoding_error("invalid digit found in string"),
             ("body".to_string(), ErrorCode::InvalidValue)
+        );
+        assert_eq!(
+            field_of_decoding_error("invalid type: integer `5`, expected struct InboxFilter"),
+            ("body".to_string(), ErrorCode::InvalidValue),
+            "a value in backticks is not a field name"
         );
     }
 

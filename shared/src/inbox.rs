@@ -469,19 +469,47 @@ pub struct Changes {
     /// Where to continue from: the next call's `since`.
     pub server_time: DateTime<Utc>,
     /// More changed conversations than one answer holds: call again with
-    /// `since = server_time` until this is false.
+    /// `since = server_time` and `after = next_after` until this is false.
     #[serde(default)]
     pub has_more: bool,
+    #[serde(default)]
+    pub next_after: Option<i64>,
 }
 
-/// Fills `{{contact.name}}`-style variables of a quick reply.
+/// Fills `{{contact.name}}`-style variables of a quick reply. A variable
+/// with no value (an anonymous visitor's name) or an unknown one disappears
+/// cleanly, taking the space before it along when punctuation or the end
+/// follows ("Olá {{contact.name}}!" → "Olá!"), and a leading one its comma
+/// ("{{contact.name}}, tudo bem?" → "tudo bem?").
 pub fn render_template(template: &str, vars: &[(&str, &str)]) -> String {
-    let mut out = template.to_string();
-    for (key, value) in vars {
-        for spaced in [format!("{{{{{key}}}}}"), format!("{{{{ {key} }}}}")] {
-            out = out.replace(&spaced, value);
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        let Some(len) = rest[start..].find("}}") else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        let key = rest[start + 2..start + len].trim();
+        rest = &rest[start + len + 2..];
+        let value = vars
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.trim())
+            .unwrap_or_default();
+        if !value.is_empty() {
+            out.push_str(value);
+            continue;
+        }
+        let next = rest.chars().next();
+        let punctuation_or_end = next.is_none_or(|c| ",.!?;:)".contains(c));
+        if out.ends_with(' ') && (punctuation_or_end || next == Some(' ')) {
+            out.pop();
+        } else if out.trim().is_empty() {
+            // At the start: drop the separator that followed the variable.
+            rest = rest.trim_start_matches([',', ';', ':']).trim_start();
         }
     }
+    out.push_str(rest);
     out
 }
 
@@ -527,11 +555,31 @@ mod tests {
     }
 
     #[test]
-    fn templates_fill_known_variables_and_keep_others() {
+    fn templates_fill_known_variables() {
         let text = render_template(
-            "Olá {{contact.name}}, sou {{ agent.name }}. {{unknown}}",
+            "Olá {{contact.name}}, sou {{ agent.name }}.",
             &[("contact.name", "Maria"), ("agent.name", "Alice")],
         );
-        assert_eq!(text, "Olá Maria, sou Alice. {{unknown}}");
+        assert_eq!(text, "Olá Maria, sou Alice.");
+    }
+
+    #[test]
+    fn variables_without_a_value_disappear_cleanly() {
+        let vars = [("contact.name", ""), ("agent.name", "Alice")];
+        let cases = [
+            (
+                "Olá {{contact.name}}! Sou {{agent.name}}.",
+                "Olá! Sou Alice.",
+            ),
+            ("Olá {{contact.name}}, tudo bem?", "Olá, tudo bem?"),
+            ("{{contact.name}}, tudo bem?", "tudo bem?"),
+            ("Oi {{contact.name}} tudo bem", "Oi tudo bem"),
+            ("Obrigado {{contact.name}}", "Obrigado"),
+            ("Código {{unknown.thing}}.", "Código."),
+            ("Sem fim {{", "Sem fim {{"),
+        ];
+        for (template, expected) in cases {
+            assert_eq!(render_template(template, &vars), expected, "{template}");
+        }
     }
 }

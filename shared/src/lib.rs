@@ -6,8 +6,10 @@ pub mod audit;
 pub mod errors;
 pub mod events;
 pub mod inbox;
+pub mod phone;
 pub mod prefs;
 pub mod roles;
+pub mod text;
 pub mod values;
 
 pub use errors::{AppError, ConflictReason, ErrorCode, FieldError, FieldErrors};

@@ -273,38 +273,6 @@ impl TimeZoneName {
     }
 }
 
-/// A phone number in E.164 form (`+5511987654321`). Accepts common
-/// punctuation on input and strips it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct PhoneNumber(String);
-
-impl PhoneNumber {
-    pub fn parse(input: &str) -> Result<Self, ErrorCode> {
-        let trimmed = input.trim();
-        if trimmed.is_empty() {
-            return Err(ErrorCode::Required);
-        }
-        let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
-        let only_punctuation = trimmed
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.'));
-        let plus_ok = !trimmed.chars().skip(1).any(|c| c == '+');
-        if !only_punctuation
-            || !plus_ok
-            || !(8..=15).contains(&digits.len())
-            || digits.starts_with('0')
-        {
-            return Err(ErrorCode::PhoneInvalid);
-        }
-        Ok(Self(format!("+{digits}")))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -411,21 +379,6 @@ mod tests {
             DisplayName::parse("a\u{0007}b"),
             Err(ErrorCode::InvalidCharacters)
         );
-    }
-
-    #[test]
-    fn phone_is_normalised_to_e164() {
-        assert_eq!(
-            PhoneNumber::parse("+55 (11) 98765-4321").unwrap().as_str(),
-            "+5511987654321"
-        );
-        assert_eq!(
-            PhoneNumber::parse("5511987654321").unwrap().as_str(),
-            "+5511987654321"
-        );
-        assert!(PhoneNumber::parse("12345").is_err());
-        assert!(PhoneNumber::parse("+55 11 9876x").is_err());
-        assert!(PhoneNumber::parse("++5511987654321").is_err());
     }
 
     #[test]

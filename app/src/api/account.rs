@@ -19,6 +19,7 @@ pub async fn update_account_settings(
     default_locale: String,
     default_theme: String,
     attachment_limit_mb: String,
+    #[server(default)] country: String,
 ) -> Result<AccountSettings, AppError> {
     use crate::server::{actor, finish, redirect_plain_form};
     use domain::accounts::SettingsForm;
@@ -30,6 +31,7 @@ pub async fn update_account_settings(
         default_locale,
         default_theme,
         attachment_limit_mb,
+        country,
     };
     let saved = finish(domain::accounts::update_settings(&state.db, &actor, &form).await)?;
     redirect_plain_form("/settings/account?saved=1");

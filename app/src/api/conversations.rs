@@ -144,11 +144,15 @@ pub async fn mark_conversation_read(number: i64) -> Result<i32, AppError> {
 #[server(endpoint = "sync_changes", input = Json)]
 pub async fn sync_changes(
     since: DateTime<Utc>,
+    #[server(default)] after: Option<i64>,
     open_conversation: Option<i64>,
 ) -> Result<Changes, AppError> {
     use crate::server::{actor, finish};
     let (state, actor) = actor()?;
-    finish(domain::conversations::changes_since(&state.db, &actor, since, open_conversation).await)
+    finish(
+        domain::conversations::changes_since(&state.db, &actor, since, after, open_conversation)
+            .await,
+    )
 }
 
 #[server(endpoint = "list_notifications")]

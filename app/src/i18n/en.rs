@@ -13,6 +13,7 @@ pub static STRINGS: Strings = Strings {
     invite_join_hint: "You are signed in with the invited address. Join the account to start working in it.",
     invite_join: "Join account",
     invite_other_user_hint: "You are signed in as another person. Sign out, then open this invitation link again.",
+    country: "Country (for phone numbers without a code)",
     app_name: "Ponte",
     tagline: "Omnichannel customer service for your team",
     loading: "Loading…",
@@ -290,6 +291,7 @@ pub static STRINGS: Strings = Strings {
     visitor: "Visitor",
     widget_snippet: "Paste this before </body> on your site:",
     status_name,
+    country_name,
     priority_name,
     activity_status: |by, to| format!("{by} changed the status to {to}"),
     activity_snoozed: |by, until| format!("{by} snoozed until {until}"),
@@ -459,5 +461,23 @@ fn priority_name(priority: shared::inbox::Priority) -> &'static str {
         Normal => "Normal",
         High => "High",
         Urgent => "Urgent",
+    }
+}
+
+fn country_name(country: shared::phone::Country) -> &'static str {
+    use shared::phone::Country;
+    match country {
+        Country::BR => "Brazil",
+        Country::AR => "Argentina",
+        Country::CL => "Chile",
+        Country::CO => "Colombia",
+        Country::ES => "Spain",
+        Country::GB => "United Kingdom",
+        Country::MX => "Mexico",
+        Country::PE => "Peru",
+        Country::PT => "Portugal",
+        Country::PY => "Paraguay",
+        Country::US => "United States",
+        Country::UY => "Uruguay",
     }
 }

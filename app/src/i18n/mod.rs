@@ -88,6 +88,7 @@ mod strings {
                 pub uploading_pct: fn(u32) -> String,
                 pub file_too_large_mb: fn(u32) -> String,
                 pub status_name: fn(shared::inbox::ConversationStatus) -> &'static str,
+                pub country_name: fn(shared::phone::Country) -> &'static str,
                 pub priority_name: fn(shared::inbox::Priority) -> &'static str,
                 pub activity_status: fn(&str, &str) -> String,
                 pub activity_snoozed: fn(&str, &str) -> String,
@@ -391,5 +392,6 @@ mod strings {
         invite_join_hint,
         invite_join,
         invite_other_user_hint,
+        country,
     );
 }

@@ -13,6 +13,7 @@ pub static STRINGS: Strings = Strings {
     invite_join_hint: "Você entrou com o e-mail convidado. Aceite para começar a trabalhar nesta conta.",
     invite_join: "Entrar na conta",
     invite_other_user_hint: "Você entrou como outra pessoa. Saia e abra este link de convite de novo.",
+    country: "País (para telefones sem código)",
     app_name: "Ponte",
     tagline: "Atendimento omnichannel para a sua equipe",
     loading: "Carregando…",
@@ -290,6 +291,7 @@ pub static STRINGS: Strings = Strings {
     visitor: "Visitante",
     widget_snippet: "Cole este código antes de </body> no seu site:",
     status_name,
+    country_name,
     priority_name,
     activity_status: |by, to| format!("{by} mudou a situação para {to}"),
     activity_snoozed: |by, until| format!("{by} adiou até {until}"),
@@ -466,5 +468,23 @@ fn priority_name(priority: shared::inbox::Priority) -> &'static str {
         Normal => "Normal",
         High => "Alta",
         Urgent => "Urgente",
+    }
+}
+
+fn country_name(country: shared::phone::Country) -> &'static str {
+    use shared::phone::Country;
+    match country {
+        Country::BR => "Brasil",
+        Country::AR => "Argentina",
+        Country::CL => "Chile",
+        Country::CO => "Colômbia",
+        Country::ES => "Espanha",
+        Country::GB => "Reino Unido",
+        Country::MX => "México",
+        Country::PE => "Peru",
+        Country::PT => "Portugal",
+        Country::PY => "Paraguai",
+        Country::US => "Estados Unidos",
+        Country::UY => "Uruguai",
     }
 }

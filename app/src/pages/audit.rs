@@ -48,13 +48,10 @@ pub fn AuditPage() -> impl IntoView {
         more.set(vec![]);
         cursor.set(None);
     });
-    let load_more = move |_| {
-        let Some(before) = cursor.get_untracked().or_else(|| {
-            first_page
-                .get_untracked()
-                .and_then(|r| r.ok())
-                .and_then(|p| p.next_cursor)
-        }) else {
+    // `first_cursor` is the first page's: read where the page is known (inside
+    // the Transition), so the server and the browser render the same button.
+    let load_more = move |first_cursor: Option<i64>| {
+        let Some(before) = cursor.get_untracked().or(first_cursor).filter(|c| *c >= 0) else {
             return;
         };
         loading_more.set(true);
@@ -70,14 +67,10 @@ pub fn AuditPage() -> impl IntoView {
             loading_more.set(false);
         });
     };
-    let has_more = move || match cursor.get() {
+    let has_more = move |first_cursor: Option<i64>| match cursor.get() {
         Some(-1) => false,
         Some(_) => true,
-        None => first_page
-            .get()
-            .and_then(|r| r.ok())
-            .and_then(|p| p.next_cursor)
-            .is_some(),
+        None => first_cursor.is_some(),
     };
 
     let row = move |entry: AuditEntry| {
@@ -150,7 +143,9 @@ pub fn AuditPage() -> impl IntoView {
                             Ok(page) if page.entries.is_empty() => view! {
                                 <p class="p-6 text-center text-sm text-slate-500" id="audit-empty">{move || t().audit_empty}</p>
                             }.into_any(),
-                            Ok(page) => view! {
+                            Ok(page) => {
+                                let first_cursor = page.next_cursor;
+                                view! {
                                 <table class="w-full min-w-[48rem] text-sm" id="audit-table">
                                     <thead>
                                         <tr class="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500 dark:border-slate-800">
@@ -167,18 +162,21 @@ pub fn AuditPage() -> impl IntoView {
                                         {move || more.get().into_iter().map(row).collect_view()}
                                     </tbody>
                                 </table>
-                            }.into_any(),
+                                <Show when=move || has_more(first_cursor)>
+                                    <div class="border-t border-slate-100 p-2 dark:border-slate-800">
+                                        <button type="button" id="audit-load-more" on:click=move |_| load_more(first_cursor) disabled=move || loading_more.get()
+                                            class="w-full rounded-lg border border-slate-300 py-2 text-sm font-medium hover:bg-slate-100 disabled:opacity-60 dark:border-slate-700 dark:hover:bg-slate-800">
+                                            {move || if loading_more.get() { t().loading } else { t().load_more }}
+                                        </button>
+                                    </div>
+                                </Show>
+                            }.into_any()
+                            }
                             Err(err) => view! { <div class="p-4"><ErrorBanner error=Signal::derive(move || Some(err.clone())) /></div> }.into_any(),
                         }
                     })}
                 </Transition>
             </div>
-            <Show when=has_more>
-                <button type="button" on:click=load_more disabled=move || loading_more.get()
-                    class="w-full rounded-lg border border-slate-300 py-2 text-sm font-medium hover:bg-slate-100 disabled:opacity-60 dark:border-slate-700 dark:hover:bg-slate-800">
-                    {move || if loading_more.get() { t().loading } else { t().load_more }}
-                </button>
-            </Show>
         </div>
     }
     .into_any()

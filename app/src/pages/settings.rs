@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use shared::accounts::InvitationLink;
+use shared::phone::Country;
 use shared::{AppError, Locale, Permission, Role, Theme};
 
 use crate::api::account::{get_account_settings, UpdateAccountSettings};
@@ -65,6 +66,18 @@ fn role_options(t: &crate::i18n::Strings) -> Vec<(String, String)> {
         .into_iter()
         .map(|r| (r.as_str().to_string(), t.role_label(r).to_string()))
         .collect()
+}
+
+/// The zones offered, plus the account's current one if it is not listed.
+fn time_zone_options(current: &str) -> Vec<(String, String)> {
+    let mut zones: Vec<(String, String)> = TIME_ZONES
+        .iter()
+        .map(|tz| (tz.to_string(), tz.replace('_', " ")))
+        .collect();
+    if !current.is_empty() && !TIME_ZONES.contains(&current) {
+        zones.insert(0, (current.to_string(), current.replace('_', " ")));
+    }
+    zones
 }
 
 const TIME_ZONES: &[&str] = &[
@@ -151,15 +164,18 @@ pub fn AccountSettingsPage() -> impl IntoView {
                                 <div class=format!("{CARD} space-y-3")>
                                     <Field name="name" label=Signal::derive(move || t().company_name) value=current.name.clone() required=true error=field_error(error, "name") />
                                     <Field name="support_email" kind="email" label=Signal::derive(move || t().support_email) value=current.support_email.clone().unwrap_or_default() error=field_error(error, "support_email") />
-                                    <div class="space-y-1">
-                                        <label for="field-timezone" class="block text-sm font-medium text-slate-700 dark:text-slate-200">{move || t().timezone}</label>
-                                        <input id="field-timezone" name="timezone" list="time-zones" value=current.timezone.clone()
-                                            class="block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-600 dark:bg-slate-900"
-                                            aria-invalid=move || field_error(error, "timezone").get().is_some().to_string() />
-                                        <datalist id="time-zones">
-                                            {TIME_ZONES.iter().map(|tz| view! { <option value=*tz></option> }).collect_view()}
-                                        </datalist>
-                                        <p class="min-h-[1rem] text-xs text-red-600" role="alert">{move || field_error(error, "timezone").get().map(|c| t().code(c))}</p>
+                                    <div class="grid gap-3 sm:grid-cols-2">
+                                        <SelectField name="timezone" label=Signal::derive(move || t().timezone)
+                                            options=Signal::derive({
+                                                let current = current.timezone.clone();
+                                                move || time_zone_options(&current)
+                                            })
+                                            selected=current.timezone.clone()
+                                            error=field_error(error, "timezone") />
+                                        <SelectField name="country" label=Signal::derive(move || t().country)
+                                            options=Signal::derive(move || Country::ALL.iter().map(|c| (c.as_str().to_string(), format!("{} (+{})", (t().country_name)(*c), c.calling_code()))).collect())
+                                            selected=current.country.as_str().to_string()
+                                            error=field_error(error, "country") />
                                     </div>
                                     <div class="grid gap-3 sm:grid-cols-2">
                                         <SelectField name="default_locale" label=Signal::derive(move || t().default_language) options=Signal::derive(|| locale_options(None)) selected=current.default_locale.as_str().to_string() />

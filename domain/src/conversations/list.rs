@@ -63,12 +63,7 @@ pub async fn list(db: &Db, actor: &Actor, filter: &InboxFilter) -> Result<Conver
         (None, true) => ConversationStatus::ALL.to_vec(),
         (None, false) => ConversationStatus::ACTIVE.to_vec(),
     };
-    let q = filter
-        .q
-        .as_deref()
-        .map(str::trim)
-        .filter(|q| !q.is_empty())
-        .map(|q| format!("%{}%", escape_like(&q.to_lowercase())));
+    let patterns = filter.q.as_deref().and_then(SearchPatterns::of);
     let (order, cursor_clause) = match filter.sort {
         InboxSort::LastActivity => (
             "c.last_activity_at DESC, c.id DESC".to_string(),
@@ -85,8 +80,8 @@ pub async fn list(db: &Db, actor: &Actor, filter: &InboxFilter) -> Result<Conver
         InboxTab::All => "true",
     };
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
-    let search = match &q {
-        Some(pattern) => Some(search_matches(&mut tx, pattern).await?),
+    let search = match &patterns {
+        Some(patterns) => Some(search_matches(&mut tx, patterns).await?),
         None => None,
     };
     let search_clause = search_clause(search.as_ref());
@@ -118,11 +113,12 @@ pub async fn list(db: &Db, actor: &Actor, filter: &InboxFilter) -> Result<Conver
         .bind(filter.priority)
         .bind(cursor.map(|(at, _)| at))
         .bind(cursor.map(|(_, id)| id).unwrap_or(0))
-        .bind(q)
+        .bind(patterns.as_ref().map(|p| p.text.as_str()))
         .bind(i64::from(limit) + 1)
         .bind(filter.contact_id)
         .bind(few_conversations)
         .bind(few_contacts)
+        .bind(patterns.as_ref().map(|p| p.contact.as_str()))
         .fetch_all(&mut *tx)
         .await
         .context("listing conversations")?;
@@ -166,9 +162,33 @@ struct SearchMatches {
 const FEW_MESSAGE_MATCHES: i32 = 2000;
 pub(crate) const FEW_CONTACT_MATCHES: i32 = 20_000;
 
-/// Probes message text and contact details for a LIKE pattern (already
-/// lower-cased and escaped), stopping at the bounds above.
-async fn search_matches(tx: &mut Tx, pattern: &str) -> Result<SearchMatches> {
+/// What a search term is looked for as: LIKE patterns over folded text
+/// (case and accents ignored), and over contact details — where a term
+/// that looks like a phone number is looked for by its digits, as numbers
+/// are stored ("(11) 98765-4321" finds `+5511987654321`).
+pub(crate) struct SearchPatterns {
+    pub text: String,
+    pub contact: String,
+}
+
+impl SearchPatterns {
+    pub(crate) fn of(term: &str) -> Option<Self> {
+        let term = term.trim();
+        if term.is_empty() {
+            return None;
+        }
+        let text = format!("%{}%", escape_like(&shared::text::fold(term)));
+        let contact = match shared::phone::phone_search_digits(term) {
+            Some(digits) => format!("%{digits}%"),
+            None => text.clone(),
+        };
+        Some(Self { text, contact })
+    }
+}
+
+/// Probes message text and contact details for the patterns, stopping at
+/// the bounds above.
+async fn search_matches(tx: &mut Tx, patterns: &SearchPatterns) -> Result<SearchMatches> {
     let few = |mut ids: Vec<i64>, bound: i32| {
         (ids.len() < bound as usize).then(|| {
             ids.sort_unstable();
@@ -178,13 +198,13 @@ async fn search_matches(tx: &mut Tx, pattern: &str) -> Result<SearchMatches> {
     };
     let conversation_ids: Vec<i64> =
         sqlx::query_scalar("SELECT * FROM search_message_conversations($1, $2)")
-            .bind(pattern)
+            .bind(&patterns.text)
             .bind(FEW_MESSAGE_MATCHES)
             .fetch_all(&mut **tx)
             .await
             .context("searching message text")?;
     let contact_ids: Vec<i64> = sqlx::query_scalar("SELECT * FROM search_contact_ids($1, $2)")
-        .bind(pattern)
+        .bind(&patterns.contact)
         .bind(FEW_CONTACT_MATCHES)
         .fetch_all(&mut **tx)
         .await
@@ -195,11 +215,13 @@ async fn search_matches(tx: &mut Tx, pattern: &str) -> Result<SearchMatches> {
     })
 }
 
-/// The list query's search condition; `$11` is the LIKE pattern, `$14` and
-/// `$15` the conversations and contacts matched through the rare sources.
+/// The list query's search condition; `$11` and `$16` are the text and
+/// contact patterns, `$14` and `$15` the conversations and contacts matched
+/// through the rare sources.
 fn search_clause(search: Option<&SearchMatches>) -> String {
     let Some(search) = search else {
-        return "$11::text IS NULL AND $14::bigint[] IS NULL AND $15::bigint[] IS NULL".to_string();
+        return "$11::text IS NULL AND $14::bigint[] IS NULL AND $15::bigint[] IS NULL AND $16::text IS NULL"
+            .to_string();
     };
     let messages = if search.conversation_ids.is_some() {
         "c.id = ANY($14::bigint[])"
@@ -209,13 +231,13 @@ fn search_clause(search: Option<&SearchMatches>) -> String {
         // exactly what a common term must avoid.
         "($14::bigint[] IS NULL AND COALESCE((SELECT true FROM messages m
              WHERE m.conversation_id = c.id AND m.deleted_at IS NULL
-               AND m.kind IN ('incoming', 'outgoing', 'note') AND m.body ILIKE $11
+               AND m.kind IN ('incoming', 'outgoing', 'note') AND search_fold(m.body) LIKE $11
              LIMIT 1), false))"
     };
     let contacts = if search.contact_ids.is_some() {
         "c.contact_id = ANY($15::bigint[])"
     } else {
-        "($15::bigint[] IS NULL AND ct.search_text LIKE $11)"
+        "($15::bigint[] IS NULL AND ct.search_text LIKE $16)"
     };
     format!("$11::text IS NOT NULL AND ({messages} OR {contacts})")
 }

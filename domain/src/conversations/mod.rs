@@ -25,8 +25,8 @@ pub use actions::{
     ConversationUpdate, REOPEN_WINDOW_HOURS,
 };
 pub(crate) use actions::{for_incoming, resume, Resume};
-pub(crate) use list::{escape_like, FEW_CONTACT_MATCHES};
 pub use list::{list, page_size, MAX_PAGE_SIZE, PAGE_SIZE};
+pub(crate) use list::{SearchPatterns, FEW_CONTACT_MATCHES};
 pub use sync::changes_since;
 pub(crate) use visibility::visible_sql;
 pub use visibility::{departments_by_member, departments_of, visible_to, Assignee, Case, MATRIX};

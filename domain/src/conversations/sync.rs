@@ -18,29 +18,40 @@ pub const CHANGES_PAGE: usize = 200;
 
 /// What changed since `since` (minus a safety margin for transactions that
 /// committed late), oldest change first, at most [`CHANGES_PAGE`]
-/// conversations. With `has_more`, call again with `next_since`.
+/// conversations. With `has_more`, call again with `since = server_time`
+/// and `after = next_after`: the next page continues exactly after the last
+/// row (by change time, then id), so paging never skips or repeats, even
+/// when many rows changed in the same instant.
 pub async fn changes_since(
     db: &Db,
     actor: &Actor,
     since: DateTime<Utc>,
+    after: Option<i64>,
     open_conversation: Option<i64>,
 ) -> Result<Changes> {
-    let margin_since = since - chrono::Duration::seconds(5);
+    let (from, position) = match after {
+        None => (
+            since - chrono::Duration::seconds(5),
+            "c.updated_at >= $4 AND $6::bigint IS NULL",
+        ),
+        Some(_) => (since, "(c.updated_at, c.id) > ($4, $6)"),
+    };
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let server_time: DateTime<Utc> = sqlx::query_scalar("SELECT now()")
         .fetch_one(&mut *tx)
         .await
         .context("clock")?;
     let sql = format!(
-        "{SUMMARY_SELECT} WHERE c.account_id = $3 AND c.updated_at >= $4 AND {VISIBLE}
+        "{SUMMARY_SELECT} WHERE c.account_id = $3 AND {position} AND {VISIBLE}
           ORDER BY c.updated_at, c.id LIMIT $5"
     );
     let rows: Vec<SummaryRow> = sqlx::query_as(&sql)
         .bind(actor.user_id)
         .bind(actor.can(Permission::ViewAllConversations))
         .bind(actor.account_id)
-        .bind(margin_since)
+        .bind(from)
         .bind(CHANGES_PAGE as i64 + 1)
+        .bind(after)
         .fetch_all(&mut *tx)
         .await
         .context("listing changed conversations")?;
@@ -50,27 +61,17 @@ pub async fn changes_since(
         .take(CHANGES_PAGE)
         .map(|r| r.into_summary(true))
         .collect();
-    // The next batch starts where this one ended; the margin overlap only
-    // repeats a few rows, which the browser merges.
-    // (A page whose rows all changed in the same instant moves on by a
-    // microsecond, so paging always ends.)
-    let next_since = match conversations.last() {
-        Some(last) if has_more => {
-            let next = last.updated_at + chrono::Duration::seconds(5);
-            if next <= since {
-                since + chrono::Duration::microseconds(1)
-            } else {
-                next
-            }
-        }
-        _ => server_time,
+    let (next_since, next_after) = match conversations.last() {
+        Some(last) if has_more => (last.updated_at, Some(last.id)),
+        _ => (server_time, None),
     };
-    let messages = match open_conversation {
-        Some(number) => {
+    // Messages of the open conversation come with the first page.
+    let messages = match (open_conversation, after) {
+        (Some(number), None) => {
             let summary = visible_summary(&mut tx, actor, number).await?;
-            crate::messages::changed_since(&mut tx, actor, summary.id, margin_since).await?
+            crate::messages::changed_since(&mut tx, actor, summary.id, from).await?
         }
-        None => vec![],
+        _ => vec![],
     };
     tx.commit().await.context("commit")?;
     Ok(Changes {
@@ -78,5 +79,6 @@ pub async fn changes_since(
         messages,
         server_time: next_since,
         has_more,
+        next_after,
     })
 }

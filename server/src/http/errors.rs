@@ -26,8 +26,22 @@ pub async fn client_errors_are_not_500(request: Request, next: Next) -> Response
     let Ok(bytes) = to_bytes(body, MAX_ERROR_BODY).await else {
         return Response::from_parts(parts, Body::empty());
     };
-    if let Ok(AppError::Validation { .. }) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status = StatusCode::BAD_REQUEST;
-    }
+    let bytes = match serde_json::from_slice::<AppError>(&bytes) {
+        Ok(AppError::Validation { .. }) => {
+            parts.status = StatusCode::BAD_REQUEST;
+            bytes
+        }
+        // JSON arguments that do not decode come back as a "transport" error.
+        Ok(AppError::Transport { message }) if message.contains("deserializ") => {
+            let (field, code) = shared::errors::field_of_decoding_error(&message);
+            parts.status = StatusCode::BAD_REQUEST;
+            parts.headers.remove(http::header::CONTENT_LENGTH);
+            let error = AppError::Validation {
+                fields: vec![shared::FieldError { field, code }],
+            };
+            serde_json::to_vec(&error).map(Into::into).unwrap_or(bytes)
+        }
+        _ => bytes,
+    };
     Response::from_parts(parts, Body::from(bytes))
 }

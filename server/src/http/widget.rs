@@ -248,13 +248,35 @@ struct VisitorQuery {
 }
 
 /// The visitor token of an upload: the `X-Ponte-Visitor` header or the
-/// `visitor` query parameter — never the body, which is read only after.
-fn upload_visitor_token(headers: &HeaderMap, query: &VisitorQuery) -> Option<String> {
-    headers
+/// `visitor` query parameter; failing those, a small `visitor` field that
+/// must come first in the form (older widgets), so the token is still
+/// checked before a byte of the file is read.
+async fn upload_visitor_token(
+    headers: &HeaderMap,
+    query: &VisitorQuery,
+    form: &mut Multipart,
+) -> Option<String> {
+    let given = headers
         .get("x-ponte-visitor")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
-        .or_else(|| query.visitor.clone())
+        .or_else(|| query.visitor.clone());
+    if given.is_some() {
+        return given;
+    }
+    let field = form.next_field().await.ok()??;
+    if field.name() != Some("visitor") {
+        return None;
+    }
+    let mut token = Vec::new();
+    let mut field = field;
+    while let Ok(Some(chunk)) = field.chunk().await {
+        token.extend_from_slice(&chunk);
+        if token.len() > 256 {
+            return None;
+        }
+    }
+    String::from_utf8(token).ok()
 }
 
 /// A visitor's file: channel, token and budgets are checked before a byte of
@@ -268,7 +290,10 @@ async fn upload(
     headers: HeaderMap,
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    let Some(token) = upload_visitor_token(&headers, &query) else {
+    let Ok(mut form) = form else {
+        return ApiError(AppError::field("file", shared::ErrorCode::Required)).into_response();
+    };
+    let Some(token) = upload_visitor_token(&headers, &query, &mut form).await else {
         return ApiError(AppError::Unauthorized).into_response();
     };
     let visitor = match visitor_for(&state, &channel, &token) {
@@ -283,13 +308,7 @@ async fn upload(
         return too_many(wait);
     }
     let storage = Storage::new(&state.config.data_dir);
-    let received = match form {
-        Ok(form) => receive_upload(&state.db, &storage, channel.account_id, form).await,
-        Err(_) => Err(ApiError(AppError::field(
-            "file",
-            shared::ErrorCode::Required,
-        ))),
-    };
+    let received = receive_upload(&state.db, &storage, channel.account_id, form).await;
     let (name, incoming) = match received {
         Ok(file) => file,
         Err(err) => return err.into_response(),
@@ -336,14 +355,28 @@ async fn download(
     }
 }
 
-/// `/demo/widget`: a pretend company page with the demo channel's widget, to
-/// play customer and agent in two tabs.
-async fn demo_page(State(state): State<AppState>) -> Response {
-    let Some(token) = domain::seed::demo_channel_token(&state.db)
-        .await
-        .ok()
-        .flatten()
-    else {
+#[derive(Deserialize)]
+struct DemoPageQuery {
+    /// Another website channel to embed (its token is public anyway).
+    channel: Option<String>,
+}
+
+/// `/demo/widget`: a pretend company page with the demo channel's widget (or
+/// `?channel=wc_…`'s), to play customer and agent in two tabs.
+async fn demo_page(State(state): State<AppState>, Query(query): Query<DemoPageQuery>) -> Response {
+    let chosen = query.channel.filter(|c| {
+        c.len() <= 64
+            && c.chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+    });
+    let token = match chosen {
+        Some(channel) => Some(channel),
+        None => domain::seed::demo_channel_token(&state.db)
+            .await
+            .ok()
+            .flatten(),
+    };
+    let Some(token) = token else {
         return (
             StatusCode::NOT_FOUND,
             "The demo account has no website channel. Run `ponte seed-demo`.",

@@ -430,3 +430,166 @@ async fn contacts_are_searchable_over_rest() {
         assert_eq!(names[0], newest, "{q}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn patch_reopens_before_it_assigns_and_applies_all_or_nothing() {
+    let app = spawn_app().await;
+    app.demo_inbox().await;
+    let token = demo_token(&app, "supervisor@demo.ponte.dev").await;
+    let client = app.plain_client();
+    let patch = |number: i64, body: Value| {
+        client
+            .patch(format!("{}/api/v1/conversations/{number}", app.base_url))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let resolved = patch(2, json!({ "status": "resolved" })).await.unwrap();
+    assert_eq!(resolved.status(), 200);
+    // Reopening and assigning a resolved ticket in one call works: the
+    // reopen happens first.
+    let reopened: Value = patch(
+        2,
+        json!({ "status": "open", "assignee_email": "agent@demo.ponte.dev" }),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(reopened["assignee_name"], "Alice Atendente");
+    assert_eq!(
+        reopened["status"], "in_progress",
+        "assigned, so in progress"
+    );
+
+    // A change that fails part-way changes nothing.
+    let before: Value = client
+        .get(format!("{}/api/v1/conversations/2", app.base_url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let refused = patch(2, json!({ "priority": "urgent", "status": "bot" }))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let after: Value = client
+        .get(format!("{}/api/v1/conversations/2", app.base_url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["priority"], before["priority"], "the priority stayed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_and_server_functions_refuse_the_same_page_sizes() {
+    let app = spawn_app().await;
+    app.demo_inbox().await;
+    let token = demo_token(&app, "supervisor@demo.ponte.dev").await;
+    let supervisor = app
+        .signed_in("supervisor@demo.ponte.dev", "ponte-demo-2026")
+        .await;
+    for limit in [0u32, 101] {
+        let rest = app
+            .plain_client()
+            .get(format!(
+                "{}/api/v1/conversations?limit={limit}",
+                app.base_url
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(rest.status(), 422, "REST limit {limit}");
+        let server_fn = supervisor
+            .call_json(
+                "list_conversations",
+                &json!({ "filter": { "limit": limit } }),
+            )
+            .await;
+        assert_eq!(server_fn.status, 422, "server function limit {limit}");
+        assert_eq!(
+            server_fn.error().field_code("limit"),
+            Some(shared::ErrorCode::NumberInvalid)
+        );
+    }
+    let fine = supervisor
+        .call_json("list_conversations", &json!({ "filter": { "limit": 100 } }))
+        .await;
+    assert_eq!(fine.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_stops_when_its_owner_loses_the_api_or_it_expires() {
+    let app = spawn_app().await;
+    let demo = app.demo_account().await;
+    let token = demo_token(&app, "agent@demo.ponte.dev").await;
+    let me = |token: String| {
+        let client = app.plain_client();
+        let url = format!("{}/api/v1/me", app.base_url);
+        async move {
+            client
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(me(token.clone()).await, 200);
+    let admin = app
+        .signed_in("admin@demo.ponte.dev", "ponte-demo-2026")
+        .await;
+    let agent_id = demo.users[2].1.to_string();
+    let demoted = admin
+        .call(
+            "change_member_role",
+            &[("user_id", &agent_id), ("role", "auditor")],
+        )
+        .await;
+    assert_eq!(demoted.status, 200, "{}", demoted.body);
+    assert_eq!(me(token.clone()).await, 401, "auditors may not use the API");
+    admin
+        .call(
+            "change_member_role",
+            &[("user_id", &agent_id), ("role", "agent")],
+        )
+        .await;
+    assert_eq!(me(token.clone()).await, 200, "allowed again with the role");
+
+    let browser = app
+        .signed_in("agent@demo.ponte.dev", "ponte-demo-2026")
+        .await;
+    let expiring: shared::accounts::NewApiToken = browser
+        .call(
+            "create_api_token",
+            &[("name", "temporário"), ("expires_in_days", "30")],
+        )
+        .await
+        .json();
+    assert!(expiring.info.expires_at.is_some());
+    assert_eq!(me(expiring.token.clone()).await, 200);
+    sqlx::query("UPDATE api_tokens SET expires_at = now() - interval '1 minute' WHERE id = $1")
+        .bind(expiring.info.id)
+        .execute(&app.database.owner)
+        .await
+        .unwrap();
+    assert_eq!(me(expiring.token).await, 401, "an expired token is refused");
+    let invalid = browser
+        .call(
+            "create_api_token",
+            &[("name", "eterno"), ("expires_in_days", "99999")],
+        )
+        .await;
+    assert_eq!(invalid.status, 422);
+}

@@ -643,3 +643,93 @@ async fn someone_with_a_login_joins_another_account_by_signing_in() {
         403
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_ends_thirty_days_after_sign_in_however_active() {
+    let app = spawn_app().await;
+    app.demo_account().await;
+    let browser = app
+        .signed_in("agent@demo.ponte.dev", "ponte-demo-2026")
+        .await;
+    assert!(browser.session().await.is_some());
+    // Active yesterday, but signed in 29 days ago: still fine.
+    sqlx::query("UPDATE sessions SET created_at = now() - interval '29 days'")
+        .execute(&app.database.owner)
+        .await
+        .unwrap();
+    assert!(browser.session().await.is_some());
+    sqlx::query("UPDATE sessions SET created_at = now() - interval '31 days'")
+        .execute(&app.database.owner)
+        .await
+        .unwrap();
+    assert!(
+        browser.session().await.is_none(),
+        "the sliding expiry never outlives the absolute one"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renewing_and_revoking_invitations_are_audited_and_old_links_die() {
+    let app = spawn_app().await;
+    let admin = app.sign_up("Loja", "loja", "dona@loja.com").await;
+    let first: shared::accounts::InvitationLink = admin
+        .call(
+            "invite_user",
+            &[("email", "nova@loja.com"), ("role", "agent")],
+        )
+        .await
+        .json();
+    let renewed: shared::accounts::InvitationLink = admin
+        .call(
+            "renew_invitation",
+            &[("invitation_id", &first.invitation_id.to_string())],
+        )
+        .await
+        .json();
+    assert_ne!(renewed.url, first.url);
+    let old_token = first.url.rsplit('/').next().unwrap().to_string();
+    let new_token = renewed.url.rsplit('/').next().unwrap().to_string();
+    let stranger = app.browser_from("10.9.0.1");
+    assert_eq!(
+        stranger
+            .call("preview_invitation", &[("token", &old_token)])
+            .await
+            .status,
+        410,
+        "the old link stops working"
+    );
+    assert_eq!(
+        stranger
+            .call("preview_invitation", &[("token", &new_token)])
+            .await
+            .status,
+        200
+    );
+    let revoked = admin
+        .call(
+            "revoke_invitation",
+            &[("invitation_id", &first.invitation_id.to_string())],
+        )
+        .await;
+    assert_eq!(revoked.status, 200, "{}", revoked.body);
+    assert_eq!(
+        stranger
+            .call("preview_invitation", &[("token", &new_token)])
+            .await
+            .status,
+        410
+    );
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE target_type = 'invitation' ORDER BY seq",
+    )
+    .fetch_all(&app.database.owner)
+    .await
+    .unwrap();
+    assert_eq!(
+        actions,
+        ["user_invited", "invitation_renewed", "invitation_revoked"]
+    );
+    let pending: Vec<shared::accounts::PendingInvitation> =
+        admin.call("list_invitations", &[]).await.json();
+    assert!(pending.is_empty());
+}

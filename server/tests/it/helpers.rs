@@ -428,6 +428,11 @@ impl Browser {
     }
 }
 
+/// Percent-encodes a query parameter value.
+pub fn percent(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
 pub async fn reply(response: reqwest::Response) -> Reply {
     let status = response.status().as_u16();
     let headers = response.headers().clone();

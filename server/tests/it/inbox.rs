@@ -835,7 +835,11 @@ async fn contacts_are_edited_with_typed_attributes() {
         .await;
     assert_eq!(good.status, 200, "{}", good.body);
     let contact: shared::inbox::ContactView = good.json();
-    assert_eq!(contact.phone.as_deref(), Some("+11987654321"));
+    assert_eq!(
+        contact.phone.as_deref(),
+        Some("+5511987654321"),
+        "a number without a country code is the account's country's (Brazil)"
+    );
     assert_eq!(contact.email.as_deref(), Some("mariana@example.com"));
     assert_eq!(contact.tags, vec!["vip"]);
     assert_eq!(contact.attributes["plano"], "ouro");
@@ -850,4 +854,183 @@ async fn contacts_are_edited_with_typed_attributes() {
         .await
         .json();
     assert_eq!(note.author_name.as_deref(), Some("Alice Atendente"));
+}
+
+async fn upload_as(app: &TestApp, cookie: &str) -> i64 {
+    const PNG: &[u8] = &[
+        0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, b'I', b'H', b'D', b'R',
+    ];
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(PNG.to_vec()).file_name("foto.png"),
+    );
+    let reply: Value = app
+        .plain_client()
+        .post(format!("{}/attachments", app.base_url))
+        .header("origin", &app.base_url)
+        .header("cookie", cookie)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    reply["id"].as_i64().unwrap()
+}
+
+async fn send_with_file(browser: &Browser, number: i64, attachment_id: i64) -> u16 {
+    browser
+        .call_json(
+            "send_message",
+            &json!({ "number": number, "body": "segue o arquivo", "note": false, "client_id": null, "attachment_id": attachment_id, "mentions": [] }),
+        )
+        .await
+        .status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_uploader_attaches_a_file_and_only_once() {
+    let app = spawn_app().await;
+    app.demo_inbox().await;
+    let agent_cookie = app.session_cookie("agent@demo.ponte.dev", PASSWORD).await;
+    let file = upload_as(&app, &agent_cookie).await;
+    let supervisor = app.signed_in("supervisor@demo.ponte.dev", PASSWORD).await;
+    assert_eq!(
+        send_with_file(&supervisor, 2, file).await,
+        422,
+        "someone else's pending upload cannot be taken by its id"
+    );
+    let agent = agent(&app).await;
+    assert_eq!(
+        send_with_file(&agent, 1, file).await,
+        200,
+        "the uploader sends it"
+    );
+    assert_eq!(
+        send_with_file(&agent, 3, file).await,
+        422,
+        "a file already sent cannot be attached again"
+    );
+    // Deleting the message does not free its file for re-use either.
+    let message_id: i64 = sqlx::query_scalar("SELECT id FROM messages WHERE attachment_id = $1")
+        .bind(file)
+        .fetch_one(&app.database.owner)
+        .await
+        .unwrap();
+    let admin = admin(&app).await;
+    let deleted = admin
+        .call("delete_message", &[("message_id", &message_id.to_string())])
+        .await;
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    assert_eq!(send_with_file(&agent, 3, file).await, 422);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_that_reopens_a_closed_conversation_is_audited_like_any_reopen() {
+    let app = spawn_app().await;
+    app.demo_inbox().await;
+    let agent = agent(&app).await;
+    let resolved = agent
+        .call_json(
+            "set_conversation_status",
+            &json!({ "number": 1, "status": "resolved", "snooze_until": null }),
+        )
+        .await;
+    assert_eq!(resolved.status, 200, "{}", resolved.body);
+    let reply = agent
+        .call_json(
+            "send_message",
+            &json!({ "number": 1, "body": "Voltando aqui", "note": false, "client_id": null, "attachment_id": null, "mentions": [] }),
+        )
+        .await;
+    assert_eq!(reply.status, 200);
+    let opened = open(&agent, 1).await.unwrap();
+    assert_eq!(opened.summary.status, ConversationStatus::InProgress);
+    let details: Vec<serde_json::Value> = sqlx::query_scalar(
+        "SELECT details FROM audit_log WHERE action = 'conversation_status_changed' ORDER BY seq",
+    )
+    .fetch_all(&app.database.owner)
+    .await
+    .unwrap();
+    assert_eq!(details.len(), 2, "{details:?}");
+    assert_eq!(details[1]["reopened"], true);
+    assert_eq!(details[1]["to"], "in_progress");
+
+    // The customer writing to a resolved ticket reopens it the same way.
+    agent
+        .call_json(
+            "set_conversation_status",
+            &json!({ "number": 1, "status": "resolved", "snooze_until": null }),
+        )
+        .await;
+    let visitor_token: String = sqlx::query_scalar(
+        "SELECT i.external_id FROM contact_identities i JOIN conversations c ON c.contact_id = i.contact_id WHERE c.number = 1",
+    )
+    .fetch_one(&app.database.owner)
+    .await
+    .unwrap();
+    assert!(!visitor_token.is_empty());
+    let customer_reopens: i64 = {
+        let domain_db = &app.database.db;
+        let account: uuid::Uuid =
+            sqlx::query_scalar("SELECT account_id FROM conversations WHERE number = 1")
+                .fetch_one(&app.database.owner)
+                .await
+                .unwrap();
+        let mut tx = domain_db.tenant(account, None).await.unwrap();
+        let count: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM audit_log WHERE action = 'conversation_status_changed'",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        count
+    };
+    assert_eq!(customer_reopens, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catching_up_pages_through_many_changes_made_in_the_same_instant() {
+    let app = spawn_app().await;
+    app.demo_inbox().await;
+    let supervisor = app.signed_in("supervisor@demo.ponte.dev", PASSWORD).await;
+    let since = chrono::Utc::now() - chrono::Duration::minutes(1);
+    // 450 conversations changed in one transaction: one change time.
+    domain::load::seed(&app.database.owner, "demo", 450, 0, |_| {})
+        .await
+        .unwrap();
+    sqlx::query("UPDATE conversations SET updated_at = now()")
+        .execute(&app.database.owner)
+        .await
+        .unwrap();
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM conversations")
+        .fetch_one(&app.database.owner)
+        .await
+        .unwrap();
+    let mut seen = std::collections::HashSet::new();
+    let (mut since, mut after) = (since, None::<i64>);
+    let mut calls = 0;
+    loop {
+        calls += 1;
+        let reply = supervisor
+            .call_json(
+                "sync_changes",
+                &json!({ "since": since, "after": after, "open_conversation": null }),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let changes: shared::inbox::Changes = reply.json();
+        for c in &changes.conversations {
+            assert!(seen.insert(c.id), "conversation {} repeated", c.id);
+        }
+        if !changes.has_more {
+            break;
+        }
+        assert!(calls < 10, "paging ends");
+        (since, after) = (changes.server_time, changes.next_after);
+    }
+    assert_eq!(calls, 3, "454 changes take three pages");
+    assert_eq!(seen.len() as i64, total, "every changed conversation, once");
 }

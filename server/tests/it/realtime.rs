@@ -139,6 +139,7 @@ async fn sockets_only_hear_their_own_accounts_and_what_their_role_may_see() {
     .await
     .unwrap();
     let mut agent = agent_socket(&app, &app.base_url, "agent@demo.ponte.dev").await;
+    let mut supervisor = agent_socket(&app, &app.base_url, "supervisor@demo.ponte.dev").await;
 
     // A conversation in a department the agent is not in, for the supervisor.
     let admin = app.signed_in("admin@demo.ponte.dev", PASSWORD).await;
@@ -163,7 +164,14 @@ async fn sockets_only_hear_their_own_accounts_and_what_their_role_may_see() {
     assert!(hidden.is_some(), "the agent is told it left their view");
     app.visitor_says(&channel, &visitor, "segredo de vendas")
         .await;
-    let leaked = wait_for(&mut agent, Duration::from_secs(2), |v| {
+    // Positive control: the pipeline delivers it to whoever may see it…
+    let delivered = wait_for(&mut supervisor, Duration::from_secs(5), |v| {
+        v["type"] == "message_created" && v["message"]["body"] == "segredo de vendas"
+    })
+    .await;
+    assert!(delivered.is_some(), "the supervisor receives it");
+    // …and not to the agent, who may not.
+    let leaked = wait_for(&mut agent, Duration::from_secs(1), |v| {
         v["type"] == "message_created" && v["message"]["body"] == "segredo de vendas"
     })
     .await;
@@ -186,6 +194,24 @@ async fn sockets_only_hear_their_own_accounts_and_what_their_role_may_see() {
         other_account.is_none(),
         "another account hears nothing of these conversations"
     );
+    // Positive control: the outsider's socket does hear its own account.
+    let outsider_admin = app
+        .signed_in("dona@outra.com", "correct horse battery")
+        .await;
+    let created = outsider_admin
+        .call("create_department", &[("name", "Financeiro")])
+        .await;
+    assert_eq!(created.status, 200);
+    let department: shared::inbox::Department = created.json();
+    let members = json!({ "id": department.id, "name": "Financeiro", "member_ids": [] });
+    outsider_admin
+        .call_json("update_department", &members)
+        .await;
+    let own = wait_for(&mut outsider, Duration::from_secs(5), |v| {
+        v["type"] == "hello"
+    })
+    .await;
+    assert!(own.is_some(), "its own account's changes reach it");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -351,4 +377,110 @@ async fn deactivating_an_agent_closes_their_socket() {
     })
     .await;
     assert!(ended.is_some());
+    assert!(closes_soon(&mut agent).await, "and the socket is closed");
+}
+
+/// True when the server closes the socket within a few seconds.
+async fn closes_soon(socket: &mut Socket) -> bool {
+    tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match socket.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return true,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_demoted_supervisor_stops_receiving_at_once() {
+    let app = spawn_app().await;
+    let (demo, channel) = app.demo_inbox().await;
+    let admin = app.signed_in("admin@demo.ponte.dev", PASSWORD).await;
+    let sales: shared::inbox::Department = admin
+        .call("create_department", &[("name", "Vendas")])
+        .await
+        .json();
+    let visitor = app.visitor(&channel).await;
+    let first = app.visitor_says(&channel, &visitor, "primeira").await;
+    let number: i64 = sqlx::query_scalar("SELECT c.number FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = $1")
+        .bind(first["id"].as_i64().unwrap())
+        .fetch_one(&app.database.owner)
+        .await
+        .unwrap();
+    admin
+        .call_json("assign_conversation", &json!({ "number": number, "assignee": demo.users[0].1, "change_department": true, "department_id": sales.id }))
+        .await;
+    let mut supervisor = agent_socket(&app, &app.base_url, "supervisor@demo.ponte.dev").await;
+    // Positive control: as a supervisor, the message arrives.
+    app.visitor_says(&channel, &visitor, "antes da mudança")
+        .await;
+    assert!(wait_for(&mut supervisor, Duration::from_secs(5), |v| {
+        v["type"] == "message_created" && v["message"]["body"] == "antes da mudança"
+    })
+    .await
+    .is_some());
+    let demoted = admin
+        .call(
+            "change_member_role",
+            &[("user_id", &demo.users[1].1.to_string()), ("role", "agent")],
+        )
+        .await;
+    assert_eq!(demoted.status, 200, "{}", demoted.body);
+    let told = wait_for(&mut supervisor, Duration::from_secs(5), |v| {
+        v["type"] == "session_changed"
+    })
+    .await;
+    assert!(
+        told.is_some(),
+        "the browser is told to refetch what it may do"
+    );
+    app.visitor_says(&channel, &visitor, "depois da mudança")
+        .await;
+    let leaked = wait_for(&mut supervisor, Duration::from_secs(2), |v| {
+        v["type"] == "message_created" && v["message"]["body"] == "depois da mudança"
+    })
+    .await;
+    assert!(
+        leaked.is_none(),
+        "the open socket sees with the new role, without reconnecting"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snooze_running_out_reaches_open_browsers() {
+    let app = spawn_app().await;
+    app.demo_inbox().await;
+    let mut supervisor = agent_socket(&app, &app.base_url, "supervisor@demo.ponte.dev").await;
+    let agent = app.signed_in("agent@demo.ponte.dev", PASSWORD).await;
+    let until = chrono::Utc::now() + chrono::Duration::hours(1);
+    let snoozed = agent
+        .call_json(
+            "set_conversation_status",
+            &json!({ "number": 1, "status": "waiting", "snooze_until": until }),
+        )
+        .await;
+    assert_eq!(snoozed.status, 200, "{}", snoozed.body);
+    sqlx::query(
+        "UPDATE conversations SET snoozed_until = now() - interval '1 second' WHERE number = 1",
+    )
+    .execute(&app.database.owner)
+    .await
+    .unwrap();
+    let ended = domain::conversations::end_due_snoozes(&app.database.db)
+        .await
+        .unwrap();
+    assert_eq!(ended, 1);
+    let line = wait_for(&mut supervisor, Duration::from_secs(5), |v| {
+        v["type"] == "message_created" && v["message"]["activity"]["type"] == "snooze_ended"
+    })
+    .await;
+    assert!(line.is_some(), "the activity line arrives live");
+    let changed = wait_for(&mut supervisor, Duration::from_secs(5), |v| {
+        v["type"] == "conversation_changed" && v["conversation"]["status"] == "in_progress"
+    })
+    .await;
+    assert!(changed.is_some());
 }

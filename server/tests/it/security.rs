@@ -197,3 +197,158 @@ async fn a_plain_form_post_that_fails_returns_to_the_form_with_the_error() {
     );
     assert!(location.contains("invalid_credentials"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_sends_people_only_to_paths_on_this_site() {
+    let app = spawn_app().await;
+    app.demo_account().await;
+    let sign_in = |next: &'static str| {
+        let app = &app;
+        async move {
+            let reply = app
+                .plain_client()
+                .post(format!("{}/api/sign_in", app.base_url))
+                .header("origin", &app.base_url)
+                .header("accept", "text/html")
+                .form(&[
+                    ("email", "agent@demo.ponte.dev"),
+                    ("password", "ponte-demo-2026"),
+                    ("next", next),
+                ])
+                .send()
+                .await
+                .unwrap();
+            reply.headers()["location"].to_str().unwrap().to_string()
+        }
+    };
+    for evil in [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "/%2F/evil.example",
+        "/%09/evil.example",
+        "https://evil.example",
+    ] {
+        assert_eq!(sign_in(evil).await, "/", "{evil:?}");
+    }
+    assert_eq!(
+        sign_in("/inbox/2").await,
+        "/inbox/2",
+        "a local path is kept"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_need_a_token_or_a_direct_local_connection() {
+    let app = spawn_app().await;
+    let url = format!("{}/metrics", app.base_url);
+    let client = app.plain_client();
+    let proxied = client
+        .get(&url)
+        .header("x-forwarded-for", "203.0.113.5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        proxied.status(),
+        401,
+        "through a proxy, a stranger is refused"
+    );
+    let wrong = client
+        .get(&url)
+        .header("x-forwarded-for", "203.0.113.5")
+        .bearer_auth("guess")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let with_token = client
+        .get(&url)
+        .header("x-forwarded-for", "203.0.113.5")
+        .bearer_auth(crate::helpers::METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_token.status(), 200);
+    assert!(with_token
+        .text()
+        .await
+        .unwrap()
+        .contains("ponte_http_requests_total"));
+    let local = client.get(&url).send().await.unwrap();
+    assert_eq!(
+        local.status(),
+        200,
+        "a direct local connection (a sidecar scraper)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sign_in_page_never_shows_words_from_its_link() {
+    let app = spawn_app().await;
+    let forged = crate::helpers::percent(
+        r#"{"kind":"internal","reference":"Ligue 0800 123 456 para desbloquear"}"#,
+    );
+    let page = app
+        .browser()
+        .get(&format!("/login?form_error={forged}"))
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("0800"), "forged text is not rendered");
+    // Positive control: a real error code from a failed plain form post shows.
+    let real = crate::helpers::percent(r#"{"kind":"invalid_credentials"}"#);
+    let page = app
+        .browser()
+        .get(&format!("/login?form_error={real}"))
+        .await;
+    assert!(
+        page.body.contains("E-mail ou senha incorretos"),
+        "{}",
+        page.body.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_does_not_decode_is_a_400_naming_the_field() {
+    let app = spawn_app().await;
+    app.demo_account().await;
+    let missing = app
+        .browser()
+        .call("sign_in", &[("email", "agent@demo.ponte.dev")])
+        .await;
+    assert_eq!(missing.status, 400, "{}", missing.body);
+    assert_eq!(
+        missing.error().field_code("password"),
+        Some(shared::ErrorCode::Required)
+    );
+    let agent = app
+        .signed_in("supervisor@demo.ponte.dev", "ponte-demo-2026")
+        .await;
+    let wrong_type = agent
+        .call_json("list_conversations", &serde_json::json!({ "filter": 5 }))
+        .await;
+    assert_eq!(wrong_type.status, 400, "{}", wrong_type.body);
+    // Our own validation keeps its 422.
+    let invalid = agent
+        .call_json(
+            "list_conversations",
+            &serde_json::json!({ "filter": { "limit": 0 } }),
+        )
+        .await;
+    assert_eq!(invalid.status, 422);
+    let metrics = app
+        .plain_client()
+        .get(format!("{}/metrics", app.base_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !metrics.contains("status=\"500\""),
+        "no 500 was counted: {metrics}"
+    );
+}

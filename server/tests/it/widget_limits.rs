@@ -340,3 +340,31 @@ async fn sockets_are_capped_per_network_and_frames_in_size() {
     .unwrap_or(false);
     assert!(closed, "the oversized frame ended the connection");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn older_widgets_may_send_the_token_as_the_first_form_field_only() {
+    let app = spawn_app().await;
+    let (_, channel) = app.demo_inbox().await;
+    let visitor = app.visitor(&channel).await;
+    let url = format!("{}/widget/{channel}/attachments", app.base_url);
+    let post = |form: reqwest::multipart::Form| {
+        app.plain_client()
+            .post(&url)
+            .header("origin", &app.base_url)
+            .multipart(form)
+            .send()
+    };
+    let file = || reqwest::multipart::Part::bytes(PNG.to_vec()).file_name("print.png");
+    let token_first = reqwest::multipart::Form::new()
+        .text("visitor", visitor.clone())
+        .part("file", file());
+    assert_eq!(post(token_first).await.unwrap().status(), 201);
+    let file_first = reqwest::multipart::Form::new()
+        .part("file", file())
+        .text("visitor", visitor.clone());
+    assert_eq!(
+        post(file_first).await.unwrap().status(),
+        401,
+        "the token must come before the file"
+    );
+}

@@ -182,7 +182,7 @@ fn ConversationView(opened: OpenedConversation) -> impl IntoView {
             Incoming::Resync { since } => {
                 let since = *since;
                 leptos::task::spawn_local(async move {
-                    if let Ok(changes) = sync_changes(since, Some(number)).await {
+                    if let Ok(changes) = sync_changes(since, None, Some(number)).await {
                         if let Some(fresh) = changes.conversations.into_iter().find(|c| c.id == id)
                         {
                             open.summary.set(fresh);

@@ -298,13 +298,13 @@ fn ConversationList(initial: ConversationPage) -> impl IntoView {
                 let since = *since;
                 leptos::task::spawn_local(async move {
                     // Page through everything that changed while away.
-                    let mut since = since;
-                    while let Ok(changes) = sync_changes(since, None).await {
+                    let (mut since, mut after) = (since, None);
+                    while let Ok(changes) = sync_changes(since, after, None).await {
                         changes.conversations.iter().for_each(apply);
                         if !changes.has_more {
                             break;
                         }
-                        since = changes.server_time;
+                        (since, after) = (changes.server_time, changes.next_after);
                     }
                 });
             }

@@ -1,0 +1,293 @@
+//! The composer: reply or internal note, optimistic sending with retry, the
+//! keyboard handling and the layout. `/` quick replies and `@` mentions,
+//! attachments, emoji and typing signals live in the submodules.
+
+mod attachments;
+mod emoji;
+mod suggestions;
+mod typing;
+
+use leptos::html;
+use leptos::prelude::*;
+use shared::inbox::{DeliveryStatus, MessageView};
+use uuid::Uuid;
+
+use self::attachments::{chosen_file, dropped_file, pasted_file, Upload, UploadStatus};
+use self::emoji::EmojiPicker;
+use self::suggestions::{MentionList, QuickReplyList, Suggestions};
+use self::typing::Typing;
+use super::conversation::{pending_message, use_open_conversation, OpenConversation};
+use super::use_inbox;
+use crate::api::conversations::send_message;
+#[cfg(feature = "hydrate")]
+use crate::api::conversations::set_conversation_status;
+use crate::components::icons::{Icon, Svg};
+use crate::components::layout::use_session;
+use crate::prefs::{use_prefs, use_t};
+
+/// A random UUID for idempotent sends (not a secret, so `Math.random` does).
+fn new_client_id() -> Uuid {
+    let mut bytes = [0u8; 16];
+    for byte in bytes.iter_mut() {
+        #[cfg(feature = "hydrate")]
+        {
+            *byte = (js_sys::Math::random() * 256.0) as u8;
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            *byte = (chrono::Utc::now().timestamp_subsec_nanos() % 256) as u8;
+        }
+    }
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
+}
+
+/// Sends a failed message again, with the same client id (so it is never
+/// stored twice).
+pub fn resend(open: OpenConversation, number: i64, failed: MessageView) {
+    let note = failed.kind == shared::inbox::MessageKind::Note;
+    let mut pending = failed.clone();
+    pending.delivery_status = Some(DeliveryStatus::Pending);
+    open.upsert(pending);
+    leptos::task::spawn_local(async move {
+        let attachment_id = failed.attachment.as_ref().map(|a| a.id);
+        match send_message(
+            number,
+            failed.body.clone(),
+            note,
+            failed.client_id,
+            attachment_id,
+            failed.mentions.clone(),
+        )
+        .await
+        {
+            Ok(view) => {
+                open.upsert(view);
+                open.error.set(None);
+            }
+            Err(err) => {
+                let mut again = failed;
+                again.delivery_status = Some(DeliveryStatus::Failed);
+                open.upsert(again);
+                open.error.set(Some(err));
+            }
+        }
+    });
+}
+
+#[component]
+pub fn Composer(number: i64) -> impl IntoView {
+    let t = use_t();
+    let prefs = use_prefs();
+    let session = use_session();
+    let Some(open) = use_open_conversation() else {
+        return ().into_any();
+    };
+    let Some(inbox) = use_inbox() else {
+        return ().into_any();
+    };
+    let conversation_id = open.summary.get_untracked().id;
+    let me_name = session.user.name.clone();
+    let text = RwSignal::new(String::new());
+    let note = RwSignal::new(false);
+    let mentions = RwSignal::new(Vec::<(Uuid, String)>::new());
+    let upload = RwSignal::new(None::<Upload>);
+    let highlighted = RwSignal::new(0usize);
+    let textarea = NodeRef::<html::Textarea>::new();
+    let file_input = NodeRef::<html::Input>::new();
+
+    let suggestions = Suggestions::new(
+        open,
+        inbox,
+        text,
+        note,
+        mentions,
+        highlighted,
+        me_name.clone(),
+    );
+    let typing = Typing::new(conversation_id, note);
+
+    let send = {
+        let me_name = me_name.clone();
+        move || {
+            let body = text.get_untracked();
+            let attachment = match upload.get_untracked() {
+                Some(Upload::Done(a)) => Some(a),
+                Some(Upload::Progress { .. }) => return,
+                _ => None,
+            };
+            if body.trim().is_empty() && attachment.is_none() {
+                return;
+            }
+            let is_note = note.get_untracked();
+            let mention_ids: Vec<Uuid> = mentions
+                .get_untracked()
+                .into_iter()
+                .filter(|(_, name)| is_note && body.contains(&format!("@{name}")))
+                .map(|(id, _)| id)
+                .collect();
+            let client_id = new_client_id();
+            let mut pending =
+                pending_message(conversation_id, body.trim(), is_note, client_id, &me_name);
+            pending.attachment = attachment.clone();
+            pending.mentions = mention_ids.clone();
+            open.upsert(pending.clone());
+            text.set(String::new());
+            upload.set(None);
+            mentions.set(vec![]);
+            typing.stop();
+            leptos::task::spawn_local(async move {
+                match send_message(
+                    number,
+                    pending.body.clone(),
+                    is_note,
+                    Some(client_id),
+                    attachment.map(|a| a.id),
+                    mention_ids,
+                )
+                .await
+                {
+                    Ok(view) => {
+                        open.upsert(view);
+                        open.error.set(None);
+                    }
+                    Err(err) => {
+                        pending.delivery_status = Some(DeliveryStatus::Failed);
+                        open.upsert(pending);
+                        open.error.set(Some(err));
+                    }
+                }
+            });
+        }
+    };
+
+    let start_upload =
+        move |file| attachments::start_upload(file, upload, inbox, prefs.locale.get_untracked());
+
+    // r: reply, n: note, e: resolve — when not typing somewhere else.
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+            if super::typing_in_a_field(&ev) || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+                return;
+            }
+            match ev.key().as_str() {
+                "r" => {
+                    ev.prevent_default();
+                    note.set(false);
+                    super::focus("#composer-input");
+                }
+                "n" => {
+                    ev.prevent_default();
+                    note.set(true);
+                    super::focus("#composer-input");
+                }
+                "e" => open.act(set_conversation_status(
+                    number,
+                    shared::inbox::ConversationStatus::Resolved,
+                    None,
+                )),
+                _ => {}
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
+
+    let on_keydown = {
+        let send = send.clone();
+        move |ev: leptos::ev::KeyboardEvent| {
+            let options = suggestions.count_untracked();
+            match ev.key().as_str() {
+                "ArrowDown" if options > 0 => {
+                    ev.prevent_default();
+                    highlighted.update(|h| *h = (*h + 1) % options);
+                }
+                "ArrowUp" if options > 0 => {
+                    ev.prevent_default();
+                    highlighted.update(|h| *h = (*h + options - 1) % options);
+                }
+                "Enter" | "Tab" if options > 0 => {
+                    ev.prevent_default();
+                    suggestions.choose(highlighted.get_untracked());
+                }
+                "Escape" if options > 0 => {
+                    ev.prevent_default();
+                    text.update(|v| v.push(' '));
+                }
+                "Enter" if !ev.shift_key() && !ev.is_composing() => {
+                    ev.prevent_default();
+                    send();
+                }
+                _ => {}
+            }
+        }
+    };
+
+    let rows = move || text.with(|v| v.lines().count().clamp(2, 8));
+    let placeholder = move || {
+        if note.get() {
+            t().note_placeholder
+        } else {
+            t().reply_placeholder
+        }
+    };
+    let send_button = send.clone();
+
+    view! {
+        <div class=move || format!("relative shrink-0 border-t p-2 {}", if note.get() {
+            "border-amber-300 bg-amber-50 dark:border-amber-800 dark:bg-amber-950/40"
+        } else {
+            "border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900"
+        }) id="composer"
+            on:dragover=move |ev| ev.prevent_default()
+            on:drop=move |ev| {
+                ev.prevent_default();
+                if let Some(file) = dropped_file(&ev) {
+                    start_upload(file);
+                }
+            }>
+            <div class="mb-1 flex items-center gap-1 text-xs" role="tablist">
+                <button type="button" role="tab" id="mode-reply" aria-selected=move || (!note.get()).to_string()
+                    class=move || format!("whitespace-nowrap rounded-md px-2 py-1 font-medium {}", if note.get() { "text-slate-500" } else { "bg-blue-50 text-blue-800 dark:bg-blue-950 dark:text-blue-200" })
+                    on:click=move |_| note.set(false) title=move || (t().shortcut_hint)("r")>
+                    {move || t().reply}
+                </button>
+                <button type="button" role="tab" id="mode-note" aria-selected=move || note.get().to_string()
+                    class=move || format!("whitespace-nowrap rounded-md px-2 py-1 font-medium {}", if note.get() { "bg-amber-200 text-amber-900 dark:bg-amber-900 dark:text-amber-100" } else { "text-slate-500" })
+                    on:click=move |_| note.set(true) title=move || (t().shortcut_hint)("n")>
+                    {move || t().internal_note}
+                </button>
+                <span class="ml-auto hidden truncate text-slate-400 xl:inline">{move || t().composer_hint}</span>
+            </div>
+
+            // Quick replies and mentions pop up above the input.
+            <QuickReplyList suggestions=suggestions />
+            <MentionList suggestions=suggestions />
+
+            <UploadStatus upload=upload />
+
+            <div class="flex items-end gap-1">
+                <label for="composer-input" class="sr-only">{placeholder}</label>
+                <textarea node_ref=textarea id="composer-input" rows=rows placeholder=placeholder
+                    class="min-h-10 flex-1 resize-none rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm focus:border-blue-600 focus:outline-none focus:ring-2 focus:ring-blue-600/20 dark:border-slate-600 dark:bg-slate-900"
+                    prop:value=move || text.get()
+                    on:input=move |ev| { text.set(event_target_value(&ev)); highlighted.set(0); typing.keystroke(); }
+                    on:keydown=on_keydown
+                    on:paste=move |ev| { if let Some(file) = pasted_file(&ev) { ev.prevent_default(); start_upload(file); } }
+                ></textarea>
+                <EmojiPicker text=text />
+                <button type="button" class="rounded-lg p-2 text-slate-500 hover:bg-slate-100 dark:hover:bg-slate-800" aria-label=move || t().attach title=move || t().attach
+                    on:click=move |_| { if let Some(input) = file_input.get() { input.click() } }>
+                    <Svg icon=Icon::Paperclip />
+                </button>
+                <input node_ref=file_input type="file" class="hidden" id="file-input"
+                    on:change=move |ev| { if let Some(file) = chosen_file(&ev) { start_upload(file) } } />
+                <button type="button" id="send" class="rounded-lg bg-blue-700 p-2 text-white hover:bg-blue-800 disabled:opacity-50" aria-label=move || t().send
+                    disabled=move || matches!(upload.get(), Some(Upload::Progress { .. }))
+                    on:click=move |_| send_button()>
+                    <Svg icon=Icon::Send />
+                </button>
+            </div>
+        </div>
+    }
+    .into_any()
+}
