@@ -52,3 +52,7 @@ WITH numbered AS (
 UPDATE channels c SET name = left(c.name, 110) || ' (' || numbered.n || ')'
   FROM numbered WHERE numbered.id = c.id AND numbered.n > 1;
 CREATE UNIQUE INDEX channels_name_idx ON channels (account_id, lower(name));
+
+-- Where a website visitor writes from (page, browser, language, time zone),
+-- shown to agents beside the conversation.
+ALTER TABLE contact_identities ADD COLUMN context jsonb NOT NULL DEFAULT '{}';

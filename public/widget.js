@@ -12,18 +12,22 @@
   var storeKey = "ponte:" + channel;
   var pt = (navigator.language || "pt").toLowerCase().indexOf("en") !== 0;
   var T = pt
-    ? { title: "Fale conosco", placeholder: "Escreva sua mensagem…", send: "Enviar", typing: " está digitando…", name: "Seu nome", email: "Seu e-mail", start: "Começar", attach: "Anexar arquivo", close: "Fechar", offline: "Reconectando…", failed: "Não enviada. Toque para tentar de novo.", open: "Abrir chat", unavailable: "Chat indisponível no momento." }
-    : { title: "Chat with us", placeholder: "Type your message…", send: "Send", typing: " is typing…", name: "Your name", email: "Your e-mail", start: "Start", attach: "Attach a file", close: "Close", offline: "Reconnecting…", failed: "Not sent. Tap to retry.", open: "Open chat", unavailable: "Chat unavailable right now." };
+    ? { title: "Fale conosco", placeholder: "Escreva sua mensagem…", send: "Enviar", typing: " está digitando…", name: "Seu nome", email: "Seu e-mail", start: "Começar", attach: "Anexar arquivo", close: "Fechar", offline: "Sem conexão — reconectando… Suas mensagens serão enviadas assim que voltar.", failed: "Não enviada. Toque para tentar de novo.", open: "Abrir chat", unavailable: "Chat indisponível no momento.", queued: "Na fila", sent: "Enviada", read: "Lida", tooLarge: function (mb) { return "Arquivo grande demais: o limite é " + mb + " MB."; }, uploadFailed: "Não foi possível enviar o arquivo. Tente de novo." }
+    : { title: "Chat with us", placeholder: "Type your message…", send: "Send", typing: " is typing…", name: "Your name", email: "Your e-mail", start: "Start", attach: "Attach a file", close: "Close", offline: "Offline — reconnecting… Your messages will be sent as soon as you are back.", failed: "Not sent. Tap to retry.", open: "Open chat", unavailable: "Chat unavailable right now.", queued: "Queued", sent: "Sent", read: "Read", tooLarge: function (mb) { return "This file is too large: the limit is " + mb + " MB."; }, uploadFailed: "The file could not be sent. Please try again." };
 
-  var state = { config: null, visitor: null, messages: [], open: false, ws: null, attempts: 0, unread: 0, profile: null, typingTimer: 0, lastTyping: 0 };
+  var state = { config: null, visitor: null, messages: [], open: false, ws: null, attempts: 0, unread: 0, profile: null, typingTimer: 0, lastTyping: 0, draft: "", outbox: [], flushing: false };
+  var saved = {};
   try {
-    var saved = JSON.parse(localStorage.getItem(storeKey) || "{}");
+    saved = JSON.parse(localStorage.getItem(storeKey) || "{}");
     state.visitor = saved.visitor || null;
     state.profile = saved.profile || null;
+    state.draft = saved.draft || "";
   } catch (e) { /* storage blocked: the chat still works for this page view */ }
 
+  // The visitor, their pre-chat answers, what they were typing and whether
+  // the chat was open all survive a reload.
   function remember() {
-    try { localStorage.setItem(storeKey, JSON.stringify({ visitor: state.visitor, profile: state.profile })); } catch (e) { /* ignore */ }
+    try { localStorage.setItem(storeKey, JSON.stringify({ visitor: state.visitor, profile: state.profile, draft: state.draft, open: state.open })); } catch (e) { /* ignore */ }
   }
 
   function api(method, path, body, headers) {
@@ -32,7 +36,12 @@
     else if (body) { init.headers["content-type"] = "application/json"; init.body = JSON.stringify(body); }
     return fetch(base + "/widget/" + encodeURIComponent(channel) + path, init).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (data) {
-        if (!r.ok) { var err = new Error(data.message || ("HTTP " + r.status)); err.status = r.status; throw err; }
+        if (!r.ok) {
+          var err = new Error(data.message || ("HTTP " + r.status));
+          err.status = r.status;
+          err.code = data.fields && data.fields[0] && data.fields[0].code;
+          throw err;
+        }
         return data;
       });
     });
@@ -62,6 +71,7 @@
     ".bar button{border:0;border-radius:10px;padding:9px 12px;color:#fff;cursor:pointer;font-size:14px}.bar .clip{background:#f1f5f9;color:#334155}" +
     ".pre{padding:16px;display:flex;flex-direction:column;gap:8px}.pre input{border:1px solid #cbd5e1;border-radius:8px;padding:9px;font-size:14px}.pre button{border:0;border-radius:8px;padding:10px;color:#fff;cursor:pointer}" +
     ".note{font-size:12px;text-align:center;color:#b45309;background:#fffbeb;padding:4px}.hidden{display:none}" +
+    ".sys{align-self:center;font-size:12px;color:#b91c1c;background:#fef2f2;border-radius:8px;padding:6px 10px;text-align:center}.meta .tick{margin-left:4px}.meta .read{color:#2563eb}" +
     "</style>" +
     "<button class='launcher' part='launcher' aria-label='" + T.open + "'><svg viewBox='0 0 24 24' fill='none' stroke='currentColor' stroke-width='2'><path d='M21 12a9 9 0 0 1-13.3 7.9L3 21l1.1-4.7A9 9 0 1 1 21 12'/></svg><span class='badge hidden'></span></button>" +
     "<div class='panel' role='dialog' aria-label='" + T.title + "'>" +
@@ -129,10 +139,30 @@
     if (m.body) div.appendChild(document.createTextNode(m.body));
     var meta = document.createElement("div");
     meta.className = "meta";
-    meta.textContent = m.failed ? T.failed : m.pending ? "…" : new Date(m.created_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    meta.textContent = m.failed ? T.failed : m.queued ? T.queued : m.pending ? "…" : new Date(m.created_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    // The visitor's own messages: one tick once stored, two (blue) once an agent read them.
+    if (m.direction === "incoming" && !m.pending && !m.failed && !m.queued) {
+      var tick = document.createElement("span");
+      var read = m.delivery_status === "read";
+      tick.className = "tick" + (read ? " read" : "");
+      tick.textContent = read ? "✓✓" : "✓";
+      tick.title = read ? T.read : T.sent;
+      tick.setAttribute("data-delivery", read ? "read" : "sent");
+      meta.appendChild(tick);
+    }
     div.appendChild(meta);
     if (m.failed) div.onclick = function () { retry(m); };
     return div;
+  }
+
+  // A line from the widget itself (not a message), e.g. a file that is too large.
+  function say(text) {
+    var line = document.createElement("div");
+    line.className = "sys";
+    line.setAttribute("role", "alert");
+    line.textContent = text;
+    log.appendChild(line);
+    log.scrollTop = log.scrollHeight;
   }
 
   // Adds or updates a message. The socket's copy of our own message may
@@ -177,6 +207,12 @@
         $(".note").classList.add("hidden");
         if (state.attempts > 0) resync();
         state.attempts = 0;
+        flush();
+      } else if (ev.type === "read_by_agent") {
+        state.messages.forEach(function (m) {
+          if (m.direction === "incoming" && !m.pending && new Date(m.created_at) <= new Date(ev.at)) m.delivery_status = "read";
+        });
+        render();
       } else if (ev.type === "message" || ev.type === "message_updated") {
         upsert(ev.message);
         if (ev.message.direction === "outgoing") {
@@ -190,6 +226,7 @@
       }
     };
     ws.onclose = function () {
+      state.ws = null;
       $(".note").classList.remove("hidden");
       var delay = Math.min(30000, 1000 * Math.pow(2, state.attempts++)) + Math.random() * 500;
       setTimeout(connect, delay);
@@ -217,32 +254,64 @@
     });
   }
 
+  // Messages wait in an outbox and go out one at a time, in order. Without
+  // a connection they stay queued and leave as soon as the socket is back;
+  // a message the server refuses is marked failed (tap to retry).
   function post(message) {
-    var payload = { visitor: state.visitor, body: message.body, client_id: message.client_id, attachment_id: message.attachment_id || null };
+    var payload = { visitor: state.visitor, body: message.body, client_id: message.client_id, attachment_id: message.attachment_id || null, context: context() };
     if (state.profile) { payload.name = state.profile.name; payload.email = state.profile.email; }
     return api("POST", "/messages", payload).then(function (stored) {
       stored.client_id = message.client_id;
       upsert(stored);
       render();
-    }).catch(function () {
-      message.failed = true; message.pending = false;
+      return true;
+    }, function (err) {
+      if (!err.status || err.status >= 500 || err.status === 429) {
+        message.queued = true; message.pending = false;
+        render();
+        return false;
+      }
+      message.failed = true; message.pending = false; message.queued = false;
       render();
+      return true;
     });
+  }
+
+  function flush() {
+    if (state.flushing || !state.outbox.length) return;
+    state.flushing = true;
+    var next = state.outbox[0];
+    next.queued = false; next.pending = true;
+    post(next).then(function (done) {
+      state.flushing = false;
+      if (!done) return; // still offline: the next "hello" flushes again
+      state.outbox.shift();
+      flush();
+    });
+  }
+
+  // Where the visitor is writing from, for the agent.
+  function context() {
+    var tz = "";
+    try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* old browser */ }
+    return { page: location.href.slice(0, 500), language: navigator.language || "", time_zone: tz };
   }
 
   function send(body, attachment) {
     if (!body.trim() && !attachment) return;
     var message = { id: Date.now() * 1000, direction: "incoming", body: body.trim(), client_id: uuid(), pending: true, created_at: new Date().toISOString(), attachment: attachment || null, attachment_id: attachment ? attachment.id : null };
     state.messages.push(message);
+    state.outbox.push(message);
     render();
     typing(false);
-    post(message);
+    flush();
   }
 
   function retry(message) {
-    message.failed = false; message.pending = true;
+    message.failed = false;
+    state.outbox.push(message);
     render();
-    post(message);
+    flush();
   }
 
   function typing(on) {
@@ -256,6 +325,7 @@
   // ---- events ----------------------------------------------------------------
   function toggle(open) {
     state.open = open;
+    remember();
     panel.classList.toggle("open", open);
     if (open) {
       state.unread = 0; badge();
@@ -271,12 +341,16 @@
     e.preventDefault();
     var body = input.value;
     input.value = "";
+    state.draft = "";
+    remember();
     send(body);
   };
   input.onkeydown = function (e) {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); bar.onsubmit(e); }
   };
   input.oninput = function () {
+    state.draft = input.value;
+    remember();
     typing(true);
     clearTimeout(state.typingTimer);
     state.typingTimer = setTimeout(function () { typing(false); }, 4000);
@@ -293,13 +367,17 @@
     var file = fileInput.files && fileInput.files[0];
     fileInput.value = "";
     if (!file) return;
+    var limit = (state.config && state.config.max_upload_mb) || 16;
+    if (file.size > limit * 1024 * 1024) { say(T.tooLarge(limit)); return; }
     var form = new FormData();
     form.append("file", file, file.name);
     // The token goes in a header: the server checks it before reading the file.
     api("POST", "/attachments", form, { "x-ponte-visitor": state.visitor }).then(function (attachment) {
       send(input.value, attachment);
       input.value = "";
-    }).catch(function (err) { alert(err.message); });
+      state.draft = "";
+      remember();
+    }).catch(function (err) { say(err.code === "file_too_large" ? T.tooLarge(limit) : T.uploadFailed); });
   };
 
   // ---- start -------------------------------------------------------------------
@@ -311,9 +389,11 @@
       if (!config.active) { $(".log").textContent = T.unavailable; bar.classList.add("hidden"); return; }
       return api("POST", "/session", { visitor: state.visitor }).then(function (s) {
         state.visitor = s.visitor;
-        remember();
         state.messages = s.messages;
+        input.value = state.draft;
         render();
+        if (saved.open) toggle(true);
+        remember();
         connect();
       });
     }).catch(function () { host.remove(); });

@@ -5,7 +5,9 @@
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
-use shared::inbox::{AttributeDefinition, AttributeKind, ContactDetails, ContactNote, ContactView};
+use shared::inbox::{
+    AttributeDefinition, AttributeKind, ContactDetails, ContactNote, ContactView, VisitorContext,
+};
 use shared::phone::PhoneNumber;
 use shared::values::{DisplayName, EmailAddress};
 use shared::{ErrorCode, FieldErrors, Permission};
@@ -168,6 +170,16 @@ pub async fn details(db: &Db, actor: &Actor, contact_id: i64) -> Result<ContactD
     .await
     .context("listing notes")?;
     let attributes = definitions_in(&mut tx).await?;
+    let visitor: Option<sqlx::types::Json<VisitorContext>> = sqlx::query_scalar(
+        "SELECT context FROM contact_identities
+          WHERE account_id = $1 AND contact_id = $2 AND context <> '{}'
+          ORDER BY id DESC LIMIT 1",
+    )
+    .bind(actor.account_id)
+    .bind(contact_id)
+    .fetch_optional(&mut *tx)
+    .await
+    .context("reading visitor context")?;
     tx.commit().await.context("commit")?;
     let history = conversations::list(
         db,
@@ -193,7 +205,30 @@ pub async fn details(db: &Db, actor: &Actor, contact_id: i64) -> Result<ContactD
             .collect(),
         attributes,
         conversations: history.conversations,
+        visitor: visitor.map(|context| context.0),
     })
+}
+
+/// Remembers where a visitor on a channel last wrote from.
+pub(crate) async fn record_visitor_context(
+    tx: &mut Tx,
+    account_id: Uuid,
+    channel_id: i64,
+    external_id: &str,
+    context: &VisitorContext,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE contact_identities SET context = $4
+          WHERE account_id = $1 AND channel_id = $2 AND external_id = $3 AND context IS DISTINCT FROM $4",
+    )
+    .bind(account_id)
+    .bind(channel_id)
+    .bind(external_id)
+    .bind(sqlx::types::Json(context))
+    .execute(&mut **tx)
+    .await
+    .context("recording visitor context")?;
+    Ok(())
 }
 
 /// The contact form as typed; attributes by key, as text.

@@ -4,7 +4,9 @@
 
 use anyhow::Context;
 use shared::events::{Direction, Typist, WidgetAttachment, WidgetMessage};
-use shared::inbox::{AttachmentView, ContentType, DeliveryStatus, MessageKind, MessageView};
+use shared::inbox::{
+    AttachmentView, ContentType, DeliveryStatus, MessageKind, MessageView, VisitorContext,
+};
 use shared::values::{DisplayName, EmailAddress};
 use shared::{ErrorCode, FieldErrors};
 use uuid::Uuid;
@@ -146,10 +148,25 @@ pub async fn history(db: &Db, visitor: &Visitor) -> Result<Vec<WidgetMessage>> {
         return Ok(vec![]);
     };
     let mut tx = db.tenant(visitor.account_id(), None).await?;
-    let views =
+    let mut views =
         messages::customer_visible_recent(&mut tx, visitor.account_id(), conversation_id, 200)
             .await?;
+    // What an agent has opened, the visitor sees as read.
+    let read_until: Option<chrono::DateTime<chrono::Utc>> = sqlx::query_scalar(
+        "SELECT max(read_at) FROM conversation_reads WHERE account_id = $1 AND conversation_id = $2",
+    )
+    .bind(visitor.account_id())
+    .bind(conversation_id)
+    .fetch_one(&mut *tx)
+    .await
+    .context("reading read marks")?;
     tx.commit().await.context("commit")?;
+    for view in views.iter_mut().filter(|v| v.kind == MessageKind::Incoming) {
+        view.delivery_status = Some(match read_until {
+            Some(at) if view.created_at <= at => DeliveryStatus::Read,
+            _ => DeliveryStatus::Sent,
+        });
+    }
     Ok(views
         .iter()
         .filter_map(|view| widget_message(view, visitor))
@@ -165,6 +182,75 @@ pub struct VisitorMessage {
     pub email: Option<String>,
     /// The widget's id for this message, so a retried send is stored once.
     pub client_id: Option<Uuid>,
+    /// Where the visitor writes from.
+    pub context: Option<VisitorContext>,
+}
+
+/// What the widget says about where it runs, plus the browser's user agent,
+/// cut to sane sizes.
+pub fn visitor_context(
+    page: Option<&str>,
+    language: Option<&str>,
+    time_zone: Option<&str>,
+    user_agent: Option<&str>,
+) -> VisitorContext {
+    let clean = |text: Option<&str>, max: usize| {
+        text.map(|t| {
+            t.trim()
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(max)
+                .collect::<String>()
+        })
+        .filter(|t| !t.is_empty())
+    };
+    VisitorContext {
+        page: clean(page, 500).filter(|p| p.starts_with("http://") || p.starts_with("https://")),
+        browser: user_agent.and_then(describe_browser),
+        language: clean(language, 20),
+        time_zone: clean(time_zone, 64),
+    }
+}
+
+/// "Chrome · Android", "Safari · iPhone", "Firefox · Windows" from a user
+/// agent; `None` when neither part is recognised.
+pub fn describe_browser(user_agent: &str) -> Option<String> {
+    let ua = user_agent;
+    let browser = if ua.contains("Edg/") {
+        Some("Edge")
+    } else if ua.contains("OPR/") || ua.contains("Opera") {
+        Some("Opera")
+    } else if ua.contains("SamsungBrowser") {
+        Some("Samsung Internet")
+    } else if ua.contains("Firefox/") || ua.contains("FxiOS") {
+        Some("Firefox")
+    } else if ua.contains("Chrome/") || ua.contains("CriOS") {
+        Some("Chrome")
+    } else if ua.contains("Safari/") {
+        Some("Safari")
+    } else {
+        None
+    };
+    let system = if ua.contains("iPhone") {
+        Some("iPhone")
+    } else if ua.contains("iPad") {
+        Some("iPad")
+    } else if ua.contains("Android") {
+        Some("Android")
+    } else if ua.contains("Windows") {
+        Some("Windows")
+    } else if ua.contains("Mac OS X") || ua.contains("Macintosh") {
+        Some("macOS")
+    } else if ua.contains("Linux") {
+        Some("Linux")
+    } else {
+        None
+    };
+    match (browser, system) {
+        (Some(b), Some(s)) => Some(format!("{b} · {s}")),
+        (Some(one), None) | (None, Some(one)) => Some(one.to_string()),
+        (None, None) => None,
+    }
 }
 
 /// Stores a visitor's message: creates the contact (a lead) on first
@@ -243,6 +329,16 @@ pub async fn send(db: &Db, visitor: &Visitor, message: &VisitorMessage) -> Resul
         .execute(&mut *tx)
         .await
         .context("updating contact from the pre-chat form")?;
+    }
+    if let Some(context) = message.context.as_ref().filter(|c| !c.is_empty()) {
+        contacts::record_visitor_context(
+            &mut tx,
+            account_id,
+            visitor.channel.id,
+            &visitor.visitor_id,
+            context,
+        )
+        .await?;
     }
     let conversation =
         conversations::for_incoming(&mut tx, account_id, visitor.channel.id, contact_id).await?;
@@ -386,6 +482,23 @@ pub async fn typing(db: &Db, visitor: &Visitor, typing: bool) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn browsers_are_described_in_two_words() {
+        let android = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36";
+        assert_eq!(
+            describe_browser(android).as_deref(),
+            Some("Chrome · Android")
+        );
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+        assert_eq!(describe_browser(iphone).as_deref(), Some("Safari · iPhone"));
+        let edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36 Edg/126.0";
+        assert_eq!(describe_browser(edge).as_deref(), Some("Edge · Windows"));
+        assert_eq!(describe_browser("curl/8.0"), None);
+        let context = visitor_context(Some("javascript:alert(1)"), Some("pt-BR"), None, None);
+        assert_eq!(context.page, None, "only web pages");
+        assert_eq!(context.language.as_deref(), Some("pt-BR"));
+    }
 
     #[test]
     fn visitor_tokens_verify_only_on_their_channel() {

@@ -101,8 +101,11 @@ fn parse_args() -> anyhow::Result<Command> {
                     other => bail!("{}", other.unexpected()),
                 }
             }
-            shared::values::Slug::parse(&slug)
-                .map_err(|code| anyhow::anyhow!("--slug {slug}: {code}"))?;
+            // The demo's own slug is reserved for sign-ups, not for its seed.
+            if slug != domain::seed::DEMO_SLUG {
+                shared::values::Slug::parse(&slug)
+                    .map_err(|code| anyhow::anyhow!("--slug {slug}: {code}"))?;
+            }
             Ok(Command::SeedDemo { slug })
         }
         "seed-load" => {

@@ -385,7 +385,8 @@ impl Hub {
                         .filter(|c| c.agent_id() == Some(user_id))
                         .for_each(|c| c.send(&payload));
                 }
-                Ok(())
+                self.read_by_agent(account_id, conversation_id, &clients)
+                    .await
             }
             Signal::Typing {
                 conversation_id,
@@ -629,6 +630,33 @@ impl Hub {
                 .filter(|c| c.agent_id() == Some(user_id))
                 .for_each(|c| c.send(&payload));
         }
+        Ok(())
+    }
+
+    /// Tells the visitor of a conversation that an agent has read it (their
+    /// messages get the "read" ticks). Only looked up when this instance
+    /// has visitor sockets in the account.
+    async fn read_by_agent(
+        &self,
+        account_id: Uuid,
+        conversation_id: i64,
+        clients: &[Arc<Client>],
+    ) -> domain::Result<()> {
+        if !clients.iter().any(|c| c.visitor_contact().is_some()) {
+            return Ok(());
+        }
+        let Some(summary) =
+            domain::conversations::summary_by_id(&self.db, account_id, conversation_id).await?
+        else {
+            return Ok(());
+        };
+        let Some(payload) = frame(&WidgetEvent::ReadByAgent { at: Utc::now() }) else {
+            return Ok(());
+        };
+        clients
+            .iter()
+            .filter(|c| c.visitor_contact() == Some((summary.channel_id, Some(summary.contact_id))))
+            .for_each(|c| c.send(&payload));
         Ok(())
     }
 

@@ -84,11 +84,27 @@ pub enum ClientEvent {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum WidgetEvent {
-    Hello { at: DateTime<Utc> },
-    Heartbeat { at: DateTime<Utc> },
-    Message { message: WidgetMessage },
-    MessageUpdated { message: WidgetMessage },
-    Typing { agent_name: String, typing: bool },
+    Hello {
+        at: DateTime<Utc>,
+    },
+    Heartbeat {
+        at: DateTime<Utc>,
+    },
+    Message {
+        message: WidgetMessage,
+    },
+    MessageUpdated {
+        message: WidgetMessage,
+    },
+    Typing {
+        agent_name: String,
+        typing: bool,
+    },
+    /// An agent read the conversation: the visitor's messages up to `at`
+    /// are read.
+    ReadByAgent {
+        at: DateTime<Utc>,
+    },
 }
 
 /// Widget → server.

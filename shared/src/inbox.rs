@@ -372,6 +372,28 @@ pub struct AttributeDefinition {
     pub options: Vec<String>,
 }
 
+/// Where a website visitor last wrote from, for the agent.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VisitorContext {
+    /// The page the chat was opened on.
+    pub page: Option<String>,
+    /// "Chrome · Android", from the browser's user agent.
+    pub browser: Option<String>,
+    pub language: Option<String>,
+    /// The visitor's IANA time zone, e.g. `America/Recife`.
+    pub time_zone: Option<String>,
+}
+
+impl VisitorContext {
+    pub fn is_empty(&self) -> bool {
+        self.page.is_none()
+            && self.browser.is_none()
+            && self.language.is_none()
+            && self.time_zone.is_none()
+    }
+}
+
 /// The contact panel: the contact, its notes, the account's attribute
 /// definitions and the contact's other conversations.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -380,6 +402,9 @@ pub struct ContactDetails {
     pub notes: Vec<ContactNote>,
     pub attributes: Vec<AttributeDefinition>,
     pub conversations: Vec<ConversationSummary>,
+    /// For website visitors: where they last wrote from.
+    #[serde(default)]
+    pub visitor: Option<VisitorContext>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -127,16 +127,24 @@ struct WidgetConfig {
     color: String,
     prechat_form: bool,
     active: bool,
+    /// The largest file the account accepts, so the widget can say so
+    /// before uploading.
+    max_upload_mb: u64,
 }
 
-async fn config(Extension(channel): Extension<PublicChannel>) -> Json<WidgetConfig> {
-    Json(WidgetConfig {
+async fn config(
+    State(state): State<AppState>,
+    Extension(channel): Extension<PublicChannel>,
+) -> Result<Json<WidgetConfig>, ApiError> {
+    let limit = domain::attachments::limit_bytes(&state.db, channel.account_id).await?;
+    Ok(Json(WidgetConfig {
         name: channel.name,
         greeting: channel.settings.greeting,
         color: channel.settings.color,
         prechat_form: channel.settings.prechat_form,
         active: channel.active,
-    })
+        max_upload_mb: limit / (1024 * 1024),
+    }))
 }
 
 #[derive(Deserialize)]
@@ -200,6 +208,16 @@ struct SendRequest {
     name: Option<String>,
     email: Option<String>,
     client_id: Option<Uuid>,
+    #[serde(default)]
+    context: Option<ContextRequest>,
+}
+
+/// Where the widget runs, as it reports it.
+#[derive(Deserialize)]
+struct ContextRequest {
+    page: Option<String>,
+    language: Option<String>,
+    time_zone: Option<String>,
 }
 
 /// A visitor's message: budgeted per client network before the body is
@@ -215,6 +233,11 @@ async fn send(
     if let Err(wait) = limits.widget_messages_per_network.check(&network) {
         return too_many(wait);
     }
+    let user_agent = request
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let request = match ApiJson::<SendRequest>::from_request(request, &()).await {
         Ok(ApiJson(body)) => body,
         Err(err) => return err.into_response(),
@@ -229,12 +252,21 @@ async fn send(
     {
         return too_many(wait);
     }
+    let context = request.context.map(|c| {
+        widget::visitor_context(
+            c.page.as_deref(),
+            c.language.as_deref(),
+            c.time_zone.as_deref(),
+            user_agent.as_deref(),
+        )
+    });
     let message = widget::VisitorMessage {
         body: request.body,
         attachment_id: request.attachment_id,
         name: request.name,
         email: request.email,
         client_id: request.client_id,
+        context,
     };
     match widget::send(&state.db, &visitor, &message).await {
         Ok(sent) => (StatusCode::CREATED, Json(sent)).into_response(),
