@@ -162,6 +162,20 @@ pub fn submit_enclosing_form(ev: &leptos::ev::Event) {
     let _ = ev;
 }
 
+/// Takes the focus off whatever has it (Esc in a search box).
+pub fn blur_active() {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(el) = leptos::prelude::document()
+            .active_element()
+            .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = el.blur();
+        }
+    }
+}
+
 /// Selects the whole text of the focused input (for copy-me fields).
 pub fn select_target_text(ev: &leptos::ev::FocusEvent) {
     #[cfg(feature = "hydrate")]

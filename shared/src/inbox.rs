@@ -217,6 +217,24 @@ pub struct ConversationSummary {
     /// How many of those the asking agent has read; `None` in broadcast
     /// events (each browser keeps its own count).
     pub read_count: Option<i32>,
+    /// In search results: the newest message that matches the term.
+    #[serde(default)]
+    pub search_hit: Option<SearchHit>,
+}
+
+/// A message that matched a search, to show and jump to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub message_id: i64,
+    /// The text around the match (at most ~140 characters).
+    pub excerpt: String,
+}
+
+impl ConversationSummary {
+    /// Snoozed: waiting until a moment, out of the active list until then.
+    pub fn is_snoozed(&self) -> bool {
+        self.status == ConversationStatus::Waiting && self.snoozed_until.is_some()
+    }
 }
 
 impl ConversationSummary {
@@ -245,9 +263,12 @@ string_enum!(
 #[serde(default)]
 pub struct InboxFilter {
     pub tab: InboxTab,
-    /// `None`: the active statuses.
+    /// `None`: the active statuses (minus snoozed conversations); with a
+    /// search term, every status.
     pub status: Option<ConversationStatus>,
     pub all_statuses: bool,
+    /// Only snoozed conversations.
+    pub snoozed: bool,
     pub department_id: Option<i64>,
     pub channel_id: Option<i64>,
     pub tag: Option<String>,
@@ -262,6 +283,26 @@ pub struct InboxFilter {
 }
 
 impl InboxFilter {
+    /// The one rule for which conversations a filter shows, by status:
+    /// `Some(statuses)` to include, and whether snoozed ones are wanted
+    /// (`Some(true)` only them, `Some(false)` none, `None` either).
+    pub fn status_rule(&self) -> (Vec<ConversationStatus>, Option<bool>) {
+        let searching = self.q.as_deref().is_some_and(|q| !q.trim().is_empty());
+        match (self.status, self.all_statuses, self.snoozed) {
+            (_, _, true) => (vec![ConversationStatus::Waiting], Some(true)),
+            (Some(status), _, false) => (vec![status], None),
+            (None, true, false) => (ConversationStatus::ALL.to_vec(), None),
+            (None, false, false) if searching => (ConversationStatus::ALL.to_vec(), None),
+            (None, false, false) => (ConversationStatus::ACTIVE.to_vec(), Some(false)),
+        }
+    }
+
+    /// Whether a conversation passes the filter's status rule.
+    pub fn status_allows(&self, c: &ConversationSummary) -> bool {
+        let (statuses, snoozed) = self.status_rule();
+        statuses.contains(&c.status) && snoozed.is_none_or(|wanted| wanted == c.is_snoozed())
+    }
+
     pub fn for_contact(self, contact_id: i64) -> Self {
         Self {
             contact_id: Some(contact_id),
@@ -276,6 +317,7 @@ impl Default for InboxFilter {
             tab: InboxTab::All,
             status: None,
             all_statuses: false,
+            snoozed: false,
             department_id: None,
             channel_id: None,
             tag: None,

@@ -102,6 +102,7 @@ fn FatalError(error: AppError) -> impl IntoView {
 #[component]
 fn Shell(info: SessionInfo) -> impl IntoView {
     provide_context(info.clone());
+    let toasts = crate::components::toast::provide_toasts();
     let realtime = crate::realtime::provide_realtime();
     let drawer_open = RwSignal::new(false);
     let collapsed = RwSignal::new(false);
@@ -176,6 +177,7 @@ fn Shell(info: SessionInfo) -> impl IntoView {
                 </main>
             </div>
         </div>
+        <crate::components::toast::ToastStack toasts=toasts />
     }
 }
 

@@ -1,4 +1,5 @@
 pub mod form;
 pub mod icons;
 pub mod layout;
+pub mod toast;
 pub mod widgets;

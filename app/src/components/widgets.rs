@@ -132,3 +132,36 @@ mod tests {
         assert_eq!(initials("Ícaro"), "Í");
     }
 }
+
+/// `excerpt` with each (accent-insensitive) occurrence of `term` marked.
+pub fn highlight(excerpt: &str, term: &str) -> impl IntoView {
+    let wanted: Vec<char> = shared::text::fold(term.trim()).chars().collect();
+    let chars: Vec<char> = excerpt.chars().collect();
+    let folded: Vec<char> = chars
+        .iter()
+        .map(|c| shared::text::fold(&c.to_string()).chars().next().unwrap_or(*c))
+        .collect();
+    let mut parts: Vec<(String, bool)> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let hit = !wanted.is_empty() && folded[i..].starts_with(&wanted);
+        let len = if hit { wanted.len() } else { 1 };
+        let piece: String = chars[i..i + len].iter().collect();
+        match parts.last_mut() {
+            Some((text, marked)) if *marked == hit && !hit => text.push_str(&piece),
+            _ => parts.push((piece, hit)),
+        }
+        i += len;
+    }
+    parts
+        .into_iter()
+        .map(|(text, marked)| {
+            if marked {
+                view! { <mark class="rounded bg-yellow-200 px-0.5 text-slate-900 dark:bg-yellow-700 dark:text-white">{text}</mark> }.into_any()
+            } else {
+                view! { <span>{text}</span> }.into_any()
+            }
+        })
+        .collect_view()
+}
+

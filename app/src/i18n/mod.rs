@@ -393,5 +393,10 @@ mod strings {
         invite_join,
         invite_other_user_hint,
         country,
+        status_snoozed,
+        search_empty,
+        search_empty_hint,
+        clear_search,
+        snoozed_until,
     );
 }

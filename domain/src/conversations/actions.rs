@@ -237,7 +237,10 @@ async fn apply_status(
     }
     sqlx::query(
         "UPDATE conversations
-            SET status = $3, snoozed_until = $4, last_activity_at = now(),
+            SET status = $3, snoozed_until = $4,
+                -- A snoozed conversation keeps its place: it is out of the
+                -- active list until it wakes, not on top of it.
+                last_activity_at = CASE WHEN $4::timestamptz IS NULL THEN now() ELSE last_activity_at END,
                 resolved_at = CASE WHEN $3 IN ('resolved', 'cancelled') THEN now() ELSE NULL END,
                 waiting_since = CASE WHEN $3 IN ('resolved', 'cancelled') THEN NULL ELSE waiting_since END
           WHERE account_id = $1 AND id = $2",

@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use shared::inbox::{ConversationPage, ConversationStatus, InboxFilter, InboxSort, InboxTab};
+use shared::inbox::{ConversationPage, InboxFilter, InboxSort, InboxTab};
 use shared::Permission;
 
 use super::visibility::VISIBLE;
@@ -58,11 +58,7 @@ pub async fn list(db: &Db, actor: &Actor, filter: &InboxFilter) -> Result<Conver
         .filter(|c| !c.is_empty())
         .map(decode_cursor)
         .transpose()?;
-    let statuses: Vec<ConversationStatus> = match (filter.status, filter.all_statuses) {
-        (Some(status), _) => vec![status],
-        (None, true) => ConversationStatus::ALL.to_vec(),
-        (None, false) => ConversationStatus::ACTIVE.to_vec(),
-    };
+    let (statuses, snoozed) = filter.status_rule();
     let patterns = filter.q.as_deref().and_then(SearchPatterns::of);
     let (order, cursor_clause) = match filter.sort {
         InboxSort::LastActivity => (
@@ -92,6 +88,7 @@ pub async fn list(db: &Db, actor: &Actor, filter: &InboxFilter) -> Result<Conver
         "{SUMMARY_SELECT}
           WHERE c.account_id = $3 AND {VISIBLE} AND {tab_clause}
             AND c.status = ANY($4)
+            AND ($17::bool IS NULL OR (c.status = 'waiting' AND c.snoozed_until IS NOT NULL) = $17)
             AND ($5::bigint IS NULL OR c.department_id = $5)
             AND ($6::bigint IS NULL OR c.channel_id = $6)
             AND ($7::text IS NULL OR c.tags @> ARRAY[$7])
@@ -119,6 +116,7 @@ pub async fn list(db: &Db, actor: &Actor, filter: &InboxFilter) -> Result<Conver
         .bind(few_conversations)
         .bind(few_contacts)
         .bind(patterns.as_ref().map(|p| p.contact.as_str()))
+        .bind(snoozed)
         .fetch_all(&mut *tx)
         .await
         .context("listing conversations")?;
@@ -138,6 +136,9 @@ pub async fn list(db: &Db, actor: &Actor, filter: &InboxFilter) -> Result<Conver
     } else {
         None
     };
+    if let Some(patterns) = &patterns {
+        attach_search_hits(db, actor, &mut conversations, patterns).await?;
+    }
     conversations.shrink_to_fit();
     Ok(ConversationPage {
         conversations,
@@ -167,6 +168,7 @@ pub(crate) const FEW_CONTACT_MATCHES: i32 = 20_000;
 /// that looks like a phone number is looked for by its digits, as numbers
 /// are stored ("(11) 98765-4321" finds `+5511987654321`).
 pub(crate) struct SearchPatterns {
+    pub term: String,
     pub text: String,
     pub contact: String,
 }
@@ -182,7 +184,11 @@ impl SearchPatterns {
             Some(digits) => format!("%{digits}%"),
             None => text.clone(),
         };
-        Some(Self { text, contact })
+        Some(Self {
+            term: term.to_string(),
+            text,
+            contact,
+        })
     }
 }
 
@@ -242,6 +248,67 @@ fn search_clause(search: Option<&SearchMatches>) -> String {
     format!("$11::text IS NOT NULL AND ({messages} OR {contacts})")
 }
 
+/// Adds to each found conversation its newest message matching the term
+/// (one query for the page), so the list can show and jump to it.
+async fn attach_search_hits(
+    db: &Db,
+    actor: &Actor,
+    conversations: &mut [shared::inbox::ConversationSummary],
+    patterns: &SearchPatterns,
+) -> Result<()> {
+    if conversations.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = conversations.iter().map(|c| c.id).collect();
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let hits: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT DISTINCT ON (conversation_id) conversation_id, id, body FROM messages
+          WHERE account_id = $1 AND conversation_id = ANY($2) AND deleted_at IS NULL
+            AND kind IN ('incoming', 'outgoing', 'note') AND search_fold(body) LIKE $3
+          ORDER BY conversation_id, id DESC",
+    )
+    .bind(actor.account_id)
+    .bind(&ids)
+    .bind(&patterns.text)
+    .fetch_all(&mut *tx)
+    .await
+    .context("finding the matching messages")?;
+    tx.commit().await.context("commit")?;
+    for (conversation_id, message_id, body) in hits {
+        if let Some(c) = conversations.iter_mut().find(|c| c.id == conversation_id) {
+            c.search_hit = Some(shared::inbox::SearchHit {
+                message_id,
+                excerpt: excerpt_around(&body, &patterns.term),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// About 140 characters of `body` around the first place `term` occurs
+/// (compared folded), on one line.
+pub fn excerpt_around(body: &str, term: &str) -> String {
+    let line: Vec<char> = body.split_whitespace().collect::<Vec<_>>().join(" ").chars().collect();
+    let folded: Vec<char> = line
+        .iter()
+        .map(|c| shared::text::fold(&c.to_string()).chars().next().unwrap_or(*c))
+        .collect();
+    let wanted: Vec<char> = shared::text::fold(term.trim()).chars().collect();
+    let at = (0..folded.len().saturating_sub(wanted.len().saturating_sub(1)))
+        .find(|&i| folded[i..].starts_with(&wanted))
+        .unwrap_or(0);
+    let start = at.saturating_sub(50);
+    let end = (start + 140).min(line.len());
+    let mut out: String = line[start..end].iter().collect();
+    if start > 0 {
+        out.insert(0, '…');
+    }
+    if end < line.len() {
+        out.push('…');
+    }
+    out
+}
+
 /// Escapes `%`, `_` and `\` for a LIKE pattern.
 pub(crate) fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\")
@@ -267,6 +334,15 @@ mod tests {
     #[test]
     fn like_patterns_are_escaped() {
         assert_eq!(escape_like("50%_off\\"), "50\\%\\_off\\\\");
+    }
+
+    #[test]
+    fn excerpts_centre_on_the_match_ignoring_accents() {
+        let body = format!("{} Vocês emitem nota fiscal? {}", "a".repeat(100), "b".repeat(100));
+        let excerpt = excerpt_around(&body, "voces emitem");
+        assert!(excerpt.starts_with('…') && excerpt.ends_with('…'), "{excerpt}");
+        assert!(excerpt.contains("Vocês emitem nota fiscal?"), "{excerpt}");
+        assert_eq!(excerpt_around("curto", "x"), "curto");
     }
 
     #[test]

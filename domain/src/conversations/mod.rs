@@ -105,6 +105,7 @@ impl SummaryRow {
             updated_at: self.updated_at,
             incoming_count: self.incoming_count,
             read_count: with_read_count.then(|| self.read_count.unwrap_or(0)),
+            search_hit: None,
         }
     }
 }

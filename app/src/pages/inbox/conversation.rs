@@ -28,7 +28,8 @@ use crate::components::widgets::{Avatar, StatusBadge, BUTTON};
 use crate::i18n::Strings;
 use crate::prefs::{use_prefs, use_t};
 use crate::realtime::{use_realtime, Incoming};
-use crate::util::{clock, confirm, date, day_key};
+use crate::components::widgets::highlight;
+use crate::util::{clock, confirm, day_key, near_day, near_day_time};
 use shared::events::ServerEvent;
 
 /// The `/inbox/:number` route.
@@ -266,7 +267,7 @@ fn ConversationHeader(open: OpenConversation, show_contact: RwSignal<bool>) -> i
                         "#" {move || s.with(|c| c.number)} " · " {move || s.with(|c| c.channel_name.clone())}
                         {move || s.with(|c| c.department_name.clone()).map(|d| format!(" · {d}"))}
                         {move || s.with(|c| c.assignee_name.clone()).map(|a| format!(" · {a}"))}
-                        {move || s.with(|c| c.snoozed_until).map(|until| format!(" · ⏰ {}", date(until, offset, prefs.locale.get())))}
+                        {move || s.with(|c| c.snoozed_until).map(|until| format!(" · ⏰ {}", near_day_time(until, chrono::Utc::now(), offset, prefs.locale.get())))}
                     </p>
                 </div>
                 {move || view! { <StatusBadge status=s.with(|c| c.status) /> }}
@@ -436,12 +437,21 @@ fn Timeline(open: OpenConversation, older: RwSignal<Option<i64>>, number: i64) -
     let loading_older = RwSignal::new(false);
     let offset = use_session().utc_offset_minutes;
     let prefs = use_prefs();
+    let query = leptos_router::hooks::use_query_map();
+    // Opened from a search result: the message that matched, and the term.
+    let jump_to = query
+        .read_untracked()
+        .get("m")
+        .and_then(|m| m.parse::<i64>().ok());
+    let term = query.read_untracked().get("q").unwrap_or_default();
+    let flash = RwSignal::new(None::<i64>);
+    let now = use_inbox().map(|inbox| inbox.clock);
 
     // Stick to the bottom when new messages come, if already near it.
     #[cfg(feature = "hydrate")]
     {
         let near_bottom = StoredValue::new(true);
-        let first = StoredValue::new(true);
+        let first = StoredValue::new(jump_to.is_none());
         Effect::new(move |_| {
             open.messages.track();
             let Some(el) = scroller.get() else { return };
@@ -450,6 +460,9 @@ fn Timeline(open: OpenConversation, older: RwSignal<Option<i64>>, number: i64) -
                 request_animation_frame(move || el.set_scroll_top(el.scroll_height()));
             }
         });
+        if let Some(target) = jump_to {
+            leptos::task::spawn_local(jump_to_message(open, older, number, target, flash));
+        }
         scroller.on_load(move |el| {
             let watched = el.clone();
             let listener = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
@@ -516,14 +529,16 @@ fn Timeline(open: OpenConversation, older: RwSignal<Option<i64>>, number: i64) -
                             last_day = Some(day);
                             let at = message.created_at;
                             view! {
-                                <div class="my-4 flex items-center gap-3 text-xs text-slate-400" role="separator">
+                                <div class="my-4 flex items-center gap-3 text-xs text-slate-600 dark:text-slate-400" role="separator">
                                     <span class="h-px flex-1 bg-slate-200 dark:bg-slate-800"></span>
-                                    {move || date(at, offset, prefs.locale.get())}
+                                    {move || near_day(at, now.map(|n| n.get()).unwrap_or(at), offset, prefs.locale.get())}
                                     <span class="h-px flex-1 bg-slate-200 dark:bg-slate-800"></span>
                                 </div>
                             }
                         });
-                        view! { {separator} <MessageItem message=message number=number /> }
+                        let id = message.id;
+                        let matched = (Some(id) == jump_to).then(|| term.clone());
+                        view! { {separator} <MessageItem message=message number=number flash=Signal::derive(move || flash.get() == Some(id)) matched=matched /> }
                     })
                     .collect_view()
             }}
@@ -531,23 +546,70 @@ fn Timeline(open: OpenConversation, older: RwSignal<Option<i64>>, number: i64) -
     }
 }
 
+/// Opened from a search result: loads older pages until the matching
+/// message is there (a few at most), then brings it into view, flashing.
+#[cfg(feature = "hydrate")]
+async fn jump_to_message(
+    open: OpenConversation,
+    older: RwSignal<Option<i64>>,
+    number: i64,
+    target: i64,
+    flash: RwSignal<Option<i64>>,
+) {
+    for _ in 0..20 {
+        if open.messages.with_untracked(|list| list.iter().any(|m| m.id == target)) {
+            break;
+        }
+        let Some(before) = older.get_untracked() else {
+            break;
+        };
+        match list_messages(number, Some(before)).await {
+            Ok(page) => {
+                open.messages.update(|list| {
+                    let mut merged = page.messages;
+                    merged.retain(|m| !list.iter().any(|x| x.id == m.id));
+                    merged.append(list);
+                    *list = merged;
+                });
+                older.set(page.older_cursor);
+            }
+            Err(_) => break,
+        }
+    }
+    flash.set(Some(target));
+    request_animation_frame(move || {
+        let selector = format!("[data-message-id=\"{target}\"]");
+        if let Some(el) = document().query_selector(&selector).ok().flatten() {
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Center);
+            el.scroll_into_view_with_scroll_into_view_options(&options);
+        }
+    });
+    gloo_timers::callback::Timeout::new(4_000, move || flash.set(None)).forget();
+}
+
 #[component]
-fn MessageItem(message: MessageView, number: i64) -> impl IntoView {
+fn MessageItem(
+    message: MessageView,
+    number: i64,
+    #[prop(into)] flash: Signal<bool>,
+    matched: Option<String>,
+) -> impl IntoView {
     let t = use_t();
     let session = use_session();
     let offset = session.utc_offset_minutes;
     let at = clock(message.created_at, offset);
+    let prefs = use_prefs();
     if message.kind == MessageKind::Activity {
         let text = message.activity.clone();
         return view! {
-            <p class="my-2 text-center text-xs text-slate-500 dark:text-slate-400" data-kind="activity">
-                {move || text.as_ref().map(|a| activity_text(t(), a)).unwrap_or_default()} " · " {at.clone()}
+            <p class="my-2 text-center text-xs text-slate-600 dark:text-slate-400" data-kind="activity">
+                {move || text.as_ref().map(|a| activity_text(t(), a, offset, prefs.locale.get())).unwrap_or_default()} " · " {at.clone()}
             </p>
         }
         .into_any();
     }
     let open = use_open_conversation();
-    let prefs = use_prefs();
     let can_delete = session.can(Permission::DeleteMessages) && message.id > 0 && !message.deleted;
     let (align, bubble) = match message.kind {
         MessageKind::Incoming => ("justify-start", "bg-white text-slate-900 dark:bg-slate-800 dark:text-slate-100 rounded-bl-sm"),
@@ -559,7 +621,10 @@ fn MessageItem(message: MessageView, number: i64) -> impl IntoView {
     let failed_message = message.clone();
     view! {
         <div class=format!("group my-1.5 flex {align}") data-kind=message.kind.as_str() data-message-id=id>
-            <div class=format!("max-w-[85%] rounded-2xl px-3 py-2 shadow-sm sm:max-w-[70%] {bubble}")>
+            <div class=move || format!(
+                "max-w-[85%] rounded-2xl px-3 py-2 shadow-sm transition sm:max-w-[70%] {bubble} {}",
+                if flash.get() { "ring-4 ring-yellow-400" } else { "" },
+            ) data-flash=move || flash.get().to_string()>
                 {(message.kind == MessageKind::Note).then(|| view! {
                     <p class="mb-0.5 flex items-center gap-1 text-xs font-semibold"><Svg icon=Icon::Note class="size-3.5" /> {move || t().internal_note}</p>
                 })}
@@ -572,7 +637,10 @@ fn MessageItem(message: MessageView, number: i64) -> impl IntoView {
                 } else {
                     view! {
                         {message.attachment.clone().map(|a| view! { <AttachmentPreview attachment=a /> })}
-                        {(!message.body.is_empty()).then(|| view! { <p class="whitespace-pre-wrap break-words text-sm">{message.body.clone()}</p> })}
+                        {(!message.body.is_empty()).then(|| match &matched {
+                            Some(term) => view! { <p class="whitespace-pre-wrap break-words text-sm">{highlight(&message.body, term)}</p> }.into_any(),
+                            None => view! { <p class="whitespace-pre-wrap break-words text-sm">{message.body.clone()}</p> }.into_any(),
+                        })}
                     }.into_any()
                 }}
                 <p class="mt-0.5 flex items-center justify-end gap-1 text-[11px] opacity-70">
@@ -664,14 +732,20 @@ pub fn human_size(bytes: i64) -> String {
     }
 }
 
-/// The words for an activity line.
-pub fn activity_text(t: &Strings, activity: &Activity) -> String {
+/// The words for an activity line; times in the account's zone.
+pub fn activity_text(
+    t: &Strings,
+    activity: &Activity,
+    offset_minutes: i32,
+    locale: shared::Locale,
+) -> String {
     match activity {
         Activity::Created => t.activity_created.to_string(),
         Activity::StatusChanged { to, by, .. } => (t.activity_status)(by, (t.status_name)(*to)),
-        Activity::Snoozed { until, by } => {
-            (t.activity_snoozed)(by, &until.format("%d/%m %H:%M UTC").to_string())
-        }
+        Activity::Snoozed { until, by } => (t.activity_snoozed)(
+            by,
+            &near_day_time(*until, chrono::Utc::now(), offset_minutes, locale),
+        ),
         Activity::SnoozeEnded { to } => (t.activity_snooze_ended)((t.status_name)(*to)),
         Activity::Reopened { by } => (t.activity_reopened)(by.as_deref()),
         Activity::Assigned { to: Some(to), by } => (t.activity_assigned)(by, to),
@@ -781,11 +855,21 @@ mod tests {
                 note: Some("billing question".into()),
                 by: "Ana".into(),
             },
+            0,
+            shared::Locale::En,
         );
         assert_eq!(line, "Ana transferred to Support: “billing question”");
         assert_eq!(
-            activity_text(t, &Activity::Reopened { by: None }),
+            activity_text(t, &Activity::Reopened { by: None }, 0, shared::Locale::En),
             "Reopened by the customer"
         );
+        let until = chrono::Utc::now() + chrono::Duration::minutes(1);
+        let snoozed = activity_text(
+            t,
+            &Activity::Snoozed { until, by: "Ana".into() },
+            -180,
+            shared::Locale::En,
+        );
+        assert!(!snoozed.contains("UTC"), "{snoozed}");
     }
 }

@@ -15,10 +15,10 @@ use super::{conversation_href, list_href, query_of, use_inbox, Inbox};
 use crate::api::conversations::{list_conversations, sync_changes};
 use crate::components::icons::{Icon, Svg};
 use crate::components::layout::use_session;
-use crate::components::widgets::{Avatar, PriorityBadge, StatusBadge};
+use crate::components::widgets::{highlight, Avatar, PriorityBadge, StatusBadge};
 use crate::prefs::{use_prefs, use_t};
 use crate::realtime::{use_realtime, Incoming};
-use crate::util::{elapsed, submit_enclosing_form};
+use crate::util::{blur_active, elapsed, near_day_time, submit_enclosing_form};
 use shared::events::ServerEvent;
 
 /// Whether a conversation belongs in the list shown for `filter`. `None`
@@ -29,13 +29,8 @@ pub fn matches(filter: &InboxFilter, c: &ConversationSummary, me: Uuid) -> Optio
         InboxTab::Unassigned => c.assignee_id.is_none(),
         InboxTab::All => true,
     };
-    let status = match (filter.status, filter.all_statuses) {
-        (Some(status), _) => c.status == status,
-        (None, true) => true,
-        (None, false) => ConversationStatus::ACTIVE.contains(&c.status),
-    };
     let fits = tab
-        && status
+        && filter.status_allows(c)
         && filter
             .department_id
             .is_none_or(|d| c.department_id == Some(d))
@@ -120,9 +115,44 @@ fn ListSkeleton() -> impl IntoView {
 
 const SELECT: &str = "rounded-md border border-slate-300 bg-white px-2 py-1 text-xs dark:border-slate-600 dark:bg-slate-900";
 
+/// Searches while typing: after a short pause the URL (and so the list)
+/// follows the box, replacing the history entry instead of piling them up.
+fn search_as_you_type(
+    inbox: Inbox,
+    navigate: impl Fn(&str, leptos_router::NavigateOptions) + 'static,
+    text: String,
+) {
+    #[cfg(feature = "hydrate")]
+    {
+        thread_local! {
+            static PENDING: std::cell::RefCell<Option<gloo_timers::callback::Timeout>> =
+                const { std::cell::RefCell::new(None) };
+        }
+        let timeout = gloo_timers::callback::Timeout::new(300, move || {
+            let term = text.trim().to_string();
+            let filter = InboxFilter {
+                q: (!term.is_empty()).then_some(term),
+                cursor: None,
+                ..inbox.filter.get_untracked()
+            };
+            navigate(
+                &list_href(&query_of(&filter)),
+                leptos_router::NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        });
+        PENDING.with(|pending| *pending.borrow_mut() = Some(timeout));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (inbox, navigate, text);
+}
+
 #[component]
 fn ListHeader(inbox: Inbox) -> impl IntoView {
     let t = use_t();
+    let navigate = leptos_router::hooks::use_navigate();
     let show_filters = RwSignal::new(false);
     let tab_link = move |tab: InboxTab, label: fn(&crate::i18n::Strings) -> &'static str| {
         let href = move || {
@@ -164,9 +194,18 @@ fn ListHeader(inbox: Inbox) -> impl IntoView {
                 <div class="flex gap-2">
                     <label class="relative flex-1">
                         <span class="sr-only">{move || t().search}</span>
-                        <span class="pointer-events-none absolute inset-y-0 left-2 flex items-center text-slate-400"><Svg icon=Icon::Search class="size-4" /></span>
+                        <span class="pointer-events-none absolute inset-y-0 left-2 flex items-center text-slate-500"><Svg icon=Icon::Search class="size-4" /></span>
                         <input id="inbox-search" type="search" name="q" value=move || inbox.filter.get().q.unwrap_or_default()
                             placeholder=move || t().search_conversations
+                            autocomplete="off"
+                            on:input=move |ev| search_as_you_type(inbox, navigate.clone(), event_target_value(&ev))
+                            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                                // Esc leaves the box, so the next shortcut is a shortcut.
+                                if ev.key() == "Escape" {
+                                    ev.prevent_default();
+                                    blur_active();
+                                }
+                            }
                             class="w-full rounded-lg border border-slate-300 bg-white py-1.5 pl-8 pr-2 text-sm dark:border-slate-600 dark:bg-slate-900" />
                     </label>
                     <button type="button" on:click=move |_| show_filters.update(|s| *s = !*s)
@@ -193,6 +232,7 @@ fn Filters(inbox: Inbox) -> impl IntoView {
         <select name="status" class=SELECT aria-label=move || t().status on:change=move |ev| submit_enclosing_form(&ev)>
             <option value="" selected=move || f().status.is_none() && !f().all_statuses>{move || t().status_active}</option>
             <option value="any" selected=move || f().all_statuses>{move || t().status_any}</option>
+            <option value="snoozed" selected=move || f().snoozed>{move || t().status_snoozed}</option>
             {ConversationStatus::ALL.iter().copied().map(|s| view! {
                 <option value=s.as_str() selected=move || f().status == Some(s)>{move || (t().status_name)(s)}</option>
             }).collect_view()}
@@ -362,11 +402,23 @@ fn ConversationList(initial: ConversationPage) -> impl IntoView {
 
     view! {
         <div class="min-h-0 flex-1 overflow-y-auto" on:scroll=on_scroll id="conversation-list">
-            <Show when=move || !items.with(Vec::is_empty) fallback=move || view! {
-                <div class="p-8 text-center text-sm text-slate-500" id="inbox-empty">
-                    <p class="font-medium text-slate-600 dark:text-slate-300">{move || t().no_conversations}</p>
-                    <p class="mt-1">{move || t().no_conversations_hint}</p>
-                </div>
+            <Show when=move || !items.with(Vec::is_empty) fallback=move || {
+                match inbox.filter.get().q {
+                    Some(term) => view! {
+                        <div class="p-8 text-center text-sm text-slate-600 dark:text-slate-300" id="search-empty">
+                            <p class="font-medium">{t().search_empty.replace("{}", &term)}</p>
+                            <p class="mt-1">{t().search_empty_hint}</p>
+                            <A href=move || list_href(&query_of(&InboxFilter { q: None, ..inbox.filter.get() }))
+                                attr:class="mt-3 inline-block text-blue-700 underline dark:text-blue-300">{t().clear_search}</A>
+                        </div>
+                    }.into_any(),
+                    None => view! {
+                        <div class="p-8 text-center text-sm text-slate-600 dark:text-slate-300" id="inbox-empty">
+                            <p class="font-medium">{move || t().no_conversations}</p>
+                            <p class="mt-1">{move || t().no_conversations_hint}</p>
+                        </div>
+                    }.into_any(),
+                }
             }>
                 <ul class="divide-y divide-slate-100 dark:divide-slate-800">
                     <For each=move || items.get() key=|c| (c.id, c.updated_at) let:conversation>
@@ -408,7 +460,19 @@ fn ConversationRow(
             .with(|m| m.get(&id).map(|(name, _)| name.clone()))
     };
     let is_active = move || active.get() == Some(number);
-    let href = move || conversation_href(number, &inbox.query.get());
+    // A search result opens at the message that matched.
+    let hit = c.search_hit.clone();
+    let hit_id = hit.as_ref().map(|h| h.message_id);
+    let href = move || {
+        let href = conversation_href(number, &inbox.query.get());
+        match hit_id {
+            Some(id) => format!("{href}{}m={id}", if href.contains('?') { '&' } else { '?' }),
+            None => href,
+        }
+    };
+    let term = inbox.filter.get_untracked().q.unwrap_or_default();
+    let snoozed_until = c.is_snoozed().then_some(c.snoozed_until).flatten();
+    let offset = use_session().utc_offset_minutes;
     let when = c.last_activity_at;
     let now = inbox.clock;
     view! {
@@ -426,15 +490,24 @@ fn ConversationRow(
                         <span class="shrink-0 text-xs text-slate-500">{move || elapsed(when, now.get(), prefs.locale.get())}</span>
                     </div>
                     <p class="truncate text-xs text-slate-500 dark:text-slate-400">
-                        {move || match typing() {
-                            Some(name) if name.is_empty() => view! { <span class="italic text-blue-700 dark:text-blue-300">{t().customer_typing}</span> }.into_any(),
-                            Some(name) => view! { <span class="italic text-blue-700 dark:text-blue-300">{(t().typing_named)(&name)}</span> }.into_any(),
-                            None => view! { <span>{c.last_message_preview.clone()}</span> }.into_any(),
+                        {move || match (typing(), &hit) {
+                            (Some(name), _) if name.is_empty() => view! { <span class="italic text-blue-700 dark:text-blue-300">{t().customer_typing}</span> }.into_any(),
+                            (Some(name), _) => view! { <span class="italic text-blue-700 dark:text-blue-300">{(t().typing_named)(&name)}</span> }.into_any(),
+                            (None, Some(hit)) => view! { <span class="search-hit">{highlight(&hit.excerpt, &term)}</span> }.into_any(),
+                            (None, None) => view! { <span>{c.last_message_preview.clone()}</span> }.into_any(),
                         }}
                     </p>
                     <div class="mt-1 flex flex-wrap items-center gap-1">
-                        <span class="text-xs text-slate-400">"#" {number}</span>
-                        <StatusBadge status=c.status />
+                        <span class="text-xs text-slate-600 dark:text-slate-400">"#" {number}</span>
+                        {match snoozed_until {
+                            Some(until) => view! {
+                                <span class="snoozed-badge inline-flex items-center gap-1 rounded bg-violet-100 px-1.5 text-xs font-medium text-violet-900 dark:bg-violet-950 dark:text-violet-200"
+                                    title=move || t().snoozed_until>
+                                    "⏰ " {move || near_day_time(until, now.get(), offset, prefs.locale.get())}
+                                </span>
+                            }.into_any(),
+                            None => view! { <StatusBadge status=c.status /> }.into_any(),
+                        }}
                         <PriorityBadge priority=c.priority />
                         {c.critical.then(|| view! {
                             <span class="text-red-600" title=move || t().critical><Svg icon=Icon::Flag class="size-3.5" /></span>
@@ -444,7 +517,7 @@ fn ConversationRow(
                         }).collect_view()}
                         <span class="flex-1"></span>
                         {c.assignee_name.clone().map(|name| view! {
-                            <span class="max-w-28 truncate text-xs text-slate-400" title=move || t().assignee>{name}</span>
+                            <span class="max-w-28 truncate text-xs text-slate-600 dark:text-slate-400" title=move || t().assignee>{name}</span>
                         })}
                         <Show when=move || { unread() > 0 }>
                             <span class="unread-badge min-w-5 rounded-full bg-blue-700 px-1.5 text-center text-xs font-semibold text-white" aria-label=move || (t().unread_n)(unread() as u64)>

@@ -58,6 +58,7 @@ pub fn filter_from_query(query: &ParamsMap) -> InboxFilter {
             .unwrap_or(InboxTab::All),
         status: get("status").and_then(|v| v.parse::<ConversationStatus>().ok()),
         all_statuses: get("status").as_deref() == Some("any"),
+        snoozed: get("status").as_deref() == Some("snoozed"),
         department_id: get("department").and_then(|v| v.parse().ok()),
         channel_id: get("channel").and_then(|v| v.parse().ok()),
         tag: get("tag"),
@@ -75,9 +76,10 @@ pub fn query_of(filter: &InboxFilter) -> String {
     if filter.tab != InboxTab::All {
         pairs.push(("tab", filter.tab.as_str().into()));
     }
-    match (filter.status, filter.all_statuses) {
-        (Some(status), _) => pairs.push(("status", status.as_str().into())),
-        (None, true) => pairs.push(("status", "any".into())),
+    match (filter.status, filter.all_statuses, filter.snoozed) {
+        (_, _, true) => pairs.push(("status", "snoozed".into())),
+        (Some(status), _, _) => pairs.push(("status", status.as_str().into())),
+        (None, true, _) => pairs.push(("status", "any".into())),
         _ => {}
     }
     if let Some(id) = filter.department_id {
