@@ -56,3 +56,13 @@ CREATE UNIQUE INDEX channels_name_idx ON channels (account_id, lower(name));
 -- Where a website visitor writes from (page, browser, language, time zone),
 -- shown to agents beside the conversation.
 ALTER TABLE contact_identities ADD COLUMN context jsonb NOT NULL DEFAULT '{}';
+
+-- What agents say about themselves: available, away, or offline (invisible:
+-- connected but not taking conversations).
+ALTER TABLE memberships
+    ADD COLUMN availability text NOT NULL DEFAULT 'online'
+        CHECK (availability IN ('online', 'away', 'offline'));
+
+-- Being handed a conversation is a notification too.
+ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check;
+ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check CHECK (kind IN ('mention', 'transfer'));

@@ -26,7 +26,7 @@ use pages::auth::{InvitePage, LoginPage, SignUpPage};
 use pages::channels::{ChannelsPage, DepartmentsPage};
 use pages::inbox::{ConversationPane, InboxPage, NoConversation};
 use pages::quick_replies::QuickRepliesPage;
-use pages::settings::{AccountSettingsPage, ApiTokensPage, ProfilePage, UsersPage};
+use pages::settings::{AccountSettingsPage, ApiDocsPage, ApiTokensPage, ProfilePage, UsersPage};
 use prefs::{provide_prefs, use_t, InitialPrefs};
 
 /// The HTML document around the app, rendered on the server only. The
@@ -116,6 +116,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/users") view=UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/settings/profile") view=ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("/settings/api-tokens") view=ApiTokensPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/api-tokens/docs") view=ApiDocsPage ssr=SsrMode::Async />
                     <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>

@@ -119,6 +119,35 @@ mod browser {
             had_connection: Cell::new(false),
         });
         connect(link.clone());
+        // The browser knows first when the network goes: show it at once,
+        // and try again the moment it is back instead of waiting out the
+        // back-off.
+        let offline = link.clone();
+        let on_offline = Closure::<dyn FnMut()>::new(move || {
+            offline.realtime.connected.set(false);
+            offline.realtime.socket.with_value(|s| {
+                if let Some(socket) = s {
+                    let _ = socket.close();
+                }
+            });
+        });
+        let _ = window()
+            .add_event_listener_with_callback("offline", on_offline.as_ref().unchecked_ref());
+        on_offline.forget();
+        let online = link.clone();
+        let on_online = Closure::<dyn FnMut()>::new(move || {
+            online.attempts.set(0);
+            let open = online.realtime.socket.with_value(|s| {
+                s.as_ref()
+                    .is_some_and(|s| s.ready_state() == web_sys::WebSocket::OPEN)
+            });
+            if !open {
+                connect(online.clone());
+            }
+        });
+        let _ =
+            window().add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
+        on_online.forget();
         // No frame for 60 s (heartbeats come every 25 s): assume it is dead.
         let watchdog = link.clone();
         gloo_timers::callback::Interval::new(15_000, move || {
@@ -169,7 +198,16 @@ mod browser {
 
         let on_close = {
             let link = link.clone();
+            let closed = socket.clone();
             Closure::<dyn FnMut(web_sys::CloseEvent)>::new(move |_: web_sys::CloseEvent| {
+                // An old socket replaced by a reconnect closes quietly.
+                let current = link
+                    .realtime
+                    .socket
+                    .with_value(|s| s.as_ref() == Some(&closed));
+                if !current {
+                    return;
+                }
                 link.realtime.connected.set(false);
                 schedule_reconnect(link.clone());
             })

@@ -90,7 +90,25 @@ pub async fn list(db: &Db, actor: &Actor, filter: &AuditFilter) -> Result<AuditP
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let rows: Vec<AuditEntry> = sqlx::query_as::<_, AuditRow>(
         "SELECT l.id, l.seq, l.created_at, l.actor_user_id, l.actor_label, l.action,
-                l.target_type, l.target_id, l.details::text AS details, l.ip
+                l.target_type, l.target_id, l.details::text AS details, l.ip,
+                COALESCE(CASE l.target_type
+                    WHEN 'user' THEN (SELECT u.name FROM users u WHERE u.id = l.target_id::uuid)
+                    WHEN 'channel' THEN (SELECT c.name FROM channels c
+                                          WHERE c.account_id = $1 AND c.id = l.target_id::bigint)
+                    WHEN 'department' THEN (SELECT d.name FROM departments d
+                                             WHERE d.account_id = $1 AND d.id = l.target_id::bigint)
+                    WHEN 'api_token' THEN (SELECT t.name FROM api_tokens t
+                                            WHERE t.account_id = $1 AND t.id = l.target_id::bigint)
+                    WHEN 'invitation' THEN (SELECT i.email FROM invitations i
+                                             WHERE i.account_id = $1 AND i.id = l.target_id::bigint)
+                    WHEN 'conversation' THEN (
+                        SELECT '#' || v.number || COALESCE(' · ' || NULLIF(ct.name, ''), '')
+                          FROM conversations v
+                          JOIN contacts ct ON ct.account_id = v.account_id AND ct.id = v.contact_id
+                         WHERE v.account_id = $1 AND v.number = l.target_id::bigint)
+                    WHEN 'message' THEN '#' || (l.details->>'conversation')
+                    WHEN 'account' THEN a.name
+                 END, l.details->>'name', l.details->>'email') AS target_label
            FROM audit_log l, accounts a
           WHERE a.id = $1 AND l.account_id = $1
             AND ($2::uuid IS NULL OR l.actor_user_id = $2)
@@ -144,6 +162,7 @@ struct AuditRow {
     target_id: Option<String>,
     details: String,
     ip: Option<String>,
+    target_label: Option<String>,
 }
 
 impl From<AuditRow> for AuditEntry {
@@ -159,6 +178,7 @@ impl From<AuditRow> for AuditEntry {
             target_id: r.target_id,
             details: r.details,
             ip: r.ip,
+            target_label: r.target_label,
         }
     }
 }

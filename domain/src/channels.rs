@@ -64,8 +64,19 @@ pub(crate) async fn list_in(tx: &mut Tx) -> anyhow::Result<Vec<ChannelView>> {
 
 /// `https://www.example.com` or `http://localhost:8080`: scheme, host,
 /// optional port, nothing else.
+/// A bare domain ("loja.exemplo.com.br") means its https site; a bare
+/// word ("bad") is a typo, not a site.
 pub fn parse_origin(input: &str) -> Option<String> {
     let input = input.trim().trim_end_matches('/');
+    let with_scheme;
+    let input = if input.contains("://") {
+        input
+    } else if !input.contains('.') {
+        return None;
+    } else {
+        with_scheme = format!("https://{input}");
+        &with_scheme
+    };
     let url = url::Url::parse(input).ok()?;
     let plain = matches!(url.scheme(), "http" | "https")
         && url.host_str().is_some()
@@ -136,13 +147,17 @@ fn validate(form: &WebsiteForm) -> Result<(DisplayName, WebsiteSettings)> {
     ))
 }
 
-/// A default department that is not this account's is refused by the
-/// database (`channels_department_same_account`); say which field.
-fn department_of_another_account(err: sqlx::Error) -> Error {
-    match &err {
-        sqlx::Error::Database(db)
-            if db.constraint() == Some("channels_department_same_account") =>
-        {
+/// What the database refuses, said per field: a second channel of the same
+/// name (a double click on "save"), or a default department that is not
+/// this account's.
+fn refused_by_the_database(err: sqlx::Error) -> Error {
+    let constraint = match &err {
+        sqlx::Error::Database(db) => db.constraint().map(str::to_string),
+        _ => None,
+    };
+    match constraint.as_deref() {
+        Some("channels_name_idx") => Error::field("name", ErrorCode::NameTaken),
+        Some("channels_department_same_account") => {
             Error::field("default_department_id", ErrorCode::OptionInvalid)
         }
         _ => anyhow::Error::new(err).context("saving channel").into(),
@@ -164,7 +179,7 @@ pub async fn create_website(db: &Db, actor: &Actor, form: &WebsiteForm) -> Resul
     .bind(form.default_department_id)
     .fetch_one(&mut *tx)
     .await
-    .map_err(department_of_another_account)?;
+    .map_err(refused_by_the_database)?;
     audit::record(
         &mut tx,
         actor,
@@ -199,7 +214,7 @@ pub async fn update_website(
     .bind(actor.account_id)
     .fetch_optional(&mut *tx)
     .await
-    .map_err(department_of_another_account)?;
+    .map_err(refused_by_the_database)?;
     let row = row.ok_or(Error::NotFound)?;
     let action = if active {
         AuditAction::ChannelUpdated
@@ -282,7 +297,12 @@ mod tests {
         );
         assert_eq!(parse_origin("https://loja.com/pagina"), None);
         assert_eq!(parse_origin("javascript:alert(1)"), None);
-        assert_eq!(parse_origin("loja.com"), None);
+        assert_eq!(
+            parse_origin("loja.exemplo.com.br").as_deref(),
+            Some("https://loja.exemplo.com.br"),
+            "a bare host is its https site"
+        );
+        assert_eq!(parse_origin("loja.com/pagina"), None);
     }
 
     #[test]

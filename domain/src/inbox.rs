@@ -2,7 +2,7 @@
 //! who is online.
 
 use anyhow::Context;
-use shared::inbox::{AgentOption, InboxContext};
+use shared::inbox::{AgentOption, Availability, InboxContext};
 use uuid::Uuid;
 
 use crate::actor::Actor;
@@ -44,9 +44,9 @@ pub async fn context(db: &Db, actor: &Actor) -> Result<InboxContext> {
 
 /// Active members who can take conversations (not auditors), with presence.
 async fn agents_in(tx: &mut Tx) -> anyhow::Result<Vec<AgentOption>> {
-    let rows: Vec<(Uuid, String, bool, Vec<i64>)> = sqlx::query_as(
+    let rows: Vec<(Uuid, String, bool, Availability, Vec<i64>)> = sqlx::query_as(
         "SELECT u.id, u.name,
-                COALESCE(m.last_seen_at > now() - make_interval(secs => $1), false),
+                COALESCE(m.last_seen_at > now() - make_interval(secs => $1), false), m.availability,
                 COALESCE((SELECT array_agg(dm.department_id) FROM department_members dm WHERE dm.user_id = u.id), '{}')
            FROM memberships m JOIN users u ON u.id = m.user_id
           WHERE m.active AND m.role <> 'auditor'
@@ -58,13 +58,55 @@ async fn agents_in(tx: &mut Tx) -> anyhow::Result<Vec<AgentOption>> {
     .context("listing agents")?;
     Ok(rows
         .into_iter()
-        .map(|(user_id, name, online, department_ids)| AgentOption {
-            user_id,
-            name,
-            online,
-            department_ids,
-        })
+        .map(
+            |(user_id, name, online, availability, department_ids)| AgentOption {
+                user_id,
+                name,
+                online,
+                availability,
+                department_ids,
+            },
+        )
         .collect())
+}
+
+/// The actor's own availability.
+pub async fn availability(db: &Db, actor: &Actor) -> Result<Availability> {
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let availability = sqlx::query_scalar(
+        "SELECT availability FROM memberships WHERE account_id = $1 AND user_id = $2",
+    )
+    .bind(actor.account_id)
+    .bind(actor.user_id)
+    .fetch_one(&mut *tx)
+    .await
+    .context("reading availability")?;
+    tx.commit().await.context("commit")?;
+    Ok(availability)
+}
+
+/// The actor says they are available, away or offline; everyone's inbox
+/// shows it at once.
+pub async fn set_availability(db: &Db, actor: &Actor, availability: Availability) -> Result<()> {
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    sqlx::query("UPDATE memberships SET availability = $3 WHERE account_id = $1 AND user_id = $2")
+        .bind(actor.account_id)
+        .bind(actor.user_id)
+        .bind(availability)
+        .execute(&mut *tx)
+        .await
+        .context("saving availability")?;
+    crate::realtime::publish(
+        &mut tx,
+        actor.account_id,
+        crate::realtime::Signal::AvailabilityChanged {
+            user_id: actor.user_id,
+            availability,
+        },
+    )
+    .await?;
+    tx.commit().await.context("commit")?;
+    Ok(())
 }
 
 /// Records that these members have live connections (called by each server

@@ -45,10 +45,12 @@ pub async fn seed(
 
     let channel_id: i64 = sqlx::query_scalar(
         "INSERT INTO channels (account_id, kind, name, public_token, settings)
-         VALUES ($1, 'website', 'Carga de teste', $2, '{\"greeting\": \"\", \"color\": \"#1d4ed8\"}') RETURNING id",
+         VALUES ($1, 'website', 'Carga de teste ' || $3, $2, '{\"greeting\": \"\", \"color\": \"#1d4ed8\"}') RETURNING id",
     )
     .bind(account_id)
     .bind(format!("wc_{}", &random_token()[..24]))
+    // Each load gets its own channel (names are unique per account).
+    .bind(&random_token()[..6])
     .fetch_one(&mut *tx)
     .await
     .context("creating the load channel")?;

@@ -7,7 +7,7 @@ use serde_json::json;
 use shared::audit::AuditAction;
 use shared::inbox::{
     Activity, AttachmentView, ContentType, ConversationStatus, DeliveryStatus, Location,
-    MessageKind, MessagePage, MessageView,
+    MessageKind, MessagePage, MessageView, NotificationKind,
 };
 use shared::{ErrorCode, Permission};
 use uuid::Uuid;
@@ -475,25 +475,13 @@ async fn notify_mentions(
     mentions: &[Uuid],
 ) -> anyhow::Result<()> {
     for user_id in mentions.iter().filter(|id| **id != actor.user_id) {
-        let notification_id: i64 = sqlx::query_scalar(
-            "INSERT INTO notifications (account_id, user_id, kind, conversation_id, message_id, actor_id)
-             VALUES ($1, $2, 'mention', $3, $4, $5) RETURNING id",
-        )
-        .bind(actor.account_id)
-        .bind(user_id)
-        .bind(conversation_id)
-        .bind(message_id)
-        .bind(actor.user_id)
-        .fetch_one(&mut **tx)
-        .await
-        .context("creating notification")?;
-        realtime::publish(
+        crate::notifications::notify(
             tx,
-            actor.account_id,
-            Signal::Notification {
-                user_id: *user_id,
-                notification_id,
-            },
+            actor,
+            *user_id,
+            NotificationKind::Mention,
+            conversation_id,
+            message_id,
         )
         .await?;
     }

@@ -2,15 +2,50 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use shared::inbox::Notification;
+use shared::inbox::{Notification, NotificationKind};
 use uuid::Uuid;
 
 use crate::actor::Actor;
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error::Result;
+use crate::realtime::{self, Signal};
+
+/// Tells `user_id` about something `actor` did in a conversation (a mention,
+/// a conversation handed to them), in their bell and live.
+pub(crate) async fn notify(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: Uuid,
+    kind: NotificationKind,
+    conversation_id: i64,
+    message_id: i64,
+) -> anyhow::Result<()> {
+    let notification_id: i64 = sqlx::query_scalar(
+        "INSERT INTO notifications (account_id, user_id, kind, conversation_id, message_id, actor_id)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(actor.account_id)
+    .bind(user_id)
+    .bind(kind)
+    .bind(conversation_id)
+    .bind(message_id)
+    .bind(actor.user_id)
+    .fetch_one(&mut **tx)
+    .await
+    .context("creating notification")?;
+    realtime::publish(
+        tx,
+        actor.account_id,
+        Signal::Notification {
+            user_id,
+            notification_id,
+        },
+    )
+    .await
+}
 
 const NOTIFICATION_SELECT: &str = "
-    SELECT n.id, c.number, u.name AS actor_name, left(COALESCE(m.body, ''), 160) AS excerpt, n.created_at, n.read_at IS NOT NULL AS read
+    SELECT n.id, n.kind, c.number, u.name AS actor_name, left(COALESCE(m.body, ''), 160) AS excerpt, n.created_at, n.read_at IS NOT NULL AS read
       FROM notifications n
       LEFT JOIN conversations c ON c.id = n.conversation_id
       LEFT JOIN users u ON u.id = n.actor_id
@@ -18,6 +53,7 @@ const NOTIFICATION_SELECT: &str = "
 
 type Row = (
     i64,
+    NotificationKind,
     Option<i64>,
     Option<String>,
     String,
@@ -25,9 +61,12 @@ type Row = (
     bool,
 );
 
-fn from_row((id, conversation_number, actor_name, excerpt, created_at, read): Row) -> Notification {
+fn from_row(
+    (id, kind, conversation_number, actor_name, excerpt, created_at, read): Row,
+) -> Notification {
     Notification {
         id,
+        kind,
         conversation_number,
         actor_name,
         excerpt,

@@ -37,8 +37,13 @@ pub(crate) async fn list_in(tx: &mut Tx, actor: &Actor) -> anyhow::Result<Vec<Qu
         .collect())
 }
 
+/// A shortcut as typed, made into one: "Pix Info" → `pix-info`, "/Olá" →
+/// `ola` (spaces become dashes, accents and case go).
 pub fn parse_shortcut(input: &str) -> std::result::Result<String, ErrorCode> {
-    let shortcut = input.trim().trim_start_matches('/').to_lowercase();
+    let shortcut = shared::text::fold(input.trim().trim_start_matches('/'))
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join("-");
     if shortcut.is_empty() {
         return Err(ErrorCode::Required);
     }
@@ -193,10 +198,9 @@ mod tests {
         assert_eq!(parse_shortcut("/Ola").unwrap(), "ola");
         assert_eq!(parse_shortcut("bom-dia_2").unwrap(), "bom-dia_2");
         assert_eq!(parse_shortcut("/"), Err(ErrorCode::Required));
-        assert_eq!(
-            parse_shortcut("com espaço"),
-            Err(ErrorCode::InvalidCharacters)
-        );
+        assert_eq!(parse_shortcut("Pix Info").unwrap(), "pix-info");
+        assert_eq!(parse_shortcut("  com   espaço ").unwrap(), "com-espaco");
+        assert_eq!(parse_shortcut("preço!"), Err(ErrorCode::InvalidCharacters));
         assert_eq!(parse_shortcut("-x"), Err(ErrorCode::InvalidCharacters));
     }
 }

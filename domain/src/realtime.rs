@@ -63,6 +63,10 @@ pub enum Signal {
         user_id: Uuid,
         online: bool,
     },
+    AvailabilityChanged {
+        user_id: Uuid,
+        availability: shared::inbox::Availability,
+    },
     Notification {
         user_id: Uuid,
         notification_id: i64,

@@ -397,6 +397,21 @@ impl Hub {
                 self.typing(account_id, conversation_id, typist, typing, note, &clients)
                     .await
             }
+            Signal::AvailabilityChanged {
+                user_id,
+                availability,
+            } => {
+                if let Some(payload) = frame(&ServerEvent::AvailabilityChanged {
+                    user_id,
+                    availability,
+                }) {
+                    clients
+                        .iter()
+                        .filter(|c| c.agent().is_some())
+                        .for_each(|c| c.send(&payload));
+                }
+                Ok(())
+            }
             Signal::Presence { user_id, online } => {
                 if let Some(payload) = frame(&ServerEvent::Presence { user_id, online }) {
                     clients

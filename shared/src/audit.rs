@@ -122,6 +122,10 @@ pub struct AuditEntry {
     pub target_id: Option<String>,
     pub details: String,
     pub ip: Option<String>,
+    /// The target's current name ("Site", "maria@…", "#12 · Maria"), or its
+    /// name when recorded if it is gone.
+    #[serde(default)]
+    pub target_label: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -58,6 +58,11 @@ pub enum ServerEvent {
         user_id: Uuid,
         online: bool,
     },
+    /// An agent said they are available, away or offline.
+    AvailabilityChanged {
+        user_id: Uuid,
+        availability: crate::inbox::Availability,
+    },
     Notification {
         notification: Notification,
     },

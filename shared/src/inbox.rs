@@ -331,6 +331,16 @@ impl Default for InboxFilter {
     }
 }
 
+/// How many active conversations each inbox tab holds, and how many of the
+/// agent's have unread messages (for the tab title).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxCounts {
+    pub mine: i64,
+    pub unassigned: i64,
+    pub all: i64,
+    pub unread: i64,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConversationPage {
     pub conversations: Vec<ConversationSummary>,
@@ -456,12 +466,33 @@ pub struct Department {
     pub member_ids: Vec<Uuid>,
 }
 
+string_enum!(
+    /// What an agent says about themselves. Without a live connection an
+    /// agent is offline whatever they chose.
+    Availability {
+        Online => "online",
+        Away => "away",
+        Offline => "offline",
+    }
+);
+
+// Not derived: `string_enum!` variants take no attributes, so no `#[default]`.
+#[allow(clippy::derivable_impls)]
+impl Default for Availability {
+    fn default() -> Self {
+        Availability::Online
+    }
+}
+
 /// Someone a conversation can be assigned to.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AgentOption {
     pub user_id: Uuid,
     pub name: String,
+    /// Has a live connection.
     pub online: bool,
+    #[serde(default)]
+    pub availability: Availability,
     pub department_ids: Vec<i64>,
 }
 
@@ -497,14 +528,27 @@ pub struct QuickReply {
     pub shared: bool,
 }
 
+string_enum!(
+    NotificationKind {
+        Mention => "mention",
+        Transfer => "transfer",
+    }
+);
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Notification {
     pub id: i64,
+    #[serde(default = "default_notification_kind")]
+    pub kind: NotificationKind,
     pub conversation_number: Option<i64>,
     pub actor_name: Option<String>,
     pub excerpt: String,
     pub created_at: DateTime<Utc>,
     pub read: bool,
+}
+
+fn default_notification_kind() -> NotificationKind {
+    NotificationKind::Mention
 }
 
 /// Everything needed to open a conversation, in one round trip.

@@ -17,6 +17,14 @@ pub async fn get_inbox_context() -> Result<InboxContext, AppError> {
     finish(domain::inbox::context(&state.db, &actor).await)
 }
 
+/// Per-tab counts and the unread total, for the tabs and the page title.
+#[server(endpoint = "inbox_counts")]
+pub async fn inbox_counts() -> Result<shared::inbox::InboxCounts, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::conversations::counts(&state.db, &actor).await)
+}
+
 #[server(endpoint = "list_conversations", input = Json)]
 pub async fn list_conversations(filter: InboxFilter) -> Result<ConversationPage, AppError> {
     use crate::server::{actor, finish};

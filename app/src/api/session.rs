@@ -114,3 +114,21 @@ pub async fn save_display_preferences(
     }
     Ok(())
 }
+
+/// The signed-in agent's availability (available, away, offline).
+#[server(endpoint = "get_availability")]
+pub async fn get_availability() -> Result<shared::inbox::Availability, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::inbox::availability(&state.db, &actor).await)
+}
+
+#[server(endpoint = "set_availability")]
+pub async fn set_availability(
+    availability: shared::inbox::Availability,
+) -> Result<shared::inbox::Availability, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::inbox::set_availability(&state.db, &actor, availability).await)?;
+    Ok(availability)
+}

@@ -37,3 +37,25 @@ pub async fn revoke_api_token(token_id: i64) -> Result<(), AppError> {
     let (state, actor) = actor()?;
     finish(domain::api_tokens::revoke(&state.db, &actor, token_id).await)
 }
+
+/// The REST API's reference (`docs/API.md`, the same file the repository
+/// ships) as HTML, for anyone signed in.
+#[server(endpoint = "api_docs")]
+pub async fn api_docs() -> Result<String, AppError> {
+    use crate::server::actor;
+    static HTML: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    actor()?;
+    Ok(HTML
+        .get_or_init(|| {
+            let markdown = include_str!("../../../docs/API.md");
+            let parser =
+                pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES);
+            let mut html = String::new();
+            pulldown_cmark::html::push_html(&mut html, parser);
+            // Code blocks and tables scroll sideways on phones: keyboard
+            // users need to reach them too.
+            html.replace("<pre>", "<pre tabindex=\"0\">")
+                .replace("<table>", "<table tabindex=\"0\">")
+        })
+        .clone())
+}

@@ -6,6 +6,7 @@ use leptos_router::hooks::use_query_map;
 use server_fn::ServerFn;
 use shared::{AppError, ErrorCode};
 
+use crate::components::icons::{Icon, Svg};
 use crate::prefs::use_t;
 
 /// The error of the last submission of `action`: from the action itself
@@ -28,6 +29,23 @@ where
     })
 }
 
+/// A form that clears itself once its action succeeds, so a second click
+/// cannot create (or replace) the same thing again. Pass the returned
+/// reference as the `ActionForm`'s `node_ref`.
+pub fn reset_on_success<S>(action: ServerAction<S>) -> NodeRef<leptos::html::Form>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let (Some(Ok(_)), Some(form)) = (action.value().get(), form.get_untracked()) {
+            form.reset();
+        }
+    });
+    form
+}
+
 /// The error code for one field of a form error.
 pub fn field_error(
     error: Signal<Option<AppError>>,
@@ -36,7 +54,7 @@ pub fn field_error(
     Signal::derive(move || error.get().and_then(|e| e.field_code(field)))
 }
 
-const INPUT_CLASS: &str = "block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm text-slate-900 shadow-sm placeholder:text-slate-400 focus:border-blue-600 focus:outline-none focus:ring-2 focus:ring-blue-600/20 dark:border-slate-600 dark:bg-slate-900 dark:text-slate-100 aria-[invalid=true]:border-red-500";
+const INPUT_CLASS: &str = "block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm text-slate-900 shadow-sm placeholder:text-slate-400 focus:border-blue-600 focus:outline-none focus:ring-2 focus:ring-blue-600/20 dark:border-slate-600 dark:bg-slate-900 dark:text-slate-100 aria-[invalid=true]:border-red-600 aria-[invalid=true]:ring-1 aria-[invalid=true]:ring-red-600";
 
 /// A labelled input. Its error, when present, is announced and linked with
 /// `aria-describedby`.
@@ -75,11 +93,23 @@ pub fn Field(
             />
             <p id=format!("{id}-msg") class="min-h-[1rem] text-xs">
                 {move || match error.get() {
-                    Some(code) => view! { <span class="text-red-600 dark:text-red-400" role="alert">{t().code(code)}</span> }.into_any(),
+                    Some(code) => view! { <ErrorText text=t().code(code) /> }.into_any(),
                     None => view! { <span class="text-slate-500 dark:text-slate-400">{hint.map(|h| h.get())}</span> }.into_any(),
                 }}
             </p>
         </div>
+    }
+}
+
+/// A field's error: an icon as well as the colour, so it does not rely on
+/// telling red apart.
+#[component]
+fn ErrorText(text: &'static str) -> impl IntoView {
+    view! {
+        <span class="inline-flex items-center gap-1 font-medium text-red-700 dark:text-red-400" role="alert">
+            <Svg icon=Icon::Alert class="size-3.5 shrink-0" />
+            {text}
+        </span>
     }
 }
 
@@ -113,8 +143,8 @@ pub fn SelectField(
                         .collect_view()
                 }}
             </select>
-            <p class="min-h-[1rem] text-xs text-red-600 dark:text-red-400" role="alert">
-                {move || error.get().map(|code| t().code(code))}
+            <p class="min-h-[1rem] text-xs">
+                {move || error.get().map(|code| view! { <ErrorText text=t().code(code) /> })}
             </p>
         </div>
     }

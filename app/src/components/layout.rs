@@ -8,10 +8,15 @@ use leptos_router::hooks::use_location;
 use shared::accounts::SessionInfo;
 use shared::{AppError, Locale, Permission, Theme};
 
-use crate::api::session::{get_session_info, save_display_preferences, SignOut, SwitchAccount};
+#[cfg(feature = "hydrate")]
+use crate::api::session::get_availability;
+use crate::api::session::{
+    get_session_info, save_display_preferences, set_availability, SignOut, SwitchAccount,
+};
 use crate::components::icons::{Icon, Svg};
 use crate::i18n::Strings;
 use crate::prefs::{use_prefs, use_t};
+use shared::inbox::Availability;
 
 /// The session resource, created once by `App`.
 #[derive(Clone, Copy)]
@@ -104,6 +109,19 @@ fn Shell(info: SessionInfo) -> impl IntoView {
     provide_context(info.clone());
     let toasts = crate::components::toast::provide_toasts();
     let realtime = crate::realtime::provide_realtime();
+    let counts = crate::components::attention::provide_attention(realtime);
+    let t = use_t();
+    // Say so when the connection comes back (the offline banner goes).
+    Effect::new(move |was: Option<bool>| {
+        let now = realtime.connected.get();
+        if was == Some(false) && now {
+            toasts.show(
+                crate::components::toast::ToastKind::Success,
+                t().back_online,
+            );
+        }
+        now
+    });
     let drawer_open = RwSignal::new(false);
     let collapsed = RwSignal::new(false);
     let location = use_location();
@@ -112,7 +130,6 @@ fn Shell(info: SessionInfo) -> impl IntoView {
         location.pathname.track();
         drawer_open.set(false);
     });
-    let t = use_t();
 
     view! {
         <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
@@ -133,7 +150,7 @@ fn Shell(info: SessionInfo) -> impl IntoView {
                 <SidebarContent collapsed=Signal::from(collapsed) />
                 <button
                     type="button"
-                    class="m-2 flex items-center justify-center rounded-lg p-2 text-slate-500 hover:bg-slate-100 dark:hover:bg-slate-800"
+                    class="m-2 flex items-center justify-center rounded-lg p-2 text-slate-500 hover:bg-slate-100 dark:hover:bg-slate-800 dark:text-slate-400"
                     on:click=move |_| collapsed.update(|c| *c = !*c)
                     aria-label=move || if collapsed.get() { t().expand_sidebar } else { t().collapse_sidebar }
                     title=move || if collapsed.get() { t().expand_sidebar } else { t().collapse_sidebar }
@@ -153,7 +170,7 @@ fn Shell(info: SessionInfo) -> impl IntoView {
                         <div class="flex justify-end p-2">
                             <button
                                 type="button"
-                                class="rounded-lg p-2 text-slate-500 hover:bg-slate-100 dark:hover:bg-slate-800"
+                                class="rounded-lg p-2 text-slate-500 hover:bg-slate-100 dark:hover:bg-slate-800 dark:text-slate-400"
                                 on:click=move |_| drawer_open.set(false)
                                 aria-label=move || t().close
                             >
@@ -168,7 +185,8 @@ fn Shell(info: SessionInfo) -> impl IntoView {
             <div class="flex min-w-0 flex-1 flex-col">
                 <TopBar drawer_open=drawer_open />
                 <Show when=move || !realtime.connected.get()>
-                    <p class="shrink-0 bg-amber-100 px-3 py-1 text-center text-xs text-amber-900 dark:bg-amber-950 dark:text-amber-200" role="status" id="offline-banner">
+                    <p class="flex shrink-0 items-center justify-center gap-2 bg-amber-100 px-3 py-1 text-center text-xs text-amber-900 dark:bg-amber-950 dark:text-amber-200" role="status" id="offline-banner">
+                        <span class="size-3 animate-spin rounded-full border-2 border-amber-400 border-t-amber-900" aria-hidden="true"></span>
                         {move || t().err_offline}
                     </p>
                 </Show>
@@ -178,6 +196,7 @@ fn Shell(info: SessionInfo) -> impl IntoView {
             </div>
         </div>
         <crate::components::toast::ToastStack toasts=toasts />
+        <crate::components::attention::UnreadTitle counts=counts />
     }
 }
 
@@ -279,7 +298,7 @@ fn SidebarContent(#[prop(into)] collapsed: Signal<bool>) -> impl IntoView {
             </ul>
             <div>
                 <Show when=move || !collapsed.get()>
-                    <p class="px-3 pb-1 text-xs font-semibold uppercase tracking-wide text-slate-400">
+                    <p class="px-3 pb-1 text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">
                         {move || t().nav_settings}
                     </p>
                 </Show>
@@ -340,8 +359,11 @@ fn TopBar(drawer_open: RwSignal<bool>) -> impl IntoView {
             <AccountSwitcher current=account_name />
             <div class="flex-1"></div>
             <NotificationBell />
-            <LanguageSwitcher />
-            <ThemeSwitcher />
+            // On phones these live in the user menu.
+            <div class="hidden items-center gap-2 sm:flex">
+                <LanguageSwitcher />
+                <ThemeSwitcher />
+            </div>
             <UserMenu />
         </header>
     }
@@ -379,7 +401,7 @@ fn AccountSwitcher(current: String) -> impl IntoView {
                 <Svg icon=Icon::ChevronDown class="size-4" />
             </summary>
             <div class=MENU_PANEL.replace("right-0", "left-0")>
-                <p class="px-3 py-1 text-xs text-slate-500">{move || t().switch_account}</p>
+                <p class="px-3 py-1 text-xs text-slate-500 dark:text-slate-400">{move || t().switch_account}</p>
                 {others
                     .into_iter()
                     .map(|account| {
@@ -410,15 +432,19 @@ fn save_preferences(locale: Option<Locale>, theme: Option<Theme>) {
 }
 
 #[component]
-pub fn LanguageSwitcher() -> impl IntoView {
+pub fn LanguageSwitcher(
+    /// Its id, when a page shows it twice (the top bar and the phone menu).
+    #[prop(optional)]
+    id: Option<&'static str>,
+) -> impl IntoView {
     let prefs = use_prefs();
     let t = use_t();
     view! {
-        <label class="relative flex items-center gap-1 rounded-lg px-2 py-1 text-sm text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800">
+        <label class="relative flex items-center gap-1 rounded-lg px-2 py-1 text-sm text-slate-600 focus-within:ring-2 focus-within:ring-blue-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800">
             <Svg icon=Icon::Globe class="size-4" />
             <span class="sr-only">{move || t().language}</span>
             <select
-                id="language-switcher"
+                id=id.unwrap_or("language-switcher")
                 class="cursor-pointer appearance-none bg-transparent pr-1 text-sm focus:outline-none"
                 on:change=move |ev| {
                     if let Ok(locale) = event_target_value(&ev).parse::<Locale>() {
@@ -457,7 +483,7 @@ pub fn ThemeSwitcher() -> impl IntoView {
                         if prefs.theme.get() == theme {
                             "bg-white text-blue-700 shadow-sm dark:bg-slate-700 dark:text-blue-300"
                         } else {
-                            "text-slate-500 hover:text-slate-800 dark:hover:text-slate-200"
+                            "text-slate-500 hover:text-slate-800 dark:hover:text-slate-200 dark:text-slate-400"
                         },
                     )
                 }
@@ -501,18 +527,65 @@ fn UserMenu() -> impl IntoView {
         .collect::<String>()
         .to_uppercase();
     let email = session.user.email.clone();
+    let availability = RwSignal::new(None::<Availability>);
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(async move {
+        if let Ok(current) = get_availability().await {
+            availability.set(Some(current));
+        }
+    });
+    let choose = move |chosen: Availability| {
+        let before = availability.get_untracked();
+        availability.set(Some(chosen));
+        leptos::task::spawn_local(async move {
+            if set_availability(chosen).await.is_err() {
+                availability.set(before);
+            }
+        });
+    };
+    let dot = move || match availability.get() {
+        Some(Availability::Away) => "bg-amber-500",
+        Some(Availability::Offline) => "bg-slate-400",
+        _ => "bg-emerald-500",
+    };
+    let option = move |value: Availability,
+                       label: fn(&Strings) -> &'static str,
+                       color: &'static str| {
+        view! {
+            <button type="button" role="menuitemradio" class=MENU_ITEM data-availability=value.as_str()
+                aria-checked=move || (availability.get() == Some(value)).to_string()
+                on:click=move |_| choose(value)>
+                <span class=format!("size-2.5 rounded-full {color}") aria-hidden="true"></span>
+                <span class="flex-1">{move || label(t())}</span>
+                <Show when=move || availability.get() == Some(value)>
+                    <Svg icon=Icon::Check class="size-4 text-blue-700 dark:text-blue-300" />
+                </Show>
+            </button>
+        }
+    };
     view! {
         <details class="relative" id="user-menu">
             <summary
-                class="flex cursor-pointer list-none items-center gap-2 rounded-full p-0.5 hover:ring-2 hover:ring-blue-200"
+                class="relative flex cursor-pointer list-none items-center gap-2 rounded-full p-0.5 hover:ring-2 hover:ring-blue-200 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-blue-600"
                 aria-label=move || t().user_menu
             >
                 <span class="grid size-8 place-items-center rounded-full bg-blue-700 text-xs font-semibold text-white">{initials}</span>
+                <span class=move || format!("absolute -bottom-0.5 -right-0.5 size-3 rounded-full ring-2 ring-white dark:ring-slate-900 {}", dot()) aria-hidden="true"></span>
             </summary>
-            <div class=MENU_PANEL>
+            <div class=format!("{MENU_PANEL} max-w-[calc(100vw-1.5rem)]")>
                 <div class="border-b border-slate-100 px-3 py-2 dark:border-slate-800">
                     <p class="truncate text-sm font-medium">{session.user.name.clone()}</p>
-                    <p class="truncate text-xs text-slate-500">{move || (t().signed_in_as)(&email)}</p>
+                    <p class="truncate text-xs text-slate-600 dark:text-slate-400">{move || (t().signed_in_as)(&email)}</p>
+                </div>
+                <div class="border-b border-slate-100 py-1 dark:border-slate-800" role="group" aria-label=move || t().availability id="availability">
+                    {option(Availability::Online, |t| t.availability_online, "bg-emerald-500")}
+                    {option(Availability::Away, |t| t.availability_away, "bg-amber-500")}
+                    {option(Availability::Offline, |t| t.availability_offline, "bg-slate-400")}
+                </div>
+                // Language and theme, for phones (the top bar has them on wider screens).
+                <div class="flex items-center justify-between gap-2 border-b border-slate-100 px-2 py-2 sm:hidden dark:border-slate-800">
+                    <LanguageSwitcher id="language-switcher-menu" />
+                    <ThemeSwitcher />
                 </div>
                 <A href="/settings/profile" attr:class=MENU_ITEM>
                     <Svg icon=Icon::User class="size-4" />
@@ -606,20 +679,24 @@ fn NotificationBell() -> impl IntoView {
                     <p class="text-sm font-semibold">{move || t().notifications}</p>
                     <button type="button" class="text-xs text-blue-700 hover:underline dark:text-blue-400" on:click=mark_read>{move || t().mark_all_read}</button>
                 </div>
+                <crate::components::attention::EnableAlerts />
                 <ul class="max-h-80 overflow-y-auto">
                     {move || {
                         let list = all();
                         if list.is_empty() {
-                            return view! { <li class="px-3 py-4 text-center text-sm text-slate-500">{t().no_notifications}</li> }.into_any();
+                            return view! { <li class="px-3 py-4 text-center text-sm text-slate-500 dark:text-slate-400">{t().no_notifications}</li> }.into_any();
                         }
                         list.into_iter().map(|n| {
                             let href = n.conversation_number.map(|number| format!("/inbox/{number}")).unwrap_or_else(|| "/inbox".into());
                             view! {
                                 <li>
                                     <A href=href attr:class=format!("block rounded-lg px-3 py-2 text-sm hover:bg-slate-100 dark:hover:bg-slate-800 {}", if n.read { "opacity-60" } else { "" })>
-                                        <p class="font-medium">{(t().mentioned_you)(n.actor_name.as_deref().unwrap_or("—"))}
+                                        <p class="font-medium">{match n.kind {
+                                            shared::inbox::NotificationKind::Mention => (t().mentioned_you)(n.actor_name.as_deref().unwrap_or("—")),
+                                            shared::inbox::NotificationKind::Transfer => (t().transferred_to_you)(n.actor_name.as_deref().unwrap_or("—")),
+                                        }}
                                             {n.conversation_number.map(|number| format!(" · #{number}"))}</p>
-                                        <p class="truncate text-xs text-slate-500">{n.excerpt.clone()}</p>
+                                        <p class="truncate text-xs text-slate-500 dark:text-slate-400">{n.excerpt.clone()}</p>
                                     </A>
                                 </li>
                             }

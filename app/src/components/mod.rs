@@ -1,3 +1,4 @@
+pub mod attention;
 pub mod form;
 pub mod icons;
 pub mod layout;

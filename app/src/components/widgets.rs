@@ -7,14 +7,14 @@ use crate::components::icons::{Icon, Svg};
 use crate::prefs::use_t;
 
 const AVATAR_COLORS: [&str; 8] = [
-    "bg-blue-600",
-    "bg-emerald-600",
-    "bg-amber-600",
-    "bg-rose-600",
-    "bg-violet-600",
-    "bg-cyan-600",
+    "bg-blue-700",
+    "bg-emerald-700",
+    "bg-amber-700",
+    "bg-rose-700",
+    "bg-violet-700",
+    "bg-cyan-700",
     "bg-lime-700",
-    "bg-fuchsia-600",
+    "bg-fuchsia-700",
 ];
 
 pub fn initials(name: &str) -> String {
@@ -107,7 +107,7 @@ pub fn Modal(
             <div class="relative max-h-[90dvh] w-full overflow-y-auto rounded-t-2xl bg-white p-5 shadow-xl sm:max-w-lg sm:rounded-2xl dark:bg-slate-900">
                 <div class="mb-4 flex items-center justify-between gap-4">
                     <h2 id=format!("{id}-title") class="text-base font-semibold">{move || title.get()}</h2>
-                    <button type="button" class="rounded-lg p-1 text-slate-500 hover:bg-slate-100 dark:hover:bg-slate-800" on:click=move |_| close_button() aria-label=move || t().close>
+                    <button type="button" class="rounded-lg p-1 text-slate-500 hover:bg-slate-100 dark:hover:bg-slate-800 dark:text-slate-400" on:click=move |_| close_button() aria-label=move || t().close>
                         <Svg icon=Icon::Close />
                     </button>
                 </div>
@@ -121,25 +121,32 @@ pub const BUTTON: &str = "inline-flex items-center justify-center gap-1.5 rounde
 pub const PRIMARY_BUTTON: &str = "inline-flex items-center justify-center gap-1.5 rounded-lg bg-blue-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-blue-800 disabled:opacity-50";
 pub const INPUT: &str = "block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-600 dark:bg-slate-900";
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn initials_take_two_words() {
-        assert_eq!(initials("maria da silva"), "MD");
-        assert_eq!(initials("  "), "?");
-        assert_eq!(initials("Ícaro"), "Í");
-    }
-}
-
 /// `excerpt` with each (accent-insensitive) occurrence of `term` marked.
 pub fn highlight(excerpt: &str, term: &str) -> impl IntoView {
+    highlight_parts(excerpt, term)
+        .into_iter()
+        .map(|(text, marked)| {
+            if marked {
+                view! { <mark class="rounded bg-yellow-200 px-0.5 text-slate-900 dark:bg-yellow-700 dark:text-white">{text}</mark> }.into_any()
+            } else {
+                view! { <span>{text}</span> }.into_any()
+            }
+        })
+        .collect_view()
+}
+
+/// `excerpt` cut into runs, each marked when it matches `term`.
+fn highlight_parts(excerpt: &str, term: &str) -> Vec<(String, bool)> {
     let wanted: Vec<char> = shared::text::fold(term.trim()).chars().collect();
     let chars: Vec<char> = excerpt.chars().collect();
     let folded: Vec<char> = chars
         .iter()
-        .map(|c| shared::text::fold(&c.to_string()).chars().next().unwrap_or(*c))
+        .map(|c| {
+            shared::text::fold(&c.to_string())
+                .chars()
+                .next()
+                .unwrap_or(*c)
+        })
         .collect();
     let mut parts: Vec<(String, bool)> = Vec::new();
     let mut i = 0;
@@ -154,14 +161,30 @@ pub fn highlight(excerpt: &str, term: &str) -> impl IntoView {
         i += len;
     }
     parts
-        .into_iter()
-        .map(|(text, marked)| {
-            if marked {
-                view! { <mark class="rounded bg-yellow-200 px-0.5 text-slate-900 dark:bg-yellow-700 dark:text-white">{text}</mark> }.into_any()
-            } else {
-                view! { <span>{text}</span> }.into_any()
-            }
-        })
-        .collect_view()
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initials_take_two_words() {
+        assert_eq!(initials("maria da silva"), "MD");
+        assert_eq!(initials("  "), "?");
+        assert_eq!(initials("Ícaro"), "Í");
+    }
+
+    #[test]
+    fn highlights_ignore_accents_and_case() {
+        let parts = highlight_parts("Quero a Promoção já", "promocao");
+        assert_eq!(
+            parts,
+            vec![
+                ("Quero a ".to_string(), false),
+                ("Promoção".to_string(), true),
+                (" já".to_string(), false),
+            ]
+        );
+        assert_eq!(highlight_parts("abc", ""), vec![("abc".to_string(), false)]);
+    }
+}

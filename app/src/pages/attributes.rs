@@ -6,7 +6,7 @@ use shared::{AppError, Permission};
 
 use crate::api::contacts::{list_attribute_definitions, remove_attribute, DefineAttribute};
 use crate::components::form::{
-    field_error, form_error, ErrorBanner, Field, SelectField, SubmitButton,
+    field_error, form_error, reset_on_success, ErrorBanner, Field, SelectField, SubmitButton,
 };
 use crate::components::layout::{use_session, PageHeader};
 use crate::components::widgets::BUTTON;
@@ -46,7 +46,7 @@ pub fn AttributesPage() -> impl IntoView {
         <PageHeader title=Signal::derive(move || t().nav_attributes) subtitle=Signal::derive(move || t().attributes_subtitle) />
         <div class="max-w-3xl space-y-6 p-4 sm:p-6">
             <section class=CARD>
-                <ActionForm action=define>
+                <ActionForm action=define node_ref=reset_on_success(define)>
                     <div class="grid gap-3 sm:grid-cols-2">
                         <Field name="label" label=Signal::derive(move || t().attribute_label) required=true error=field_error(error, "label") />
                         <Field name="key" label=Signal::derive(move || t().attribute_key) hint=Signal::derive(move || t().attribute_key_hint) error=field_error(error, "key") />
@@ -60,11 +60,11 @@ pub fn AttributesPage() -> impl IntoView {
                 </ActionForm>
             </section>
             <ErrorBanner error=remove_error />
-            <Transition fallback=move || view! { <p class="text-sm text-slate-500">{move || t().loading}</p> }>
+            <Transition fallback=move || view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || t().loading}</p> }>
                 {move || Suspend::new(async move {
                     let definitions = list.await.unwrap_or_default();
                     if definitions.is_empty() {
-                        return view! { <p class="text-sm text-slate-500">{move || t().nothing_here}</p> }.into_any();
+                        return view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || t().nothing_here}</p> }.into_any();
                     }
                     view! {
                         <ul class=format!("{CARD} divide-y divide-slate-100 !p-0 dark:divide-slate-800")>
@@ -74,8 +74,8 @@ pub fn AttributesPage() -> impl IntoView {
                                 view! {
                                     <li class="flex items-center gap-3 p-4 text-sm">
                                         <div class="min-w-0 flex-1">
-                                            <p class="font-medium">{d.label.clone()} <code class="ml-1 text-xs text-slate-500">{d.key.clone()}</code></p>
-                                            <p class="text-xs text-slate-500">{move || kind_label(t(), kind)} {(!d.options.is_empty()).then(|| format!(": {}", d.options.join(", ")))}</p>
+                                            <p class="font-medium">{d.label.clone()} <code class="ml-1 text-xs text-slate-500 dark:text-slate-400">{d.key.clone()}</code></p>
+                                            <p class="text-xs text-slate-500 dark:text-slate-400">{move || kind_label(t(), kind)} {(!d.options.is_empty()).then(|| format!(": {}", d.options.join(", ")))}</p>
                                         </div>
                                         <button type="button" class=BUTTON on:click=move |_| {
                                             if confirm(crate::i18n::strings(prefs.locale.get_untracked()).confirm_remove) {

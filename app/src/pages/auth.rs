@@ -109,7 +109,7 @@ pub fn SignUpPage() -> impl IntoView {
                     <div class="space-y-1">
                         <label for="field-slug" class="block text-sm font-medium text-slate-700 dark:text-slate-200">{move || t().slug}</label>
                         <div class="flex rounded-lg border border-slate-300 bg-slate-50 text-sm shadow-sm dark:border-slate-600 dark:bg-slate-800">
-                            <span class="px-3 py-2 text-slate-500">"ponte/"</span>
+                            <span class="px-3 py-2 text-slate-500 dark:text-slate-400">"ponte/"</span>
                             <input
                                 id="field-slug"
                                 name="slug"
@@ -122,7 +122,7 @@ pub fn SignUpPage() -> impl IntoView {
                         <p id="field-slug-msg" class="text-xs">
                             {move || match field_error(error, "slug").get() {
                                 Some(code) => view! { <span class="text-red-600 dark:text-red-400" role="alert">{t().code(code)}</span> }.into_any(),
-                                None => view! { <span class="text-slate-500">{t().slug_hint}</span> }.into_any(),
+                                None => view! { <span class="text-slate-500 dark:text-slate-400">{t().slug_hint}</span> }.into_any(),
                             }}
                         </p>
                     </div>

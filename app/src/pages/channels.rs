@@ -11,7 +11,7 @@ use crate::api::channels::{
 };
 use crate::api::people::list_members;
 use crate::components::form::{
-    field_error, form_error, ErrorBanner, Field, SubmitButton, SuccessBanner,
+    field_error, form_error, reset_on_success, ErrorBanner, Field, SubmitButton, SuccessBanner,
 };
 use crate::components::icons::{Icon, Svg};
 use crate::components::layout::{use_session, PageHeader};
@@ -43,16 +43,18 @@ pub fn ChannelsPage() -> impl IntoView {
     view! {
         <PageHeader title=Signal::derive(move || t().nav_channels) subtitle=Signal::derive(move || t().channels_subtitle) />
         <div class="max-w-3xl space-y-6 p-4 sm:p-6">
-            <section class=CARD>
+            <section class=CARD id="new-channel">
                 <h2 class="mb-3 text-base font-semibold">{move || t().new_website_channel}</h2>
                 <ChannelForm action=save channel=None departments=departments />
             </section>
-            <Transition fallback=move || view! { <p class="text-sm text-slate-500">{move || t().loading}</p> }>
-                {move || Suspend::new(async move {
-                    let list = channels.await.unwrap_or_default();
-                    list.into_iter().map(|channel| view! { <ChannelCard channel=channel action=save departments=departments /> }).collect_view()
-                })}
-            </Transition>
+            <div id="channels-list" class="space-y-6">
+                <Transition fallback=move || view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || t().loading}</p> }>
+                    {move || Suspend::new(async move {
+                        let list = channels.await.unwrap_or_default();
+                        list.into_iter().map(|channel| view! { <ChannelCard channel=channel action=save departments=departments /> }).collect_view()
+                    })}
+                </Transition>
+            </div>
         </div>
     }
     .into_any()
@@ -87,13 +89,13 @@ fn ChannelCard(
                         {channel.name.clone()}
                         {(!channel.active).then(|| view! { <span class="rounded bg-slate-200 px-1.5 text-xs dark:bg-slate-700">{move || t().inactive}</span> })}
                     </h2>
-                    <p class="text-xs text-slate-500">{move || t().allowed_origins} ": " {origins.clone()}</p>
+                    <p class="text-xs text-slate-500 dark:text-slate-400">{move || t().allowed_origins} ": " {origins.clone()}</p>
                 </div>
                 <button type="button" class=BUTTON on:click=move |_| editing.update(|e| *e = !*e)>{move || t().edit}</button>
             </div>
             <p class="mt-3 text-xs font-medium text-slate-600 dark:text-slate-300">{move || t().widget_snippet}</p>
             <div class="mt-1 flex gap-2">
-                <code class="min-w-0 flex-1 overflow-x-auto whitespace-nowrap rounded bg-slate-100 px-2 py-1.5 text-xs dark:bg-slate-800">{snippet.clone()}</code>
+                <code tabindex="0" class="min-w-0 flex-1 overflow-x-auto whitespace-nowrap rounded bg-slate-100 px-2 py-1.5 text-xs dark:bg-slate-800">{snippet.clone()}</code>
                 <button type="button" class=BUTTON on:click=move |_| { copy_to_clipboard(&to_copy); copied.set(true); }>
                     <Svg icon=Icon::Copy class="size-4" /> {move || if copied.get() { t().copied } else { t().copy }}
                 </button>
@@ -138,15 +140,21 @@ fn ChannelForm(
         active: true,
     });
     let current_department = c.default_department_id;
+    // A new channel's form clears once saved: a second click cannot make a
+    // second channel.
+    let form = match editing_id {
+        None => reset_on_success(action),
+        Some(_) => NodeRef::new(),
+    };
     view! {
-        <ActionForm action=action>
+        <ActionForm action=action node_ref=form>
             <div class="space-y-3">
                 {editing_id.map(|id| view! { <input type="hidden" name="channel[id]" value=id /> })}
                 <Field name="channel[name]" label=Signal::derive(move || t().channel_name) value=c.name.clone() required=true error=field_error(own_error, "name") />
                 <label class="block space-y-1">
                     <span class="text-sm font-medium">{move || t().allowed_origins}</span>
                     <textarea name="channel[allowed_origins]" rows="2" class=INPUT placeholder="https://www.suaempresa.com.br">{c.website.allowed_origins.join("\n")}</textarea>
-                    <span class="text-xs text-slate-500">{move || field_error(own_error, "allowed_origins").get().map(|code| t().code(code)).unwrap_or(t().allowed_origins_hint)}</span>
+                    <span class="text-xs text-slate-500 dark:text-slate-400">{move || field_error(own_error, "allowed_origins").get().map(|code| t().code(code)).unwrap_or(t().allowed_origins_hint)}</span>
                 </label>
                 <Field name="channel[greeting]" label=Signal::derive(move || t().greeting) value=c.website.greeting.clone() error=field_error(own_error, "greeting") />
                 <div class="flex flex-wrap items-end gap-4">
@@ -199,8 +207,13 @@ pub fn DepartmentsPage() -> impl IntoView {
     let members = Resource::new(|| (), |_| list_members());
     let name = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
+    let creating = RwSignal::new(false);
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if creating.get_untracked() {
+            return;
+        }
+        creating.set(true);
         let value = name.get_untracked();
         leptos::task::spawn_local(async move {
             match create_department(value).await {
@@ -211,6 +224,7 @@ pub fn DepartmentsPage() -> impl IntoView {
                 }
                 Err(err) => error.set(Some(err)),
             }
+            creating.set(false);
         });
     };
     view! {
@@ -221,15 +235,15 @@ pub fn DepartmentsPage() -> impl IntoView {
                     <span class="block text-sm font-medium">{move || t().new_department}</span>
                     <input class=INPUT required id="new-department" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
                 </label>
-                <button type="submit" class=PRIMARY_BUTTON>{move || t().create}</button>
+                <button type="submit" class=PRIMARY_BUTTON disabled=move || creating.get() aria-busy=move || creating.get().to_string()>{move || t().create}</button>
                 <div class="w-full"><ErrorBanner error=error /></div>
             </form>
-            <Transition fallback=move || view! { <p class="text-sm text-slate-500">{move || t().loading}</p> }>
+            <Transition fallback=move || view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || t().loading}</p> }>
                 {move || Suspend::new(async move {
                     let list = departments.await.unwrap_or_default();
                     let people = members.await.unwrap_or_default();
                     if list.is_empty() {
-                        return view! { <p class="text-sm text-slate-500">{move || t().nothing_here}</p> }.into_any();
+                        return view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || t().nothing_here}</p> }.into_any();
                     }
                     list.into_iter().map(|department| {
                         view! { <DepartmentCard department=department people=people.clone() version=version /> }
@@ -302,7 +316,7 @@ fn DepartmentCard(
                                         let on = event_target_checked(&ev);
                                         chosen.update(|c| if on { if !c.contains(&user) { c.push(user) } } else { c.retain(|x| *x != user) });
                                     } />
-                                {member.name.clone()} <span class="text-xs text-slate-500">{move || t().role_label(member.role)}</span>
+                                {member.name.clone()} <span class="text-xs text-slate-500 dark:text-slate-400">{move || t().role_label(member.role)}</span>
                             </label>
                         }
                     }).collect_view()}

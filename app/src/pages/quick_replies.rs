@@ -5,7 +5,9 @@ use shared::inbox::QuickReply;
 use shared::{AppError, Permission};
 
 use crate::api::channels::{list_quick_replies, remove_quick_reply, SaveQuickReply};
-use crate::components::form::{field_error, form_error, ErrorBanner, Field, SubmitButton};
+use crate::components::form::{
+    field_error, form_error, reset_on_success, ErrorBanner, Field, SubmitButton,
+};
 use crate::components::layout::{use_session, PageHeader};
 use crate::components::widgets::{BUTTON, INPUT};
 use crate::prefs::{use_prefs, use_t};
@@ -42,7 +44,7 @@ pub fn QuickRepliesPage() -> impl IntoView {
                 {move || {
                     let current = editing.get();
                     view! {
-                        <ActionForm action=save>
+                        <ActionForm action=save node_ref=reset_on_success(save)>
                             <div class="space-y-3">
                                 {current.as_ref().map(|q| view! { <input type="hidden" name="id" value=q.id /> })}
                                 <Field name="shortcut" label=Signal::derive(move || t().shortcut) value=current.as_ref().map(|q| q.shortcut.clone()).unwrap_or_default()
@@ -50,7 +52,7 @@ pub fn QuickRepliesPage() -> impl IntoView {
                                 <label class="block space-y-1">
                                     <span class="text-sm font-medium">{move || t().content}</span>
                                     <textarea name="content" rows="4" required class=INPUT>{current.as_ref().map(|q| q.content.clone()).unwrap_or_default()}</textarea>
-                                    <span class="text-xs text-slate-500">{move || field_error(error, "content").get().map(|c| t().code(c)).unwrap_or(t().template_variables)}</span>
+                                    <span class="text-xs text-slate-500 dark:text-slate-400">{move || field_error(error, "content").get().map(|c| t().code(c)).unwrap_or(t().template_variables)}</span>
                                 </label>
                                 {(can_share && current.is_none()).then(|| view! {
                                     <label class="flex items-center gap-2 text-sm">
@@ -71,11 +73,11 @@ pub fn QuickRepliesPage() -> impl IntoView {
                 }}
             </section>
             <ErrorBanner error=remove_error />
-            <Transition fallback=move || view! { <p class="text-sm text-slate-500">{move || t().loading}</p> }>
+            <Transition fallback=move || view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || t().loading}</p> }>
                 {move || Suspend::new(async move {
                     let list = replies.await.unwrap_or_default();
                     if list.is_empty() {
-                        return view! { <p class="text-sm text-slate-500">{move || t().nothing_here}</p> }.into_any();
+                        return view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || t().nothing_here}</p> }.into_any();
                     }
                     view! {
                         <ul class=format!("{CARD} divide-y divide-slate-100 !p-0 dark:divide-slate-800") id="quick-reply-list">

@@ -6,7 +6,9 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use shared::audit::AuditAction;
-use shared::inbox::{Activity, ConversationStatus, ConversationSummary, Priority};
+use shared::inbox::{
+    Activity, ConversationStatus, ConversationSummary, NotificationKind, Priority,
+};
 use shared::{ConflictReason, ErrorCode};
 use uuid::Uuid;
 
@@ -372,7 +374,18 @@ async fn apply_assignment(
             by: actor.name.clone(),
         }
     };
-    add_activity(tx, conversation, &activity).await?;
+    let activity_id = add_activity(tx, conversation, &activity).await?;
+    if let Some(to) = assignee.filter(|to| transferred && *to != actor.user_id) {
+        crate::notifications::notify(
+            tx,
+            actor,
+            to,
+            NotificationKind::Transfer,
+            conversation.id,
+            activity_id,
+        )
+        .await?;
+    }
     if transferred {
         audit::record(
             tx,

@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use shared::inbox::{ConversationPage, InboxFilter, InboxSort, InboxTab};
+use shared::inbox::{ConversationPage, ConversationStatus, InboxFilter, InboxSort, InboxTab};
 use shared::Permission;
 
 use super::visibility::VISIBLE;
@@ -143,6 +143,37 @@ pub async fn list(db: &Db, actor: &Actor, filter: &InboxFilter) -> Result<Conver
     Ok(ConversationPage {
         conversations,
         next_cursor,
+    })
+}
+
+/// The active conversations the actor may see, per inbox tab (snoozed ones
+/// wait outside), and those with messages the actor has not read — one
+/// query.
+pub async fn counts(db: &Db, actor: &Actor) -> Result<shared::inbox::InboxCounts> {
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let sql = format!(
+        "SELECT count(*) FILTER (WHERE c.assignee_id = $1),
+                count(*) FILTER (WHERE c.assignee_id IS NULL),
+                count(*),
+                count(*) FILTER (WHERE c.incoming_count > COALESCE(r.read_incoming_count, 0))
+           FROM conversations c
+           LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.user_id = $1
+          WHERE c.account_id = $3 AND {VISIBLE} AND c.status = ANY($4) AND c.snoozed_until IS NULL"
+    );
+    let (mine, unassigned, all, unread): (i64, i64, i64, i64) = sqlx::query_as(&sql)
+        .bind(actor.user_id)
+        .bind(actor.can(Permission::ViewAllConversations))
+        .bind(actor.account_id)
+        .bind(ConversationStatus::ACTIVE.to_vec())
+        .fetch_one(&mut *tx)
+        .await
+        .context("counting conversations")?;
+    tx.commit().await.context("commit")?;
+    Ok(shared::inbox::InboxCounts {
+        mine,
+        unassigned,
+        all,
+        unread,
     })
 }
 
@@ -288,10 +319,20 @@ async fn attach_search_hits(
 /// About 140 characters of `body` around the first place `term` occurs
 /// (compared folded), on one line.
 pub fn excerpt_around(body: &str, term: &str) -> String {
-    let line: Vec<char> = body.split_whitespace().collect::<Vec<_>>().join(" ").chars().collect();
+    let line: Vec<char> = body
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .collect();
     let folded: Vec<char> = line
         .iter()
-        .map(|c| shared::text::fold(&c.to_string()).chars().next().unwrap_or(*c))
+        .map(|c| {
+            shared::text::fold(&c.to_string())
+                .chars()
+                .next()
+                .unwrap_or(*c)
+        })
         .collect();
     let wanted: Vec<char> = shared::text::fold(term.trim()).chars().collect();
     let at = (0..folded.len().saturating_sub(wanted.len().saturating_sub(1)))
@@ -338,9 +379,16 @@ mod tests {
 
     #[test]
     fn excerpts_centre_on_the_match_ignoring_accents() {
-        let body = format!("{} Vocês emitem nota fiscal? {}", "a".repeat(100), "b".repeat(100));
+        let body = format!(
+            "{} Vocês emitem nota fiscal? {}",
+            "a".repeat(100),
+            "b".repeat(100)
+        );
         let excerpt = excerpt_around(&body, "voces emitem");
-        assert!(excerpt.starts_with('…') && excerpt.ends_with('…'), "{excerpt}");
+        assert!(
+            excerpt.starts_with('…') && excerpt.ends_with('…'),
+            "{excerpt}"
+        );
         assert!(excerpt.contains("Vocês emitem nota fiscal?"), "{excerpt}");
         assert_eq!(excerpt_around("curto", "x"), "curto");
     }

@@ -25,7 +25,7 @@ pub use actions::{
     ConversationUpdate, REOPEN_WINDOW_HOURS,
 };
 pub(crate) use actions::{for_incoming, resume, Resume};
-pub use list::{list, page_size, MAX_PAGE_SIZE, PAGE_SIZE};
+pub use list::{counts, list, page_size, MAX_PAGE_SIZE, PAGE_SIZE};
 pub(crate) use list::{SearchPatterns, FEW_CONTACT_MATCHES};
 pub use sync::changes_since;
 pub(crate) use visibility::visible_sql;

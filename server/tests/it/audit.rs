@@ -184,3 +184,51 @@ async fn admins_and_auditors_browse_the_log_with_filters_and_agents_cannot() {
         .json();
     assert!(second.entries.first().unwrap().seq < first.entries.last().unwrap().seq);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_viewer_names_targets_by_their_current_names() {
+    let db = TestDb::new().await;
+    let demo = domain::seed::demo(&db.owner, &db.db).await.unwrap();
+    let admin = demo.actor(shared::Role::GlobalAdmin);
+    let form = domain::channels::WebsiteForm {
+        name: "Loja nova".into(),
+        allowed_origins: "https://loja.example".into(),
+        ..Default::default()
+    };
+    let channel = domain::channels::create_website(&db.db, &admin, &form)
+        .await
+        .unwrap();
+    let renamed = domain::channels::WebsiteForm {
+        name: "Loja renomeada".into(),
+        ..form
+    };
+    domain::channels::update_website(&db.db, &admin, channel.id, &renamed, true)
+        .await
+        .unwrap();
+    let agent = demo.users[2].1;
+    domain::people::change_role(&db.db, &admin, agent, shared::Role::Supervisor)
+        .await
+        .unwrap();
+
+    let page = domain::audit::list(&db.db, &admin, &Default::default())
+        .await
+        .unwrap();
+    let label = |action: &str| {
+        page.entries
+            .iter()
+            .find(|e| e.action == action)
+            .and_then(|e| e.target_label.clone())
+    };
+    assert_eq!(
+        label("channel_created").as_deref(),
+        Some("Loja renomeada"),
+        "a renamed channel shows its name now, in old entries too"
+    );
+    assert_eq!(label("role_changed").as_deref(), Some("Alice Atendente"));
+    let account_entry = page
+        .entries
+        .iter()
+        .find(|e| e.target_type.as_deref() == Some("account"))
+        .expect("the demo's creation is recorded against the account");
+    assert!(account_entry.target_label.is_some());
+}

@@ -24,7 +24,7 @@ pub fn ContactPanel(
     view! {
         <div class="flex items-center justify-between border-b border-slate-200 px-4 py-3 dark:border-slate-800">
             <h2 class="text-sm font-semibold">{move || t().contact}</h2>
-            <button type="button" class="rounded p-1 text-slate-500 hover:bg-slate-100 2xl:hidden dark:hover:bg-slate-800" on:click=move |_| on_close() aria-label=move || t().close>
+            <button type="button" class="rounded p-1 text-slate-500 hover:bg-slate-100 2xl:hidden dark:hover:bg-slate-800 dark:text-slate-400" on:click=move |_| on_close() aria-label=move || t().close>
                 <Svg icon=Icon::Close class="size-4" />
             </button>
         </div>
@@ -141,14 +141,16 @@ fn ContactBody(details: ContactDetails) -> impl IntoView {
     };
     let query = use_inbox().map(|inbox| inbox.query);
     let created = contact.created_at;
+    let visitor = details.visitor.clone().filter(|v| !v.is_empty());
+    let contact_id_for_name = contact.id;
 
     view! {
         <div class="space-y-5 p-4 text-sm">
             <div class="flex items-center gap-3">
                 <Avatar name=contact.name.clone() seed=contact.id size="size-12 text-base" />
                 <div class="min-w-0">
-                    <p class="truncate font-semibold" id="contact-name">{move || { let n = name.get(); if n.is_empty() { "—".to_string() } else { n } }}</p>
-                    <p class="text-xs text-slate-500">
+                    <p class="truncate font-semibold" id="contact-name">{move || { let n = name.get(); if n.trim().is_empty() { (t().visitor_numbered)(contact_id_for_name) } else { n } }}</p>
+                    <p class="text-xs text-slate-500 dark:text-slate-400">
                         {move || if contact.is_lead { t().lead } else { t().contact }} " · " {move || (t().since_date)(&date(created, offset, prefs.locale.get()))}
                     </p>
                 </div>
@@ -175,8 +177,32 @@ fn ContactBody(details: ContactDetails) -> impl IntoView {
                 })}
             </form>
 
+            {visitor.map(|v| view! {
+                <section id="visitor-context">
+                    <h3 class="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">{move || t().visitor_context}</h3>
+                    <dl class="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-xs">
+                        {v.page.map(|page| view! {
+                            <dt class="text-slate-600 dark:text-slate-400">{move || t().visitor_page}</dt>
+                            <dd class="truncate"><a href=page.clone() target="_blank" rel="noopener noreferrer" class="text-blue-700 underline dark:text-blue-300" title=page.clone()>{page.clone()}</a></dd>
+                        })}
+                        {v.browser.map(|browser| view! {
+                            <dt class="text-slate-600 dark:text-slate-400">{move || t().visitor_browser}</dt>
+                            <dd>{browser}</dd>
+                        })}
+                        {v.language.map(|language| view! {
+                            <dt class="text-slate-600 dark:text-slate-400">{move || t().visitor_language}</dt>
+                            <dd>{language}</dd>
+                        })}
+                        {v.time_zone.map(|zone| view! {
+                            <dt class="text-slate-600 dark:text-slate-400">{move || t().visitor_time_zone}</dt>
+                            <dd>{zone.replace('_', " ")}</dd>
+                        })}
+                    </dl>
+                </section>
+            })}
+
             <section>
-                <h3 class="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">{move || t().notes}</h3>
+                <h3 class="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">{move || t().notes}</h3>
                 {can_edit.then(|| view! {
                     <form on:submit=add_note class="mb-2 space-y-1">
                         <textarea rows="2" class=INPUT placeholder=move || t().add_note aria-label=move || t().add_note id="contact-note-input"
@@ -188,14 +214,14 @@ fn ContactBody(details: ContactDetails) -> impl IntoView {
                     <For each=move || notes.get() key=|n: &ContactNote| n.id let:note>
                         <li class="rounded-lg bg-slate-50 p-2 dark:bg-slate-800">
                             <p class="whitespace-pre-wrap">{note.body.clone()}</p>
-                            <p class="mt-1 text-xs text-slate-500">{note.author_name.clone().unwrap_or_default()} " · " {move || date_time(note.created_at, offset, prefs.locale.get())}</p>
+                            <p class="mt-1 text-xs text-slate-500 dark:text-slate-400">{note.author_name.clone().unwrap_or_default()} " · " {move || date_time(note.created_at, offset, prefs.locale.get())}</p>
                         </li>
                     </For>
                 </ul>
             </section>
 
             <section>
-                <h3 class="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">{move || t().previous_conversations}</h3>
+                <h3 class="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">{move || t().previous_conversations}</h3>
                 <ul class="space-y-1" id="previous-conversations">
                     {details.conversations.into_iter().map(|c| {
                         let number = c.number;
@@ -204,9 +230,9 @@ fn ContactBody(details: ContactDetails) -> impl IntoView {
                         view! {
                             <li>
                                 <A href=href attr:class="flex items-center gap-2 rounded-lg px-2 py-1 hover:bg-slate-100 dark:hover:bg-slate-800">
-                                    <span class="text-slate-500">"#" {number}</span>
+                                    <span class="text-slate-500 dark:text-slate-400">"#" {number}</span>
                                     <StatusBadge status=c.status />
-                                    <span class="ml-auto text-xs text-slate-500">{move || date(at, offset, prefs.locale.get())}</span>
+                                    <span class="ml-auto text-xs text-slate-500 dark:text-slate-400">{move || date(at, offset, prefs.locale.get())}</span>
                                 </A>
                             </li>
                         }

@@ -113,7 +113,7 @@ fn ListSkeleton() -> impl IntoView {
     }
 }
 
-const SELECT: &str = "rounded-md border border-slate-300 bg-white px-2 py-1 text-xs dark:border-slate-600 dark:bg-slate-900";
+const SELECT: &str = "max-w-full rounded-md border border-slate-300 bg-white px-2 py-1 text-xs text-slate-900 dark:border-slate-600 dark:bg-slate-900 dark:text-slate-100";
 
 /// Searches while typing: after a short pause the URL (and so the list)
 /// follows the box, replacing the history entry instead of piling them up.
@@ -163,12 +163,24 @@ fn ListHeader(inbox: Inbox) -> impl IntoView {
             }))
         };
         let active = move || inbox.filter.get().tab == tab;
+        let count = move || {
+            crate::components::attention::use_counts()
+                .and_then(|counts| counts.0.get())
+                .map(|c| match tab {
+                    InboxTab::Mine => c.mine,
+                    InboxTab::Unassigned => c.unassigned,
+                    InboxTab::All => c.all,
+                })
+        };
         view! {
             <A href=href attr:class=move || format!(
-                "flex-1 whitespace-nowrap border-b-2 px-1 py-2 text-center text-xs font-medium sm:text-sm {}",
-                if active() { "border-blue-700 text-blue-800 dark:text-blue-300" } else { "border-transparent text-slate-500 hover:text-slate-800 dark:hover:text-slate-200" },
+                "flex flex-1 items-center justify-center gap-1 whitespace-nowrap border-b-2 px-1 py-2 text-center text-xs font-medium focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-blue-600 sm:text-sm {}",
+                if active() { "border-blue-700 text-blue-800 dark:text-blue-300" } else { "border-transparent text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-200" },
             ) attr:aria-current=move || active().then_some("page") attr:data-tab=tab.as_str()>
                 {move || label(t())}
+                {move || count().map(|n| view! {
+                    <span class="tab-count rounded-full bg-slate-100 px-1.5 text-[11px] font-semibold text-slate-700 dark:bg-slate-800 dark:text-slate-200">{n}</span>
+                })}
             </A>
         }
     };
@@ -194,7 +206,7 @@ fn ListHeader(inbox: Inbox) -> impl IntoView {
                 <div class="flex gap-2">
                     <label class="relative flex-1">
                         <span class="sr-only">{move || t().search}</span>
-                        <span class="pointer-events-none absolute inset-y-0 left-2 flex items-center text-slate-500"><Svg icon=Icon::Search class="size-4" /></span>
+                        <span class="pointer-events-none absolute inset-y-0 left-2 flex items-center text-slate-500 dark:text-slate-400"><Svg icon=Icon::Search class="size-4" /></span>
                         <input id="inbox-search" type="search" name="q" value=move || inbox.filter.get().q.unwrap_or_default()
                             placeholder=move || t().search_conversations
                             autocomplete="off"
@@ -215,7 +227,7 @@ fn ListHeader(inbox: Inbox) -> impl IntoView {
                         <span class="sr-only">{move || t().filters}</span>
                     </button>
                 </div>
-                <div id="inbox-filters" class=move || if show_filters.get() || any_filter() { "grid grid-cols-2 gap-2" } else { "hidden" }>
+                <div id="inbox-filters" class=move || if show_filters.get() || any_filter() { "flex flex-wrap gap-2" } else { "hidden" }>
                     <Filters inbox=inbox />
                 </div>
             </form>
@@ -478,16 +490,16 @@ fn ConversationRow(
     view! {
         <li data-number=number data-unread=move || unread().to_string()>
             <A href=href attr:class=move || format!(
-                "flex gap-3 px-3 py-3 hover:bg-slate-50 focus:outline-none focus-visible:bg-blue-50 dark:hover:bg-slate-800/60 {}",
+                "flex gap-3 px-3 py-3 hover:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-blue-600 dark:hover:bg-slate-800/60 dark:focus-visible:ring-blue-400 {}",
                 if is_active() { "bg-blue-50 dark:bg-blue-950/60" } else { "" },
             ) attr:aria-current=move || is_active().then_some("page")>
                 <Avatar name=c.contact_name.clone() seed=c.contact_id />
                 <div class="min-w-0 flex-1">
                     <div class="flex items-baseline justify-between gap-2">
                         <p class=move || format!("truncate text-sm {}", if unread() > 0 { "font-semibold" } else { "font-medium" })>
-                            {let named = c.contact_name.trim().to_string(); move || if named.is_empty() { t().visitor.to_string() } else { named.clone() }}
+                            {let named = c.contact_name.trim().to_string(); let contact = c.contact_id; move || if named.is_empty() { (t().visitor_numbered)(contact) } else { named.clone() }}
                         </p>
-                        <span class="shrink-0 text-xs text-slate-500">{move || elapsed(when, now.get(), prefs.locale.get())}</span>
+                        <span class="shrink-0 text-xs text-slate-500 dark:text-slate-400">{move || elapsed(when, now.get(), prefs.locale.get())}</span>
                     </div>
                     <p class="truncate text-xs text-slate-500 dark:text-slate-400">
                         {move || match (typing(), &hit) {

@@ -194,7 +194,7 @@ pub fn InboxPage() -> impl IntoView {
 pub fn NoConversation() -> impl IntoView {
     let t = use_t();
     view! {
-        <div class="flex flex-1 flex-col items-center justify-center gap-3 p-8 text-center text-slate-500">
+        <div class="flex flex-1 flex-col items-center justify-center gap-3 p-8 text-center text-slate-500 dark:text-slate-400">
             <Svg icon=Icon::Inbox class="size-12 text-slate-300 dark:text-slate-700" />
             <p class="font-medium text-slate-600 dark:text-slate-300">{move || t().select_conversation}</p>
             <p class="text-sm">{move || (t().shortcut_hint)("?")}</p>

@@ -190,7 +190,7 @@ pub(super) fn UploadStatus(upload: RwSignal<Option<Upload>>) -> impl IntoView {
                 <div class="mb-1 flex items-center gap-2 rounded-lg bg-slate-100 p-2 text-xs dark:bg-slate-800" id="upload-ready">
                     <Svg icon=Icon::Paperclip class="size-4" />
                     <span class="truncate">{attachment.file_name.clone()}</span>
-                    <span class="text-slate-500">{human_size(attachment.size_bytes)}</span>
+                    <span class="text-slate-500 dark:text-slate-400">{human_size(attachment.size_bytes)}</span>
                     <button type="button" class="ml-auto rounded p-0.5 hover:bg-slate-200 dark:hover:bg-slate-700" on:click=move |_| upload.set(None) aria-label=move || t().remove>
                         <Svg icon=Icon::Close class="size-3.5" />
                     </button>

@@ -3,6 +3,7 @@
 //! attachments, emoji and typing signals live in the submodules.
 
 mod attachments;
+mod draft;
 mod emoji;
 mod suggestions;
 mod typing;
@@ -44,34 +45,76 @@ fn new_client_id() -> Uuid {
 /// Sends a failed message again, with the same client id (so it is never
 /// stored twice).
 pub fn resend(open: OpenConversation, number: i64, failed: MessageView) {
+    leptos::task::spawn_local(async move {
+        send_again(open, number, failed).await;
+    });
+}
+
+/// Every message that failed to go out, again, in the order they were
+/// written (after the connection comes back).
+fn resend_failed(open: OpenConversation, number: i64) {
+    let failed: Vec<MessageView> = open.messages.with_untracked(|list| {
+        list.iter()
+            .filter(|m| m.id < 0 && m.delivery_status == Some(DeliveryStatus::Failed))
+            .cloned()
+            .collect()
+    });
+    open.error.set(None);
+    if failed.is_empty() {
+        return;
+    }
+    leptos::task::spawn_local(async move {
+        for message in failed {
+            if !send_again(open, number, message).await {
+                break;
+            }
+        }
+    });
+}
+
+/// One more attempt at a message; false when it failed again.
+async fn send_again(open: OpenConversation, number: i64, failed: MessageView) -> bool {
     let note = failed.kind == shared::inbox::MessageKind::Note;
     let mut pending = failed.clone();
     pending.delivery_status = Some(DeliveryStatus::Pending);
     open.upsert(pending);
-    leptos::task::spawn_local(async move {
-        let attachment_id = failed.attachment.as_ref().map(|a| a.id);
-        match send_message(
-            number,
-            failed.body.clone(),
-            note,
-            failed.client_id,
-            attachment_id,
-            failed.mentions.clone(),
-        )
-        .await
-        {
-            Ok(view) => {
-                open.upsert(view);
-                open.error.set(None);
-            }
-            Err(err) => {
-                let mut again = failed;
-                again.delivery_status = Some(DeliveryStatus::Failed);
-                open.upsert(again);
-                open.error.set(Some(err));
-            }
+    let attachment_id = failed.attachment.as_ref().map(|a| a.id);
+    match send_message(
+        number,
+        failed.body.clone(),
+        note,
+        failed.client_id,
+        attachment_id,
+        failed.mentions.clone(),
+    )
+    .await
+    {
+        Ok(view) => {
+            open.upsert(view);
+            open.error.set(None);
+            true
         }
-    });
+        Err(err) => {
+            let mut again = failed;
+            again.delivery_status = Some(DeliveryStatus::Failed);
+            open.upsert(again);
+            open.error.set(Some(err));
+            false
+        }
+    }
+}
+
+/// Sizes the box to its text, between two lines and 40 % of the window.
+#[cfg(feature = "hydrate")]
+fn fit_height(el: &web_sys::HtmlTextAreaElement) {
+    let max = window()
+        .inner_height()
+        .ok()
+        .and_then(|h| h.as_f64())
+        .map_or(240, |h| (h * 0.4) as i32);
+    let _ = el.set_attribute("style", "height:auto");
+    let height = el.scroll_height().clamp(44, max.max(44));
+    let _ = el.set_attribute("style", &format!("height:{height}px"));
 }
 
 #[component]
@@ -94,6 +137,38 @@ pub fn Composer(number: i64) -> impl IntoView {
     let highlighted = RwSignal::new(0usize);
     let textarea = NodeRef::<html::Textarea>::new();
     let file_input = NodeRef::<html::Input>::new();
+
+    // The draft left here comes back (after hydration: it lives in this
+    // browser only), and every change is kept.
+    let account = session.account.id;
+    Effect::new(move |restored: Option<bool>| {
+        if restored.is_none() {
+            if let Some(saved) = draft::load(account, number) {
+                text.set(saved.text);
+                note.set(saved.note);
+            }
+            text.track();
+            note.track();
+            return true;
+        }
+        draft::save(
+            account,
+            number,
+            &draft::Draft {
+                text: text.get(),
+                note: note.get(),
+            },
+        );
+        true
+    });
+    // Back online: what failed to go out goes now, in order.
+    if let Some(realtime) = crate::realtime::use_realtime() {
+        realtime.subscribe(move |incoming| {
+            if matches!(incoming, crate::realtime::Incoming::Resync { .. }) {
+                resend_failed(open, number);
+            }
+        });
+    }
 
     let suggestions = Suggestions::new(
         open,
@@ -222,7 +297,14 @@ pub fn Composer(number: i64) -> impl IntoView {
         }
     };
 
-    let rows = move || text.with(|v| v.lines().count().clamp(2, 8));
+    // The box grows with what is typed, up to 40 % of the window.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        text.track();
+        if let Some(el) = textarea.get() {
+            request_animation_frame(move || fit_height(&el));
+        }
+    });
     let placeholder = move || {
         if note.get() {
             t().note_placeholder
@@ -247,16 +329,16 @@ pub fn Composer(number: i64) -> impl IntoView {
             }>
             <div class="mb-1 flex items-center gap-1 text-xs" role="tablist">
                 <button type="button" role="tab" id="mode-reply" aria-selected=move || (!note.get()).to_string()
-                    class=move || format!("whitespace-nowrap rounded-md px-2 py-1 font-medium {}", if note.get() { "text-slate-500" } else { "bg-blue-50 text-blue-800 dark:bg-blue-950 dark:text-blue-200" })
+                    class=move || format!("whitespace-nowrap rounded-md px-2 py-1 font-medium {}", if note.get() { "text-slate-500 dark:text-slate-400" } else { "bg-blue-50 text-blue-800 dark:bg-blue-950 dark:text-blue-200" })
                     on:click=move |_| note.set(false) title=move || (t().shortcut_hint)("r")>
                     {move || t().reply}
                 </button>
                 <button type="button" role="tab" id="mode-note" aria-selected=move || note.get().to_string()
-                    class=move || format!("whitespace-nowrap rounded-md px-2 py-1 font-medium {}", if note.get() { "bg-amber-200 text-amber-900 dark:bg-amber-900 dark:text-amber-100" } else { "text-slate-500" })
+                    class=move || format!("whitespace-nowrap rounded-md px-2 py-1 font-medium {}", if note.get() { "bg-amber-200 text-amber-900 dark:bg-amber-900 dark:text-amber-100" } else { "text-slate-500 dark:text-slate-400" })
                     on:click=move |_| note.set(true) title=move || (t().shortcut_hint)("n")>
                     {move || t().internal_note}
                 </button>
-                <span class="ml-auto hidden truncate text-slate-400 xl:inline">{move || t().composer_hint}</span>
+                <span class="ml-auto hidden truncate text-slate-500 xl:inline dark:text-slate-400">{move || t().composer_hint}</span>
             </div>
 
             // Quick replies and mentions pop up above the input.
@@ -267,7 +349,7 @@ pub fn Composer(number: i64) -> impl IntoView {
 
             <div class="flex items-end gap-1">
                 <label for="composer-input" class="sr-only">{placeholder}</label>
-                <textarea node_ref=textarea id="composer-input" rows=rows placeholder=placeholder
+                <textarea node_ref=textarea id="composer-input" rows=2 placeholder=placeholder
                     class="min-h-10 flex-1 resize-none rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm focus:border-blue-600 focus:outline-none focus:ring-2 focus:ring-blue-600/20 dark:border-slate-600 dark:bg-slate-900"
                     prop:value=move || text.get()
                     on:input=move |ev| { text.set(event_target_value(&ev)); highlighted.set(0); typing.keystroke(); }
@@ -275,7 +357,7 @@ pub fn Composer(number: i64) -> impl IntoView {
                     on:paste=move |ev| { if let Some(file) = pasted_file(&ev) { ev.prevent_default(); start_upload(file); } }
                 ></textarea>
                 <EmojiPicker text=text />
-                <button type="button" class="rounded-lg p-2 text-slate-500 hover:bg-slate-100 dark:hover:bg-slate-800" aria-label=move || t().attach title=move || t().attach
+                <button type="button" class="rounded-lg p-2 text-slate-500 hover:bg-slate-100 dark:hover:bg-slate-800 dark:text-slate-400" aria-label=move || t().attach title=move || t().attach
                     on:click=move |_| { if let Some(input) = file_input.get() { input.click() } }>
                     <Svg icon=Icon::Paperclip />
                 </button>

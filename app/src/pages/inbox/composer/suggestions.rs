@@ -24,18 +24,7 @@ pub fn mention_query(text: &str) -> Option<&str> {
 }
 
 fn folded(text: &str) -> String {
-    text.to_lowercase()
-        .chars()
-        .map(|c| match c {
-            'á' | 'à' | 'â' | 'ã' => 'a',
-            'é' | 'ê' => 'e',
-            'í' => 'i',
-            'ó' | 'ô' | 'õ' => 'o',
-            'ú' => 'u',
-            'ç' => 'c',
-            other => other,
-        })
-        .collect()
+    shared::text::fold(text)
 }
 
 /// The options for the composer's text and what choosing one does.
@@ -130,7 +119,9 @@ impl Suggestions {
         }
     }
 
-    fn apply_quick_reply(&self, reply: QuickReply) {
+    /// The quick reply as it will be sent here: variables filled in, the
+    /// unknown ones gone.
+    fn rendered(&self, reply: &QuickReply) -> String {
         let summary = self.open.summary.get_untracked();
         let number_text = summary.number.to_string();
         let me = self.agent_name.get_value();
@@ -139,7 +130,11 @@ impl Suggestions {
             ("agent.name", me.as_str()),
             ("conversation.number", number_text.as_str()),
         ];
-        self.text.set(render_template(&reply.content, &vars));
+        render_template(&reply.content, &vars)
+    }
+
+    fn apply_quick_reply(&self, reply: QuickReply) {
+        self.text.set(self.rendered(&reply));
         self.highlighted.set(0);
         focus("#composer-input");
     }
@@ -179,7 +174,7 @@ pub(super) fn QuickReplyList(suggestions: Suggestions) -> impl IntoView {
                             class=move || format!("cursor-pointer rounded-lg px-3 py-2 text-sm {}", if highlighted.get() == index { "bg-blue-50 dark:bg-blue-950" } else { "" })
                             on:mousedown=move |ev| { ev.prevent_default(); suggestions.apply_quick_reply(chosen.clone()) }>
                             <span class="font-mono text-xs text-blue-700 dark:text-blue-300">"/" {reply.shortcut.clone()}</span>
-                            <p class="truncate text-slate-600 dark:text-slate-300">{reply.content.clone()}</p>
+                            <p class="truncate text-slate-700 dark:text-slate-300">{suggestions.rendered(&reply)}</p>
                         </li>
                     }
                 }).collect_view()}
@@ -205,7 +200,7 @@ pub(super) fn MentionList(suggestions: Suggestions) -> impl IntoView {
                         <li role="option" aria-selected=move || (highlighted.get() == index).to_string()
                             class=move || format!("flex cursor-pointer items-center gap-2 rounded-lg px-3 py-2 text-sm {}", if highlighted.get() == index { "bg-amber-50 dark:bg-amber-950" } else { "" })
                             on:mousedown=move |ev| { ev.prevent_default(); suggestions.apply_mention(chosen.clone()) }>
-                            <span class=if agent.online { "size-2 rounded-full bg-emerald-500" } else { "size-2 rounded-full bg-slate-300" }></span>
+                            <span class=if agent.online { "size-2 rounded-full bg-emerald-500" } else { "size-2 rounded-full bg-slate-400" }></span>
                             {agent.name.clone()}
                         </li>
                     }

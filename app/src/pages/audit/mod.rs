@@ -1,6 +1,8 @@
 //! The audit log viewer: filters in the URL (a plain GET form, so links can
 //! be shared and it works before hydration), cursor paging with "load more".
 
+mod details;
+
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use shared::audit::{AuditAction, AuditEntry, AuditFilter};
@@ -76,18 +78,44 @@ pub fn AuditPage() -> impl IntoView {
     let row = move |entry: AuditEntry| {
         let at = entry.created_at;
         let action = entry.action.clone();
-        let target = match (&entry.target_type, &entry.target_id) {
-            (Some(kind), Some(id)) => format!("{kind} {id}"),
-            _ => String::new(),
+        let target_kind = entry.target_type.clone();
+        let target_name = entry
+            .target_label
+            .clone()
+            .or_else(|| entry.target_id.clone())
+            .unwrap_or_default();
+        let target = move || {
+            let kind = target_kind
+                .as_deref()
+                .map(|k| (t().audit_target_kind)(k).unwrap_or(k));
+            match kind {
+                Some(kind) => format!("{kind}: {target_name}"),
+                None => String::new(),
+            }
+        };
+        let stored_details = entry.details.clone();
+        let details = move || {
+            let locale = prefs.locale.get();
+            details::details_in_words(&stored_details, t(), &|at| date_time(at, offset, locale))
+                .into_iter()
+                .map(|line| {
+                    view! {
+                        <li>
+                            {(!line.label.is_empty()).then(|| view! { <span class="font-medium text-slate-700 dark:text-slate-200">{line.label}": "</span> })}
+                            <span class="break-words">{line.value}</span>
+                        </li>
+                    }
+                })
+                .collect_view()
         };
         view! {
             <tr class="border-b border-slate-100 align-top last:border-0 dark:border-slate-800" data-action=entry.action.clone()>
-                <td class="whitespace-nowrap px-3 py-2 text-slate-500">{move || date_time(at, offset, prefs.locale.get())}</td>
+                <td class="whitespace-nowrap px-3 py-2 text-slate-500 dark:text-slate-400">{move || date_time(at, offset, prefs.locale.get())}</td>
                 <td class="px-3 py-2">{entry.actor_label.clone()}</td>
                 <td class="px-3 py-2 font-medium">{move || t().audit_action_label(&action)}</td>
-                <td class="px-3 py-2 text-slate-500">{target}</td>
-                <td class="max-w-xs px-3 py-2"><code class="break-all text-xs text-slate-500">{entry.details.clone()}</code></td>
-                <td class="px-3 py-2 text-xs text-slate-500">{entry.ip.clone().unwrap_or_default()}</td>
+                <td class="px-3 py-2 text-slate-500 dark:text-slate-400">{target}</td>
+                <td class="max-w-xs px-3 py-2"><ul class="space-y-0.5 text-xs text-slate-600 dark:text-slate-300" title=entry.details.clone()>{details}</ul></td>
+                <td class="px-3 py-2 text-xs text-slate-500 dark:text-slate-400">{entry.ip.clone().unwrap_or_default()}</td>
             </tr>
         }
     };
@@ -136,19 +164,19 @@ pub fn AuditPage() -> impl IntoView {
                 </div>
             </form>
 
-            <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-                <Transition fallback=move || view! { <p class="p-4 text-sm text-slate-500">{move || t().loading}</p> }>
+            <div class="relative overflow-x-auto rounded-xl border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+                <Transition fallback=move || view! { <p class="p-4 text-sm text-slate-500 dark:text-slate-400">{move || t().loading}</p> }>
                     {move || Suspend::new(async move {
                         match first_page.await {
                             Ok(page) if page.entries.is_empty() => view! {
-                                <p class="p-6 text-center text-sm text-slate-500" id="audit-empty">{move || t().audit_empty}</p>
+                                <p class="p-6 text-center text-sm text-slate-500 dark:text-slate-400" id="audit-empty">{move || t().audit_empty}</p>
                             }.into_any(),
                             Ok(page) => {
                                 let first_cursor = page.next_cursor;
                                 view! {
                                 <table class="w-full min-w-[48rem] text-sm" id="audit-table">
                                     <thead>
-                                        <tr class="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500 dark:border-slate-800">
+                                        <tr class="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500 dark:border-slate-800 dark:text-slate-400">
                                             <th class="px-3 py-2">{move || t().when}</th>
                                             <th class="px-3 py-2">{move || t().who}</th>
                                             <th class="px-3 py-2">{move || t().what}</th>

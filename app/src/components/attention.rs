@@ -1,0 +1,190 @@
+//! What calls an agent's attention wherever they are in the app: the inbox
+//! counts (tabs, and the unread number in the browser tab's title), a short
+//! sound, and a desktop notification for new conversations, mentions and
+//! conversations handed to them.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use shared::events::ServerEvent;
+use shared::inbox::{InboxCounts, NotificationKind};
+use std::collections::HashSet;
+
+use crate::api::conversations::inbox_counts;
+use crate::prefs::use_t;
+use crate::realtime::{Incoming, Realtime};
+
+/// The counts, provided by the shell to every page.
+#[derive(Clone, Copy)]
+pub struct Counts(pub RwSignal<Option<InboxCounts>>);
+
+pub fn use_counts() -> Option<Counts> {
+    use_context::<Counts>()
+}
+
+/// Starts counting and alerting; call once, in the shell.
+pub fn provide_attention(realtime: Realtime) -> Counts {
+    let counts = Counts(RwSignal::new(None));
+    provide_context(counts);
+    let t = use_t();
+    let refresh = move || {
+        leptos::task::spawn_local(async move {
+            if let Ok(fresh) = inbox_counts().await {
+                counts.0.set(Some(fresh));
+            }
+        });
+    };
+    #[cfg(feature = "hydrate")]
+    refresh();
+    #[cfg(not(feature = "hydrate"))]
+    let _ = refresh;
+    // Conversations already seen, so only really new ones alert.
+    let seen = StoredValue::new(HashSet::<i64>::new());
+    #[cfg(feature = "hydrate")]
+    let pending = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
+    realtime.subscribe(move |incoming| {
+        let changed = match incoming {
+            Incoming::Event(ServerEvent::ConversationChanged { conversation, .. }) => {
+                let new = conversation.incoming_count <= 1
+                    && conversation.assignee_id.is_none()
+                    && (chrono::Utc::now() - conversation.created_at).num_seconds() < 60
+                    && seen.try_update_value(|ids| ids.insert(conversation.id)) == Some(true);
+                if new {
+                    let name = if conversation.contact_name.trim().is_empty() {
+                        (t().visitor_numbered)(conversation.contact_id)
+                    } else {
+                        conversation.contact_name.clone()
+                    };
+                    alert(
+                        &(t().new_conversation_from)(&name),
+                        &conversation.last_message_preview,
+                    );
+                }
+                true
+            }
+            Incoming::Event(ServerEvent::Notification { notification }) => {
+                let who = notification.actor_name.as_deref().unwrap_or("—");
+                let title = match notification.kind {
+                    NotificationKind::Mention => (t().mentioned_you)(who),
+                    NotificationKind::Transfer => (t().transferred_to_you)(who),
+                };
+                alert(&title, &notification.excerpt);
+                false
+            }
+            Incoming::Event(
+                ServerEvent::ConversationHidden { .. }
+                | ServerEvent::ConversationRead { .. }
+                | ServerEvent::MessageCreated { .. },
+            )
+            | Incoming::Resync { .. } => true,
+            _ => false,
+        };
+        if changed {
+            // Many events in a burst cost one count.
+            #[cfg(feature = "hydrate")]
+            pending.set_value(Some(gloo_timers::callback::Timeout::new(800, refresh)));
+        }
+    });
+    counts
+}
+
+/// "(3) Ponte" while something is unread.
+#[component]
+pub fn UnreadTitle(counts: Counts) -> impl IntoView {
+    let t = use_t();
+    view! {
+        <Title text=move || match counts.0.get().map(|c| c.unread) {
+            Some(unread) if unread > 0 => format!("({unread}) {}", t().app_name),
+            _ => t().app_name.to_string(),
+        } />
+    }
+}
+
+/// A short sound, and a desktop notification when the page is not in view
+/// and the person allowed them.
+fn alert(title: &str, body: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        chime();
+        let hidden = document().visibility_state() != web_sys::VisibilityState::Visible;
+        if hidden && web_sys::Notification::permission() == web_sys::NotificationPermission::Granted
+        {
+            let options = web_sys::NotificationOptions::new();
+            options.set_body(body);
+            options.set_tag("ponte");
+            let _ = web_sys::Notification::new_with_options(title, &options);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (title, body);
+}
+
+/// Two soft tones, made on the spot (no sound file to download).
+#[cfg(feature = "hydrate")]
+fn chime() {
+    thread_local! {
+        static AUDIO: Option<web_sys::AudioContext> = web_sys::AudioContext::new().ok();
+    }
+    AUDIO.with(|audio| {
+        let Some(audio) = audio else { return };
+        let now = audio.current_time();
+        for (i, frequency) in [880.0_f32, 1320.0].into_iter().enumerate() {
+            let (Ok(tone), Ok(volume)) = (audio.create_oscillator(), audio.create_gain()) else {
+                return;
+            };
+            let start = now + i as f64 * 0.12;
+            tone.frequency().set_value(frequency);
+            volume.gain().set_value(0.0);
+            let _ = volume
+                .gain()
+                .linear_ramp_to_value_at_time(0.08, start + 0.01);
+            let _ = volume
+                .gain()
+                .linear_ramp_to_value_at_time(0.0, start + 0.18);
+            let _ = tone.connect_with_audio_node(&volume);
+            let _ = volume.connect_with_audio_node(&audio.destination());
+            let _ = tone.start_with_when(start);
+            let _ = tone.stop_with_when(start + 0.2);
+        }
+    });
+}
+
+/// Asks for desktop notifications — only when the person clicks for them.
+#[component]
+pub fn EnableAlerts() -> impl IntoView {
+    let t = use_t();
+    let asked = RwSignal::new(false);
+    let needed = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        needed.set(web_sys::Notification::permission() == web_sys::NotificationPermission::Default);
+    });
+    let ask = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Ok(promise) = web_sys::Notification::request_permission() {
+            let answered = wasm_bindgen::closure::Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(
+                move |_| {
+                    needed.set(
+                        web_sys::Notification::permission()
+                            == web_sys::NotificationPermission::Default,
+                    );
+                    asked.set(true);
+                },
+            );
+            let _ = promise.then(&answered);
+            answered.forget();
+        }
+    };
+    view! {
+        <Show when=move || needed.get() || asked.get()>
+            {move || if asked.get() && !needed.get() {
+                view! { <p class="px-3 py-2 text-xs text-emerald-800 dark:text-emerald-300">{t().alerts_on}</p> }.into_any()
+            } else {
+                view! {
+                    <button type="button" id="enable-alerts" class="mx-3 mb-2 rounded-lg border border-slate-300 px-2 py-1 text-xs font-medium hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800" on:click=ask>
+                        {t().enable_alerts}
+                    </button>
+                }.into_any()
+            }}
+        </Show>
+    }
+}
