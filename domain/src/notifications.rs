@@ -44,8 +44,10 @@ pub(crate) async fn notify(
     .await
 }
 
+/// A mention quotes the note; a transfer its note, or else what the
+/// customer last said.
 const NOTIFICATION_SELECT: &str = "
-    SELECT n.id, n.kind, c.number, u.name AS actor_name, left(COALESCE(m.body, ''), 160) AS excerpt, n.created_at, n.read_at IS NOT NULL AS read
+    SELECT n.id, n.kind, c.number, u.name AS actor_name, left(COALESCE(NULLIF(m.body, ''), m.activity->>'note', c.last_message_preview, ''), 160) AS excerpt, n.created_at, n.read_at IS NOT NULL AS read
       FROM notifications n
       LEFT JOIN conversations c ON c.id = n.conversation_id
       LEFT JOIN users u ON u.id = n.actor_id

@@ -15,6 +15,7 @@ mod server_functions;
 mod tenancy;
 mod throttling;
 mod visibility;
+mod walkthrough;
 mod walls;
 mod widget;
 mod widget_limits;
