@@ -75,6 +75,12 @@ test('at 200% zoom no page scrolls sideways and filter labels are whole', async 
     }
     assert.deepEqual(wide, {}, 'pages wider than the window, by px');
 
+    await page.goto(BASE_URL + '/inbox/1');
+    await waitForHydration(page);
+    await page.locator('#composer-input').waitFor();
+    const share = await page.evaluate(() => document.querySelector('#timeline').getBoundingClientRect().height / window.innerHeight);
+    assert.ok(share >= 0.4, `the messages keep a good part of a short window (${Math.round(share * 100)} %)`);
+
     await page.goto(BASE_URL + '/inbox?priority=high');
     await waitForHydration(page);
     const cut = await page.$$eval('#inbox-filters select', (selects) => selects

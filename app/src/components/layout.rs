@@ -343,8 +343,10 @@ fn TopBar(drawer_open: RwSignal<bool>) -> impl IntoView {
     let session = use_session();
     let t = use_t();
     let account_name = session.account.name.clone();
+    // On short windows (a phone held sideways, 200 % zoom) an open
+    // conversation takes the whole height; its own header leads back.
     view! {
-        <header class="flex h-14 shrink-0 items-center gap-2 border-b border-slate-200 bg-white px-3 dark:border-slate-800 dark:bg-slate-900">
+        <header class="flex h-14 shrink-0 items-center gap-2 border-b [@media(max-height:540px)]:h-11 [@media(max-height:540px)]:[body:has(#composer)_&]:max-lg:hidden border-slate-200 bg-white px-3 dark:border-slate-800 dark:bg-slate-900">
             <button
                 type="button"
                 id="open-drawer"

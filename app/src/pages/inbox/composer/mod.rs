@@ -327,7 +327,7 @@ pub fn Composer(number: i64) -> impl IntoView {
                     start_upload(file);
                 }
             }>
-            <div class="mb-1 flex items-center gap-1 text-xs" role="tablist">
+            <div class="mb-1 flex items-center gap-1 text-xs [@media(max-height:540px)]:mb-0.5" role="tablist">
                 <button type="button" role="tab" id="mode-reply" aria-selected=move || (!note.get()).to_string()
                     class=move || format!("whitespace-nowrap rounded-md px-2 py-1 font-medium {}", if note.get() { "text-slate-500 dark:text-slate-400" } else { "bg-blue-50 text-blue-800 dark:bg-blue-950 dark:text-blue-200" })
                     on:click=move |_| note.set(false) title=move || (t().shortcut_hint)("r")>
@@ -350,7 +350,7 @@ pub fn Composer(number: i64) -> impl IntoView {
             <div class="flex items-end gap-1">
                 <label for="composer-input" class="sr-only">{placeholder}</label>
                 <textarea node_ref=textarea id="composer-input" rows=2 placeholder=placeholder
-                    class="min-h-10 flex-1 resize-none rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm focus:border-blue-600 focus:outline-none focus:ring-2 focus:ring-blue-600/20 dark:border-slate-600 dark:bg-slate-900"
+                    class="min-h-10 flex-1 resize-none rounded-lg [@media(max-height:540px)]:h-10 border border-slate-300 bg-white px-3 py-2 text-sm focus:border-blue-600 focus:outline-none focus:ring-2 focus:ring-blue-600/20 dark:border-slate-600 dark:bg-slate-900"
                     prop:value=move || text.get()
                     on:input=move |ev| { text.set(event_target_value(&ev)); highlighted.set(0); typing.keystroke(); }
                     on:keydown=on_keydown

@@ -55,7 +55,7 @@ pub fn ConversationHeader(open: OpenConversation, show_contact: RwSignal<bool>) 
     let menus = Menus::default();
 
     view! {
-        <header class="shrink-0 border-b border-slate-200 bg-white px-3 py-2 dark:border-slate-800 dark:bg-slate-900">
+        <header class="shrink-0 border-b border-slate-200 bg-white px-3 py-2 dark:border-slate-800 dark:bg-slate-900 [@media(max-height:540px)]:py-1">
             <div class="flex items-center gap-2">
                 <A href=move || list_href(&inbox.query.get()) attr:class="rounded-lg p-1.5 text-slate-600 hover:bg-slate-100 lg:hidden dark:text-slate-300 dark:hover:bg-slate-800" attr:aria-label=move || t().back attr:id="back-to-list">
                     <Svg icon=Icon::ChevronLeft />
@@ -63,7 +63,7 @@ pub fn ConversationHeader(open: OpenConversation, show_contact: RwSignal<bool>) 
                 {move || s.with(|c| view! { <Avatar name=c.contact_name.clone() seed=c.contact_id size="size-9 text-sm" /> })}
                 <div class="min-w-0 flex-1">
                     <h1 class="truncate text-sm font-semibold" id="conversation-title">{move || s.with(|c| if c.contact_name.trim().is_empty() { t().visitor.to_string() } else { c.contact_name.clone() })}</h1>
-                    <p class="truncate text-xs text-slate-500 dark:text-slate-400">
+                    <p class="truncate text-xs text-slate-500 dark:text-slate-400 [@media(max-height:540px)]:hidden">
                         "#" {move || s.with(|c| c.number)} " · " {move || s.with(|c| c.channel_name.clone())}
                         {move || s.with(|c| c.department_name.clone()).map(|d| format!(" · {d}"))}
                         {move || s.with(|c| c.assignee_name.clone()).map(|a| format!(" · {a}"))}
@@ -80,7 +80,7 @@ pub fn ConversationHeader(open: OpenConversation, show_contact: RwSignal<bool>) 
                 // Phones: one row with the main actions and a menu for the
                 // rest. From `sm` up the menu's panel is `contents`, so the
                 // rest sit inline (ordered as before); each action exists once.
-                <div class="relative mt-2 flex items-center gap-1.5 sm:flex-wrap" id="conversation-actions">
+                <div class="relative mt-2 flex items-center gap-1.5 sm:flex-wrap [@media(max-height:540px)]:mt-1" id="conversation-actions">
                     <Show when=move || s.with(|c| c.assignee_id != Some(me)) && !closed()>
                         <button type="button" class=BUTTON id="assign-to-me"
                             on:click=move |_| assign(Some(me), |t| t.toast_assigned_to_me)>
@@ -241,7 +241,7 @@ fn TagEditor(open: OpenConversation) -> impl IntoView {
         draft.set(String::new());
     };
     view! {
-        <div class="mt-2 flex flex-wrap items-center gap-1" id="tags">
+        <div class="mt-2 flex flex-wrap items-center gap-1 [@media(max-height:540px)]:hidden" id="tags">
             <Svg icon=Icon::Tag class="size-4 text-slate-500 dark:text-slate-400" />
             <For each=move || open.summary.with(|c| c.tags.clone()) key=|tag| tag.clone() let:tag>
                 {
