@@ -22,13 +22,30 @@ source scripts/setup.sh
 source scripts/postgres.sh
 
 build_release() {
+    local stamp="$TARGET_DIR/.ponte-release-build" site="$ROOT/target/site/pkg" fingerprint
+    fingerprint=$(release_fingerprint)
+    if [ -x "$PONTE_BIN" ] && [ -d "$site" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$fingerprint:$ROOT" ]; then
+        step "Release build is up to date (no source changed since the last one)"
+        return
+    fi
     step "Building Ponte (release)"
+    local started=$SECONDS
     cargo leptos build --release
+    echo "$fingerprint:$ROOT" >"$stamp"
+    note "built in $(elapsed_since "$started")"
+}
+
+# Packages PostgreSQL needs from apt, if it is to run privately here.
+postgres_packages() {
+    if [ -z "${DATABASE_URL:-}" ] && [ -z "$(pg_bin_dir)" ]; then
+        echo postgresql postgresql-contrib
+    fi
 }
 
 cmd_run() {
     local addr="${PONTE_ADDR:-127.0.0.1:3000}"
-    ensure_build_tools
+    # shellcheck disable=SC2046 # a list of package names
+    ensure_build_tools $(postgres_packages)
     ensure_database
     build_release
     step "Migrating and seeding the demo account"
@@ -44,8 +61,8 @@ cmd_test() {
     local started=$SECONDS
     # A one-shot run gains nothing from incremental state, which is large.
     export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
-    ensure_build_tools
-    ensure_apt chromium
+    # shellcheck disable=SC2046 # a list of package names
+    ensure_build_tools chromium $(postgres_packages)
     ensure_e2e_npm_packages
     ensure_database
 
