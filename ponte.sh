@@ -31,6 +31,7 @@ build_release() {
     step "Building Ponte (release)"
     local started=$SECONDS
     cargo leptos build --release
+    node scripts/precompress.mjs "$ROOT/target/site"
     echo "$fingerprint:$ROOT" >"$stamp"
     note "built in $(elapsed_since "$started")"
 }

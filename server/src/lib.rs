@@ -176,19 +176,23 @@ fn router(
     };
 
     // Everything but uploads takes small bodies.
+    // Pages and JSON are compressed as sent; sockets, downloads and the
+    // precompressed site files are not.
     let regular = Router::new()
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
         .route("/metrics", get(http::health::metrics))
-        .route("/ws", get(http::ws::agent_socket))
-        .route("/widget/ws", get(http::ws::widget_socket))
-        .route("/attachments/{id}/{name}", get(http::files::download))
         .merge(http::api_v1::routes())
         .merge(http::widget::routes(&state))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || app::shell(options.clone())
         })
+        .layer(http::assets::compress_responses())
+        .route("/ws", get(http::ws::agent_socket))
+        .route("/widget/ws", get(http::ws::widget_socket))
+        .route("/attachments/{id}/{name}", get(http::files::download))
+        .merge(http::assets::routes(&settings.site_root))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES));
     let uploads = Router::new()
         .route("/attachments", axum::routing::post(http::files::upload))

@@ -211,7 +211,7 @@ async fn start_instance(database: &TestDb, data_dir: &std::path::Path) -> String
         public_url: None,
         secret_key: test_secret(),
         data_dir: data_dir.to_path_buf(),
-        site_root: PathBuf::from("target/site"),
+        site_root: data_dir.join("site"),
         migrate_on_start: true,
         trusted_proxies: 1,
         metrics_public: false,

@@ -352,3 +352,113 @@ async fn a_body_that_does_not_decode_is_a_400_naming_the_field() {
         "no 500 was counted: {metrics}"
     );
 }
+
+/// Writes a small built site: a script with its brotli and gzip copies (the
+/// copies' bytes differ so the test can tell which one was sent).
+fn built_site(app: &crate::helpers::TestApp) -> std::path::PathBuf {
+    let site = app.data_dir.join("site");
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join("pkg/ponte.js"), "console.log('plain');").unwrap();
+    std::fs::write(site.join("pkg/ponte.js.br"), "brotli bytes").unwrap();
+    std::fs::write(site.join("pkg/ponte.js.gz"), "gzip bytes").unwrap();
+    std::fs::write(site.join("widget.js"), "/* widget */").unwrap();
+    std::fs::write(site.join("widget.js.br"), "widget brotli").unwrap();
+    site
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn site_files_go_out_precompressed_and_revalidate() {
+    let app = spawn_app().await;
+    built_site(&app);
+    let client = reqwest::Client::builder()
+        .no_gzip()
+        .no_brotli()
+        .build()
+        .unwrap();
+    let get = |encoding: &'static str| {
+        client
+            .get(format!("{}/pkg/ponte.js", app.base_url))
+            .header("accept-encoding", encoding)
+            .send()
+    };
+
+    let brotli = get("gzip, br").await.unwrap();
+    assert_eq!(brotli.status(), 200);
+    assert_eq!(brotli.headers()["content-encoding"], "br");
+    assert_eq!(brotli.headers()["cache-control"], "no-cache");
+    let last_modified = brotli.headers()["last-modified"].clone();
+    assert_eq!(brotli.text().await.unwrap(), "brotli bytes");
+
+    let gzip = get("gzip").await.unwrap();
+    assert_eq!(gzip.headers()["content-encoding"], "gzip");
+    assert_eq!(gzip.text().await.unwrap(), "gzip bytes");
+
+    let plain = get("identity").await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.text().await.unwrap(), "console.log('plain');");
+
+    let again = client
+        .get(format!("{}/pkg/ponte.js", app.base_url))
+        .header("accept-encoding", "br")
+        .header("if-modified-since", last_modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304, "a second visit downloads nothing");
+
+    let widget = client
+        .get(format!("{}/widget.js", app.base_url))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(widget.headers()["content-encoding"], "br");
+    assert!(widget.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("max-age=300"));
+    assert_eq!(
+        client
+            .get(format!("{}/pkg/missing.js", app.base_url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_are_compressed_when_large_and_left_alone_when_tiny() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::builder()
+        .no_gzip()
+        .no_brotli()
+        .build()
+        .unwrap();
+    let page = client
+        .get(format!("{}/login", app.base_url))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["content-encoding"], "br");
+    let small = client
+        .get(format!("{}/healthz", app.base_url))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        small.headers().get("content-encoding").is_none(),
+        "a tiny answer is not worth compressing"
+    );
+    let plain = client
+        .get(format!("{}/login", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert!(plain.text().await.unwrap().contains("<html"));
+}
