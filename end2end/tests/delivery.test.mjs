@@ -1,5 +1,5 @@
 // What a phone on mobile data downloads: the app's files arrive brotli-
-// compressed, and a second visit only revalidates them (304s).
+// compressed, and a second visit finds them all in the browser's cache.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withBrowser, waitForHydration, BASE_URL } from './helpers.mjs';
@@ -26,6 +26,9 @@ test('the sign-in page arrives compressed, and a second visit downloads almost n
       [],
       `every file in brotli: ${JSON.stringify(encodings)}`,
     );
+    for (const path of Object.keys(encodings)) {
+      assert.match(path, /^\/pkg\/ponte\.[\w-]+\.(js|wasm|css)$/, 'named by content, so cached for good');
+    }
     const first = await siteBytes(page);
     // Today's size, as a guard against regressions; docs/BENCHMARKS.md has
     // the target (splitting the wasm) and the history.

@@ -51,10 +51,12 @@ impl Application {
         let bound = listener.local_addr().context("reading the bound address")?;
         let public_url = settings.public_url_for(bound);
         let db = connect_runtime(&settings).await?;
+        let hashed_files = http::assets::files_are_hashed();
         let leptos_options = LeptosOptions::builder()
             .output_name("ponte")
             .site_root(settings.site_root.to_string_lossy().to_string())
             .site_pkg_dir("pkg")
+            .hash_files(hashed_files)
             .site_addr(settings.addr)
             .env(if cfg!(debug_assertions) {
                 leptos::config::Env::DEV
@@ -192,7 +194,10 @@ fn router(
         .route("/ws", get(http::ws::agent_socket))
         .route("/widget/ws", get(http::ws::widget_socket))
         .route("/attachments/{id}/{name}", get(http::files::download))
-        .merge(http::assets::routes(&settings.site_root))
+        .merge(http::assets::routes(
+            &settings.site_root,
+            state.leptos_options.hash_files,
+        ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES));
     let uploads = Router::new()
         .route("/attachments", axum::routing::post(http::files::upload))

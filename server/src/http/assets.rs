@@ -1,7 +1,10 @@
 //! The built site's files (`/pkg/*`: wasm, JS, CSS; `/widget.js` and the
 //! other public files): served from disk in the brotli or gzip copy made at
-//! build time (`scripts/precompress.mjs`) when the browser accepts it, and
-//! revalidated by date, so a second visit costs one 304 per file.
+//! build time (`scripts/precompress.mjs`) when the browser accepts it. A
+//! release build names them by content (`ponte.<hash>.wasm`, listed in
+//! `hash.txt` next to the binary), so browsers keep them for a year and a
+//! second visit asks for nothing; without hashes (tests, some dev builds)
+//! they are revalidated by date instead.
 //!
 //! Pages and JSON are compressed as they are sent (`compress_responses`).
 
@@ -13,16 +16,26 @@ use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-/// Until file names carry a hash, browsers must ask whether a file changed
-/// (answered with 304 when it did not).
+/// A file whose name is its content's hash never changes.
+const FOREVER: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
+/// Without a hash, browsers must ask whether a file changed (304 if not).
 const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
 /// Customers' pages load the widget on every view: a short freshness saves
 /// them a round trip per page, and a new widget still arrives within minutes.
 const WIDGET_FRESHNESS: HeaderValue =
     HeaderValue::from_static("public, max-age=300, stale-while-revalidate=86400");
 
+/// Whether cargo-leptos named the site's files by their hashes: it then
+/// writes `hash.txt` next to the binary (where Leptos looks for it).
+pub fn files_are_hashed() -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
+        .is_some_and(|list| list.is_file())
+}
+
 /// Routes for the site's static files under `site_root`.
-pub fn routes<S: Clone + Send + Sync + 'static>(site_root: &Path) -> Router<S> {
+pub fn routes<S: Clone + Send + Sync + 'static>(site_root: &Path, hashed: bool) -> Router<S> {
     let pkg = ServeDir::new(site_root.join("pkg"))
         .precompressed_br()
         .precompressed_gzip();
@@ -35,7 +48,16 @@ pub fn routes<S: Clone + Send + Sync + 'static>(site_root: &Path) -> Router<S> {
             tower::ServiceBuilder::new()
                 .layer(SetResponseHeaderLayer::overriding(
                     header::CACHE_CONTROL,
-                    REVALIDATE,
+                    move |response: &axum::http::Response<_>| {
+                        // A missing file may exist after the next deploy.
+                        let found = response.status().is_success()
+                            || response.status() == axum::http::StatusCode::NOT_MODIFIED;
+                        match (found, hashed) {
+                            (false, _) => None,
+                            (true, true) => Some(FOREVER),
+                            (true, false) => Some(REVALIDATE),
+                        }
+                    },
                 ))
                 .service(pkg),
         )

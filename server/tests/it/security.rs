@@ -417,14 +417,15 @@ async fn site_files_go_out_precompressed_and_revalidate() {
         .to_str()
         .unwrap()
         .contains("max-age=300"));
-    assert_eq!(
-        client
-            .get(format!("{}/pkg/missing.js", app.base_url))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
+    let missing = client
+        .get(format!("{}/pkg/missing.js", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    assert!(
+        missing.headers().get("cache-control").is_none(),
+        "a missing file is not cached: the next deploy may bring it"
     );
 }
 
