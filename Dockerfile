@@ -17,7 +17,7 @@ RUN npm install --no-audit --no-fund
 COPY . .
 # Ponte itself is built with the workspace's own release profile.
 RUN env -u CARGO_PROFILE_RELEASE_LTO -u CARGO_PROFILE_RELEASE_CODEGEN_UNITS -u CARGO_PROFILE_RELEASE_OPT_LEVEL \
-        cargo leptos build --release \
+        cargo leptos build --release --split \
  && node scripts/precompress.mjs target/site
 
 FROM debian:bookworm-slim AS runtime

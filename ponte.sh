@@ -30,7 +30,7 @@ build_release() {
     fi
     step "Building Ponte (release)"
     local started=$SECONDS
-    cargo leptos build --release
+    cargo leptos build --release --split
     node scripts/precompress.mjs "$ROOT/target/site"
     echo "$fingerprint:$ROOT" >"$stamp"
     note "built in $(elapsed_since "$started")"

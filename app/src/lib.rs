@@ -17,16 +17,15 @@ pub mod util;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 
 use components::layout::{session_resource, AppLayout};
-use pages::attributes::AttributesPage;
-use pages::audit::AuditPage;
 use pages::auth::{InvitePage, LoginPage, SignUpPage};
-use pages::channels::{ChannelsPage, DepartmentsPage};
 use pages::inbox::{ConversationPane, InboxPage, NoConversation};
-use pages::quick_replies::QuickRepliesPage;
-use pages::settings::{AccountSettingsPage, ApiDocsPage, ApiTokensPage, ProfilePage, UsersPage};
+use pages::lazy::{
+    AccountSettingsRoute, ApiDocsRoute, ApiTokensRoute, AttributesRoute, AuditRoute, ChannelsRoute,
+    DepartmentsRoute, ProfileRoute, QuickRepliesRoute, UsersRoute,
+};
 use prefs::{provide_prefs, use_t, InitialPrefs};
 
 /// The HTML document around the app, rendered on the server only. The
@@ -108,16 +107,16 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=NoConversation />
                         <Route path=path!(":number") view=ConversationPane ssr=SsrMode::Async />
                     </ParentRoute>
-                    <Route path=path!("/settings/channels") view=ChannelsPage ssr=SsrMode::Async />
-                    <Route path=path!("/settings/departments") view=DepartmentsPage ssr=SsrMode::Async />
-                    <Route path=path!("/settings/quick-replies") view=QuickRepliesPage ssr=SsrMode::Async />
-                    <Route path=path!("/settings/attributes") view=AttributesPage ssr=SsrMode::Async />
-                    <Route path=path!("/settings/account") view=AccountSettingsPage ssr=SsrMode::Async />
-                    <Route path=path!("/settings/users") view=UsersPage ssr=SsrMode::Async />
-                    <Route path=path!("/settings/profile") view=ProfilePage ssr=SsrMode::Async />
-                    <Route path=path!("/settings/api-tokens") view=ApiTokensPage ssr=SsrMode::Async />
-                    <Route path=path!("/settings/api-tokens/docs") view=ApiDocsPage ssr=SsrMode::Async />
-                    <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/channels") view={Lazy::<ChannelsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/departments") view={Lazy::<DepartmentsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/quick-replies") view={Lazy::<QuickRepliesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/attributes") view={Lazy::<AttributesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/account") view={Lazy::<AccountSettingsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/api-tokens") view={Lazy::<ApiTokensRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/api-tokens/docs") view={Lazy::<ApiDocsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

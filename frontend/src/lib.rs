@@ -6,5 +6,7 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Lazy routes (`--split` chunks) load before their part of the page
+    // hydrates.
+    leptos::mount::hydrate_lazy(app::App);
 }

@@ -1,3 +1,8 @@
+//! The app's pages. The inbox (where agents live) and the sign-in pages are
+//! in the first download; every other page is a lazy route, its code a wasm
+//! chunk of its own loaded when first opened (`cargo leptos build --split`).
+//! New areas follow the same pattern: add them to [`lazy`].
+
 pub mod attributes;
 pub mod audit;
 pub mod auth;
@@ -5,3 +10,38 @@ pub mod channels;
 pub mod inbox;
 pub mod quick_replies;
 pub mod settings;
+
+/// Lazy routes: one zero-sized route type per page, each rendering its page
+/// from a function the `--split` build moves into its own chunk.
+pub mod lazy {
+    macro_rules! lazy_pages {
+        ($($route:ident => $page:path),* $(,)?) => {$(
+            pub struct $route;
+
+            #[leptos_router::lazy_route]
+            impl leptos_router::LazyRoute for $route {
+                fn data() -> Self {
+                    Self
+                }
+
+                fn view(_this: Self) -> leptos::prelude::AnyView {
+                    use leptos::prelude::*;
+                    view! { <$page /> }.into_any()
+                }
+            }
+        )*};
+    }
+
+    lazy_pages! {
+        AuditRoute => super::audit::AuditPage,
+        ChannelsRoute => super::channels::ChannelsPage,
+        DepartmentsRoute => super::channels::DepartmentsPage,
+        QuickRepliesRoute => super::quick_replies::QuickRepliesPage,
+        AttributesRoute => super::attributes::AttributesPage,
+        AccountSettingsRoute => super::settings::AccountSettingsPage,
+        UsersRoute => super::settings::UsersPage,
+        ProfileRoute => super::settings::ProfilePage,
+        ApiTokensRoute => super::settings::ApiTokensPage,
+        ApiDocsRoute => super::settings::ApiDocsPage,
+    }
+}
