@@ -21,21 +21,6 @@ source scripts/setup.sh
 # shellcheck source=scripts/postgres.sh
 source scripts/postgres.sh
 
-build_release() {
-    local stamp="$TARGET_DIR/.ponte-release-build" site="$ROOT/target/site/pkg" fingerprint
-    fingerprint=$(release_fingerprint)
-    if [ -x "$PONTE_BIN" ] && [ -d "$site" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$fingerprint:$ROOT" ]; then
-        step "Release build is up to date (no source changed since the last one)"
-        return
-    fi
-    step "Building Ponte (release)"
-    local started=$SECONDS
-    cargo leptos build --release --split
-    node scripts/precompress.mjs "$ROOT/target/site"
-    echo "$fingerprint:$ROOT" >"$stamp"
-    note "built in $(elapsed_since "$started")"
-}
-
 # Packages PostgreSQL needs from apt, if it is to run privately here.
 postgres_packages() {
     if [ -z "${DATABASE_URL:-}" ] && [ -z "$(pg_bin_dir)" ]; then
@@ -79,7 +64,7 @@ cmd_test() {
     # Test databases from earlier runs are dropped first.
     "$ROOT/scripts/drop-test-databases.sh"
     # A hung test fails the run instead of stalling it.
-    timeout 1800 cargo test -p shared -p domain -p app -p server
+    timeout 1800 cargo test -p shared -p domain -p app -p server -p bench
 
     step "Browser tests (headless Chromium)"
     build_release

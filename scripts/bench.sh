@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Benchmark: ./ponte.sh bench [--conversations N] [--messages M] [--sockets S]
+# Benchmark: ./ponte.sh bench [--conversations N] [--messages M] [ponte-bench options]
 # Builds in release mode, loads a fresh database (ponte_bench) with the demo
 # account plus N conversations and M messages, starts the server and runs
-# ponte-bench against it. See docs/BENCHMARKS.md.
+# ponte-bench against it; other options (--mode latency|fanout|sustained,
+# --sockets, --rounds, --rate, --seconds) go to ponte-bench.
+# See docs/BENCHMARKS.md.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -11,12 +13,12 @@ TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 source scripts/setup.sh
 source scripts/postgres.sh
 
-conversations=100000 messages=1000000 sockets=1000
+conversations=100000 messages=1000000 bench_options=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --conversations) conversations="$2"; shift 2 ;;
         --messages) messages="$2"; shift 2 ;;
-        --sockets) sockets="$2"; shift 2 ;;
+        --*) bench_options+=("$1" "$2"); shift 2 ;;
         *) die "unknown option $1" ;;
     esac
 done
@@ -24,8 +26,7 @@ done
 ensure_build_tools
 mkdir -p "$DATA_DIR"
 ensure_database
-step "Building (release)"
-cargo leptos build --release
+build_release
 cargo build --release -p bench
 
 step "Loading $conversations conversations and $messages messages into a fresh database"
@@ -40,7 +41,9 @@ export DATABASE_URL="$db_url" PONTE_DATA_DIR="$bench_data"
 # A thousand sockets need a thousand descriptors on each side.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 port="${PONTE_BENCH_PORT:-3299}"
-RUST_LOG=warn "$TARGET_DIR/release/ponte" serve --addr "127.0.0.1:$port" --no-migrate >"$bench_data/server.log" 2>&1 &
+# Simulated agents and customers come from many networks (X-Forwarded-For),
+# as the per-network caps expect of real ones.
+PONTE_TRUST_PROXY=1 RUST_LOG=warn "$TARGET_DIR/release/ponte" serve --addr "127.0.0.1:$port" --no-migrate >"$bench_data/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
@@ -49,4 +52,4 @@ for _ in $(seq 1 100); do
 done
 sleep 2
 step "Measuring"
-"$TARGET_DIR/release/ponte-bench" --url "http://127.0.0.1:$port" --server-pid "$server" --sockets "$sockets"
+"$TARGET_DIR/release/ponte-bench" --url "http://127.0.0.1:$port" --server-pid "$server" "${bench_options[@]}"

@@ -129,3 +129,20 @@ release_fingerprint() {
         cargo leptos --version
     } | sha256sum | cut -c1-64
 }
+
+# The release build (server binary and site), skipped when its inputs are
+# unchanged since the last one.
+build_release() {
+    local stamp="$TARGET_DIR/.ponte-release-build" site="$ROOT/target/site/pkg" fingerprint
+    fingerprint=$(release_fingerprint)
+    if [ -x "$TARGET_DIR/release/ponte" ] && [ -d "$site" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$fingerprint:$ROOT" ]; then
+        step "Release build is up to date (no source changed since the last one)"
+        return
+    fi
+    step "Building Ponte (release)"
+    local started=$SECONDS
+    cargo leptos build --release --split
+    node scripts/precompress.mjs "$ROOT/target/site"
+    echo "$fingerprint:$ROOT" >"$stamp"
+    note "built in $(elapsed_since "$started")"
+}

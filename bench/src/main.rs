@@ -1,25 +1,47 @@
 //! `ponte-bench`: measures a running Ponte loaded with `ponte seed-load`.
 //!
-//! Reports conversation-list, open-conversation and search latency
-//! (p50/p95, over HTTP as the browser calls them), real-time fan-out of one
-//! message to many WebSocket clients (p50/p99), and the server's RSS at idle
-//! and with the sockets open. Run through `./ponte.sh bench`.
+//! Modes (`--mode`, default `all`):
+//! - `latency`: conversation list, open conversation and search (p50/p95,
+//!   over HTTP as the browser calls them);
+//! - `fanout`: one customer message to many agent sockets (p50/p99), against
+//!   the floor (a bare broadcast server started here, same client code), and
+//!   the server's memory idle, with the sockets open, and after they close;
+//! - `sustained`: agent sockets open while customers write at a steady rate.
+//!
+//! Run through `./ponte.sh bench` (see docs/BENCHMARKS.md).
 
-use anyhow::{bail, Context};
-use futures::StreamExt;
-use serde_json::{json, Value};
-use std::time::{Duration, Instant};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::Message;
+mod fanout;
+mod floor;
+mod http;
+mod latency;
+mod sockets;
+mod stats;
+mod sustained;
+
+use anyhow::bail;
+use stats::{mb, percentile, report};
+
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    All,
+    Latency,
+    FanOut,
+    Sustained,
+}
 
 struct Options {
     url: String,
     server_pid: Option<u32>,
     email: String,
+    admin_email: String,
     password: String,
+    mode: Mode,
     requests: usize,
     sockets: usize,
     rounds: usize,
+    floor_addr: String,
+    load: sustained::Load,
+    serve_floor: Option<String>,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -28,10 +50,19 @@ fn options() -> anyhow::Result<Options> {
         url: "http://127.0.0.1:3299".into(),
         server_pid: None,
         email: "supervisor@demo.ponte.dev".into(),
+        admin_email: "admin@demo.ponte.dev".into(),
         password: "ponte-demo-2026".into(),
+        mode: Mode::All,
         requests: 300,
         sockets: 1000,
-        rounds: 20,
+        rounds: 30,
+        floor_addr: "127.0.0.1:3298".into(),
+        load: sustained::Load {
+            rate: 200,
+            conversations: 500,
+            seconds: 60,
+        },
+        serve_floor: None,
     };
     let mut parser = lexopt::Parser::from_env();
     while let Some(arg) = parser.next()? {
@@ -39,338 +70,163 @@ fn options() -> anyhow::Result<Options> {
             Long("url") => o.url = parser.value()?.string()?,
             Long("server-pid") => o.server_pid = Some(parser.value()?.parse()?),
             Long("email") => o.email = parser.value()?.string()?,
+            Long("admin-email") => o.admin_email = parser.value()?.string()?,
             Long("password") => o.password = parser.value()?.string()?,
+            Long("mode") => {
+                o.mode = match parser.value()?.string()?.as_str() {
+                    "all" => Mode::All,
+                    "latency" => Mode::Latency,
+                    "fanout" => Mode::FanOut,
+                    "sustained" => Mode::Sustained,
+                    other => bail!("unknown mode {other} (all, latency, fanout, sustained)"),
+                }
+            }
             Long("requests") => o.requests = parser.value()?.parse()?,
             Long("sockets") => o.sockets = parser.value()?.parse()?,
             Long("rounds") => o.rounds = parser.value()?.parse()?,
+            Long("floor-addr") => o.floor_addr = parser.value()?.string()?,
+            Long("rate") => o.load.rate = parser.value()?.parse()?,
+            Long("conversations") => o.load.conversations = parser.value()?.parse()?,
+            Long("seconds") => o.load.seconds = parser.value()?.parse()?,
+            Long("serve-floor") => o.serve_floor = Some(parser.value()?.string()?),
             other => bail!("{}", other.unexpected()),
         }
     }
     Ok(o)
 }
 
-fn percentile(samples: &mut [f64], p: f64) -> f64 {
-    samples.sort_by(f64::total_cmp);
-    if samples.is_empty() {
-        return f64::NAN;
-    }
-    let index = ((p / 100.0) * (samples.len() - 1) as f64).round() as usize;
-    samples[index]
-}
-
-fn rss_mb(pid: Option<u32>) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", pid?)).ok()?;
-    let kb: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
-}
-
-struct Client {
-    http: reqwest::Client,
-    url: String,
-    cookie: String,
-}
-
-impl Client {
-    async fn sign_in(url: &str, email: &str, password: &str) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()?;
-        let response = http
-            .post(format!("{url}/api/sign_in"))
-            .header("origin", url)
-            .form(&[("email", email), ("password", password)])
-            .send()
-            .await
-            .context("signing in")?;
-        let cookie = response
-            .headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .context("no session cookie: wrong e-mail or password?")?
-            .to_string();
-        Ok(Self {
-            http,
-            url: url.to_string(),
-            cookie,
-        })
-    }
-
-    /// Calls a JSON server function and returns (milliseconds, body).
-    async fn call(&self, endpoint: &str, body: &Value) -> anyhow::Result<(f64, Value)> {
-        self.timed(endpoint, self.server_fn(endpoint).json(body))
-            .await
-    }
-
-    /// Calls a form-encoded server function and returns (milliseconds, body).
-    async fn call_form(
-        &self,
-        endpoint: &str,
-        form: &[(&str, String)],
-    ) -> anyhow::Result<(f64, Value)> {
-        self.timed(endpoint, self.server_fn(endpoint).form(form))
-            .await
-    }
-
-    fn server_fn(&self, endpoint: &str) -> reqwest::RequestBuilder {
-        self.http
-            .post(format!("{}/api/{endpoint}", self.url))
-            .header("origin", &self.url)
-            .header("cookie", &self.cookie)
-    }
-
-    async fn timed(
-        &self,
-        endpoint: &str,
-        request: reqwest::RequestBuilder,
-    ) -> anyhow::Result<(f64, Value)> {
-        let started = Instant::now();
-        let response = request.send().await?;
-        let status = response.status();
-        let value: Value = response.json().await?;
-        let ms = started.elapsed().as_secs_f64() * 1000.0;
-        if !status.is_success() {
-            bail!("{endpoint} answered {status}: {value}");
-        }
-        Ok((ms, value))
-    }
-}
-
-fn report(name: &str, samples: &mut [f64], high: f64) {
-    let p50 = percentile(samples, 50.0);
-    let p_high = percentile(samples, high);
-    println!(
-        "| {name} | {} | {p50:.1} ms | {p_high:.1} ms (p{high}) |",
-        samples.len()
-    );
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let o = options()?;
-    let client = Client::sign_in(&o.url, &o.email, &o.password).await?;
-    let idle_rss = rss_mb(o.server_pid);
-
-    // Warm the caches the way a returning agent would.
-    for _ in 0..20 {
-        client
-            .call("list_conversations", &json!({ "filter": {} }))
-            .await?;
+    if let Some(addr) = &o.serve_floor {
+        return floor::serve(addr).await;
     }
-
-    let mut list = Vec::new();
-    let mut list_page2 = Vec::new();
-    let mut numbers = Vec::new();
-    for i in 0..o.requests {
-        let filter = match i % 3 {
-            0 => json!({}),
-            1 => json!({ "tab": "unassigned" }),
-            _ => json!({ "all_statuses": true }),
-        };
-        let (ms, page) = client
-            .call("list_conversations", &json!({ "filter": filter }))
-            .await?;
-        list.push(ms);
-        if let Some(cursor) = page["next_cursor"].as_str() {
-            let (ms, _) = client
-                .call(
-                    "list_conversations",
-                    &json!({ "filter": { "cursor": cursor } }),
-                )
-                .await?;
-            list_page2.push(ms);
-        }
-        if numbers.is_empty() {
-            numbers = page["conversations"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|c| c["number"].as_i64())
-                .collect();
-        }
+    let supervisor = http::Session::sign_in(&o.url, &o.email, &o.password).await?;
+    if matches!(o.mode, Mode::All | Mode::Latency) {
+        latency::run(&supervisor, o.requests).await?;
     }
-    let max_number = numbers.iter().copied().max().unwrap_or(1).max(1);
-
-    let mut open = Vec::new();
-    for i in 0..o.requests {
-        // Spread over the whole table, not just the newest rows.
-        let number = 1 + ((i as i64 * 7919) % max_number);
-        let (ms, _) = client
-            .call_form("list_messages", &[("number", number.to_string())])
-            .await?;
-        open.push(ms);
+    if matches!(o.mode, Mode::All | Mode::FanOut) {
+        fan_out_against_the_floor(&o, &supervisor).await?;
     }
-
-    let mut search = Vec::new();
-    let terms = [
-        "segunda via do boleto",
-        "defeito, número de série",
-        "prazo de entrega para o CEP",
-        "Cliente 4242",
-        "cliente777@example",
-        "+5511900012",
-    ];
-    for i in 0..(o.requests / 3).max(30) {
-        let q = terms[i % terms.len()];
-        let (ms, _) = client
-            .call(
-                "list_conversations",
-                &json!({ "filter": { "q": q, "all_statuses": true } }),
-            )
-            .await?;
-        search.push(ms);
+    if matches!(o.mode, Mode::All | Mode::Sustained) {
+        let admin = http::Session::sign_in(&o.url, &o.admin_email, &o.password).await?;
+        sustained_load(&o, &supervisor, &admin).await?;
     }
+    Ok(())
+}
 
-    println!("\n| measurement | samples | p50 | tail |\n|---|---|---|---|");
-    report("conversation list (first page, 30 rows)", &mut list, 95.0);
-    report(
-        "conversation list (next page, cursor)",
-        &mut list_page2,
-        95.0,
+async fn fan_out_against_the_floor(o: &Options, supervisor: &http::Session) -> anyhow::Result<()> {
+    let mut floor_server = floor::start(&o.floor_addr).await?;
+    let floor_url = format!("ws://{}", o.floor_addr);
+    let publisher = sockets::open_one(
+        &sockets::Target {
+            ws_url: format!("{floor_url}/publish"),
+            origin: &o.url,
+            cookie: None,
+        },
+        "10.255.0.1",
+    )
+    .await?;
+    let floor_target = sockets::Target {
+        ws_url: format!("{floor_url}/ws"),
+        origin: &o.url,
+        cookie: None,
+    };
+    let floor_run = fanout::measure(
+        &floor_target,
+        fanout::Trigger::Publisher(Box::new(publisher)),
+        o.sockets,
+        o.rounds,
+        Some(floor_server.id()),
+    )
+    .await;
+    let _ = floor_server.kill();
+    let _ = floor_server.wait();
+    let mut floor_run = floor_run?;
+
+    let ponte_target = sockets::Target {
+        ws_url: format!("{}/ws", o.url.replacen("http", "ws", 1)),
+        origin: &o.url,
+        cookie: Some(&supervisor.cookie),
+    };
+    let trigger = fanout::Trigger::customer(supervisor, o.rounds).await?;
+    let mut ponte_run =
+        fanout::measure(&ponte_target, trigger, o.sockets, o.rounds, o.server_pid).await?;
+
+    let n = o.sockets;
+    println!("\n| fan-out to {n} sockets | samples | p50 | p99 |\n|---|---|---|---|");
+    let (f50, f99) = (
+        percentile(&mut floor_run.delivered, 50.0),
+        percentile(&mut floor_run.delivered, 99.0),
     );
-    report("open conversation (last 50 messages)", &mut open, 95.0);
-    report(
-        "search (message text, contact name/e-mail/phone)",
-        &mut search,
-        95.0,
+    let (p50, p99) = (
+        percentile(&mut ponte_run.delivered, 50.0),
+        percentile(&mut ponte_run.delivered, 99.0),
     );
-
-    let mut fan_out = fan_out(&o, &client).await?;
+    println!(
+        "| floor: bare tokio-tungstenite broadcast | {} | {f50:.1} ms | {f99:.1} ms |",
+        floor_run.delivered.len()
+    );
+    println!(
+        "| Ponte: customer POST → stored → NOTIFY → sockets | {} | {p50:.1} ms | {p99:.1} ms |",
+        ponte_run.delivered.len()
+    );
+    println!(
+        "| Ponte ÷ floor | | {:.2}× | {:.2}× |",
+        p50 / f50,
+        p99 / f99
+    );
     report(
-        "customer message accepted (widget POST)",
-        &mut fan_out.accepted,
+        "Ponte: customer message accepted (widget POST)",
+        &mut ponte_run.accepted,
         99.0,
     );
-    report(
-        &format!(
-            "real-time fan-out to {} sockets (send to screen)",
-            o.sockets
-        ),
-        &mut fan_out.delivered,
-        99.0,
+    println!(
+        "\n| server RSS | idle | {n} sockets open | 3 s after they closed |\n|---|---|---|---|"
     );
-    if let (Some(idle), Some(loaded)) = (idle_rss, fan_out.rss_with_sockets) {
+    for (name, run) in [("floor", &floor_run), ("Ponte", &ponte_run)] {
         println!(
-            "\nserver RSS: {idle:.0} MB at idle, {loaded:.0} MB with {} sockets open",
-            o.sockets
+            "| {name} | {} | {} | {} |",
+            mb(run.rss_idle),
+            mb(run.rss_with_sockets),
+            mb(run.rss_after_close)
         );
     }
     Ok(())
 }
 
-struct FanOut {
-    /// From the customer's send to the event's arrival, per socket and round.
-    delivered: Vec<f64>,
-    /// How long the widget POST took, per round.
-    accepted: Vec<f64>,
-    rss_with_sockets: Option<f64>,
-}
-
-/// Opens `sockets` agent WebSockets, sends `rounds` customer messages, and
-/// times each message's arrival at every socket.
-async fn fan_out(o: &Options, client: &Client) -> anyhow::Result<FanOut> {
-    let ws_url = format!("{}/ws", o.url.replacen("http", "ws", 1));
-    let mut sockets = Vec::with_capacity(o.sockets);
-    for _ in 0..o.sockets {
-        let mut request = ws_url.as_str().into_client_request()?;
-        request.headers_mut().insert("origin", o.url.parse()?);
-        request
-            .headers_mut()
-            .insert("cookie", client.cookie.parse()?);
-        let (socket, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .context("opening a socket")?;
-        sockets.push(socket);
-    }
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let loaded_rss = rss_mb(o.server_pid);
-
-    let token: Value = client.call("inbox_context", &json!({})).await?.1;
-    let channel = token["channels"]
-        .as_array()
-        .and_then(|c| c.iter().find(|ch| ch["active"] == true))
-        .and_then(|ch| ch["public_token"].as_str())
-        .context("no active website channel")?
-        .to_string();
-    let visitor: Value = client
-        .http
-        .post(format!("{}/widget/{channel}/session", o.url))
-        .header("origin", &o.url)
-        .json(&json!({}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let visitor = visitor["visitor"]
-        .as_str()
-        .context("no visitor token")?
-        .to_string();
-
-    // Each socket reports when it sees the round's marker text.
-    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<(usize, Instant)>();
-    for mut socket in sockets {
-        let sender = sender.clone();
-        tokio::spawn(async move {
-            while let Some(Ok(frame)) = socket.next().await {
-                if let Message::Text(text) = frame {
-                    if let Some(start) = text.find("\"body\":\"bench-") {
-                        let rest = &text[start + 14..];
-                        if let Some(round) =
-                            rest.split('"').next().and_then(|r| r.parse::<usize>().ok())
-                        {
-                            if text.starts_with("{\"type\":\"message_created\"") {
-                                let _ = sender.send((round, Instant::now()));
-                            }
-                        }
-                    }
-                }
-            }
-            let _ = socket.close(None).await;
-        });
-    }
-    drop(sender);
-
-    let mut samples = Vec::new();
-    let mut accepted = Vec::new();
-    for round in 0..o.rounds {
-        let started = Instant::now();
-        client
-            .http
-            .post(format!("{}/widget/{channel}/messages", o.url))
-            .header("origin", &o.url)
-            .json(&json!({ "visitor": visitor, "body": format!("bench-{round}") }))
-            .send()
-            .await?;
-        accepted.push(started.elapsed().as_secs_f64() * 1000.0);
-        let deadline = started + Duration::from_secs(10);
-        let mut received = 0;
-        while received < o.sockets {
-            match tokio::time::timeout_at(deadline.into(), receiver.recv()).await {
-                Ok(Some((r, at))) if r == round => {
-                    received += 1;
-                    samples.push(at.duration_since(started).as_secs_f64() * 1000.0);
-                }
-                Ok(Some(_)) => {}
-                _ => break,
-            }
-        }
-        if received < o.sockets {
-            eprintln!(
-                "round {round}: only {received} of {} sockets got the message within 10 s",
-                o.sockets
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    Ok(FanOut {
-        delivered: samples,
-        accepted,
-        rss_with_sockets: loaded_rss,
-    })
+async fn sustained_load(
+    o: &Options,
+    supervisor: &http::Session,
+    admin: &http::Session,
+) -> anyhow::Result<()> {
+    let mut run = sustained::run(supervisor, admin, &o.load, o.sockets, o.server_pid).await?;
+    let l = &o.load;
+    println!(
+        "\nSustained: {} sockets, customers writing {}/s across {} conversations for {} s",
+        o.sockets, l.rate, l.conversations, l.seconds
+    );
+    println!("\n| measurement | value |\n|---|---|");
+    println!(
+        "| messages sent (refused) | {} ({}) |",
+        run.sent, run.refused
+    );
+    println!("| frames delivered | {} |", run.latencies.len());
+    println!(
+        "| delivery p50 / p99 / max | {:.1} / {:.1} / {:.1} ms |",
+        percentile(&mut run.latencies, 50.0),
+        percentile(&mut run.latencies, 99.0),
+        percentile(&mut run.latencies, 100.0)
+    );
+    println!(
+        "| frames missing on sockets that kept up | {} |",
+        run.missing_frames
+    );
+    println!(
+        "| sockets closed by the server (too slow) | {} |",
+        run.sockets_closed
+    );
+    let rss: Vec<String> = run.rss.iter().map(|r| format!("{r:.0}")).collect();
+    println!("| server RSS every 5 s (MB) | {} |", rss.join(", "));
+    Ok(())
 }

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use shared::audit::AuditAction;
 use shared::inbox::{
-    Activity, AttachmentView, ContentType, ConversationStatus, DeliveryStatus, Location,
-    MessageKind, MessagePage, MessageView, NotificationKind,
+    Activity, AttachmentView, ContentType, ConversationStatus, ConversationSummary, DeliveryStatus,
+    Location, MessageKind, MessagePage, MessageView, NotificationKind,
 };
 use shared::{ErrorCode, Permission};
 use uuid::Uuid;
@@ -217,6 +217,17 @@ pub async fn by_ids(
     message_ids: &[i64],
 ) -> Result<Vec<MessageView>> {
     let mut tx = db.tenant(account_id, None).await?;
+    let messages = by_ids_in(&mut tx, account_id, conversation_id, message_ids).await?;
+    tx.commit().await.context("commit")?;
+    Ok(messages)
+}
+
+async fn by_ids_in(
+    tx: &mut Tx,
+    account_id: Uuid,
+    conversation_id: i64,
+    message_ids: &[i64],
+) -> anyhow::Result<Vec<MessageView>> {
     let rows: Vec<MessageRow> = sqlx::query_as(&format!(
         "{MESSAGE_SELECT} WHERE m.account_id = $1 AND m.conversation_id = $2 AND m.id = ANY($3)
           ORDER BY m.id"
@@ -224,11 +235,30 @@ pub async fn by_ids(
     .bind(account_id)
     .bind(conversation_id)
     .bind(message_ids)
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut **tx)
     .await
     .context("reading messages")?;
-    tx.commit().await.context("commit")?;
     Ok(rows.into_iter().map(|r| r.into_view(true)).collect())
+}
+
+/// What broadcasting new or changed messages needs, in one transaction:
+/// the conversation (who may see it) and the messages (full views; each
+/// socket redacts what its viewer may not see). `None` when the
+/// conversation is gone.
+pub async fn for_broadcast(
+    db: &Db,
+    account_id: Uuid,
+    conversation_id: i64,
+    message_ids: &[i64],
+) -> Result<Option<(ConversationSummary, Vec<MessageView>)>> {
+    let mut tx = db.tenant(account_id, None).await?;
+    let Some(summary) = conversations::summary_in(&mut tx, account_id, conversation_id).await?
+    else {
+        return Ok(None);
+    };
+    let messages = by_ids_in(&mut tx, account_id, conversation_id, message_ids).await?;
+    tx.commit().await.context("commit")?;
+    Ok(Some((summary, messages)))
 }
 
 async fn view_in(tx: &mut Tx, message_id: i64, show_deleted: bool) -> anyhow::Result<MessageView> {
@@ -619,7 +649,7 @@ pub(crate) async fn advance_delivery(
         Read => &[Pending, Sent, Delivered],
         _ => &[],
     };
-    let changed: Vec<i64> = sqlx::query_scalar(
+    let mut changed: Vec<i64> = sqlx::query_scalar(
         "UPDATE messages SET delivery_status = $4, updated_at = now()
           WHERE account_id = $1 AND conversation_id = $2 AND id <= $3 AND kind = 'outgoing'
             AND delivery_status = ANY($5)
@@ -633,13 +663,14 @@ pub(crate) async fn advance_delivery(
     .fetch_all(&mut **tx)
     .await
     .context("updating delivery status")?;
-    for message_id in &changed {
+    changed.sort_unstable();
+    for message_ids in changed.chunks(realtime::MESSAGE_IDS_PER_SIGNAL) {
         realtime::publish(
             tx,
             account_id,
-            Signal::MessageUpdated {
+            Signal::MessagesUpdated {
                 conversation_id,
-                message_id: *message_id,
+                message_ids: message_ids.to_vec(),
             },
         )
         .await?;

@@ -48,6 +48,12 @@ pub enum Signal {
         conversation_id: i64,
         message_id: i64,
     },
+    /// Several messages of one conversation changed together (delivery
+    /// receipts): one signal instead of one per row.
+    MessagesUpdated {
+        conversation_id: i64,
+        message_ids: Vec<i64>,
+    },
     ConversationRead {
         conversation_id: i64,
         user_id: Uuid,
@@ -72,6 +78,35 @@ pub enum Signal {
         notification_id: i64,
     },
 }
+
+impl Signal {
+    /// The conversation this signal is about, if it is about one.
+    pub fn conversation_id(&self) -> Option<i64> {
+        match self {
+            Signal::ConversationChanged { conversation_id }
+            | Signal::MessageCreated {
+                conversation_id, ..
+            }
+            | Signal::MessageUpdated {
+                conversation_id, ..
+            }
+            | Signal::MessagesUpdated {
+                conversation_id, ..
+            }
+            | Signal::ConversationRead {
+                conversation_id, ..
+            }
+            | Signal::Typing {
+                conversation_id, ..
+            } => Some(*conversation_id),
+            _ => None,
+        }
+    }
+}
+
+/// Message ids per `MessagesUpdated` signal: keeps each NOTIFY payload far
+/// below PostgreSQL's 8,000-byte limit.
+pub const MESSAGE_IDS_PER_SIGNAL: usize = 200;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Envelope {

@@ -12,7 +12,7 @@ use domain::realtime::{Envelope, Signal, CHANNEL};
 use domain::widget::Visitor;
 use domain::Db;
 use shared::events::{ServerEvent, Typist, WidgetEvent};
-use shared::inbox::MessageView;
+use shared::inbox::{ConversationSummary, MessageView};
 use shared::{Permission, Role};
 use sqlx::postgres::PgListener;
 use std::collections::HashMap;
@@ -156,6 +156,127 @@ impl Client {
     }
 }
 
+/// One message's agent frames, serialised once for every socket.
+struct MessageFrames {
+    full: Option<Utf8Bytes>,
+    /// What agents without `SeeDeletedMessages` get: a deleted message
+    /// without its body or file.
+    redacted: Option<Utf8Bytes>,
+}
+
+impl MessageFrames {
+    fn new(message: &MessageView, created: bool, at: chrono::DateTime<Utc>) -> Self {
+        let event = |message: MessageView| {
+            if created {
+                ServerEvent::MessageCreated { message, at }
+            } else {
+                ServerEvent::MessageUpdated { message, at }
+            }
+        };
+        let full = frame(&event(message.clone()));
+        let redacted = if message.deleted {
+            let mut hidden = message.clone();
+            hidden.body.clear();
+            hidden.attachment = None;
+            frame(&event(hidden))
+        } else {
+            full.clone()
+        };
+        Self { full, redacted }
+    }
+}
+
+/// Signals are turned into events on several tasks at once, so one slow
+/// read (or one busy account) does not hold up everyone else's. A
+/// conversation's signals always take the same lane, so its events keep
+/// their order; signals about no conversation keep theirs per account.
+struct Lanes {
+    lanes: Vec<mpsc::Sender<Envelope>>,
+}
+
+/// Lanes per instance: enough to overlap database reads on a small
+/// machine without letting one burst take every pool connection.
+const DISPATCH_LANES: usize = 8;
+/// Signals waiting per lane before the LISTEN loop waits for it.
+const LANE_QUEUE: usize = 1024;
+/// Signals a lane takes at once (see [`fold_conversation_changes`]).
+const LANE_BATCH: usize = 64;
+
+/// A change that adds a message also changes its conversation, and both
+/// signals arrive together. The message's broadcast already reads the
+/// conversation, so it sends the conversation's new state right behind the
+/// message frames (each socket then writes both at once) and the separate
+/// `ConversationChanged` is dropped. Returns the signals to dispatch, with
+/// whether each also carries its conversation; drains `batch`.
+fn fold_conversation_changes(batch: &mut Vec<Envelope>) -> Vec<(Envelope, bool)> {
+    let mut folded = vec![false; batch.len()];
+    let mut carries = vec![false; batch.len()];
+    for i in 0..batch.len() {
+        let is_message = matches!(
+            batch[i].signal,
+            Signal::MessageCreated { .. }
+                | Signal::MessageUpdated { .. }
+                | Signal::MessagesUpdated { .. }
+        );
+        if !is_message || folded[i] {
+            continue;
+        }
+        let (account_id, conversation) = (batch[i].account_id, batch[i].signal.conversation_id());
+        let later_change = (i + 1..batch.len()).find(|&j| {
+            !folded[j]
+                && batch[j].account_id == account_id
+                && matches!(batch[j].signal, Signal::ConversationChanged { .. })
+                && batch[j].signal.conversation_id() == conversation
+        });
+        if let Some(j) = later_change {
+            folded[j] = true;
+            carries[i] = true;
+        }
+    }
+    batch
+        .drain(..)
+        .zip(folded.into_iter().zip(carries))
+        .filter(|(_, (folded, _))| !folded)
+        .map(|(envelope, (_, carries))| (envelope, carries))
+        .collect()
+}
+
+impl Lanes {
+    fn start(hub: &Arc<Hub>) -> Self {
+        let lanes = (0..DISPATCH_LANES)
+            .map(|_| {
+                let (sender, mut receiver) = mpsc::channel::<Envelope>(LANE_QUEUE);
+                let hub = hub.clone();
+                tokio::spawn(async move {
+                    let mut batch = Vec::with_capacity(LANE_BATCH);
+                    while receiver.recv_many(&mut batch, LANE_BATCH).await > 0 {
+                        for (envelope, conversation_too) in fold_conversation_changes(&mut batch) {
+                            hub.clone().dispatch(envelope, conversation_too).await;
+                        }
+                    }
+                });
+                sender
+            })
+            .collect();
+        Self { lanes }
+    }
+
+    fn lane_of(envelope: &Envelope) -> usize {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        envelope.account_id.hash(&mut hasher);
+        envelope.signal.conversation_id().hash(&mut hasher);
+        (hasher.finish() % DISPATCH_LANES as u64) as usize
+    }
+
+    async fn send(&self, envelope: Envelope) {
+        let lane = &self.lanes[Self::lane_of(&envelope)];
+        if lane.send(envelope).await.is_err() {
+            tracing::error!("a dispatch lane stopped");
+        }
+    }
+}
+
 pub struct Hub {
     db: Db,
     metrics: Arc<Metrics>,
@@ -236,6 +357,19 @@ impl Hub {
             .unwrap_or_default()
     }
 
+    /// How many sockets this person has open on this instance.
+    pub fn sockets_of_user(&self, account_id: Uuid, user_id: Uuid) -> usize {
+        self.clients
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&account_id)
+            .map_or(0, |list| {
+                list.iter()
+                    .filter(|c| c.agent_id() == Some(user_id))
+                    .count()
+            })
+    }
+
     pub fn connection_count(&self) -> usize {
         self.clients
             .read()
@@ -293,6 +427,7 @@ impl Hub {
     /// Listens forever, reconnecting as needed. After a reconnection every
     /// socket is asked to resync, since signals may have been missed.
     pub async fn listen(self: Arc<Self>) {
+        let lanes = Lanes::start(&self);
         loop {
             match PgListener::connect_with(self.db.pool()).await {
                 Ok(mut listener) => {
@@ -304,7 +439,7 @@ impl Hub {
                             match listener.try_recv().await {
                                 Ok(Some(notification)) => {
                                     match serde_json::from_str::<Envelope>(notification.payload()) {
-                                        Ok(envelope) => self.clone().dispatch(envelope).await,
+                                        Ok(envelope) => lanes.send(envelope).await,
                                         Err(err) => {
                                             tracing::warn!(error = %err, "undecodable signal")
                                         }
@@ -345,7 +480,9 @@ impl Hub {
     }
 
     /// Turns one signal into events for this instance's sockets.
-    pub async fn dispatch(self: Arc<Self>, envelope: Envelope) {
+    /// `conversation_too`: a message signal also sends its conversation's
+    /// new state (see [`fold_conversation_changes`]).
+    pub async fn dispatch(self: Arc<Self>, envelope: Envelope, conversation_too: bool) {
         *self.last_signal.lock().unwrap_or_else(|p| p.into_inner()) = Some(Utc::now());
         let clients = self.clients_of(envelope.account_id);
         if clients.is_empty() {
@@ -361,15 +498,43 @@ impl Hub {
                 conversation_id,
                 message_id,
             } => {
-                self.message(account_id, conversation_id, message_id, true, &clients)
-                    .await
+                self.messages(
+                    account_id,
+                    conversation_id,
+                    &[message_id],
+                    true,
+                    conversation_too,
+                    &clients,
+                )
+                .await
             }
             Signal::MessageUpdated {
                 conversation_id,
                 message_id,
             } => {
-                self.message(account_id, conversation_id, message_id, false, &clients)
-                    .await
+                self.messages(
+                    account_id,
+                    conversation_id,
+                    &[message_id],
+                    false,
+                    conversation_too,
+                    &clients,
+                )
+                .await
+            }
+            Signal::MessagesUpdated {
+                conversation_id,
+                message_ids,
+            } => {
+                self.messages(
+                    account_id,
+                    conversation_id,
+                    &message_ids,
+                    false,
+                    conversation_too,
+                    &clients,
+                )
+                .await
             }
             Signal::ConversationRead {
                 conversation_id,
@@ -479,13 +644,20 @@ impl Hub {
         else {
             return Ok(());
         };
+        self.send_conversation(&summary, clients);
+        Ok(())
+    }
+
+    /// A conversation's new state to the agents who may see it; the others
+    /// are told it left their view.
+    fn send_conversation(&self, summary: &ConversationSummary, clients: &[Arc<Client>]) {
         let at = Utc::now();
         let visible = frame(&ServerEvent::ConversationChanged {
             conversation: summary.clone(),
             at,
         });
         let hidden = frame(&ServerEvent::ConversationHidden {
-            conversation_id,
+            conversation_id: summary.id,
             at,
         });
         for client in clients.iter().filter(|c| c.agent().is_some()) {
@@ -498,78 +670,66 @@ impl Hub {
                 client.send(payload);
             }
         }
-        Ok(())
     }
 
-    async fn message(
+    /// New or changed messages of one conversation, read in one query and
+    /// sent to every socket that may see them (redacted where needed).
+    async fn messages(
         &self,
         account_id: Uuid,
         conversation_id: i64,
-        message_id: i64,
+        message_ids: &[i64],
         created: bool,
+        conversation_too: bool,
         clients: &[Arc<Client>],
     ) -> domain::Result<()> {
-        let Some(message) = domain::messages::by_id(&self.db, account_id, message_id).await? else {
-            return Ok(());
-        };
-        let Some(summary) =
-            domain::conversations::summary_by_id(&self.db, account_id, conversation_id).await?
+        let Some((summary, messages)) =
+            domain::messages::for_broadcast(&self.db, account_id, conversation_id, message_ids)
+                .await?
         else {
             return Ok(());
         };
         let at = Utc::now();
-        let agent_event = |message: MessageView| {
-            if created {
-                ServerEvent::MessageCreated { message, at }
-            } else {
-                ServerEvent::MessageUpdated { message, at }
-            }
-        };
-        let full = frame(&agent_event(message.clone()));
-        let redacted = if message.deleted {
-            let mut hidden = message.clone();
-            hidden.body.clear();
-            hidden.attachment = None;
-            frame(&agent_event(hidden))
-        } else {
-            full.clone()
-        };
-        let mut visitor_frames: HashMap<u64, Option<Utf8Bytes>> = HashMap::new();
-        for client in clients {
-            match &client.kind {
-                ClientKind::Agent { .. } => {
-                    if client.sees(summary.assignee_id, summary.department_id) {
-                        let payload = if client.can(Permission::SeeDeletedMessages) {
-                            &full
-                        } else {
-                            &redacted
-                        };
-                        if let Some(payload) = payload {
-                            client.send(payload);
-                        }
-                    }
+        let agents_may_see: Vec<&Arc<Client>> = clients
+            .iter()
+            .filter(|c| c.sees(summary.assignee_id, summary.department_id))
+            .collect();
+        let visitors: Vec<&Arc<Client>> = clients
+            .iter()
+            .filter(|c| c.visitor_contact() == Some((summary.channel_id, Some(summary.contact_id))))
+            .collect();
+        for message in messages {
+            let frames = MessageFrames::new(&message, created, at);
+            for client in &agents_may_see {
+                let payload = if client.can(Permission::SeeDeletedMessages) {
+                    &frames.full
+                } else {
+                    &frames.redacted
+                };
+                if let Some(payload) = payload {
+                    client.send(payload);
                 }
-                ClientKind::Visitor { visitor, .. } => {
-                    if client.visitor_contact()
-                        != Some((summary.channel_id, Some(summary.contact_id)))
-                    {
-                        continue;
-                    }
-                    // Notes and activity lines never leave for the widget.
-                    let payload = visitor_frames.entry(client.id).or_insert_with(|| {
-                        domain::widget::widget_message(&message, visitor).and_then(|m| {
-                            frame(&if created {
-                                WidgetEvent::Message { message: m }
-                            } else {
-                                WidgetEvent::MessageUpdated { message: m }
-                            })
+            }
+            for client in &visitors {
+                let ClientKind::Visitor { visitor, .. } = &client.kind else {
+                    continue;
+                };
+                // Notes and activity lines never leave for the widget.
+                let widget_frame =
+                    domain::widget::widget_message(&message, visitor).and_then(|m| {
+                        frame(&if created {
+                            WidgetEvent::Message { message: m }
+                        } else {
+                            WidgetEvent::MessageUpdated { message: m }
                         })
                     });
-                    if let Some(payload) = payload {
-                        client.send(payload);
-                    }
+                if let Some(payload) = widget_frame {
+                    client.send(&payload);
                 }
             }
+        }
+        if conversation_too {
+            self.send_conversation(&summary, clients);
         }
         Ok(())
     }
@@ -756,5 +916,87 @@ impl Hub {
                 Err(err) => tracing::warn!(error = ?err, "session check failed"),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_conversations_signals_share_a_lane_so_they_keep_their_order() {
+        let account_id = Uuid::from_u128(7);
+        let about = |signal: Signal| Lanes::lane_of(&Envelope { account_id, signal });
+        let lane = about(Signal::MessageCreated {
+            conversation_id: 42,
+            message_id: 1,
+        });
+        assert_eq!(
+            about(Signal::ConversationChanged {
+                conversation_id: 42
+            }),
+            lane
+        );
+        assert_eq!(
+            about(Signal::MessagesUpdated {
+                conversation_id: 42,
+                message_ids: vec![1, 2],
+            }),
+            lane
+        );
+        // Positive control: conversations spread over the lanes.
+        let lanes: std::collections::HashSet<usize> = (0..64)
+            .map(|conversation_id| about(Signal::ConversationChanged { conversation_id }))
+            .collect();
+        assert!(lanes.len() > DISPATCH_LANES / 2, "spread: {lanes:?}");
+    }
+
+    #[test]
+    fn a_message_carries_its_conversations_change_and_nothing_else_is_folded() {
+        let account_id = Uuid::from_u128(7);
+        let other_account = Uuid::from_u128(8);
+        let envelope = |account_id, signal| Envelope { account_id, signal };
+        let mut batch = vec![
+            envelope(
+                account_id,
+                Signal::ConversationChanged { conversation_id: 1 },
+            ),
+            envelope(
+                account_id,
+                Signal::MessageCreated {
+                    conversation_id: 1,
+                    message_id: 10,
+                },
+            ),
+            envelope(
+                other_account,
+                Signal::ConversationChanged { conversation_id: 1 },
+            ),
+            envelope(
+                account_id,
+                Signal::ConversationChanged { conversation_id: 2 },
+            ),
+            envelope(
+                account_id,
+                Signal::ConversationChanged { conversation_id: 1 },
+            ),
+        ];
+        let dispatched = fold_conversation_changes(&mut batch);
+        assert!(batch.is_empty());
+        let kept: Vec<(Uuid, Option<i64>, bool)> = dispatched
+            .iter()
+            .map(|(e, carries)| (e.account_id, e.signal.conversation_id(), *carries))
+            .collect();
+        assert_eq!(
+            kept,
+            vec![
+                // A change before the message is not the message's own.
+                (account_id, Some(1), false),
+                (account_id, Some(1), true),
+                (other_account, Some(1), false),
+                (account_id, Some(2), false),
+            ],
+            "only the later change of the same conversation and account is folded"
+        );
     }
 }

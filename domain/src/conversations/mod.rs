@@ -145,15 +145,25 @@ pub async fn summary_by_id(
     conversation_id: i64,
 ) -> Result<Option<ConversationSummary>> {
     let mut tx = db.tenant(account_id, None).await?;
+    let summary = summary_in(&mut tx, account_id, conversation_id).await?;
+    tx.commit().await.context("commit")?;
+    Ok(summary)
+}
+
+/// [`summary_by_id`] inside a transaction.
+pub(crate) async fn summary_in(
+    tx: &mut Tx,
+    account_id: Uuid,
+    conversation_id: i64,
+) -> anyhow::Result<Option<ConversationSummary>> {
     let sql = format!("{SUMMARY_SELECT} WHERE c.account_id = $2 AND c.id = $3");
     let row: Option<SummaryRow> = sqlx::query_as(&sql)
         .bind(Uuid::nil())
         .bind(account_id)
         .bind(conversation_id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await
         .context("reading conversation")?;
-    tx.commit().await.context("commit")?;
     Ok(row.map(|r| r.into_summary(false)))
 }
 

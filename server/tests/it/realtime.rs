@@ -484,3 +484,63 @@ async fn a_snooze_running_out_reaches_open_browsers() {
     .await;
     assert!(changed.is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receipts_for_many_messages_travel_as_one_signal_and_reach_every_agent() {
+    let app = spawn_app().await;
+    let (_, channel) = app.demo_inbox().await;
+    let visitor = app.visitor(&channel).await;
+    let first = app.visitor_says(&channel, &visitor, "alô").await;
+    let number: i64 = sqlx::query_scalar("SELECT c.number FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = $1")
+        .bind(first["id"].as_i64().unwrap())
+        .fetch_one(&app.database.owner)
+        .await
+        .unwrap();
+    let agent = app.signed_in("agent@demo.ponte.dev", PASSWORD).await;
+    let mut replies = Vec::new();
+    for body in ["Bom dia!", "Já verifico.", "Pronto, resolvido."] {
+        let sent = agent.call_json("send_message", &json!({ "number": number, "body": body, "note": false, "client_id": null, "attachment_id": null, "mentions": [] })).await;
+        replies.push(sent.json::<Value>()["id"].as_i64().expect("message id"));
+    }
+    let mut supervisor = agent_socket(&app, &app.base_url, "supervisor@demo.ponte.dev").await;
+    let mut signals = sqlx::postgres::PgListener::connect(&app.database.owner_url)
+        .await
+        .unwrap();
+    signals.listen(domain::realtime::CHANNEL).await.unwrap();
+
+    let url = ws_url(
+        &app.base_url,
+        &format!("/widget/ws?channel={channel}&visitor={visitor}"),
+    );
+    let mut widget = connect(&url, "http://localhost:3000", None).await.unwrap();
+    let last = *replies.last().unwrap();
+    widget
+        .send(Message::Text(
+            json!({ "type": "read", "up_to": last }).to_string().into(),
+        ))
+        .await
+        .unwrap();
+
+    let mut receipts = Vec::new();
+    while let Ok(Ok(notification)) =
+        tokio::time::timeout(Duration::from_secs(5), signals.recv()).await
+    {
+        let signal: Value = serde_json::from_str(notification.payload()).unwrap();
+        if signal["kind"] == "messages_updated" {
+            receipts.push(signal);
+            break;
+        }
+        assert_ne!(signal["kind"], "message_updated", "no signal per row");
+    }
+    assert_eq!(receipts.len(), 1, "one signal for the three receipts");
+    assert_eq!(receipts[0]["message_ids"], json!(replies));
+
+    for id in &replies {
+        let updated = wait_for(&mut supervisor, Duration::from_secs(5), |v| {
+            v["type"] == "message_updated" && v["message"]["id"] == *id
+        })
+        .await
+        .expect("every reply's receipt reaches other agents");
+        assert_eq!(updated["message"]["delivery_status"], "read");
+    }
+}
