@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark: ./ponte.sh bench [--conversations N] [--messages M] [ponte-bench options]
+#            ./ponte.sh bench web    (first load on an emulated phone: end2end/bench/web.mjs)
 # Builds in release mode, loads a fresh database (ponte_bench) with the demo
 # account plus N conversations and M messages, starts the server and runs
 # ponte-bench against it; other options (--mode latency|fanout|sustained,
@@ -12,6 +13,40 @@ DATA_DIR="${PONTE_DATA_DIR:-$ROOT/.data}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 source scripts/setup.sh
 source scripts/postgres.sh
+
+# Starts the release server on port $1 (its pid in $server, stopped on exit)
+# and waits until it is ready.
+serve_release() {
+    local port="$1"
+    # Simulated agents and customers come from many networks (X-Forwarded-For),
+    # as the per-network caps expect of real ones.
+    PONTE_TRUST_PROXY=1 RUST_LOG=warn "$TARGET_DIR/release/ponte" serve --addr "127.0.0.1:$port" --no-migrate >"$PONTE_DATA_DIR/server.log" 2>&1 &
+    server=$!
+    trap 'kill $server 2>/dev/null || true' EXIT
+    for _ in $(seq 1 100); do
+        curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+        sleep 0.2
+    done
+}
+
+if [ "${1:-}" = web ]; then
+    ensure_build_tools chromium
+    ensure_e2e_npm_packages
+    mkdir -p "$DATA_DIR"
+    ensure_database
+    build_release
+    db_url=$(scripts/fresh-database.sh ponte_bench_web)
+    bench_data="$DATA_DIR/bench-web"
+    rm -rf "$bench_data" && mkdir -p "$bench_data"
+    export DATABASE_URL="$db_url" PONTE_DATA_DIR="$bench_data"
+    port="${PONTE_BENCH_PORT:-3299}"
+    "$TARGET_DIR/release/ponte" migrate >/dev/null
+    "$TARGET_DIR/release/ponte" seed-demo >/dev/null
+    serve_release "$port"
+    step "Measuring the first load on an emulated phone"
+    (cd end2end && PONTE_URL="http://127.0.0.1:$port" node bench/web.mjs)
+    exit 0
+fi
 
 conversations=100000 messages=1000000 bench_options=()
 while [ $# -gt 0 ]; do
@@ -41,15 +76,7 @@ export DATABASE_URL="$db_url" PONTE_DATA_DIR="$bench_data"
 # A thousand sockets need a thousand descriptors on each side.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 port="${PONTE_BENCH_PORT:-3299}"
-# Simulated agents and customers come from many networks (X-Forwarded-For),
-# as the per-network caps expect of real ones.
-PONTE_TRUST_PROXY=1 RUST_LOG=warn "$TARGET_DIR/release/ponte" serve --addr "127.0.0.1:$port" --no-migrate >"$bench_data/server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-    sleep 0.2
-done
+serve_release "$port"
 sleep 2
 step "Measuring"
 "$TARGET_DIR/release/ponte-bench" --url "http://127.0.0.1:$port" --server-pid "$server" "${bench_options[@]}"
