@@ -92,6 +92,9 @@ fn options() -> anyhow::Result<Options> {
             other => bail!("{}", other.unexpected()),
         }
     }
+    if o.load.rate == 0 || o.load.conversations == 0 || o.sockets == 0 {
+        bail!("--rate, --conversations and --sockets must be at least 1");
+    }
     Ok(o)
 }
 

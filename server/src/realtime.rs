@@ -241,6 +241,19 @@ fn fold_conversation_changes(batch: &mut Vec<Envelope>) -> Vec<(Envelope, bool)>
         .collect()
 }
 
+/// Signals that change who sees what (a role, a membership, departments, a
+/// visitor's contact) are applied in the LISTEN loop itself, in commit
+/// order: no signal committed after them is dispatched with the old rights.
+fn changes_who_sees_what(signal: &Signal) -> bool {
+    matches!(
+        signal,
+        Signal::RoleChanged { .. }
+            | Signal::MembershipChanged { .. }
+            | Signal::DepartmentsChanged
+            | Signal::ContactIdentified { .. }
+    )
+}
+
 impl Lanes {
     fn start(hub: &Arc<Hub>) -> Self {
         let lanes = (0..DISPATCH_LANES)
@@ -439,6 +452,9 @@ impl Hub {
                             match listener.try_recv().await {
                                 Ok(Some(notification)) => {
                                     match serde_json::from_str::<Envelope>(notification.payload()) {
+                                        Ok(envelope) if changes_who_sees_what(&envelope.signal) => {
+                                            self.clone().dispatch(envelope, false).await
+                                        }
                                         Ok(envelope) => lanes.send(envelope).await,
                                         Err(err) => {
                                             tracing::warn!(error = %err, "undecodable signal")
