@@ -17,7 +17,8 @@ test('on a 390x844 viewport the sidebar is a drawer', async () => {
     await page.click('#drawer a[href="/settings/users"]');
     await page.waitForURL(/\/settings\/users/);
     await page.waitForSelector('#drawer', { state: 'detached' });
-    assert.ok(await page.isVisible('#members-table'));
+    // The users page is a lazy route: its chunk and data arrive after the URL changes.
+    await page.waitForSelector('#members-table', { state: 'visible' });
     // Nothing overflows sideways.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px`);
