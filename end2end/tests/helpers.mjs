@@ -77,6 +77,16 @@ export async function signIn(page, email, password = DEMO_PASSWORD) {
   await waitForHydration(page);
 }
 
+/** The demo site of `account`'s website channel, its chat widget open. */
+export async function openWidget(context, account) {
+  const page = await context.newPage();
+  await page.goto(`${BASE_URL}/demo/widget?channel=${account.channel}`);
+  await page.waitForSelector('#ponte-widget', { state: 'attached' });
+  await page.locator('#ponte-widget .launcher').click();
+  await page.locator('#ponte-widget textarea').waitFor();
+  return page;
+}
+
 /** A unique suffix for names and e-mails created by a test. */
 export function unique() {
   return `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;

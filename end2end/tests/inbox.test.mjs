@@ -2,16 +2,7 @@
 // everything live, nothing reloaded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withBrowser, signIn, waitForHydration, unique, newAccount, BASE_URL } from './helpers.mjs';
-
-async function openWidget(context, account) {
-  const page = await context.newPage();
-  await page.goto(`${BASE_URL}/demo/widget?channel=${account.channel}`);
-  await page.waitForSelector('#ponte-widget', { state: 'attached' });
-  await page.locator('#ponte-widget .launcher').click();
-  await page.locator('#ponte-widget textarea').waitFor();
-  return page;
-}
+import { withBrowser, signIn, waitForHydration, unique, newAccount, openWidget, BASE_URL } from './helpers.mjs';
 
 test('a visitor message reaches the agent live; reply, quick reply, note and resolve', async () => {
   const account = newAccount();

@@ -3,7 +3,7 @@
 // submits, search, and going offline.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withBrowser, signIn, open, waitForHydration, unique, newAccount, BASE_URL } from './helpers.mjs';
+import { withBrowser, signIn, open, waitForHydration, unique, newAccount, openWidget, BASE_URL } from './helpers.mjs';
 
 /** Calls a server function from the signed-in page, as the app does. */
 async function call(page, endpoint, fields) {
@@ -15,15 +15,6 @@ async function call(page, endpoint, fields) {
     });
     return { status: reply.status, body: await reply.text() };
   }, [endpoint, fields]);
-}
-
-async function openWidget(context, account) {
-  const page = await context.newPage();
-  await page.goto(`${BASE_URL}/demo/widget?channel=${account.channel}`);
-  await page.waitForSelector('#ponte-widget', { state: 'attached' });
-  await page.locator('#ponte-widget .launcher').click();
-  await page.locator('#ponte-widget textarea').waitFor();
-  return page;
 }
 
 test('a Brazilian number typed without +55 is stored as +55 and found by its digits', async () => {
