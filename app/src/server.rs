@@ -26,6 +26,8 @@ pub struct Config {
     pub secure_cookies: bool,
     pub data_dir: PathBuf,
     pub secret: SecretKey,
+    /// Seals and opens connection credentials.
+    pub vault: Arc<domain::channels::vault::Vault>,
 }
 
 #[derive(Clone, Debug)]

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::actor::Actor;
 use crate::attachments::Uploader;
 use crate::audit::{self, Target};
+use crate::channels::outbound::{self, Route};
 use crate::conversations::{self, Locked, Resume};
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
@@ -349,8 +350,26 @@ pub async fn send(db: &Db, actor: &Actor, number: i64, reply: &Reply) -> Result<
     } else {
         MessageKind::Outgoing
     };
+    let route = if reply.note {
+        None
+    } else {
+        Some(
+            outbound::route_for_reply(
+                &mut tx,
+                actor.account_id,
+                conversation.id,
+                conversation.channel_id,
+                reply.attachment_id.is_some(),
+            )
+            .await?,
+        )
+    };
     // The website widget receives over our own socket: stored means sent.
-    let delivery = (!reply.note).then_some(DeliveryStatus::Sent);
+    // Providers' replies wait in the outbound queue.
+    let delivery = route.map(|route| match route {
+        Route::OwnSocket => DeliveryStatus::Sent,
+        Route::Provider(_) => DeliveryStatus::Pending,
+    });
     let message_id: i64 = sqlx::query_scalar(
         "INSERT INTO messages (account_id, conversation_id, channel_id, kind, content_type, body, attachment_id,
                                sender_user_id, mentions, client_id, delivery_status)
@@ -394,6 +413,15 @@ pub async fn send(db: &Db, actor: &Actor, number: i64, reply: &Reply) -> Result<
         .execute(&mut *tx)
         .await
         .context("updating conversation")?;
+    }
+    if let Some(Route::Provider(_)) = route {
+        outbound::enqueue(
+            &mut tx,
+            actor.account_id,
+            conversation.channel_id,
+            message_id,
+        )
+        .await?;
     }
     realtime::publish(
         &mut tx,

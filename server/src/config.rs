@@ -16,6 +16,8 @@ pub struct Settings {
     /// the address actually bound" (handy with port 0 in tests).
     pub public_url: Option<String>,
     pub secret_key: SecretKey,
+    /// Earlier secret keys, kept only to open credentials they sealed.
+    pub old_secret_keys: Vec<SecretKey>,
     pub data_dir: PathBuf,
     pub site_root: PathBuf,
     pub migrate_on_start: bool,
@@ -53,8 +55,17 @@ impl Settings {
             Some(encoded) => SecretKey::from_base64(&encoded)?,
             None => dev_secret_key(&data_dir)?,
         };
+        let old_secret_keys = var("PONTE_OLD_SECRET_KEYS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(SecretKey::from_base64)
+            .collect::<anyhow::Result<Vec<_>>>()
+            .context("PONTE_OLD_SECRET_KEYS must be comma-separated base64 keys")?;
         Ok(Self {
             database_url,
+            old_secret_keys,
             app_database_url: var("PONTE_APP_DATABASE_URL"),
             addr,
             public_url,

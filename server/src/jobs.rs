@@ -3,7 +3,11 @@
 //! domain's rules do it.
 
 use domain::attachments::Storage;
+use domain::channels::vault::Vault;
+use domain::channels::{outbound, provider, webhooks};
 use domain::Db;
+use sqlx::postgres::PgListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Ends snoozes when their time comes.
@@ -35,6 +39,58 @@ pub async fn clean_up_uploads(db: Db, storage: Storage) {
             .await
         {
             tracing::warn!(error = ?err, "removing abandoned partial uploads failed");
+        }
+    }
+}
+
+/// Works the channel queues — received webhooks in, agents' replies out —
+/// as soon as any instance queues something (NOTIFY), and every second
+/// regardless (retries that came due, work a crashed instance leased).
+pub async fn run_channel_queues(db: Db, vault: Arc<Vault>) {
+    let client = match provider::http_client() {
+        Ok(client) => client,
+        Err(err) => {
+            tracing::error!(error = ?err, "channel queues cannot start");
+            return;
+        }
+    };
+    let mut listener = None;
+    loop {
+        if listener.is_none() {
+            listener = listen_for_jobs(&db).await;
+        }
+        let mut busy = false;
+        match webhooks::process_due(&db).await {
+            Ok(claimed) => busy |= claimed > 0,
+            Err(err) => tracing::warn!(error = ?err, "webhook queue failed"),
+        }
+        match outbound::process_due(&db, &vault, &client).await {
+            Ok(claimed) => busy |= claimed > 0,
+            Err(err) => tracing::warn!(error = ?err, "outbound queue failed"),
+        }
+        if busy {
+            continue;
+        }
+        let wait = Duration::from_secs(1);
+        match listener.as_mut() {
+            Some(l) => {
+                if let Ok(Err(err)) = tokio::time::timeout(wait, l.try_recv()).await {
+                    tracing::warn!(error = ?err, "jobs listener lost; reconnecting");
+                    listener = None;
+                }
+            }
+            None => tokio::time::sleep(wait).await,
+        }
+    }
+}
+
+async fn listen_for_jobs(db: &Db) -> Option<PgListener> {
+    let mut listener = PgListener::connect_with(db.pool()).await.ok()?;
+    match listener.listen(webhooks::JOBS_CHANNEL).await {
+        Ok(()) => Some(listener),
+        Err(err) => {
+            tracing::warn!(error = ?err, "LISTEN for jobs failed");
+            None
         }
     }
 }

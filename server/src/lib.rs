@@ -72,6 +72,10 @@ impl Application {
                 public_url,
                 data_dir: settings.data_dir.clone(),
                 secret: settings.secret_key.clone(),
+                vault: Arc::new(domain::channels::vault::Vault::new(
+                    &settings.secret_key,
+                    &settings.old_secret_keys,
+                )?),
             }),
         };
         let metrics = Metrics::new();
@@ -113,6 +117,10 @@ impl Application {
             tokio::spawn(self.hub.clone().housekeeping()),
             tokio::spawn(jobs::end_snoozes(self.state.db.clone())),
             tokio::spawn(jobs::clean_up_uploads(self.state.db.clone(), storage)),
+            tokio::spawn(jobs::run_channel_queues(
+                self.state.db.clone(),
+                self.state.config.vault.clone(),
+            )),
         ];
         // Real-time frames are small and latency-bound: no Nagle delay.
         let listener = self.listener.tap_io(|tcp| {
@@ -185,6 +193,8 @@ fn router(
         .route("/readyz", get(http::health::readyz))
         .route("/metrics", get(http::health::metrics))
         .merge(http::api_v1::routes())
+        .merge(http::api_channels::routes())
+        .merge(http::webhooks::routes())
         .merge(http::widget::routes(&state))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();

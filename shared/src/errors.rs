@@ -35,6 +35,9 @@ pub enum ErrorCode {
     FileTypeNotAllowed,
     AlreadyMember,
     InvalidValue,
+    UrlInvalid,
+    /// WhatsApp allows free text only within 24 h of the customer's last message.
+    OutsideServiceWindow,
 }
 
 impl ErrorCode {
@@ -65,6 +68,8 @@ impl ErrorCode {
             Self::FileTypeNotAllowed => "file_type_not_allowed",
             Self::AlreadyMember => "already_member",
             Self::InvalidValue => "invalid_value",
+            Self::UrlInvalid => "url_invalid",
+            Self::OutsideServiceWindow => "outside_service_window",
         }
     }
 }

@@ -126,6 +126,12 @@ string_enum!(
 string_enum!(
     ChannelKind {
         Website => "website",
+        WhatsappCloud => "whatsapp_cloud",
+        TwilioWhatsapp => "twilio_whatsapp",
+        Zapi => "zapi",
+        Messenger => "messenger",
+        Instagram => "instagram",
+        Api => "api",
     }
 );
 

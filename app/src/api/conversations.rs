@@ -75,6 +75,14 @@ pub async fn send_message(
     finish(domain::messages::send(&state.db, &actor, number, &reply).await)
 }
 
+/// Sends a reply the provider refused once more.
+#[server(endpoint = "retry_message")]
+pub async fn retry_message(message_id: i64) -> Result<(), AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::channels::outbound::retry(&state.db, &actor, message_id).await)
+}
+
 #[server(endpoint = "delete_message")]
 pub async fn delete_message(message_id: i64) -> Result<MessageView, AppError> {
     use crate::server::{actor, finish};

@@ -478,6 +478,8 @@ fn error_code(code: ErrorCode) -> &'static str {
         ErrorCode::FileTypeNotAllowed => "File type not allowed.",
         ErrorCode::AlreadyMember => "This person is already in the account.",
         ErrorCode::InvalidValue => "Invalid value.",
+        ErrorCode::UrlInvalid => "Invalid URL: use http:// or https://.",
+        ErrorCode::OutsideServiceWindow => "Outside WhatsApp's 24-hour window: the customer must write first (or send an approved template).",
     }
 }
 

@@ -481,6 +481,8 @@ fn error_code(code: ErrorCode) -> &'static str {
         ErrorCode::FileTypeNotAllowed => "Tipo de arquivo não permitido.",
         ErrorCode::AlreadyMember => "Esta pessoa já faz parte da conta.",
         ErrorCode::InvalidValue => "Valor inválido.",
+        ErrorCode::UrlInvalid => "Endereço (URL) inválido: use http:// ou https://.",
+        ErrorCode::OutsideServiceWindow => "Fora da janela de 24 horas do WhatsApp: o cliente precisa escrever primeiro (ou envie um modelo aprovado).",
     }
 }
 

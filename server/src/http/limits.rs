@@ -137,6 +137,8 @@ pub struct Limits {
     /// WebSocket connections open at once per client network.
     pub agent_sockets: ConnectionCap,
     pub widget_sockets: ConnectionCap,
+    /// Provider webhook requests per connection.
+    pub webhooks_per_channel: RateLimiter,
 }
 
 /// Client-to-server frames each socket may send per second (typing,
@@ -159,6 +161,9 @@ impl Default for Limits {
             widget_uploads_per_network: RateLimiter::new(Rate::new(30, s(5))),
             agent_sockets: ConnectionCap::new(200),
             widget_sockets: ConnectionCap::new(50),
+            // Meta batches up to 1,000 items per request; 4,000 requests a
+            // second per number is beyond any real traffic, not beyond a flood.
+            webhooks_per_channel: RateLimiter::new(Rate::new(4000, Duration::from_micros(250))),
         }
     }
 }

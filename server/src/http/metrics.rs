@@ -26,6 +26,8 @@ struct Series {
 pub struct Metrics {
     requests: Mutex<BTreeMap<(String, String, u16), Series>>,
     pub websockets: AtomicI64,
+    /// Webhook requests refused for a bad or missing signature or token.
+    pub webhooks_rejected: AtomicI64,
 }
 
 /// Set on the response by the inner layer, so the outer one can label it.
@@ -112,6 +114,13 @@ impl Metrics {
             out,
             "ponte_websocket_connections {}",
             self.websockets.load(Ordering::Relaxed)
+        );
+        out.push_str("# HELP ponte_webhooks_rejected_total Webhook requests refused for a bad or missing signature or token.\n");
+        out.push_str("# TYPE ponte_webhooks_rejected_total counter\n");
+        let _ = writeln!(
+            out,
+            "ponte_webhooks_rejected_total {}",
+            self.webhooks_rejected.load(Ordering::Relaxed)
         );
         out.push_str("# HELP ponte_db_pool_connections Runtime database pool connections.\n");
         out.push_str("# TYPE ponte_db_pool_connections gauge\n");

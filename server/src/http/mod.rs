@@ -1,5 +1,6 @@
 //! HTTP: routes outside Leptos and the middleware around everything.
 
+pub mod api_channels;
 pub mod api_v1;
 pub mod assets;
 pub mod errors;
@@ -9,5 +10,6 @@ pub mod limits;
 pub mod metrics;
 pub mod security;
 pub mod session;
+pub mod webhooks;
 pub mod widget;
 pub mod ws;

@@ -210,6 +210,7 @@ async fn start_instance(database: &TestDb, data_dir: &std::path::Path) -> String
         addr: "127.0.0.1:0".parse().expect("addr"),
         public_url: None,
         secret_key: test_secret(),
+        old_secret_keys: vec![],
         data_dir: data_dir.to_path_buf(),
         site_root: data_dir.join("site"),
         migrate_on_start: true,

@@ -7,8 +7,10 @@
 mod api;
 mod audit;
 mod auth;
+mod channels;
 mod helpers;
 mod inbox;
+mod mock_providers;
 mod realtime;
 mod security;
 mod server_functions;

@@ -1,4 +1,13 @@
-//! Channels (connections). The website chat widget is the first kind.
+//! Channels (connections): the website chat widget (here), and provider
+//! connections — WhatsApp Cloud API first — with their credentials vault,
+//! webhook ingest and outbound queue in the submodules.
+
+pub mod connections;
+pub mod outbound;
+pub mod provider;
+pub mod vault;
+pub mod webhooks;
+pub mod whatsapp_cloud;
 
 use anyhow::Context;
 use serde_json::json;
@@ -54,7 +63,7 @@ pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<ChannelView>> {
 
 pub(crate) async fn list_in(tx: &mut Tx) -> anyhow::Result<Vec<ChannelView>> {
     let rows: Vec<ChannelRow> = sqlx::query_as(&format!(
-        "SELECT {CHANNEL_COLUMNS} FROM channels ORDER BY lower(name)"
+        "SELECT {CHANNEL_COLUMNS} FROM channels WHERE removed_at IS NULL ORDER BY lower(name)"
     ))
     .fetch_all(&mut **tx)
     .await

@@ -1,0 +1,584 @@
+//! Provider connections (a WhatsApp number, …): their typed configuration,
+//! validated on the way in, with secrets sealed at rest and masked on the
+//! way out.
+
+use anyhow::Context;
+use serde_json::{json, Map, Value};
+use shared::audit::AuditAction;
+use shared::inbox::ChannelKind;
+use shared::values::DisplayName;
+use shared::{ErrorCode, FieldErrors, Permission};
+use uuid::Uuid;
+
+use super::vault::{Sealed, Vault};
+use super::whatsapp_cloud;
+use crate::actor::Actor;
+use crate::audit::{self, Target};
+use crate::db::{Db, Tx};
+use crate::error::{Error, Result};
+use crate::secrets::random_token;
+
+/// A provider's configuration, split into what may be shown and what is
+/// sealed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ProviderConfig {
+    WhatsappCloud {
+        settings: whatsapp_cloud::Settings,
+        secrets: whatsapp_cloud::Secrets,
+    },
+}
+
+impl ProviderConfig {
+    pub fn kind(&self) -> ChannelKind {
+        match self {
+            Self::WhatsappCloud { .. } => ChannelKind::WhatsappCloud,
+        }
+    }
+
+    /// Reads a config object as the API and the settings page send it; keys
+    /// left out keep their `previous` value (so secrets need not be retyped).
+    pub fn from_input(
+        kind: ChannelKind,
+        input: &Value,
+        previous: Option<&ProviderConfig>,
+    ) -> Result<Self> {
+        let empty = Map::new();
+        let input = match input {
+            Value::Object(map) => map,
+            Value::Null => &empty,
+            _ => return Err(Error::field("config", ErrorCode::InvalidValue)),
+        };
+        let mut errors = FieldErrors::new();
+        let config = match kind {
+            ChannelKind::WhatsappCloud => {
+                let (old_settings, old_secrets) = match previous {
+                    Some(Self::WhatsappCloud { settings, secrets }) => {
+                        (settings.clone(), secrets.clone())
+                    }
+                    None => Default::default(),
+                };
+                let mut read = |key: &str, old: String, rule: Rule| {
+                    read_field(input, key, old, rule, &mut errors)
+                };
+                let settings = whatsapp_cloud::Settings {
+                    phone_number_id: read(
+                        "phone_number_id",
+                        old_settings.phone_number_id,
+                        Rule::Digits,
+                    ),
+                    waba_id: read("waba_id", old_settings.waba_id, Rule::OptionalDigits),
+                    api_base_url: read("api_base_url", old_settings.api_base_url, Rule::BaseUrl),
+                };
+                let secrets = whatsapp_cloud::Secrets {
+                    access_token: read("access_token", old_secrets.access_token, Rule::Secret),
+                    app_secret: read("app_secret", old_secrets.app_secret, Rule::Secret),
+                    verify_token: read("verify_token", old_secrets.verify_token, Rule::Secret),
+                };
+                Self::WhatsappCloud { settings, secrets }
+            }
+            _ => return Err(Error::field("type", ErrorCode::OptionInvalid)),
+        };
+        errors.into_result()?;
+        Ok(config)
+    }
+
+    fn settings_json(&self) -> anyhow::Result<Value> {
+        match self {
+            Self::WhatsappCloud { settings, .. } => {
+                serde_json::to_value(settings).context("encoding settings")
+            }
+        }
+    }
+
+    fn secrets_json(&self) -> anyhow::Result<Vec<u8>> {
+        match self {
+            Self::WhatsappCloud { secrets, .. } => {
+                serde_json::to_vec(secrets).context("encoding secrets")
+            }
+        }
+    }
+
+    fn from_stored(kind: ChannelKind, settings: Value, secrets: &[u8]) -> anyhow::Result<Self> {
+        match kind {
+            ChannelKind::WhatsappCloud => Ok(Self::WhatsappCloud {
+                settings: serde_json::from_value(settings).context("reading settings")?,
+                secrets: serde_json::from_slice(secrets).context("reading secrets")?,
+            }),
+            other => anyhow::bail!("{other} connections are not provider connections"),
+        }
+    }
+
+    /// The config as the API shows it: secrets replaced by a mask that says
+    /// only whether they are set.
+    pub fn masked(&self) -> Value {
+        let mask = |secret: &str| {
+            if secret.is_empty() {
+                ""
+            } else {
+                "••••••••"
+            }
+        };
+        match self {
+            Self::WhatsappCloud { settings, secrets } => json!({
+                "phone_number_id": settings.phone_number_id,
+                "waba_id": settings.waba_id,
+                "api_base_url": settings.api_base_url,
+                "access_token": mask(&secrets.access_token),
+                "app_secret": mask(&secrets.app_secret),
+                "verify_token": mask(&secrets.verify_token),
+            }),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Rule {
+    Digits,
+    OptionalDigits,
+    Secret,
+    BaseUrl,
+}
+
+fn read_field(
+    input: &Map<String, Value>,
+    key: &str,
+    previous: String,
+    rule: Rule,
+    errors: &mut FieldErrors,
+) -> String {
+    let value = match input.get(key) {
+        None | Some(Value::Null) => previous,
+        Some(Value::String(text)) => text.trim().to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(_) => {
+            errors.add(key, ErrorCode::InvalidValue);
+            return String::new();
+        }
+    };
+    let problem = match rule {
+        _ if value.chars().count() > 1000 => Some(ErrorCode::TooLong),
+        Rule::Digits | Rule::Secret if value.is_empty() => Some(ErrorCode::Required),
+        Rule::Digits | Rule::OptionalDigits if !value.chars().all(|c| c.is_ascii_digit()) => {
+            Some(ErrorCode::NumberInvalid)
+        }
+        Rule::BaseUrl if !value.is_empty() && !is_base_url(&value) => Some(ErrorCode::UrlInvalid),
+        _ => None,
+    };
+    if let Some(code) = problem {
+        errors.add(key, code);
+    }
+    value
+}
+
+fn is_base_url(text: &str) -> bool {
+    url::Url::parse(text).is_ok_and(|url| {
+        matches!(url.scheme(), "http" | "https")
+            && url.host_str().is_some()
+            && url.username().is_empty()
+            && url.query().is_none()
+    })
+}
+
+/// A provider connection as the API and the settings page show it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ConnectionView {
+    pub id: i64,
+    #[serde(rename = "type")]
+    pub kind: ChannelKind,
+    pub name: String,
+    pub active: bool,
+    pub health: String,
+    pub health_detail: Option<String>,
+    /// Where the provider must post: append to the public URL.
+    pub webhook_path: String,
+    pub config: Value,
+}
+
+/// A connection with its secrets open, for webhooks and workers.
+#[derive(Clone, Debug)]
+pub struct Connection {
+    pub id: i64,
+    pub account_id: Uuid,
+    pub active: bool,
+    pub config: ProviderConfig,
+}
+
+/// The fixed webhook route of each provider.
+pub fn webhook_path(kind: ChannelKind, id: i64) -> String {
+    match kind {
+        ChannelKind::WhatsappCloud => format!("/webhooks/whatsapp/{id}"),
+        ChannelKind::TwilioWhatsapp => format!("/webhooks/twilio/{id}"),
+        ChannelKind::Messenger | ChannelKind::Instagram => format!("/webhooks/meta/{id}"),
+        ChannelKind::Zapi => format!("/webhooks/zapi/{id}"),
+        ChannelKind::Api => format!("/api/v1/channels/{id}/messages"),
+        ChannelKind::Website => String::new(),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ConnectionRow {
+    id: i64,
+    account_id: Uuid,
+    kind: String,
+    name: String,
+    public_token: String,
+    settings: Value,
+    credentials: Option<Vec<u8>>,
+    credentials_key_id: Option<String>,
+    active: bool,
+    health: String,
+    health_detail: Option<String>,
+}
+
+const COLUMNS: &str = "id, account_id, kind, name, public_token, settings, credentials, \
+                       credentials_key_id, active, health, health_detail";
+
+impl ConnectionRow {
+    fn kind(&self) -> anyhow::Result<ChannelKind> {
+        self.kind
+            .parse()
+            .map_err(|_| anyhow::anyhow!("unknown channel kind {}", self.kind))
+    }
+
+    fn open(&self, vault: &Vault) -> anyhow::Result<ProviderConfig> {
+        let sealed = Sealed {
+            key_id: self.credentials_key_id.clone().unwrap_or_default(),
+            bytes: self.credentials.clone().unwrap_or_default(),
+        };
+        let secrets = vault.open(&self.public_token, &sealed)?;
+        ProviderConfig::from_stored(self.kind()?, self.settings.clone(), &secrets)
+    }
+
+    fn into_view(self, vault: &Vault) -> anyhow::Result<ConnectionView> {
+        let config = self.open(vault)?;
+        Ok(ConnectionView {
+            id: self.id,
+            kind: self.kind()?,
+            webhook_path: webhook_path(self.kind()?, self.id),
+            name: self.name,
+            active: self.active,
+            health: self.health,
+            health_detail: self.health_detail,
+            config: config.masked(),
+        })
+    }
+}
+
+pub async fn list(db: &Db, vault: &Vault, actor: &Actor) -> Result<Vec<ConnectionView>> {
+    actor.require(Permission::ManageChannels)?;
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let rows: Vec<ConnectionRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM channels
+          WHERE account_id = $1 AND kind <> 'website' AND removed_at IS NULL ORDER BY lower(name), id"
+    ))
+    .bind(actor.account_id)
+    .fetch_all(&mut *tx)
+    .await
+    .context("listing connections")?;
+    tx.commit().await.context("commit")?;
+    Ok(rows
+        .into_iter()
+        .map(|row| row.into_view(vault))
+        .collect::<anyhow::Result<_>>()?)
+}
+
+pub async fn get(db: &Db, vault: &Vault, actor: &Actor, id: i64) -> Result<ConnectionView> {
+    actor.require(Permission::ManageChannels)?;
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let row = row_in(&mut tx, actor.account_id, id).await?;
+    tx.commit().await.context("commit")?;
+    Ok(row.into_view(vault)?)
+}
+
+async fn row_in(tx: &mut Tx, account_id: Uuid, id: i64) -> Result<ConnectionRow> {
+    let row: Option<ConnectionRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM channels
+          WHERE account_id = $1 AND id = $2 AND kind <> 'website' AND removed_at IS NULL"
+    ))
+    .bind(account_id)
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await
+    .context("finding connection")?;
+    row.ok_or(Error::NotFound)
+}
+
+/// What the API's POST carries.
+#[derive(Clone, Debug)]
+pub struct NewConnection {
+    pub kind: ChannelKind,
+    pub name: String,
+    pub config: Value,
+}
+
+pub async fn create(
+    db: &Db,
+    vault: &Vault,
+    actor: &Actor,
+    input: &NewConnection,
+) -> Result<ConnectionView> {
+    actor.require(Permission::ManageChannels)?;
+    let mut errors = FieldErrors::new();
+    let name = errors.check("name", DisplayName::parse(&input.name));
+    let config = ProviderConfig::from_input(input.kind, &input.config, None);
+    errors.into_result()?;
+    let config = config?;
+    let name = name.ok_or_else(|| anyhow::anyhow!("validation passed with a missing value"))?;
+    let public_token = format!("ch_{}", &random_token()[..24]);
+    let sealed = vault.seal(&public_token, &config.secrets_json()?)?;
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let row: ConnectionRow = sqlx::query_as(&format!(
+        "INSERT INTO channels (account_id, kind, name, public_token, settings, credentials, credentials_key_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
+    ))
+    .bind(actor.account_id)
+    .bind(config.kind().as_str())
+    .bind(name.as_str())
+    .bind(&public_token)
+    .bind(config.settings_json()?)
+    .bind(&sealed.bytes)
+    .bind(&sealed.key_id)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(super::refused_by_the_database)?;
+    audit::record(
+        &mut tx,
+        actor,
+        AuditAction::ChannelCreated,
+        Some(Target::new("channel", row.id)),
+        json!({ "kind": config.kind(), "name": name.as_str(), "config": config.masked() }),
+    )
+    .await?;
+    tx.commit().await.context("commit")?;
+    Ok(row.into_view(vault)?)
+}
+
+/// What the API's PATCH may change; `None` keeps the current value.
+#[derive(Clone, Debug, Default)]
+pub struct ConnectionChanges {
+    pub name: Option<String>,
+    pub active: Option<bool>,
+    pub config: Option<Value>,
+}
+
+pub async fn update(
+    db: &Db,
+    vault: &Vault,
+    actor: &Actor,
+    id: i64,
+    changes: &ConnectionChanges,
+) -> Result<ConnectionView> {
+    actor.require(Permission::ManageChannels)?;
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let row = row_in(&mut tx, actor.account_id, id).await?;
+    let current = row.open(vault)?;
+    let mut errors = FieldErrors::new();
+    let name = match &changes.name {
+        Some(name) => errors
+            .check("name", DisplayName::parse(name))
+            .map(|n| n.to_string()),
+        None => Some(row.name.clone()),
+    };
+    let config = match &changes.config {
+        Some(input) => ProviderConfig::from_input(row.kind()?, input, Some(&current)),
+        None => Ok(current),
+    };
+    errors.into_result()?;
+    let config = config?;
+    let name = name.ok_or_else(|| anyhow::anyhow!("validation passed with a missing value"))?;
+    let active = changes.active.unwrap_or(row.active);
+    let sealed = vault.seal(&row.public_token, &config.secrets_json()?)?;
+    let updated: ConnectionRow = sqlx::query_as(&format!(
+        "UPDATE channels SET name = $3, settings = $4, credentials = $5, credentials_key_id = $6,
+                active = $7, updated_at = now()
+          WHERE account_id = $1 AND id = $2 RETURNING {COLUMNS}"
+    ))
+    .bind(actor.account_id)
+    .bind(id)
+    .bind(&name)
+    .bind(config.settings_json()?)
+    .bind(&sealed.bytes)
+    .bind(&sealed.key_id)
+    .bind(active)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(super::refused_by_the_database)?;
+    audit::record(
+        &mut tx,
+        actor,
+        AuditAction::ChannelUpdated,
+        Some(Target::new("channel", id)),
+        json!({ "name": name, "active": active, "config": config.masked() }),
+    )
+    .await?;
+    tx.commit().await.context("commit")?;
+    Ok(updated.into_view(vault)?)
+}
+
+/// Removes a connection: it stops receiving and sending; its conversations
+/// and messages stay.
+pub async fn remove(db: &Db, actor: &Actor, id: i64) -> Result<()> {
+    actor.require(Permission::ManageChannels)?;
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let name: Option<String> = sqlx::query_scalar(
+        "UPDATE channels SET removed_at = now(), active = false, updated_at = now()
+          WHERE account_id = $1 AND id = $2 AND kind <> 'website' AND removed_at IS NULL
+      RETURNING name",
+    )
+    .bind(actor.account_id)
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await
+    .context("removing connection")?;
+    let name = name.ok_or(Error::NotFound)?;
+    audit::record(
+        &mut tx,
+        actor,
+        AuditAction::ChannelRemoved,
+        Some(Target::new("channel", id)),
+        json!({ "name": name }),
+    )
+    .await?;
+    tx.commit().await.context("commit")?;
+    Ok(())
+}
+
+/// The connection a webhook names, secrets open; no tenant is known yet.
+pub async fn for_webhook(db: &Db, vault: &Vault, id: i64) -> Result<Connection> {
+    type Found = (
+        Uuid,
+        String,
+        String,
+        Value,
+        Option<Vec<u8>>,
+        Option<String>,
+        bool,
+    );
+    let found: Option<Found> = sqlx::query_as(
+        "SELECT account_id, kind, public_token, settings, credentials, credentials_key_id, active
+           FROM channel_for_webhook($1)",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await
+    .context("finding the webhook's connection")?;
+    let (account_id, kind, public_token, settings, credentials, key_id, active) =
+        found.ok_or(Error::NotFound)?;
+    let kind: ChannelKind = kind
+        .parse()
+        .map_err(|_| anyhow::anyhow!("unknown channel kind {kind}"))?;
+    if kind == ChannelKind::Website {
+        return Err(Error::NotFound);
+    }
+    let sealed = Sealed {
+        key_id: key_id.unwrap_or_default(),
+        bytes: credentials.unwrap_or_default(),
+    };
+    let secrets = vault.open(&public_token, &sealed)?;
+    Ok(Connection {
+        id,
+        account_id,
+        active,
+        config: ProviderConfig::from_stored(kind, settings, &secrets)?,
+    })
+}
+
+/// The connection with its secrets open, inside a tenant transaction.
+pub(crate) async fn open_in(
+    tx: &mut Tx,
+    vault: &Vault,
+    account_id: Uuid,
+    id: i64,
+) -> Result<Connection> {
+    let row: Option<ConnectionRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM channels WHERE account_id = $1 AND id = $2 AND kind <> 'website'"
+    ))
+    .bind(account_id)
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await
+    .context("finding connection")?;
+    let row = row.ok_or(Error::NotFound)?;
+    Ok(Connection {
+        id: row.id,
+        account_id: row.account_id,
+        active: row.active && row.credentials.is_some(),
+        config: row.open(vault)?,
+    })
+}
+
+/// Records what the provider last said about our credentials; returns
+/// whether the health changed (an incident starts or ends).
+pub(crate) async fn set_health(
+    tx: &mut Tx,
+    account_id: Uuid,
+    id: i64,
+    connected: bool,
+    detail: Option<&str>,
+) -> anyhow::Result<bool> {
+    let health = if connected {
+        "connected"
+    } else {
+        "disconnected"
+    };
+    let changed = sqlx::query(
+        "UPDATE channels SET health = $3, health_detail = $4, updated_at = now()
+          WHERE account_id = $1 AND id = $2 AND health IS DISTINCT FROM $3",
+    )
+    .bind(account_id)
+    .bind(id)
+    .bind(health)
+    .bind(detail)
+    .execute(&mut **tx)
+    .await
+    .context("recording connection health")?
+    .rows_affected();
+    Ok(changed > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn whatsapp(input: Value) -> Result<ProviderConfig> {
+        ProviderConfig::from_input(ChannelKind::WhatsappCloud, &input, None)
+    }
+
+    #[test]
+    fn whatsapp_config_is_validated_field_by_field() {
+        let Err(Error::Validation(fields)) = whatsapp(json!({
+            "phone_number_id": "12ab", "api_base_url": "ftp://x", "access_token": "t"
+        })) else {
+            panic!("expected field errors")
+        };
+        let codes: Vec<_> = fields.iter().map(|f| (f.field.as_str(), f.code)).collect();
+        assert!(codes.contains(&("phone_number_id", ErrorCode::NumberInvalid)));
+        assert!(codes.contains(&("api_base_url", ErrorCode::UrlInvalid)));
+        assert!(codes.contains(&("app_secret", ErrorCode::Required)));
+        assert!(!codes.iter().any(|(field, _)| *field == "access_token"));
+        let ok = whatsapp(json!({
+            "phone_number_id": "1234", "access_token": "t", "app_secret": "s", "verify_token": "v"
+        }))
+        .unwrap();
+        assert_eq!(ok.masked()["access_token"], "••••••••");
+        assert!(!ok.masked().to_string().contains("\"t\""));
+    }
+
+    #[test]
+    fn left_out_secrets_keep_their_value() {
+        let first = whatsapp(json!({
+            "phone_number_id": "1234", "access_token": "t", "app_secret": "s", "verify_token": "v"
+        }))
+        .unwrap();
+        let changed = ProviderConfig::from_input(
+            ChannelKind::WhatsappCloud,
+            &json!({ "access_token": "new" }),
+            Some(&first),
+        )
+        .unwrap();
+        let ProviderConfig::WhatsappCloud { settings, secrets } = changed;
+        assert_eq!(settings.phone_number_id, "1234");
+        assert_eq!(secrets.access_token, "new");
+        assert_eq!(secrets.app_secret, "s");
+    }
+}

@@ -1,0 +1,290 @@
+//! Verified webhook requests: stored durably before the provider hears 200,
+//! then turned into contacts, conversations, messages and delivery statuses
+//! by workers on any instance, with retries, backoff and a parking lot for
+//! events that keep failing.
+
+use anyhow::Context;
+use serde_json::Value;
+use shared::inbox::{ChannelKind, DeliveryStatus};
+use shared::phone::{Country, PhoneNumber};
+use uuid::Uuid;
+
+use super::provider::{replaceable_by, InboundItem, InboundMessage, StatusUpdate};
+use super::{connections::Connection, whatsapp_cloud};
+use crate::contacts;
+use crate::conversations;
+use crate::db::{Db, Tx};
+use crate::error::{Error, Result};
+use crate::messages::{self, Incoming};
+use crate::realtime::{self, Signal};
+use crate::secrets::{hex, sha256};
+
+/// Attempts before an event is parked for an admin to look at.
+pub const MAX_ATTEMPTS: i32 = 8;
+/// How long a claimed event is someone's before another worker may retry it.
+pub const LEASE_SECONDS: i32 = 60;
+/// Events one worker claims at a time.
+const BATCH: i32 = 20;
+/// Wakes workers on every instance when work is queued.
+pub const JOBS_CHANNEL: &str = "ponte_jobs";
+
+/// Stores a verified request; `false` when the same body was stored before
+/// (a redelivery). Committed before the caller answers the provider.
+pub async fn store(
+    db: &Db,
+    connection: &Connection,
+    raw_body: &[u8],
+    headers: Value,
+) -> Result<bool> {
+    let mut tx = db.tenant(connection.account_id, None).await?;
+    let inserted = sqlx::query(
+        "INSERT INTO webhook_events (account_id, channel_id, provider, body, headers, dedupe_key)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (channel_id, dedupe_key) DO NOTHING",
+    )
+    .bind(connection.account_id)
+    .bind(connection.id)
+    .bind(connection.config.kind().as_str())
+    .bind(raw_body)
+    .bind(headers)
+    .bind(hex(&sha256(raw_body)))
+    .execute(&mut *tx)
+    .await
+    .context("storing webhook event")?
+    .rows_affected()
+        > 0;
+    if inserted {
+        sqlx::query("SELECT pg_notify($1, 'webhook')")
+            .bind(JOBS_CHANNEL)
+            .execute(&mut *tx)
+            .await
+            .context("waking workers")?;
+    }
+    tx.commit().await.context("commit")?;
+    Ok(inserted)
+}
+
+/// Claims due events and processes them; returns how many were claimed.
+pub async fn process_due(db: &Db) -> Result<usize> {
+    let claimed: Vec<(i64, Uuid)> =
+        sqlx::query_as("SELECT id, account_id FROM claim_webhook_events($1, $2)")
+            .bind(BATCH)
+            .bind(LEASE_SECONDS)
+            .fetch_all(db.pool())
+            .await
+            .context("claiming webhook events")?;
+    for &(id, account_id) in &claimed {
+        if let Err(err) = process_one(db, account_id, id).await {
+            record_failure(db, account_id, id, &err).await?;
+        }
+    }
+    Ok(claimed.len())
+}
+
+/// One event, all its items, in one transaction with marking it done: a
+/// crash anywhere before the commit leaves it to be processed again.
+async fn process_one(db: &Db, account_id: Uuid, id: i64) -> Result<()> {
+    let mut tx = db.tenant(account_id, None).await?;
+    let event: Option<(i64, String, Vec<u8>, bool)> = sqlx::query_as(
+        "SELECT channel_id, provider, body, received_at > now() - interval '2 minutes' FROM webhook_events
+          WHERE account_id = $1 AND id = $2 AND state = 'pending' FOR UPDATE",
+    )
+    .bind(account_id)
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await
+    .context("locking webhook event")?;
+    let Some((channel_id, provider, body, recent)) = event else {
+        // Another worker finished it while this one waited for the lock.
+        return Ok(());
+    };
+    let items = match provider.parse::<ChannelKind>() {
+        Ok(ChannelKind::WhatsappCloud) => whatsapp_cloud::parse(&body)?,
+        _ => return Err(anyhow::anyhow!("no parser for {provider} events").into()),
+    };
+    for item in &items {
+        match item {
+            InboundItem::Message(message) => {
+                receive_message(&mut tx, account_id, channel_id, message).await?
+            }
+            InboundItem::Status(status) => {
+                let known = apply_status(&mut tx, account_id, channel_id, status).await?;
+                // A report can overtake the send's own answer (which is when
+                // we learn the message's id): try again shortly. Reports
+                // that stay unknown are for messages sent from elsewhere.
+                if !known && recent {
+                    return Err(anyhow::anyhow!(
+                        "status for {} arrived before its message was known",
+                        status.external_id
+                    )
+                    .into());
+                }
+            }
+        }
+    }
+    sqlx::query(
+        "UPDATE webhook_events SET state = 'done', processed_at = now(), last_error = NULL
+          WHERE account_id = $1 AND id = $2",
+    )
+    .bind(account_id)
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .context("marking webhook event done")?;
+    tx.commit().await.context("commit")?;
+    Ok(())
+}
+
+/// Backs off exponentially (2 s, 4 s, … capped at 15 min), and parks the
+/// event after [`MAX_ATTEMPTS`].
+async fn record_failure(db: &Db, account_id: Uuid, id: i64, err: &Error) -> Result<()> {
+    tracing::warn!(event = id, error = ?err, "webhook event failed");
+    let mut tx = db.tenant(account_id, None).await?;
+    sqlx::query(
+        "UPDATE webhook_events
+            SET last_error = left($3, 1000),
+                state = CASE WHEN attempts >= $4 THEN 'parked' ELSE state END,
+                next_attempt_at = now() + least(interval '15 minutes', interval '1 second' * power(2, attempts))
+          WHERE account_id = $1 AND id = $2 AND state = 'pending'",
+    )
+    .bind(account_id)
+    .bind(id)
+    .bind(format!("{err:#}"))
+    .bind(MAX_ATTEMPTS)
+    .execute(&mut *tx)
+    .await
+    .context("recording webhook failure")?;
+    tx.commit().await.context("commit")?;
+    Ok(())
+}
+
+/// Puts parked events back in the queue (an admin's "replay").
+pub async fn replay_parked(db: &Db, actor: &crate::Actor, channel_id: i64) -> Result<u64> {
+    actor.require(shared::Permission::ManageChannels)?;
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let replayed = sqlx::query(
+        "UPDATE webhook_events SET state = 'pending', attempts = 0, next_attempt_at = now()
+          WHERE account_id = $1 AND channel_id = $2 AND state = 'parked'",
+    )
+    .bind(actor.account_id)
+    .bind(channel_id)
+    .execute(&mut *tx)
+    .await
+    .context("replaying parked events")?
+    .rows_affected();
+    if replayed > 0 {
+        sqlx::query("SELECT pg_notify($1, 'webhook')")
+            .bind(JOBS_CHANNEL)
+            .execute(&mut *tx)
+            .await
+            .context("waking workers")?;
+    }
+    tx.commit().await.context("commit")?;
+    Ok(replayed)
+}
+
+/// A customer's message: its contact (by canonical address), its
+/// conversation, the message itself. A message seen before changes nothing.
+async fn receive_message(
+    tx: &mut Tx,
+    account_id: Uuid,
+    channel_id: i64,
+    message: &InboundMessage,
+) -> Result<()> {
+    let seen: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM messages WHERE channel_id = $1 AND external_id = $2)",
+    )
+    .bind(channel_id)
+    .bind(&message.external_id)
+    .fetch_one(&mut **tx)
+    .await
+    .context("checking for a redelivery")?;
+    if seen {
+        return Ok(());
+    }
+    let name = message.profile_name.as_deref().unwrap_or_default();
+    let contact_id =
+        contacts::find_or_create_by_identity(tx, account_id, channel_id, &message.from, name, None)
+            .await?;
+    let phone = message
+        .phone
+        .as_deref()
+        .and_then(|p| PhoneNumber::parse(p, Country::default()).ok());
+    sqlx::query(
+        "UPDATE contacts SET phone = COALESCE(phone, $3),
+                name = CASE WHEN name = '' THEN $4 ELSE name END, updated_at = now()
+          WHERE account_id = $1 AND id = $2",
+    )
+    .bind(account_id)
+    .bind(contact_id)
+    .bind(phone.as_ref().map(PhoneNumber::as_str))
+    .bind(name)
+    .execute(&mut **tx)
+    .await
+    .context("updating the contact from the provider's profile")?;
+    let conversation = conversations::for_incoming(tx, account_id, channel_id, contact_id).await?;
+    let incoming = Incoming {
+        body: &message.body,
+        content_type: message.content_type,
+        attachment_id: None,
+        file_name: None,
+        external_id: Some(&message.external_id),
+    };
+    if messages::insert_incoming(tx, account_id, &conversation, &incoming)
+        .await?
+        .is_some()
+    {
+        conversations::touch(tx, account_id, conversation.id).await?;
+    }
+    Ok(())
+}
+
+/// A delivery report: moves our message forward, never back. Returns
+/// whether the message is known at all.
+async fn apply_status(
+    tx: &mut Tx,
+    account_id: Uuid,
+    channel_id: i64,
+    update: &StatusUpdate,
+) -> Result<bool> {
+    let error = match update.status {
+        DeliveryStatus::Failed => update.error.clone(),
+        _ => None,
+    };
+    let changed: Option<(i64, i64)> = sqlx::query_as(
+        "UPDATE messages SET delivery_status = $4, delivery_error = COALESCE($5, delivery_error), updated_at = now()
+          WHERE account_id = $1 AND channel_id = $2 AND external_id = $3 AND kind = 'outgoing'
+            AND (delivery_status IS NULL OR delivery_status = ANY($6))
+      RETURNING id, conversation_id",
+    )
+    .bind(account_id)
+    .bind(channel_id)
+    .bind(&update.external_id)
+    .bind(update.status)
+    .bind(error)
+    .bind(replaceable_by(update.status))
+    .fetch_optional(&mut **tx)
+    .await
+    .context("updating delivery status")?;
+    if let Some((message_id, conversation_id)) = changed {
+        realtime::publish(
+            tx,
+            account_id,
+            Signal::MessageUpdated {
+                conversation_id,
+                message_id,
+            },
+        )
+        .await?;
+        return Ok(true);
+    }
+    let known: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM messages WHERE channel_id = $1 AND external_id = $2)",
+    )
+    .bind(channel_id)
+    .bind(&update.external_id)
+    .fetch_one(&mut **tx)
+    .await
+    .context("finding the reported message")?;
+    Ok(known)
+}

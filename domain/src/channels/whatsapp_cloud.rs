@@ -1,0 +1,478 @@
+//! WhatsApp Business Cloud API (Meta): the webhook handshake and signature,
+//! the webhook payload, and sending through the Graph API.
+
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sha2::Sha256;
+use shared::inbox::{ContentType, DeliveryStatus};
+
+use super::provider::{network_error, InboundItem, InboundMessage, SendError, StatusUpdate};
+
+pub const DEFAULT_API_BASE_URL: &str = "https://graph.facebook.com";
+pub const GRAPH_VERSION: &str = "v21.0";
+
+/// What identifies the number (stored in clear).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    pub phone_number_id: String,
+    pub waba_id: String,
+    pub api_base_url: String,
+}
+
+/// What must stay secret (sealed at rest, never sent to a browser).
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Secrets {
+    pub access_token: String,
+    pub app_secret: String,
+    pub verify_token: String,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secrets(***)")
+    }
+}
+
+/// Meta's subscription handshake: the challenge back only for our token.
+pub fn handshake<'a>(
+    secrets: &Secrets,
+    mode: Option<&str>,
+    verify_token: Option<&str>,
+    challenge: Option<&'a str>,
+) -> Option<&'a str> {
+    let token_matches = verify_token.is_some_and(|token| {
+        !secrets.verify_token.is_empty()
+            && crate::secrets::constant_time_eq(token.as_bytes(), secrets.verify_token.as_bytes())
+    });
+    (mode == Some("subscribe") && token_matches)
+        .then_some(challenge)
+        .flatten()
+}
+
+/// `X-Hub-Signature-256: sha256=<hex>` over the raw body, keyed by the app
+/// secret, compared in constant time. Shared by every Meta product.
+pub fn signature_is_valid(app_secret: &str, raw_body: &[u8], header: Option<&str>) -> bool {
+    let Some(hex_signature) = header.and_then(|h| h.trim().strip_prefix("sha256=")) else {
+        return false;
+    };
+    let Some(signature) = decode_hex(hex_signature) else {
+        return false;
+    };
+    if app_secret.is_empty() {
+        return false;
+    }
+    let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(app_secret.as_bytes()) else {
+        return false;
+    };
+    mac.update(raw_body);
+    mac.verify_slice(&signature).is_ok()
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// The phone digits WhatsApp calls a `wa_id`, made canonical: Brazilian
+/// mobiles get their ninth digit, so a number seen with and without it is
+/// one contact.
+pub fn canonical_wa_id(wa_id: &str) -> String {
+    let digits: String = wa_id.chars().filter(char::is_ascii_digit).collect();
+    let is_br_mobile_without_nine = digits.len() == 12
+        && digits.starts_with("55")
+        && matches!(digits.as_bytes()[4], b'6'..=b'9');
+    if is_br_mobile_without_nine {
+        format!("{}9{}", &digits[..4], &digits[4..])
+    } else {
+        digits
+    }
+}
+
+/// Every message and status in a webhook body, in order: all `entry[]`,
+/// all `changes[]`, all `messages[]` and `statuses[]`.
+pub fn parse(raw_body: &[u8]) -> anyhow::Result<Vec<InboundItem>> {
+    let body: Value = serde_json::from_slice(raw_body)
+        .map_err(|err| anyhow::anyhow!("webhook body is not JSON: {err}"))?;
+    let mut items = Vec::new();
+    for entry in array(&body, "entry") {
+        for change in array(entry, "changes") {
+            if change.get("field").and_then(Value::as_str) != Some("messages") {
+                continue;
+            }
+            let value = &change["value"];
+            let names: Vec<(String, String)> = array(value, "contacts")
+                .filter_map(|c| {
+                    Some((
+                        canonical_wa_id(c.get("wa_id")?.as_str()?),
+                        c.pointer("/profile/name")?.as_str()?.to_string(),
+                    ))
+                })
+                .collect();
+            for message in array(value, "messages") {
+                if let Some(item) = inbound_message(message, &names) {
+                    items.push(InboundItem::Message(item));
+                }
+            }
+            for status in array(value, "statuses") {
+                if let Some(item) = status_update(status) {
+                    items.push(InboundItem::Status(item));
+                }
+            }
+        }
+    }
+    Ok(items)
+}
+
+fn array<'a>(value: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
+    value
+        .get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+fn text_at<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
+    value.pointer(pointer).and_then(Value::as_str)
+}
+
+fn inbound_message(message: &Value, names: &[(String, String)]) -> Option<InboundMessage> {
+    let external_id = text_at(message, "/id")?.to_string();
+    let from = canonical_wa_id(text_at(message, "/from")?);
+    if from.is_empty() {
+        return None;
+    }
+    let kind = text_at(message, "/type").unwrap_or("unknown");
+    let caption = |key: &str| {
+        text_at(message, &format!("/{key}/caption"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (content_type, body) = match kind {
+        "text" => (
+            ContentType::Text,
+            text_at(message, "/text/body")?.to_string(),
+        ),
+        "image" | "sticker" => (ContentType::Image, caption(kind)),
+        "video" => (ContentType::Video, caption(kind)),
+        "audio" => (ContentType::Audio, String::new()),
+        "document" => (
+            ContentType::File,
+            [
+                text_at(message, "/document/filename").unwrap_or_default(),
+                text_at(message, "/document/caption").unwrap_or_default(),
+            ]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" — "),
+        ),
+        "location" => (ContentType::Location, location_text(message)),
+        // A tapped quick-reply button or list row is the customer's answer.
+        "button" => (
+            ContentType::Text,
+            text_at(message, "/button/text")?.to_string(),
+        ),
+        "interactive" => (
+            ContentType::Text,
+            text_at(message, "/interactive/button_reply/title")
+                .or_else(|| text_at(message, "/interactive/list_reply/title"))?
+                .to_string(),
+        ),
+        "reaction" => (
+            ContentType::Text,
+            text_at(message, "/reaction/emoji")
+                .unwrap_or_default()
+                .to_string(),
+        ),
+        other => (ContentType::Text, format!("[{other}]")),
+    };
+    Some(InboundMessage {
+        external_id,
+        phone: Some(format!("+{from}")),
+        profile_name: names
+            .iter()
+            .find(|(wa_id, _)| *wa_id == from)
+            .map(|(_, name)| name.clone()),
+        from,
+        body,
+        content_type,
+    })
+}
+
+fn location_text(message: &Value) -> String {
+    let coordinate = |key: &str| {
+        message
+            .pointer(&format!("/location/{key}"))
+            .and_then(Value::as_f64)
+            .unwrap_or_default()
+    };
+    let place = [
+        text_at(message, "/location/name").unwrap_or_default(),
+        text_at(message, "/location/address").unwrap_or_default(),
+    ]
+    .iter()
+    .filter(|s| !s.is_empty())
+    .copied()
+    .collect::<Vec<_>>()
+    .join(", ");
+    let link = format!(
+        "https://maps.google.com/?q={},{}",
+        coordinate("latitude"),
+        coordinate("longitude")
+    );
+    if place.is_empty() {
+        link
+    } else {
+        format!("{place}\n{link}")
+    }
+}
+
+fn status_update(status: &Value) -> Option<StatusUpdate> {
+    let external_id = text_at(status, "/id")?.to_string();
+    let status_value = match text_at(status, "/status")? {
+        "sent" => DeliveryStatus::Sent,
+        "delivered" => DeliveryStatus::Delivered,
+        "read" => DeliveryStatus::Read,
+        "failed" => DeliveryStatus::Failed,
+        _ => return None,
+    };
+    let error = array(status, "errors").next().map(|e| {
+        let code = e.get("code").and_then(Value::as_i64).unwrap_or_default();
+        let text = text_at(e, "/error_data/details")
+            .or_else(|| text_at(e, "/message"))
+            .or_else(|| text_at(e, "/title"))
+            .unwrap_or("failed");
+        format!("{code}: {text}")
+    });
+    Some(StatusUpdate {
+        external_id,
+        status: status_value,
+        error,
+    })
+}
+
+fn base_url(settings: &Settings) -> &str {
+    let base = settings.api_base_url.trim_end_matches('/');
+    if base.is_empty() {
+        DEFAULT_API_BASE_URL
+    } else {
+        base
+    }
+}
+
+/// Sends a text message; the provider's message id on success.
+pub async fn send_text(
+    client: &reqwest::Client,
+    settings: &Settings,
+    secrets: &Secrets,
+    to: &str,
+    body: &str,
+) -> Result<String, SendError> {
+    let url = format!(
+        "{}/{GRAPH_VERSION}/{}/messages",
+        base_url(settings),
+        settings.phone_number_id
+    );
+    let request = json!({
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to,
+        "type": "text",
+        "text": { "preview_url": false, "body": body },
+    });
+    let response = client
+        .post(url)
+        .bearer_auth(&secrets.access_token)
+        .json(&request)
+        .send()
+        .await
+        .map_err(|err| network_error(&err))?;
+    let status = response.status();
+    let answer: Value = response.json().await.unwrap_or(Value::Null);
+    if status.is_success() {
+        return text_at(&answer, "/messages/0/id")
+            .map(str::to_string)
+            .ok_or_else(|| SendError::Retry("the answer carried no message id".into()));
+    }
+    Err(graph_error(status.as_u16(), &answer))
+}
+
+/// Classifies a Graph API error answer.
+fn graph_error(http_status: u16, answer: &Value) -> SendError {
+    let code = answer
+        .pointer("/error/code")
+        .and_then(Value::as_i64)
+        .unwrap_or_default();
+    let message = text_at(answer, "/error/message").unwrap_or("no details");
+    let text = format!("{code}: {message}");
+    // 190: token expired or revoked; 10 / 200: permission missing.
+    if http_status == 401 || matches!(code, 190 | 10 | 200) {
+        return SendError::Unauthorized(text);
+    }
+    // 130429 / 131056 / 80007 / 4: throughput and rate limits; 131000 and
+    // 5xx: Meta's own trouble.
+    if http_status >= 500
+        || http_status == 429
+        || matches!(code, 4 | 80007 | 130429 | 131056 | 131000)
+    {
+        return SendError::Retry(text);
+    }
+    SendError::Permanent(text)
+}
+
+/// Reads the number's profile: proves the token and the number id work.
+pub async fn test_connection(
+    client: &reqwest::Client,
+    settings: &Settings,
+    secrets: &Secrets,
+) -> Result<String, SendError> {
+    let url = format!(
+        "{}/{GRAPH_VERSION}/{}?fields=display_phone_number,verified_name",
+        base_url(settings),
+        settings.phone_number_id
+    );
+    let response = client
+        .get(url)
+        .bearer_auth(&secrets.access_token)
+        .send()
+        .await
+        .map_err(|err| network_error(&err))?;
+    let status = response.status();
+    let answer: Value = response.json().await.unwrap_or(Value::Null);
+    if !status.is_success() {
+        return Err(graph_error(status.as_u16(), &answer));
+    }
+    Ok([
+        text_at(&answer, "/verified_name").unwrap_or_default(),
+        text_at(&answer, "/display_phone_number").unwrap_or_default(),
+    ]
+    .iter()
+    .filter(|s| !s.is_empty())
+    .copied()
+    .collect::<Vec<_>>()
+    .join(" · "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sign(secret: &str, body: &[u8]) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(body);
+        let bytes = mac.finalize().into_bytes();
+        format!(
+            "sha256={}",
+            bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        )
+    }
+
+    #[test]
+    fn signatures_are_checked_on_the_raw_bytes() {
+        // Meta signs the bytes it sends, with non-ASCII escaped: the same
+        // JSON re-serialized (unescaped) must not verify.
+        let raw = br#"{"text":"Ol\u00e1"}"#;
+        let header = sign("s3cret", raw);
+        assert!(signature_is_valid("s3cret", raw, Some(&header)));
+        let reserialized =
+            serde_json::to_vec(&serde_json::from_slice::<Value>(raw).unwrap()).unwrap();
+        assert_ne!(reserialized, raw.to_vec());
+        assert!(!signature_is_valid("s3cret", &reserialized, Some(&header)));
+        assert!(!signature_is_valid("other", raw, Some(&header)));
+        assert!(!signature_is_valid("s3cret", raw, None));
+        assert!(!signature_is_valid("s3cret", raw, Some("sha256=zz")));
+        assert!(
+            !signature_is_valid("", raw, Some(&sign("", raw))),
+            "no secret, no trust"
+        );
+    }
+
+    #[test]
+    fn the_handshake_needs_subscribe_and_our_token() {
+        let secrets = Secrets {
+            verify_token: "tok".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            handshake(&secrets, Some("subscribe"), Some("tok"), Some("42")),
+            Some("42")
+        );
+        assert_eq!(
+            handshake(&secrets, Some("subscribe"), Some("bad"), Some("42")),
+            None
+        );
+        assert_eq!(
+            handshake(&secrets, Some("other"), Some("tok"), Some("42")),
+            None
+        );
+        assert_eq!(
+            handshake(&Secrets::default(), Some("subscribe"), Some(""), Some("42")),
+            None
+        );
+    }
+
+    #[test]
+    fn brazilian_mobiles_get_their_ninth_digit() {
+        assert_eq!(canonical_wa_id("551187654321"), "5511987654321");
+        assert_eq!(canonical_wa_id("5511987654321"), "5511987654321");
+        assert_eq!(canonical_wa_id("551133334444"), "551133334444", "landline");
+        assert_eq!(canonical_wa_id("14155550100"), "14155550100");
+    }
+
+    #[test]
+    fn every_item_of_a_batch_is_read() {
+        let body = json!({
+            "object": "whatsapp_business_account",
+            "entry": [
+                {"id": "1", "changes": [{"field": "messages", "value": {
+                    "contacts": [{"wa_id": "551187654321", "profile": {"name": "Ana"}}],
+                    "messages": [
+                        {"id": "wamid.1", "from": "551187654321", "type": "text", "text": {"body": "Oi"}},
+                        {"id": "wamid.2", "from": "551187654321", "type": "interactive",
+                         "interactive": {"type": "button_reply", "button_reply": {"id": "b1", "title": "Sim"}}}
+                    ]}}]},
+                {"id": "2", "changes": [{"field": "messages", "value": {
+                    "statuses": [{"id": "wamid.9", "status": "failed", "recipient_id": "1",
+                                  "errors": [{"code": 131047, "title": "Re-engagement message"}]}]}}]}
+            ]
+        });
+        let items = parse(body.to_string().as_bytes()).unwrap();
+        assert_eq!(items.len(), 3);
+        let InboundItem::Message(first) = &items[0] else {
+            panic!()
+        };
+        assert_eq!(first.from, "5511987654321");
+        assert_eq!(first.phone.as_deref(), Some("+5511987654321"));
+        assert_eq!(first.profile_name.as_deref(), Some("Ana"));
+        assert_eq!(first.body, "Oi");
+        let InboundItem::Message(second) = &items[1] else {
+            panic!()
+        };
+        assert_eq!(second.body, "Sim");
+        let InboundItem::Status(status) = &items[2] else {
+            panic!()
+        };
+        assert_eq!(status.status, DeliveryStatus::Failed);
+        assert_eq!(
+            status.error.as_deref(),
+            Some("131047: Re-engagement message")
+        );
+    }
+
+    #[test]
+    fn graph_errors_are_classified() {
+        let err =
+            |status, code| graph_error(status, &json!({"error": {"code": code, "message": "m"}}));
+        assert!(matches!(err(400, 130429), SendError::Retry(_)));
+        assert!(matches!(err(500, 1), SendError::Retry(_)));
+        assert!(matches!(err(401, 190), SendError::Unauthorized(_)));
+        assert!(matches!(err(400, 131026), SendError::Permanent(_)));
+    }
+}

@@ -1,0 +1,108 @@
+-- Provider connections (WhatsApp Cloud API first): encrypted credentials,
+-- connection health, durable webhook events and the outbound queue.
+
+ALTER TABLE channels DROP CONSTRAINT channels_kind_check;
+ALTER TABLE channels ADD CONSTRAINT channels_kind_check
+    CHECK (kind IN ('website', 'whatsapp_cloud', 'twilio_whatsapp', 'zapi', 'messenger', 'instagram', 'api'));
+
+-- Secrets (tokens, app secrets) as one AES-256-GCM sealed JSON object; the key
+-- id says which server key sealed it, so keys can rotate.
+ALTER TABLE channels
+    ADD COLUMN credentials        bytea,
+    ADD COLUMN credentials_key_id text,
+    ADD COLUMN health             text NOT NULL DEFAULT 'unknown'
+        CHECK (health IN ('unknown', 'connected', 'disconnected')),
+    ADD COLUMN health_detail      text,
+    ADD COLUMN removed_at         timestamptz;
+
+-- Webhooks know only the channel id in their URL: this finds the channel
+-- (and the sealed secrets that verify the request) before any tenant is known.
+CREATE FUNCTION channel_for_webhook(p_id bigint)
+RETURNS TABLE (account_id uuid, kind text, public_token text, settings jsonb,
+               credentials bytea, credentials_key_id text, active boolean)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp
+    AS $$
+    SELECT c.account_id, c.kind, c.public_token, c.settings, c.credentials, c.credentials_key_id, c.active
+      FROM channels c WHERE c.id = p_id AND c.removed_at IS NULL
+$$;
+REVOKE ALL ON FUNCTION channel_for_webhook(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION channel_for_webhook(bigint) TO ponte_app;
+
+-- Every verified webhook request, stored before it is answered. Workers on
+-- any instance claim them; an identical redelivery is dropped by the key.
+CREATE TABLE webhook_events (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    account_id      uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    channel_id      bigint NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+    provider        text NOT NULL,
+    body            bytea NOT NULL,
+    headers         jsonb NOT NULL DEFAULT '{}',
+    dedupe_key      text NOT NULL,
+    received_at     timestamptz NOT NULL DEFAULT now(),
+    state           text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'parked')),
+    attempts        integer NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz NOT NULL DEFAULT now(),
+    last_error      text,
+    processed_at    timestamptz,
+    CONSTRAINT webhook_events_dedupe UNIQUE (channel_id, dedupe_key)
+);
+CREATE INDEX webhook_events_due_idx ON webhook_events (next_attempt_at, id) WHERE state = 'pending';
+CREATE INDEX webhook_events_parked_idx ON webhook_events (account_id, id DESC) WHERE state = 'parked';
+
+-- Agent replies waiting to go out through a provider.
+CREATE TABLE outbound_messages (
+    message_id      bigint PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+    account_id      uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    channel_id      bigint NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+    state           text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
+    attempts        integer NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz NOT NULL DEFAULT now(),
+    last_error      text,
+    created_at      timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX outbound_messages_due_idx ON outbound_messages (next_attempt_at, message_id) WHERE state = 'pending';
+
+ALTER TABLE webhook_events ENABLE ROW LEVEL SECURITY;
+ALTER TABLE outbound_messages ENABLE ROW LEVEL SECURITY;
+CREATE POLICY webhook_events_current_account ON webhook_events
+    USING (account_id = app_current_account()) WITH CHECK (account_id = app_current_account());
+CREATE POLICY outbound_messages_current_account ON outbound_messages
+    USING (account_id = app_current_account()) WITH CHECK (account_id = app_current_account());
+GRANT SELECT, INSERT, UPDATE ON webhook_events, outbound_messages TO ponte_app;
+
+-- Claiming work across accounts: each claim leases the rows (pushing their
+-- next attempt into the future) so a crashed worker's work comes back after
+-- the lease, and counts the attempt. The work itself happens in tenant
+-- transactions that lock the row again and re-check its state.
+CREATE FUNCTION claim_webhook_events(p_limit integer, p_lease_seconds integer)
+RETURNS TABLE (id bigint, account_id uuid)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp
+    AS $$
+    UPDATE webhook_events e
+       SET attempts = e.attempts + 1,
+           next_attempt_at = now() + make_interval(secs => p_lease_seconds)
+     WHERE e.id IN (SELECT w.id FROM webhook_events w
+                     WHERE w.state = 'pending' AND w.next_attempt_at <= now()
+                     ORDER BY w.next_attempt_at, w.id LIMIT p_limit FOR UPDATE SKIP LOCKED)
+ RETURNING e.id, e.account_id
+$$;
+REVOKE ALL ON FUNCTION claim_webhook_events(integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION claim_webhook_events(integer, integer) TO ponte_app;
+
+CREATE FUNCTION claim_outbound_messages(p_limit integer, p_lease_seconds integer)
+RETURNS TABLE (message_id bigint, account_id uuid)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp
+    AS $$
+    UPDATE outbound_messages o
+       SET attempts = o.attempts + 1,
+           next_attempt_at = now() + make_interval(secs => p_lease_seconds)
+     WHERE o.message_id IN (SELECT q.message_id FROM outbound_messages q
+                             WHERE q.state = 'pending' AND q.next_attempt_at <= now()
+                             ORDER BY q.next_attempt_at, q.message_id LIMIT p_limit FOR UPDATE SKIP LOCKED)
+ RETURNING o.message_id, o.account_id
+$$;
+REVOKE ALL ON FUNCTION claim_outbound_messages(integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION claim_outbound_messages(integer, integer) TO ponte_app;

@@ -1,0 +1,234 @@
+//! `/api/v1/channels`: every connection of the account, created, changed
+//! and removed by admins' tokens. Secrets are never echoed; each provider
+//! connection says where its webhooks go.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, patch};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use shared::inbox::{ChannelKind, ChannelView};
+use shared::{AppError, ErrorCode};
+
+use app::server::AppState;
+use domain::channels::connections::{self, ConnectionChanges, ConnectionView, NewConnection};
+use domain::channels::WebsiteForm;
+use domain::Actor;
+
+use super::api_v1::{ApiActor, ApiError, ApiJson, ApiPath};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/channels", get(list).post(create))
+        .route(
+            "/api/v1/channels/{id}",
+            patch(update).delete(remove).get(show),
+        )
+}
+
+fn website_json(channel: &ChannelView) -> Value {
+    json!({
+        "id": channel.id,
+        "type": channel.kind,
+        "name": channel.name,
+        "active": channel.active,
+        "widget_token": channel.public_token,
+        "default_department_id": channel.default_department_id,
+        "config": {
+            "allowed_origins": channel.website.allowed_origins,
+            "greeting": channel.website.greeting,
+            "color": channel.website.color,
+            "prechat_form": channel.website.prechat_form,
+        },
+    })
+}
+
+fn connection_json(state: &AppState, connection: &ConnectionView) -> Value {
+    let mut value = json!(connection);
+    value["webhook_url"] = json!(format!(
+        "{}{}",
+        state.config.public_url, connection.webhook_path
+    ));
+    value
+}
+
+async fn list(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Value>, ApiError> {
+    let websites = websites(&state, &actor).await?;
+    let providers = connections::list(&state.db, &state.config.vault, &actor).await?;
+    let mut all: Vec<Value> = websites.iter().map(website_json).collect();
+    all.extend(providers.iter().map(|c| connection_json(&state, c)));
+    Ok(Json(Value::Array(all)))
+}
+
+async fn websites(state: &AppState, actor: &Actor) -> Result<Vec<ChannelView>, ApiError> {
+    actor.require(shared::Permission::ManageChannels)?;
+    Ok(domain::channels::list(&state.db, actor)
+        .await?
+        .into_iter()
+        .filter(|c| c.kind == ChannelKind::Website)
+        .collect())
+}
+
+async fn show(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Value>, ApiError> {
+    if let Some(website) = websites(&state, &actor).await?.iter().find(|c| c.id == id) {
+        return Ok(Json(website_json(website)));
+    }
+    let connection = connections::get(&state.db, &state.config.vault, &actor, id).await?;
+    Ok(Json(connection_json(&state, &connection)))
+}
+
+#[derive(Deserialize)]
+struct NewChannel {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    config: Value,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(input): ApiJson<NewChannel>,
+) -> Result<impl IntoResponse, ApiError> {
+    let kind: ChannelKind = input
+        .kind
+        .parse()
+        .map_err(|code| ApiError(AppError::field("type", code)))?;
+    let created = match kind {
+        ChannelKind::Website => {
+            let form = website_form(&input.name, &input.config, None)?;
+            website_json(&domain::channels::create_website(&state.db, &actor, &form).await?)
+        }
+        ChannelKind::WhatsappCloud => {
+            let new = NewConnection {
+                kind,
+                name: input.name,
+                config: input.config,
+            };
+            let view = connections::create(&state.db, &state.config.vault, &actor, &new).await?;
+            connection_json(&state, &view)
+        }
+        // Twilio, Z-API, Messenger, Instagram and the API channel are the
+        // next adapters (docs/API.md says which types work today).
+        _ => return Err(ApiError(AppError::field("type", ErrorCode::OptionInvalid))),
+    };
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+#[derive(Deserialize)]
+struct ChannelPatch {
+    name: Option<String>,
+    active: Option<bool>,
+    config: Option<Value>,
+}
+
+async fn update(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(patch): ApiJson<ChannelPatch>,
+) -> Result<Json<Value>, ApiError> {
+    if let Some(website) = websites(&state, &actor)
+        .await?
+        .into_iter()
+        .find(|c| c.id == id)
+    {
+        let name = patch.name.clone().unwrap_or_else(|| website.name.clone());
+        let config = patch.config.clone().unwrap_or(Value::Null);
+        let form = website_form(&name, &config, Some(&website))?;
+        let active = patch.active.unwrap_or(website.active);
+        let updated =
+            domain::channels::update_website(&state.db, &actor, id, &form, active).await?;
+        return Ok(Json(website_json(&updated)));
+    }
+    let changes = ConnectionChanges {
+        name: patch.name,
+        active: patch.active,
+        config: patch.config,
+    };
+    let view = connections::update(&state.db, &state.config.vault, &actor, id, &changes).await?;
+    Ok(Json(connection_json(&state, &view)))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    if let Some(website) = websites(&state, &actor)
+        .await?
+        .into_iter()
+        .find(|c| c.id == id)
+    {
+        let form = website_form(&website.name, &Value::Null, Some(&website))?;
+        domain::channels::update_website(&state.db, &actor, id, &form, false).await?;
+        return Ok(StatusCode::NO_CONTENT);
+    }
+    connections::remove(&state.db, &actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The website config as the API sends it (origins as a list or one
+/// string), over the channel's current values.
+fn website_form(
+    name: &str,
+    config: &Value,
+    current: Option<&ChannelView>,
+) -> Result<WebsiteForm, ApiError> {
+    let text = |key: &str, fallback: String| -> Result<String, ApiError> {
+        match config.get(key) {
+            None | Some(Value::Null) => Ok(fallback),
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(_) => Err(ApiError(AppError::field(key, ErrorCode::InvalidValue))),
+        }
+    };
+    let settings = current.map(|c| c.website.clone()).unwrap_or_default();
+    let allowed_origins = match config.get("allowed_origins") {
+        None | Some(Value::Null) => settings.allowed_origins.join("\n"),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| item.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .ok_or(ApiError(AppError::field(
+                "allowed_origins",
+                ErrorCode::OriginInvalid,
+            )))?
+            .join("\n"),
+        Some(_) => {
+            return Err(ApiError(AppError::field(
+                "allowed_origins",
+                ErrorCode::OriginInvalid,
+            )))
+        }
+    };
+    let prechat_form = match config.get("prechat_form") {
+        None | Some(Value::Null) => settings.prechat_form,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            return Err(ApiError(AppError::field(
+                "prechat_form",
+                ErrorCode::InvalidValue,
+            )))
+        }
+    };
+    Ok(WebsiteForm {
+        name: name.to_string(),
+        allowed_origins,
+        greeting: text("greeting", settings.greeting)?,
+        color: text("color", settings.color)?,
+        prechat_form,
+        default_department_id: current.and_then(|c| c.default_department_id),
+    })
+}
