@@ -34,7 +34,7 @@ GRANT EXECUTE ON FUNCTION channel_for_webhook(bigint) TO ponte_app;
 CREATE TABLE webhook_events (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     account_id      uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-    channel_id      bigint NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+    channel_id      bigint NOT NULL,
     provider        text NOT NULL,
     body            bytea NOT NULL,
     headers         jsonb NOT NULL DEFAULT '{}',
@@ -45,21 +45,29 @@ CREATE TABLE webhook_events (
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
     last_error      text,
     processed_at    timestamptz,
-    CONSTRAINT webhook_events_dedupe UNIQUE (channel_id, dedupe_key)
+    CONSTRAINT webhook_events_dedupe UNIQUE (channel_id, dedupe_key),
+    -- References between tenant tables match on the account too (0004).
+    CONSTRAINT webhook_events_channel_same_account
+        FOREIGN KEY (account_id, channel_id) REFERENCES channels (account_id, id) ON DELETE CASCADE
 );
 CREATE INDEX webhook_events_due_idx ON webhook_events (next_attempt_at, id) WHERE state = 'pending';
 CREATE INDEX webhook_events_parked_idx ON webhook_events (account_id, id DESC) WHERE state = 'parked';
 
 -- Agent replies waiting to go out through a provider.
+ALTER TABLE messages ADD CONSTRAINT messages_account_id_key UNIQUE (account_id, id);
 CREATE TABLE outbound_messages (
-    message_id      bigint PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+    message_id      bigint PRIMARY KEY,
     account_id      uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-    channel_id      bigint NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+    channel_id      bigint NOT NULL,
     state           text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
     attempts        integer NOT NULL DEFAULT 0,
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
     last_error      text,
-    created_at      timestamptz NOT NULL DEFAULT now()
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT outbound_messages_message_same_account
+        FOREIGN KEY (account_id, message_id) REFERENCES messages (account_id, id) ON DELETE CASCADE,
+    CONSTRAINT outbound_messages_channel_same_account
+        FOREIGN KEY (account_id, channel_id) REFERENCES channels (account_id, id) ON DELETE CASCADE
 );
 CREATE INDEX outbound_messages_due_idx ON outbound_messages (next_attempt_at, message_id) WHERE state = 'pending';
 

@@ -24,7 +24,7 @@ use pages::auth::{InvitePage, LoginPage, SignUpPage};
 use pages::inbox::{ConversationPane, InboxPage, NoConversation};
 use pages::lazy::{
     AccountSettingsRoute, ApiDocsRoute, ApiTokensRoute, AttributesRoute, AuditRoute, ChannelsRoute,
-    DepartmentsRoute, ProfileRoute, QuickRepliesRoute, UsersRoute,
+    ConnectionsRoute, DepartmentsRoute, ProfileRoute, QuickRepliesRoute, UsersRoute,
 };
 use prefs::{provide_prefs, use_t, InitialPrefs};
 
@@ -108,6 +108,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!(":number") view=ConversationPane ssr=SsrMode::Async />
                     </ParentRoute>
                     <Route path=path!("/settings/channels") view={Lazy::<ChannelsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/connections") view={Lazy::<ConnectionsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/departments") view={Lazy::<DepartmentsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/quick-replies") view={Lazy::<QuickRepliesRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/attributes") view={Lazy::<AttributesRoute>::new()} ssr=SsrMode::Async />

@@ -77,6 +77,14 @@ pub enum Signal {
         user_id: Uuid,
         notification_id: i64,
     },
+    /// A connection went down (its provider refused our credentials, its
+    /// gateway session ended) or came back: admins are told at once.
+    ConnectionHealthChanged {
+        channel_id: i64,
+        name: String,
+        connected: bool,
+        detail: Option<String>,
+    },
 }
 
 impl Signal {

@@ -307,7 +307,66 @@ pub async fn demo_inbox(db: &Db, secret: &SecretKey, demo: &DemoAccount) -> anyh
             .map_err(fail("agent reply"))?;
         }
     }
+    demo_whatsapp(db, secret, &admin).await?;
     Ok(true)
+}
+
+/// A WhatsApp number that is not connected yet (it points at nothing), so a
+/// new user sees what a connection looks like, with a customer who wrote in
+/// through it — stored through the real webhook path.
+async fn demo_whatsapp(db: &Db, secret: &SecretKey, admin: &Actor) -> anyhow::Result<()> {
+    use channels::connections::{self, NewConnection};
+    let vault = channels::vault::Vault::new(secret, &[])?;
+    let new = NewConnection {
+        kind: shared::inbox::ChannelKind::WhatsappCloud,
+        name: "WhatsApp Vendas (demo)".into(),
+        config: json!({
+            "phone_number_id": "100000000000001",
+            "access_token": "demo-token-replace-me",
+            "app_secret": crate::secrets::random_token(),
+            "verify_token": crate::secrets::random_token(),
+            "api_base_url": "http://127.0.0.1:9",
+        }),
+    };
+    let view = connections::create(db, &vault, admin, &new)
+        .await
+        .map_err(|err| anyhow::anyhow!("seeding the WhatsApp connection: {err}"))?;
+    let mut tx = db.tenant(admin.account_id, None).await?;
+    connections::set_health(
+        &mut tx,
+        admin.account_id,
+        view.id,
+        false,
+        Some("Demo: enter your Meta credentials to connect this number."),
+    )
+    .await?;
+    tx.commit().await?;
+    let connection = connections::for_webhook(db, &vault, view.id)
+        .await
+        .map_err(|err| anyhow::anyhow!("opening the demo connection: {err}"))?;
+    let wa_id = "5511987650001";
+    let lines = [
+        "Olá! Vi o anúncio no Instagram, ainda tem o tênis 42?",
+        "Se tiver, quero saber o frete para Campinas.",
+    ];
+    let messages: Vec<_> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, text)| json!({"from": wa_id, "id": format!("wamid.demo.{i}"), "type": "text", "text": {"body": text}}))
+        .collect();
+    let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "demo", "changes": [{
+        "field": "messages",
+        "value": {"contacts": [{"wa_id": wa_id, "profile": {"name": "Beatriz Almeida"}}], "messages": messages}
+    }]}]});
+    let stored = channels::webhooks::store(db, &connection, body.to_string().as_bytes(), json!({}))
+        .await
+        .map_err(|err| anyhow::anyhow!("storing the demo webhook: {err}"))?;
+    if let Some(id) = stored {
+        channels::webhooks::process_now(db, admin.account_id, id)
+            .await
+            .map_err(|err| anyhow::anyhow!("processing the demo webhook: {err}"))?;
+    }
+    Ok(())
 }
 
 /// The public token of a demo-like account's first website channel.

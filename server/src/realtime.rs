@@ -593,6 +593,25 @@ impl Hub {
                 }
                 Ok(())
             }
+            Signal::ConnectionHealthChanged {
+                channel_id,
+                name,
+                connected,
+                detail,
+            } => {
+                if let Some(payload) = frame(&ServerEvent::ConnectionHealth {
+                    channel_id,
+                    name,
+                    connected,
+                    detail,
+                }) {
+                    clients
+                        .iter()
+                        .filter(|c| c.can(Permission::ManageChannels))
+                        .for_each(|c| c.send(&payload));
+                }
+                Ok(())
+            }
             Signal::Presence { user_id, online } => {
                 if let Some(payload) = frame(&ServerEvent::Presence { user_id, online }) {
                     clients

@@ -66,6 +66,14 @@ pub enum ServerEvent {
     Notification {
         notification: Notification,
     },
+    /// A connection went down or came back (sent to those who manage
+    /// channels).
+    ConnectionHealth {
+        channel_id: i64,
+        name: String,
+        connected: bool,
+        detail: Option<String>,
+    },
     /// The session or membership ended: reload to sign in again.
     SessionEnded,
     /// This person's role changed: refetch what they may see and do.

@@ -39,6 +39,7 @@ macro_rules! string_enum {
         $crate::text_column!($name);
     };
 }
+pub(crate) use string_enum;
 
 string_enum!(
     /// Where a ticket stands.

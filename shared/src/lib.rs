@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod connections;
 pub mod errors;
 pub mod events;
 pub mod inbox;

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod audit;
 pub mod channels;
+pub mod connections;
 pub mod contacts;
 pub mod conversations;
 pub mod people;

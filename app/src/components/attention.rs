@@ -188,3 +188,51 @@ pub fn EnableAlerts() -> impl IntoView {
         </Show>
     }
 }
+
+/// Admins see a connection that went down (its provider refuses our
+/// credentials) until it comes back, wherever they are: a banner from the
+/// current state on load, updated live, with a toast when an incident starts.
+#[component]
+pub fn ConnectionAlerts(realtime: Realtime) -> impl IntoView {
+    use crate::components::toast::{toast, ToastKind};
+    let t = use_t();
+    let down = RwSignal::new(Vec::<(i64, String, Option<String>)>::new());
+    if !crate::components::layout::use_session().can(shared::Permission::ManageChannels) {
+        return ().into_any();
+    }
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(async move {
+        if let Ok(list) = crate::api::connections::connection_alerts().await {
+            down.set(
+                list.into_iter()
+                    .map(|c| (c.id, c.name, c.health_detail))
+                    .collect(),
+            );
+        }
+    });
+    realtime.subscribe(move |incoming| {
+        if let Incoming::Event(ServerEvent::ConnectionHealth {
+            channel_id,
+            name,
+            connected,
+            detail,
+        }) = incoming
+        {
+            down.update(|list| list.retain(|(id, _, _)| id != channel_id));
+            if !connected {
+                down.update(|list| list.push((*channel_id, name.clone(), detail.clone())));
+                toast(ToastKind::Error, format!("{name} {}", t().connection_down));
+            }
+        }
+    });
+    view! {
+        <For each=move || down.get() key=|(id, _, detail)| (*id, detail.clone()) let((_, name, detail))>
+            <p class="flex shrink-0 flex-wrap items-center justify-center gap-x-2 bg-red-100 px-3 py-1 text-center text-xs text-red-900 dark:bg-red-950 dark:text-red-200" role="alert" data-connection-alert="">
+                <strong>{name} " " {move || t().connection_down}</strong>
+                {detail.map(|d| view! { <span>{d}</span> })}
+                <a href="/settings/connections" class="font-semibold underline">{move || t().open_connections}</a>
+            </p>
+        </For>
+    }
+    .into_any()
+}

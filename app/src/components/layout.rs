@@ -190,6 +190,7 @@ fn Shell(info: SessionInfo) -> impl IntoView {
                         {move || t().err_offline}
                     </p>
                 </Show>
+                <crate::components::attention::ConnectionAlerts realtime=realtime />
                 <main id="main" class="min-h-0 flex-1 overflow-y-auto">
                     <Outlet />
                 </main>
@@ -239,6 +240,12 @@ const SETTINGS_NAV: &[NavItem] = &[
         href: "/settings/channels",
         icon: Icon::Channel,
         label: |t| t.nav_channels,
+        needs: Some(Permission::ManageChannels),
+    },
+    NavItem {
+        href: "/settings/connections",
+        icon: Icon::Channel,
+        label: |t| t.nav_connections,
         needs: Some(Permission::ManageChannels),
     },
     NavItem {

@@ -51,7 +51,7 @@ pub fn ChannelsPage() -> impl IntoView {
                 <Transition fallback=move || view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || t().loading}</p> }>
                     {move || Suspend::new(async move {
                         let list = channels.await.unwrap_or_default();
-                        list.into_iter().map(|channel| view! { <ChannelCard channel=channel action=save departments=departments /> }).collect_view()
+                        list.into_iter().filter(|c| c.kind == shared::inbox::ChannelKind::Website).map(|channel| view! { <ChannelCard channel=channel action=save departments=departments /> }).collect_view()
                     })}
                 </Transition>
             </div>

@@ -7,6 +7,7 @@ pub mod attributes;
 pub mod audit;
 pub mod auth;
 pub mod channels;
+pub mod connections;
 pub mod inbox;
 pub mod quick_replies;
 pub mod settings;
@@ -35,6 +36,7 @@ pub mod lazy {
     lazy_pages! {
         AuditRoute => super::audit::AuditPage,
         ChannelsRoute => super::channels::ChannelsPage,
+        ConnectionsRoute => super::connections::ConnectionsPage,
         DepartmentsRoute => super::channels::DepartmentsPage,
         QuickRepliesRoute => super::quick_replies::QuickRepliesPage,
         AttributesRoute => super::attributes::AttributesPage,

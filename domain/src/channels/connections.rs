@@ -5,6 +5,7 @@
 use anyhow::Context;
 use serde_json::{json, Map, Value};
 use shared::audit::AuditAction;
+use shared::connections::{ConnectionHealth, ConnectionTest, ConnectionView};
 use shared::inbox::ChannelKind;
 use shared::values::DisplayName;
 use shared::{ErrorCode, FieldErrors, Permission};
@@ -179,21 +180,6 @@ fn is_base_url(text: &str) -> bool {
     })
 }
 
-/// A provider connection as the API and the settings page show it.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct ConnectionView {
-    pub id: i64,
-    #[serde(rename = "type")]
-    pub kind: ChannelKind,
-    pub name: String,
-    pub active: bool,
-    pub health: String,
-    pub health_detail: Option<String>,
-    /// Where the provider must post: append to the public URL.
-    pub webhook_path: String,
-    pub config: Value,
-}
-
 /// A connection with its secrets open, for webhooks and workers.
 #[derive(Clone, Debug)]
 pub struct Connection {
@@ -257,7 +243,7 @@ impl ConnectionRow {
             webhook_path: webhook_path(self.kind()?, self.id),
             name: self.name,
             active: self.active,
-            health: self.health,
+            health: self.health.parse().unwrap_or(ConnectionHealth::Unknown),
             health_detail: self.health_detail,
             config: config.masked(),
         })
@@ -507,33 +493,83 @@ pub(crate) async fn open_in(
     })
 }
 
-/// Records what the provider last said about our credentials; returns
-/// whether the health changed (an incident starts or ends).
+/// Asks the provider whether the credentials work, and records the answer
+/// as the connection's health.
+pub async fn test(db: &Db, vault: &Vault, actor: &Actor, id: i64) -> Result<ConnectionTest> {
+    actor.require(Permission::ManageChannels)?;
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let connection = open_in(&mut tx, vault, actor.account_id, id).await?;
+    tx.commit().await.context("commit")?;
+    let client = super::provider::http_client()?;
+    let answer = match &connection.config {
+        ProviderConfig::WhatsappCloud { settings, secrets } => {
+            whatsapp_cloud::test_connection(&client, settings, secrets).await
+        }
+    };
+    let result = match answer {
+        Ok(detail) => ConnectionTest { ok: true, detail },
+        Err(err) => ConnectionTest {
+            ok: false,
+            detail: err.to_string(),
+        },
+    };
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let detail = (!result.ok).then_some(result.detail.as_str());
+    set_health(&mut tx, actor.account_id, id, result.ok, detail).await?;
+    tx.commit().await.context("commit")?;
+    Ok(result)
+}
+
+/// Records what the provider last said about our credentials. When the
+/// health changes (an incident starts or ends), admins hear it live, once.
 pub(crate) async fn set_health(
     tx: &mut Tx,
     account_id: Uuid,
     id: i64,
     connected: bool,
     detail: Option<&str>,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<()> {
     let health = if connected {
-        "connected"
+        ConnectionHealth::Connected
     } else {
-        "disconnected"
+        ConnectionHealth::Disconnected
     };
-    let changed = sqlx::query(
-        "UPDATE channels SET health = $3, health_detail = $4, updated_at = now()
-          WHERE account_id = $1 AND id = $2 AND health IS DISTINCT FROM $3",
+    let before: Option<(String, String)> = sqlx::query_as(
+        "SELECT c.health, c.name FROM channels c WHERE c.account_id = $1 AND c.id = $2 FOR UPDATE",
     )
     .bind(account_id)
     .bind(id)
-    .bind(health)
+    .fetch_optional(&mut **tx)
+    .await
+    .context("reading connection health")?;
+    let Some((before, name)) = before else {
+        return Ok(());
+    };
+    sqlx::query(
+        "UPDATE channels SET health = $3, health_detail = $4, updated_at = now()
+          WHERE account_id = $1 AND id = $2 AND (health, health_detail) IS DISTINCT FROM ($3, $4)",
+    )
+    .bind(account_id)
+    .bind(id)
+    .bind(health.as_str())
     .bind(detail)
     .execute(&mut **tx)
     .await
-    .context("recording connection health")?
-    .rows_affected();
-    Ok(changed > 0)
+    .context("recording connection health")?;
+    if before != health.as_str() {
+        crate::realtime::publish(
+            tx,
+            account_id,
+            crate::realtime::Signal::ConnectionHealthChanged {
+                channel_id: id,
+                name,
+                connected,
+                detail: detail.map(str::to_string),
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

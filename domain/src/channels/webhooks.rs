@@ -28,19 +28,20 @@ const BATCH: i32 = 20;
 /// Wakes workers on every instance when work is queued.
 pub const JOBS_CHANNEL: &str = "ponte_jobs";
 
-/// Stores a verified request; `false` when the same body was stored before
-/// (a redelivery). Committed before the caller answers the provider.
+/// Stores a verified request; its id, or `None` when the same body was
+/// stored before (a redelivery). Committed before the caller answers the
+/// provider.
 pub async fn store(
     db: &Db,
     connection: &Connection,
     raw_body: &[u8],
     headers: Value,
-) -> Result<bool> {
+) -> Result<Option<i64>> {
     let mut tx = db.tenant(connection.account_id, None).await?;
-    let inserted = sqlx::query(
+    let inserted: Option<i64> = sqlx::query_scalar(
         "INSERT INTO webhook_events (account_id, channel_id, provider, body, headers, dedupe_key)
          VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (channel_id, dedupe_key) DO NOTHING",
+         ON CONFLICT (channel_id, dedupe_key) DO NOTHING RETURNING id",
     )
     .bind(connection.account_id)
     .bind(connection.id)
@@ -48,12 +49,10 @@ pub async fn store(
     .bind(raw_body)
     .bind(headers)
     .bind(hex(&sha256(raw_body)))
-    .execute(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await
-    .context("storing webhook event")?
-    .rows_affected()
-        > 0;
-    if inserted {
+    .context("storing webhook event")?;
+    if inserted.is_some() {
         sqlx::query("SELECT pg_notify($1, 'webhook')")
             .bind(JOBS_CHANNEL)
             .execute(&mut *tx)
@@ -79,6 +78,12 @@ pub async fn process_due(db: &Db) -> Result<usize> {
         }
     }
     Ok(claimed.len())
+}
+
+/// Processes one stored event at once (whoever else may be at it: the row
+/// lock makes the second one find it done).
+pub async fn process_now(db: &Db, account_id: Uuid, id: i64) -> Result<()> {
+    process_one(db, account_id, id).await
 }
 
 /// One event, all its items, in one transaction with marking it done: a

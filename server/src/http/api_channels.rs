@@ -13,9 +13,10 @@ use shared::inbox::{ChannelKind, ChannelView};
 use shared::{AppError, ErrorCode};
 
 use app::server::AppState;
-use domain::channels::connections::{self, ConnectionChanges, ConnectionView, NewConnection};
+use domain::channels::connections::{self, ConnectionChanges, NewConnection};
 use domain::channels::WebsiteForm;
 use domain::Actor;
+use shared::connections::ConnectionView;
 
 use super::api_v1::{ApiActor, ApiError, ApiJson, ApiPath};
 

@@ -644,13 +644,15 @@ async fn crashed_claims_come_back_and_poison_events_are_parked_then_replayed() {
         .await
         .unwrap();
     let body = whatsapp_messages(&[("wamid.C1", "5511987654321", "Oi")], "Ana");
-    // Stored with a lease already taken, as if a worker had claimed it.
-    domain::channels::webhooks::store(db, &connection, &body, json!({}))
-        .await
-        .unwrap();
+    // Stored, then claimed by a worker that died before committing: its
+    // lease (an hour here) holds the event back from other workers.
     sqlx::query(
-        "UPDATE webhook_events SET attempts = 1, next_attempt_at = now() + interval '1 hour'",
+        "INSERT INTO webhook_events (account_id, channel_id, provider, body, dedupe_key, attempts, next_attempt_at)
+         VALUES ($1, $2, 'whatsapp_cloud', $3, 'crashed-claim', 1, now() + interval '1 hour')",
     )
+    .bind(connection.account_id)
+    .bind(id)
+    .bind(&body)
     .execute(&app.database.owner)
     .await
     .unwrap();

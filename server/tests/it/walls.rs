@@ -56,6 +56,37 @@ async fn two_full_accounts(db: &TestDb) -> (Uuid, Uuid) {
         domain::api_tokens::create(&db.db, &admin, "ci", Some(30))
             .await
             .unwrap();
+        let vault =
+            domain::channels::vault::Vault::new(&crate::helpers::test_secret(), &[]).unwrap();
+        let whatsapp = domain::channels::connections::create(
+            &db.db,
+            &vault,
+            &admin,
+            &domain::channels::connections::NewConnection {
+                kind: shared::inbox::ChannelKind::WhatsappCloud,
+                name: "Zap".into(),
+                config: serde_json::json!({
+                    "phone_number_id": "1", "access_token": "t", "app_secret": "s", "verify_token": "v"
+                }),
+            },
+        )
+        .await
+        .unwrap();
+        let connection = domain::channels::connections::for_webhook(&db.db, &vault, whatsapp.id)
+            .await
+            .unwrap();
+        domain::channels::webhooks::store(&db.db, &connection, b"{}", serde_json::json!({}))
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO outbound_messages (message_id, account_id, channel_id, state)
+             SELECT id, account_id, $2, 'done' FROM messages WHERE account_id = $1 AND kind = 'outgoing' LIMIT 1",
+        )
+        .bind(demo.account_id)
+        .bind(whatsapp.id)
+        .execute(&db.owner)
+        .await
+        .unwrap();
         let opened = domain::conversations::get(&db.db, &supervisor, 1)
             .await
             .unwrap();

@@ -211,6 +211,11 @@ fn MessageItem(
     };
     let id = message.id;
     let retry = message.delivery_status == Some(DeliveryStatus::Failed) && message.id < 0;
+    // Stored, but the provider refused it: its reason, and sending again.
+    let refused = message.delivery_status == Some(DeliveryStatus::Failed)
+        && message.id > 0
+        && message.kind == MessageKind::Outgoing;
+    let refusal = message.delivery_error.clone().unwrap_or_default();
     let failed_message = message.clone();
     view! {
         <div class=format!("group my-1.5 flex {align}") data-kind=message.kind.as_str() data-message-id=id>
@@ -244,6 +249,19 @@ fn MessageItem(
                     <button type="button" class="mt-1 text-xs font-semibold underline" data-retry=id
                         on:click=move |_| { if let Some(open) = open { crate::pages::inbox::composer::resend(open, number, failed_message.clone()) } }>
                         {move || t().failed_retry}
+                    </button>
+                })}
+                {refused.then(|| view! {
+                    <p class="mt-1 text-xs font-medium" data-delivery-error="">{refusal.clone()}</p>
+                    <button type="button" class="mt-1 text-xs font-semibold underline" data-retry-send=id
+                        on:click=move |_| {
+                            leptos::task::spawn_local(async move {
+                                if let Err(err) = crate::api::conversations::retry_message(id).await {
+                                    if let Some(open) = open { open.error.set(Some(err)) }
+                                }
+                            });
+                        }>
+                        {move || t().retry_send}
                     </button>
                 })}
             </div>

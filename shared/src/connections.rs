@@ -1,0 +1,78 @@
+//! Provider connections (WhatsApp numbers, …) as the settings page and the
+//! REST API see them: secrets masked, health, and where webhooks go.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::str::FromStr;
+
+use crate::errors::ErrorCode;
+use crate::inbox::{string_enum, ChannelKind};
+
+string_enum!(
+    /// What the provider last said about our credentials.
+    ConnectionHealth {
+        Unknown => "unknown",
+        Connected => "connected",
+        Disconnected => "disconnected",
+    }
+);
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionView {
+    pub id: i64,
+    #[serde(rename = "type")]
+    pub kind: ChannelKind,
+    pub name: String,
+    pub active: bool,
+    pub health: ConnectionHealth,
+    pub health_detail: Option<String>,
+    /// Where the provider must post, after the public URL.
+    pub webhook_path: String,
+    /// The configuration, every secret replaced by a mask.
+    pub config: Value,
+}
+
+/// What "test connection" found.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionTest {
+    pub ok: bool,
+    /// The provider's answer: the number's name, or its error.
+    pub detail: String,
+}
+
+/// One field of a connection's form: its config key, whether it is a
+/// secret (masked, never shown again) and whether it must be filled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConfigField {
+    pub key: &'static str,
+    pub secret: bool,
+    pub required: bool,
+}
+
+const fn field(key: &'static str, secret: bool, required: bool) -> ConfigField {
+    ConfigField {
+        key,
+        secret,
+        required,
+    }
+}
+
+const WHATSAPP_CLOUD_FIELDS: &[ConfigField] = &[
+    field("phone_number_id", false, true),
+    field("waba_id", false, false),
+    field("access_token", true, true),
+    field("app_secret", true, true),
+    field("verify_token", true, true),
+    field("api_base_url", false, false),
+];
+
+/// The connection types an admin can create, and their fields in order.
+pub fn config_fields(kind: ChannelKind) -> &'static [ConfigField] {
+    match kind {
+        ChannelKind::WhatsappCloud => WHATSAPP_CLOUD_FIELDS,
+        _ => &[],
+    }
+}
+
+/// Provider connection types, in the order the settings page offers them.
+pub const PROVIDER_KINDS: &[ChannelKind] = &[ChannelKind::WhatsappCloud];
