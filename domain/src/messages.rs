@@ -606,6 +606,60 @@ pub(crate) async fn insert_incoming(
     Ok(Some(message_id))
 }
 
+/// Stores a message the business sent from outside Ponte (its own phone,
+/// through a gateway that echoes it) as ours: outgoing, already sent, by
+/// nobody in Ponte. `None` when its external id was seen before.
+pub(crate) async fn insert_echo(
+    tx: &mut Tx,
+    account_id: Uuid,
+    conversation: &Locked,
+    incoming: &Incoming<'_>,
+) -> anyhow::Result<Option<i64>> {
+    let inserted: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO messages (account_id, conversation_id, channel_id, kind, content_type, body, external_id, delivery_status)
+         VALUES ($1, $2, $3, 'outgoing', $4, $5, $6, 'sent')
+         ON CONFLICT (channel_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
+         RETURNING id",
+    )
+    .bind(account_id)
+    .bind(conversation.id)
+    .bind(conversation.channel_id)
+    .bind(incoming.content_type)
+    .bind(incoming.body)
+    .bind(incoming.external_id)
+    .fetch_optional(&mut **tx)
+    .await
+    .context("storing a message sent from the phone")?;
+    let Some(message_id) = inserted else {
+        return Ok(None);
+    };
+    sqlx::query(
+        "UPDATE conversations
+            SET last_message_preview = $2, last_message_kind = 'outgoing', last_activity_at = now()
+          WHERE account_id = $3 AND id = $1",
+    )
+    .bind(conversation.id)
+    .bind(preview(
+        incoming.body,
+        incoming.content_type,
+        incoming.file_name,
+    ))
+    .bind(account_id)
+    .execute(&mut **tx)
+    .await
+    .context("updating conversation")?;
+    realtime::publish(
+        tx,
+        account_id,
+        Signal::MessageCreated {
+            conversation_id: conversation.id,
+            message_id,
+        },
+    )
+    .await?;
+    Ok(Some(message_id))
+}
+
 /// Soft-deletes a message (audited). Who may see deleted messages still can.
 pub async fn delete(db: &Db, actor: &Actor, message_id: i64) -> Result<MessageView> {
     actor.require(Permission::DeleteMessages)?;

@@ -29,6 +29,9 @@ pub struct Settings {
     /// The bearer token `/metrics` accepts.
     pub metrics_token: Option<String>,
     pub db_max_connections: u32,
+    /// Lets the API channel post replies to private and local addresses
+    /// (`PONTE_ALLOW_PRIVATE_WEBHOOKS=1`: tests, on-premise installs).
+    pub allow_private_webhooks: bool,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -87,6 +90,8 @@ impl Settings {
             db_max_connections: var("PONTE_DB_MAX_CONNECTIONS")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(20),
+            allow_private_webhooks: var("PONTE_ALLOW_PRIVATE_WEBHOOKS")
+                .is_some_and(|v| v == "1" || v == "true"),
         })
     }
 

@@ -46,9 +46,18 @@ pub async fn clean_up_uploads(db: Db, storage: Storage) {
 /// Works the channel queues — received webhooks in, agents' replies out —
 /// as soon as any instance queues something (NOTIFY), and every second
 /// regardless (retries that came due, work a crashed instance leased).
-pub async fn run_channel_queues(db: Db, vault: Arc<Vault>) {
-    let client = match provider::http_client() {
-        Ok(client) => client,
+pub async fn run_channel_queues(
+    db: Db,
+    vault: Arc<Vault>,
+    public_url: String,
+    allow_private_targets: bool,
+) {
+    let sender = match provider::http_client() {
+        Ok(client) => outbound::Sender {
+            client,
+            public_url,
+            allow_private_targets,
+        },
         Err(err) => {
             tracing::error!(error = ?err, "channel queues cannot start");
             return;
@@ -64,7 +73,7 @@ pub async fn run_channel_queues(db: Db, vault: Arc<Vault>) {
             Ok(claimed) => busy |= claimed > 0,
             Err(err) => tracing::warn!(error = ?err, "webhook queue failed"),
         }
-        match outbound::process_due(&db, &vault, &client).await {
+        match outbound::process_due(&db, &vault, &sender).await {
             Ok(claimed) => busy |= claimed > 0,
             Err(err) => tracing::warn!(error = ?err, "outbound queue failed"),
         }

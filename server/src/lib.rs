@@ -36,6 +36,7 @@ pub const UPLOAD_LIMIT_BYTES: usize = 101 * 1024 * 1024;
 
 pub struct Application {
     listener: TcpListener,
+    allow_private_webhooks: bool,
     router: Router,
     state: AppState,
     hub: Arc<realtime::Hub>,
@@ -83,6 +84,7 @@ impl Application {
         let router = router(state.clone(), &settings, metrics, hub.clone());
         Ok(Self {
             listener,
+            allow_private_webhooks: settings.allow_private_webhooks,
             router,
             state,
             hub,
@@ -120,6 +122,8 @@ impl Application {
             tokio::spawn(jobs::run_channel_queues(
                 self.state.db.clone(),
                 self.state.config.vault.clone(),
+                self.state.config.public_url.clone(),
+                self.allow_private_webhooks,
             )),
         ];
         // Real-time frames are small and latency-bound: no Nagle delay.

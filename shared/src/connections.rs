@@ -30,6 +30,10 @@ pub struct ConnectionView {
     pub webhook_path: String,
     /// The configuration, every secret replaced by a mask.
     pub config: Value,
+    /// Secrets Ponte generated (the API channel's token and signing
+    /// secret): present only in the answer that created the connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued: Option<Value>,
 }
 
 /// What "test connection" found.

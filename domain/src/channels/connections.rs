@@ -3,182 +3,22 @@
 //! way out.
 
 use anyhow::Context;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use shared::audit::AuditAction;
 use shared::connections::{ConnectionHealth, ConnectionTest, ConnectionView};
 use shared::inbox::ChannelKind;
 use shared::values::DisplayName;
-use shared::{ErrorCode, FieldErrors, Permission};
+use shared::{FieldErrors, Permission};
 use uuid::Uuid;
 
+pub use super::config::ProviderConfig;
 use super::vault::{Sealed, Vault};
-use super::whatsapp_cloud;
+use super::{meta, twilio, whatsapp_cloud, zapi};
 use crate::actor::Actor;
 use crate::audit::{self, Target};
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
 use crate::secrets::random_token;
-
-/// A provider's configuration, split into what may be shown and what is
-/// sealed.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ProviderConfig {
-    WhatsappCloud {
-        settings: whatsapp_cloud::Settings,
-        secrets: whatsapp_cloud::Secrets,
-    },
-}
-
-impl ProviderConfig {
-    pub fn kind(&self) -> ChannelKind {
-        match self {
-            Self::WhatsappCloud { .. } => ChannelKind::WhatsappCloud,
-        }
-    }
-
-    /// Reads a config object as the API and the settings page send it; keys
-    /// left out keep their `previous` value (so secrets need not be retyped).
-    pub fn from_input(
-        kind: ChannelKind,
-        input: &Value,
-        previous: Option<&ProviderConfig>,
-    ) -> Result<Self> {
-        let empty = Map::new();
-        let input = match input {
-            Value::Object(map) => map,
-            Value::Null => &empty,
-            _ => return Err(Error::field("config", ErrorCode::InvalidValue)),
-        };
-        let mut errors = FieldErrors::new();
-        let config = match kind {
-            ChannelKind::WhatsappCloud => {
-                let (old_settings, old_secrets) = match previous {
-                    Some(Self::WhatsappCloud { settings, secrets }) => {
-                        (settings.clone(), secrets.clone())
-                    }
-                    None => Default::default(),
-                };
-                let mut read = |key: &str, old: String, rule: Rule| {
-                    read_field(input, key, old, rule, &mut errors)
-                };
-                let settings = whatsapp_cloud::Settings {
-                    phone_number_id: read(
-                        "phone_number_id",
-                        old_settings.phone_number_id,
-                        Rule::Digits,
-                    ),
-                    waba_id: read("waba_id", old_settings.waba_id, Rule::OptionalDigits),
-                    api_base_url: read("api_base_url", old_settings.api_base_url, Rule::BaseUrl),
-                };
-                let secrets = whatsapp_cloud::Secrets {
-                    access_token: read("access_token", old_secrets.access_token, Rule::Secret),
-                    app_secret: read("app_secret", old_secrets.app_secret, Rule::Secret),
-                    verify_token: read("verify_token", old_secrets.verify_token, Rule::Secret),
-                };
-                Self::WhatsappCloud { settings, secrets }
-            }
-            _ => return Err(Error::field("type", ErrorCode::OptionInvalid)),
-        };
-        errors.into_result()?;
-        Ok(config)
-    }
-
-    fn settings_json(&self) -> anyhow::Result<Value> {
-        match self {
-            Self::WhatsappCloud { settings, .. } => {
-                serde_json::to_value(settings).context("encoding settings")
-            }
-        }
-    }
-
-    fn secrets_json(&self) -> anyhow::Result<Vec<u8>> {
-        match self {
-            Self::WhatsappCloud { secrets, .. } => {
-                serde_json::to_vec(secrets).context("encoding secrets")
-            }
-        }
-    }
-
-    fn from_stored(kind: ChannelKind, settings: Value, secrets: &[u8]) -> anyhow::Result<Self> {
-        match kind {
-            ChannelKind::WhatsappCloud => Ok(Self::WhatsappCloud {
-                settings: serde_json::from_value(settings).context("reading settings")?,
-                secrets: serde_json::from_slice(secrets).context("reading secrets")?,
-            }),
-            other => anyhow::bail!("{other} connections are not provider connections"),
-        }
-    }
-
-    /// The config as the API shows it: secrets replaced by a mask that says
-    /// only whether they are set.
-    pub fn masked(&self) -> Value {
-        let mask = |secret: &str| {
-            if secret.is_empty() {
-                ""
-            } else {
-                "••••••••"
-            }
-        };
-        match self {
-            Self::WhatsappCloud { settings, secrets } => json!({
-                "phone_number_id": settings.phone_number_id,
-                "waba_id": settings.waba_id,
-                "api_base_url": settings.api_base_url,
-                "access_token": mask(&secrets.access_token),
-                "app_secret": mask(&secrets.app_secret),
-                "verify_token": mask(&secrets.verify_token),
-            }),
-        }
-    }
-}
-
-#[derive(Clone, Copy)]
-enum Rule {
-    Digits,
-    OptionalDigits,
-    Secret,
-    BaseUrl,
-}
-
-fn read_field(
-    input: &Map<String, Value>,
-    key: &str,
-    previous: String,
-    rule: Rule,
-    errors: &mut FieldErrors,
-) -> String {
-    let value = match input.get(key) {
-        None | Some(Value::Null) => previous,
-        Some(Value::String(text)) => text.trim().to_string(),
-        Some(Value::Number(n)) => n.to_string(),
-        Some(_) => {
-            errors.add(key, ErrorCode::InvalidValue);
-            return String::new();
-        }
-    };
-    let problem = match rule {
-        _ if value.chars().count() > 1000 => Some(ErrorCode::TooLong),
-        Rule::Digits | Rule::Secret if value.is_empty() => Some(ErrorCode::Required),
-        Rule::Digits | Rule::OptionalDigits if !value.chars().all(|c| c.is_ascii_digit()) => {
-            Some(ErrorCode::NumberInvalid)
-        }
-        Rule::BaseUrl if !value.is_empty() && !is_base_url(&value) => Some(ErrorCode::UrlInvalid),
-        _ => None,
-    };
-    if let Some(code) = problem {
-        errors.add(key, code);
-    }
-    value
-}
-
-fn is_base_url(text: &str) -> bool {
-    url::Url::parse(text).is_ok_and(|url| {
-        matches!(url.scheme(), "http" | "https")
-            && url.host_str().is_some()
-            && url.username().is_empty()
-            && url.query().is_none()
-    })
-}
 
 /// A connection with its secrets open, for webhooks and workers.
 #[derive(Clone, Debug)]
@@ -187,18 +27,6 @@ pub struct Connection {
     pub account_id: Uuid,
     pub active: bool,
     pub config: ProviderConfig,
-}
-
-/// The fixed webhook route of each provider.
-pub fn webhook_path(kind: ChannelKind, id: i64) -> String {
-    match kind {
-        ChannelKind::WhatsappCloud => format!("/webhooks/whatsapp/{id}"),
-        ChannelKind::TwilioWhatsapp => format!("/webhooks/twilio/{id}"),
-        ChannelKind::Messenger | ChannelKind::Instagram => format!("/webhooks/meta/{id}"),
-        ChannelKind::Zapi => format!("/webhooks/zapi/{id}"),
-        ChannelKind::Api => format!("/api/v1/channels/{id}/messages"),
-        ChannelKind::Website => String::new(),
-    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -240,12 +68,13 @@ impl ConnectionRow {
         Ok(ConnectionView {
             id: self.id,
             kind: self.kind()?,
-            webhook_path: webhook_path(self.kind()?, self.id),
+            webhook_path: config.webhook_path(self.id),
             name: self.name,
             active: self.active,
             health: self.health.parse().unwrap_or(ConnectionHealth::Unknown),
             health_detail: self.health_detail,
             config: config.masked(),
+            issued: None,
         })
     }
 }
@@ -336,7 +165,12 @@ pub async fn create(
     )
     .await?;
     tx.commit().await.context("commit")?;
-    Ok(row.into_view(vault)?)
+    let mut view = row.into_view(vault)?;
+    if let ProviderConfig::Api { secrets, .. } = &config {
+        view.issued =
+            Some(json!({ "token": secrets.token, "signing_secret": secrets.signing_secret }));
+    }
+    Ok(view)
 }
 
 /// What the API's PATCH may change; `None` keeps the current value.
@@ -505,6 +339,17 @@ pub async fn test(db: &Db, vault: &Vault, actor: &Actor, id: i64) -> Result<Conn
         ProviderConfig::WhatsappCloud { settings, secrets } => {
             whatsapp_cloud::test_connection(&client, settings, secrets).await
         }
+        ProviderConfig::Twilio { settings, secrets } => {
+            twilio::test_connection(&client, settings, secrets).await
+        }
+        ProviderConfig::Zapi { settings, secrets } => {
+            zapi::test_connection(&client, settings, secrets).await
+        }
+        ProviderConfig::Meta {
+            settings, secrets, ..
+        } => meta::test_connection(&client, settings, secrets).await,
+        // Ours: the company's webhook is tried by the first reply.
+        ProviderConfig::Api { settings, .. } => Ok(settings.webhook_url.clone()),
     };
     let result = match answer {
         Ok(detail) => ConnectionTest { ok: true, detail },
@@ -570,51 +415,4 @@ pub(crate) async fn set_health(
         .await?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn whatsapp(input: Value) -> Result<ProviderConfig> {
-        ProviderConfig::from_input(ChannelKind::WhatsappCloud, &input, None)
-    }
-
-    #[test]
-    fn whatsapp_config_is_validated_field_by_field() {
-        let Err(Error::Validation(fields)) = whatsapp(json!({
-            "phone_number_id": "12ab", "api_base_url": "ftp://x", "access_token": "t"
-        })) else {
-            panic!("expected field errors")
-        };
-        let codes: Vec<_> = fields.iter().map(|f| (f.field.as_str(), f.code)).collect();
-        assert!(codes.contains(&("phone_number_id", ErrorCode::NumberInvalid)));
-        assert!(codes.contains(&("api_base_url", ErrorCode::UrlInvalid)));
-        assert!(codes.contains(&("app_secret", ErrorCode::Required)));
-        assert!(!codes.iter().any(|(field, _)| *field == "access_token"));
-        let ok = whatsapp(json!({
-            "phone_number_id": "1234", "access_token": "t", "app_secret": "s", "verify_token": "v"
-        }))
-        .unwrap();
-        assert_eq!(ok.masked()["access_token"], "••••••••");
-        assert!(!ok.masked().to_string().contains("\"t\""));
-    }
-
-    #[test]
-    fn left_out_secrets_keep_their_value() {
-        let first = whatsapp(json!({
-            "phone_number_id": "1234", "access_token": "t", "app_secret": "s", "verify_token": "v"
-        }))
-        .unwrap();
-        let changed = ProviderConfig::from_input(
-            ChannelKind::WhatsappCloud,
-            &json!({ "access_token": "new" }),
-            Some(&first),
-        )
-        .unwrap();
-        let ProviderConfig::WhatsappCloud { settings, secrets } = changed;
-        assert_eq!(settings.phone_number_id, "1234");
-        assert_eq!(secrets.access_token, "new");
-        assert_eq!(secrets.app_secret, "s");
-    }
 }

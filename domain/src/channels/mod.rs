@@ -2,12 +2,17 @@
 //! connections — WhatsApp Cloud API first — with their credentials vault,
 //! webhook ingest and outbound queue in the submodules.
 
+pub mod api_channel;
+pub mod config;
 pub mod connections;
+pub mod meta;
 pub mod outbound;
 pub mod provider;
+pub mod twilio;
 pub mod vault;
 pub mod webhooks;
 pub mod whatsapp_cloud;
+pub mod zapi;
 
 use anyhow::Context;
 use serde_json::json;

@@ -12,7 +12,7 @@ use super::connections::{self, Connection, ProviderConfig};
 use super::provider::SendError;
 use super::vault::Vault;
 use super::webhooks::{JOBS_CHANNEL, LEASE_SECONDS};
-use super::whatsapp_cloud;
+use super::{api_channel, meta, twilio, whatsapp_cloud, zapi};
 use crate::actor::Actor;
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
@@ -58,7 +58,11 @@ pub(crate) async fn route_for_reply(
     if has_attachment {
         return Err(Error::field("attachment_id", ErrorCode::FileTypeNotAllowed));
     }
-    if kind == ChannelKind::WhatsappCloud {
+    // Meta's rule for WhatsApp, Messenger and Instagram alike.
+    if matches!(
+        kind,
+        ChannelKind::WhatsappCloud | ChannelKind::Messenger | ChannelKind::Instagram
+    ) {
         let in_window: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM messages
                              WHERE account_id = $1 AND conversation_id = $2 AND kind = 'incoming'
@@ -142,8 +146,17 @@ pub async fn retry(db: &Db, actor: &Actor, message_id: i64) -> Result<()> {
     Ok(())
 }
 
+/// What sending needs besides the database: the shared HTTP client, the
+/// public URL (Twilio's status callbacks), and whether the API channel may
+/// post to private addresses (tests, on-premise installs).
+pub struct Sender {
+    pub client: reqwest::Client,
+    pub public_url: String,
+    pub allow_private_targets: bool,
+}
+
 /// Claims due replies and sends them; returns how many were claimed.
-pub async fn process_due(db: &Db, vault: &Vault, client: &reqwest::Client) -> Result<usize> {
+pub async fn process_due(db: &Db, vault: &Vault, sender: &Sender) -> Result<usize> {
     let claimed: Vec<(i64, Uuid)> =
         sqlx::query_as("SELECT message_id, account_id FROM claim_outbound_messages($1, $2)")
             .bind(BATCH)
@@ -152,7 +165,7 @@ pub async fn process_due(db: &Db, vault: &Vault, client: &reqwest::Client) -> Re
             .await
             .context("claiming outbound messages")?;
     for &(message_id, account_id) in &claimed {
-        if let Err(err) = deliver(db, vault, client, account_id, message_id).await {
+        if let Err(err) = deliver(db, vault, sender, account_id, message_id).await {
             tracing::warn!(message = message_id, error = ?err, "sending a reply failed unexpectedly");
         }
     }
@@ -163,8 +176,10 @@ pub async fn process_due(db: &Db, vault: &Vault, client: &reqwest::Client) -> Re
 /// connection is held while the provider answers.
 struct Outgoing {
     conversation_id: i64,
+    conversation_number: i64,
     attempts: i32,
     body: String,
+    created_at: chrono::DateTime<chrono::Utc>,
     to: String,
     connection: Connection,
 }
@@ -172,7 +187,7 @@ struct Outgoing {
 async fn deliver(
     db: &Db,
     vault: &Vault,
-    client: &reqwest::Client,
+    sender: &Sender,
     account_id: Uuid,
     message_id: i64,
 ) -> Result<()> {
@@ -195,12 +210,7 @@ async fn deliver(
         }
     };
     let sent = if outgoing.connection.active {
-        match &outgoing.connection.config {
-            ProviderConfig::WhatsappCloud { settings, secrets } => {
-                whatsapp_cloud::send_text(client, settings, secrets, &outgoing.to, &outgoing.body)
-                    .await
-            }
-        }
+        send(sender, &outgoing, message_id).await
     } else {
         Err(SendError::Permanent("the connection is disabled".into()))
     };
@@ -213,15 +223,56 @@ async fn deliver(
     finish(db, account_id, message_id, Some(&outgoing), sent).await
 }
 
+/// One reply, through its connection's adapter.
+async fn send(sender: &Sender, outgoing: &Outgoing, message_id: i64) -> Result<String, SendError> {
+    let (client, to, body) = (&sender.client, outgoing.to.as_str(), outgoing.body.as_str());
+    match &outgoing.connection.config {
+        ProviderConfig::WhatsappCloud { settings, secrets } => {
+            whatsapp_cloud::send_text(client, settings, secrets, to, body).await
+        }
+        ProviderConfig::Twilio { settings, secrets } => {
+            let callback = format!(
+                "{}/webhooks/twilio/{}/status",
+                sender.public_url, outgoing.connection.id
+            );
+            twilio::send_text(client, settings, secrets, to, body, &callback).await
+        }
+        ProviderConfig::Zapi { settings, secrets } => {
+            zapi::send_text(client, settings, secrets, to, body).await
+        }
+        ProviderConfig::Meta {
+            settings, secrets, ..
+        } => meta::send_text(client, settings, secrets, to, body).await,
+        ProviderConfig::Api { settings, secrets } => {
+            let reply = api_channel::Reply {
+                message_id,
+                conversation_number: outgoing.conversation_number,
+                contact_id: to,
+                text: body,
+                created_at: outgoing.created_at,
+            };
+            api_channel::deliver(settings, secrets, &reply, sender.allow_private_targets).await
+        }
+    }
+}
+
 async fn read_outgoing(
     tx: &mut Tx,
     vault: &Vault,
     account_id: Uuid,
     message_id: i64,
 ) -> Result<Option<Outgoing>> {
-    type Row = (i32, String, i64, i64, i64);
+    type Row = (
+        i32,
+        String,
+        chrono::DateTime<chrono::Utc>,
+        i64,
+        i64,
+        i64,
+        i64,
+    );
     let row: Option<Row> = sqlx::query_as(
-        "SELECT o.attempts, m.body, m.conversation_id, m.channel_id, c.contact_id
+        "SELECT o.attempts, m.body, m.created_at, m.conversation_id, c.number, m.channel_id, c.contact_id
            FROM outbound_messages o
            JOIN messages m ON m.id = o.message_id
            JOIN conversations c ON c.id = m.conversation_id
@@ -232,7 +283,16 @@ async fn read_outgoing(
     .fetch_optional(&mut **tx)
     .await
     .context("reading the reply to send")?;
-    let Some((attempts, body, conversation_id, channel_id, contact_id)) = row else {
+    let Some((
+        attempts,
+        body,
+        created_at,
+        conversation_id,
+        conversation_number,
+        channel_id,
+        contact_id,
+    )) = row
+    else {
         return Ok(None);
     };
     let to: Option<String> = sqlx::query_scalar(
@@ -249,8 +309,10 @@ async fn read_outgoing(
     let connection = connections::open_in(tx, vault, account_id, channel_id).await?;
     Ok(Some(Outgoing {
         conversation_id,
+        conversation_number,
         attempts,
         body,
+        created_at,
         to,
         connection,
     }))

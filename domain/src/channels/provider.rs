@@ -10,6 +10,17 @@ use std::time::Duration;
 pub enum InboundItem {
     Message(InboundMessage),
     Status(StatusUpdate),
+    /// Messenger's read receipt: everything we sent this customer before
+    /// the watermark (milliseconds since the epoch) has been read.
+    ReadUpTo {
+        from: String,
+        watermark_ms: i64,
+    },
+    /// A gateway's session came up or went down (Z-API).
+    Health {
+        connected: bool,
+        detail: Option<String>,
+    },
 }
 
 /// A message from (or, for gateways that echo the phone, to) a customer.
@@ -26,6 +37,9 @@ pub struct InboundMessage {
     pub profile_name: Option<String>,
     pub body: String,
     pub content_type: ContentType,
+    /// Sent from the business's own phone (a gateway echoes those): stored
+    /// as our outgoing message, never as the customer's.
+    pub from_me: bool,
 }
 
 /// A delivery report for a message we sent.
@@ -63,10 +77,97 @@ pub fn http_client() -> anyhow::Result<reqwest::Client> {
         .map_err(|err| anyhow::anyhow!("building the HTTP client: {err}"))
 }
 
+/// Whether an address is one an outside party must never make us call:
+/// loopback, private, link-local (cloud metadata), carrier-grade NAT,
+/// unique-local, multicast or unspecified.
+pub fn is_private(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b))
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+                || v6.to_ipv4_mapped().is_some_and(|v4| is_private(v4.into()))
+        }
+    }
+}
+
+/// A client pinned to the public addresses `url` resolves to, so the name
+/// cannot resolve elsewhere between the check and the call (DNS
+/// rebinding). Private targets are refused unless `allow_private` (tests
+/// and on-premise installs that say so).
+pub async fn client_for_public_url(
+    url: &str,
+    allow_private: bool,
+) -> Result<reqwest::Client, SendError> {
+    let parsed =
+        url::Url::parse(url).map_err(|_| SendError::Permanent(format!("invalid URL {url}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(SendError::Permanent("only http and https URLs".into()));
+    }
+    let host = parsed
+        .host_str()
+        .ok_or_else(|| SendError::Permanent("URL without a host".into()))?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    let port = parsed.port_or_known_default().unwrap_or(443);
+    let addresses: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
+        .await
+        .map_err(|err| SendError::Retry(format!("could not resolve {host}: {err}")))?
+        .collect();
+    if addresses.is_empty() {
+        return Err(SendError::Retry(format!("{host} has no address")));
+    }
+    if !allow_private && addresses.iter().any(|a| is_private(a.ip())) {
+        return Err(SendError::Permanent(format!(
+            "{host} is a private or local address: refused"
+        )));
+    }
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(15))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("Ponte/", env!("CARGO_PKG_VERSION")))
+        .resolve_to_addrs(&host, &addresses)
+        .build()
+        .map_err(|err| SendError::Retry(format!("building the HTTP client: {err}")))
+}
+
 /// Network trouble is always worth a retry; what the provider answered is
 /// judged by the adapter.
 pub fn network_error(err: &reqwest::Error) -> SendError {
     SendError::Retry(format!("network error: {err}"))
+}
+
+/// The items of a JSON array member (none when it is missing).
+pub(crate) fn array<'a>(
+    value: &'a serde_json::Value,
+    key: &str,
+) -> impl Iterator<Item = &'a serde_json::Value> {
+    value
+        .get(key)
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+/// The string at a JSON pointer.
+pub(crate) fn text_at<'a>(value: &'a serde_json::Value, pointer: &str) -> Option<&'a str> {
+    value.pointer(pointer).and_then(serde_json::Value::as_str)
 }
 
 /// Where statuses may go: never backwards (read never becomes delivered),
@@ -94,6 +195,46 @@ pub fn replaceable_by(next: DeliveryStatus) -> Vec<DeliveryStatus> {
 mod tests {
     use super::*;
     use DeliveryStatus::*;
+
+    #[test]
+    fn private_and_local_addresses_are_recognised() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(is_private(private.parse().unwrap()), "{private}");
+        }
+        for public in ["8.8.8.8", "200.147.67.142", "2804:14c::1"] {
+            assert!(!is_private(public.parse().unwrap()), "{public}");
+        }
+    }
+
+    #[tokio::test]
+    async fn private_targets_are_refused_unless_allowed() {
+        assert!(matches!(
+            client_for_public_url("http://127.0.0.1:9/hook", false).await,
+            Err(SendError::Permanent(_))
+        ));
+        assert!(matches!(
+            client_for_public_url("http://169.254.169.254/latest/meta-data", false).await,
+            Err(SendError::Permanent(_))
+        ));
+        assert!(client_for_public_url("http://127.0.0.1:9/hook", true)
+            .await
+            .is_ok());
+        assert!(client_for_public_url("file:///etc/passwd", true)
+            .await
+            .is_err());
+    }
 
     #[test]
     fn statuses_only_move_forward() {

@@ -9,8 +9,9 @@ use shared::inbox::{ChannelKind, DeliveryStatus};
 use shared::phone::{Country, PhoneNumber};
 use uuid::Uuid;
 
+use super::connections::{self, Connection};
 use super::provider::{replaceable_by, InboundItem, InboundMessage, StatusUpdate};
-use super::{connections::Connection, whatsapp_cloud};
+use super::{api_channel, meta, twilio, whatsapp_cloud, zapi};
 use crate::contacts;
 use crate::conversations;
 use crate::db::{Db, Tx};
@@ -105,6 +106,10 @@ async fn process_one(db: &Db, account_id: Uuid, id: i64) -> Result<()> {
     };
     let items = match provider.parse::<ChannelKind>() {
         Ok(ChannelKind::WhatsappCloud) => whatsapp_cloud::parse(&body)?,
+        Ok(ChannelKind::TwilioWhatsapp) => twilio::parse(&body)?,
+        Ok(ChannelKind::Zapi) => zapi::parse(&body)?,
+        Ok(ChannelKind::Messenger | ChannelKind::Instagram) => meta::parse(&body)?,
+        Ok(ChannelKind::Api) => api_channel::parse(&body)?,
         _ => return Err(anyhow::anyhow!("no parser for {provider} events").into()),
     };
     for item in &items {
@@ -124,6 +129,19 @@ async fn process_one(db: &Db, account_id: Uuid, id: i64) -> Result<()> {
                     )
                     .into());
                 }
+            }
+            InboundItem::ReadUpTo { from, watermark_ms } => {
+                read_up_to(&mut tx, account_id, channel_id, from, *watermark_ms).await?
+            }
+            InboundItem::Health { connected, detail } => {
+                connections::set_health(
+                    &mut tx,
+                    account_id,
+                    channel_id,
+                    *connected,
+                    detail.as_deref(),
+                )
+                .await?
             }
         }
     }
@@ -211,6 +229,29 @@ async fn receive_message(
     let contact_id =
         contacts::find_or_create_by_identity(tx, account_id, channel_id, &message.from, name, None)
             .await?;
+    let incoming = Incoming {
+        body: &message.body,
+        content_type: message.content_type,
+        attachment_id: None,
+        file_name: None,
+        external_id: Some(&message.external_id),
+    };
+    if message.from_me {
+        // Sent from the business's phone: ours, in the customer's latest
+        // conversation, which it neither reopens nor counts as unread.
+        let conversation =
+            match conversations::latest_of(tx, account_id, channel_id, contact_id).await? {
+                Some(conversation) => conversation,
+                None => conversations::for_incoming(tx, account_id, channel_id, contact_id).await?,
+            };
+        if messages::insert_echo(tx, account_id, &conversation, &incoming)
+            .await?
+            .is_some()
+        {
+            conversations::touch(tx, account_id, conversation.id).await?;
+        }
+        return Ok(());
+    }
     let phone = message
         .phone
         .as_deref()
@@ -228,18 +269,45 @@ async fn receive_message(
     .await
     .context("updating the contact from the provider's profile")?;
     let conversation = conversations::for_incoming(tx, account_id, channel_id, contact_id).await?;
-    let incoming = Incoming {
-        body: &message.body,
-        content_type: message.content_type,
-        attachment_id: None,
-        file_name: None,
-        external_id: Some(&message.external_id),
-    };
     if messages::insert_incoming(tx, account_id, &conversation, &incoming)
         .await?
         .is_some()
     {
         conversations::touch(tx, account_id, conversation.id).await?;
+    }
+    Ok(())
+}
+
+/// Messenger's read watermark: every reply we sent this customer before it
+/// has been read.
+async fn read_up_to(
+    tx: &mut Tx,
+    account_id: Uuid,
+    channel_id: i64,
+    from: &str,
+    watermark_ms: i64,
+) -> Result<()> {
+    let Some(contact_id) = contacts::contact_by_identity(tx, channel_id, from).await? else {
+        return Ok(());
+    };
+    let Some(conversation) =
+        conversations::latest_of(tx, account_id, channel_id, contact_id).await?
+    else {
+        return Ok(());
+    };
+    let up_to: Option<i64> = sqlx::query_scalar(
+        "SELECT max(id) FROM messages WHERE account_id = $1 AND conversation_id = $2
+            AND kind = 'outgoing' AND created_at <= to_timestamp($3::double precision / 1000)",
+    )
+    .bind(account_id)
+    .bind(conversation.id)
+    .bind(watermark_ms as f64)
+    .fetch_one(&mut **tx)
+    .await
+    .context("finding what the watermark covers")?;
+    if let Some(up_to) = up_to {
+        messages::advance_delivery(tx, account_id, conversation.id, up_to, DeliveryStatus::Read)
+            .await?;
     }
     Ok(())
 }

@@ -1,16 +1,15 @@
-//! WhatsApp Business Cloud API (Meta): the webhook handshake and signature,
-//! the webhook payload, and sending through the Graph API.
+//! WhatsApp Business Cloud API (Meta): the webhook payload and sending
+//! through the Graph API (the handshake and signature are Meta's, in
+//! [`super::meta`]).
 
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use sha2::Sha256;
 use shared::inbox::{ContentType, DeliveryStatus};
 
-use super::provider::{network_error, InboundItem, InboundMessage, SendError, StatusUpdate};
-
-pub const DEFAULT_API_BASE_URL: &str = "https://graph.facebook.com";
-pub const GRAPH_VERSION: &str = "v21.0";
+use super::meta::{self, graph_error, GRAPH_VERSION};
+use super::provider::{
+    array, network_error, text_at, InboundItem, InboundMessage, SendError, StatusUpdate,
+};
 
 /// What identifies the number (stored in clear).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -32,51 +31,6 @@ impl std::fmt::Debug for Secrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secrets(***)")
     }
-}
-
-/// Meta's subscription handshake: the challenge back only for our token.
-pub fn handshake<'a>(
-    secrets: &Secrets,
-    mode: Option<&str>,
-    verify_token: Option<&str>,
-    challenge: Option<&'a str>,
-) -> Option<&'a str> {
-    let token_matches = verify_token.is_some_and(|token| {
-        !secrets.verify_token.is_empty()
-            && crate::secrets::constant_time_eq(token.as_bytes(), secrets.verify_token.as_bytes())
-    });
-    (mode == Some("subscribe") && token_matches)
-        .then_some(challenge)
-        .flatten()
-}
-
-/// `X-Hub-Signature-256: sha256=<hex>` over the raw body, keyed by the app
-/// secret, compared in constant time. Shared by every Meta product.
-pub fn signature_is_valid(app_secret: &str, raw_body: &[u8], header: Option<&str>) -> bool {
-    let Some(hex_signature) = header.and_then(|h| h.trim().strip_prefix("sha256=")) else {
-        return false;
-    };
-    let Some(signature) = decode_hex(hex_signature) else {
-        return false;
-    };
-    if app_secret.is_empty() {
-        return false;
-    }
-    let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(app_secret.as_bytes()) else {
-        return false;
-    };
-    mac.update(raw_body);
-    mac.verify_slice(&signature).is_ok()
-}
-
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 /// The phone digits WhatsApp calls a `wa_id`, made canonical: Brazilian
@@ -127,18 +81,6 @@ pub fn parse(raw_body: &[u8]) -> anyhow::Result<Vec<InboundItem>> {
         }
     }
     Ok(items)
-}
-
-fn array<'a>(value: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
-    value
-        .get(key)
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-}
-
-fn text_at<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
-    value.pointer(pointer).and_then(Value::as_str)
 }
 
 fn inbound_message(message: &Value, names: &[(String, String)]) -> Option<InboundMessage> {
@@ -203,6 +145,7 @@ fn inbound_message(message: &Value, names: &[(String, String)]) -> Option<Inboun
         from,
         body,
         content_type,
+        from_me: false,
     })
 }
 
@@ -259,12 +202,7 @@ fn status_update(status: &Value) -> Option<StatusUpdate> {
 }
 
 fn base_url(settings: &Settings) -> &str {
-    let base = settings.api_base_url.trim_end_matches('/');
-    if base.is_empty() {
-        DEFAULT_API_BASE_URL
-    } else {
-        base
-    }
+    meta::base_url(&settings.api_base_url)
 }
 
 /// Sends a text message; the provider's message id on success.
@@ -304,29 +242,6 @@ pub async fn send_text(
     Err(graph_error(status.as_u16(), &answer))
 }
 
-/// Classifies a Graph API error answer.
-fn graph_error(http_status: u16, answer: &Value) -> SendError {
-    let code = answer
-        .pointer("/error/code")
-        .and_then(Value::as_i64)
-        .unwrap_or_default();
-    let message = text_at(answer, "/error/message").unwrap_or("no details");
-    let text = format!("{code}: {message}");
-    // 190: token expired or revoked; 10 / 200: permission missing.
-    if http_status == 401 || matches!(code, 190 | 10 | 200) {
-        return SendError::Unauthorized(text);
-    }
-    // 130429 / 131056 / 80007 / 4: throughput and rate limits; 131000 and
-    // 5xx: Meta's own trouble.
-    if http_status >= 500
-        || http_status == 429
-        || matches!(code, 4 | 80007 | 130429 | 131056 | 131000)
-    {
-        return SendError::Retry(text);
-    }
-    SendError::Permanent(text)
-}
-
 /// Reads the number's profile: proves the token and the number id work.
 pub async fn test_connection(
     client: &reqwest::Client,
@@ -363,60 +278,6 @@ pub async fn test_connection(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sign(secret: &str, body: &[u8]) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).unwrap();
-        mac.update(body);
-        let bytes = mac.finalize().into_bytes();
-        format!(
-            "sha256={}",
-            bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-        )
-    }
-
-    #[test]
-    fn signatures_are_checked_on_the_raw_bytes() {
-        // Meta signs the bytes it sends, with non-ASCII escaped: the same
-        // JSON re-serialized (unescaped) must not verify.
-        let raw = br#"{"text":"Ol\u00e1"}"#;
-        let header = sign("s3cret", raw);
-        assert!(signature_is_valid("s3cret", raw, Some(&header)));
-        let reserialized =
-            serde_json::to_vec(&serde_json::from_slice::<Value>(raw).unwrap()).unwrap();
-        assert_ne!(reserialized, raw.to_vec());
-        assert!(!signature_is_valid("s3cret", &reserialized, Some(&header)));
-        assert!(!signature_is_valid("other", raw, Some(&header)));
-        assert!(!signature_is_valid("s3cret", raw, None));
-        assert!(!signature_is_valid("s3cret", raw, Some("sha256=zz")));
-        assert!(
-            !signature_is_valid("", raw, Some(&sign("", raw))),
-            "no secret, no trust"
-        );
-    }
-
-    #[test]
-    fn the_handshake_needs_subscribe_and_our_token() {
-        let secrets = Secrets {
-            verify_token: "tok".into(),
-            ..Default::default()
-        };
-        assert_eq!(
-            handshake(&secrets, Some("subscribe"), Some("tok"), Some("42")),
-            Some("42")
-        );
-        assert_eq!(
-            handshake(&secrets, Some("subscribe"), Some("bad"), Some("42")),
-            None
-        );
-        assert_eq!(
-            handshake(&secrets, Some("other"), Some("tok"), Some("42")),
-            None
-        );
-        assert_eq!(
-            handshake(&Secrets::default(), Some("subscribe"), Some(""), Some("42")),
-            None
-        );
-    }
 
     #[test]
     fn brazilian_mobiles_get_their_ninth_digit() {
@@ -464,15 +325,5 @@ mod tests {
             status.error.as_deref(),
             Some("131047: Re-engagement message")
         );
-    }
-
-    #[test]
-    fn graph_errors_are_classified() {
-        let err =
-            |status, code| graph_error(status, &json!({"error": {"code": code, "message": "m"}}));
-        assert!(matches!(err(400, 130429), SendError::Retry(_)));
-        assert!(matches!(err(500, 1), SendError::Retry(_)));
-        assert!(matches!(err(401, 190), SendError::Unauthorized(_)));
-        assert!(matches!(err(400, 131026), SendError::Permanent(_)));
     }
 }

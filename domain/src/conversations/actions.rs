@@ -123,20 +123,7 @@ pub(crate) async fn for_incoming(
     channel_id: i64,
     contact_id: i64,
 ) -> Result<Locked> {
-    let latest: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM conversations WHERE account_id = $1 AND contact_id = $2 AND channel_id = $3
-          ORDER BY id DESC LIMIT 1",
-    )
-    .bind(account_id)
-    .bind(contact_id)
-    .bind(channel_id)
-    .fetch_optional(&mut **tx)
-    .await
-    .context("finding the customer's conversation")?;
-    let existing = match latest {
-        Some(id) => lock_by_id(tx, account_id, id, false).await?,
-        None => None,
-    };
+    let existing = latest_of(tx, account_id, channel_id, contact_id).await?;
     let reopen_until = |resolved_at: Option<DateTime<Utc>>| {
         resolved_at.is_some_and(|at| Utc::now() - at < chrono::Duration::hours(REOPEN_WINDOW_HOURS))
     };
@@ -172,6 +159,29 @@ pub(crate) async fn for_incoming(
     lock_by_id(tx, account_id, id, false)
         .await?
         .ok_or_else(|| anyhow::anyhow!("a conversation created just now vanished").into())
+}
+
+/// The customer's latest conversation on the channel, locked.
+pub(crate) async fn latest_of(
+    tx: &mut Tx,
+    account_id: Uuid,
+    channel_id: i64,
+    contact_id: i64,
+) -> Result<Option<Locked>> {
+    let latest: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM conversations WHERE account_id = $1 AND contact_id = $2 AND channel_id = $3
+          ORDER BY id DESC LIMIT 1",
+    )
+    .bind(account_id)
+    .bind(contact_id)
+    .bind(channel_id)
+    .fetch_optional(&mut **tx)
+    .await
+    .context("finding the customer's conversation")?;
+    match latest {
+        Some(id) => lock_by_id(tx, account_id, id, false).await,
+        None => Ok(None),
+    }
 }
 
 /// Ends the snoozes whose time has come (every account; safe on many

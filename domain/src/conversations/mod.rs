@@ -24,7 +24,7 @@ pub use actions::{
     assign, end_due_snoozes, mark_read, set_critical, set_priority, set_status, set_tags, update,
     ConversationUpdate, REOPEN_WINDOW_HOURS,
 };
-pub(crate) use actions::{for_incoming, resume, Resume};
+pub(crate) use actions::{for_incoming, latest_of, resume, Resume};
 pub use list::{counts, list, page_size, MAX_PAGE_SIZE, PAGE_SIZE};
 pub(crate) use list::{SearchPatterns, FEW_CONTACT_MATCHES};
 pub use sync::changes_since;

@@ -111,18 +111,23 @@ async fn create(
             let form = website_form(&input.name, &input.config, None)?;
             website_json(&domain::channels::create_website(&state.db, &actor, &form).await?)
         }
-        ChannelKind::WhatsappCloud => {
+        _ => {
             let new = NewConnection {
                 kind,
                 name: input.name,
                 config: input.config,
             };
             let view = connections::create(&state.db, &state.config.vault, &actor, &new).await?;
-            connection_json(&state, &view)
+            let mut shown = connection_json(&state, &view);
+            // The API channel's generated secrets, this once, at the top.
+            if let (Some(issued), Some(object)) = (&view.issued, shown.as_object_mut()) {
+                object.remove("issued");
+                if let Some(issued) = issued.as_object() {
+                    object.extend(issued.clone());
+                }
+            }
+            shown
         }
-        // Twilio, Z-API, Messenger, Instagram and the API channel are the
-        // next adapters (docs/API.md says which types work today).
-        _ => return Err(ApiError(AppError::field("type", ErrorCode::OptionInvalid))),
     };
     Ok((StatusCode::CREATED, Json(created)))
 }

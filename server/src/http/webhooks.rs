@@ -1,13 +1,14 @@
-//! Provider webhooks (`/webhooks/*`): rate-limited per connection, the
-//! connection found before the body is read, the signature checked on the
-//! raw bytes, the request stored durably, and only then 200.
+//! Provider webhooks (`/webhooks/*`) and the API channel's inbound endpoint:
+//! rate-limited per connection, the connection found before the body is
+//! read, the signature (or token) checked on the raw bytes, the request
+//! stored durably, and only then 200.
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{OriginalUri, Path, Query, Request, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Router};
-use http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use http::{header, HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::atomic::Ordering;
@@ -15,17 +16,29 @@ use std::sync::Arc;
 
 use app::server::AppState;
 use domain::channels::connections::{self, Connection, ProviderConfig};
-use domain::channels::{webhooks, whatsapp_cloud};
+use domain::channels::{api_channel, meta, twilio, webhooks, zapi};
+use domain::secrets::constant_time_eq;
+use shared::AppError;
 
+use super::api_v1::ApiError;
 use super::limits::{too_many, Limits};
 use super::metrics::Metrics;
 use crate::BODY_LIMIT_BYTES;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route(
-        "/webhooks/whatsapp/{channel_id}",
-        get(whatsapp_handshake).post(whatsapp_event),
-    )
+    Router::new()
+        .route(
+            "/webhooks/whatsapp/{channel_id}",
+            get(meta_handshake).post(meta_event),
+        )
+        .route(
+            "/webhooks/meta/{channel_id}",
+            get(meta_handshake).post(meta_event),
+        )
+        .route("/webhooks/twilio/{channel_id}", post(twilio_event))
+        .route("/webhooks/twilio/{channel_id}/status", post(twilio_event))
+        .route("/webhooks/zapi/{channel_id}/{secret}", post(zapi_event))
+        .route("/api/v1/channels/{channel_id}/messages", post(api_message))
 }
 
 #[derive(Deserialize)]
@@ -38,11 +51,28 @@ struct Handshake {
     challenge: Option<String>,
 }
 
+/// The app secret and verify token of a Meta connection (WhatsApp Cloud,
+/// Messenger, Instagram), whichever route it was reached by.
+fn meta_secrets(connection: &Connection, path: &str) -> Option<(String, String)> {
+    match &connection.config {
+        ProviderConfig::WhatsappCloud { secrets, .. }
+            if path.starts_with("/webhooks/whatsapp/") =>
+        {
+            Some((secrets.app_secret.clone(), secrets.verify_token.clone()))
+        }
+        ProviderConfig::Meta { secrets, .. } if path.starts_with("/webhooks/meta/") => {
+            Some((secrets.app_secret.clone(), secrets.verify_token.clone()))
+        }
+        _ => None,
+    }
+}
+
 /// Meta's subscription check: the challenge back, only for our token.
-async fn whatsapp_handshake(
+async fn meta_handshake(
     State(state): State<AppState>,
     Extension(limits): Extension<Arc<Limits>>,
     Extension(metrics): Extension<Arc<Metrics>>,
+    OriginalUri(uri): OriginalUri,
     Path(channel_id): Path<i64>,
     Query(query): Query<Handshake>,
 ) -> Response {
@@ -50,9 +80,11 @@ async fn whatsapp_handshake(
         Ok(connection) => connection,
         Err(response) => return response,
     };
-    let ProviderConfig::WhatsappCloud { secrets, .. } = &connection.config;
-    match whatsapp_cloud::handshake(
-        secrets,
+    let Some((_, verify_token)) = meta_secrets(&connection, uri.path()) else {
+        return not_found();
+    };
+    match meta::handshake(
+        &verify_token,
         query.mode.as_deref(),
         query.verify_token.as_deref(),
         query.challenge.as_deref(),
@@ -67,7 +99,137 @@ async fn whatsapp_handshake(
     }
 }
 
-async fn whatsapp_event(
+async fn meta_event(
+    State(state): State<AppState>,
+    Extension(limits): Extension<Arc<Limits>>,
+    Extension(metrics): Extension<Arc<Metrics>>,
+    OriginalUri(uri): OriginalUri,
+    Path(channel_id): Path<i64>,
+    request: Request,
+) -> Response {
+    let connection = match find(&state, &limits, channel_id).await {
+        Ok(connection) => connection,
+        Err(response) => return response,
+    };
+    let Some((app_secret, _)) = meta_secrets(&connection, uri.path()) else {
+        return not_found();
+    };
+    let (headers, body) = match read_body(request).await {
+        Ok(read) => read,
+        Err(response) => return response,
+    };
+    let signature = header_text(&headers, "x-hub-signature-256");
+    if !meta::signature_is_valid(&app_secret, &body, signature) {
+        return rejected(
+            &metrics,
+            channel_id,
+            StatusCode::UNAUTHORIZED,
+            "bad or missing X-Hub-Signature-256",
+        );
+    }
+    let stored_headers = json!({ "x-hub-signature-256": signature });
+    match accept(&state, &connection, &body, stored_headers).await {
+        Ok(_) => (StatusCode::OK, "EVENT_RECEIVED").into_response(),
+        Err(response) => response,
+    }
+}
+
+/// Twilio signs the URL it called (`PONTE_PUBLIC_URL` + path + query) and
+/// the form fields; it gets an empty TwiML answer (no auto-reply).
+async fn twilio_event(
+    State(state): State<AppState>,
+    Extension(limits): Extension<Arc<Limits>>,
+    Extension(metrics): Extension<Arc<Metrics>>,
+    OriginalUri(uri): OriginalUri,
+    Path(params): Path<Vec<(String, String)>>,
+    request: Request,
+) -> Response {
+    let Some(channel_id) = params
+        .iter()
+        .find(|(k, _)| k == "channel_id")
+        .and_then(|(_, v)| v.parse::<i64>().ok())
+    else {
+        return not_found();
+    };
+    let connection = match find(&state, &limits, channel_id).await {
+        Ok(connection) => connection,
+        Err(response) => return response,
+    };
+    let ProviderConfig::Twilio { secrets, .. } = &connection.config else {
+        return not_found();
+    };
+    let auth_token = secrets.auth_token.clone();
+    let (headers, body) = match read_body(request).await {
+        Ok(read) => read,
+        Err(response) => return response,
+    };
+    let url = format!("{}{}", state.config.public_url, uri);
+    let signature = header_text(&headers, "x-twilio-signature");
+    if !twilio::signature_is_valid(&auth_token, &url, &body, signature) {
+        return rejected(
+            &metrics,
+            channel_id,
+            StatusCode::FORBIDDEN,
+            "bad or missing X-Twilio-Signature",
+        );
+    }
+    let stored_headers = json!({ "x-twilio-signature": signature, "url": url });
+    match accept(&state, &connection, &body, stored_headers).await {
+        Ok(_) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/xml")],
+            "<Response></Response>",
+        )
+            .into_response(),
+        Err(response) => response,
+    }
+}
+
+/// Z-API signs nothing: the URL's secret and the body's instance id stand in.
+async fn zapi_event(
+    State(state): State<AppState>,
+    Extension(limits): Extension<Arc<Limits>>,
+    Extension(metrics): Extension<Arc<Metrics>>,
+    Path((channel_id, secret)): Path<(i64, String)>,
+    request: Request,
+) -> Response {
+    let connection = match find(&state, &limits, channel_id).await {
+        Ok(connection) => connection,
+        Err(response) => return response,
+    };
+    let ProviderConfig::Zapi { settings, secrets } = &connection.config else {
+        return not_found();
+    };
+    if !constant_time_eq(secret.as_bytes(), secrets.webhook_secret.as_bytes()) {
+        return rejected(
+            &metrics,
+            channel_id,
+            StatusCode::FORBIDDEN,
+            "wrong Z-API URL secret",
+        );
+    }
+    let settings = settings.clone();
+    let (_, body) = match read_body(request).await {
+        Ok(read) => read,
+        Err(response) => return response,
+    };
+    if !zapi::belongs_to(&settings, &body) {
+        return rejected(
+            &metrics,
+            channel_id,
+            StatusCode::FORBIDDEN,
+            "instanceId is not this connection's",
+        );
+    }
+    match accept(&state, &connection, &body, json!({})).await {
+        Ok(_) => StatusCode::OK.into_response(),
+        Err(response) => response,
+    }
+}
+
+/// The API channel: a company's system posts its customers' messages with
+/// the channel's token; 202 once stored (processed right after).
+async fn api_message(
     State(state): State<AppState>,
     Extension(limits): Extension<Arc<Limits>>,
     Extension(metrics): Extension<Arc<Metrics>>,
@@ -78,22 +240,46 @@ async fn whatsapp_event(
         Ok(connection) => connection,
         Err(response) => return response,
     };
-    let (parts, body) = request.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, BODY_LIMIT_BYTES).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "body too large").into_response();
+    let ProviderConfig::Api { secrets, .. } = &connection.config else {
+        return not_found();
     };
-    let ProviderConfig::WhatsappCloud { secrets, .. } = &connection.config;
-    let signature = header(&parts.headers, "x-hub-signature-256");
-    if !whatsapp_cloud::signature_is_valid(&secrets.app_secret, &body, signature) {
-        return rejected(
-            &metrics,
-            channel_id,
-            StatusCode::UNAUTHORIZED,
-            "bad or missing X-Hub-Signature-256",
-        );
+    let presented = header_text(request.headers(), "authorization")
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default()
+        .to_string();
+    if secrets.token.is_empty() || !constant_time_eq(presented.as_bytes(), secrets.token.as_bytes())
+    {
+        metrics.webhooks_rejected.fetch_add(1, Ordering::Relaxed);
+        return ApiError(AppError::Unauthorized).into_response();
     }
-    let headers = json!({ "x-hub-signature-256": signature });
-    accept(&state, &connection, &body, headers).await
+    let (_, body) = match read_body(request).await {
+        Ok(read) => read,
+        Err(response) => return response,
+    };
+    let problems = api_channel::problems(&body);
+    if !problems.is_empty() {
+        let fields = problems
+            .into_iter()
+            .map(|(field, code)| shared::FieldError {
+                field: field.to_string(),
+                code,
+            })
+            .collect();
+        return ApiError(AppError::Validation { fields }).into_response();
+    }
+    match accept(&state, &connection, &body, json!({})).await {
+        Ok(Some(event_id)) => {
+            if let Err(err) =
+                webhooks::process_now(&state.db, connection.account_id, event_id).await
+            {
+                // Stored: the workers retry it.
+                tracing::warn!(channel_id, error = ?err, "processing an API message failed");
+            }
+            (StatusCode::ACCEPTED, Json(json!({ "status": "accepted" }))).into_response()
+        }
+        Ok(None) => (StatusCode::ACCEPTED, Json(json!({ "status": "duplicate" }))).into_response(),
+        Err(response) => response,
+    }
 }
 
 /// The connection named in the path, if it may receive: unknown ids are 404,
@@ -106,9 +292,7 @@ async fn find(state: &AppState, limits: &Limits, channel_id: i64) -> Result<Conn
     match connections::for_webhook(&state.db, &state.config.vault, channel_id).await {
         Ok(connection) if connection.active => Ok(connection),
         Ok(_) => Err((StatusCode::FORBIDDEN, "connection disabled").into_response()),
-        Err(domain::Error::NotFound) => {
-            Err((StatusCode::NOT_FOUND, "no such connection").into_response())
-        }
+        Err(domain::Error::NotFound) => Err(not_found()),
         Err(err) => {
             tracing::error!(channel_id, error = ?err, "webhook connection lookup failed");
             Err(StatusCode::SERVICE_UNAVAILABLE.into_response())
@@ -116,7 +300,19 @@ async fn find(state: &AppState, limits: &Limits, channel_id: i64) -> Result<Conn
     }
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "no such connection").into_response()
+}
+
+async fn read_body(request: Request) -> Result<(HeaderMap, Bytes), Response> {
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, BODY_LIMIT_BYTES).await {
+        Ok(bytes) => Ok((parts.headers, bytes)),
+        Err(_) => Err((StatusCode::PAYLOAD_TOO_LARGE, "body too large").into_response()),
+    }
+}
+
+fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -133,12 +329,11 @@ async fn accept(
     connection: &Connection,
     body: &Bytes,
     headers: serde_json::Value,
-) -> Response {
-    match webhooks::store(&state.db, connection, body, headers).await {
-        Ok(_) => (StatusCode::OK, "EVENT_RECEIVED").into_response(),
-        Err(err) => {
+) -> Result<Option<i64>, Response> {
+    webhooks::store(&state.db, connection, body, headers)
+        .await
+        .map_err(|err| {
             tracing::error!(channel_id = connection.id, error = ?err, "storing webhook failed");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
-        }
-    }
+        })
 }

@@ -218,6 +218,7 @@ async fn start_instance(database: &TestDb, data_dir: &std::path::Path) -> String
         metrics_public: false,
         metrics_token: Some(METRICS_TOKEN.to_string()),
         db_max_connections: 5,
+        allow_private_webhooks: true,
     };
     let app = Application::build(settings).await.expect("build app");
     let base_url = app.public_url().to_string();

@@ -11,6 +11,7 @@ mod channels;
 mod helpers;
 mod inbox;
 mod mock_providers;
+mod providers;
 mod realtime;
 mod security;
 mod server_functions;

@@ -22,25 +22,40 @@ pub struct Received {
 }
 
 #[derive(Default)]
-pub struct GraphState {
+pub struct MockState {
     pub received: Mutex<Vec<Received>>,
     /// While set, sends are refused as undeliverable (a permanent error).
     pub refuse_sends: AtomicBool,
     sent: AtomicUsize,
 }
 
-/// The Graph API's WhatsApp Cloud endpoints.
+/// The providers' APIs on one local server: Meta's Graph API (WhatsApp
+/// Cloud, Messenger, Instagram), Twilio's Messages API, Z-API, and a
+/// company's endpoint receiving the API channel's replies.
 pub struct MockGraph {
     pub base_url: String,
-    pub state: Arc<GraphState>,
+    pub state: Arc<MockState>,
 }
 
 impl MockGraph {
     pub async fn start() -> Self {
-        let state = Arc::new(GraphState::default());
+        let state = Arc::new(MockState::default());
         let app = Router::new()
             .route("/v21.0/{phone_number_id}/messages", post(send_message))
             .route("/v21.0/{phone_number_id}", get(phone_number))
+            .route(
+                "/2010-04-01/Accounts/{sid}/Messages.json",
+                post(twilio_send),
+            )
+            .route(
+                "/instances/{instance}/token/{token}/send-text",
+                post(zapi_send),
+            )
+            .route(
+                "/instances/{instance}/token/{token}/{*action}",
+                get(zapi_session),
+            )
+            .route("/hooks/api", post(company_endpoint))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -75,7 +90,7 @@ fn authorization(headers: &HeaderMap) -> Option<String> {
 }
 
 async fn send_message(
-    State(state): State<Arc<GraphState>>,
+    State(state): State<Arc<MockState>>,
     Path(phone_number_id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -103,14 +118,122 @@ async fn send_message(
         );
     }
     let n = state.sent.fetch_add(1, Ordering::SeqCst) + 1;
+    // WhatsApp Cloud answers `messages[0].id`; Messenger `message_id`.
     (
         StatusCode::OK,
         Json(json!({
             "messaging_product": "whatsapp",
             "contacts": [{"input": body["to"], "wa_id": body["to"]}],
-            "messages": [{"id": format!("wamid.out.{n}")}]
+            "messages": [{"id": format!("wamid.out.{n}")}],
+            "recipient_id": body["recipient"]["id"],
+            "message_id": format!("m_out.{n}"),
         })),
     )
+}
+
+fn record(state: &MockState, path: String, headers: &HeaderMap, body: Value) {
+    state.received.lock().unwrap().push(Received {
+        path,
+        authorization: authorization(headers),
+        body,
+    });
+}
+
+/// Twilio's Messages API: form-encoded, basic auth.
+async fn twilio_send(
+    State(state): State<Arc<MockState>>,
+    Path(sid): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> impl IntoResponse {
+    let form: serde_json::Map<String, Value> = url::form_urlencoded::parse(&body)
+        .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+        .collect();
+    record(
+        &state,
+        format!("/2010-04-01/Accounts/{sid}/Messages.json"),
+        &headers,
+        Value::Object(form),
+    );
+    use base64::Engine;
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("AC1:twilio-token")
+    );
+    if authorization(&headers).as_deref() != Some(expected.as_str()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"code": 20003, "message": "Authenticate", "status": 401})),
+        );
+    }
+    let n = state.sent.fetch_add(1, Ordering::SeqCst) + 1;
+    (
+        StatusCode::CREATED,
+        Json(json!({"sid": format!("SMout{n}"), "status": "queued"})),
+    )
+}
+
+/// Z-API: the instance token in the path, the account's in `Client-Token`.
+async fn zapi_send(
+    State(state): State<Arc<MockState>>,
+    Path((instance, token)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> impl IntoResponse {
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let client_token = headers
+        .get("client-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let mut recorded = json!({"json": body, "client_token": client_token});
+    recorded["token"] = json!(token);
+    record(
+        &state,
+        format!("/instances/{instance}/send-text"),
+        &headers,
+        recorded,
+    );
+    if token != "zapi-token" || client_token.as_deref() != Some("zapi-client") {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": "Unauthorized"})),
+        );
+    }
+    let n = state.sent.fetch_add(1, Ordering::SeqCst) + 1;
+    (
+        StatusCode::OK,
+        Json(json!({"zaapId": "z", "messageId": format!("ZOUT{n}"), "id": format!("ZOUT{n}")})),
+    )
+}
+
+async fn zapi_session(Path((_, _, action)): Path<(String, String, String)>) -> impl IntoResponse {
+    match action.as_str() {
+        "status" => Json(
+            json!({"connected": false, "error": "You are not connected.", "smartphoneConnected": false}),
+        ),
+        "qr-code/image" => Json(json!({"value": "data:image/png;base64,iVBORw0KGgo="})),
+        _ => Json(json!({"value": true})),
+    }
+}
+
+/// A company's system receiving the API channel's replies.
+async fn company_endpoint(
+    State(state): State<Arc<MockState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> impl IntoResponse {
+    let signature = headers
+        .get("x-ponte-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    record(
+        &state,
+        "/hooks/api".into(),
+        &headers,
+        json!({"raw": String::from_utf8_lossy(&body), "signature": signature}),
+    );
+    StatusCode::OK
 }
 
 async fn phone_number(headers: HeaderMap) -> impl IntoResponse {
