@@ -307,14 +307,14 @@ pub async fn demo_inbox(db: &Db, secret: &SecretKey, demo: &DemoAccount) -> anyh
             .map_err(fail("agent reply"))?;
         }
     }
-    demo_whatsapp(db, secret, &admin).await?;
+    demo_connections(db, secret, &admin).await?;
     Ok(true)
 }
 
-/// A WhatsApp number that is not connected yet (it points at nothing), so a
-/// new user sees what a connection looks like, with a customer who wrote in
-/// through it — stored through the real webhook path.
-async fn demo_whatsapp(db: &Db, secret: &SecretKey, admin: &Actor) -> anyhow::Result<()> {
+/// One connection of each kind, not connected (they point at nothing), so a
+/// new user sees what connecting looks like; on the WhatsApp number, a
+/// customer who wrote in, stored through the real webhook path.
+async fn demo_connections(db: &Db, secret: &SecretKey, admin: &Actor) -> anyhow::Result<()> {
     use channels::connections::{self, NewConnection};
     let vault = channels::vault::Vault::new(secret, &[])?;
     let new = NewConnection {
@@ -331,15 +331,59 @@ async fn demo_whatsapp(db: &Db, secret: &SecretKey, admin: &Actor) -> anyhow::Re
     let view = connections::create(db, &vault, admin, &new)
         .await
         .map_err(|err| anyhow::anyhow!("seeding the WhatsApp connection: {err}"))?;
+    // One of every other kind, pointing at nothing, so each form is there
+    // to look at.
+    let nowhere = "http://127.0.0.1:9";
+    let others = [
+        (
+            shared::inbox::ChannelKind::TwilioWhatsapp,
+            "WhatsApp Twilio (demo)",
+            json!({"account_sid": "AC00000000000000000000000000000000", "auth_token": "demo", "from": "+14155238886", "api_base_url": nowhere}),
+        ),
+        (
+            shared::inbox::ChannelKind::Zapi,
+            "WhatsApp Z-API (demo)",
+            json!({"instance_id": "DEMO", "token": "demo", "client_token": "demo", "api_base_url": nowhere}),
+        ),
+        (
+            shared::inbox::ChannelKind::Messenger,
+            "Messenger (demo)",
+            json!({"page_id": "100000000000002", "page_access_token": "demo", "app_secret": crate::secrets::random_token(), "verify_token": crate::secrets::random_token(), "api_base_url": nowhere}),
+        ),
+        (
+            shared::inbox::ChannelKind::Instagram,
+            "Instagram (demo)",
+            json!({"page_id": "100000000000003", "page_access_token": "demo", "app_secret": crate::secrets::random_token(), "verify_token": crate::secrets::random_token(), "api_base_url": nowhere}),
+        ),
+        (
+            shared::inbox::ChannelKind::Api,
+            "API (demo)",
+            json!({"webhook_url": format!("{nowhere}/ponte-replies")}),
+        ),
+    ];
+    let mut ids = vec![view.id];
+    for (kind, name, config) in others {
+        let new = NewConnection {
+            kind,
+            name: name.into(),
+            config,
+        };
+        let created = connections::create(db, &vault, admin, &new)
+            .await
+            .map_err(|err| anyhow::anyhow!("seeding the {kind} connection: {err}"))?;
+        ids.push(created.id);
+    }
     let mut tx = db.tenant(admin.account_id, None).await?;
-    connections::set_health(
-        &mut tx,
-        admin.account_id,
-        view.id,
-        false,
-        Some("Demo: enter your Meta credentials to connect this number."),
-    )
-    .await?;
+    for id in ids {
+        connections::set_health(
+            &mut tx,
+            admin.account_id,
+            id,
+            false,
+            Some("Demo: enter your credentials to connect."),
+        )
+        .await?;
+    }
     tx.commit().await?;
     let connection = connections::for_webhook(db, &vault, view.id)
         .await

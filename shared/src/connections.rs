@@ -69,14 +69,68 @@ const WHATSAPP_CLOUD_FIELDS: &[ConfigField] = &[
     field("verify_token", true, true),
     field("api_base_url", false, false),
 ];
+const TWILIO_FIELDS: &[ConfigField] = &[
+    field("account_sid", false, true),
+    field("auth_token", true, true),
+    field("from", false, true),
+    field("api_base_url", false, false),
+];
+const ZAPI_FIELDS: &[ConfigField] = &[
+    field("instance_id", false, true),
+    field("token", true, true),
+    field("client_token", true, true),
+    field("api_base_url", false, false),
+];
+const META_FIELDS: &[ConfigField] = &[
+    field("page_id", false, true),
+    field("page_access_token", true, true),
+    field("app_secret", true, true),
+    field("verify_token", true, true),
+    field("api_base_url", false, false),
+];
+const API_FIELDS: &[ConfigField] = &[field("webhook_url", false, true)];
 
 /// The connection types an admin can create, and their fields in order.
 pub fn config_fields(kind: ChannelKind) -> &'static [ConfigField] {
     match kind {
         ChannelKind::WhatsappCloud => WHATSAPP_CLOUD_FIELDS,
-        _ => &[],
+        ChannelKind::TwilioWhatsapp => TWILIO_FIELDS,
+        ChannelKind::Zapi => ZAPI_FIELDS,
+        ChannelKind::Messenger | ChannelKind::Instagram => META_FIELDS,
+        ChannelKind::Api => API_FIELDS,
+        ChannelKind::Website => &[],
     }
 }
 
 /// Provider connection types, in the order the settings page offers them.
-pub const PROVIDER_KINDS: &[ChannelKind] = &[ChannelKind::WhatsappCloud];
+pub const PROVIDER_KINDS: &[ChannelKind] = &[
+    ChannelKind::WhatsappCloud,
+    ChannelKind::TwilioWhatsapp,
+    ChannelKind::Zapi,
+    ChannelKind::Messenger,
+    ChannelKind::Instagram,
+    ChannelKind::Api,
+];
+
+/// Pairing a Z-API number, as the settings page asks for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PairingAction {
+    /// The session's state, and a fresh QR code while it is not connected.
+    Status,
+    /// A code to type on the phone instead of scanning.
+    PhoneCode,
+    Disconnect,
+    Restart,
+}
+
+/// What Z-API said.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Pairing {
+    pub connected: bool,
+    /// A `data:image/png;base64,…` QR code while not connected.
+    pub qr_code: Option<String>,
+    pub phone_code: Option<String>,
+    /// Z-API's words when something failed.
+    pub detail: Option<String>,
+}

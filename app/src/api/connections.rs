@@ -82,3 +82,19 @@ pub async fn test_connection(id: i64) -> Result<ConnectionTest, AppError> {
     let (state, actor) = actor()?;
     finish(domain::channels::connections::test(&state.db, &state.config.vault, &actor, id).await)
 }
+
+/// Pairs a Z-API number: its state and QR code, a phone code, or a
+/// session action.
+#[server(endpoint = "zapi_pairing", input = Json)]
+pub async fn zapi_pairing(
+    id: i64,
+    action: shared::connections::PairingAction,
+    phone: String,
+) -> Result<shared::connections::Pairing, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(
+        domain::channels::pairing::zapi(&state.db, &state.config.vault, &actor, id, action, &phone)
+            .await,
+    )
+}

@@ -44,6 +44,15 @@ fn field_label(t: &Strings, key: &str) -> &'static str {
         "app_secret" => t.cfg_app_secret,
         "verify_token" => t.cfg_verify_token,
         "api_base_url" => t.cfg_api_base_url,
+        "account_sid" => t.cfg_account_sid,
+        "auth_token" => t.cfg_auth_token,
+        "from" => t.cfg_from,
+        "instance_id" => t.cfg_instance_id,
+        "token" => t.cfg_token,
+        "client_token" => t.cfg_client_token,
+        "page_id" => t.cfg_page_id,
+        "page_access_token" => t.cfg_page_access_token,
+        "webhook_url" => t.cfg_webhook_url,
         _ => "",
     }
 }
@@ -203,6 +212,7 @@ fn ConnectionCard(connection: ConnectionView, changed: Callback<()>) -> impl Int
                     <div class="min-w-0"><dt class="text-slate-500 dark:text-slate-400">{move || field_label(t(), key)}</dt><dd class="truncate font-mono">{value}</dd></div>
                 }).collect_view()}
             </dl>
+            {(connection.kind == ChannelKind::Zapi).then(|| view! { <ZapiPairing id=id /> })}
             <Show when=move || editing.get()>
                 <div class="mt-4 border-t border-slate-100 pt-4 dark:border-slate-800">
                     <ConnectionForm connection=Some(edit_connection.clone()) changed=changed />
@@ -257,6 +267,7 @@ fn ConnectionForm(connection: Option<ConnectionView>, changed: Callback<()>) -> 
     let error = RwSignal::new(None::<AppError>);
     let pending = RwSignal::new(false);
     let saved = RwSignal::new(false);
+    let issued = RwSignal::new(None::<Value>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let config: Map<String, Value> = values
@@ -294,9 +305,10 @@ fn ConnectionForm(connection: Option<ConnectionView>, changed: Callback<()>) -> 
             };
             pending.set(false);
             match result {
-                Ok(_) => {
+                Ok(view) => {
                     error.set(None);
                     saved.set(true);
+                    issued.set(view.issued);
                     if editing.is_none() {
                         name.set(String::new());
                         values.set(BTreeMap::new());
@@ -359,6 +371,7 @@ fn ConnectionForm(connection: Option<ConnectionView>, changed: Callback<()>) -> 
                 }
             }).collect_view()}
             <ErrorBanner error=banner />
+            {move || issued.get().map(|secrets| view! { <IssuedSecrets secrets=secrets /> })}
             <Show when=move || saved.get() && error.get().is_none()>
                 <p class="text-sm text-green-700 dark:text-green-400" role="status">{move || t().saved}</p>
             </Show>
@@ -378,5 +391,113 @@ fn FieldMessage(code: Signal<Option<shared::ErrorCode>>) -> impl IntoView {
                 <p class="text-xs font-medium text-red-700 dark:text-red-400" role="alert">{t().code(code)}</p>
             }
         })
+    }
+}
+
+/// The API channel's token and signing secret, shown this once.
+#[component]
+fn IssuedSecrets(secrets: Value) -> impl IntoView {
+    let t = use_t();
+    let text = |key: &str| {
+        secrets
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    type Label = fn(&Strings) -> &'static str;
+    let rows: [(Label, String, &'static str); 2] = [
+        (|t| t.api_channel_token, text("token"), "token"),
+        (
+            |t| t.api_signing_secret,
+            text("signing_secret"),
+            "signing_secret",
+        ),
+    ];
+    view! {
+        <div class="space-y-2 rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-800 dark:bg-amber-950" role="status" data-issued-secrets="">
+            <p class="font-medium">{move || t().api_secrets_once}</p>
+            {rows.into_iter().map(|(label, value, key)| {
+                let to_copy = value.clone();
+                view! {
+                    <div>
+                        <p class="text-xs">{move || label(t())}</p>
+                        <div class="flex gap-2">
+                            <code class="min-w-0 flex-1 overflow-x-auto whitespace-nowrap rounded bg-white px-2 py-1 text-xs dark:bg-slate-900" data-secret=key>{value}</code>
+                            <button type="button" class=BUTTON on:click=move |_| copy_to_clipboard(&to_copy)><Svg icon=Icon::Copy class="size-4" /></button>
+                        </div>
+                    </div>
+                }
+            }).collect_view()}
+        </div>
+    }
+}
+
+/// Pairing a Z-API number: QR code (renewed while the panel is open and
+/// the number not connected), a phone code, disconnect and restart — with a
+/// plain warning about unofficial gateways.
+#[component]
+fn ZapiPairing(id: i64) -> impl IntoView {
+    use crate::api::connections::zapi_pairing;
+    use shared::connections::{Pairing, PairingAction};
+    let t = use_t();
+    let open = RwSignal::new(false);
+    let pairing = RwSignal::new(None::<Pairing>);
+    let busy = RwSignal::new(false);
+    let phone = RwSignal::new(String::new());
+    let run = move |action: PairingAction| {
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match zapi_pairing(id, action, phone.get_untracked()).await {
+                Ok(answer) => pairing.set(Some(answer)),
+                Err(err) => pairing.set(Some(Pairing {
+                    detail: Some(err.to_string()),
+                    ..Default::default()
+                })),
+            }
+            busy.set(false);
+        });
+    };
+    #[cfg(feature = "hydrate")]
+    {
+        // Z-API renews its QR code about every 20 s; so do we, while shown.
+        let timer = gloo_timers::callback::Interval::new(20_000, move || {
+            let waiting = open.get_untracked()
+                && !pairing.with_untracked(|p| p.as_ref().is_some_and(|p| p.connected));
+            if waiting && !busy.get_untracked() {
+                run(PairingAction::Status);
+            }
+        });
+        let timer = send_wrapper::SendWrapper::new(timer);
+        on_cleanup(move || drop(timer));
+    }
+    view! {
+        <div class="mt-4 rounded-lg border border-slate-200 p-3 dark:border-slate-700" data-zapi-pairing="">
+            <p class="text-xs text-amber-800 dark:text-amber-300" role="note">{move || t().zapi_warning}</p>
+            <div class="mt-2 flex flex-wrap gap-2">
+                <button type="button" class=BUTTON disabled=move || busy.get() on:click=move |_| { open.set(true); run(PairingAction::Status); }>
+                    {move || t().zapi_show_qr}
+                </button>
+                <button type="button" class=BUTTON disabled=move || busy.get() on:click=move |_| run(PairingAction::Restart)>{move || t().zapi_restart}</button>
+                <button type="button" class=BUTTON disabled=move || busy.get() on:click=move |_| run(PairingAction::Disconnect)>{move || t().zapi_disconnect}</button>
+            </div>
+            {move || pairing.get().map(|p| view! {
+                <div class="mt-3 space-y-2 text-sm" role="status">
+                    {p.connected.then(|| view! { <HealthBadge health=ConnectionHealth::Connected /> })}
+                    {p.detail.clone().map(|d| view! { <p class="text-xs text-slate-600 dark:text-slate-300" data-pairing-detail="">{d}</p> })}
+                    {p.qr_code.clone().map(|src| view! {
+                        <img src=src alt="QR code" class="size-56 rounded bg-white p-2" data-qr-code="" />
+                        <p class="text-xs text-slate-500 dark:text-slate-400">{move || t().zapi_qr_hint}</p>
+                    })}
+                    {p.phone_code.clone().map(|code| view! { <p class="font-mono text-lg tracking-widest" data-phone-code="">{code}</p> })}
+                </div>
+            })}
+            <label class="mt-3 block text-xs font-medium" for=format!("zapi-phone-{id}")>{move || t().zapi_phone_code}</label>
+            <div class="mt-1 flex gap-2">
+                <input id=format!("zapi-phone-{id}") class=INPUT inputmode="tel" placeholder="+55 11 98765-4321"
+                    prop:value=move || phone.get() on:input=move |ev| phone.set(event_target_value(&ev)) />
+                <button type="button" class=BUTTON disabled=move || busy.get() on:click=move |_| run(PairingAction::PhoneCode)>{move || t().zapi_get_code}</button>
+            </div>
+        </div>
     }
 }

@@ -7,6 +7,7 @@ pub mod config;
 pub mod connections;
 pub mod meta;
 pub mod outbound;
+pub mod pairing;
 pub mod provider;
 pub mod twilio;
 pub mod vault;
