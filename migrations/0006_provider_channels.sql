@@ -39,6 +39,9 @@ CREATE TABLE webhook_events (
     body            bytea NOT NULL,
     headers         jsonb NOT NULL DEFAULT '{}',
     dedupe_key      text NOT NULL,
+    -- Events with the same key (one customer) are processed in order, one
+    -- at a time across all workers; different keys in parallel.
+    order_key       text NOT NULL DEFAULT '',
     received_at     timestamptz NOT NULL DEFAULT now(),
     state           text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'parked')),
     attempts        integer NOT NULL DEFAULT 0,
@@ -51,6 +54,7 @@ CREATE TABLE webhook_events (
         FOREIGN KEY (account_id, channel_id) REFERENCES channels (account_id, id) ON DELETE CASCADE
 );
 CREATE INDEX webhook_events_due_idx ON webhook_events (next_attempt_at, id) WHERE state = 'pending';
+CREATE INDEX webhook_events_order_idx ON webhook_events (channel_id, order_key, id) WHERE state = 'pending';
 CREATE INDEX webhook_events_parked_idx ON webhook_events (account_id, id DESC) WHERE state = 'parked';
 
 -- Agent replies waiting to go out through a provider.
@@ -84,7 +88,7 @@ GRANT SELECT, INSERT, UPDATE ON webhook_events, outbound_messages TO ponte_app;
 -- the lease, and counts the attempt. The work itself happens in tenant
 -- transactions that lock the row again and re-check its state.
 CREATE FUNCTION claim_webhook_events(p_limit integer, p_lease_seconds integer)
-RETURNS TABLE (id bigint, account_id uuid)
+RETURNS TABLE (id bigint, account_id uuid, order_key text)
     LANGUAGE sql SECURITY DEFINER
     SET search_path = pg_catalog, public, pg_temp
     AS $$
@@ -93,8 +97,13 @@ RETURNS TABLE (id bigint, account_id uuid)
            next_attempt_at = now() + make_interval(secs => p_lease_seconds)
      WHERE e.id IN (SELECT w.id FROM webhook_events w
                      WHERE w.state = 'pending' AND w.next_attempt_at <= now()
+                       -- The oldest pending event of its key only: a later one
+                       -- waits until the earlier is done (or parked).
+                       AND NOT EXISTS (SELECT 1 FROM webhook_events o
+                                        WHERE o.channel_id = w.channel_id AND o.order_key = w.order_key
+                                          AND o.state = 'pending' AND o.id < w.id)
                      ORDER BY w.next_attempt_at, w.id LIMIT p_limit FOR UPDATE SKIP LOCKED)
- RETURNING e.id, e.account_id
+ RETURNING e.id, e.account_id, e.order_key
 $$;
 REVOKE ALL ON FUNCTION claim_webhook_events(integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION claim_webhook_events(integer, integer) TO ponte_app;

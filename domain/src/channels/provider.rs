@@ -23,6 +23,18 @@ pub enum InboundItem {
     },
 }
 
+impl InboundItem {
+    /// What orders this item against others: the customer it is about.
+    pub fn order_key(&self) -> &str {
+        match self {
+            Self::Message(message) => &message.from,
+            Self::ReadUpTo { from, .. } => from,
+            Self::Status(status) => &status.external_id,
+            Self::Health { .. } => "session",
+        }
+    }
+}
+
 /// A message from (or, for gateways that echo the phone, to) a customer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InboundMessage {

@@ -24,8 +24,9 @@ use crate::secrets::{hex, sha256};
 pub const MAX_ATTEMPTS: i32 = 8;
 /// How long a claimed event is someone's before another worker may retry it.
 pub const LEASE_SECONDS: i32 = 60;
-/// Events one worker claims at a time.
-const BATCH: i32 = 20;
+/// Events one worker claims at a time, and processes at once.
+const BATCH: i32 = 32;
+const PARALLEL: usize = 4;
 /// Wakes workers on every instance when work is queued.
 pub const JOBS_CHANNEL: &str = "ponte_jobs";
 
@@ -38,18 +39,24 @@ pub async fn store(
     raw_body: &[u8],
     headers: Value,
 ) -> Result<Option<i64>> {
+    let kind = connection.config.kind();
+    let order_key = parse(kind, raw_body)
+        .ok()
+        .and_then(|items| items.first().map(|item| item.order_key().to_string()))
+        .unwrap_or_default();
     let mut tx = db.tenant(connection.account_id, None).await?;
     let inserted: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO webhook_events (account_id, channel_id, provider, body, headers, dedupe_key)
-         VALUES ($1, $2, $3, $4, $5, $6)
+        "INSERT INTO webhook_events (account_id, channel_id, provider, body, headers, dedupe_key, order_key)
+         VALUES ($1, $2, $3, $4, $5, $6, left($7, 200))
          ON CONFLICT (channel_id, dedupe_key) DO NOTHING RETURNING id",
     )
     .bind(connection.account_id)
     .bind(connection.id)
-    .bind(connection.config.kind().as_str())
+    .bind(kind.as_str())
     .bind(raw_body)
     .bind(headers)
     .bind(hex(&sha256(raw_body)))
+    .bind(order_key)
     .fetch_optional(&mut *tx)
     .await
     .context("storing webhook event")?;
@@ -64,21 +71,46 @@ pub async fn store(
     Ok(inserted)
 }
 
-/// Claims due events and processes them; returns how many were claimed.
+/// Claims due events and processes them, several customers at once (the
+/// claim hands out one event per customer at a time, so each customer's
+/// events stay in order); returns how many were claimed.
 pub async fn process_due(db: &Db) -> Result<usize> {
-    let claimed: Vec<(i64, Uuid)> =
-        sqlx::query_as("SELECT id, account_id FROM claim_webhook_events($1, $2)")
+    use futures::stream::{self, StreamExt};
+    let claimed: Vec<(i64, Uuid, String)> =
+        sqlx::query_as("SELECT id, account_id, order_key FROM claim_webhook_events($1, $2)")
             .bind(BATCH)
             .bind(LEASE_SECONDS)
             .fetch_all(db.pool())
             .await
             .context("claiming webhook events")?;
-    for &(id, account_id) in &claimed {
-        if let Err(err) = process_one(db, account_id, id).await {
-            record_failure(db, account_id, id, &err).await?;
-        }
+    let claimed_count = claimed.len();
+    let results: Vec<Result<()>> = stream::iter(claimed)
+        .map(|(id, account_id, _)| {
+            let db = db.clone();
+            async move {
+                match process_one(&db, account_id, id).await {
+                    Ok(()) => Ok(()),
+                    Err(err) => record_failure(&db, account_id, id, &err).await,
+                }
+            }
+        })
+        .buffer_unordered(PARALLEL)
+        .collect()
+        .await;
+    results.into_iter().collect::<Result<Vec<()>>>()?;
+    Ok(claimed_count)
+}
+
+/// Every item of a body, by provider.
+fn parse(kind: ChannelKind, body: &[u8]) -> anyhow::Result<Vec<InboundItem>> {
+    match kind {
+        ChannelKind::WhatsappCloud => whatsapp_cloud::parse(body),
+        ChannelKind::TwilioWhatsapp => twilio::parse(body),
+        ChannelKind::Zapi => zapi::parse(body),
+        ChannelKind::Messenger | ChannelKind::Instagram => meta::parse(body),
+        ChannelKind::Api => api_channel::parse(body),
+        ChannelKind::Website => anyhow::bail!("the website widget has no webhooks"),
     }
-    Ok(claimed.len())
 }
 
 /// Processes one stored event at once (whoever else may be at it: the row
@@ -104,14 +136,10 @@ async fn process_one(db: &Db, account_id: Uuid, id: i64) -> Result<()> {
         // Another worker finished it while this one waited for the lock.
         return Ok(());
     };
-    let items = match provider.parse::<ChannelKind>() {
-        Ok(ChannelKind::WhatsappCloud) => whatsapp_cloud::parse(&body)?,
-        Ok(ChannelKind::TwilioWhatsapp) => twilio::parse(&body)?,
-        Ok(ChannelKind::Zapi) => zapi::parse(&body)?,
-        Ok(ChannelKind::Messenger | ChannelKind::Instagram) => meta::parse(&body)?,
-        Ok(ChannelKind::Api) => api_channel::parse(&body)?,
-        _ => return Err(anyhow::anyhow!("no parser for {provider} events").into()),
-    };
+    let kind: ChannelKind = provider
+        .parse()
+        .map_err(|_| anyhow::anyhow!("no parser for {provider} events"))?;
+    let items = parse(kind, &body)?;
     for item in &items {
         match item {
             InboundItem::Message(message) => {

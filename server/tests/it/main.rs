@@ -8,6 +8,7 @@ mod api;
 mod audit;
 mod auth;
 mod channels;
+mod crash;
 mod helpers;
 mod inbox;
 mod mock_providers;
