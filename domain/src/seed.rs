@@ -410,6 +410,23 @@ async fn demo_connections(db: &Db, secret: &SecretKey, admin: &Actor) -> anyhow:
             .await
             .map_err(|err| anyhow::anyhow!("processing the demo webhook: {err}"))?;
     }
+    // She wrote this morning: the website's fresher conversations come first.
+    let mut tx = db.tenant(admin.account_id, None).await?;
+    for sql in [
+        "UPDATE messages SET created_at = created_at - interval '3 hours' WHERE account_id = $1 AND channel_id = $2",
+        "UPDATE conversations SET created_at = created_at - interval '3 hours',
+                last_activity_at = last_activity_at - interval '3 hours',
+                waiting_since = waiting_since - interval '3 hours'
+          WHERE account_id = $1 AND channel_id = $2",
+    ] {
+        sqlx::query(sql)
+            .bind(admin.account_id)
+            .bind(view.id)
+            .execute(&mut *tx)
+            .await
+            .context("dating the demo WhatsApp conversation")?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 

@@ -225,14 +225,17 @@ pub fn ConnectionAlerts(realtime: Realtime) -> impl IntoView {
             }
         }
     });
+    // One line however many are down: the inbox keeps its room.
     view! {
-        <For each=move || down.get() key=|(id, _, detail)| (*id, detail.clone()) let((_, name, detail))>
-            <p class="flex shrink-0 flex-wrap items-center justify-center gap-x-2 bg-red-100 px-3 py-1 text-center text-xs text-red-900 dark:bg-red-950 dark:text-red-200" role="alert" data-connection-alert="">
-                <strong>{name} " " {move || t().connection_down}</strong>
-                {detail.map(|d| view! { <span>{d}</span> })}
-                <a href="/settings/connections" class="font-semibold underline">{move || t().open_connections}</a>
+        <Show when=move || down.with(|d| !d.is_empty())>
+            <p class="flex shrink-0 items-center justify-center gap-2 bg-red-100 px-3 py-1 text-xs text-red-900 dark:bg-red-950 dark:text-red-200" role="alert" data-connection-alert="">
+                <span class="min-w-0 truncate" title=move || down.with(|d| d.iter().map(|(_, name, detail)| format!("{name}: {}", detail.clone().unwrap_or_default())).collect::<Vec<_>>().join("\n"))>
+                    <strong>{move || t().connection_down}</strong>
+                    " " {move || down.with(|d| d.iter().map(|(_, name, _)| name.clone()).collect::<Vec<_>>().join(", "))}
+                </span>
+                <a href="/settings/connections" class="shrink-0 font-semibold underline">{move || t().open_connections}</a>
             </p>
-        </For>
+        </Show>
     }
     .into_any()
 }

@@ -98,7 +98,7 @@ pub static STRINGS: Strings = Strings {
     health_unknown: "Not tested yet",
     secret_unchanged: "Leave empty to keep the current value.",
     no_connections: "No connections yet: create one above.",
-    connection_down: "is disconnected",
+    connection_down: "Disconnected:",
     open_connections: "Open connections",
     cfg_phone_number_id: "Phone number ID",
     cfg_waba_id: "WhatsApp Business Account ID (optional)",

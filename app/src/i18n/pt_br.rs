@@ -98,7 +98,7 @@ pub static STRINGS: Strings = Strings {
     health_unknown: "Ainda não testado",
     secret_unchanged: "Deixe vazio para manter o valor atual.",
     no_connections: "Nenhuma conexão ainda: crie uma acima.",
-    connection_down: "está desconectado",
+    connection_down: "Desconectado:",
     open_connections: "Abrir conexões",
     cfg_phone_number_id: "ID do número de telefone",
     cfg_waba_id: "ID da conta do WhatsApp Business (opcional)",

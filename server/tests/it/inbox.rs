@@ -618,7 +618,7 @@ async fn the_list_pages_with_a_cursor_and_filters() {
         .iter()
         .map(|c| c.number)
         .collect();
-    assert_eq!(unassigned, vec![5, 4, 2]);
+    assert_eq!(unassigned, vec![4, 2, 5]);
     let waiting: Vec<i64> = list(&agent, json!({ "sort": "waiting" }))
         .await
         .conversations

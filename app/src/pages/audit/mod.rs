@@ -164,7 +164,8 @@ pub fn AuditPage() -> impl IntoView {
                 </div>
             </form>
 
-            <div class="relative overflow-x-auto rounded-xl border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+            // Focusable, so keyboard users can scroll a wide table sideways.
+            <div class="relative overflow-x-auto rounded-xl border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900" tabindex="0" role="region" aria-label=move || t().nav_audit>
                 <Transition fallback=move || view! { <p class="p-4 text-sm text-slate-500 dark:text-slate-400">{move || t().loading}</p> }>
                     {move || Suspend::new(async move {
                         match first_page.await {

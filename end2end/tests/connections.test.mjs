@@ -1,0 +1,119 @@
+// A WhatsApp number connected from Settings, end to end in a real browser:
+// its webhook URL, a signed webhook showing up live in the inbox, the reply
+// reaching the (local) Graph API, and a refused reply retried from the inbox.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { createHmac } from 'node:crypto';
+import { withBrowser, signIn, unique, newAccount } from './helpers.mjs';
+
+/** A local Graph API: records send requests; refuses them while told to. */
+async function mockGraph() {
+  const state = { sends: [], refuse: false };
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      if (req.method === 'POST' && /^\/v21\.0\/\d+\/messages$/.test(req.url)) {
+        state.sends.push({ path: req.url, auth: req.headers.authorization, body: JSON.parse(body) });
+        res.setHeader('content-type', 'application/json');
+        if (state.refuse) {
+          res.statusCode = 400;
+          res.end(JSON.stringify({ error: { message: 'Message Undeliverable.', code: 131026 } }));
+        } else {
+          res.end(JSON.stringify({ messages: [{ id: `wamid.e2e.${state.sends.length}` }] }));
+        }
+        return;
+      }
+      res.statusCode = 404;
+      res.end();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.url = `http://127.0.0.1:${server.address().port}`;
+  state.close = () => server.close();
+  return state;
+}
+
+async function until(what, check) {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
+test('a WhatsApp connection made in Settings receives live and replies through the provider', async () => {
+  const account = newAccount();
+  const graph = await mockGraph();
+  const appSecret = `secret-${unique()}`;
+  const text = `Olá pelo WhatsApp ${unique()}`;
+  try {
+    await withBrowser(async (context) => {
+      const page = await context.newPage();
+      await signIn(page, account.admin);
+      await page.goto(`${page.url().split('/inbox')[0]}/settings/connections`);
+      await page.locator('#conn-new-name').waitFor();
+      await page.fill('#conn-new-name', 'WhatsApp E2E');
+      await page.fill('#conn-new-phone_number_id', '5550001');
+      await page.fill('#conn-new-access_token', 'graph-token');
+      await page.fill('#conn-new-app_secret', appSecret);
+      await page.fill('#conn-new-verify_token', 'verify-e2e');
+      await page.fill('#conn-new-api_base_url', graph.url);
+      await page.click('form[data-connection-form="conn-new"] button[type="submit"]');
+      const card = page.locator('section[data-connection]', { hasText: 'WhatsApp E2E' });
+      await card.waitFor();
+      const webhookUrl = (await card.locator('[data-webhook-url]').textContent()).trim();
+      assert.match(webhookUrl, /^http:\/\/127\.0\.0\.1:\d+\/webhooks\/whatsapp\/\d+$/);
+      assert.doesNotMatch(await card.textContent(), new RegExp(appSecret), 'secrets are never shown');
+
+      // The inbox is open when the customer writes: it appears without a reload.
+      await page.goto(webhookUrl.replace(/\/webhooks\/.*$/, '/inbox'));
+      await page.locator('#conversation-list').waitFor();
+      const body = JSON.stringify({
+        object: 'whatsapp_business_account',
+        entry: [{ id: 'WABA', changes: [{ field: 'messages', value: {
+          messaging_product: 'whatsapp',
+          contacts: [{ wa_id: '5511912345678', profile: { name: 'Cliente E2E' } }],
+          messages: [{ id: `wamid.in.${unique()}`, from: '5511912345678', type: 'text', text: { body: text } }],
+        } }] }],
+      });
+      const signature = 'sha256=' + createHmac('sha256', appSecret).update(body).digest('hex');
+      const refused = await fetch(webhookUrl, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+      assert.equal(refused.status, 401, 'unsigned webhooks are refused');
+      const accepted = await fetch(webhookUrl, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature } });
+      assert.equal(accepted.status, 200);
+      const row = page.locator('#conversation-list li', { hasText: text });
+      await row.waitFor({ timeout: 15_000 });
+      await row.locator('a').click();
+      await page.locator('#timeline', { hasText: text }).waitFor();
+
+      // The reply goes out through the Graph API, and shows as sent.
+      const reply = `Olá! ${unique()}`;
+      await page.fill('#composer-input', reply);
+      await page.click('#send');
+      await until('the Graph API received the reply', () => graph.sends.length === 1);
+      assert.equal(graph.sends[0].auth, 'Bearer graph-token');
+      assert.deepEqual(graph.sends[0].body, {
+        messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511912345678',
+        type: 'text', text: { preview_url: false, body: reply },
+      });
+      await page.locator(`#timeline [data-kind="outgoing"]:has-text("${reply}") [data-delivery="sent"]`).waitFor({ timeout: 15_000 });
+
+      // Refused: "failed", the provider's reason, and a retry that works.
+      graph.refuse = true;
+      const second = `Segunda ${unique()}`;
+      await page.fill('#composer-input', second);
+      await page.click('#send');
+      const bubble = page.locator(`#timeline [data-kind="outgoing"]:has-text("${second}")`);
+      await bubble.locator('[data-delivery="failed"]').waitFor({ timeout: 15_000 });
+      assert.match(await bubble.locator('[data-delivery-error]').textContent(), /131026: Message Undeliverable/);
+      graph.refuse = false;
+      await bubble.locator('[data-retry-send]').click();
+      await bubble.locator('[data-delivery="sent"]').waitFor({ timeout: 15_000 });
+      assert.equal(graph.sends.length, 3);
+    });
+  } finally {
+    graph.close();
+  }
+});
