@@ -123,3 +123,43 @@ RETURNS TABLE (message_id bigint, account_id uuid)
 $$;
 REVOKE ALL ON FUNCTION claim_outbound_messages(integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION claim_outbound_messages(integer, integer) TO ponte_app;
+
+-- Files customers send through providers, fetched into attachment storage
+-- by workers after the message is stored (no transaction waits on a download).
+CREATE TABLE media_downloads (
+    message_id      bigint PRIMARY KEY,
+    account_id      uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    channel_id      bigint NOT NULL,
+    contact_id      bigint NOT NULL,
+    -- {"media_id": "…"} (WhatsApp Cloud) or {"url": "…"}; with "file_name", "mime_type".
+    source          jsonb NOT NULL,
+    state           text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
+    attempts        integer NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz NOT NULL DEFAULT now(),
+    last_error      text,
+    CONSTRAINT media_downloads_message_same_account
+        FOREIGN KEY (account_id, message_id) REFERENCES messages (account_id, id) ON DELETE CASCADE,
+    CONSTRAINT media_downloads_channel_same_account
+        FOREIGN KEY (account_id, channel_id) REFERENCES channels (account_id, id) ON DELETE CASCADE
+);
+CREATE INDEX media_downloads_due_idx ON media_downloads (next_attempt_at, message_id) WHERE state = 'pending';
+ALTER TABLE media_downloads ENABLE ROW LEVEL SECURITY;
+CREATE POLICY media_downloads_current_account ON media_downloads
+    USING (account_id = app_current_account()) WITH CHECK (account_id = app_current_account());
+GRANT SELECT, INSERT, UPDATE ON media_downloads TO ponte_app;
+
+CREATE FUNCTION claim_media_downloads(p_limit integer, p_lease_seconds integer)
+RETURNS TABLE (message_id bigint, account_id uuid)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp
+    AS $$
+    UPDATE media_downloads d
+       SET attempts = d.attempts + 1,
+           next_attempt_at = now() + make_interval(secs => p_lease_seconds)
+     WHERE d.message_id IN (SELECT q.message_id FROM media_downloads q
+                             WHERE q.state = 'pending' AND q.next_attempt_at <= now()
+                             ORDER BY q.next_attempt_at, q.message_id LIMIT p_limit FOR UPDATE SKIP LOCKED)
+ RETURNING d.message_id, d.account_id
+$$;
+REVOKE ALL ON FUNCTION claim_media_downloads(integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION claim_media_downloads(integer, integer) TO ponte_app;

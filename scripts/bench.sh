@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: ./ponte.sh bench [--conversations N] [--messages M] [ponte-bench options]
 #            ./ponte.sh bench web    (first load on an emulated phone: end2end/bench/web.mjs)
+#            ./ponte.sh bench ingest (signed webhooks vs pgbench inserts, 1,000 req/s, backlog)
 # Builds in release mode, loads a fresh database (ponte_bench) with the demo
 # account plus N conversations and M messages, starts the server and runs
 # ponte-bench against it; other options (--mode latency|fanout|sustained,
@@ -45,6 +46,28 @@ if [ "${1:-}" = web ]; then
     serve_release "$port"
     step "Measuring the first load on an emulated phone"
     (cd end2end && PONTE_URL="http://127.0.0.1:$port" node bench/web.mjs)
+    exit 0
+fi
+
+if [ "${1:-}" = ingest ]; then
+    shift
+    ensure_build_tools
+    mkdir -p "$DATA_DIR"
+    ensure_database
+    build_release
+    cargo build --release -p bench
+    db_url=$(scripts/fresh-database.sh ponte_bench_ingest)
+    bench_data="$DATA_DIR/bench-ingest"
+    rm -rf "$bench_data" && mkdir -p "$bench_data"
+    export DATABASE_URL="$db_url" PONTE_DATA_DIR="$bench_data"
+    port="${PONTE_BENCH_PORT:-3299}"
+    "$TARGET_DIR/release/ponte" migrate >/dev/null
+    "$TARGET_DIR/release/ponte" seed-demo >/dev/null
+    ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+    serve_release "$port"
+    step "Measuring webhook ingest against pgbench"
+    "$TARGET_DIR/release/ponte-bench" --url "http://127.0.0.1:$port" --server-pid "$server" \
+        --mode ingest --database-url "$db_url" --rate "${PONTE_INGEST_RATE:-1000}" "$@"
     exit 0
 fi
 

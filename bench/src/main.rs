@@ -6,13 +6,16 @@
 //! - `fanout`: one customer message to many agent sockets (p50/p99), against
 //!   the floor (a bare broadcast server started here, same client code), and
 //!   the server's memory idle, with the sockets open, and after they close;
-//! - `sustained`: agent sockets open while customers write at a steady rate.
+//! - `sustained`: agent sockets open while customers write at a steady rate;
+//! - `ingest` (not in `all`): signed webhooks against `pgbench` inserts, then
+//!   a fixed rate, and the workers' backlog (needs `--database-url`).
 //!
 //! Run through `./ponte.sh bench` (see docs/BENCHMARKS.md).
 
 mod fanout;
 mod floor;
 mod http;
+mod ingest;
 mod latency;
 mod sockets;
 mod stats;
@@ -27,6 +30,7 @@ enum Mode {
     Latency,
     FanOut,
     Sustained,
+    Ingest,
 }
 
 struct Options {
@@ -42,6 +46,7 @@ struct Options {
     floor_addr: String,
     load: sustained::Load,
     serve_floor: Option<String>,
+    database_url: Option<String>,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -63,6 +68,7 @@ fn options() -> anyhow::Result<Options> {
             seconds: 60,
         },
         serve_floor: None,
+        database_url: None,
     };
     let mut parser = lexopt::Parser::from_env();
     while let Some(arg) = parser.next()? {
@@ -78,7 +84,10 @@ fn options() -> anyhow::Result<Options> {
                     "latency" => Mode::Latency,
                     "fanout" => Mode::FanOut,
                     "sustained" => Mode::Sustained,
-                    other => bail!("unknown mode {other} (all, latency, fanout, sustained)"),
+                    "ingest" => Mode::Ingest,
+                    other => {
+                        bail!("unknown mode {other} (all, latency, fanout, sustained, ingest)")
+                    }
                 }
             }
             Long("requests") => o.requests = parser.value()?.parse()?,
@@ -89,6 +98,7 @@ fn options() -> anyhow::Result<Options> {
             Long("conversations") => o.load.conversations = parser.value()?.parse()?,
             Long("seconds") => o.load.seconds = parser.value()?.parse()?,
             Long("serve-floor") => o.serve_floor = Some(parser.value()?.string()?),
+            Long("database-url") => o.database_url = Some(parser.value()?.string()?),
             other => bail!("{}", other.unexpected()),
         }
     }
@@ -103,6 +113,17 @@ async fn main() -> anyhow::Result<()> {
     let o = options()?;
     if let Some(addr) = &o.serve_floor {
         return floor::serve(addr).await;
+    }
+    if o.mode == Mode::Ingest {
+        let admin = http::Session::sign_in(&o.url, &o.admin_email, &o.password).await?;
+        let Some(database_url) = &o.database_url else {
+            bail!("--mode ingest needs --database-url (the server's database)");
+        };
+        let target = ingest::Target {
+            admin: &admin,
+            database_url,
+        };
+        return ingest::run(&target, o.load.rate).await;
     }
     let supervisor = http::Session::sign_in(&o.url, &o.email, &o.password).await?;
     if matches!(o.mode, Mode::All | Mode::Latency) {

@@ -4,7 +4,7 @@
 
 use domain::attachments::Storage;
 use domain::channels::vault::Vault;
-use domain::channels::{outbound, provider, webhooks};
+use domain::channels::{media, outbound, provider, webhooks};
 use domain::Db;
 use sqlx::postgres::PgListener;
 use std::sync::Arc;
@@ -43,12 +43,14 @@ pub async fn clean_up_uploads(db: Db, storage: Storage) {
     }
 }
 
-/// Works the channel queues — received webhooks in, agents' replies out —
+/// Works the channel queues — received webhooks in, customers' files
+/// fetched, agents' replies out —
 /// as soon as any instance queues something (NOTIFY), and every second
 /// regardless (retries that came due, work a crashed instance leased).
 pub async fn run_channel_queues(
     db: Db,
     vault: Arc<Vault>,
+    storage: Storage,
     public_url: String,
     allow_private_targets: bool,
 ) {
@@ -57,6 +59,7 @@ pub async fn run_channel_queues(
             client,
             public_url,
             allow_private_targets,
+            pace: outbound::Pace::default(),
         },
         Err(err) => {
             tracing::error!(error = ?err, "channel queues cannot start");
@@ -76,6 +79,10 @@ pub async fn run_channel_queues(
         match outbound::process_due(&db, &vault, &sender).await {
             Ok(claimed) => busy |= claimed > 0,
             Err(err) => tracing::warn!(error = ?err, "outbound queue failed"),
+        }
+        match media::process_due(&db, &vault, &storage, &sender).await {
+            Ok(claimed) => busy |= claimed > 0,
+            Err(err) => tracing::warn!(error = ?err, "media queue failed"),
         }
         if busy {
             continue;

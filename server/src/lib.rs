@@ -122,6 +122,7 @@ impl Application {
             tokio::spawn(jobs::run_channel_queues(
                 self.state.db.clone(),
                 self.state.config.vault.clone(),
+                domain::attachments::Storage::new(&self.state.config.data_dir),
                 self.state.config.public_url.clone(),
                 self.allow_private_webhooks,
             )),

@@ -68,6 +68,7 @@ const WHATSAPP_CLOUD_FIELDS: &[ConfigField] = &[
     field("app_secret", true, true),
     field("verify_token", true, true),
     field("api_base_url", false, false),
+    field("messages_per_second", false, false),
 ];
 const TWILIO_FIELDS: &[ConfigField] = &[
     field("account_sid", false, true),

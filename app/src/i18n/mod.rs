@@ -463,6 +463,7 @@ mod strings {
         cfg_page_id,
         cfg_page_access_token,
         cfg_webhook_url,
+        cfg_messages_per_second,
         zapi_pairing,
         zapi_show_qr,
         zapi_qr_hint,

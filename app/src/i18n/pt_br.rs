@@ -116,6 +116,7 @@ pub static STRINGS: Strings = Strings {
     cfg_page_id: "ID da página",
     cfg_page_access_token: "Token de acesso da página",
     cfg_webhook_url: "URL do seu sistema para as respostas dos atendentes",
+    cfg_messages_per_second: "Envios por segundo (opcional; padrão 80, o da Meta)",
     zapi_pairing: "Conectar o número",
     zapi_show_qr: "Mostrar QR code",
     zapi_qr_hint: "No celular: WhatsApp → Aparelhos conectados → Conectar um aparelho, e escaneie. O código se renova sozinho.",

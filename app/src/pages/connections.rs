@@ -53,6 +53,7 @@ fn field_label(t: &Strings, key: &str) -> &'static str {
         "page_id" => t.cfg_page_id,
         "page_access_token" => t.cfg_page_access_token,
         "webhook_url" => t.cfg_webhook_url,
+        "messages_per_second" => t.cfg_messages_per_second,
         _ => "",
     }
 }

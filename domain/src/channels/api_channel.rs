@@ -93,6 +93,7 @@ fn message(body: &Value) -> Option<InboundMessage> {
         body: text_at(body, "/message/text")?.to_string(),
         content_type: ContentType::Text,
         from_me: false,
+        media: None,
     })
 }
 

@@ -145,6 +145,11 @@ impl ProviderConfig {
                         phone_number_id: r.read("phone_number_id", s.phone_number_id, Digits),
                         waba_id: r.read("waba_id", s.waba_id, OptionalDigits),
                         api_base_url: r.read("api_base_url", s.api_base_url, BaseUrl),
+                        messages_per_second: r.read(
+                            "messages_per_second",
+                            s.messages_per_second,
+                            OptionalDigits,
+                        ),
                     },
                     secrets: whatsapp_cloud::Secrets {
                         access_token: r.read("access_token", k.access_token, Required),
@@ -342,6 +347,22 @@ impl ProviderConfig {
             }
         }
         shown
+    }
+
+    /// How many sends a second this connection allows.
+    pub fn messages_per_second(&self) -> u32 {
+        match self {
+            Self::WhatsappCloud { settings, .. } => settings
+                .messages_per_second
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .unwrap_or(whatsapp_cloud::DEFAULT_MESSAGES_PER_SECOND),
+            // Twilio queues per sender, Z-API per phone, Meta's page API has
+            // its own limits: a steady pace that none of them refuses.
+            Self::Twilio { .. } | Self::Zapi { .. } | Self::Meta { .. } => 20,
+            Self::Api { .. } => 50,
+        }
     }
 
     /// Where the provider must post, after the public URL. Z-API's carries

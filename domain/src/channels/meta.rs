@@ -9,7 +9,7 @@ use sha2::Sha256;
 use shared::inbox::{ContentType, DeliveryStatus};
 
 use super::provider::{
-    array, network_error, text_at, InboundItem, InboundMessage, SendError, StatusUpdate,
+    array, network_error, text_at, InboundItem, InboundMessage, MediaRef, SendError, StatusUpdate,
 };
 
 pub const DEFAULT_API_BASE_URL: &str = "https://graph.facebook.com";
@@ -147,6 +147,7 @@ pub fn parse(raw_body: &[u8]) -> anyhow::Result<Vec<InboundItem>> {
                     body: text_at(postback, "/title").unwrap_or_default().to_string(),
                     content_type: ContentType::Text,
                     from_me: false,
+                    media: None,
                 }));
             } else if let Some(delivery) = event.get("delivery") {
                 for mid in array(delivery, "mids").filter_map(Value::as_str) {
@@ -186,21 +187,22 @@ fn message_item(sender: &str, message: &Value) -> Option<InboundMessage> {
         Some("file") => ContentType::File,
         _ => ContentType::Text,
     };
-    let body = match (
-        text.is_empty(),
-        attachment.and_then(|a| text_at(a, "/payload/url")),
-    ) {
-        (true, Some(url)) => url.to_string(),
-        _ => text,
-    };
+    let media = (content_type != ContentType::Text)
+        .then(|| attachment.and_then(|a| text_at(a, "/payload/url")))
+        .flatten()
+        .map(|url| MediaRef {
+            url: Some(url.to_string()),
+            ..Default::default()
+        });
     Some(InboundMessage {
         external_id,
         from: sender.to_string(),
         phone: None,
         profile_name: None,
-        body,
+        body: text,
         content_type,
         from_me: false,
+        media,
     })
 }
 

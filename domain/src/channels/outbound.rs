@@ -153,6 +153,31 @@ pub struct Sender {
     pub client: reqwest::Client,
     pub public_url: String,
     pub allow_private_targets: bool,
+    pub pace: Pace,
+}
+
+/// Each connection's send rate on this instance (`messages_per_second`):
+/// the time its next send may start.
+#[derive(Default)]
+pub struct Pace(std::sync::Mutex<std::collections::HashMap<i64, tokio::time::Instant>>);
+
+impl Pace {
+    /// Waits for this connection's next slot.
+    pub async fn wait(&self, connection_id: i64, per_second: u32) {
+        let interval = std::time::Duration::from_secs(1) / per_second.max(1);
+        let start = {
+            let mut next = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            let now = tokio::time::Instant::now();
+            let slot = next
+                .get(&connection_id)
+                .copied()
+                .filter(|at| *at > now)
+                .unwrap_or(now);
+            next.insert(connection_id, slot + interval);
+            slot
+        };
+        tokio::time::sleep_until(start).await;
+    }
 }
 
 /// Claims due replies and sends them; returns how many were claimed.
@@ -210,6 +235,13 @@ async fn deliver(
         }
     };
     let sent = if outgoing.connection.active {
+        sender
+            .pace
+            .wait(
+                outgoing.connection.id,
+                outgoing.connection.config.messages_per_second(),
+            )
+            .await;
         send(sender, &outgoing, message_id).await
     } else {
         Err(SendError::Permanent("the connection is disabled".into()))
@@ -443,4 +475,28 @@ async fn set_job(
     .await
     .context("updating the send job")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn each_connection_keeps_its_own_pace() {
+        let pace = Pace::default();
+        let started = tokio::time::Instant::now();
+        for _ in 0..3 {
+            pace.wait(1, 10).await;
+        }
+        assert!(
+            started.elapsed() >= std::time::Duration::from_millis(200),
+            "10/s: the third waits 200 ms"
+        );
+        let other = tokio::time::Instant::now();
+        pace.wait(2, 10).await;
+        assert!(
+            other.elapsed() < std::time::Duration::from_millis(5),
+            "another connection is not held up"
+        );
+    }
 }

@@ -52,6 +52,22 @@ pub struct InboundMessage {
     /// Sent from the business's own phone (a gateway echoes those): stored
     /// as our outgoing message, never as the customer's.
     pub from_me: bool,
+    /// A file that came with it, fetched after the message is stored.
+    pub media: Option<MediaRef>,
+}
+
+/// Where a customer's file is: a WhatsApp Cloud media id (resolved with the
+/// token), or a URL.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MediaRef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
 }
 
 /// A delivery report for a message we sent.

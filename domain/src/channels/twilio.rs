@@ -9,7 +9,7 @@ use serde_json::Value;
 use shared::inbox::{ContentType, DeliveryStatus};
 
 use super::provider::{
-    network_error, text_at, InboundItem, InboundMessage, SendError, StatusUpdate,
+    network_error, text_at, InboundItem, InboundMessage, MediaRef, SendError, StatusUpdate,
 };
 use super::whatsapp_cloud::canonical_wa_id;
 
@@ -126,6 +126,11 @@ pub fn parse(raw_body: &[u8]) -> anyhow::Result<Vec<InboundItem>> {
         _ => ContentType::Text,
     };
     let body = field(&fields, "Body").unwrap_or_default().to_string();
+    let media = field(&fields, "MediaUrl0").map(|url| MediaRef {
+        url: Some(url.to_string()),
+        mime_type: Some(media_type.to_string()).filter(|m| !m.is_empty()),
+        ..Default::default()
+    });
     Ok(vec![InboundItem::Message(InboundMessage {
         external_id: sid,
         phone: Some(format!("+{from}")),
@@ -134,6 +139,7 @@ pub fn parse(raw_body: &[u8]) -> anyhow::Result<Vec<InboundItem>> {
         body,
         content_type,
         from_me: false,
+        media,
     })])
 }
 

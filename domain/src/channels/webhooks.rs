@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::connections::{self, Connection};
 use super::provider::{replaceable_by, InboundItem, InboundMessage, StatusUpdate};
-use super::{api_channel, meta, twilio, whatsapp_cloud, zapi};
+use super::{api_channel, media, meta, twilio, whatsapp_cloud, zapi};
 use crate::contacts;
 use crate::conversations;
 use crate::db::{Db, Tx};
@@ -297,10 +297,12 @@ async fn receive_message(
     .await
     .context("updating the contact from the provider's profile")?;
     let conversation = conversations::for_incoming(tx, account_id, channel_id, contact_id).await?;
-    if messages::insert_incoming(tx, account_id, &conversation, &incoming)
-        .await?
-        .is_some()
+    if let Some(message_id) =
+        messages::insert_incoming(tx, account_id, &conversation, &incoming).await?
     {
+        if let Some(file) = &message.media {
+            media::enqueue(tx, account_id, channel_id, contact_id, message_id, file).await?;
+        }
         conversations::touch(tx, account_id, conversation.id).await?;
     }
     Ok(())

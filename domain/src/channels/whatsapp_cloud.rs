@@ -8,7 +8,7 @@ use shared::inbox::{ContentType, DeliveryStatus};
 
 use super::meta::{self, graph_error, GRAPH_VERSION};
 use super::provider::{
-    array, network_error, text_at, InboundItem, InboundMessage, SendError, StatusUpdate,
+    array, network_error, text_at, InboundItem, InboundMessage, MediaRef, SendError, StatusUpdate,
 };
 
 /// What identifies the number (stored in clear).
@@ -17,7 +17,14 @@ pub struct Settings {
     pub phone_number_id: String,
     pub waba_id: String,
     pub api_base_url: String,
+    /// Sends per second through this number (Meta's default throughput is
+    /// 80); empty means 80.
+    #[serde(default)]
+    pub messages_per_second: String,
 }
+
+/// Meta's default throughput for a number.
+pub const DEFAULT_MESSAGES_PER_SECOND: u32 = 80;
 
 /// What must stay secret (sealed at rest, never sent to a browser).
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -135,6 +142,15 @@ fn inbound_message(message: &Value, names: &[(String, String)]) -> Option<Inboun
         ),
         other => (ContentType::Text, format!("[{other}]")),
     };
+    let media = ["image", "sticker", "video", "audio", "document"]
+        .contains(&kind)
+        .then(|| MediaRef {
+            media_id: text_at(message, &format!("/{kind}/id")).map(str::to_string),
+            url: None,
+            file_name: text_at(message, &format!("/{kind}/filename")).map(str::to_string),
+            mime_type: text_at(message, &format!("/{kind}/mime_type")).map(str::to_string),
+        })
+        .filter(|m| m.media_id.is_some());
     Some(InboundMessage {
         external_id,
         phone: Some(format!("+{from}")),
@@ -146,6 +162,7 @@ fn inbound_message(message: &Value, names: &[(String, String)]) -> Option<Inboun
         body,
         content_type,
         from_me: false,
+        media,
     })
 }
 

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use shared::inbox::{ContentType, DeliveryStatus};
 
 use super::provider::{
-    array, network_error, text_at, InboundItem, InboundMessage, SendError, StatusUpdate,
+    array, network_error, text_at, InboundItem, InboundMessage, MediaRef, SendError, StatusUpdate,
 };
 use super::whatsapp_cloud::canonical_wa_id;
 
@@ -131,6 +131,22 @@ fn message(body: &Value) -> Option<InboundMessage> {
         (ContentType::Text, "[?]".to_string())
     };
     let from_me = body.get("fromMe").and_then(Value::as_bool) == Some(true);
+    let media = [
+        "image/imageUrl",
+        "video/videoUrl",
+        "audio/audioUrl",
+        "document/documentUrl",
+    ]
+    .iter()
+    .find_map(|path| {
+        let (kind, key) = path.split_once('/')?;
+        Some(MediaRef {
+            url: Some(text_at(body, &format!("/{kind}/{key}"))?.to_string()),
+            file_name: text_at(body, &format!("/{kind}/fileName")).map(str::to_string),
+            mime_type: text_at(body, &format!("/{kind}/mimeType")).map(str::to_string),
+            media_id: None,
+        })
+    });
     Some(InboundMessage {
         external_id,
         phone: Some(format!("+{from}")),
@@ -145,6 +161,7 @@ fn message(body: &Value) -> Option<InboundMessage> {
         body: text,
         content_type,
         from_me,
+        media,
     })
 }
 

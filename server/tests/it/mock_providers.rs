@@ -27,7 +27,17 @@ pub struct MockState {
     /// While set, sends are refused as undeliverable (a permanent error).
     pub refuse_sends: AtomicBool,
     sent: AtomicUsize,
+    base_url: Mutex<String>,
 }
+
+/// A 1×1 PNG: what customers' "photos" are here.
+pub const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae,
+    0x42, 0x60, 0x82,
+];
 
 /// The providers' APIs on one local server: Meta's Graph API (WhatsApp
 /// Cloud, Messenger, Instagram), Twilio's Messages API, Z-API, and a
@@ -56,11 +66,13 @@ impl MockGraph {
                 get(zapi_session),
             )
             .route("/hooks/api", post(company_endpoint))
+            .route("/media/{name}", get(media_file))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind mock");
         let base_url = format!("http://{}", listener.local_addr().expect("addr"));
+        *state.base_url.lock().unwrap() = base_url.clone();
         tokio::spawn(async move { axum::serve(listener, app).await });
         Self { base_url, state }
     }
@@ -216,6 +228,15 @@ async fn zapi_session(Path((_, _, action)): Path<(String, String, String)>) -> i
     }
 }
 
+/// Customers' files; WhatsApp's need the token, the others are public.
+async fn media_file(Path(name): Path<String>, headers: HeaderMap) -> impl IntoResponse {
+    if name.starts_with("media") && authorization(&headers).as_deref() != Some("Bearer graph-token")
+    {
+        return (StatusCode::UNAUTHORIZED, Vec::new());
+    }
+    (StatusCode::OK, PNG.to_vec())
+}
+
 /// A company's system receiving the API channel's replies.
 async fn company_endpoint(
     State(state): State<Arc<MockState>>,
@@ -236,11 +257,23 @@ async fn company_endpoint(
     StatusCode::OK
 }
 
-async fn phone_number(headers: HeaderMap) -> impl IntoResponse {
+async fn phone_number(
+    State(state): State<Arc<MockState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> impl IntoResponse {
     if authorization(&headers).as_deref() != Some("Bearer graph-token") {
         return (
             StatusCode::UNAUTHORIZED,
             Json(json!({"error": {"message": "Invalid OAuth access token.", "code": 190}})),
+        );
+    }
+    // A media id resolves to where the file is, for a few minutes.
+    if id.starts_with("media") {
+        let base = state.base_url.lock().unwrap().clone();
+        return (
+            StatusCode::OK,
+            Json(json!({"url": format!("{base}/media/{id}"), "mime_type": "image/png", "id": id})),
         );
     }
     (

@@ -502,3 +502,91 @@ async fn the_api_channel_takes_messages_with_its_token_and_posts_signed_replies(
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customers_files_are_fetched_into_storage_and_attached_live() {
+    let app = spawn_app().await;
+    let mock = MockGraph::start().await;
+    let token = admin_token(&app).await;
+    let whatsapp = create(
+        &app,
+        &token,
+        "whatsapp_cloud",
+        json!({
+            "phone_number_id": "1234", "access_token": "graph-token", "app_secret": "media-secret",
+            "verify_token": "v", "api_base_url": mock.base_url
+        }),
+    )
+    .await;
+    let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "W", "changes": [{"field": "messages", "value": {
+        "contacts": [{"wa_id": "5511987654321", "profile": {"name": "Júlia"}}],
+        "messages": [{"id": "wamid.photo", "from": "5511987654321", "type": "image",
+                      "image": {"id": "media-77", "mime_type": "image/png", "caption": "a nota fiscal"}}]}}]}]})
+    .to_string()
+    .into_bytes();
+    let posted = app
+        .plain_client()
+        .post(format!(
+            "{}/webhooks/whatsapp/{}",
+            app.base_url, whatsapp["id"]
+        ))
+        .header("x-hub-signature-256", meta_signature("media-secret", &body))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 200);
+    eventually(&app, "the photo is attached", "SELECT count(*) FROM messages WHERE external_id = 'wamid.photo' AND attachment_id IS NOT NULL", 1).await;
+    let number = count(&app, "SELECT number FROM conversations").await;
+    let (_, page) = api(
+        &app,
+        &token,
+        reqwest::Method::GET,
+        &format!("/conversations/{number}/messages"),
+        None,
+    )
+    .await;
+    let photo = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["body"] == "a nota fiscal")
+        .unwrap()
+        .clone();
+    assert_eq!(photo["content_type"], "image");
+    assert_eq!(photo["attachment"]["content_type"], "image/png");
+    assert_eq!(
+        photo["attachment"]["size_bytes"],
+        crate::mock_providers::PNG.len()
+    );
+
+    // Z-API's files are public URLs; one on a private address that is not
+    // the configured gateway would be refused (the test server allows
+    // private targets, so only the configured-origin path is exercised).
+    let zapi = create(&app, &token, "zapi", json!({
+        "instance_id": "I9", "token": "zapi-token", "client_token": "zapi-client", "api_base_url": mock.base_url
+    })).await;
+    let url = zapi["webhook_url"].as_str().unwrap().to_string();
+    let image = json!({"type": "ReceivedCallback", "instanceId": "I9", "messageId": "ZIMG1", "phone": "5511911112222",
+        "fromMe": false, "isGroup": false, "senderName": "Beto",
+        "image": {"imageUrl": format!("{}/media/z-photo.png", mock.base_url), "caption": "olha", "mimeType": "image/png"}});
+    assert_eq!(
+        app.plain_client()
+            .post(url)
+            .json(&image)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    eventually(&app, "the Z-API photo is attached", "SELECT count(*) FROM messages m JOIN attachments a ON a.id = m.attachment_id WHERE m.external_id = 'ZIMG1' AND a.file_name = 'z-photo.png' AND a.conversation_id = m.conversation_id", 1).await;
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM media_downloads WHERE state = 'done'"
+        )
+        .await,
+        2
+    );
+}

@@ -87,6 +87,17 @@ async fn two_full_accounts(db: &TestDb) -> (Uuid, Uuid) {
         .execute(&db.owner)
         .await
         .unwrap();
+        sqlx::query(
+            "INSERT INTO media_downloads (message_id, account_id, channel_id, contact_id, source, state)
+             SELECT m.id, m.account_id, $2, c.contact_id, '{}', 'done' FROM messages m
+               JOIN conversations c ON c.id = m.conversation_id
+              WHERE m.account_id = $1 AND m.kind = 'incoming' LIMIT 1",
+        )
+        .bind(demo.account_id)
+        .bind(whatsapp.id)
+        .execute(&db.owner)
+        .await
+        .unwrap();
         let opened = domain::conversations::get(&db.db, &supervisor, 1)
             .await
             .unwrap();
