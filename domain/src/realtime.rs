@@ -85,6 +85,11 @@ pub enum Signal {
         connected: bool,
         detail: Option<String>,
     },
+    /// A connection's settings, secrets or state changed: every instance
+    /// forgets what it cached for its webhooks.
+    ConnectionChanged {
+        channel_id: i64,
+    },
 }
 
 impl Signal {

@@ -251,6 +251,7 @@ fn changes_who_sees_what(signal: &Signal) -> bool {
             | Signal::MembershipChanged { .. }
             | Signal::DepartmentsChanged
             | Signal::ContactIdentified { .. }
+            | Signal::ConnectionChanged { .. }
     )
 }
 
@@ -297,6 +298,8 @@ pub struct Hub {
     clients: RwLock<HashMap<Uuid, Vec<Arc<Client>>>>,
     /// When the last signal arrived (for the benchmark's latency view).
     pub last_signal: Mutex<Option<chrono::DateTime<Utc>>>,
+    /// The connections webhooks name, kept until they change.
+    pub webhook_connections: domain::channels::connections::WebhookConnections,
 }
 
 fn frame<T: serde::Serialize>(event: &T) -> Option<Utf8Bytes> {
@@ -311,6 +314,7 @@ impl Hub {
             next_id: AtomicU64::new(1),
             clients: RwLock::new(HashMap::new()),
             last_signal: Mutex::new(None),
+            webhook_connections: Default::default(),
         })
     }
 
@@ -480,6 +484,8 @@ impl Hub {
     }
 
     fn broadcast_resync(&self) {
+        // Signals may have been missed while the listener was away.
+        self.webhook_connections.clear();
         let Some(hello) = frame(&ServerEvent::Hello { at: Utc::now() }) else {
             return;
         };
@@ -610,6 +616,10 @@ impl Hub {
                         .filter(|c| c.can(Permission::ManageChannels))
                         .for_each(|c| c.send(&payload));
                 }
+                Ok(())
+            }
+            Signal::ConnectionChanged { channel_id } => {
+                self.webhook_connections.forget(channel_id);
                 Ok(())
             }
             Signal::Presence { user_id, online } => {

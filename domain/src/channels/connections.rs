@@ -164,6 +164,8 @@ pub async fn create(
         json!({ "kind": config.kind(), "name": name.as_str(), "config": config.masked() }),
     )
     .await?;
+    // An id probed before it existed may be remembered as unknown.
+    publish_changed(&mut tx, actor.account_id, row.id).await?;
     tx.commit().await.context("commit")?;
     let mut view = row.into_view(vault)?;
     if let ProviderConfig::Api { secrets, .. } = &config {
@@ -231,6 +233,7 @@ pub async fn update(
         json!({ "name": name, "active": active, "config": config.masked() }),
     )
     .await?;
+    publish_changed(&mut tx, actor.account_id, id).await?;
     tx.commit().await.context("commit")?;
     Ok(updated.into_view(vault)?)
 }
@@ -259,8 +262,18 @@ pub async fn remove(db: &Db, actor: &Actor, id: i64) -> Result<()> {
         json!({ "name": name }),
     )
     .await?;
+    publish_changed(&mut tx, actor.account_id, id).await?;
     tx.commit().await.context("commit")?;
     Ok(())
+}
+
+async fn publish_changed(tx: &mut Tx, account_id: Uuid, channel_id: i64) -> anyhow::Result<()> {
+    crate::realtime::publish(
+        tx,
+        account_id,
+        crate::realtime::Signal::ConnectionChanged { channel_id },
+    )
+    .await
 }
 
 /// The connection a webhook names, secrets open; no tenant is known yet.
@@ -301,6 +314,65 @@ pub async fn for_webhook(db: &Db, vault: &Vault, id: i64) -> Result<Connection> 
         active,
         config: ProviderConfig::from_stored(kind, settings, &secrets)?,
     })
+}
+
+/// Webhooks look their connection up on every request; the lookups (a
+/// query and a decryption) are kept: a change is forgotten at once on
+/// every instance (`ConnectionChanged`), and anything else after
+/// [`WEBHOOK_CACHE`].
+#[derive(Default)]
+pub struct WebhookConnections {
+    entries:
+        std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, Option<Connection>)>>,
+}
+
+pub const WEBHOOK_CACHE: std::time::Duration = std::time::Duration::from_secs(5);
+/// Entries kept at most (ids are scanned by strangers too).
+const WEBHOOK_CACHE_ENTRIES: usize = 10_000;
+
+impl WebhookConnections {
+    /// After `ConnectionChanged`: the next webhook reads it afresh.
+    pub fn forget(&self, id: i64) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&id);
+    }
+
+    /// When signals may have been missed (the listener reconnected).
+    pub fn clear(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    pub async fn get(&self, db: &Db, vault: &Vault, id: i64) -> Result<Connection> {
+        let cached = self
+            .entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&id)
+            .filter(|(at, _)| at.elapsed() < WEBHOOK_CACHE)
+            .map(|(_, found)| found.clone());
+        let found = match cached {
+            Some(found) => found,
+            None => {
+                let found = match for_webhook(db, vault, id).await {
+                    Ok(connection) => Some(connection),
+                    Err(Error::NotFound) => None,
+                    Err(err) => return Err(err),
+                };
+                let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+                if entries.len() >= WEBHOOK_CACHE_ENTRIES {
+                    entries.clear();
+                }
+                entries.insert(id, (std::time::Instant::now(), found.clone()));
+                found
+            }
+        };
+        found.ok_or(Error::NotFound)
+    }
 }
 
 /// The connection with its secrets open, inside a tenant transaction.

@@ -44,30 +44,19 @@ pub async fn store(
         .ok()
         .and_then(|items| items.first().map(|item| item.order_key().to_string()))
         .unwrap_or_default();
-    let mut tx = db.tenant(connection.account_id, None).await?;
-    let inserted: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO webhook_events (account_id, channel_id, provider, body, headers, dedupe_key, order_key)
-         VALUES ($1, $2, $3, $4, $5, $6, left($7, 200))
-         ON CONFLICT (channel_id, dedupe_key) DO NOTHING RETURNING id",
-    )
-    .bind(connection.account_id)
-    .bind(connection.id)
-    .bind(kind.as_str())
-    .bind(raw_body)
-    .bind(headers)
-    .bind(hex(&sha256(raw_body)))
-    .bind(order_key)
-    .fetch_optional(&mut *tx)
-    .await
-    .context("storing webhook event")?;
-    if inserted.is_some() {
-        sqlx::query("SELECT pg_notify($1, 'webhook')")
-            .bind(JOBS_CHANNEL)
-            .execute(&mut *tx)
+    // One round trip, no transaction of our own: this is the hot path.
+    let inserted: Option<i64> =
+        sqlx::query_scalar("SELECT store_webhook_event($1, $2, $3, $4, $5, $6, $7)")
+            .bind(connection.account_id)
+            .bind(connection.id)
+            .bind(kind.as_str())
+            .bind(raw_body)
+            .bind(headers)
+            .bind(hex(&sha256(raw_body)))
+            .bind(order_key)
+            .fetch_one(db.pool())
             .await
-            .context("waking workers")?;
-    }
-    tx.commit().await.context("commit")?;
+            .context("storing webhook event")?;
     Ok(inserted)
 }
 

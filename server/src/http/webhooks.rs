@@ -15,7 +15,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use app::server::AppState;
-use domain::channels::connections::{self, Connection, ProviderConfig};
+use domain::channels::connections::{Connection, ProviderConfig};
 use domain::channels::{api_channel, meta, twilio, webhooks, zapi};
 use domain::secrets::constant_time_eq;
 use shared::AppError;
@@ -23,6 +23,7 @@ use shared::AppError;
 use super::api_v1::ApiError;
 use super::limits::{too_many, Limits};
 use super::metrics::Metrics;
+use crate::realtime::Hub;
 use crate::BODY_LIMIT_BYTES;
 
 pub fn routes() -> Router<AppState> {
@@ -71,12 +72,13 @@ fn meta_secrets(connection: &Connection, path: &str) -> Option<(String, String)>
 async fn meta_handshake(
     State(state): State<AppState>,
     Extension(limits): Extension<Arc<Limits>>,
+    Extension(hub): Extension<Arc<Hub>>,
     Extension(metrics): Extension<Arc<Metrics>>,
     OriginalUri(uri): OriginalUri,
     Path(channel_id): Path<i64>,
     Query(query): Query<Handshake>,
 ) -> Response {
-    let connection = match find(&state, &limits, channel_id).await {
+    let connection = match find(&state, &limits, &hub, channel_id).await {
         Ok(connection) => connection,
         Err(response) => return response,
     };
@@ -102,12 +104,13 @@ async fn meta_handshake(
 async fn meta_event(
     State(state): State<AppState>,
     Extension(limits): Extension<Arc<Limits>>,
+    Extension(hub): Extension<Arc<Hub>>,
     Extension(metrics): Extension<Arc<Metrics>>,
     OriginalUri(uri): OriginalUri,
     Path(channel_id): Path<i64>,
     request: Request,
 ) -> Response {
-    let connection = match find(&state, &limits, channel_id).await {
+    let connection = match find(&state, &limits, &hub, channel_id).await {
         Ok(connection) => connection,
         Err(response) => return response,
     };
@@ -139,6 +142,7 @@ async fn meta_event(
 async fn twilio_event(
     State(state): State<AppState>,
     Extension(limits): Extension<Arc<Limits>>,
+    Extension(hub): Extension<Arc<Hub>>,
     Extension(metrics): Extension<Arc<Metrics>>,
     OriginalUri(uri): OriginalUri,
     Path(params): Path<Vec<(String, String)>>,
@@ -151,7 +155,7 @@ async fn twilio_event(
     else {
         return not_found();
     };
-    let connection = match find(&state, &limits, channel_id).await {
+    let connection = match find(&state, &limits, &hub, channel_id).await {
         Ok(connection) => connection,
         Err(response) => return response,
     };
@@ -189,11 +193,12 @@ async fn twilio_event(
 async fn zapi_event(
     State(state): State<AppState>,
     Extension(limits): Extension<Arc<Limits>>,
+    Extension(hub): Extension<Arc<Hub>>,
     Extension(metrics): Extension<Arc<Metrics>>,
     Path((channel_id, secret)): Path<(i64, String)>,
     request: Request,
 ) -> Response {
-    let connection = match find(&state, &limits, channel_id).await {
+    let connection = match find(&state, &limits, &hub, channel_id).await {
         Ok(connection) => connection,
         Err(response) => return response,
     };
@@ -232,11 +237,12 @@ async fn zapi_event(
 async fn api_message(
     State(state): State<AppState>,
     Extension(limits): Extension<Arc<Limits>>,
+    Extension(hub): Extension<Arc<Hub>>,
     Extension(metrics): Extension<Arc<Metrics>>,
     Path(channel_id): Path<i64>,
     request: Request,
 ) -> Response {
-    let connection = match find(&state, &limits, channel_id).await {
+    let connection = match find(&state, &limits, &hub, channel_id).await {
         Ok(connection) => connection,
         Err(response) => return response,
     };
@@ -285,11 +291,20 @@ async fn api_message(
 /// The connection named in the path, if it may receive: unknown ids are 404,
 /// disabled connections 403 (providers retry, so nothing is lost while an
 /// admin turns it back on).
-async fn find(state: &AppState, limits: &Limits, channel_id: i64) -> Result<Connection, Response> {
+async fn find(
+    state: &AppState,
+    limits: &Limits,
+    hub: &Hub,
+    channel_id: i64,
+) -> Result<Connection, Response> {
     if let Err(wait) = limits.webhooks_per_channel.check(&channel_id.to_string()) {
         return Err(too_many(wait));
     }
-    match connections::for_webhook(&state.db, &state.config.vault, channel_id).await {
+    match hub
+        .webhook_connections
+        .get(&state.db, &state.config.vault, channel_id)
+        .await
+    {
         Ok(connection) if connection.active => Ok(connection),
         Ok(_) => Err((StatusCode::FORBIDDEN, "connection disabled").into_response()),
         Err(domain::Error::NotFound) => Err(not_found()),
