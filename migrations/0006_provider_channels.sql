@@ -168,7 +168,8 @@ GRANT EXECUTE ON FUNCTION claim_media_downloads(integer, integer) TO ponte_app;
 -- (its connection, and so its account, already known) and wakes the
 -- workers. The (account, channel) foreign key refuses a mismatched pair.
 CREATE FUNCTION store_webhook_event(p_account uuid, p_channel bigint, p_provider text, p_body bytea,
-                                    p_headers jsonb, p_dedupe_key text, p_order_key text)
+                                    p_headers jsonb, p_dedupe_key text, p_order_key text,
+                                    p_notify boolean)
 RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, public, pg_temp
@@ -180,11 +181,11 @@ BEGIN
     VALUES (p_account, p_channel, p_provider, p_body, p_headers, p_dedupe_key, left(p_order_key, 200))
     ON CONFLICT (channel_id, dedupe_key) DO NOTHING
     RETURNING id INTO stored;
-    IF stored IS NOT NULL THEN
+    IF stored IS NOT NULL AND p_notify THEN
         PERFORM pg_notify('ponte_jobs', 'webhook');
     END IF;
     RETURN stored;
 END
 $$;
-REVOKE ALL ON FUNCTION store_webhook_event(uuid, bigint, text, bytea, jsonb, text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION store_webhook_event(uuid, bigint, text, bytea, jsonb, text, text) TO ponte_app;
+REVOKE ALL ON FUNCTION store_webhook_event(uuid, bigint, text, bytea, jsonb, text, text, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION store_webhook_event(uuid, bigint, text, bytea, jsonb, text, text, boolean) TO ponte_app;

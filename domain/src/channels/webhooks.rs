@@ -46,7 +46,7 @@ pub async fn store(
         .unwrap_or_default();
     // One round trip, no transaction of our own: this is the hot path.
     let inserted: Option<i64> =
-        sqlx::query_scalar("SELECT store_webhook_event($1, $2, $3, $4, $5, $6, $7)")
+        sqlx::query_scalar("SELECT store_webhook_event($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(connection.account_id)
             .bind(connection.id)
             .bind(kind.as_str())
@@ -54,10 +54,46 @@ pub async fn store(
             .bind(headers)
             .bind(hex(&sha256(raw_body)))
             .bind(order_key)
+            .bind(wake_workers_now(db))
             .fetch_one(db.pool())
             .await
             .context("storing webhook event")?;
     Ok(inserted)
+}
+
+/// Whether this store should NOTIFY the workers itself: at most once every
+/// few milliseconds per instance, since each NOTIFY serialises commits on
+/// PostgreSQL's notification queue. A store that does not gets one
+/// trailing wake-up sent shortly after, so no event waits for the poll.
+fn wake_workers_now(db: &Db) -> bool {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    static LAST_WAKE_MS: AtomicU64 = AtomicU64::new(0);
+    static TRAILING: AtomicBool = AtomicBool::new(false);
+    const EVERY_MS: u64 = 5;
+    let now = chrono::Utc::now().timestamp_millis().unsigned_abs();
+    let last = LAST_WAKE_MS.load(Ordering::Relaxed);
+    if now >= last + EVERY_MS
+        && LAST_WAKE_MS
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    {
+        return true;
+    }
+    if !TRAILING.swap(true, Ordering::AcqRel) {
+        let db = db.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(EVERY_MS)).await;
+            TRAILING.store(false, Ordering::Release);
+            let woken = sqlx::query("SELECT pg_notify($1, 'webhook')")
+                .bind(JOBS_CHANNEL)
+                .execute(db.pool())
+                .await;
+            if let Err(err) = woken {
+                tracing::warn!(error = %err, "waking the workers failed; they poll anyway");
+            }
+        });
+    }
+    false
 }
 
 /// Claims due events and processes them, several customers at once (the
@@ -261,6 +297,38 @@ async fn receive_message(
                 Some(conversation) => conversation,
                 None => conversations::for_incoming(tx, account_id, channel_id, contact_id).await?,
             };
+        // Our own reply, echoed before its send's answer was recorded (or
+        // after a send we took for failed): the same message, and sent.
+        let adopted: Option<i64> = sqlx::query_scalar(
+            "UPDATE messages SET external_id = $3, updated_at = now(), delivery_error = NULL,
+                    delivery_status = CASE WHEN delivery_status IN ('pending', 'failed') THEN 'sent'
+                                           ELSE delivery_status END
+              WHERE id = (SELECT id FROM messages
+                           WHERE account_id = $1 AND conversation_id = $2 AND kind = 'outgoing'
+                             AND sender_user_id IS NOT NULL AND external_id IS NULL AND body = $4
+                             AND created_at > now() - interval '10 minutes'
+                           ORDER BY id LIMIT 1)
+          RETURNING id",
+        )
+        .bind(account_id)
+        .bind(conversation.id)
+        .bind(&message.external_id)
+        .bind(&message.body)
+        .fetch_optional(&mut **tx)
+        .await
+        .context("matching the echo to our reply")?;
+        if let Some(message_id) = adopted {
+            realtime::publish(
+                tx,
+                account_id,
+                Signal::MessageUpdated {
+                    conversation_id: conversation.id,
+                    message_id,
+                },
+            )
+            .await?;
+            return Ok(());
+        }
         if messages::insert_echo(tx, account_id, &conversation, &incoming)
             .await?
             .is_some()

@@ -211,6 +211,12 @@ async fn zapi_send(
             Json(json!({"error": "Unauthorized"})),
         );
     }
+    if state.refuse_sends.load(Ordering::SeqCst) {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "Message not sent"})),
+        );
+    }
     let n = state.sent.fetch_add(1, Ordering::SeqCst) + 1;
     (
         StatusCode::OK,

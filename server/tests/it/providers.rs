@@ -290,6 +290,33 @@ async fn zapi_urls_carry_a_secret_and_phone_echoes_are_ours() {
     )
     .await;
 
+    // A reply Z-API refused, then echoed as sent from the phone after all:
+    // one message, sent, never a second copy.
+    mock.state
+        .refuse_sends
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let doubtful = reply(&app, &token, "Chegou?").await;
+    eventually(
+        &app,
+        "refused",
+        &format!(
+            "SELECT count(*) FROM messages WHERE id = {doubtful} AND delivery_status = 'failed'"
+        ),
+        1,
+    )
+    .await;
+    let echo = json!({"type": "ReceivedCallback", "instanceId": "I1", "messageId": "3EB0ECHO", "phone": "5511987654321",
+        "fromMe": true, "isGroup": false, "text": {"message": "Chegou?"}});
+    assert_eq!(post(url.clone(), echo).await.unwrap().status(), 200);
+    eventually(&app, "the echo is our reply", &format!("SELECT count(*) FROM messages WHERE id = {doubtful} AND external_id = '3EB0ECHO' AND delivery_status = 'sent'"), 1).await;
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM messages WHERE body = 'Chegou?'").await,
+        1
+    );
+    mock.state
+        .refuse_sends
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+
     let down = json!({"type": "DisconnectedCallback", "instanceId": "I1", "disconnected": true, "error": "Device has been disconnected"});
     assert_eq!(post(url, down).await.unwrap().status(), 200);
     eventually(
