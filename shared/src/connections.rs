@@ -30,6 +30,9 @@ pub struct ConnectionView {
     pub webhook_path: String,
     /// The configuration, every secret replaced by a mask.
     pub config: Value,
+    /// Webhook events that kept failing, parked for an admin to replay.
+    #[serde(default)]
+    pub parked_events: i64,
     /// Secrets Ponte generated (the API channel's token and signing
     /// secret): present only in the answer that created the connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]

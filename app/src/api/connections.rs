@@ -98,3 +98,11 @@ pub async fn zapi_pairing(
             .await,
     )
 }
+
+/// Puts a connection's parked webhook events back in the queue.
+#[server(endpoint = "replay_parked_events")]
+pub async fn replay_parked_events(id: i64) -> Result<u64, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::channels::webhooks::replay_parked(&state.db, &actor, id).await)
+}

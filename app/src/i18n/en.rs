@@ -117,6 +117,8 @@ pub static STRINGS: Strings = Strings {
     cfg_page_access_token: "Page access token",
     cfg_webhook_url: "Your system's URL for agents' replies",
     cfg_messages_per_second: "Sends per second (optional; default 80, Meta's standard)",
+    parked_events: "webhook events could not be processed (the provider's data is kept).",
+    replay_events: "Process again",
     zapi_pairing: "Pair the number",
     zapi_show_qr: "Show QR code",
     zapi_qr_hint: "On the phone: WhatsApp → Linked devices → Link a device, then scan. The code renews by itself.",

@@ -464,6 +464,8 @@ mod strings {
         cfg_page_access_token,
         cfg_webhook_url,
         cfg_messages_per_second,
+        parked_events,
+        replay_events,
         zapi_pairing,
         zapi_show_qr,
         zapi_qr_hint,

@@ -117,6 +117,8 @@ pub static STRINGS: Strings = Strings {
     cfg_page_access_token: "Token de acesso da página",
     cfg_webhook_url: "URL do seu sistema para as respostas dos atendentes",
     cfg_messages_per_second: "Envios por segundo (opcional; padrão 80, o da Meta)",
+    parked_events: "eventos de webhook não puderam ser processados (os dados do provedor estão guardados).",
+    replay_events: "Processar de novo",
     zapi_pairing: "Conectar o número",
     zapi_show_qr: "Mostrar QR code",
     zapi_qr_hint: "No celular: WhatsApp → Aparelhos conectados → Conectar um aparelho, e escaneie. O código se renova sozinho.",

@@ -42,10 +42,13 @@ struct ConnectionRow {
     active: bool,
     health: String,
     health_detail: Option<String>,
+    parked_events: i64,
 }
 
 const COLUMNS: &str = "id, account_id, kind, name, public_token, settings, credentials, \
-                       credentials_key_id, active, health, health_detail";
+                       credentials_key_id, active, health, health_detail, \
+                       (SELECT count(*) FROM webhook_events e \
+                         WHERE e.channel_id = channels.id AND e.state = 'parked') AS parked_events";
 
 impl ConnectionRow {
     fn kind(&self) -> anyhow::Result<ChannelKind> {
@@ -74,6 +77,7 @@ impl ConnectionRow {
             health: self.health.parse().unwrap_or(ConnectionHealth::Unknown),
             health_detail: self.health_detail,
             config: config.masked(),
+            parked_events: self.parked_events,
             issued: None,
         })
     }

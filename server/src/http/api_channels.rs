@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/channels/{id}",
             patch(update).delete(remove).get(show),
         )
+        .route("/api/v1/channels/{id}/replay", axum::routing::post(replay))
 }
 
 fn website_json(channel: &ChannelView) -> Value {
@@ -183,6 +184,16 @@ async fn remove(
     }
     connections::remove(&state.db, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Puts the connection's parked webhook events back in the queue.
+async fn replay(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Value>, ApiError> {
+    let replayed = domain::channels::webhooks::replay_parked(&state.db, &actor, id).await?;
+    Ok(Json(json!({ "replayed": replayed })))
 }
 
 /// The website config as the API sends it (origins as a list or one

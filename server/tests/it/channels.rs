@@ -733,21 +733,25 @@ async fn crashed_claims_come_back_and_poison_events_are_parked_then_replayed() {
     })
     .await;
 
-    let admin = domain::Actor {
-        user_id: sqlx::query_scalar("SELECT id FROM users WHERE email = 'dono@lojazap.com'")
-            .fetch_one(&app.database.owner)
-            .await
-            .unwrap(),
-        account_id: connection.account_id,
-        role: shared::Role::GlobalAdmin,
-        name: "Founder".into(),
-        email: "dono@lojazap.com".into(),
-        ip: None,
-    };
-    let replayed = domain::channels::webhooks::replay_parked(db, &admin, id)
-        .await
-        .unwrap();
-    assert_eq!(replayed, 1);
+    let (_, shown) = api(
+        &app,
+        &token,
+        reqwest::Method::GET,
+        &format!("/channels/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(shown["parked_events"], 1, "admins see what is parked");
+    let (status, replayed) = api(
+        &app,
+        &token,
+        reqwest::Method::POST,
+        &format!("/channels/{id}/replay"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(replayed["replayed"], 1);
     assert_eq!(
         count(
             &app,
