@@ -20,11 +20,12 @@ const REDELIVERED: usize = 2_000;
 const CUSTOMERS: usize = 100;
 const APP_SECRET: &str = "crash-app-secret";
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+/// Two distinct free ports (both held until both are known).
+fn free_ports() -> [u16; 2] {
+    let bind = || std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let (a, b) = (bind(), bind());
+    let port = |l: &std::net::TcpListener| l.local_addr().expect("bound").port();
+    [port(&a), port(&b)]
 }
 
 fn start(database: &TestDb, data_dir: &std::path::Path, port: u16) -> Child {
@@ -86,7 +87,7 @@ async fn ten_thousand_webhooks_survive_an_instance_killed_mid_run() {
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
-    let ports = [free_port(), free_port()];
+    let ports = free_ports();
     let mut first = start(&database, &data_dir, ports[0]);
     let second = start(&database, &data_dir, ports[1]);
     wait_ready(&client, ports[0]).await;
