@@ -189,3 +189,35 @@ END
 $$;
 REVOKE ALL ON FUNCTION store_webhook_event(uuid, bigint, text, bytea, jsonb, text, text, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION store_webhook_event(uuid, bigint, text, bytea, jsonb, text, text, boolean) TO ponte_app;
+
+-- One person who wrote on several channels, merged into one contact: the
+-- merged one stays (messages never move off their rows) but points here and
+-- is hidden from searches.
+ALTER TABLE contacts ADD COLUMN merged_into bigint;
+
+-- WhatsApp message templates of a Cloud API number: synced from Meta (with
+-- its id) or typed in by an admin; Meta's status webhook keeps them current.
+CREATE TABLE message_templates (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    account_id  uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    channel_id  bigint NOT NULL,
+    external_id text,
+    name        text NOT NULL CHECK (name ~ '^[a-z0-9_]+$' AND length(name) <= 512),
+    language    text NOT NULL CHECK (language ~ '^[a-z]{2,3}(_[A-Z]{2})?$'),
+    category    text NOT NULL CHECK (category IN ('marketing', 'utility', 'authentication')),
+    status      text NOT NULL CHECK (status IN ('approved', 'pending', 'rejected', 'paused', 'disabled')),
+    body        text NOT NULL,
+    reason      text,
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT message_templates_name UNIQUE (channel_id, name, language),
+    CONSTRAINT message_templates_channel_same_account
+        FOREIGN KEY (account_id, channel_id) REFERENCES channels (account_id, id) ON DELETE CASCADE
+);
+ALTER TABLE message_templates ENABLE ROW LEVEL SECURITY;
+CREATE POLICY message_templates_current_account ON message_templates
+    USING (account_id = app_current_account()) WITH CHECK (account_id = app_current_account());
+GRANT SELECT, INSERT, UPDATE, DELETE ON message_templates TO ponte_app;
+
+-- A reply sent as a template: {"name", "language", "parameters": [{"name", "text"}]}
+-- (its body column holds the text as the customer reads it).
+ALTER TABLE messages ADD COLUMN template jsonb;

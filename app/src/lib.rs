@@ -24,7 +24,8 @@ use pages::auth::{InvitePage, LoginPage, SignUpPage};
 use pages::inbox::{ConversationPane, InboxPage, NoConversation};
 use pages::lazy::{
     AccountSettingsRoute, ApiDocsRoute, ApiTokensRoute, AttributesRoute, AuditRoute, ChannelsRoute,
-    ConnectionsRoute, DepartmentsRoute, ProfileRoute, QuickRepliesRoute, UsersRoute,
+    ConnectionsRoute, DepartmentsRoute, ProfileRoute, QuickRepliesRoute, TemplatesRoute,
+    UsersRoute,
 };
 use prefs::{provide_prefs, use_t, InitialPrefs};
 
@@ -109,6 +110,7 @@ pub fn App() -> impl IntoView {
                     </ParentRoute>
                     <Route path=path!("/settings/channels") view={Lazy::<ChannelsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/connections") view={Lazy::<ConnectionsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/connections/:id/templates") view={Lazy::<TemplatesRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/departments") view={Lazy::<DepartmentsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/quick-replies") view={Lazy::<QuickRepliesRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/attributes") view={Lazy::<AttributesRoute>::new()} ssr=SsrMode::Async />

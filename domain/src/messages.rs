@@ -16,6 +16,7 @@ use crate::actor::Actor;
 use crate::attachments::Uploader;
 use crate::audit::{self, Target};
 use crate::channels::outbound::{self, Route};
+use crate::channels::templates::{self, TemplateChoice};
 use crate::conversations::{self, Locked, Resume};
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
@@ -298,12 +299,18 @@ pub struct Reply {
     pub attachment_id: Option<i64>,
     /// Agents @mentioned in a note.
     pub mentions: Vec<Uuid>,
+    /// A WhatsApp template with its values, instead of free text (the only
+    /// way to write once the customer's 24-hour window has closed).
+    pub template: Option<TemplateChoice>,
 }
 
 /// An agent replies to the customer or writes an internal note.
 pub async fn send(db: &Db, actor: &Actor, number: i64, reply: &Reply) -> Result<MessageView> {
     let body = reply.body.trim().to_string();
-    if body.is_empty() && reply.attachment_id.is_none() {
+    if reply.template.is_some() && (reply.note || reply.attachment_id.is_some()) {
+        return Err(Error::field("template_id", ErrorCode::InvalidValue));
+    }
+    if body.is_empty() && reply.attachment_id.is_none() && reply.template.is_none() {
         return Err(Error::field("body", ErrorCode::Required));
     }
     if body.chars().count() > MAX_BODY_CHARS {
@@ -332,6 +339,15 @@ pub async fn send(db: &Db, actor: &Actor, number: i64, reply: &Reply) -> Result<
         }
     }
 
+    let (body, template) = match &reply.template {
+        Some(choice) => {
+            let (text, send) =
+                templates::prepare(&mut tx, actor.account_id, conversation.channel_id, choice)
+                    .await?;
+            (text, Some(sqlx::types::Json(send)))
+        }
+        None => (body, None),
+    };
     let (content_type, file_name) = match reply.attachment_id {
         Some(id) => attach(&mut tx, id, &conversation, Uploader::Agent(actor.user_id)).await?,
         None => (ContentType::Text, None),
@@ -359,7 +375,7 @@ pub async fn send(db: &Db, actor: &Actor, number: i64, reply: &Reply) -> Result<
                 actor.account_id,
                 conversation.id,
                 conversation.channel_id,
-                reply.attachment_id.is_some(),
+                template.is_some(),
             )
             .await?,
         )
@@ -372,8 +388,8 @@ pub async fn send(db: &Db, actor: &Actor, number: i64, reply: &Reply) -> Result<
     });
     let message_id: i64 = sqlx::query_scalar(
         "INSERT INTO messages (account_id, conversation_id, channel_id, kind, content_type, body, attachment_id,
-                               sender_user_id, mentions, client_id, delivery_status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                               sender_user_id, mentions, client_id, delivery_status, template)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(actor.account_id)
     .bind(conversation.id)
@@ -386,6 +402,7 @@ pub async fn send(db: &Db, actor: &Actor, number: i64, reply: &Reply) -> Result<
     .bind(&mentions)
     .bind(reply.client_id)
     .bind(delivery)
+    .bind(template)
     .fetch_one(&mut *tx)
     .await
     .context("storing message")?;

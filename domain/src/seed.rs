@@ -388,21 +388,52 @@ async fn demo_connections(db: &Db, secret: &SecretKey, admin: &Actor) -> anyhow:
     let connection = connections::for_webhook(db, &vault, view.id)
         .await
         .map_err(|err| anyhow::anyhow!("opening the demo connection: {err}"))?;
-    let wa_id = "5511987650001";
-    let lines = [
-        "Olá! Vi o anúncio no Instagram, ainda tem o tênis 42?",
-        "Se tiver, quero saber o frete para Campinas.",
-    ];
+    // Rafael wrote the day before yesterday: his 24-hour window has closed,
+    // so only a template reaches him. Beatriz wrote this morning (the
+    // website's fresher conversations come first).
+    whatsapp_customer(
+        db,
+        admin,
+        &connection,
+        ("5521987650002", "Rafael Souza"),
+        &["Boa tarde! Entregam no Rio de Janeiro?"],
+        30,
+    )
+    .await?;
+    whatsapp_customer(
+        db,
+        admin,
+        &connection,
+        ("5511987650001", "Beatriz Almeida"),
+        &[
+            "Olá! Vi o anúncio no Instagram, ainda tem o tênis 42?",
+            "Se tiver, quero saber o frete para Campinas.",
+        ],
+        3,
+    )
+    .await?;
+    demo_templates(db, admin, view.id).await
+}
+
+/// A customer's messages through the real webhook path, dated `hours_ago`.
+async fn whatsapp_customer(
+    db: &Db,
+    admin: &Actor,
+    connection: &channels::connections::Connection,
+    (wa_id, name): (&str, &str),
+    lines: &[&str],
+    hours_ago: i32,
+) -> anyhow::Result<()> {
     let messages: Vec<_> = lines
         .iter()
         .enumerate()
-        .map(|(i, text)| json!({"from": wa_id, "id": format!("wamid.demo.{i}"), "type": "text", "text": {"body": text}}))
+        .map(|(i, text)| json!({"from": wa_id, "id": format!("wamid.demo.{wa_id}.{i}"), "type": "text", "text": {"body": text}}))
         .collect();
     let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "demo", "changes": [{
         "field": "messages",
-        "value": {"contacts": [{"wa_id": wa_id, "profile": {"name": "Beatriz Almeida"}}], "messages": messages}
+        "value": {"contacts": [{"wa_id": wa_id, "profile": {"name": name}}], "messages": messages}
     }]}]});
-    let stored = channels::webhooks::store(db, &connection, body.to_string().as_bytes(), json!({}))
+    let stored = channels::webhooks::store(db, connection, body.to_string().as_bytes(), json!({}))
         .await
         .map_err(|err| anyhow::anyhow!("storing the demo webhook: {err}"))?;
     if let Some(id) = stored {
@@ -410,23 +441,55 @@ async fn demo_connections(db: &Db, secret: &SecretKey, admin: &Actor) -> anyhow:
             .await
             .map_err(|err| anyhow::anyhow!("processing the demo webhook: {err}"))?;
     }
-    // She wrote this morning: the website's fresher conversations come first.
+    // What was just stored on this number moves back in time.
     let mut tx = db.tenant(admin.account_id, None).await?;
     for sql in [
-        "UPDATE messages SET created_at = created_at - interval '3 hours' WHERE account_id = $1 AND channel_id = $2",
-        "UPDATE conversations SET created_at = created_at - interval '3 hours',
-                last_activity_at = last_activity_at - interval '3 hours',
-                waiting_since = waiting_since - interval '3 hours'
-          WHERE account_id = $1 AND channel_id = $2",
+        "UPDATE messages SET created_at = created_at - make_interval(hours => $3)
+          WHERE account_id = $1 AND channel_id = $2 AND created_at > now() - interval '5 minutes'",
+        "UPDATE conversations SET created_at = created_at - make_interval(hours => $3),
+                last_activity_at = last_activity_at - make_interval(hours => $3),
+                waiting_since = waiting_since - make_interval(hours => $3)
+          WHERE account_id = $1 AND channel_id = $2 AND created_at > now() - interval '5 minutes'",
     ] {
         sqlx::query(sql)
             .bind(admin.account_id)
-            .bind(view.id)
+            .bind(connection.id)
+            .bind(hours_ago)
             .execute(&mut *tx)
             .await
             .context("dating the demo WhatsApp conversation")?;
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// Templates on the demo number, as an admin would type them in.
+async fn demo_templates(db: &Db, admin: &Actor, channel_id: i64) -> anyhow::Result<()> {
+    use channels::templates::{self, TemplateForm};
+    use shared::connections::TemplateCategory;
+    let forms = [
+        (
+            "retomar_atendimento",
+            TemplateCategory::Utility,
+            "Olá {{1}}! Aqui é da Loja Demo. Podemos continuar seu atendimento?",
+        ),
+        (
+            "pedido_enviado",
+            TemplateCategory::Utility,
+            "Olá {{1}}, seu pedido {{2}} saiu para entrega. Qualquer dúvida, é só responder.",
+        ),
+    ];
+    for (name, category, body) in forms {
+        let form = TemplateForm {
+            name: name.into(),
+            language: "pt_BR".into(),
+            category,
+            body: body.into(),
+        };
+        templates::save(db, admin, channel_id, &form)
+            .await
+            .map_err(|err| anyhow::anyhow!("seeding the {name} template: {err:#}"))?;
+    }
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 // A WhatsApp number connected from Settings, end to end in a real browser:
 // its webhook URL, a signed webhook showing up live in the inbox, the reply
-// reaching the (local) Graph API, and a refused reply retried from the inbox.
+// reaching the (local) Graph API, a refused reply retried from the inbox,
+// and a WhatsApp template typed in under Settings and sent from the composer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -112,6 +113,33 @@ test('a WhatsApp connection made in Settings receives live and replies through t
       await bubble.locator('[data-retry-send]').click();
       await bubble.locator('[data-delivery="sent"]').waitFor({ timeout: 15_000 });
       assert.equal(graph.sends.length, 3);
+
+      // A template typed in under Settings → Connections → Templates…
+      const conversationUrl = page.url();
+      await page.goto(webhookUrl.replace(/\/webhooks\/whatsapp\/(\d+)$/, '/settings/connections/$1/templates'));
+      await page.locator('input[name="template_name"]').waitFor();
+      await page.fill('input[name="template_name"]', 'Boas Vindas');
+      await page.fill('textarea[name="template_body"]', 'Olá {{1}}! Podemos continuar seu atendimento?');
+      await page.click('#new-template button[type="submit"]');
+      await page.locator('#new-template [role="alert"]').waitFor();
+      await page.fill('input[name="template_name"]', 'boas_vindas');
+      await page.click('#new-template button[type="submit"]');
+      const template = page.locator('section[data-template="boas_vindas"]');
+      await template.locator('[data-template-status="approved"]').waitFor();
+
+      // …is chosen in the composer, filled, previewed and sent as a template.
+      await page.goto(conversationUrl);
+      await page.locator('#template-button').click();
+      await page.locator('[data-template-option="boas_vindas"]').click();
+      await page.fill('[data-template-value="0"]', 'Cliente E2E');
+      await page.locator('[data-template-preview]', { hasText: 'Olá Cliente E2E! Podemos continuar seu atendimento?' }).waitFor();
+      await page.click('#send-template');
+      await until('the Graph API received the template', () => graph.sends.length === 4);
+      assert.deepEqual(graph.sends[3].body.template, {
+        name: 'boas_vindas', language: { code: 'pt_BR' },
+        components: [{ type: 'body', parameters: [{ type: 'text', text: 'Cliente E2E' }] }],
+      });
+      await page.locator('#timeline [data-kind="outgoing"]:has-text("Olá Cliente E2E! Podemos continuar")').waitFor();
     });
   } finally {
     graph.close();

@@ -52,12 +52,14 @@ pub async fn run_channel_queues(
     vault: Arc<Vault>,
     storage: Storage,
     public_url: String,
+    link_key: domain::secrets::SecretKey,
     allow_private_targets: bool,
 ) {
     let sender = match provider::http_client() {
         Ok(client) => outbound::Sender {
             client,
             public_url,
+            link_key,
             allow_private_targets,
             pace: outbound::Pace::default(),
         },

@@ -124,6 +124,7 @@ impl Application {
                 self.state.config.vault.clone(),
                 domain::attachments::Storage::new(&self.state.config.data_dir),
                 self.state.config.public_url.clone(),
+                self.state.config.secret.clone(),
                 self.allow_private_webhooks,
             )),
         ];
@@ -199,6 +200,7 @@ fn router(
         .route("/metrics", get(http::health::metrics))
         .merge(http::api_v1::routes())
         .merge(http::api_channels::routes())
+        .merge(http::api_templates::routes())
         .merge(http::webhooks::routes())
         .merge(http::widget::routes(&state))
         .leptos_routes(&state, routes, {
@@ -209,6 +211,10 @@ fn router(
         .route("/ws", get(http::ws::agent_socket))
         .route("/widget/ws", get(http::ws::widget_socket))
         .route("/attachments/{id}/{name}", get(http::files::download))
+        .route(
+            "/media/{account}/{id}/{expires}/{signature}/{name}",
+            get(http::files::linked),
+        )
         .merge(http::assets::routes(
             &settings.site_root,
             state.leptos_options.hash_files,

@@ -36,10 +36,11 @@ pub enum AuditAction {
     ConversationStatusChanged,
     ConversationTransferred,
     MessageDeleted,
+    ContactsMerged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 26] = [
         Self::SignUp,
         Self::SignIn,
         Self::SignOut,
@@ -65,6 +66,7 @@ impl AuditAction {
         Self::ConversationStatusChanged,
         Self::ConversationTransferred,
         Self::MessageDeleted,
+        Self::ContactsMerged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -94,6 +96,7 @@ impl AuditAction {
             Self::ConversationStatusChanged => "conversation_status_changed",
             Self::ConversationTransferred => "conversation_transferred",
             Self::MessageDeleted => "message_deleted",
+            Self::ContactsMerged => "contacts_merged",
         }
     }
 }

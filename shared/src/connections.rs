@@ -138,3 +138,149 @@ pub struct Pairing {
     /// Z-API's words when something failed.
     pub detail: Option<String>,
 }
+
+string_enum!(
+    /// What Meta calls a template's kind (it decides the price).
+    TemplateCategory {
+        Marketing => "marketing",
+        Utility => "utility",
+        Authentication => "authentication",
+    }
+);
+
+string_enum!(
+    /// Where a template stands with Meta: only approved ones can be sent.
+    TemplateStatus {
+        Approved => "approved",
+        Pending => "pending",
+        Rejected => "rejected",
+        Paused => "paused",
+        Disabled => "disabled",
+    }
+);
+
+// `string_enum!` cannot mark a variant `#[default]`.
+#[allow(clippy::derivable_impls)]
+impl Default for TemplateCategory {
+    fn default() -> Self {
+        Self::Utility
+    }
+}
+
+/// What "sync templates" did, or Meta's refusal.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TemplateSync {
+    pub ok: bool,
+    /// Meta's words when it refused.
+    pub detail: String,
+    /// Templates Meta listed, now stored.
+    pub synced: usize,
+    /// Synced templates Meta no longer lists, removed.
+    pub removed: u64,
+}
+
+impl TemplateStatus {
+    /// Meta's word for a status (`APPROVED`, `IN_APPEAL`, `FLAGGED`…) in
+    /// ours; an unknown word means it cannot be sent.
+    pub fn from_meta(word: &str) -> Self {
+        match word.to_ascii_uppercase().as_str() {
+            "APPROVED" | "REINSTATED" => Self::Approved,
+            "PENDING" | "IN_APPEAL" => Self::Pending,
+            "REJECTED" => Self::Rejected,
+            "PAUSED" | "FLAGGED" => Self::Paused,
+            _ => Self::Disabled,
+        }
+    }
+}
+
+/// A WhatsApp message template: the only thing a business may send once
+/// the customer's 24-hour window has closed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MessageTemplate {
+    pub id: i64,
+    pub channel_id: i64,
+    pub name: String,
+    /// Meta's language code: `pt_BR`, `en_US`, `es`.
+    pub language: String,
+    pub category: TemplateCategory,
+    pub status: TemplateStatus,
+    /// The body's text with its placeholders: `Olá {{1}}` or `Olá {{nome}}`.
+    pub body: String,
+    /// Meta's reason when it rejected or paused the template.
+    pub reason: Option<String>,
+    /// Read from Meta (true) or typed in by an admin (false).
+    pub synced: bool,
+}
+
+impl MessageTemplate {
+    /// The placeholders to fill, in order of first appearance.
+    pub fn variables(&self) -> Vec<String> {
+        template_variables(&self.body)
+    }
+}
+
+/// The distinct `{{…}}` placeholders of a template body, in order of first
+/// appearance (`{{1}}`, `{{2}}`, or named ones like `{{order_id}}`).
+pub fn template_variables(body: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut rest = body;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else { break };
+        let name = after[..end].trim();
+        let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if valid && !found.iter().any(|f| f == name) {
+            found.push(name.to_string());
+        }
+        rest = &after[end + 2..];
+    }
+    found
+}
+
+/// The text the customer will read: each placeholder replaced by its value
+/// (values in the order of [`template_variables`]).
+pub fn render_template(body: &str, values: &[String]) -> String {
+    let names = template_variables(body);
+    let mut text = body.to_string();
+    for (name, value) in names.iter().zip(values) {
+        text = text.replace(&format!("{{{{{name}}}}}", name = name), value);
+    }
+    text
+}
+
+#[cfg(test)]
+mod template_tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_found_in_order_and_filled() {
+        let body = "Olá {{1}}, seu pedido {{2}} saiu. Obrigado, {{1}}!";
+        assert_eq!(template_variables(body), vec!["1", "2"]);
+        assert_eq!(
+            render_template(body, &["Ana".into(), "#42".into()]),
+            "Olá Ana, seu pedido #42 saiu. Obrigado, Ana!"
+        );
+        assert_eq!(
+            template_variables("Hi {{ name }} {{order_id}} {{}} {{x-y}}"),
+            vec!["name", "order_id"]
+        );
+        assert!(template_variables("no placeholders {{ here").is_empty());
+    }
+
+    #[test]
+    fn meta_statuses_map_to_ours() {
+        assert_eq!(
+            TemplateStatus::from_meta("APPROVED"),
+            TemplateStatus::Approved
+        );
+        assert_eq!(
+            TemplateStatus::from_meta("IN_APPEAL"),
+            TemplateStatus::Pending
+        );
+        assert_eq!(TemplateStatus::from_meta("FLAGGED"), TemplateStatus::Paused);
+        assert_eq!(
+            TemplateStatus::from_meta("PENDING_DELETION"),
+            TemplateStatus::Disabled
+        );
+    }
+}

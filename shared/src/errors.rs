@@ -38,6 +38,8 @@ pub enum ErrorCode {
     UrlInvalid,
     /// WhatsApp allows free text only within 24 h of the customer's last message.
     OutsideServiceWindow,
+    /// A WhatsApp template Meta has not approved (or has paused) cannot be sent.
+    TemplateNotApproved,
 }
 
 impl ErrorCode {
@@ -70,6 +72,7 @@ impl ErrorCode {
             Self::InvalidValue => "invalid_value",
             Self::UrlInvalid => "url_invalid",
             Self::OutsideServiceWindow => "outside_service_window",
+            Self::TemplateNotApproved => "template_not_approved",
         }
     }
 }

@@ -60,3 +60,22 @@ pub async fn remove_attribute(id: i64) -> Result<(), AppError> {
     let (state, actor) = actor()?;
     finish(domain::contacts::remove_attribute(&state.db, &actor, id).await)
 }
+
+/// Contacts matching a name, phone or e-mail (those the caller may see).
+#[server(endpoint = "search_contacts")]
+pub async fn search_contacts(q: String) -> Result<Vec<shared::inbox::ContactView>, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::contacts::search(&state.db, &actor, &q, Some(8)).await)
+}
+
+/// Merges `other_id` into `keep_id` (one person on several channels).
+#[server(endpoint = "merge_contacts")]
+pub async fn merge_contacts(
+    keep_id: i64,
+    other_id: i64,
+) -> Result<shared::inbox::ContactView, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::contacts::merge(&state.db, &actor, keep_id, other_id).await)
+}

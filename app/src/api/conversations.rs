@@ -71,6 +71,7 @@ pub async fn send_message(
         client_id,
         attachment_id,
         mentions,
+        template: None,
     };
     finish(domain::messages::send(&state.db, &actor, number, &reply).await)
 }

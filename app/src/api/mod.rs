@@ -9,4 +9,5 @@ pub mod contacts;
 pub mod conversations;
 pub mod people;
 pub mod session;
+pub mod templates;
 pub mod tokens;

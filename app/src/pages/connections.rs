@@ -200,6 +200,9 @@ fn ConnectionCard(connection: ConnectionView, changed: Callback<()>) -> impl Int
                     <button type="button" class=BUTTON data-test-connection="" on:click=run_test disabled=move || testing.get()>
                         {move || if testing.get() { t().testing_connection } else { t().test_connection }}
                     </button>
+                    {(connection.kind == ChannelKind::WhatsappCloud).then(|| view! {
+                        <a class=BUTTON href=format!("/settings/connections/{id}/templates") data-templates-link="">{move || t().templates_button}</a>
+                    })}
                     <button type="button" class=BUTTON on:click=move |_| editing.update(|e| *e = !*e)>{move || t().edit}</button>
                     <button type="button" class=BUTTON on:click=toggle>{move || if active { t().deactivate } else { t().reactivate }}</button>
                     <button type="button" class=BUTTON on:click=remove>{move || t().remove}</button>
@@ -399,7 +402,7 @@ fn ConnectionForm(connection: Option<ConnectionView>, changed: Callback<()>) -> 
 }
 
 #[component]
-fn FieldMessage(code: Signal<Option<shared::ErrorCode>>) -> impl IntoView {
+pub(crate) fn FieldMessage(code: Signal<Option<shared::ErrorCode>>) -> impl IntoView {
     let t = use_t();
     move || {
         code.get().map(|code| {

@@ -11,6 +11,7 @@ pub mod connections;
 pub mod inbox;
 pub mod quick_replies;
 pub mod settings;
+pub mod templates;
 
 /// Lazy routes: one zero-sized route type per page, each rendering its page
 /// from a function the `--split` build moves into its own chunk.
@@ -37,6 +38,7 @@ pub mod lazy {
         AuditRoute => super::audit::AuditPage,
         ChannelsRoute => super::channels::ChannelsPage,
         ConnectionsRoute => super::connections::ConnectionsPage,
+        TemplatesRoute => super::templates::TemplatesPage,
         DepartmentsRoute => super::channels::DepartmentsPage,
         QuickRepliesRoute => super::quick_replies::QuickRepliesPage,
         AttributesRoute => super::attributes::AttributesPage,

@@ -2,6 +2,7 @@
 //! their bytes are (not what their name or the browser claims), served only
 //! to those who may see them.
 
+pub mod links;
 mod receive;
 mod sniff;
 

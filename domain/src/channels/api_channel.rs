@@ -11,7 +11,9 @@ use sha2::Sha256;
 use shared::inbox::ContentType;
 use shared::phone::{Country, PhoneNumber};
 
-use super::provider::{client_for_public_url, text_at, InboundItem, InboundMessage, SendError};
+use super::provider::{
+    client_for_public_url, text_at, InboundItem, InboundMessage, OutgoingFile, SendError,
+};
 use crate::secrets::hex;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -103,6 +105,8 @@ pub struct Reply<'a> {
     pub conversation_number: i64,
     pub contact_id: &'a str,
     pub text: &'a str,
+    /// A file the agent sent, as a signed link valid for a day.
+    pub file: Option<&'a OutgoingFile>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -121,6 +125,9 @@ pub async fn deliver(
         "message": {
             "id": reply.message_id,
             "text": reply.text,
+            "attachment": reply.file.map(|file| json!({
+                "url": file.url, "file_name": file.file_name, "content_type": file.content_type,
+            })),
             "created_at": reply.created_at,
         },
     })

@@ -9,7 +9,8 @@ use sha2::Sha256;
 use shared::inbox::{ContentType, DeliveryStatus};
 
 use super::provider::{
-    array, network_error, text_at, InboundItem, InboundMessage, MediaRef, SendError, StatusUpdate,
+    array, network_error, text_at, InboundItem, InboundMessage, MediaKind, MediaRef, OutgoingFile,
+    SendError, StatusUpdate,
 };
 
 pub const DEFAULT_API_BASE_URL: &str = "https://graph.facebook.com";
@@ -214,6 +215,41 @@ pub async fn send_text(
     to: &str,
     body: &str,
 ) -> Result<String, SendError> {
+    post_message(client, settings, secrets, to, json!({ "text": body })).await
+}
+
+/// Sends a file by its public link; Meta's attachments carry no text, so a
+/// text goes first as a message of its own.
+pub async fn send_file(
+    client: &reqwest::Client,
+    settings: &Settings,
+    secrets: &Secrets,
+    to: &str,
+    body: &str,
+    file: &OutgoingFile,
+) -> Result<String, SendError> {
+    if !body.trim().is_empty() {
+        send_text(client, settings, secrets, to, body).await?;
+    }
+    let kind = match file.kind() {
+        MediaKind::Image => "image",
+        MediaKind::Video => "video",
+        MediaKind::Audio => "audio",
+        MediaKind::Document => "file",
+    };
+    let message = json!({
+        "attachment": { "type": kind, "payload": { "url": file.url, "is_reusable": false } },
+    });
+    post_message(client, settings, secrets, to, message).await
+}
+
+async fn post_message(
+    client: &reqwest::Client,
+    settings: &Settings,
+    secrets: &Secrets,
+    to: &str,
+    message: Value,
+) -> Result<String, SendError> {
     let url = format!(
         "{}/{GRAPH_VERSION}/{}/messages",
         base_url(&settings.api_base_url),
@@ -222,7 +258,7 @@ pub async fn send_text(
     let request = json!({
         "recipient": { "id": to },
         "messaging_type": "RESPONSE",
-        "message": { "text": body },
+        "message": message,
     });
     let response = client
         .post(url)

@@ -10,10 +10,12 @@ pub mod meta;
 pub mod outbound;
 pub mod pairing;
 pub mod provider;
+pub mod templates;
 pub mod twilio;
 pub mod vault;
 pub mod webhooks;
 pub mod whatsapp_cloud;
+pub mod whatsapp_templates;
 pub mod zapi;
 
 use anyhow::Context;

@@ -9,14 +9,17 @@ use shared::{ErrorCode, Permission};
 use uuid::Uuid;
 
 use super::connections::{self, Connection, ProviderConfig};
-use super::provider::SendError;
+use super::provider::{OutgoingFile, SendError};
 use super::vault::Vault;
 use super::webhooks::{JOBS_CHANNEL, LEASE_SECONDS};
+use super::whatsapp_templates::{self, TemplateSend};
 use super::{api_channel, meta, twilio, whatsapp_cloud, zapi};
 use crate::actor::Actor;
+use crate::attachments::links;
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
 use crate::realtime::{self, Signal};
+use crate::secrets::SecretKey;
 
 /// Sends tried before a message is marked failed.
 pub const MAX_ATTEMPTS: i32 = 6;
@@ -34,13 +37,14 @@ pub enum Route {
 }
 
 /// The route of a conversation's replies, refusing what the provider would
-/// refuse anyway (free text outside WhatsApp's window, files for now).
+/// refuse anyway (free text or files outside WhatsApp's window); templates
+/// are what the window allows.
 pub(crate) async fn route_for_reply(
     tx: &mut Tx,
     account_id: Uuid,
     conversation_id: i64,
     channel_id: i64,
-    has_attachment: bool,
+    is_template: bool,
 ) -> Result<Route> {
     let kind: String =
         sqlx::query_scalar("SELECT kind FROM channels WHERE account_id = $1 AND id = $2")
@@ -55,14 +59,16 @@ pub(crate) async fn route_for_reply(
     if kind == ChannelKind::Website {
         return Ok(Route::OwnSocket);
     }
-    if has_attachment {
-        return Err(Error::field("attachment_id", ErrorCode::FileTypeNotAllowed));
-    }
     // Meta's rule for WhatsApp, Messenger and Instagram alike.
-    if matches!(
-        kind,
-        ChannelKind::WhatsappCloud | ChannelKind::Messenger | ChannelKind::Instagram
-    ) {
+    if is_template && kind != ChannelKind::WhatsappCloud {
+        return Err(Error::field("template_id", ErrorCode::OptionInvalid));
+    }
+    if !is_template
+        && matches!(
+            kind,
+            ChannelKind::WhatsappCloud | ChannelKind::Messenger | ChannelKind::Instagram
+        )
+    {
         let in_window: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM messages
                              WHERE account_id = $1 AND conversation_id = $2 AND kind = 'incoming'
@@ -147,11 +153,13 @@ pub async fn retry(db: &Db, actor: &Actor, message_id: i64) -> Result<()> {
 }
 
 /// What sending needs besides the database: the shared HTTP client, the
-/// public URL (Twilio's status callbacks), and whether the API channel may
-/// post to private addresses (tests, on-premise installs).
+/// public URL (Twilio's status callbacks, files' signed links) and the key
+/// that signs those links, and whether the API channel may post to private
+/// addresses (tests, on-premise installs).
 pub struct Sender {
     pub client: reqwest::Client,
     pub public_url: String,
+    pub link_key: SecretKey,
     pub allow_private_targets: bool,
     pub pace: Pace,
 }
@@ -204,6 +212,10 @@ struct Outgoing {
     conversation_number: i64,
     attempts: i32,
     body: String,
+    /// Set when the reply is a WhatsApp template.
+    template: Option<TemplateSend>,
+    /// The agent's file: its name, type and id (for a signed link).
+    file: Option<(i64, String, String)>,
     created_at: chrono::DateTime<chrono::Utc>,
     to: String,
     connection: Connection,
@@ -255,32 +267,73 @@ async fn deliver(
     finish(db, account_id, message_id, Some(&outgoing), sent).await
 }
 
+/// The agent's file as providers fetch it: a signed link on our public URL.
+fn outgoing_file(sender: &Sender, outgoing: &Outgoing) -> Option<OutgoingFile> {
+    let (id, file_name, content_type) = outgoing.file.as_ref()?;
+    let path = links::link_path(
+        &sender.link_key,
+        outgoing.connection.account_id,
+        *id,
+        file_name,
+        chrono::Utc::now(),
+    );
+    Some(OutgoingFile {
+        url: format!("{}{path}", sender.public_url),
+        file_name: file_name.clone(),
+        content_type: content_type.clone(),
+    })
+}
+
 /// One reply, through its connection's adapter.
 async fn send(sender: &Sender, outgoing: &Outgoing, message_id: i64) -> Result<String, SendError> {
     let (client, to, body) = (&sender.client, outgoing.to.as_str(), outgoing.body.as_str());
+    let file = outgoing_file(sender, outgoing);
     match &outgoing.connection.config {
-        ProviderConfig::WhatsappCloud { settings, secrets } => {
-            whatsapp_cloud::send_text(client, settings, secrets, to, body).await
-        }
+        ProviderConfig::WhatsappCloud { settings, secrets } => match (&outgoing.template, &file) {
+            (Some(template), _) => {
+                whatsapp_templates::send(client, settings, secrets, to, template).await
+            }
+            (None, Some(file)) => {
+                whatsapp_cloud::send_file(client, settings, secrets, to, body, file).await
+            }
+            (None, None) => whatsapp_cloud::send_text(client, settings, secrets, to, body).await,
+        },
+        _ if outgoing.template.is_some() => Err(SendError::Permanent(
+            "templates go out through WhatsApp Cloud API connections only".into(),
+        )),
         ProviderConfig::Twilio { settings, secrets } => {
             let callback = format!(
                 "{}/webhooks/twilio/{}/status",
                 sender.public_url, outgoing.connection.id
             );
-            twilio::send_text(client, settings, secrets, to, body, &callback).await
+            twilio::send(
+                client,
+                settings,
+                secrets,
+                to,
+                body,
+                file.as_ref(),
+                &callback,
+            )
+            .await
         }
-        ProviderConfig::Zapi { settings, secrets } => {
-            zapi::send_text(client, settings, secrets, to, body).await
-        }
+        ProviderConfig::Zapi { settings, secrets } => match &file {
+            Some(file) => zapi::send_file(client, settings, secrets, to, body, file).await,
+            None => zapi::send_text(client, settings, secrets, to, body).await,
+        },
         ProviderConfig::Meta {
             settings, secrets, ..
-        } => meta::send_text(client, settings, secrets, to, body).await,
+        } => match &file {
+            Some(file) => meta::send_file(client, settings, secrets, to, body, file).await,
+            None => meta::send_text(client, settings, secrets, to, body).await,
+        },
         ProviderConfig::Api { settings, secrets } => {
             let reply = api_channel::Reply {
                 message_id,
                 conversation_number: outgoing.conversation_number,
                 contact_id: to,
                 text: body,
+                file: file.as_ref(),
                 created_at: outgoing.created_at,
             };
             api_channel::deliver(settings, secrets, &reply, sender.allow_private_targets).await
@@ -297,17 +350,23 @@ async fn read_outgoing(
     type Row = (
         i32,
         String,
+        Option<sqlx::types::Json<TemplateSend>>,
         chrono::DateTime<chrono::Utc>,
         i64,
         i64,
         i64,
         i64,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
     );
     let row: Option<Row> = sqlx::query_as(
-        "SELECT o.attempts, m.body, m.created_at, m.conversation_id, c.number, m.channel_id, c.contact_id
+        "SELECT o.attempts, m.body, m.template, m.created_at, m.conversation_id, c.number, m.channel_id, c.contact_id,
+                a.id, a.file_name, a.content_type
            FROM outbound_messages o
            JOIN messages m ON m.id = o.message_id
            JOIN conversations c ON c.id = m.conversation_id
+           LEFT JOIN attachments a ON a.id = m.attachment_id
           WHERE o.account_id = $1 AND o.message_id = $2 AND o.state = 'pending'",
     )
     .bind(account_id)
@@ -318,15 +377,26 @@ async fn read_outgoing(
     let Some((
         attempts,
         body,
+        template,
         created_at,
         conversation_id,
         conversation_number,
         channel_id,
         contact_id,
+        attachment_id,
+        file_name,
+        content_type,
     )) = row
     else {
         return Ok(None);
     };
+    let file = attachment_id.map(|id| {
+        (
+            id,
+            file_name.unwrap_or_default(),
+            content_type.unwrap_or_default(),
+        )
+    });
     let to: Option<String> = sqlx::query_scalar(
         "SELECT external_id FROM contact_identities
           WHERE account_id = $1 AND contact_id = $2 AND channel_id = $3 ORDER BY id LIMIT 1",
@@ -344,6 +414,8 @@ async fn read_outgoing(
         conversation_number,
         attempts,
         body,
+        template: template.map(|t| t.0),
+        file,
         created_at,
         to,
         connection,

@@ -21,6 +21,8 @@ pub enum InboundItem {
         connected: bool,
         detail: Option<String>,
     },
+    /// Meta approved, rejected or paused one of the number's templates.
+    TemplateStatus(TemplateStatusUpdate),
 }
 
 impl InboundItem {
@@ -31,6 +33,7 @@ impl InboundItem {
             Self::ReadUpTo { from, .. } => from,
             Self::Status(status) => &status.external_id,
             Self::Health { .. } => "session",
+            Self::TemplateStatus(_) => "templates",
         }
     }
 }
@@ -77,6 +80,49 @@ pub struct StatusUpdate {
     pub status: DeliveryStatus,
     /// The provider's code and text when it failed.
     pub error: Option<String>,
+}
+
+/// A file an agent sends, as providers fetch it: a signed public link.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutgoingFile {
+    pub url: String,
+    pub file_name: String,
+    pub content_type: String,
+}
+
+/// How WhatsApp and Meta carry a file: each kind has its own message type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MediaKind {
+    Image,
+    Video,
+    Audio,
+    Document,
+}
+
+impl OutgoingFile {
+    /// Only the formats WhatsApp plays as such; anything else goes as a
+    /// document (which every provider takes).
+    pub fn kind(&self) -> MediaKind {
+        let mime = self.content_type.to_ascii_lowercase();
+        match mime.as_str() {
+            "image/jpeg" | "image/png" => MediaKind::Image,
+            "video/mp4" | "video/3gpp" => MediaKind::Video,
+            "audio/aac" | "audio/mp4" | "audio/mpeg" | "audio/amr" | "audio/ogg" => {
+                MediaKind::Audio
+            }
+            _ => MediaKind::Document,
+        }
+    }
+}
+
+/// Meta's `message_template_status_update`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TemplateStatusUpdate {
+    pub name: String,
+    pub language: String,
+    pub status: shared::connections::TemplateStatus,
+    /// Why it was rejected or paused (`NONE` is dropped).
+    pub reason: Option<String>,
 }
 
 /// Why a send did not go out.

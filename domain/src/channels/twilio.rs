@@ -9,7 +9,8 @@ use serde_json::Value;
 use shared::inbox::{ContentType, DeliveryStatus};
 
 use super::provider::{
-    network_error, text_at, InboundItem, InboundMessage, MediaRef, SendError, StatusUpdate,
+    network_error, text_at, InboundItem, InboundMessage, MediaRef, OutgoingFile, SendError,
+    StatusUpdate,
 };
 use super::whatsapp_cloud::canonical_wa_id;
 
@@ -156,13 +157,15 @@ fn whatsapp_address(number: &str) -> String {
     format!("whatsapp:+{}", number.trim_start_matches('+'))
 }
 
-/// Sends a text; Twilio reports its progress to `status_callback`.
-pub async fn send_text(
+/// Sends a text, a file (by its public link), or both; Twilio reports its
+/// progress to `status_callback`.
+pub async fn send(
     client: &reqwest::Client,
     settings: &Settings,
     secrets: &Secrets,
     to: &str,
     body: &str,
+    file: Option<&OutgoingFile>,
     status_callback: &str,
 ) -> Result<String, SendError> {
     let url = format!(
@@ -170,12 +173,18 @@ pub async fn send_text(
         base_url(settings),
         settings.account_sid
     );
-    let form = [
+    let mut form = vec![
         ("From", whatsapp_address(&settings.from)),
         ("To", whatsapp_address(to)),
-        ("Body", body.to_string()),
-        ("StatusCallback", status_callback.to_string()),
     ];
+    if !body.is_empty() || file.is_none() {
+        form.push(("Body", body.to_string()));
+    }
+    // Twilio fetches the file from our signed, expiring link.
+    if let Some(file) = file {
+        form.push(("MediaUrl", file.url.clone()));
+    }
+    form.push(("StatusCallback", status_callback.to_string()));
     let response = client
         .post(url)
         .basic_auth(&settings.account_sid, Some(&secrets.auth_token))

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::connections::{self, Connection};
 use super::provider::{replaceable_by, InboundItem, InboundMessage, StatusUpdate};
-use super::{api_channel, media, meta, twilio, whatsapp_cloud, zapi};
+use super::{api_channel, media, meta, templates, twilio, whatsapp_cloud, zapi};
 use crate::contacts;
 use crate::conversations;
 use crate::db::{Db, Tx};
@@ -185,6 +185,9 @@ async fn process_one(db: &Db, account_id: Uuid, id: i64) -> Result<()> {
             }
             InboundItem::ReadUpTo { from, watermark_ms } => {
                 read_up_to(&mut tx, account_id, channel_id, from, *watermark_ms).await?
+            }
+            InboundItem::TemplateStatus(update) => {
+                templates::apply_status(&mut tx, account_id, channel_id, update).await?
             }
             InboundItem::Health { connected, detail } => {
                 connections::set_health(

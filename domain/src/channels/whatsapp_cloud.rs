@@ -8,8 +8,10 @@ use shared::inbox::{ContentType, DeliveryStatus};
 
 use super::meta::{self, graph_error, GRAPH_VERSION};
 use super::provider::{
-    array, network_error, text_at, InboundItem, InboundMessage, MediaRef, SendError, StatusUpdate,
+    array, network_error, text_at, InboundItem, InboundMessage, MediaKind, MediaRef, OutgoingFile,
+    SendError, StatusUpdate,
 };
+use super::whatsapp_templates;
 
 /// What identifies the number (stored in clear).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -63,10 +65,15 @@ pub fn parse(raw_body: &[u8]) -> anyhow::Result<Vec<InboundItem>> {
     let mut items = Vec::new();
     for entry in array(&body, "entry") {
         for change in array(entry, "changes") {
-            if change.get("field").and_then(Value::as_str) != Some("messages") {
-                continue;
-            }
             let value = &change["value"];
+            match change.get("field").and_then(Value::as_str) {
+                Some("messages") => {}
+                Some("message_template_status_update") => {
+                    items.extend(whatsapp_templates::status_update(value));
+                    continue;
+                }
+                _ => continue,
+            }
             let names: Vec<(String, String)> = array(value, "contacts")
                 .filter_map(|c| {
                     Some((
@@ -218,7 +225,7 @@ fn status_update(status: &Value) -> Option<StatusUpdate> {
     })
 }
 
-fn base_url(settings: &Settings) -> &str {
+pub(crate) fn base_url(settings: &Settings) -> &str {
     meta::base_url(&settings.api_base_url)
 }
 
@@ -230,11 +237,6 @@ pub async fn send_text(
     to: &str,
     body: &str,
 ) -> Result<String, SendError> {
-    let url = format!(
-        "{}/{GRAPH_VERSION}/{}/messages",
-        base_url(settings),
-        settings.phone_number_id
-    );
     let request = json!({
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
@@ -242,10 +244,67 @@ pub async fn send_text(
         "type": "text",
         "text": { "preview_url": false, "body": body },
     });
+    post_message(client, settings, secrets, &request).await
+}
+
+/// Sends a file by its link, with the text as its caption (audio takes no
+/// caption: the text follows as a message of its own).
+pub async fn send_file(
+    client: &reqwest::Client,
+    settings: &Settings,
+    secrets: &Secrets,
+    to: &str,
+    body: &str,
+    file: &OutgoingFile,
+) -> Result<String, SendError> {
+    let kind = file.kind();
+    let id = post_message(client, settings, secrets, &file_request(to, body, file)).await?;
+    if kind == MediaKind::Audio && !body.trim().is_empty() {
+        send_text(client, settings, secrets, to, body).await?;
+    }
+    Ok(id)
+}
+
+fn file_request(to: &str, body: &str, file: &OutgoingFile) -> Value {
+    let caption = (!body.trim().is_empty()).then_some(body);
+    let (kind, media) = match file.kind() {
+        MediaKind::Image => ("image", json!({ "link": file.url, "caption": caption })),
+        MediaKind::Video => ("video", json!({ "link": file.url, "caption": caption })),
+        MediaKind::Audio => ("audio", json!({ "link": file.url })),
+        MediaKind::Document => (
+            "document",
+            json!({ "link": file.url, "filename": file.file_name, "caption": caption }),
+        ),
+    };
+    let mut media = media;
+    if let Some(object) = media.as_object_mut() {
+        object.retain(|_, v| !v.is_null());
+    }
+    json!({
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to,
+        "type": kind,
+        kind: media,
+    })
+}
+
+/// POSTs one message object to the number's `/messages`; Meta's message id.
+pub(crate) async fn post_message(
+    client: &reqwest::Client,
+    settings: &Settings,
+    secrets: &Secrets,
+    request: &Value,
+) -> Result<String, SendError> {
+    let url = format!(
+        "{}/{GRAPH_VERSION}/{}/messages",
+        base_url(settings),
+        settings.phone_number_id
+    );
     let response = client
         .post(url)
         .bearer_auth(&secrets.access_token)
-        .json(&request)
+        .json(request)
         .send()
         .await
         .map_err(|err| network_error(&err))?;
@@ -295,6 +354,30 @@ pub async fn test_connection(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_go_by_link_with_their_caption() {
+        let photo = OutgoingFile {
+            url: "https://ponte.example/media/1".into(),
+            file_name: "foto.png".into(),
+            content_type: "image/png".into(),
+        };
+        assert_eq!(
+            file_request("5511987654321", "Segue a foto", &photo),
+            json!({"messaging_product": "whatsapp", "recipient_type": "individual",
+                   "to": "5511987654321", "type": "image",
+                   "image": {"link": "https://ponte.example/media/1", "caption": "Segue a foto"}})
+        );
+        let pdf = OutgoingFile {
+            content_type: "application/pdf".into(),
+            file_name: "nota.pdf".into(),
+            ..photo
+        };
+        assert_eq!(
+            file_request("1", "", &pdf)["document"],
+            json!({"link": "https://ponte.example/media/1", "filename": "nota.pdf"})
+        );
+    }
 
     #[test]
     fn brazilian_mobiles_get_their_ninth_digit() {

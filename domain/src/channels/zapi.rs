@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 use shared::inbox::{ContentType, DeliveryStatus};
 
 use super::provider::{
-    array, network_error, text_at, InboundItem, InboundMessage, MediaRef, SendError, StatusUpdate,
+    array, network_error, text_at, InboundItem, InboundMessage, MediaKind, MediaRef, OutgoingFile,
+    SendError, StatusUpdate,
 };
 use super::whatsapp_cloud::canonical_wa_id;
 
@@ -214,7 +215,62 @@ pub async fn send_text(
     let request = client
         .post(instance_url(settings, secrets, "send-text"))
         .json(&json!({ "phone": to, "message": body }));
-    let answer = call(request, secrets).await?;
+    message_id(call(request, secrets).await?)
+}
+
+/// Sends a file by its public link, with the text as its caption (an
+/// audio's text follows as a message of its own).
+pub async fn send_file(
+    client: &reqwest::Client,
+    settings: &Settings,
+    secrets: &Secrets,
+    to: &str,
+    body: &str,
+    file: &OutgoingFile,
+) -> Result<String, SendError> {
+    let (path, request) = file_request(to, body, file);
+    let request = client
+        .post(instance_url(settings, secrets, &path))
+        .json(&request);
+    let id = message_id(call(request, secrets).await?)?;
+    if file.kind() == MediaKind::Audio && !body.trim().is_empty() {
+        send_text(client, settings, secrets, to, body).await?;
+    }
+    Ok(id)
+}
+
+/// Z-API's endpoint per kind (`send-document/{extension}`) and its body.
+fn file_request(to: &str, body: &str, file: &OutgoingFile) -> (String, Value) {
+    let caption = body.trim();
+    match file.kind() {
+        MediaKind::Image => (
+            "send-image".into(),
+            json!({ "phone": to, "image": file.url, "caption": caption }),
+        ),
+        MediaKind::Video => (
+            "send-video".into(),
+            json!({ "phone": to, "video": file.url, "caption": caption }),
+        ),
+        MediaKind::Audio => (
+            "send-audio".into(),
+            json!({ "phone": to, "audio": file.url }),
+        ),
+        MediaKind::Document => {
+            let extension = file
+                .file_name
+                .rsplit_once('.')
+                .map(|(_, ext)| ext.to_ascii_lowercase())
+                .filter(|ext| !ext.is_empty() && ext.chars().all(|c| c.is_ascii_alphanumeric()))
+                .unwrap_or_else(|| "bin".into());
+            (
+                format!("send-document/{extension}"),
+                json!({ "phone": to, "document": file.url, "fileName": file.file_name, "caption": caption }),
+            )
+        }
+    }
+}
+
+fn message_id(answer: Value) -> Result<String, SendError> {
     text_at(&answer, "/messageId")
         .or_else(|| text_at(&answer, "/id"))
         .map(str::to_string)

@@ -217,9 +217,20 @@ async fn list_messages(
 
 #[derive(Deserialize)]
 struct NewMessage {
+    #[serde(default)]
     content: String,
     #[serde(default)]
     private: bool,
+    /// A WhatsApp template instead of `content`.
+    #[serde(default)]
+    template: Option<TemplateRef>,
+}
+
+#[derive(Deserialize)]
+struct TemplateRef {
+    id: i64,
+    #[serde(default)]
+    variables: Vec<String>,
 }
 
 async fn post_message(
@@ -228,9 +239,18 @@ async fn post_message(
     ApiPath(number): ApiPath<i64>,
     ApiJson(body): ApiJson<NewMessage>,
 ) -> Result<(StatusCode, Json<shared::inbox::MessageView>), ApiError> {
+    if body.template.is_none() && body.content.trim().is_empty() {
+        return Err(ApiError(AppError::field("content", shared::ErrorCode::Required)));
+    }
     let reply = domain::messages::Reply {
         body: body.content,
         note: body.private,
+        template: body
+            .template
+            .map(|t| domain::channels::templates::TemplateChoice {
+                template_id: t.id,
+                values: t.variables,
+            }),
         ..Default::default()
     };
     let message = domain::messages::send(&state.db, &actor, number, &reply).await?;

@@ -91,6 +91,37 @@ pub async fn download(
     Ok(serve_file(file).await)
 }
 
+/// A file an agent sent, fetched by a provider through its signed link: the
+/// signature and expiry are checked before anything else, and every failure
+/// looks the same (`404`).
+pub async fn linked(
+    State(state): State<AppState>,
+    axum::Extension(limits): axum::Extension<std::sync::Arc<super::limits::Limits>>,
+    Path((account_id, id, expires, signature, _name)): Path<(uuid::Uuid, i64, i64, String, String)>,
+) -> Result<Response, ApiError> {
+    let valid = domain::attachments::links::link_is_valid(
+        &state.config.secret,
+        account_id,
+        id,
+        expires,
+        &signature,
+        chrono::Utc::now(),
+    );
+    if !valid {
+        return Err(ApiError(AppError::NotFound));
+    }
+    if let Err(wait) = limits
+        .media_links_per_account
+        .check(&account_id.to_string())
+    {
+        return Ok(super::limits::too_many(wait));
+    }
+    let storage = Storage::new(&state.config.data_dir);
+    let file =
+        domain::attachments::links::open_by_link(&state.db, &storage, account_id, id).await?;
+    Ok(serve_file(file).await)
+}
+
 /// Streams a stored file with safe headers.
 pub async fn serve_file(file: StoredFile) -> Response {
     let handle = match tokio::fs::File::open(&file.path).await {

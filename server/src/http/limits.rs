@@ -139,6 +139,8 @@ pub struct Limits {
     pub widget_sockets: ConnectionCap,
     /// Provider webhook requests per connection.
     pub webhooks_per_channel: RateLimiter,
+    /// Providers fetching agents' files by signed link, per account.
+    pub media_links_per_account: RateLimiter,
 }
 
 /// Client-to-server frames each socket may send per second (typing,
@@ -164,6 +166,9 @@ impl Default for Limits {
             // Meta batches up to 1,000 items per request; 4,000 requests a
             // second per number is beyond any real traffic, not beyond a flood.
             webhooks_per_channel: RateLimiter::new(Rate::new(4000, Duration::from_micros(250))),
+            // One fetch per file sent (a few per send at most), at WhatsApp's
+            // 80 sends a second.
+            media_links_per_account: RateLimiter::new(Rate::new(400, Duration::from_millis(5))),
         }
     }
 }

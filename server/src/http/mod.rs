@@ -1,6 +1,7 @@
 //! HTTP: routes outside Leptos and the middleware around everything.
 
 pub mod api_channels;
+pub mod api_templates;
 pub mod api_v1;
 pub mod assets;
 pub mod errors;

@@ -7,11 +7,11 @@ use std::time::Duration;
 use crate::helpers::{spawn_app, TestApp, METRICS_TOKEN};
 use crate::mock_providers::{meta_signature, whatsapp_messages, whatsapp_status, MockGraph};
 
-const APP_SECRET: &str = "meta-app-secret";
+pub(crate) const APP_SECRET: &str = "meta-app-secret";
 const VERIFY_TOKEN: &str = "verify-me";
 
 /// An admin's API token in a fresh account.
-async fn admin_token(app: &TestApp) -> String {
+pub(crate) async fn admin_token(app: &TestApp) -> String {
     let browser = app
         .sign_up("Loja Zap", "loja-zap", "dono@lojazap.com")
         .await;
@@ -22,7 +22,7 @@ async fn admin_token(app: &TestApp) -> String {
     created.token
 }
 
-async fn api(
+pub(crate) async fn api(
     app: &TestApp,
     token: &str,
     method: reqwest::Method,
@@ -42,7 +42,7 @@ async fn api(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
-async fn create_whatsapp(app: &TestApp, token: &str, api_base_url: &str) -> Value {
+pub(crate) async fn create_whatsapp(app: &TestApp, token: &str, api_base_url: &str) -> Value {
     let (status, body) = api(
         app,
         token,
@@ -63,7 +63,12 @@ async fn create_whatsapp(app: &TestApp, token: &str, api_base_url: &str) -> Valu
     body
 }
 
-async fn post_webhook(app: &TestApp, channel_id: i64, body: &[u8], secret: Option<&str>) -> u16 {
+pub(crate) async fn post_webhook(
+    app: &TestApp,
+    channel_id: i64,
+    body: &[u8],
+    secret: Option<&str>,
+) -> u16 {
     let mut request = app
         .plain_client()
         .post(format!("{}/webhooks/whatsapp/{channel_id}", app.base_url))
@@ -76,7 +81,7 @@ async fn post_webhook(app: &TestApp, channel_id: i64, body: &[u8], secret: Optio
 }
 
 /// Polls until `check` holds (the workers are asynchronous).
-async fn eventually<F, Fut>(what: &str, mut check: F)
+pub(crate) async fn eventually<F, Fut>(what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -90,7 +95,7 @@ where
     panic!("timed out waiting until {what}");
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
+pub(crate) async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
         .fetch_one(&app.database.owner)
         .await

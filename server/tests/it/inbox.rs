@@ -590,11 +590,11 @@ async fn the_list_pages_with_a_cursor_and_filters() {
     let app = spawn_app().await;
     app.demo_inbox().await;
     let agent = agent(&app).await;
-    let first = list(&agent, json!({ "limit": 3 })).await;
-    assert_eq!(first.conversations.len(), 3);
+    let first = list(&agent, json!({ "limit": 4 })).await;
+    assert_eq!(first.conversations.len(), 4);
     let cursor = first.next_cursor.clone().expect("a second page");
-    let second = list(&agent, json!({ "limit": 3, "cursor": cursor })).await;
-    // Four website conversations and the demo WhatsApp number's one.
+    let second = list(&agent, json!({ "limit": 4, "cursor": cursor })).await;
+    // Four website conversations and the demo WhatsApp number's two.
     assert_eq!(second.conversations.len(), 2);
     assert!(second.next_cursor.is_none());
     let mut seen: Vec<i64> = first
@@ -604,7 +604,7 @@ async fn the_list_pages_with_a_cursor_and_filters() {
         .map(|c| c.number)
         .collect();
     seen.sort();
-    assert_eq!(seen, vec![1, 2, 3, 4, 5]);
+    assert_eq!(seen, vec![1, 2, 3, 4, 5, 6]);
     let mine: Vec<i64> = list(&agent, json!({ "tab": "mine" }))
         .await
         .conversations
@@ -618,14 +618,14 @@ async fn the_list_pages_with_a_cursor_and_filters() {
         .iter()
         .map(|c| c.number)
         .collect();
-    assert_eq!(unassigned, vec![4, 2, 5]);
+    assert_eq!(unassigned, vec![4, 2, 6, 5]);
     let waiting: Vec<i64> = list(&agent, json!({ "sort": "waiting" }))
         .await
         .conversations
         .iter()
         .map(|c| c.number)
         .collect();
-    assert_eq!(waiting.len(), 5);
+    assert_eq!(waiting.len(), 6);
     let bad = agent
         .call_json(
             "list_conversations",

@@ -26,6 +26,9 @@ pub struct MockState {
     pub received: Mutex<Vec<Received>>,
     /// While set, sends are refused as undeliverable (a permanent error).
     pub refuse_sends: AtomicBool,
+    /// While set, Meta lists only the second of its two templates (the
+    /// first was deleted in WhatsApp Manager).
+    pub first_template_deleted: AtomicBool,
     sent: AtomicUsize,
     base_url: Mutex<String>,
 }
@@ -53,6 +56,10 @@ impl MockGraph {
         let app = Router::new()
             .route("/v21.0/{phone_number_id}/messages", post(send_message))
             .route("/v21.0/{phone_number_id}", get(phone_number))
+            .route(
+                "/v21.0/{phone_number_id}/message_templates",
+                get(message_templates),
+            )
             .route(
                 "/2010-04-01/Accounts/{sid}/Messages.json",
                 post(twilio_send),
@@ -141,6 +148,51 @@ async fn send_message(
             "message_id": format!("m_out.{n}"),
         })),
     )
+}
+
+/// A business account's templates, two pages of one (Meta's cursor paging).
+async fn message_templates(
+    State(state): State<Arc<MockState>>,
+    Path(waba_id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+    headers: HeaderMap,
+) -> impl IntoResponse {
+    if authorization(&headers).as_deref() != Some("Bearer graph-token") || waba_id != "5678" {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(
+                json!({"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}}),
+            ),
+        );
+    }
+    let first = json!({"id": "111", "name": "pedido_enviado", "language": "pt_BR", "status": "APPROVED",
+        "category": "UTILITY", "components": [
+            {"type": "BODY", "text": "Olá {{1}}, seu pedido {{2}} saiu para entrega."},
+            {"type": "FOOTER", "text": "Loja Zap"}]});
+    let second = json!({"id": "222", "name": "promo_natal", "language": "pt_BR", "status": "PENDING",
+        "category": "MARKETING", "components": [
+            {"type": "HEADER", "format": "TEXT", "text": "Natal"},
+            {"type": "BODY", "text": "Feliz Natal! {{1}}% de desconto."}]});
+    let base = state.base_url.lock().unwrap().clone();
+    let page = if query.get("after").map(String::as_str) == Some("page2") {
+        json!({"data": [second], "paging": {"cursors": {"before": "page2", "after": "end"}}})
+    } else if state.first_template_deleted.load(Ordering::SeqCst) {
+        json!({"data": [second], "paging": {"cursors": {"before": "x", "after": "end"}}})
+    } else {
+        json!({"data": [first], "paging": {"cursors": {"before": "page1", "after": "page2"},
+               "next": format!("{base}/v21.0/{waba_id}/message_templates?after=page2")}})
+    };
+    (StatusCode::OK, Json(page))
+}
+
+/// Meta's `message_template_status_update` webhook.
+pub fn template_status(name: &str, event: &str, reason: &str) -> Vec<u8> {
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "5678", "time": 1700000000,
+        "changes": [{"field": "message_template_status_update", "value": {
+            "event": event, "message_template_id": 111, "message_template_name": name,
+            "message_template_language": "pt_BR", "reason": reason}}]}]})
+    .to_string()
+    .into_bytes()
 }
 
 fn record(state: &MockState, path: String, headers: &HeaderMap, body: Value) {

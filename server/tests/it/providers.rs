@@ -617,3 +617,129 @@ async fn customers_files_are_fetched_into_storage_and_attached_live() {
         2
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_person_on_two_channels_is_merged_into_one_contact() {
+    let app = spawn_app().await;
+    app.demo_inbox().await;
+    let admin = app
+        .signed_in("admin@demo.ponte.dev", "ponte-demo-2026")
+        .await;
+    let id_of = |name: &'static str| {
+        let owner = app.database.owner.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM contacts WHERE name = $1")
+                .bind(name)
+                .fetch_one(&owner)
+                .await
+                .unwrap()
+        }
+    };
+    // The website's Mariana and the WhatsApp number's Beatriz are one person.
+    let (keep, other) = (id_of("Mariana Costa").await, id_of("Beatriz Almeida").await);
+    let whatsapp_conversation: i64 = count(
+        &app,
+        &format!("SELECT id FROM conversations WHERE contact_id = {other}"),
+    )
+    .await;
+    let itself = admin
+        .call(
+            "merge_contacts",
+            &[
+                ("keep_id", &keep.to_string()),
+                ("other_id", &keep.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(itself.status, 422);
+    let merged = admin
+        .call(
+            "merge_contacts",
+            &[
+                ("keep_id", &keep.to_string()),
+                ("other_id", &other.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(merged.status, 200, "{}", merged.body);
+    let contact: shared::inbox::ContactView = merged.json();
+    assert_eq!(
+        contact.name, "Mariana Costa",
+        "the kept contact's own fields win"
+    );
+    assert_eq!(
+        contact.phone.as_deref(),
+        Some("+5511987650001"),
+        "what it lacked comes from the other"
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT contact_id FROM conversations WHERE id = {whatsapp_conversation}")
+        )
+        .await,
+        keep
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT count(*) FROM contact_identities WHERE contact_id = {keep}")
+        )
+        .await,
+        2,
+        "both channels' identities"
+    );
+    let found: Vec<shared::inbox::ContactView> = admin
+        .call("search_contacts", &[("q", "Beatriz")])
+        .await
+        .json();
+    assert!(found.is_empty(), "the merged contact leaves searches");
+    let found: Vec<shared::inbox::ContactView> = admin
+        .call("search_contacts", &[("q", "Mariana")])
+        .await
+        .json();
+    assert_eq!(found.len(), 1, "positive control");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM audit_log WHERE action = 'contacts_merged'"
+        )
+        .await,
+        1
+    );
+    let again = admin
+        .call(
+            "merge_contacts",
+            &[
+                ("keep_id", &keep.to_string()),
+                ("other_id", &other.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, 404, "a merged contact cannot be merged again");
+    // A new WhatsApp message from the same number lands on the kept contact.
+    let channel: i64 = count(
+        &app,
+        "SELECT id FROM channels WHERE kind = 'whatsapp_cloud'",
+    )
+    .await;
+    let vault = domain::channels::vault::Vault::new(&crate::helpers::test_secret(), &[]).unwrap();
+    let connection = domain::channels::connections::for_webhook(&app.database.db, &vault, channel)
+        .await
+        .unwrap();
+    let body = crate::mock_providers::whatsapp_messages(
+        &[("wamid.after.merge", "5511987650001", "Voltei")],
+        "Beatriz",
+    );
+    let id = domain::channels::webhooks::store(&app.database.db, &connection, &body, json!({}))
+        .await
+        .unwrap()
+        .unwrap();
+    domain::channels::webhooks::process_now(&app.database.db, connection.account_id, id)
+        .await
+        .unwrap();
+    assert_eq!(
+        count(&app, "SELECT c.contact_id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.external_id = 'wamid.after.merge'").await,
+        keep
+    );
+}

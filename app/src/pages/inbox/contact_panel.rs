@@ -220,6 +220,8 @@ fn ContactBody(details: ContactDetails) -> impl IntoView {
                 </ul>
             </section>
 
+            {can_edit.then(|| view! { <MergeContact contact_id=contact_id name=name phone=phone email=email /> })}
+
             <section>
                 <h3 class="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">{move || t().previous_conversations}</h3>
                 <ul class="space-y-1" id="previous-conversations">
@@ -306,5 +308,73 @@ fn AttributeInput(
             {input}
             {move || error.get().map(|message| view! { <span class="text-xs text-red-600" role="alert">{message}</span> })}
         </label>
+    }
+}
+
+/// Finds another contact who is the same person and merges it into this one.
+#[component]
+fn MergeContact(
+    contact_id: i64,
+    name: RwSignal<String>,
+    phone: RwSignal<String>,
+    email: RwSignal<String>,
+) -> impl IntoView {
+    use crate::api::contacts::{merge_contacts, search_contacts};
+    let t = use_t();
+    let query = RwSignal::new(String::new());
+    let found = RwSignal::new(Vec::<shared::inbox::ContactView>::new());
+    let error = RwSignal::new(None::<AppError>);
+    let merged = RwSignal::new(false);
+    let search = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        leptos::task::spawn_local(async move {
+            match search_contacts(query.get_untracked()).await {
+                Ok(list) => found.set(list.into_iter().filter(|c| c.id != contact_id).collect()),
+                Err(err) => error.set(Some(err)),
+            }
+        });
+    };
+    let merge = move |other: i64| {
+        if !crate::util::confirm(t().confirm_merge) {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            match merge_contacts(contact_id, other).await {
+                Ok(contact) => {
+                    name.set(contact.name);
+                    phone.set(contact.phone.unwrap_or_default());
+                    email.set(contact.email.unwrap_or_default());
+                    found.update(|list| list.retain(|c| c.id != other));
+                    merged.set(true);
+                }
+                Err(err) => error.set(Some(err)),
+            }
+        });
+    };
+    view! {
+        <section id="merge-contact">
+            <h3 class="mb-1 text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">{move || t().merge_title}</h3>
+            <p class="mb-2 text-xs text-slate-500 dark:text-slate-400">{move || t().merge_hint}</p>
+            <form on:submit=search class="flex gap-2">
+                <input type="search" class=INPUT id="merge-search" aria-label=move || t().merge_title
+                    prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev)) />
+                <button type="submit" class=BUTTON><Svg icon=Icon::Search class="size-4" /></button>
+            </form>
+            <ul class="mt-2 space-y-1" id="merge-candidates">
+                <For each=move || found.get() key=|c: &shared::inbox::ContactView| c.id let:candidate>
+                    <li class="flex items-center gap-2 rounded-lg px-2 py-1 hover:bg-slate-50 dark:hover:bg-slate-800" data-candidate=candidate.id>
+                        <span class="min-w-0 flex-1 truncate">
+                            {candidate.name.clone()} " "
+                            <span class="text-xs text-slate-500 dark:text-slate-400">{candidate.phone.clone().or(candidate.email.clone()).unwrap_or_default()}</span>
+                        </span>
+                        <button type="button" class=BUTTON on:click=move |_| merge(candidate.id)>{move || t().merge_button}</button>
+                    </li>
+                </For>
+            </ul>
+            <Show when=move || merged.get()>
+                <SuccessBanner message=Signal::derive(move || Some(t().merged_ok.to_string())) />
+            </Show>
+            <ErrorBanner error=Signal::derive(move || error.get()) />
+        </section>
     }
 }

@@ -6,6 +6,7 @@ mod attachments;
 mod draft;
 mod emoji;
 mod suggestions;
+mod templates;
 mod typing;
 
 use leptos::html;
@@ -16,6 +17,7 @@ use uuid::Uuid;
 use self::attachments::{chosen_file, dropped_file, pasted_file, Upload, UploadStatus};
 use self::emoji::EmojiPicker;
 use self::suggestions::{MentionList, QuickReplyList, Suggestions};
+use self::templates::{uses_templates, window_closed, TemplatePicker};
 use self::typing::Typing;
 use super::conversation::{pending_message, use_open_conversation, OpenConversation};
 use super::use_inbox;
@@ -137,6 +139,11 @@ pub fn Composer(number: i64) -> impl IntoView {
     let highlighted = RwSignal::new(0usize);
     let textarea = NodeRef::<html::Textarea>::new();
     let file_input = NodeRef::<html::Input>::new();
+    // WhatsApp Cloud numbers: templates, the only thing the closed 24-hour
+    // window lets through.
+    let whatsapp = uses_templates(open);
+    let closed = window_closed(open);
+    let template_shown = RwSignal::new(false);
 
     // The draft left here comes back (after hydration: it lives in this
     // browser only), and every change is kept.
@@ -338,8 +345,24 @@ pub fn Composer(number: i64) -> impl IntoView {
                     on:click=move |_| note.set(true) title=move || (t().shortcut_hint)("n")>
                     {move || t().internal_note}
                 </button>
+                {whatsapp.then(|| view! {
+                    <button type="button" id="template-button" aria-expanded=move || template_shown.get().to_string()
+                        class=move || format!("whitespace-nowrap rounded-md px-2 py-1 font-medium {}", if template_shown.get() { "bg-green-100 text-green-900 dark:bg-green-950 dark:text-green-100" } else { "text-slate-500 dark:text-slate-400" })
+                        on:click=move |_| template_shown.update(|s| *s = !*s)>
+                        {move || t().use_template}
+                    </button>
+                })}
                 <span class="ml-auto hidden truncate text-slate-500 xl:inline dark:text-slate-400">{move || t().composer_hint}</span>
             </div>
+            {whatsapp.then(|| view! {
+                <Show when=move || closed.get() && !note.get() && !template_shown.get()>
+                    <p class="mb-1 flex flex-wrap items-center gap-2 rounded-md bg-amber-50 px-2 py-1 text-xs text-amber-900 dark:bg-amber-950 dark:text-amber-100" role="status" id="window-closed">
+                        {move || t().window_closed}
+                        <button type="button" class="font-semibold underline" on:click=move |_| template_shown.set(true)>{move || t().use_template}</button>
+                    </p>
+                </Show>
+                <TemplatePicker number=number open=open shown=template_shown />
+            })}
 
             // Quick replies and mentions pop up above the input.
             <QuickReplyList suggestions=suggestions />

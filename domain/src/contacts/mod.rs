@@ -13,6 +13,9 @@ use shared::values::{DisplayName, EmailAddress};
 use shared::{ErrorCode, FieldErrors, Permission};
 use uuid::Uuid;
 
+mod merge;
+pub use merge::merge;
+
 use crate::actor::Actor;
 use crate::conversations::{self, normalize_tag, remember_tags, visible_sql};
 use crate::db::{Db, Tx};
@@ -442,6 +445,7 @@ pub async fn search(
     let rows: Vec<ContactRow> = sqlx::query_as(&format!(
         "SELECT {CONTACT_COLUMNS} FROM contacts ct
           WHERE {match_clause}
+            AND ct.merged_into IS NULL
             AND ($3 OR EXISTS (SELECT 1 FROM conversations c WHERE c.contact_id = ct.id AND {visible}))
           ORDER BY ct.id DESC LIMIT $4",
         visible = visible_sql("$2", "$3")
