@@ -221,3 +221,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON message_templates TO ponte_app;
 -- A reply sent as a template: {"name", "language", "parameters": [{"name", "text"}]}
 -- (its body column holds the text as the customer reads it).
 ALTER TABLE messages ADD COLUMN template jsonb;
+
+-- A message quoting another: a customer's swipe-reply on WhatsApp, an
+-- agent's "reply to" (sent as the provider's context where it has one).
+ALTER TABLE messages ADD COLUMN reply_to_id bigint;
+ALTER TABLE messages ADD CONSTRAINT messages_reply_to_same_account
+    FOREIGN KEY (account_id, reply_to_id) REFERENCES messages (account_id, id);

@@ -7,7 +7,7 @@ use serde_json::json;
 use shared::audit::AuditAction;
 use shared::inbox::{
     Activity, AttachmentView, ContentType, ConversationStatus, ConversationSummary, DeliveryStatus,
-    Location, MessageKind, MessagePage, MessageView, NotificationKind,
+    Location, MessageKind, MessagePage, MessageView, NotificationKind, QuotedMessage,
 };
 use shared::{ErrorCode, Permission};
 use uuid::Uuid;
@@ -29,10 +29,14 @@ const MESSAGE_SELECT: &str = "
     SELECT m.id, m.conversation_id, m.kind, m.content_type, m.body, m.location, m.activity,
            m.sender_user_id, u.name AS sender_name, m.mentions, m.delivery_status, m.delivery_error,
            m.client_id, m.created_at, m.updated_at, m.deleted_at,
-           a.id AS attachment_id, a.file_name, a.content_type AS attachment_type, a.size_bytes
+           a.id AS attachment_id, a.file_name, a.content_type AS attachment_type, a.size_bytes,
+           q.id AS quoted_id, q.kind AS quoted_kind, qu.name AS quoted_sender,
+           left(q.body, 140) AS quoted_body, q.deleted_at IS NOT NULL AS quoted_deleted
       FROM messages m
       LEFT JOIN users u ON u.id = m.sender_user_id
-      LEFT JOIN attachments a ON a.id = m.attachment_id";
+      LEFT JOIN attachments a ON a.id = m.attachment_id
+      LEFT JOIN messages q ON q.id = m.reply_to_id
+      LEFT JOIN users qu ON qu.id = q.sender_user_id";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct MessageRow {
@@ -56,6 +60,11 @@ pub(crate) struct MessageRow {
     file_name: Option<String>,
     attachment_type: Option<String>,
     size_bytes: Option<i64>,
+    quoted_id: Option<i64>,
+    quoted_kind: Option<MessageKind>,
+    quoted_sender: Option<String>,
+    quoted_body: Option<String>,
+    quoted_deleted: Option<bool>,
 }
 
 impl MessageRow {
@@ -76,6 +85,22 @@ impl MessageRow {
                     file_name,
                     content_type,
                     size_bytes,
+                })
+            }
+            _ => None,
+        };
+        let quoted = match (self.quoted_id, self.quoted_kind) {
+            (Some(id), Some(kind)) if !hide => {
+                let hidden = self.quoted_deleted == Some(true) && !show_deleted;
+                Some(QuotedMessage {
+                    id,
+                    kind,
+                    sender_name: self.quoted_sender,
+                    excerpt: if hidden {
+                        String::new()
+                    } else {
+                        self.quoted_body.unwrap_or_default()
+                    },
                 })
             }
             _ => None,
@@ -102,6 +127,7 @@ impl MessageRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
             deleted,
+            quoted,
         }
     }
 }
@@ -302,6 +328,8 @@ pub struct Reply {
     /// A WhatsApp template with its values, instead of free text (the only
     /// way to write once the customer's 24-hour window has closed).
     pub template: Option<TemplateChoice>,
+    /// The message of this conversation it answers (quoted).
+    pub reply_to: Option<i64>,
 }
 
 /// An agent replies to the customer or writes an internal note.
@@ -348,6 +376,22 @@ pub async fn send(db: &Db, actor: &Actor, number: i64, reply: &Reply) -> Result<
         }
         None => (body, None),
     };
+    if let Some(quoted) = reply.reply_to {
+        let quotable: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM messages
+                             WHERE account_id = $1 AND conversation_id = $2 AND id = $3
+                               AND kind IN ('incoming', 'outgoing') AND deleted_at IS NULL)",
+        )
+        .bind(actor.account_id)
+        .bind(conversation.id)
+        .bind(quoted)
+        .fetch_one(&mut *tx)
+        .await
+        .context("checking the quoted message")?;
+        if !quotable {
+            return Err(Error::field("reply_to", ErrorCode::InvalidValue));
+        }
+    }
     let (content_type, file_name) = match reply.attachment_id {
         Some(id) => attach(&mut tx, id, &conversation, Uploader::Agent(actor.user_id)).await?,
         None => (ContentType::Text, None),
@@ -388,8 +432,8 @@ pub async fn send(db: &Db, actor: &Actor, number: i64, reply: &Reply) -> Result<
     });
     let message_id: i64 = sqlx::query_scalar(
         "INSERT INTO messages (account_id, conversation_id, channel_id, kind, content_type, body, attachment_id,
-                               sender_user_id, mentions, client_id, delivery_status, template)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                               sender_user_id, mentions, client_id, delivery_status, template, reply_to_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
     )
     .bind(actor.account_id)
     .bind(conversation.id)
@@ -403,6 +447,7 @@ pub async fn send(db: &Db, actor: &Actor, number: i64, reply: &Reply) -> Result<
     .bind(reply.client_id)
     .bind(delivery)
     .bind(template)
+    .bind(reply.reply_to)
     .fetch_one(&mut *tx)
     .await
     .context("storing message")?;
@@ -570,6 +615,8 @@ pub(crate) struct Incoming<'a> {
     pub attachment_id: Option<i64>,
     pub file_name: Option<&'a str>,
     pub external_id: Option<&'a str>,
+    /// The provider's id of the message it quotes, if we have that message.
+    pub quoted_external_id: Option<&'a str>,
 }
 
 /// Stores an incoming message; `None` when its external id was seen before
@@ -581,8 +628,10 @@ pub(crate) async fn insert_incoming(
     incoming: &Incoming<'_>,
 ) -> anyhow::Result<Option<i64>> {
     let inserted: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO messages (account_id, conversation_id, channel_id, kind, content_type, body, attachment_id, external_id)
-         VALUES ($1, $2, $3, 'incoming', $4, $5, $6, $7)
+        "INSERT INTO messages (account_id, conversation_id, channel_id, kind, content_type, body, attachment_id, external_id,
+                               reply_to_id)
+         VALUES ($1, $2, $3, 'incoming', $4, $5, $6, $7,
+                 (SELECT q.id FROM messages q WHERE q.channel_id = $3 AND q.external_id = $8 AND q.account_id = $1))
          ON CONFLICT (channel_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
          RETURNING id",
     )
@@ -593,6 +642,7 @@ pub(crate) async fn insert_incoming(
     .bind(incoming.body)
     .bind(incoming.attachment_id)
     .bind(incoming.external_id)
+    .bind(incoming.quoted_external_id)
     .fetch_optional(&mut **tx)
     .await
     .context("storing incoming message")?;
@@ -633,8 +683,10 @@ pub(crate) async fn insert_echo(
     incoming: &Incoming<'_>,
 ) -> anyhow::Result<Option<i64>> {
     let inserted: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO messages (account_id, conversation_id, channel_id, kind, content_type, body, external_id, delivery_status)
-         VALUES ($1, $2, $3, 'outgoing', $4, $5, $6, 'sent')
+        "INSERT INTO messages (account_id, conversation_id, channel_id, kind, content_type, body, external_id, delivery_status,
+                               reply_to_id)
+         VALUES ($1, $2, $3, 'outgoing', $4, $5, $6, 'sent',
+                 (SELECT q.id FROM messages q WHERE q.channel_id = $3 AND q.external_id = $7 AND q.account_id = $1))
          ON CONFLICT (channel_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
          RETURNING id",
     )
@@ -644,6 +696,7 @@ pub(crate) async fn insert_echo(
     .bind(incoming.content_type)
     .bind(incoming.body)
     .bind(incoming.external_id)
+    .bind(incoming.quoted_external_id)
     .fetch_optional(&mut **tx)
     .await
     .context("storing a message sent from the phone")?;

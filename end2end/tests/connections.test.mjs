@@ -1,7 +1,8 @@
 // A WhatsApp number connected from Settings, end to end in a real browser:
 // its webhook URL, a signed webhook showing up live in the inbox, the reply
 // reaching the (local) Graph API, a refused reply retried from the inbox,
-// and a WhatsApp template typed in under Settings and sent from the composer.
+// a WhatsApp template typed in under Settings and sent from the composer, and
+// a reply that quotes the customer's message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -71,12 +72,13 @@ test('a WhatsApp connection made in Settings receives live and replies through t
       // The inbox is open when the customer writes: it appears without a reload.
       await page.goto(webhookUrl.replace(/\/webhooks\/.*$/, '/inbox'));
       await page.locator('#conversation-list').waitFor();
+      const inboundId = `wamid.in.${unique()}`;
       const body = JSON.stringify({
         object: 'whatsapp_business_account',
         entry: [{ id: 'WABA', changes: [{ field: 'messages', value: {
           messaging_product: 'whatsapp',
           contacts: [{ wa_id: '5511912345678', profile: { name: 'Cliente E2E' } }],
-          messages: [{ id: `wamid.in.${unique()}`, from: '5511912345678', type: 'text', text: { body: text } }],
+          messages: [{ id: inboundId, from: '5511912345678', type: 'text', text: { body: text } }],
         } }] }],
       });
       const signature = 'sha256=' + createHmac('sha256', appSecret).update(body).digest('hex');
@@ -140,6 +142,19 @@ test('a WhatsApp connection made in Settings receives live and replies through t
         components: [{ type: 'body', parameters: [{ type: 'text', text: 'Cliente E2E' }] }],
       });
       await page.locator('#timeline [data-kind="outgoing"]:has-text("Olá Cliente E2E! Podemos continuar")').waitFor();
+
+      // Replying to the customer's message quotes it, in the timeline and at WhatsApp.
+      const customerMessage = page.locator(`#timeline [data-kind="incoming"]:has-text("${text}")`);
+      await customerMessage.hover();
+      await customerMessage.locator('[data-quote]').click();
+      await page.locator('#replying-to', { hasText: text }).waitFor();
+      const answer = `Respondendo ${unique()}`;
+      await page.fill('#composer-input', answer);
+      await page.click('#send');
+      await until('the Graph API received the quoting reply', () => graph.sends.length === 5);
+      assert.deepEqual(graph.sends[4].body.context, { message_id: inboundId });
+      await page.locator(`#timeline [data-kind="outgoing"]:has-text("${answer}") [data-quoted]`, { hasText: text }).waitFor();
+      assert.equal(await page.locator('#replying-to').count(), 0, 'the quote is cleared after sending');
     });
   } finally {
     graph.close();

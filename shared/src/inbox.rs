@@ -391,6 +391,20 @@ pub struct MessageView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted: bool,
+    /// The message this one answers (a quoted reply).
+    #[serde(default)]
+    pub quoted: Option<QuotedMessage>,
+}
+
+/// What a quoted reply shows of the message it answers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuotedMessage {
+    pub id: i64,
+    pub kind: MessageKind,
+    /// The agent who wrote it; `None` for the customer's.
+    pub sender_name: Option<String>,
+    /// Its first characters (empty when deleted, for those who may not see it).
+    pub excerpt: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -62,6 +62,8 @@ pub async fn send_message(
     client_id: Option<Uuid>,
     attachment_id: Option<i64>,
     mentions: Vec<Uuid>,
+    /// The message this one answers (quoted).
+    reply_to: Option<i64>,
 ) -> Result<MessageView, AppError> {
     use crate::server::{actor, finish};
     let (state, actor) = actor()?;
@@ -72,6 +74,7 @@ pub async fn send_message(
         attachment_id,
         mentions,
         template: None,
+        reply_to,
     };
     finish(domain::messages::send(&state.db, &actor, number, &reply).await)
 }

@@ -41,6 +41,7 @@ pub enum Icon {
     Bolt,
     List,
     Bell,
+    Reply,
 }
 
 impl Icon {
@@ -62,6 +63,7 @@ impl Icon {
             Icon::ChevronRight => "M9 18l6-6-6-6",
             Icon::Plus => "M12 5v14M5 12h14",
             Icon::Copy => "M9 9h11v11H9zM5 15H4V4h11v1",
+            Icon::Reply => "M9 14L4 9l5-5M4 9h10a6 6 0 0 1 6 6v5",
             Icon::Key => "M15 7a4 4 0 1 1-3.9 5H3v3h3v3h3v-3h2.1A4 4 0 0 1 15 7M16 11h.01",
             Icon::Building => "M4 21V5l8-2v18M12 9h8v12M8 8h.01M8 12h.01M8 16h.01M16 13h.01M16 17h.01M2 21h20",
             Icon::User => "M20 21v-2a4 4 0 0 0-4-4H8a4 4 0 0 0-4 4v2M12 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8",

@@ -511,6 +511,9 @@ mod strings {
         send_template,
         template_value,
         window_closed,
+        replying_to,
+        reply_to_message,
+        quoted_customer,
         no_approved_templates,
     );
 }

@@ -96,6 +96,7 @@ fn message(body: &Value) -> Option<InboundMessage> {
         content_type: ContentType::Text,
         from_me: false,
         media: None,
+        quoted_id: None,
     })
 }
 

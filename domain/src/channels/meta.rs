@@ -149,6 +149,7 @@ pub fn parse(raw_body: &[u8]) -> anyhow::Result<Vec<InboundItem>> {
                     content_type: ContentType::Text,
                     from_me: false,
                     media: None,
+                    quoted_id: None,
                 }));
             } else if let Some(delivery) = event.get("delivery") {
                 for mid in array(delivery, "mids").filter_map(Value::as_str) {
@@ -204,6 +205,8 @@ fn message_item(sender: &str, message: &Value) -> Option<InboundMessage> {
         content_type,
         from_me: false,
         media,
+        // A reply to one of the page's messages.
+        quoted_id: text_at(message, "/reply_to/mid").map(str::to_string),
     })
 }
 

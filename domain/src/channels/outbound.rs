@@ -216,6 +216,8 @@ struct Outgoing {
     template: Option<TemplateSend>,
     /// The agent's file: its name, type and id (for a signed link).
     file: Option<(i64, String, String)>,
+    /// The provider's id of the message the reply quotes.
+    quoted: Option<String>,
     created_at: chrono::DateTime<chrono::Utc>,
     to: String,
     connection: Connection,
@@ -288,15 +290,19 @@ fn outgoing_file(sender: &Sender, outgoing: &Outgoing) -> Option<OutgoingFile> {
 async fn send(sender: &Sender, outgoing: &Outgoing, message_id: i64) -> Result<String, SendError> {
     let (client, to, body) = (&sender.client, outgoing.to.as_str(), outgoing.body.as_str());
     let file = outgoing_file(sender, outgoing);
+    // Twilio and Meta's pages cannot quote what they send: the text goes alone.
+    let quoted = outgoing.quoted.as_deref();
     match &outgoing.connection.config {
         ProviderConfig::WhatsappCloud { settings, secrets } => match (&outgoing.template, &file) {
             (Some(template), _) => {
-                whatsapp_templates::send(client, settings, secrets, to, template).await
+                whatsapp_templates::send(client, settings, secrets, to, template, quoted).await
             }
             (None, Some(file)) => {
-                whatsapp_cloud::send_file(client, settings, secrets, to, body, file).await
+                whatsapp_cloud::send_file(client, settings, secrets, to, body, file, quoted).await
             }
-            (None, None) => whatsapp_cloud::send_text(client, settings, secrets, to, body).await,
+            (None, None) => {
+                whatsapp_cloud::send_text(client, settings, secrets, to, body, quoted).await
+            }
         },
         _ if outgoing.template.is_some() => Err(SendError::Permanent(
             "templates go out through WhatsApp Cloud API connections only".into(),
@@ -318,8 +324,8 @@ async fn send(sender: &Sender, outgoing: &Outgoing, message_id: i64) -> Result<S
             .await
         }
         ProviderConfig::Zapi { settings, secrets } => match &file {
-            Some(file) => zapi::send_file(client, settings, secrets, to, body, file).await,
-            None => zapi::send_text(client, settings, secrets, to, body).await,
+            Some(file) => zapi::send_file(client, settings, secrets, to, body, file, quoted).await,
+            None => zapi::send_text(client, settings, secrets, to, body, quoted).await,
         },
         ProviderConfig::Meta {
             settings, secrets, ..
@@ -359,14 +365,16 @@ async fn read_outgoing(
         Option<i64>,
         Option<String>,
         Option<String>,
+        Option<String>,
     );
     let row: Option<Row> = sqlx::query_as(
         "SELECT o.attempts, m.body, m.template, m.created_at, m.conversation_id, c.number, m.channel_id, c.contact_id,
-                a.id, a.file_name, a.content_type
+                a.id, a.file_name, a.content_type, q.external_id
            FROM outbound_messages o
            JOIN messages m ON m.id = o.message_id
            JOIN conversations c ON c.id = m.conversation_id
            LEFT JOIN attachments a ON a.id = m.attachment_id
+           LEFT JOIN messages q ON q.id = m.reply_to_id
           WHERE o.account_id = $1 AND o.message_id = $2 AND o.state = 'pending'",
     )
     .bind(account_id)
@@ -386,6 +394,7 @@ async fn read_outgoing(
         attachment_id,
         file_name,
         content_type,
+        quoted,
     )) = row
     else {
         return Ok(None);
@@ -416,6 +425,7 @@ async fn read_outgoing(
         body,
         template: template.map(|t| t.0),
         file,
+        quoted,
         created_at,
         to,
         connection,

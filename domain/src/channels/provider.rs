@@ -57,6 +57,8 @@ pub struct InboundMessage {
     pub from_me: bool,
     /// A file that came with it, fetched after the message is stored.
     pub media: Option<MediaRef>,
+    /// The provider's id of the message this one quotes.
+    pub quoted_id: Option<String>,
 }
 
 /// Where a customer's file is: a WhatsApp Cloud media id (resolved with the

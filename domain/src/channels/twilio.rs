@@ -141,6 +141,7 @@ pub fn parse(raw_body: &[u8]) -> anyhow::Result<Vec<InboundItem>> {
         content_type,
         from_me: false,
         media,
+        quoted_id: field(&fields, "OriginalRepliedMessageSid").map(str::to_string),
     })])
 }
 

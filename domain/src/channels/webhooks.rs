@@ -291,6 +291,7 @@ async fn receive_message(
         attachment_id: None,
         file_name: None,
         external_id: Some(&message.external_id),
+        quoted_external_id: message.quoted_id.as_deref(),
     };
     if message.from_me {
         // Sent from the business's phone: ours, in the customer's latest

@@ -170,6 +170,8 @@ fn inbound_message(message: &Value, names: &[(String, String)]) -> Option<Inboun
         content_type,
         from_me: false,
         media,
+        // Swiping a message to answer it.
+        quoted_id: text_at(message, "/context/id").map(str::to_string),
     })
 }
 
@@ -229,13 +231,15 @@ pub(crate) fn base_url(settings: &Settings) -> &str {
     meta::base_url(&settings.api_base_url)
 }
 
-/// Sends a text message; the provider's message id on success.
+/// Sends a text message; the provider's message id on success. `quoted`:
+/// the message it answers (shown quoted on the customer's phone).
 pub async fn send_text(
     client: &reqwest::Client,
     settings: &Settings,
     secrets: &Secrets,
     to: &str,
     body: &str,
+    quoted: Option<&str>,
 ) -> Result<String, SendError> {
     let request = json!({
         "messaging_product": "whatsapp",
@@ -244,7 +248,7 @@ pub async fn send_text(
         "type": "text",
         "text": { "preview_url": false, "body": body },
     });
-    post_message(client, settings, secrets, &request).await
+    post_message(client, settings, secrets, request, quoted).await
 }
 
 /// Sends a file by its link, with the text as its caption (audio takes no
@@ -256,11 +260,19 @@ pub async fn send_file(
     to: &str,
     body: &str,
     file: &OutgoingFile,
+    quoted: Option<&str>,
 ) -> Result<String, SendError> {
     let kind = file.kind();
-    let id = post_message(client, settings, secrets, &file_request(to, body, file)).await?;
+    let id = post_message(
+        client,
+        settings,
+        secrets,
+        file_request(to, body, file),
+        quoted,
+    )
+    .await?;
     if kind == MediaKind::Audio && !body.trim().is_empty() {
-        send_text(client, settings, secrets, to, body).await?;
+        send_text(client, settings, secrets, to, body, None).await?;
     }
     Ok(id)
 }
@@ -289,13 +301,18 @@ fn file_request(to: &str, body: &str, file: &OutgoingFile) -> Value {
     })
 }
 
-/// POSTs one message object to the number's `/messages`; Meta's message id.
+/// POSTs one message object to the number's `/messages` (quoting `quoted`
+/// when set); Meta's message id.
 pub(crate) async fn post_message(
     client: &reqwest::Client,
     settings: &Settings,
     secrets: &Secrets,
-    request: &Value,
+    mut request: Value,
+    quoted: Option<&str>,
 ) -> Result<String, SendError> {
+    if let Some(message_id) = quoted {
+        request["context"] = json!({ "message_id": message_id });
+    }
     let url = format!(
         "{}/{GRAPH_VERSION}/{}/messages",
         base_url(settings),
@@ -304,7 +321,7 @@ pub(crate) async fn post_message(
     let response = client
         .post(url)
         .bearer_auth(&secrets.access_token)
-        .json(request)
+        .json(&request)
         .send()
         .await
         .map_err(|err| network_error(&err))?;

@@ -142,8 +142,9 @@ pub async fn send(
     secrets: &Secrets,
     to: &str,
     template: &TemplateSend,
+    quoted: Option<&str>,
 ) -> Result<String, SendError> {
-    post_message(client, settings, secrets, &request(to, template)).await
+    post_message(client, settings, secrets, request(to, template), quoted).await
 }
 
 fn request(to: &str, template: &TemplateSend) -> Value {

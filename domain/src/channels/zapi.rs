@@ -163,6 +163,7 @@ fn message(body: &Value) -> Option<InboundMessage> {
         content_type,
         from_me,
         media,
+        quoted_id: text_at(body, "/referenceMessageId").map(str::to_string),
     })
 }
 
@@ -211,11 +212,20 @@ pub async fn send_text(
     secrets: &Secrets,
     to: &str,
     body: &str,
+    quoted: Option<&str>,
 ) -> Result<String, SendError> {
     let request = client
         .post(instance_url(settings, secrets, "send-text"))
-        .json(&json!({ "phone": to, "message": body }));
+        .json(&quoting(json!({ "phone": to, "message": body }), quoted));
     message_id(call(request, secrets).await?)
+}
+
+/// Z-API answers a message when given its id.
+fn quoting(mut request: Value, quoted: Option<&str>) -> Value {
+    if let Some(id) = quoted {
+        request["messageId"] = json!(id);
+    }
+    request
 }
 
 /// Sends a file by its public link, with the text as its caption (an
@@ -227,14 +237,15 @@ pub async fn send_file(
     to: &str,
     body: &str,
     file: &OutgoingFile,
+    quoted: Option<&str>,
 ) -> Result<String, SendError> {
     let (path, request) = file_request(to, body, file);
     let request = client
         .post(instance_url(settings, secrets, &path))
-        .json(&request);
+        .json(&quoting(request, quoted));
     let id = message_id(call(request, secrets).await?)?;
     if file.kind() == MediaKind::Audio && !body.trim().is_empty() {
-        send_text(client, settings, secrets, to, body).await?;
+        send_text(client, settings, secrets, to, body, None).await?;
     }
     Ok(id)
 }

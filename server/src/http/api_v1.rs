@@ -224,6 +224,9 @@ struct NewMessage {
     /// A WhatsApp template instead of `content`.
     #[serde(default)]
     template: Option<TemplateRef>,
+    /// The id of the conversation's message this one answers (quoted).
+    #[serde(default)]
+    reply_to: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -240,7 +243,10 @@ async fn post_message(
     ApiJson(body): ApiJson<NewMessage>,
 ) -> Result<(StatusCode, Json<shared::inbox::MessageView>), ApiError> {
     if body.template.is_none() && body.content.trim().is_empty() {
-        return Err(ApiError(AppError::field("content", shared::ErrorCode::Required)));
+        return Err(ApiError(AppError::field(
+            "content",
+            shared::ErrorCode::Required,
+        )));
     }
     let reply = domain::messages::Reply {
         body: body.content,
@@ -251,6 +257,7 @@ async fn post_message(
                 template_id: t.id,
                 values: t.variables,
             }),
+        reply_to: body.reply_to,
         ..Default::default()
     };
     let message = domain::messages::send(&state.db, &actor, number, &reply).await?;

@@ -1,6 +1,7 @@
 //! Agents' files on provider channels: each provider is given a signed,
 //! expiring link to fetch (WhatsApp Cloud's `link`, Twilio's `MediaUrl`),
-//! and that link serves the file and nothing else.
+//! and that link serves the file and nothing else. And quoted replies, both
+//! ways.
 
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -39,7 +40,7 @@ async fn send_file(browser: &Browser, number: i64, text: &str, attachment_id: i6
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn agents_files_reach_providers_by_a_signed_expiring_link() {
+async fn agents_files_reach_providers_by_a_signed_expiring_link_and_replies_quote() {
     let app = spawn_app().await;
     let graph = MockGraph::start().await;
     let browser = app
@@ -175,6 +176,79 @@ async fn agents_files_reach_providers_by_a_signed_expiring_link() {
     assert_eq!(sent[1].body["document"]["filename"], "orcamento.pdf");
     assert!(sent[1].body["document"].get("caption").is_none());
 
+    // The customer swipes our photo to answer it: the answer quotes it.
+    let photo_message = count(
+        &app,
+        &format!("SELECT id FROM messages WHERE attachment_id = {photo}"),
+    )
+    .await;
+    let swipe = json!({"object": "whatsapp_business_account", "entry": [{"id": "5678", "changes": [{
+        "field": "messages", "value": {
+            "contacts": [{"wa_id": "5511987654321", "profile": {"name": "Júlia"}}],
+            "messages": [{"id": "wamid.IN2", "from": "5511987654321", "type": "text",
+                          "text": {"body": "Gostei dessa!"}, "context": {"from": "1234", "id": "wamid.out.1"}}]}}]}]})
+    .to_string();
+    assert_eq!(
+        post_webhook(&app, id, swipe.as_bytes(), Some(APP_SECRET)).await,
+        200
+    );
+    eventually("the quoting answer arrives", || async {
+        count(
+            &app,
+            "SELECT count(*) FROM messages WHERE external_id = 'wamid.IN2'",
+        )
+        .await
+            == 1
+    })
+    .await;
+    let (_, page) = api(
+        &app,
+        &token,
+        Method::GET,
+        &format!("/conversations/{number}/messages"),
+        None,
+    )
+    .await;
+    let answer = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["body"] == "Gostei dessa!")
+        .unwrap()
+        .clone();
+    assert_eq!(answer["quoted"]["id"], photo_message);
+    assert_eq!(answer["quoted"]["kind"], "outgoing");
+    assert_eq!(answer["quoted"]["excerpt"], "Segue a foto da vitrine");
+
+    // The agent answers her first message, quoting it: WhatsApp gets the context.
+    let first = count(
+        &app,
+        "SELECT id FROM messages WHERE external_id = 'wamid.IN1'",
+    )
+    .await;
+    let quoting = browser
+        .call_json(
+            "send_message",
+            &json!({ "number": number, "body": "Temos sim!", "note": false, "client_id": null,
+                     "attachment_id": null, "mentions": [], "reply_to": first }),
+        )
+        .await;
+    assert_eq!(quoting.status, 200, "{}", quoting.body);
+    let sent = graph.wait_for_sends(3).await;
+    assert_eq!(sent[2].body["context"], json!({"message_id": "wamid.IN1"}));
+    assert_eq!(sent[2].body["text"]["body"], "Temos sim!");
+    let stranger = browser
+        .call_json(
+            "send_message",
+            &json!({ "number": number, "body": "?", "note": false, "client_id": null,
+                     "attachment_id": null, "mentions": [], "reply_to": first + 100_000 }),
+        )
+        .await;
+    assert_eq!(
+        stranger.status, 422,
+        "only this conversation's messages are quoted"
+    );
+
     // Twilio fetches it by MediaUrl, next to the text.
     let (status, twilio) = api(
         &app,
@@ -222,10 +296,10 @@ async fn agents_files_reach_providers_by_a_signed_expiring_link() {
     let number = count(&app, "SELECT max(number) FROM conversations").await;
     let catalog = upload(&app, &browser, "catalogo.png").await;
     send_file(&browser, number, "Aqui está", catalog).await;
-    let sent = graph.wait_for_sends(3).await;
-    assert_eq!(sent[2].path, "/2010-04-01/Accounts/AC1/Messages.json");
-    assert_eq!(sent[2].body["Body"], "Aqui está");
-    let media_url = sent[2].body["MediaUrl"].as_str().unwrap();
+    let sent = graph.wait_for_sends(4).await;
+    assert_eq!(sent[3].path, "/2010-04-01/Accounts/AC1/Messages.json");
+    assert_eq!(sent[3].body["Body"], "Aqui está");
+    let media_url = sent[3].body["MediaUrl"].as_str().unwrap();
     assert!(media_url.contains(&format!("/{catalog}/")), "{media_url}");
     assert_eq!(
         app.plain_client()

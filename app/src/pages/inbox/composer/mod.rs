@@ -44,6 +44,16 @@ fn new_client_id() -> Uuid {
     uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
+/// What a reply shows of the message it answers.
+pub fn quote_of(message: &MessageView) -> shared::inbox::QuotedMessage {
+    shared::inbox::QuotedMessage {
+        id: message.id,
+        kind: message.kind,
+        sender_name: message.sender_name.clone(),
+        excerpt: message.body.chars().take(140).collect(),
+    }
+}
+
 /// Sends a failed message again, with the same client id (so it is never
 /// stored twice).
 pub fn resend(open: OpenConversation, number: i64, failed: MessageView) {
@@ -88,6 +98,7 @@ async fn send_again(open: OpenConversation, number: i64, failed: MessageView) ->
         failed.client_id,
         attachment_id,
         failed.mentions.clone(),
+        failed.quoted.as_ref().map(|q| q.id),
     )
     .await
     {
@@ -212,7 +223,11 @@ pub fn Composer(number: i64) -> impl IntoView {
                 pending_message(conversation_id, body.trim(), is_note, client_id, &me_name);
             pending.attachment = attachment.clone();
             pending.mentions = mention_ids.clone();
+            let quoting = open.replying_to.get_untracked();
+            pending.quoted = quoting.as_ref().map(quote_of);
+            let reply_to = quoting.map(|m| m.id);
             open.upsert(pending.clone());
+            open.replying_to.set(None);
             text.set(String::new());
             upload.set(None);
             mentions.set(vec![]);
@@ -225,6 +240,7 @@ pub fn Composer(number: i64) -> impl IntoView {
                     Some(client_id),
                     attachment.map(|a| a.id),
                     mention_ids,
+                    reply_to,
                 )
                 .await
                 {
@@ -369,6 +385,18 @@ pub fn Composer(number: i64) -> impl IntoView {
             <MentionList suggestions=suggestions />
 
             <UploadStatus upload=upload />
+            {move || open.replying_to.get().map(|quoted| view! {
+                <div class="mb-1 flex items-start gap-2 rounded-md border-l-4 border-blue-600 bg-slate-50 px-2 py-1 text-xs dark:bg-slate-800" id="replying-to">
+                    <div class="min-w-0 flex-1">
+                        <p class="font-semibold text-blue-800 dark:text-blue-300">{move || t().replying_to}</p>
+                        <p class="truncate text-slate-600 dark:text-slate-300">{quoted.body.chars().take(140).collect::<String>()}</p>
+                    </div>
+                    <button type="button" class="rounded p-0.5 text-slate-500 hover:text-slate-800 dark:text-slate-400" aria-label=move || t().cancel
+                        on:click=move |_| open.replying_to.set(None)>
+                        <Svg icon=Icon::Close class="size-3.5" />
+                    </button>
+                </div>
+            })}
 
             <div class="flex items-end gap-1">
                 <label for="composer-input" class="sr-only">{placeholder}</label>

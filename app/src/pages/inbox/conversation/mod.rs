@@ -74,6 +74,8 @@ pub struct OpenConversation {
     pub messages: RwSignal<Vec<MessageView>>,
     pub error: RwSignal<Option<AppError>>,
     pub can_work: bool,
+    /// The message the composer's next reply answers (quotes), if any.
+    pub replying_to: RwSignal<Option<MessageView>>,
     /// The shell's toasts, taken where the reactive owner is at hand.
     toasts: Option<Toasts>,
     /// What to announce when the next [`act`](Self::act) succeeds: set by
@@ -165,6 +167,7 @@ fn ConversationView(opened: OpenedConversation) -> impl IntoView {
         messages: RwSignal::new(page.messages),
         error: RwSignal::new(None),
         can_work: session.can(Permission::WorkConversations),
+        replying_to: RwSignal::new(None),
         toasts: use_context::<Toasts>(),
         success_text: StoredValue::new(None),
     };
@@ -311,5 +314,6 @@ pub fn pending_message(
         created_at: chrono::Utc::now(),
         updated_at: chrono::Utc::now(),
         deleted: false,
+        quoted: None,
     }
 }

@@ -217,6 +217,11 @@ fn MessageItem(
         && message.kind == MessageKind::Outgoing;
     let refusal = message.delivery_error.clone().unwrap_or_default();
     let failed_message = message.clone();
+    let can_quote = message.id > 0
+        && !message.deleted
+        && matches!(message.kind, MessageKind::Incoming | MessageKind::Outgoing)
+        && open.is_some_and(|o| o.can_work);
+    let to_quote = message.clone();
     view! {
         <div class=format!("group my-1.5 flex {align}") data-kind=message.kind.as_str() data-message-id=id>
             <div class=move || format!(
@@ -227,6 +232,7 @@ fn MessageItem(
                     <p class="mb-0.5 flex items-center gap-1 text-xs font-semibold"><Svg icon=Icon::Note class="size-3.5" /> {move || t().internal_note}</p>
                 })}
                 {(message.kind != MessageKind::Incoming).then(|| message.sender_name.clone().map(|name| view! { <p class="mb-0.5 text-xs opacity-80">{name}</p> }))}
+                {message.quoted.clone().map(|quoted| view! { <QuotedBlock quoted=quoted /> })}
                 {if message.deleted {
                     view! {
                         <p class="text-sm italic opacity-70">{move || t().message_deleted}</p>
@@ -265,6 +271,18 @@ fn MessageItem(
                     </button>
                 })}
             </div>
+            {can_quote.then(|| view! {
+                <button type="button" class="ml-1 hidden self-center rounded p-1 text-xs text-slate-500 hover:text-blue-700 group-hover:block group-focus-within:block dark:text-slate-400" data-quote=id
+                    aria-label=move || t().reply_to_message title=move || t().reply_to_message
+                    on:click=move |_| {
+                        if let Some(open) = open {
+                            open.replying_to.set(Some(to_quote.clone()));
+                            crate::pages::inbox::focus("#composer-input");
+                        }
+                    }>
+                    <Svg icon=Icon::Reply class="size-3.5" />
+                </button>
+            })}
             {can_delete.then(|| view! {
                 <button type="button" class="ml-1 hidden self-center rounded p-1 text-xs text-slate-500 hover:text-red-600 group-hover:block dark:text-slate-400" aria-label=move || t().delete
                     on:click=move |_| {
@@ -285,6 +303,20 @@ fn MessageItem(
         </div>
     }
     .into_any()
+}
+
+/// The message a reply answers, above the reply's text.
+#[component]
+fn QuotedBlock(quoted: shared::inbox::QuotedMessage) -> impl IntoView {
+    let t = use_t();
+    let who = quoted.sender_name.clone();
+    let from_customer = quoted.kind == MessageKind::Incoming;
+    view! {
+        <div class="mb-1 rounded-md border-l-4 border-current bg-black/5 px-2 py-1 text-xs opacity-90 dark:bg-white/10" data-quoted=quoted.id>
+            <p class="font-semibold">{move || if from_customer { t().quoted_customer.to_string() } else { who.clone().unwrap_or_default() }}</p>
+            <p class="line-clamp-2 whitespace-pre-wrap break-words">{quoted.excerpt.clone()}</p>
+        </div>
+    }
 }
 
 #[component]
