@@ -5,6 +5,7 @@
 use serde_json::{json, Value};
 use std::time::Duration;
 
+use crate::channels::{api, count};
 use crate::helpers::{spawn_app, TestApp};
 use crate::mock_providers::{meta_signature, MockGraph};
 
@@ -19,25 +20,6 @@ async fn admin_token(app: &TestApp) -> String {
     created.token
 }
 
-async fn api(
-    app: &TestApp,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = app
-        .plain_client()
-        .request(method, format!("{}/api/v1{path}", app.base_url))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 async fn create(app: &TestApp, token: &str, kind: &str, config: Value) -> Value {
     let (status, body) = api(
         app,
@@ -49,13 +31,6 @@ async fn create(app: &TestApp, token: &str, kind: &str, config: Value) -> Value 
     .await;
     assert_eq!(status, 201, "{body}");
     body
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(&app.database.owner)
-        .await
-        .unwrap()
 }
 
 async fn eventually(app: &TestApp, what: &str, sql: &str, expected: i64) {

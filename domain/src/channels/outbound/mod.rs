@@ -8,18 +8,19 @@ use shared::inbox::ChannelKind;
 use shared::{ErrorCode, Permission};
 use uuid::Uuid;
 
-use super::connections::{self, Connection, ProviderConfig};
-use super::provider::{OutgoingFile, SendError};
+use super::connections;
+use super::provider::SendError;
 use super::vault::Vault;
 use super::webhooks::{JOBS_CHANNEL, LEASE_SECONDS};
-use super::whatsapp_templates::{self, TemplateSend};
-use super::{api_channel, meta, twilio, whatsapp_cloud, zapi};
+use super::whatsapp_templates::TemplateSend;
 use crate::actor::Actor;
-use crate::attachments::links;
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
 use crate::realtime::{self, Signal};
-use crate::secrets::SecretKey;
+
+mod send;
+use send::{send, Outgoing};
+pub use send::{Pace, Sender};
 
 /// Sends tried before a message is marked failed.
 pub const MAX_ATTEMPTS: i32 = 6;
@@ -152,42 +153,6 @@ pub async fn retry(db: &Db, actor: &Actor, message_id: i64) -> Result<()> {
     Ok(())
 }
 
-/// What sending needs besides the database: the shared HTTP client, the
-/// public URL (Twilio's status callbacks, files' signed links) and the key
-/// that signs those links, and whether the API channel may post to private
-/// addresses (tests, on-premise installs).
-pub struct Sender {
-    pub client: reqwest::Client,
-    pub public_url: String,
-    pub link_key: SecretKey,
-    pub allow_private_targets: bool,
-    pub pace: Pace,
-}
-
-/// Each connection's send rate on this instance (`messages_per_second`):
-/// the time its next send may start.
-#[derive(Default)]
-pub struct Pace(std::sync::Mutex<std::collections::HashMap<i64, tokio::time::Instant>>);
-
-impl Pace {
-    /// Waits for this connection's next slot.
-    pub async fn wait(&self, connection_id: i64, per_second: u32) {
-        let interval = std::time::Duration::from_secs(1) / per_second.max(1);
-        let start = {
-            let mut next = self.0.lock().unwrap_or_else(|p| p.into_inner());
-            let now = tokio::time::Instant::now();
-            let slot = next
-                .get(&connection_id)
-                .copied()
-                .filter(|at| *at > now)
-                .unwrap_or(now);
-            next.insert(connection_id, slot + interval);
-            slot
-        };
-        tokio::time::sleep_until(start).await;
-    }
-}
-
 /// Claims due replies and sends them; returns how many were claimed.
 pub async fn process_due(db: &Db, vault: &Vault, sender: &Sender) -> Result<usize> {
     let claimed: Vec<(i64, Uuid)> =
@@ -203,24 +168,6 @@ pub async fn process_due(db: &Db, vault: &Vault, sender: &Sender) -> Result<usiz
         }
     }
     Ok(claimed.len())
-}
-
-/// Everything one send needs, read in a short transaction: no database
-/// connection is held while the provider answers.
-struct Outgoing {
-    conversation_id: i64,
-    conversation_number: i64,
-    attempts: i32,
-    body: String,
-    /// Set when the reply is a WhatsApp template.
-    template: Option<TemplateSend>,
-    /// The agent's file: its name, type and id (for a signed link).
-    file: Option<(i64, String, String)>,
-    /// The provider's id of the message the reply quotes.
-    quoted: Option<String>,
-    created_at: chrono::DateTime<chrono::Utc>,
-    to: String,
-    connection: Connection,
 }
 
 async fn deliver(
@@ -267,84 +214,6 @@ async fn deliver(
         other => other,
     };
     finish(db, account_id, message_id, Some(&outgoing), sent).await
-}
-
-/// The agent's file as providers fetch it: a signed link on our public URL.
-fn outgoing_file(sender: &Sender, outgoing: &Outgoing) -> Option<OutgoingFile> {
-    let (id, file_name, content_type) = outgoing.file.as_ref()?;
-    let path = links::link_path(
-        &sender.link_key,
-        outgoing.connection.account_id,
-        *id,
-        file_name,
-        chrono::Utc::now(),
-    );
-    Some(OutgoingFile {
-        url: format!("{}{path}", sender.public_url),
-        file_name: file_name.clone(),
-        content_type: content_type.clone(),
-    })
-}
-
-/// One reply, through its connection's adapter.
-async fn send(sender: &Sender, outgoing: &Outgoing, message_id: i64) -> Result<String, SendError> {
-    let (client, to, body) = (&sender.client, outgoing.to.as_str(), outgoing.body.as_str());
-    let file = outgoing_file(sender, outgoing);
-    // Twilio and Meta's pages cannot quote what they send: the text goes alone.
-    let quoted = outgoing.quoted.as_deref();
-    match &outgoing.connection.config {
-        ProviderConfig::WhatsappCloud { settings, secrets } => match (&outgoing.template, &file) {
-            (Some(template), _) => {
-                whatsapp_templates::send(client, settings, secrets, to, template, quoted).await
-            }
-            (None, Some(file)) => {
-                whatsapp_cloud::send_file(client, settings, secrets, to, body, file, quoted).await
-            }
-            (None, None) => {
-                whatsapp_cloud::send_text(client, settings, secrets, to, body, quoted).await
-            }
-        },
-        _ if outgoing.template.is_some() => Err(SendError::Permanent(
-            "templates go out through WhatsApp Cloud API connections only".into(),
-        )),
-        ProviderConfig::Twilio { settings, secrets } => {
-            let callback = format!(
-                "{}/webhooks/twilio/{}/status",
-                sender.public_url, outgoing.connection.id
-            );
-            twilio::send(
-                client,
-                settings,
-                secrets,
-                to,
-                body,
-                file.as_ref(),
-                &callback,
-            )
-            .await
-        }
-        ProviderConfig::Zapi { settings, secrets } => match &file {
-            Some(file) => zapi::send_file(client, settings, secrets, to, body, file, quoted).await,
-            None => zapi::send_text(client, settings, secrets, to, body, quoted).await,
-        },
-        ProviderConfig::Meta {
-            settings, secrets, ..
-        } => match &file {
-            Some(file) => meta::send_file(client, settings, secrets, to, body, file).await,
-            None => meta::send_text(client, settings, secrets, to, body).await,
-        },
-        ProviderConfig::Api { settings, secrets } => {
-            let reply = api_channel::Reply {
-                message_id,
-                conversation_number: outgoing.conversation_number,
-                contact_id: to,
-                text: body,
-                file: file.as_ref(),
-                created_at: outgoing.created_at,
-            };
-            api_channel::deliver(settings, secrets, &reply, sender.allow_private_targets).await
-        }
-    }
 }
 
 async fn read_outgoing(
@@ -557,28 +426,4 @@ async fn set_job(
     .await
     .context("updating the send job")?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test(start_paused = true)]
-    async fn each_connection_keeps_its_own_pace() {
-        let pace = Pace::default();
-        let started = tokio::time::Instant::now();
-        for _ in 0..3 {
-            pace.wait(1, 10).await;
-        }
-        assert!(
-            started.elapsed() >= std::time::Duration::from_millis(200),
-            "10/s: the third waits 200 ms"
-        );
-        let other = tokio::time::Instant::now();
-        pace.wait(2, 10).await;
-        assert!(
-            other.elapsed() < std::time::Duration::from_millis(5),
-            "another connection is not held up"
-        );
-    }
 }

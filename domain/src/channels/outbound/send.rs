@@ -1,0 +1,169 @@
+//! Sending one reply: the pace each connection keeps, the signed link an
+//! agent's file travels as, and the call to the connection's adapter.
+
+use crate::attachments::links;
+use crate::channels::connections::{Connection, ProviderConfig};
+use crate::channels::provider::{OutgoingFile, SendError};
+use crate::channels::whatsapp_templates::{self, TemplateSend};
+use crate::channels::{api_channel, meta, twilio, whatsapp_cloud, zapi};
+use crate::secrets::SecretKey;
+
+/// What sending needs besides the database: the shared HTTP client, the
+/// public URL (Twilio's status callbacks, files' signed links) and the key
+/// that signs those links, and whether the API channel may post to private
+/// addresses (tests, on-premise installs).
+pub struct Sender {
+    pub client: reqwest::Client,
+    pub public_url: String,
+    pub link_key: SecretKey,
+    pub allow_private_targets: bool,
+    pub pace: Pace,
+}
+
+/// Each connection's send rate on this instance (`messages_per_second`):
+/// the time its next send may start.
+#[derive(Default)]
+pub struct Pace(std::sync::Mutex<std::collections::HashMap<i64, tokio::time::Instant>>);
+
+impl Pace {
+    /// Waits for this connection's next slot.
+    pub async fn wait(&self, connection_id: i64, per_second: u32) {
+        let interval = std::time::Duration::from_secs(1) / per_second.max(1);
+        let start = {
+            let mut next = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            let now = tokio::time::Instant::now();
+            let slot = next
+                .get(&connection_id)
+                .copied()
+                .filter(|at| *at > now)
+                .unwrap_or(now);
+            next.insert(connection_id, slot + interval);
+            slot
+        };
+        tokio::time::sleep_until(start).await;
+    }
+}
+
+/// Everything one send needs, read in a short transaction: no database
+/// connection is held while the provider answers.
+pub(super) struct Outgoing {
+    pub(super) conversation_id: i64,
+    pub(super) conversation_number: i64,
+    pub(super) attempts: i32,
+    pub(super) body: String,
+    /// Set when the reply is a WhatsApp template.
+    pub(super) template: Option<TemplateSend>,
+    /// The agent's file: its name, type and id (for a signed link).
+    pub(super) file: Option<(i64, String, String)>,
+    /// The provider's id of the message the reply quotes.
+    pub(super) quoted: Option<String>,
+    pub(super) created_at: chrono::DateTime<chrono::Utc>,
+    pub(super) to: String,
+    pub(super) connection: Connection,
+}
+
+/// The agent's file as providers fetch it: a signed link on our public URL.
+fn outgoing_file(sender: &Sender, outgoing: &Outgoing) -> Option<OutgoingFile> {
+    let (id, file_name, content_type) = outgoing.file.as_ref()?;
+    let path = links::link_path(
+        &sender.link_key,
+        outgoing.connection.account_id,
+        *id,
+        file_name,
+        chrono::Utc::now(),
+    );
+    Some(OutgoingFile {
+        url: format!("{}{path}", sender.public_url),
+        file_name: file_name.clone(),
+        content_type: content_type.clone(),
+    })
+}
+
+/// One reply, through its connection's adapter.
+pub(super) async fn send(
+    sender: &Sender,
+    outgoing: &Outgoing,
+    message_id: i64,
+) -> Result<String, SendError> {
+    let (client, to, body) = (&sender.client, outgoing.to.as_str(), outgoing.body.as_str());
+    let file = outgoing_file(sender, outgoing);
+    // Twilio and Meta's pages cannot quote what they send: the text goes alone.
+    let quoted = outgoing.quoted.as_deref();
+    match &outgoing.connection.config {
+        ProviderConfig::WhatsappCloud { settings, secrets } => match (&outgoing.template, &file) {
+            (Some(template), _) => {
+                whatsapp_templates::send(client, settings, secrets, to, template, quoted).await
+            }
+            (None, Some(file)) => {
+                whatsapp_cloud::send_file(client, settings, secrets, to, body, file, quoted).await
+            }
+            (None, None) => {
+                whatsapp_cloud::send_text(client, settings, secrets, to, body, quoted).await
+            }
+        },
+        _ if outgoing.template.is_some() => Err(SendError::Permanent(
+            "templates go out through WhatsApp Cloud API connections only".into(),
+        )),
+        ProviderConfig::Twilio { settings, secrets } => {
+            let callback = format!(
+                "{}/webhooks/twilio/{}/status",
+                sender.public_url, outgoing.connection.id
+            );
+            twilio::send(
+                client,
+                settings,
+                secrets,
+                to,
+                body,
+                file.as_ref(),
+                &callback,
+            )
+            .await
+        }
+        ProviderConfig::Zapi { settings, secrets } => match &file {
+            Some(file) => zapi::send_file(client, settings, secrets, to, body, file, quoted).await,
+            None => zapi::send_text(client, settings, secrets, to, body, quoted).await,
+        },
+        ProviderConfig::Meta {
+            settings, secrets, ..
+        } => match &file {
+            Some(file) => meta::send_file(client, settings, secrets, to, body, file).await,
+            None => meta::send_text(client, settings, secrets, to, body).await,
+        },
+        ProviderConfig::Api { settings, secrets } => {
+            let reply = api_channel::Reply {
+                message_id,
+                conversation_number: outgoing.conversation_number,
+                contact_id: to,
+                text: body,
+                file: file.as_ref(),
+                created_at: outgoing.created_at,
+            };
+            api_channel::deliver(settings, secrets, &reply, sender.allow_private_targets).await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn each_connection_keeps_its_own_pace() {
+        let pace = Pace::default();
+        let started = tokio::time::Instant::now();
+        for _ in 0..3 {
+            pace.wait(1, 10).await;
+        }
+        assert!(
+            started.elapsed() >= std::time::Duration::from_millis(200),
+            "10/s: the third waits 200 ms"
+        );
+        let other = tokio::time::Instant::now();
+        pace.wait(2, 10).await;
+        assert!(
+            other.elapsed() < std::time::Duration::from_millis(5),
+            "another connection is not held up"
+        );
+    }
+}
