@@ -224,6 +224,10 @@ mod statements {
         "messages",
         "quick_replies",
         "notifications",
+        "webhook_events",
+        "outbound_messages",
+        "media_downloads",
+        "message_templates",
     ];
 
     fn sources(dir: &std::path::Path, out: &mut Vec<(String, String)>) {

@@ -91,7 +91,9 @@ impl MessageRow {
         };
         let quoted = match (self.quoted_id, self.quoted_kind) {
             (Some(id), Some(kind)) if !hide => {
-                let hidden = self.quoted_deleted == Some(true) && !show_deleted;
+                // Live frames are built once for every viewer: a deleted
+                // message's text never travels inside another's quote.
+                let hidden = self.quoted_deleted == Some(true);
                 Some(QuotedMessage {
                     id,
                     kind,
@@ -631,7 +633,8 @@ pub(crate) async fn insert_incoming(
         "INSERT INTO messages (account_id, conversation_id, channel_id, kind, content_type, body, attachment_id, external_id,
                                reply_to_id)
          VALUES ($1, $2, $3, 'incoming', $4, $5, $6, $7,
-                 (SELECT q.id FROM messages q WHERE q.channel_id = $3 AND q.external_id = $8 AND q.account_id = $1))
+                 (SELECT q.id FROM messages q WHERE q.channel_id = $3 AND q.external_id = $8 AND q.account_id = $1
+                                                AND q.conversation_id = $2))
          ON CONFLICT (channel_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
          RETURNING id",
     )
@@ -686,7 +689,8 @@ pub(crate) async fn insert_echo(
         "INSERT INTO messages (account_id, conversation_id, channel_id, kind, content_type, body, external_id, delivery_status,
                                reply_to_id)
          VALUES ($1, $2, $3, 'outgoing', $4, $5, $6, 'sent',
-                 (SELECT q.id FROM messages q WHERE q.channel_id = $3 AND q.external_id = $7 AND q.account_id = $1))
+                 (SELECT q.id FROM messages q WHERE q.channel_id = $3 AND q.external_id = $7 AND q.account_id = $1
+                                                AND q.conversation_id = $2))
          ON CONFLICT (channel_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
          RETURNING id",
     )

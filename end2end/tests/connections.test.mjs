@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createHmac } from 'node:crypto';
-import { withBrowser, signIn, unique, newAccount } from './helpers.mjs';
+import { withBrowser, signIn, unique, newAccount, waitForHydration } from './helpers.mjs';
 
 /** A local Graph API: records send requests; refuses them while told to. */
 async function mockGraph() {
@@ -120,6 +120,7 @@ test('a WhatsApp connection made in Settings receives live and replies through t
       const conversationUrl = page.url();
       await page.goto(webhookUrl.replace(/\/webhooks\/whatsapp\/(\d+)$/, '/settings/connections/$1/templates'));
       await page.locator('input[name="template_name"]').waitFor();
+      await waitForHydration(page);
       await page.fill('input[name="template_name"]', 'Boas Vindas');
       await page.fill('textarea[name="template_body"]', 'Olá {{1}}! Podemos continuar seu atendimento?');
       await page.click('#new-template button[type="submit"]');
@@ -131,6 +132,7 @@ test('a WhatsApp connection made in Settings receives live and replies through t
 
       // …is chosen in the composer, filled, previewed and sent as a template.
       await page.goto(conversationUrl);
+      await waitForHydration(page);
       await page.locator('#template-button').click();
       await page.locator('[data-template-option="boas_vindas"]').click();
       await page.fill('[data-template-value="0"]', 'Cliente E2E');

@@ -219,32 +219,60 @@ impl MessageTemplate {
     }
 }
 
-/// The distinct `{{…}}` placeholders of a template body, in order of first
-/// appearance (`{{1}}`, `{{2}}`, or named ones like `{{order_id}}`).
+/// The distinct `{{…}}` placeholders of a template body, in the order their
+/// values go: `{{1}}`, `{{2}}`… by number (wherever they stand in the text),
+/// named ones like `{{order_id}}` by first appearance.
 pub fn template_variables(body: &str) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
-    let mut rest = body;
-    while let Some(start) = rest.find("{{") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else { break };
-        let name = after[..end].trim();
-        let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if valid && !found.iter().any(|f| f == name) {
+    for (_, _, name) in placeholders(body) {
+        if !found.iter().any(|f| f == name) {
             found.push(name.to_string());
         }
-        rest = &after[end + 2..];
+    }
+    if found.iter().all(|n| n.chars().all(|c| c.is_ascii_digit())) {
+        found.sort_by_key(|n| n.parse::<u32>().unwrap_or(u32::MAX));
+    }
+    found
+}
+
+/// Every well-formed placeholder: where it starts and ends in the body, and
+/// its name without spaces.
+fn placeholders(body: &str) -> Vec<(usize, usize, &str)> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(open) = body[from..].find("{{").map(|i| from + i) {
+        let Some(close) = body[open + 2..].find("}}").map(|i| open + 2 + i) else {
+            break;
+        };
+        let name = body[open + 2..close].trim();
+        let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if valid {
+            found.push((open, close + 2, name));
+        }
+        from = close + 2;
     }
     found
 }
 
 /// The text the customer will read: each placeholder replaced by its value
-/// (values in the order of [`template_variables`]).
+/// (values in the order of [`template_variables`]), in one pass, so a value
+/// that looks like a placeholder stays as typed.
 pub fn render_template(body: &str, values: &[String]) -> String {
     let names = template_variables(body);
-    let mut text = body.to_string();
-    for (name, value) in names.iter().zip(values) {
-        text = text.replace(&format!("{{{{{name}}}}}", name = name), value);
+    let mut text = String::with_capacity(body.len());
+    let mut copied = 0;
+    for (start, end, name) in placeholders(body) {
+        let value = names
+            .iter()
+            .position(|n| n == name)
+            .and_then(|i| values.get(i));
+        if let Some(value) = value {
+            text.push_str(&body[copied..start]);
+            text.push_str(value);
+            copied = end;
+        }
     }
+    text.push_str(&body[copied..]);
     text
 }
 
@@ -265,6 +293,17 @@ mod template_tests {
             vec!["name", "order_id"]
         );
         assert!(template_variables("no placeholders {{ here").is_empty());
+        let swapped = "Pedido {{2}} de {{1}}";
+        assert_eq!(template_variables(swapped), vec!["1", "2"]);
+        assert_eq!(
+            render_template(swapped, &["Ana".into(), "#7".into()]),
+            "Pedido #7 de Ana"
+        );
+        assert_eq!(
+            render_template("Oi {{ nome }}! {{2}}", &["{{2}}".into()]),
+            "Oi {{2}}! {{2}}",
+            "spaces inside braces, and a value that looks like a placeholder"
+        );
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub enum ErrorCode {
     OutsideServiceWindow,
     /// A WhatsApp template Meta has not approved (or has paused) cannot be sent.
     TemplateNotApproved,
+    /// Two contacts who both write on one channel are two people there.
+    ContactsShareAChannel,
 }
 
 impl ErrorCode {
@@ -73,6 +75,7 @@ impl ErrorCode {
             Self::UrlInvalid => "url_invalid",
             Self::OutsideServiceWindow => "outside_service_window",
             Self::TemplateNotApproved => "template_not_approved",
+            Self::ContactsShareAChannel => "contacts_share_a_channel",
         }
     }
 }

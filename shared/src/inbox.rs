@@ -403,7 +403,7 @@ pub struct QuotedMessage {
     pub kind: MessageKind,
     /// The agent who wrote it; `None` for the customer's.
     pub sender_name: Option<String>,
-    /// Its first characters (empty when deleted, for those who may not see it).
+    /// Its first characters (empty once it is deleted).
     pub excerpt: String,
 }
 

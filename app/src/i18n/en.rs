@@ -563,6 +563,7 @@ fn error_code(code: ErrorCode) -> &'static str {
         ErrorCode::UrlInvalid => "Invalid URL: use http:// or https://.",
         ErrorCode::OutsideServiceWindow => "Outside WhatsApp's 24-hour window: the customer must write first (or send an approved template).",
         ErrorCode::TemplateNotApproved => "WhatsApp has not approved this template (or paused it): sync the templates or pick another.",
+        ErrorCode::ContactsShareAChannel => "Both contacts write on the same channel: they are different people there and cannot be merged.",
     }
 }
 

@@ -566,6 +566,7 @@ fn error_code(code: ErrorCode) -> &'static str {
         ErrorCode::UrlInvalid => "Endereço (URL) inválido: use http:// ou https://.",
         ErrorCode::OutsideServiceWindow => "Fora da janela de 24 horas do WhatsApp: o cliente precisa escrever primeiro (ou envie um modelo aprovado).",
         ErrorCode::TemplateNotApproved => "Este modelo não está aprovado pelo WhatsApp (ou foi pausado): sincronize os modelos ou escolha outro.",
+        ErrorCode::ContactsShareAChannel => "Os dois contatos escrevem pelo mesmo canal: lá são pessoas diferentes e não podem ser mescladas.",
     }
 }
 

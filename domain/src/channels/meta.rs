@@ -9,8 +9,8 @@ use sha2::Sha256;
 use shared::inbox::{ContentType, DeliveryStatus};
 
 use super::provider::{
-    array, network_error, text_at, InboundItem, InboundMessage, MediaKind, MediaRef, OutgoingFile,
-    SendError, StatusUpdate,
+    array, follow_with_text, network_error, text_at, InboundItem, InboundMessage, MediaKind,
+    MediaRef, OutgoingFile, SendError, StatusUpdate,
 };
 
 pub const DEFAULT_API_BASE_URL: &str = "https://graph.facebook.com";
@@ -222,7 +222,7 @@ pub async fn send_text(
 }
 
 /// Sends a file by its public link; Meta's attachments carry no text, so a
-/// text goes first as a message of its own.
+/// text follows as a message of its own.
 pub async fn send_file(
     client: &reqwest::Client,
     settings: &Settings,
@@ -231,9 +231,6 @@ pub async fn send_file(
     body: &str,
     file: &OutgoingFile,
 ) -> Result<String, SendError> {
-    if !body.trim().is_empty() {
-        send_text(client, settings, secrets, to, body).await?;
-    }
     let kind = match file.kind() {
         MediaKind::Image => "image",
         MediaKind::Video => "video",
@@ -243,7 +240,11 @@ pub async fn send_file(
     let message = json!({
         "attachment": { "type": kind, "payload": { "url": file.url, "is_reusable": false } },
     });
-    post_message(client, settings, secrets, to, message).await
+    let id = post_message(client, settings, secrets, to, message).await?;
+    if !body.trim().is_empty() {
+        follow_with_text(send_text(client, settings, secrets, to, body).await);
+    }
+    Ok(id)
 }
 
 async fn post_message(

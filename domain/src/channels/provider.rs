@@ -117,6 +117,15 @@ impl OutgoingFile {
     }
 }
 
+/// The second half of a reply sent in two parts (a text after an audio or
+/// a Messenger attachment): the first half is out, so retrying the whole
+/// reply would send it twice; a failure here is logged, not retried.
+pub fn follow_with_text(sent: Result<String, SendError>) {
+    if let Err(err) = sent {
+        tracing::warn!(error = %err, "the text sent after a file failed");
+    }
+}
+
 /// Meta's `message_template_status_update`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TemplateStatusUpdate {

@@ -164,7 +164,8 @@ pub async fn save(
         "INSERT INTO message_templates (account_id, channel_id, name, language, category, status, body)
          VALUES ($1, $2, $3, $4, $5, 'approved', $6)
          ON CONFLICT (channel_id, name, language) DO UPDATE
-            SET category = EXCLUDED.category, body = EXCLUDED.body, updated_at = now()
+            SET category = EXCLUDED.category, body = EXCLUDED.body, status = 'approved',
+                reason = NULL, updated_at = now()
          RETURNING {COLUMNS}"
     ))
     .bind(actor.account_id)

@@ -8,8 +8,8 @@ use shared::inbox::{ContentType, DeliveryStatus};
 
 use super::meta::{self, graph_error, GRAPH_VERSION};
 use super::provider::{
-    array, network_error, text_at, InboundItem, InboundMessage, MediaKind, MediaRef, OutgoingFile,
-    SendError, StatusUpdate,
+    array, follow_with_text, network_error, text_at, InboundItem, InboundMessage, MediaKind,
+    MediaRef, OutgoingFile, SendError, StatusUpdate,
 };
 use super::whatsapp_templates;
 
@@ -272,7 +272,7 @@ pub async fn send_file(
     )
     .await?;
     if kind == MediaKind::Audio && !body.trim().is_empty() {
-        send_text(client, settings, secrets, to, body, None).await?;
+        follow_with_text(send_text(client, settings, secrets, to, body, None).await);
     }
     Ok(id)
 }

@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 use shared::inbox::{ContentType, DeliveryStatus};
 
 use super::provider::{
-    array, network_error, text_at, InboundItem, InboundMessage, MediaKind, MediaRef, OutgoingFile,
-    SendError, StatusUpdate,
+    array, follow_with_text, network_error, text_at, InboundItem, InboundMessage, MediaKind,
+    MediaRef, OutgoingFile, SendError, StatusUpdate,
 };
 use super::whatsapp_cloud::canonical_wa_id;
 
@@ -245,7 +245,7 @@ pub async fn send_file(
         .json(&quoting(request, quoted));
     let id = message_id(call(request, secrets).await?)?;
     if file.kind() == MediaKind::Audio && !body.trim().is_empty() {
-        send_text(client, settings, secrets, to, body, None).await?;
+        follow_with_text(send_text(client, settings, secrets, to, body, None).await);
     }
     Ok(id)
 }

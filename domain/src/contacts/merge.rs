@@ -38,13 +38,50 @@ pub async fn merge(db: &Db, actor: &Actor, keep: i64, other: i64) -> Result<Cont
     if merged_already.len() != 2 || merged_already.iter().any(|(_, into, _)| into.is_some()) {
         return Err(Error::NotFound);
     }
+    // Each keeps its own address on a channel they share: replies and the
+    // widget would not know whose conversation is whose.
+    let share_a_channel: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM contact_identities k JOIN contact_identities o ON o.channel_id = k.channel_id
+                         WHERE k.account_id = $1 AND k.contact_id = $2 AND o.account_id = $1 AND o.contact_id = $3)",
+    )
+    .bind(actor.account_id)
+    .bind(keep)
+    .bind(other)
+    .fetch_one(&mut *tx)
+    .await
+    .context("comparing the contacts' channels")?;
+    if share_a_channel {
+        return Err(Error::field("other_id", ErrorCode::ContactsShareAChannel));
+    }
     let other_name = merged_already
         .iter()
         .find(|(id, _, _)| *id == other)
         .map(|(_, _, name)| name.clone())
         .unwrap_or_default();
+    // Open widgets know their visitor by contact: they follow the move.
+    let moved_identities: Vec<(i64, String)> = sqlx::query_as(
+        "UPDATE contact_identities SET contact_id = $2 WHERE account_id = $1 AND contact_id = $3
+         RETURNING channel_id, external_id",
+    )
+    .bind(actor.account_id)
+    .bind(keep)
+    .bind(other)
+    .fetch_all(&mut *tx)
+    .await
+    .context("moving the identities")?;
+    for (channel_id, external_id) in moved_identities {
+        realtime::publish(
+            &mut tx,
+            actor.account_id,
+            Signal::ContactIdentified {
+                channel_id,
+                external_id,
+                contact_id: keep,
+            },
+        )
+        .await?;
+    }
     for sql in [
-        "UPDATE contact_identities SET contact_id = $2 WHERE account_id = $1 AND contact_id = $3",
         "UPDATE contact_notes SET contact_id = $2 WHERE account_id = $1 AND contact_id = $3",
         "UPDATE attachments SET uploaded_by_contact = $2 WHERE account_id = $1 AND uploaded_by_contact = $3",
         "UPDATE media_downloads SET contact_id = $2 WHERE account_id = $1 AND contact_id = $3",

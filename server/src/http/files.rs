@@ -92,12 +92,18 @@ pub async fn download(
 }
 
 /// A file an agent sent, fetched by a provider through its signed link: the
-/// signature and expiry are checked before anything else, and every failure
-/// looks the same (`404`).
+/// signature and expiry are checked before anything else, and a link that
+/// is malformed, changed or expired looks like no link at all (`404`).
 pub async fn linked(
     State(state): State<AppState>,
     axum::Extension(limits): axum::Extension<std::sync::Arc<super::limits::Limits>>,
-    Path((account_id, id, expires, signature, _name)): Path<(uuid::Uuid, i64, i64, String, String)>,
+    super::api_v1::ApiPath((account_id, id, expires, signature, _name)): super::api_v1::ApiPath<(
+        uuid::Uuid,
+        i64,
+        i64,
+        String,
+        String,
+    )>,
 ) -> Result<Response, ApiError> {
     let valid = domain::attachments::links::link_is_valid(
         &state.config.secret,

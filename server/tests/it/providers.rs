@@ -627,6 +627,18 @@ async fn one_person_on_two_channels_is_merged_into_one_contact() {
         )
         .await;
     assert_eq!(itself.status, 422);
+    // Two people who both wrote on the website are two people there.
+    let same_channel = admin
+        .call(
+            "merge_contacts",
+            &[
+                ("keep_id", &keep.to_string()),
+                ("other_id", &id_of("Carlos Lima").await.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(same_channel.status, 422, "{}", same_channel.body);
+    assert!(same_channel.body.contains("contacts_share_a_channel"));
     let merged = admin
         .call(
             "merge_contacts",
