@@ -55,6 +55,7 @@ test('a WhatsApp connection made in Settings receives live and replies through t
       const page = await context.newPage();
       await signIn(page, account.admin);
       await page.goto(`${page.url().split('/inbox')[0]}/settings/connections`);
+      await waitForHydration(page);
       await page.locator('#conn-new-name').waitFor();
       await page.fill('#conn-new-name', 'WhatsApp E2E');
       await page.fill('#conn-new-phone_number_id', '5550001');
@@ -71,6 +72,7 @@ test('a WhatsApp connection made in Settings receives live and replies through t
 
       // The inbox is open when the customer writes: it appears without a reload.
       await page.goto(webhookUrl.replace(/\/webhooks\/.*$/, '/inbox'));
+      await waitForHydration(page);
       await page.locator('#conversation-list').waitFor();
       const inboundId = `wamid.in.${unique()}`;
       const body = JSON.stringify({
