@@ -84,21 +84,9 @@ pub struct OpenConversation {
 }
 
 impl OpenConversation {
-    /// Adds or replaces a message (matching optimistic copies by client id).
+    /// Adds or replaces a message (see [`merge_message`]).
     pub fn upsert(&self, message: MessageView) {
-        self.messages.update(|list| {
-            let same = |m: &MessageView| {
-                m.id == message.id
-                    || (message.client_id.is_some() && m.client_id == message.client_id)
-            };
-            match list.iter().position(same) {
-                Some(index) => list[index] = message,
-                None => {
-                    list.push(message);
-                    list.sort_by_key(|m| if m.id > 0 { (0, m.id) } else { (1, -m.id) });
-                }
-            }
-        });
+        self.messages.update(|list| merge_message(list, message));
     }
 
     /// Runs an action that returns the new summary, showing any error.
@@ -315,5 +303,80 @@ pub fn pending_message(
         updated_at: chrono::Utc::now(),
         deleted: false,
         quoted: None,
+    }
+}
+
+/// Adds or replaces a message, matching optimistic copies by client id. A
+/// copy older than the one shown is dropped: a send's answer ("pending") can
+/// arrive after the live update saying the provider already refused it.
+fn merge_message(list: &mut Vec<MessageView>, message: MessageView) {
+    let same = |m: &MessageView| {
+        m.id == message.id || (message.client_id.is_some() && m.client_id == message.client_id)
+    };
+    match list.iter().position(same) {
+        Some(index) => {
+            let shown = &list[index];
+            let stale =
+                shown.id > 0 && shown.id == message.id && shown.updated_at > message.updated_at;
+            if !stale {
+                list[index] = message;
+            }
+        }
+        None => {
+            list.push(message);
+            list.sort_by_key(|m| if m.id > 0 { (0, m.id) } else { (1, -m.id) });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, Utc};
+    use shared::inbox::{ContentType, DeliveryStatus, MessageKind};
+    use uuid::Uuid;
+
+    fn outgoing(id: i64, client_id: Uuid, status: DeliveryStatus) -> MessageView {
+        MessageView {
+            id,
+            conversation_id: 1,
+            kind: MessageKind::Outgoing,
+            content_type: ContentType::Text,
+            body: "Olá".into(),
+            attachment: None,
+            location: None,
+            activity: None,
+            sender_id: None,
+            sender_name: None,
+            mentions: vec![],
+            delivery_status: Some(status),
+            delivery_error: None,
+            client_id: Some(client_id),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            deleted: false,
+            quoted: None,
+        }
+    }
+
+    #[test]
+    fn a_late_send_answer_does_not_undo_a_live_refusal() {
+        let client_id = Uuid::from_u128(42);
+        let optimistic = outgoing(-1, client_id, DeliveryStatus::Pending);
+        let answer = outgoing(7, client_id, DeliveryStatus::Pending);
+        let mut refused = answer.clone();
+        refused.delivery_status = Some(DeliveryStatus::Failed);
+        refused.updated_at = answer.updated_at + Duration::milliseconds(5);
+
+        let mut list = vec![optimistic];
+        merge_message(&mut list, refused.clone());
+        merge_message(&mut list, answer.clone());
+        assert_eq!(list, vec![refused.clone()], "the refusal stays");
+
+        // Positive control: a newer copy (a retry) replaces it.
+        let mut retried = answer;
+        retried.updated_at = refused.updated_at + Duration::milliseconds(5);
+        merge_message(&mut list, retried.clone());
+        assert_eq!(list, vec![retried]);
     }
 }
