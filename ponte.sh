@@ -48,7 +48,7 @@ cmd_test() {
     # A one-shot run gains nothing from incremental state, which is large.
     export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
     # shellcheck disable=SC2046 # a list of package names
-    ensure_build_tools chromium $(postgres_packages)
+    ensure_build_tools chromium $(postgres_packages) $(mail_test_packages)
     ensure_e2e_npm_packages
     ensure_database
 

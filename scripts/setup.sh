@@ -28,6 +28,12 @@ ensure_apt() { # ensure_apt <package>...
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# The real mail server the tests send to: aiosmtpd, an SMTP server that
+# stores what it receives in a Maildir.
+mail_test_packages() {
+    echo python3-aiosmtpd
+}
+
 ensure_rust_toolchain() {
     command -v cargo >/dev/null || die "Rust (rustup) is required: https://rustup.rs"
     # rust-toolchain.toml pins the version; the wasm target must be added

@@ -28,6 +28,19 @@ pub struct Config {
     pub secret: SecretKey,
     /// Seals and opens connection credentials.
     pub vault: Arc<domain::channels::vault::Vault>,
+    /// The server-wide SMTP server (`PONTE_SMTP_URL`), when configured.
+    pub mailer: domain::mail::Mailer,
+}
+
+impl Config {
+    /// Where system mail is queued, with links to this server.
+    pub fn outbox(&self) -> domain::mail::Outbox<'_> {
+        domain::mail::Outbox {
+            vault: &self.vault,
+            base_url: &self.public_url,
+            sending: self.mailer.can_send(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -98,6 +111,7 @@ pub fn client_info() -> ClientInfo {
             .get(http::header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
+        locale: display_preferences().0,
     }
 }
 

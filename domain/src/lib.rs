@@ -19,6 +19,7 @@ pub mod departments;
 pub mod error;
 pub mod inbox;
 pub mod load;
+pub mod mail;
 pub mod messages;
 pub mod notifications;
 pub mod people;

@@ -15,6 +15,7 @@ use crate::audit::{self, Target};
 use crate::auth::{self, passwords, sessions, ClientInfo, SignedIn};
 use crate::db::{set_tenant, Db, Tx};
 use crate::error::{is_unique_violation, Error, Result};
+use crate::mail::{self, Outbox, SystemMail};
 use crate::realtime::{self, Signal};
 use crate::secrets::{random_token, token_hash};
 
@@ -217,10 +218,10 @@ pub async fn pending_invitations(db: &Db, actor: &Actor) -> Result<Vec<PendingIn
 /// Invites `email` with `role`. Returns the link to send; it exists only now.
 pub async fn invite(
     db: &Db,
+    outbox: Outbox<'_>,
     actor: &Actor,
     email: &str,
     role: &str,
-    base_url: &str,
 ) -> Result<InvitationLink> {
     actor.require(Permission::ManageUsers)?;
     let mut errors = FieldErrors::new();
@@ -276,32 +277,64 @@ pub async fn invite(
         json!({ "email": email.as_str(), "role": role }),
     )
     .await?;
+    let url = outbox.link(&format!("/invite/{token}"));
+    mail_invitation(&mut tx, outbox, actor, &email, role, &url).await?;
     tx.commit().await.context("commit")?;
     Ok(InvitationLink {
         invitation_id: id,
         email: email.to_string(),
-        url: invitation_url(base_url, &token),
+        url,
+        emailed: outbox.sending,
     })
 }
 
-fn invitation_url(base_url: &str, token: &str) -> String {
-    format!("{}/invite/{token}", base_url.trim_end_matches('/'))
+/// Queues the invitation mail, in the account's default language.
+async fn mail_invitation(
+    tx: &mut Tx,
+    outbox: Outbox<'_>,
+    actor: &Actor,
+    email: &EmailAddress,
+    role: Role,
+    url: &str,
+) -> Result<()> {
+    let (account_name, locale): (String, String) =
+        sqlx::query_as("SELECT name, default_locale FROM accounts WHERE id = $1")
+            .bind(actor.account_id)
+            .fetch_one(&mut **tx)
+            .await
+            .context("reading the account's name")?;
+    let mail = SystemMail::Invitation {
+        account_name: &account_name,
+        invited_by: &actor.name,
+        role,
+        link: url,
+    };
+    let locale = locale.parse().unwrap_or_default();
+    mail::queue(
+        tx,
+        outbox.vault,
+        Some(actor.account_id),
+        email,
+        &mail,
+        locale,
+    )
+    .await
 }
 
 /// Issues a fresh link for a pending invitation (the old link stops working).
 pub async fn renew_invitation(
     db: &Db,
+    outbox: Outbox<'_>,
     actor: &Actor,
     invitation_id: i64,
-    base_url: &str,
 ) -> Result<InvitationLink> {
     actor.require(Permission::ManageUsers)?;
     let token = random_token();
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
-    let email: Option<String> = sqlx::query_scalar(
+    let renewed: Option<(String, Role)> = sqlx::query_as(
         "UPDATE invitations SET token_hash = $3, expires_at = now() + make_interval(days => $4::int)
           WHERE account_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL
-      RETURNING email",
+      RETURNING email, role",
     )
     .bind(actor.account_id)
     .bind(invitation_id)
@@ -310,7 +343,7 @@ pub async fn renew_invitation(
     .fetch_optional(&mut *tx)
     .await
     .context("renewing invitation")?;
-    let email = email.ok_or(Error::NotFound)?;
+    let (email, role) = renewed.ok_or(Error::NotFound)?;
     audit::record(
         &mut tx,
         actor,
@@ -319,11 +352,16 @@ pub async fn renew_invitation(
         json!({ "email": email }),
     )
     .await?;
+    let url = outbox.link(&format!("/invite/{token}"));
+    let address =
+        EmailAddress::parse(&email).map_err(|_| anyhow::anyhow!("stored e-mail is invalid"))?;
+    mail_invitation(&mut tx, outbox, actor, &address, role, &url).await?;
     tx.commit().await.context("commit")?;
     Ok(InvitationLink {
         invitation_id,
         email,
-        url: invitation_url(base_url, &token),
+        url,
+        emailed: outbox.sending,
     })
 }
 
@@ -428,7 +466,13 @@ pub async fn accept_invitation(
             if actor.email != invitation.email {
                 return Err(Error::Conflict(ConflictReason::InvitationForAnotherUser));
             }
-            (actor.user_id, actor.name.clone(), db.anonymous().await?)
+            // Whoever signed up with an address they don't own must not
+            // join the accounts that invite that address.
+            let mut tx = db.as_user(actor.user_id).await?;
+            if !auth::confirmation::is_confirmed(&mut tx, actor.user_id).await? {
+                return Err(Error::Conflict(ConflictReason::ConfirmEmailFirst));
+            }
+            (actor.user_id, actor.name.clone(), tx)
         }
         Invitee::Newcomer { name, password } => {
             if user_exists(db, &invitation.email).await? {
@@ -445,7 +489,10 @@ pub async fn accept_invitation(
             let hash = passwords::hash(&password).await?;
             let mut tx = db.anonymous().await?;
             let inserted = sqlx::query(
-                "INSERT INTO users (id, email, name, password_hash) VALUES ($1, $2, $3, $4)",
+                // The invitation reached this address (or its sender vouches
+                // for it by handing over the link): confirmed.
+                "INSERT INTO users (id, email, name, password_hash, email_confirmed_at)
+                 VALUES ($1, $2, $3, $4, now())",
             )
             .bind(user_id)
             .bind(&invitation.email)
@@ -603,7 +650,7 @@ pub async fn change_password(
         .map_err(|_| anyhow::anyhow!("stored e-mail is invalid"))?;
     let client = ClientInfo {
         ip: actor.ip.clone(),
-        user_agent: None,
+        ..ClientInfo::default()
     };
     match auth::check_password(db, &email, current, &client).await? {
         Some(who) if who.user_id == actor.user_id => {}

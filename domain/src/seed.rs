@@ -154,7 +154,7 @@ async fn ensure_user(
         return Ok(id);
     }
     let id = Uuid::now_v7();
-    sqlx::query("INSERT INTO users (id, email, name, password_hash) VALUES ($1, $2, $3, $4)")
+    sqlx::query("INSERT INTO users (id, email, name, password_hash, email_confirmed_at) VALUES ($1, $2, $3, $4, now())")
         .bind(id)
         .bind(email)
         .bind(name)

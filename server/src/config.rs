@@ -32,6 +32,9 @@ pub struct Settings {
     /// Lets the API channel post replies to private and local addresses
     /// (`PONTE_ALLOW_PRIVATE_WEBHOOKS=1`: tests, on-premise installs).
     pub allow_private_webhooks: bool,
+    /// The server-wide SMTP server (`PONTE_SMTP_URL`) and sender
+    /// (`PONTE_MAIL_FROM`); disabled when unset.
+    pub mailer: domain::mail::Mailer,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -92,6 +95,7 @@ impl Settings {
                 .unwrap_or(20),
             allow_private_webhooks: var("PONTE_ALLOW_PRIVATE_WEBHOOKS")
                 .is_some_and(|v| v == "1" || v == "true"),
+            mailer: mailer_from_env()?,
         })
     }
 
@@ -101,6 +105,18 @@ impl Settings {
             .clone()
             .unwrap_or_else(|| format!("http://{bound}"))
     }
+}
+
+fn mailer_from_env() -> anyhow::Result<domain::mail::Mailer> {
+    use domain::mail::{smtp::SmtpServer, Mailer};
+    let Some(url) = var("PONTE_SMTP_URL") else {
+        return Ok(Mailer::disabled());
+    };
+    let server = SmtpServer::from_url(&url).context("PONTE_SMTP_URL")?;
+    let from = var("PONTE_MAIL_FROM").context(
+        "PONTE_MAIL_FROM is not set (the sender of Ponte's mail, e.g. \"Ponte <ponte@example.com>\")",
+    )?;
+    Mailer::new(server, &from)
 }
 
 /// Without `PONTE_SECRET_KEY`, a key is generated once into the data folder

@@ -43,13 +43,14 @@ pub async fn clean_up_uploads(db: Db, storage: Storage) {
     }
 }
 
-/// Works the channel queues — received webhooks in, customers' files
-/// fetched, agents' replies out —
-/// as soon as any instance queues something (NOTIFY), and every second
-/// regardless (retries that came due, work a crashed instance leased).
-pub async fn run_channel_queues(
+/// Works the queues — received webhooks in, customers' files fetched,
+/// agents' replies and outgoing mail out — as soon as any instance queues
+/// something (NOTIFY), and every second regardless (retries that came due,
+/// work a crashed instance leased).
+pub async fn run_queues(
     db: Db,
     vault: Arc<Vault>,
+    mailer: domain::mail::Mailer,
     storage: Storage,
     public_url: String,
     link_key: domain::secrets::SecretKey,
@@ -85,6 +86,10 @@ pub async fn run_channel_queues(
         match media::process_due(&db, &vault, &storage, &sender).await {
             Ok(claimed) => busy |= claimed > 0,
             Err(err) => tracing::warn!(error = ?err, "media queue failed"),
+        }
+        match domain::mail::process_due(&db, &vault, &mailer).await {
+            Ok(claimed) => busy |= claimed > 0,
+            Err(err) => tracing::warn!(error = ?err, "mail queue failed"),
         }
         if busy {
             continue;

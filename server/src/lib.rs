@@ -77,6 +77,7 @@ impl Application {
                     &settings.secret_key,
                     &settings.old_secret_keys,
                 )?),
+                mailer: settings.mailer.clone(),
             }),
         };
         let metrics = Metrics::new();
@@ -119,9 +120,10 @@ impl Application {
             tokio::spawn(self.hub.clone().housekeeping()),
             tokio::spawn(jobs::end_snoozes(self.state.db.clone())),
             tokio::spawn(jobs::clean_up_uploads(self.state.db.clone(), storage)),
-            tokio::spawn(jobs::run_channel_queues(
+            tokio::spawn(jobs::run_queues(
                 self.state.db.clone(),
                 self.state.config.vault.clone(),
+                self.state.config.mailer.clone(),
                 domain::attachments::Storage::new(&self.state.config.data_dir),
                 self.state.config.public_url.clone(),
                 self.state.config.secret.clone(),

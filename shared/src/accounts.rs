@@ -15,6 +15,9 @@ pub struct CurrentUser {
     pub email: String,
     pub locale: Option<Locale>,
     pub theme: Theme,
+    /// Whether the address was proven by a link sent to it.
+    #[serde(default)]
+    pub email_confirmed: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -92,6 +95,9 @@ pub struct InvitationLink {
     pub invitation_id: i64,
     pub email: String,
     pub url: String,
+    /// Whether the link was also e-mailed (an SMTP server is configured).
+    #[serde(default)]
+    pub emailed: bool,
 }
 
 /// What the invitation page shows before the invitee accepts.

@@ -15,6 +15,8 @@ pub enum AuditAction {
     SignIn,
     SignOut,
     SignInFailed,
+    PasswordReset,
+    EmailConfirmed,
     PasswordChanged,
     ProfileChanged,
     UserInvited,
@@ -40,11 +42,13 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 26] = [
+    pub const ALL: [AuditAction; 28] = [
         Self::SignUp,
         Self::SignIn,
         Self::SignOut,
         Self::SignInFailed,
+        Self::PasswordReset,
+        Self::EmailConfirmed,
         Self::PasswordChanged,
         Self::ProfileChanged,
         Self::UserInvited,
@@ -75,6 +79,8 @@ impl AuditAction {
             Self::SignIn => "sign_in",
             Self::SignOut => "sign_out",
             Self::SignInFailed => "sign_in_failed",
+            Self::PasswordReset => "password_reset",
+            Self::EmailConfirmed => "email_confirmed",
             Self::PasswordChanged => "password_changed",
             Self::ProfileChanged => "profile_changed",
             Self::UserInvited => "user_invited",

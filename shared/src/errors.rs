@@ -147,6 +147,8 @@ pub enum ConflictReason {
     InvitationForAnotherUser,
     /// A login exists for the invited address: sign in as it to accept.
     SignInToAccept,
+    /// The signed-in person's address is not confirmed yet.
+    ConfirmEmailFirst,
 }
 
 impl ConflictReason {
@@ -157,6 +159,7 @@ impl ConflictReason {
             Self::EmailTaken => "email_taken",
             Self::InvitationForAnotherUser => "invitation_for_another_user",
             Self::SignInToAccept => "sign_in_to_accept",
+            Self::ConfirmEmailFirst => "confirm_email_first",
         }
     }
 }

@@ -41,7 +41,7 @@ pub async fn list_invitations() -> Result<Vec<PendingInvitation>, AppError> {
 pub async fn invite_user(email: String, role: String) -> Result<InvitationLink, AppError> {
     use crate::server::{actor, finish};
     let (state, actor) = actor()?;
-    finish(domain::people::invite(&state.db, &actor, &email, &role, &state.config.public_url).await)
+    finish(domain::people::invite(&state.db, state.config.outbox(), &actor, &email, &role).await)
 }
 
 #[server(endpoint = "renew_invitation")]
@@ -49,13 +49,8 @@ pub async fn renew_invitation(invitation_id: i64) -> Result<InvitationLink, AppE
     use crate::server::{actor, finish};
     let (state, actor) = actor()?;
     finish(
-        domain::people::renew_invitation(
-            &state.db,
-            &actor,
-            invitation_id,
-            &state.config.public_url,
-        )
-        .await,
+        domain::people::renew_invitation(&state.db, state.config.outbox(), &actor, invitation_id)
+            .await,
     )
 }
 

@@ -62,7 +62,9 @@ pub async fn sign_up(
         email,
         password,
     };
-    let signed_in = finish(domain::auth::sign_up(&state.db, &form, &client_info()).await)?;
+    let signed_in = finish(
+        domain::auth::sign_up(&state.db, state.config.outbox(), &form, &client_info()).await,
+    )?;
     set_session_cookie(&signed_in.session.token, domain::auth::sessions::IDLE_DAYS);
     redirect_plain_form("/");
     Ok("/".into())
@@ -131,4 +133,46 @@ pub async fn set_availability(
     let (state, actor) = actor()?;
     finish(domain::inbox::set_availability(&state.db, &actor, availability).await)?;
     Ok(availability)
+}
+
+/// Mails a password-reset link when the address has a login; the answer is
+/// the same either way.
+#[server(endpoint = "request_password_reset")]
+pub async fn request_password_reset(email: String) -> Result<(), AppError> {
+    use crate::server::{client_info, finish, state};
+    let state = state()?;
+    finish(
+        domain::auth::recovery::request(&state.db, state.config.outbox(), &email, &client_info())
+            .await,
+    )
+}
+
+/// Sets a new password through a reset link; every session ends, so the
+/// person signs in again with it.
+#[server(endpoint = "reset_password")]
+pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
+    use crate::server::{client_info, finish, state};
+    let state = state()?;
+    finish(domain::auth::recovery::reset(&state.db, &token, &password, &client_info()).await)
+}
+
+/// Opens a confirmation link.
+#[server(endpoint = "confirm_email")]
+pub async fn confirm_email(token: String) -> Result<(), AppError> {
+    use crate::server::{client_info, finish, state};
+    let state = state()?;
+    finish(
+        domain::auth::confirmation::confirm(&state.db, &token, client_info().ip.as_deref()).await,
+    )
+}
+
+/// Mails the signed-in person a new confirmation link (rate-limited).
+#[server(endpoint = "resend_confirmation")]
+pub async fn resend_confirmation() -> Result<(), AppError> {
+    use crate::server::{actor, client_info, finish};
+    let (state, actor) = actor()?;
+    let locale = client_info().locale;
+    finish(
+        domain::auth::confirmation::resend(&state.db, state.config.outbox(), &actor, locale).await,
+    )
 }

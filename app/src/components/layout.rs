@@ -35,6 +35,7 @@ pub fn use_session() -> SessionInfo {
             email: String::new(),
             locale: None,
             theme: Theme::System,
+            email_confirmed: true,
         },
         account: shared::accounts::AccountChoice {
             id: uuid::Uuid::nil(),

@@ -573,6 +573,8 @@ fn audit_action(action: AuditAction) -> &'static str {
         AuditAction::SignIn => "Signed in",
         AuditAction::SignOut => "Signed out",
         AuditAction::SignInFailed => "Failed sign-in",
+        AuditAction::PasswordReset => "Password reset by e-mail link",
+        AuditAction::EmailConfirmed => "E-mail address confirmed",
         AuditAction::PasswordChanged => "Password changed",
         AuditAction::ProfileChanged => "Profile changed",
         AuditAction::UserInvited => "User invited",
@@ -606,6 +608,7 @@ fn conflict(reason: shared::ConflictReason) -> &'static str {
         ConflictReason::ConversationClosed => "This conversation is closed.",
         ConflictReason::InvitationForAnotherUser => "This invitation is for another e-mail address. Sign out and sign in as the invited person.",
         ConflictReason::SignInToAccept => "You already have a Ponte login: sign in with it to accept this invitation.",
+        ConflictReason::ConfirmEmailFirst => "Confirm your e-mail first: use the link we sent (or ask for another from the notice at the top).",
     }
 }
 

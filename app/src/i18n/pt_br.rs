@@ -576,6 +576,8 @@ fn audit_action(action: AuditAction) -> &'static str {
         AuditAction::SignIn => "Entrou",
         AuditAction::SignOut => "Saiu",
         AuditAction::SignInFailed => "Tentativa de entrada falhou",
+        AuditAction::PasswordReset => "Senha redefinida por link de e-mail",
+        AuditAction::EmailConfirmed => "E-mail confirmado",
         AuditAction::PasswordChanged => "Senha alterada",
         AuditAction::ProfileChanged => "Perfil alterado",
         AuditAction::UserInvited => "Usuário convidado",
@@ -612,6 +614,9 @@ fn conflict(reason: shared::ConflictReason) -> &'static str {
         }
         ConflictReason::SignInToAccept => {
             "Você já tem um acesso ao Ponte: entre com ele para aceitar este convite."
+        }
+        ConflictReason::ConfirmEmailFirst => {
+            "Confirme seu e-mail primeiro: use o link que enviamos (ou peça outro no aviso do topo)."
         }
     }
 }

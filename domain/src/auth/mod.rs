@@ -1,6 +1,8 @@
 //! Signing up, in and out.
 
+pub mod confirmation;
 pub mod passwords;
+pub mod recovery;
 pub mod sessions;
 pub mod throttle;
 
@@ -15,6 +17,7 @@ use crate::actor::Actor;
 use crate::audit::{self, Target};
 use crate::db::{set_tenant, Db, Tx};
 use crate::error::{is_unique_violation, Error, Result};
+use crate::mail::Outbox;
 pub use sessions::{AuthenticatedSession, StartedSession};
 
 /// The sign-up form as typed.
@@ -71,6 +74,8 @@ impl TryFrom<&SignUpForm> for ValidSignUp {
 pub struct ClientInfo {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The language the person is reading in (for the mail we send them).
+    pub locale: shared::Locale,
 }
 
 pub struct SignedIn {
@@ -80,8 +85,13 @@ pub struct SignedIn {
 }
 
 /// Creates a company account, its first user as Global admin, and a session.
-#[tracing::instrument(skip(db, form), fields(slug = %form.slug))]
-pub async fn sign_up(db: &Db, form: &SignUpForm, client: &ClientInfo) -> Result<SignedIn> {
+#[tracing::instrument(skip(db, outbox, form), fields(slug = %form.slug))]
+pub async fn sign_up(
+    db: &Db,
+    outbox: Outbox<'_>,
+    form: &SignUpForm,
+    client: &ClientInfo,
+) -> Result<SignedIn> {
     let valid = ValidSignUp::try_from(form)?;
     // Each sign-up counts, successful or not: accounts are not free to mint.
     let network = throttle::network_of(client.ip.as_deref());
@@ -150,7 +160,17 @@ pub async fn sign_up(db: &Db, form: &SignUpForm, client: &ClientInfo) -> Result<
         client.user_agent.as_deref(),
     )
     .await?;
+    confirmation::send_link(
+        &mut tx,
+        outbox,
+        user_id,
+        &valid.email,
+        valid.name.as_str(),
+        client.locale,
+    )
+    .await?;
     tx.commit().await.context("commit sign-up")?;
+    confirmation::count_first_link(db, user_id).await?;
     Ok(SignedIn {
         session,
         user_id,
@@ -312,7 +332,7 @@ pub async fn sign_in(
 
 /// The account of the user's latest session if they still belong to it,
 /// else their first account; `None` when they belong to none.
-async fn preferred_account(tx: &mut Tx, user_id: Uuid) -> anyhow::Result<Option<Uuid>> {
+pub(crate) async fn preferred_account(tx: &mut Tx, user_id: Uuid) -> anyhow::Result<Option<Uuid>> {
     let accounts = sessions::my_accounts_in(tx).await?;
     let last_used: Option<Uuid> = sqlx::query_scalar(
         "SELECT account_id FROM sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1",

@@ -75,6 +75,7 @@ struct SessionRow {
     account_locale: String,
     account_theme: String,
     account_utc_offset_minutes: i32,
+    user_email_confirmed: bool,
 }
 
 /// Resolves a session token; `None` when it is unknown, expired, revoked, or
@@ -112,6 +113,7 @@ pub async fn authenticate(
             email: row.user_email,
             locale: row.user_locale.and_then(|l| l.parse::<Locale>().ok()),
             theme: row.user_theme.parse::<Theme>().unwrap_or_default(),
+            email_confirmed: row.user_email_confirmed,
         },
         account: AccountChoice {
             id: row.account_id,

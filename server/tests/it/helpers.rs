@@ -186,9 +186,26 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with_mailer(domain::mail::Mailer::disabled()).await
+}
+
+/// A server that sends its mail to `sink`.
+pub async fn spawn_app_sending_to(sink: &MailSink) -> TestApp {
+    spawn_app_sending_to_url(&sink.url).await
+}
+
+/// A server whose SMTP server is at `url`.
+pub async fn spawn_app_sending_to_url(url: &str) -> TestApp {
+    let server = domain::mail::smtp::SmtpServer::from_url(url).expect("SMTP URL");
+    let mailer =
+        domain::mail::Mailer::new(server, "Ponte Test <ponte@test.example>").expect("mailer");
+    spawn_app_with_mailer(mailer).await
+}
+
+async fn spawn_app_with_mailer(mailer: domain::mail::Mailer) -> TestApp {
     let database = TestDb::new().await;
     let data_dir = std::env::temp_dir().join(&database.name);
-    let base_url = start_instance(&database, &data_dir).await;
+    let base_url = start_instance(&database, &data_dir, mailer).await;
     TestApp {
         base_url,
         database,
@@ -199,11 +216,20 @@ pub async fn spawn_app() -> TestApp {
 impl TestApp {
     /// Another server instance on the same database: its base URL.
     pub async fn another_instance(&self) -> String {
-        start_instance(&self.database, &self.data_dir).await
+        start_instance(
+            &self.database,
+            &self.data_dir,
+            domain::mail::Mailer::disabled(),
+        )
+        .await
     }
 }
 
-async fn start_instance(database: &TestDb, data_dir: &std::path::Path) -> String {
+async fn start_instance(
+    database: &TestDb,
+    data_dir: &std::path::Path,
+    mailer: domain::mail::Mailer,
+) -> String {
     let settings = Settings {
         database_url: database.owner_url.clone(),
         app_database_url: None,
@@ -219,6 +245,7 @@ async fn start_instance(database: &TestDb, data_dir: &std::path::Path) -> String
         metrics_token: Some(METRICS_TOKEN.to_string()),
         db_max_connections: 5,
         allow_private_webhooks: true,
+        mailer,
     };
     let app = Application::build(settings).await.expect("build app");
     let base_url = app.public_url().to_string();
@@ -443,5 +470,140 @@ pub async fn reply(response: reqwest::Response) -> Reply {
         status,
         body,
         headers,
+    }
+}
+
+// A real SMTP server ----------------------------------------------------------
+
+/// aiosmtpd (Debian's `python3-aiosmtpd`) on a free loopback port, storing
+/// every mail it accepts in a Maildir; stopped when dropped.
+pub struct MailSink {
+    pub url: String,
+    maildir: PathBuf,
+    _server: tokio::process::Child,
+}
+
+/// A mail as it arrived at the SMTP server.
+#[derive(Debug)]
+pub struct ReceivedMail {
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl ReceivedMail {
+    /// The first link in the text that starts with `prefix`.
+    pub fn link(&self, prefix: &str) -> String {
+        let start = self
+            .text
+            .find(prefix)
+            .unwrap_or_else(|| panic!("no link starting {prefix} in: {}", self.text));
+        self.text[start..]
+            .split_whitespace()
+            .next()
+            .expect("a link")
+            .to_string()
+    }
+}
+
+impl MailSink {
+    pub async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let maildir = std::env::temp_dir().join(format!("ponte-mail-{}", uuid::Uuid::new_v4()));
+        let server = tokio::process::Command::new("/usr/bin/python3")
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("aiosmtpd (apt install python3-aiosmtpd; ./ponte.sh test does)");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return Self {
+                    url: format!("smtp://127.0.0.1:{port}"),
+                    maildir,
+                    _server: server,
+                };
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("aiosmtpd did not start on port {port}");
+    }
+
+    pub fn url_for_port(port: &str) -> String {
+        format!("smtp://127.0.0.1:{port}")
+    }
+
+    /// Every mail received so far, oldest first.
+    pub fn received(&self) -> Vec<ReceivedMail> {
+        let Ok(entries) = std::fs::read_dir(self.maildir.join("new")) else {
+            return vec![];
+        };
+        let mut files: Vec<(std::time::SystemTime, PathBuf)> = entries
+            .filter_map(Result::ok)
+            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+            .collect();
+        files.sort();
+        files
+            .into_iter()
+            .map(|(_, path)| {
+                let raw = std::fs::read(&path).expect("read mail");
+                let mail = mail_parser::MessageParser::default()
+                    .parse(&raw)
+                    .expect("a parsable mail");
+                let first = |a: Option<&mail_parser::Address>| {
+                    a.and_then(|a| a.first())
+                        .and_then(|a| a.address())
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                ReceivedMail {
+                    from: first(mail.from()),
+                    to: first(mail.to()),
+                    subject: mail.subject().unwrap_or_default().to_string(),
+                    text: mail.body_text(0).unwrap_or_default().to_string(),
+                    html: mail.body_html(0).unwrap_or_default().to_string(),
+                }
+            })
+            .collect()
+    }
+
+    /// Waits (up to 15 s) until `count` mails to `to` have arrived.
+    pub async fn wait_for(&self, to: &str, count: usize) -> Vec<ReceivedMail> {
+        for _ in 0..300 {
+            let mails: Vec<ReceivedMail> =
+                self.received().into_iter().filter(|m| m.to == to).collect();
+            if mails.len() >= count {
+                return mails;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!(
+            "{count} mail(s) to {to} never arrived; got {:?}",
+            self.received()
+        );
+    }
+}
+
+/// The vault test servers seal with.
+pub fn test_vault() -> domain::channels::vault::Vault {
+    domain::channels::vault::Vault::new(&test_secret(), &[]).expect("vault")
+}
+
+/// Where domain calls in tests queue mail (nothing sends it).
+pub fn test_outbox(vault: &domain::channels::vault::Vault) -> domain::mail::Outbox<'_> {
+    domain::mail::Outbox {
+        vault,
+        base_url: "http://x",
+        sending: false,
     }
 }

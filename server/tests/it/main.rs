@@ -11,6 +11,7 @@ mod channels;
 mod crash;
 mod helpers;
 mod inbox;
+mod mail;
 mod mock_providers;
 mod outbound_media;
 mod providers;

@@ -15,7 +15,9 @@ async fn two_accounts(db: &TestDb) -> (Uuid, Uuid) {
             email: format!("admin@{slug}.com"),
             password: "correct horse battery".into(),
         };
-        let signed = domain::auth::sign_up(&db.db, &form, &Default::default())
+        let vault = crate::helpers::test_vault();
+        let outbox = crate::helpers::test_outbox(&vault);
+        let signed = domain::auth::sign_up(&db.db, outbox, &form, &Default::default())
             .await
             .expect("sign up");
         let session = domain::auth::sessions::authenticate(&db.db, &signed.session.token, None)
@@ -24,10 +26,10 @@ async fn two_accounts(db: &TestDb) -> (Uuid, Uuid) {
             .unwrap();
         domain::people::invite(
             &db.db,
+            outbox,
             &session.actor,
             &format!("new@{slug}.com"),
             "agent",
-            "http://x",
         )
         .await
         .unwrap();

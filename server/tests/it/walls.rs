@@ -44,12 +44,13 @@ async fn two_full_accounts(db: &TestDb) -> (Uuid, Uuid) {
         let admin = demo.actor(Role::GlobalAdmin);
         let agent = demo.actor(Role::Agent);
         let supervisor = demo.actor(Role::Supervisor);
+        let mail_vault = crate::helpers::test_vault();
         domain::people::invite(
             &db.db,
+            crate::helpers::test_outbox(&mail_vault),
             &admin,
             &format!("new@{slug}.com"),
             "agent",
-            "http://x",
         )
         .await
         .unwrap();

@@ -1,0 +1,206 @@
+//! Outgoing e-mail: queued in the transaction that decides to write (so a
+//! mail is never sent for something that rolled back, nor lost when the
+//! server dies), sent by the workers through SMTP with retries, and kept as
+//! the send log.
+//!
+//! The server-wide SMTP server (`PONTE_SMTP_URL`, `PONTE_MAIL_FROM`) sends
+//! the system's own mail: confirmations, password resets, invitations.
+
+pub mod smtp;
+pub mod templates;
+
+use anyhow::Context;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::Message;
+use serde::{Deserialize, Serialize};
+use shared::values::EmailAddress;
+use uuid::Uuid;
+
+use crate::channels::vault::{Sealed, Vault};
+use crate::db::{Db, Tx};
+use crate::error::Result;
+use smtp::SmtpServer;
+pub use templates::SystemMail;
+
+/// Sends are tried this many times (back-off from 30 s to 1 h) before the
+/// mail counts as failed.
+pub const MAX_ATTEMPTS: i32 = 8;
+const BATCH: i32 = 20;
+const LEASE_SECONDS: i32 = 120;
+/// The NOTIFY payload that wakes the workers for mail.
+const WAKE_PAYLOAD: &str = "mail";
+
+/// What a queued mail is, for the send log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MailKind {
+    EmailConfirmation,
+    PasswordReset,
+    Invitation,
+}
+
+impl MailKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EmailConfirmation => "email_confirmation",
+            Self::PasswordReset => "password_reset",
+            Self::Invitation => "invitation",
+        }
+    }
+}
+
+/// A mail's body: plain text and its HTML alternative.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Content {
+    pub text: String,
+    pub html: String,
+}
+
+/// The server-wide way out: an SMTP server and the sender's address, when
+/// configured.
+#[derive(Clone, Debug, Default)]
+pub struct Mailer {
+    outlet: Option<(SmtpServer, Mailbox)>,
+}
+
+impl Mailer {
+    /// `from` is `PONTE_MAIL_FROM` ("Ponte <ponte@example.com>" or a bare
+    /// address).
+    pub fn new(server: SmtpServer, from: &str) -> anyhow::Result<Self> {
+        let from: Mailbox = from
+            .parse()
+            .with_context(|| format!("PONTE_MAIL_FROM is not an address: {from}"))?;
+        Ok(Self {
+            outlet: Some((server, from)),
+        })
+    }
+
+    /// A mailer that sends nothing (no SMTP server configured).
+    pub fn disabled() -> Self {
+        Self::default()
+    }
+
+    pub fn can_send(&self) -> bool {
+        self.outlet.is_some()
+    }
+}
+
+/// What queueing a system mail needs: the vault that seals it, and the
+/// server's external base URL that its links start with.
+#[derive(Clone, Copy)]
+pub struct Outbox<'a> {
+    pub vault: &'a Vault,
+    pub base_url: &'a str,
+    /// Whether an SMTP server will send what is queued (else it waits).
+    pub sending: bool,
+}
+
+impl Outbox<'_> {
+    /// `path` (starting with `/`) on this server.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url.trim_end_matches('/'))
+    }
+}
+
+/// Queues a mail to `to` in `tx`; the workers send it after the commit.
+/// `account_id` is `None` for mail that belongs to no account.
+pub async fn queue(
+    tx: &mut Tx,
+    vault: &Vault,
+    account_id: Option<Uuid>,
+    to: &EmailAddress,
+    mail: &SystemMail<'_>,
+    locale: shared::prefs::Locale,
+) -> Result<()> {
+    let (subject, content) = mail.render(locale);
+    let sealed = vault.seal(
+        "outgoing_mail",
+        &serde_json::to_vec(&content).context("encoding mail content")?,
+    )?;
+    sqlx::query(
+        "INSERT INTO outgoing_mail (account_id, kind, to_address, subject, content, content_key_id)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(account_id)
+    .bind(mail.kind().as_str())
+    .bind(to.as_str())
+    .bind(&subject)
+    .bind(&sealed.bytes)
+    .bind(&sealed.key_id)
+    .execute(&mut **tx)
+    .await
+    .context("queueing mail")?;
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(crate::channels::webhooks::JOBS_CHANNEL)
+        .bind(WAKE_PAYLOAD)
+        .execute(&mut **tx)
+        .await
+        .context("waking the mail workers")?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct Claimed {
+    id: i64,
+    to_address: String,
+    subject: String,
+    content: Vec<u8>,
+    content_key_id: String,
+}
+
+/// Sends the mail that is due; returns how many were claimed. Without an
+/// SMTP server nothing is claimed: the mail waits until one is configured.
+pub async fn process_due(db: &Db, vault: &Vault, mailer: &Mailer) -> Result<usize> {
+    let Some((server, from)) = &mailer.outlet else {
+        return Ok(0);
+    };
+    let claimed: Vec<Claimed> = sqlx::query_as(
+        "SELECT id, to_address, subject, content, content_key_id FROM claim_outgoing_mail($1, $2)",
+    )
+    .bind(BATCH)
+    .bind(LEASE_SECONDS)
+    .fetch_all(db.pool())
+    .await
+    .context("claiming outgoing mail")?;
+    let count = claimed.len();
+    for mail in claimed {
+        let outcome = match compose(vault, from, &mail) {
+            Ok(message) => server.send(message).await.map_err(|err| err.0),
+            Err(err) => Err(format!("{err:#}")),
+        };
+        if let Err(error) = &outcome {
+            tracing::warn!(mail = mail.id, %error, "mail not sent");
+        }
+        sqlx::query("SELECT finish_outgoing_mail($1, $2, $3)")
+            .bind(mail.id)
+            .bind(outcome.err())
+            .bind(MAX_ATTEMPTS)
+            .execute(db.pool())
+            .await
+            .context("recording a send")?;
+    }
+    Ok(count)
+}
+
+fn compose(vault: &Vault, from: &Mailbox, mail: &Claimed) -> anyhow::Result<Message> {
+    let plain = vault.open(
+        "outgoing_mail",
+        &Sealed {
+            key_id: mail.content_key_id.clone(),
+            bytes: mail.content.clone(),
+        },
+    )?;
+    let content: Content = serde_json::from_slice(&plain).context("decoding mail content")?;
+    let to: Mailbox = mail
+        .to_address
+        .parse()
+        .with_context(|| format!("not an address: {}", mail.to_address))?;
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(&mail.subject)
+        .multipart(MultiPart::alternative_plain_html(
+            content.text,
+            content.html,
+        ))
+        .context("composing the mail")
+}

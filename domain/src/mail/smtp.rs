@@ -1,0 +1,228 @@
+//! An SMTP server to send through, from a URL such as
+//! `smtp://user:pass@mail.example.com:587?tls=starttls`,
+//! `smtps://user:pass@mail.example.com:465` or `smtp://127.0.0.1:2525`.
+
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::fmt;
+use std::time::Duration;
+
+/// How long one conversation with the server may take.
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How the connection is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Security {
+    /// Plain text: only for a server on this machine.
+    None,
+    /// Upgraded with STARTTLS (port 587); refused if the server cannot.
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpServer {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    username: Option<String>,
+    password: Option<String>,
+}
+
+impl fmt::Debug for SmtpServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpServer")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "•••"))
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SmtpUrlError {
+    #[error("not a URL: {0}")]
+    NotAUrl(String),
+    #[error("the scheme must be smtp:// or smtps://")]
+    Scheme,
+    #[error("the URL names no host")]
+    NoHost,
+    #[error("tls must be starttls, tls or none")]
+    TlsMode,
+    #[error("plain-text SMTP (tls=none) is only allowed to this machine")]
+    PlainTextToRemote,
+}
+
+/// A send the server refused or that never reached it, in the server's words.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct SendFailure(pub String);
+
+impl SmtpServer {
+    pub fn from_url(input: &str) -> Result<Self, SmtpUrlError> {
+        let url =
+            url::Url::parse(input.trim()).map_err(|err| SmtpUrlError::NotAUrl(err.to_string()))?;
+        let implicit_tls = match url.scheme() {
+            "smtp" => false,
+            "smtps" => true,
+            _ => return Err(SmtpUrlError::Scheme),
+        };
+        let host = url
+            .host_str()
+            .filter(|h| !h.is_empty())
+            .ok_or(SmtpUrlError::NoHost)?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let local = is_loopback(&host);
+        let tls = url
+            .query_pairs()
+            .find(|(key, _)| key == "tls")
+            .map(|(_, value)| value.to_lowercase());
+        let security = match (implicit_tls, tls.as_deref()) {
+            (true, None | Some("tls" | "implicit")) => Security::Tls,
+            (true, Some(_)) => return Err(SmtpUrlError::TlsMode),
+            (false, Some("starttls")) => Security::StartTls,
+            (false, Some("tls" | "implicit")) => Security::Tls,
+            (false, Some("none")) => Security::None,
+            (false, Some(_)) => return Err(SmtpUrlError::TlsMode),
+            // Secure unless the server is on this machine.
+            (false, None) if local => Security::None,
+            (false, None) => Security::StartTls,
+        };
+        if security == Security::None && !local {
+            return Err(SmtpUrlError::PlainTextToRemote);
+        }
+        let port = url.port().unwrap_or(match security {
+            Security::Tls => 465,
+            Security::StartTls => 587,
+            Security::None => 25,
+        });
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        let username = Some(url.username()).filter(|u| !u.is_empty()).map(decode);
+        let password = url.password().map(decode);
+        Ok(Self {
+            host,
+            port,
+            security,
+            username,
+            password,
+        })
+    }
+
+    fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendFailure> {
+        let tls = match self.security {
+            Security::None => Tls::None,
+            Security::StartTls | Security::Tls => {
+                let parameters = TlsParameters::new(self.host.clone())
+                    .map_err(|err| SendFailure(format!("TLS setup: {err}")))?;
+                if self.security == Security::Tls {
+                    Tls::Wrapper(parameters)
+                } else {
+                    Tls::Required(parameters)
+                }
+            }
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host)
+            .port(self.port)
+            .tls(tls)
+            .timeout(Some(TIMEOUT));
+        if let (Some(user), Some(password)) = (&self.username, &self.password) {
+            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+        }
+        Ok(builder.build())
+    }
+
+    /// Sends one message; the error is what the server (or the network) said.
+    pub async fn send(&self, message: Message) -> Result<(), SendFailure> {
+        let transport = self.transport()?;
+        transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|err| SendFailure(describe(&err)))
+    }
+}
+
+/// lettre's error with its causes (the server's reply is in them).
+fn describe(err: &lettre::transport::smtp::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_three_documented_forms_parse() {
+        let submission =
+            SmtpServer::from_url("smtp://ana%40x.com:p%40ss@mail.example.com:587?tls=starttls")
+                .unwrap();
+        assert_eq!(
+            (
+                submission.host.as_str(),
+                submission.port,
+                submission.security
+            ),
+            ("mail.example.com", 587, Security::StartTls)
+        );
+        assert_eq!(submission.username.as_deref(), Some("ana@x.com"));
+        assert_eq!(submission.password.as_deref(), Some("p@ss"));
+        let implicit = SmtpServer::from_url("smtps://u:p@mail.example.com").unwrap();
+        assert_eq!((implicit.port, implicit.security), (465, Security::Tls));
+        let local = SmtpServer::from_url("smtp://127.0.0.1:2525").unwrap();
+        assert_eq!((local.port, local.security), (2525, Security::None));
+        assert_eq!(local.username, None);
+    }
+
+    #[test]
+    fn remote_servers_are_never_plain_text() {
+        assert_eq!(
+            SmtpServer::from_url("smtp://mail.example.com")
+                .unwrap()
+                .security,
+            Security::StartTls
+        );
+        assert_eq!(
+            SmtpServer::from_url("smtp://mail.example.com?tls=none"),
+            Err(SmtpUrlError::PlainTextToRemote)
+        );
+        assert!(SmtpServer::from_url("smtp://localhost:25?tls=none").is_ok());
+        assert_eq!(
+            SmtpServer::from_url("http://mail.example.com"),
+            Err(SmtpUrlError::Scheme)
+        );
+        assert_eq!(
+            SmtpServer::from_url("smtp://mail.example.com?tls=maybe"),
+            Err(SmtpUrlError::TlsMode)
+        );
+    }
+
+    #[test]
+    fn debug_output_hides_the_password() {
+        let server = SmtpServer::from_url("smtps://u:hunter2@mail.example.com").unwrap();
+        assert!(!format!("{server:?}").contains("hunter2"));
+    }
+}

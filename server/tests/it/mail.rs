@@ -1,0 +1,302 @@
+//! System mail through a real SMTP server (aiosmtpd): sign-up confirmation,
+//! password reset and invitations, end to end.
+
+use crate::helpers::*;
+use serde_json::Value;
+use shared::AppError;
+
+const PASSWORD: &str = "correct horse battery";
+
+/// The token at the end of a mailed link.
+fn token_of(link: &str) -> &str {
+    link.rsplit('/').next().expect("a token")
+}
+
+async fn email_confirmed(browser: &Browser) -> bool {
+    let session: Value = browser.call("get_session_info", &[]).await.json();
+    session["user"]["email_confirmed"]
+        .as_bool()
+        .expect("a session")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_up_mails_a_link_that_confirms_the_address_once() {
+    let sink = MailSink::start().await;
+    let app = spawn_app_sending_to(&sink).await;
+    let browser = app
+        .sign_up("Loja Azul", "loja-azul", "ana@azul.example")
+        .await;
+    assert!(
+        !email_confirmed(&browser).await,
+        "new addresses start unconfirmed"
+    );
+
+    let mails = sink.wait_for("ana@azul.example", 1).await;
+    let mail = &mails[0];
+    assert_eq!(mail.from, "ponte@test.example");
+    assert_eq!(mail.subject, "Confirme seu e-mail no Ponte");
+    assert!(mail.text.starts_with("Olá, Founder!"), "{}", mail.text);
+    let link = mail.link(&format!("{}/confirm-email/", app.base_url));
+    assert!(mail.html.contains(&link), "the HTML part has the same link");
+
+    let confirmed = browser
+        .call("confirm_email", &[("token", token_of(&link))])
+        .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+    assert!(email_confirmed(&browser).await);
+    let again = browser
+        .call("confirm_email", &[("token", token_of(&link))])
+        .await;
+    assert_eq!(again.error(), AppError::LinkExpired, "links work once");
+
+    let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
+        .fetch_all(&app.database.owner)
+        .await
+        .unwrap();
+    assert!(
+        actions.contains(&"email_confirmed".to_string()),
+        "{actions:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirmation_links_can_be_resent_a_few_times_an_hour() {
+    let sink = MailSink::start().await;
+    let app = spawn_app_sending_to(&sink).await;
+    let browser = app
+        .sign_up("Loja Azul", "loja-azul", "ana@azul.example")
+        .await;
+    for _ in 0..2 {
+        let resent = browser.call("resend_confirmation", &[]).await;
+        assert_eq!(resent.status, 200, "{}", resent.body);
+    }
+    let mails = sink.wait_for("ana@azul.example", 3).await;
+    assert_ne!(mails[0].text, mails[2].text, "each mail has its own link");
+    let refused = browser.call("resend_confirmation", &[]).await;
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    // The oldest link still confirms.
+    let link = mails[0].link(&format!("{}/confirm-email/", app.base_url));
+    let confirmed = browser
+        .call("confirm_email", &[("token", token_of(&link))])
+        .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_reset_end_to_end_and_the_same_answer_for_unknown_addresses() {
+    let sink = MailSink::start().await;
+    let app = spawn_app_sending_to(&sink).await;
+    let signed_in = app
+        .sign_up("Loja Azul", "loja-azul", "ana@azul.example")
+        .await;
+    sink.wait_for("ana@azul.example", 1).await; // the confirmation
+
+    let stranger = app.browser_from("10.0.0.9");
+    let known = stranger
+        .call("request_password_reset", &[("email", "ana@azul.example")])
+        .await;
+    let unknown = stranger
+        .call(
+            "request_password_reset",
+            &[("email", "nobody@azul.example")],
+        )
+        .await;
+    assert_eq!((known.status, unknown.status), (200, 200));
+    assert_eq!(known.body, unknown.body, "nothing tells the two apart");
+
+    let mails = sink.wait_for("ana@azul.example", 2).await;
+    let mail = &mails[1];
+    assert_eq!(mail.subject, "Redefinir sua senha do Ponte");
+    let link = mail.link(&format!("{}/reset-password/", app.base_url));
+    assert!(sink
+        .received()
+        .iter()
+        .all(|m| m.to != "nobody@azul.example"));
+
+    let weak = stranger
+        .call(
+            "reset_password",
+            &[("token", token_of(&link)), ("password", "short")],
+        )
+        .await;
+    assert!(
+        matches!(weak.error(), AppError::Validation { .. }),
+        "{}",
+        weak.body
+    );
+    let reset = stranger
+        .call(
+            "reset_password",
+            &[
+                ("token", token_of(&link)),
+                ("password", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(reset.status, 200, "{}", reset.body);
+
+    let old_session: Value = signed_in.call("get_session_info", &[]).await.json();
+    assert!(old_session.is_null(), "every session ended: {old_session}");
+    let old_password = app
+        .browser_from("10.0.0.10")
+        .call(
+            "sign_in",
+            &[("email", "ana@azul.example"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(old_password.error(), AppError::InvalidCredentials);
+    let fresh = app.browser_from("10.0.0.11");
+    let new_password = fresh
+        .call(
+            "sign_in",
+            &[
+                ("email", "ana@azul.example"),
+                ("password", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(new_password.status, 200, "{}", new_password.body);
+    assert!(
+        email_confirmed(&fresh).await,
+        "the reset link proved the address"
+    );
+    let reused = stranger
+        .call(
+            "reset_password",
+            &[
+                ("token", token_of(&link)),
+                ("password", "yet another passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(reused.error(), AppError::LinkExpired);
+
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'password_reset'")
+            .fetch_one(&app.database.owner)
+            .await
+            .unwrap();
+    assert_eq!(audited, 1);
+    let stored: Vec<String> = sqlx::query_scalar(
+        "SELECT state FROM outgoing_mail WHERE kind = 'password_reset' AND length(content) = 0",
+    )
+    .fetch_all(&app.database.owner)
+    .await
+    .unwrap();
+    assert_eq!(stored, vec!["sent"], "sent mail keeps no link at rest");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_requests_are_rate_limited_per_address() {
+    let sink = MailSink::start().await;
+    let app = spawn_app_sending_to(&sink).await;
+    let stranger = app.browser_from("10.0.0.9");
+    for _ in 0..3 {
+        let asked = stranger
+            .call(
+                "request_password_reset",
+                &[("email", "nobody@azul.example")],
+            )
+            .await;
+        assert_eq!(asked.status, 200, "{}", asked.body);
+    }
+    let refused = stranger
+        .call(
+            "request_password_reset",
+            &[("email", "nobody@azul.example")],
+        )
+        .await;
+    assert_eq!(refused.status, 429);
+    let other = stranger
+        .call("request_password_reset", &[("email", "else@azul.example")])
+        .await;
+    assert_eq!(other.status, 200, "another address still may");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invitations_are_mailed_and_unconfirmed_logins_cannot_accept_them() {
+    let sink = MailSink::start().await;
+    let app = spawn_app_sending_to(&sink).await;
+    let admin = app
+        .sign_up("Loja Azul", "loja-azul", "ana@azul.example")
+        .await;
+    // Someone signs up elsewhere with Bia's address before she does.
+    let squatter = app.sign_up("Outra", "outra", "bia@azul.example").await;
+
+    let invited = admin
+        .call(
+            "invite_user",
+            &[("email", "bia@azul.example"), ("role", "agent")],
+        )
+        .await;
+    assert_eq!(invited.status, 200, "{}", invited.body);
+    let invitation: Value = invited.json();
+    assert_eq!(invitation["emailed"], true);
+    let url = invitation["url"].as_str().unwrap();
+
+    let mails = sink.wait_for("bia@azul.example", 2).await;
+    let mail = mails
+        .iter()
+        .find(|m| m.subject.contains("convidou"))
+        .expect("the invitation");
+    assert_eq!(
+        mail.subject,
+        "Founder convidou você para Loja Azul no Ponte"
+    );
+    assert_eq!(mail.link(&format!("{}/invite/", app.base_url)), url);
+
+    let token = token_of(url);
+    let refused = squatter
+        .call("accept_invitation", &[("token", token)])
+        .await;
+    assert_eq!(
+        refused.error(),
+        AppError::Conflict {
+            reason: shared::ConflictReason::ConfirmEmailFirst
+        }
+    );
+    // Once the address is proven, the same person accepts.
+    let confirmation = mails
+        .iter()
+        .find(|m| m.subject.contains("Confirme"))
+        .expect("the confirmation");
+    let link = confirmation.link(&format!("{}/confirm-email/", app.base_url));
+    squatter
+        .call("confirm_email", &[("token", token_of(&link))])
+        .await;
+    let accepted = squatter
+        .call("accept_invitation", &[("token", token)])
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_the_server_cannot_take_waits_with_the_reason_and_is_retried() {
+    let sink = MailSink::start().await;
+    let port = sink.url.rsplit(':').next().unwrap().to_string();
+    drop(sink); // nothing listens there any more
+    let closed = MailSink::url_for_port(&port);
+    let app = spawn_app_sending_to_url(&closed).await;
+    app.sign_up("Loja Azul", "loja-azul", "ana@azul.example")
+        .await;
+    let mut recorded = None;
+    for _ in 0..200 {
+        recorded = sqlx::query_as::<_, (String, i32, Option<String>, bool)>(
+            "SELECT state, attempts, last_error, next_attempt_at > now() FROM outgoing_mail",
+        )
+        .fetch_optional(&app.database.owner)
+        .await
+        .unwrap()
+        .filter(|(_, attempts, _, _)| *attempts > 0);
+        if recorded.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (state, attempts, error, later) = recorded.expect("a send was tried");
+    assert_eq!((state.as_str(), attempts, later), ("pending", 1, true));
+    assert!(
+        error.as_deref().is_some_and(|e| e.contains("onnection")),
+        "{error:?}"
+    );
+}
