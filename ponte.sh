@@ -31,12 +31,18 @@ postgres_packages() {
 cmd_run() {
     local addr="${PONTE_ADDR:-127.0.0.1:3000}"
     # shellcheck disable=SC2046 # a list of package names
-    ensure_build_tools $(postgres_packages)
+    ensure_build_tools $(postgres_packages) $(mail_test_packages)
     ensure_database
     build_release
     step "Migrating and seeding the demo account"
     "$PONTE_BIN" migrate
     "$PONTE_BIN" seed-demo
+    if [ -z "${PONTE_SMTP_URL:-}" ]; then
+        # No mail server given: a local one keeps what Ponte sends as files.
+        start_mail_catcher 2525 "$DATA_DIR/mail" reuse >/dev/null
+        export PONTE_SMTP_URL="smtp://127.0.0.1:2525" PONTE_MAIL_FROM="Ponte <ponte@demo.ponte.dev>"
+        note "Mail Ponte sends (confirmations, password resets, invitations) is kept in $DATA_DIR/mail/new"
+    fi
     step "Ponte is starting on http://$addr"
     note "Sign in as admin@demo.ponte.dev, supervisor@demo.ponte.dev or agent@demo.ponte.dev"
     note "password: ponte-demo-2026      (Ctrl-C stops the server)"
@@ -82,10 +88,13 @@ run_browser_tests() {
     local log="$e2e_data/server.log"
     DATABASE_URL="$db_url" PONTE_DATA_DIR="$e2e_data" "$PONTE_BIN" migrate >/dev/null
     DATABASE_URL="$db_url" PONTE_DATA_DIR="$e2e_data" "$PONTE_BIN" seed-demo >/dev/null
+    local mail_port=$((port + 1)) maildir="$e2e_data/mail" mail_pid
+    mail_pid=$(start_mail_catcher "$mail_port" "$maildir")
     DATABASE_URL="$db_url" PONTE_DATA_DIR="$e2e_data" RUST_LOG=warn \
+        PONTE_SMTP_URL="smtp://127.0.0.1:$mail_port" PONTE_MAIL_FROM="Ponte <ponte@e2e.ponte.dev>" \
         "$PONTE_BIN" serve --addr "127.0.0.1:$port" --no-migrate >"$log" 2>&1 &
     local server_pid=$!
-    trap 'kill $server_pid 2>/dev/null || true' EXIT
+    trap 'kill $server_pid $mail_pid 2>/dev/null || true' EXIT
     for _ in $(seq 1 100); do
         curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
         sleep 0.2
@@ -93,8 +102,8 @@ run_browser_tests() {
     curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { cat "$log"; die "the server did not become ready"; }
     local status=0
     (cd end2end && PONTE_URL="http://127.0.0.1:$port" DATABASE_URL="$db_url" PONTE_BIN="$PONTE_BIN" \
-        PONTE_DATA_DIR="$e2e_data" node --test --test-concurrency=1 tests/) || status=$?
-    kill "$server_pid" 2>/dev/null || true
+        PONTE_DATA_DIR="$e2e_data" PONTE_E2E_MAILDIR="$maildir" node --test --test-concurrency=1 tests/) || status=$?
+    kill "$server_pid" ${mail_pid:+"$mail_pid"} 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
     trap - EXIT
     if [ "$status" -ne 0 ]; then

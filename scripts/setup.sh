@@ -34,6 +34,27 @@ mail_test_packages() {
     echo python3-aiosmtpd
 }
 
+# start_mail_catcher <port> <maildir> [reuse]: a local SMTP server
+# (aiosmtpd) that keeps every mail it receives as a file in <maildir>/new;
+# prints its pid. With "reuse", an earlier catcher still on the port is kept.
+start_mail_catcher() {
+    local port="$1" maildir="$2" reuse="${3:-}"
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        [ "$reuse" = reuse ] || die "port $port is taken; the mail catcher needs it"
+        echo ""
+        return 0
+    fi
+    mkdir -p "$maildir/tmp" "$maildir/new" "$maildir/cur"
+    /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$port" -c aiosmtpd.handlers.Mailbox "$maildir" \
+        >"$maildir.log" 2>&1 &
+    local pid=$!
+    for _ in $(seq 1 50); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && { echo "$pid"; return 0; }
+        sleep 0.1
+    done
+    die "the local mail catcher did not start (see $maildir.log)"
+}
+
 ensure_rust_toolchain() {
     command -v cargo >/dev/null || die "Rust (rustup) is required: https://rustup.rs"
     # rust-toolchain.toml pins the version; the wasm target must be added

@@ -192,6 +192,7 @@ fn Shell(info: SessionInfo) -> impl IntoView {
                     </p>
                 </Show>
                 <crate::components::attention::ConnectionAlerts realtime=realtime />
+                <crate::components::confirm_email::UnconfirmedEmailNotice />
                 <main id="main" class="min-h-0 flex-1 overflow-y-auto">
                     <Outlet />
                 </main>

@@ -1,4 +1,5 @@
 pub mod attention;
+pub mod confirm_email;
 pub mod form;
 pub mod icons;
 pub mod layout;

@@ -15,7 +15,7 @@ use crate::util::focus_first_invalid;
 
 /// The centred card every signed-out page sits in.
 #[component]
-fn AuthCard(
+pub(crate) fn AuthCard(
     #[prop(into)] title: Signal<String>,
     #[prop(into)] subtitle: Signal<String>,
     children: Children,
@@ -42,7 +42,7 @@ fn AuthCard(
 }
 
 /// Errors that are not about a particular field go in the banner.
-fn banner_error(error: Signal<Option<AppError>>) -> Signal<Option<AppError>> {
+pub(crate) fn banner_error(error: Signal<Option<AppError>>) -> Signal<Option<AppError>> {
     Signal::derive(move || {
         error
             .get()
@@ -78,6 +78,9 @@ pub fn LoginPage() -> impl IntoView {
                     <input type="hidden" name="next" value=next />
                     <Field name="email" kind="email" label=Signal::derive(move || t().email) autocomplete="username" required=true autofocus=true error=field_error(error, "email") />
                     <Field name="password" kind="password" label=Signal::derive(move || t().password) autocomplete="current-password" required=true error=field_error(error, "password") />
+                    <p class="text-right text-sm">
+                        <A href="/forgot-password" attr:class="font-medium text-blue-700 hover:underline dark:text-blue-400" attr:id="forgot-password">{move || t().forgot_password}</A>
+                    </p>
                     <ErrorBanner error=banner_error(error) />
                     <SubmitButton label=Signal::derive(move || t().sign_in) busy_label=Signal::derive(move || t().signing_in) pending=action.pending() full_width=true />
                 </div>

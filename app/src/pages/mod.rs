@@ -10,6 +10,7 @@ pub mod channels;
 pub mod connections;
 pub mod inbox;
 pub mod quick_replies;
+pub mod recovery;
 pub mod settings;
 pub mod templates;
 
@@ -47,5 +48,8 @@ pub mod lazy {
         ProfileRoute => super::settings::ProfilePage,
         ApiTokensRoute => super::settings::ApiTokensPage,
         ApiDocsRoute => super::settings::ApiDocsPage,
+        ForgotPasswordRoute => super::recovery::ForgotPasswordPage,
+        ResetPasswordRoute => super::recovery::ResetPasswordPage,
+        ConfirmEmailRoute => super::recovery::ConfirmEmailPage,
     }
 }

@@ -164,16 +164,24 @@ pub async fn process_due(db: &Db, vault: &Vault, mailer: &Mailer) -> Result<usiz
     let count = claimed.len();
     for mail in claimed {
         let outcome = match compose(vault, from, &mail) {
-            Ok(message) => server.send(message).await.map_err(|err| err.0),
-            Err(err) => Err(format!("{err:#}")),
+            Ok(message) => server.send(message).await,
+            Err(err) => Err(smtp::SendFailure {
+                reason: format!("{err:#}"),
+                permanent: true,
+            }),
         };
-        if let Err(error) = &outcome {
-            tracing::warn!(mail = mail.id, %error, "mail not sent");
+        if let Err(failure) = &outcome {
+            tracing::warn!(mail = mail.id, error = %failure.reason, "mail not sent");
         }
+        // A permanent refusal is final at once; anything else is retried.
+        let attempts_allowed = match &outcome {
+            Err(failure) if failure.permanent => 0,
+            _ => MAX_ATTEMPTS,
+        };
         sqlx::query("SELECT finish_outgoing_mail($1, $2, $3)")
             .bind(mail.id)
-            .bind(outcome.err())
-            .bind(MAX_ATTEMPTS)
+            .bind(outcome.err().map(|failure| failure.reason))
+            .bind(attempts_allowed)
             .execute(db.pool())
             .await
             .context("recording a send")?;

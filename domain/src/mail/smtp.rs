@@ -59,8 +59,21 @@ pub enum SmtpUrlError {
 
 /// A send the server refused or that never reached it, in the server's words.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct SendFailure(pub String);
+#[error("{reason}")]
+pub struct SendFailure {
+    pub reason: String,
+    /// The server said no for good (a 5xx reply): trying again won't help.
+    pub permanent: bool,
+}
+
+impl SendFailure {
+    fn local(reason: String) -> Self {
+        Self {
+            reason,
+            permanent: false,
+        }
+    }
+}
 
 impl SmtpServer {
     pub fn from_url(input: &str) -> Result<Self, SmtpUrlError> {
@@ -123,7 +136,7 @@ impl SmtpServer {
             Security::None => Tls::None,
             Security::StartTls | Security::Tls => {
                 let parameters = TlsParameters::new(self.host.clone())
-                    .map_err(|err| SendFailure(format!("TLS setup: {err}")))?;
+                    .map_err(|err| SendFailure::local(format!("TLS setup: {err}")))?;
                 if self.security == Security::Tls {
                     Tls::Wrapper(parameters)
                 } else {
@@ -148,7 +161,10 @@ impl SmtpServer {
             .send(message)
             .await
             .map(|_| ())
-            .map_err(|err| SendFailure(describe(&err)))
+            .map_err(|err| SendFailure {
+                reason: describe(&err),
+                permanent: err.is_permanent(),
+            })
     }
 }
 

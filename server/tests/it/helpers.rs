@@ -539,6 +539,12 @@ impl MailSink {
         panic!("aiosmtpd did not start on port {port}");
     }
 
+    /// Removes the mailbox, so the server answers every mail with a
+    /// permanent error (500).
+    pub fn break_storage(&self) {
+        std::fs::remove_dir_all(&self.maildir).expect("remove maildir");
+    }
+
     pub fn url_for_port(port: &str) -> String {
         format!("smtp://127.0.0.1:{port}")
     }

@@ -300,3 +300,37 @@ async fn mail_the_server_cannot_take_waits_with_the_reason_and_is_retried() {
         "{error:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_the_server_refuses_for_good_fails_at_once_with_its_answer() {
+    let sink = MailSink::start().await;
+    let app = spawn_app_sending_to(&sink).await;
+    app.sign_up("Loja Azul", "loja-azul", "ana@azul.example")
+        .await;
+    sink.wait_for("ana@azul.example", 1).await; // positive control
+    sink.break_storage();
+    let browser = app.browser();
+    browser
+        .call("request_password_reset", &[("email", "ana@azul.example")])
+        .await;
+    let mut recorded = None;
+    for _ in 0..200 {
+        recorded = sqlx::query_as::<_, (String, i32, Option<String>)>(
+            "SELECT state, attempts, last_error FROM outgoing_mail WHERE kind = 'password_reset'",
+        )
+        .fetch_optional(&app.database.owner)
+        .await
+        .unwrap()
+        .filter(|(state, _, _)| state != "pending");
+        if recorded.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (state, attempts, error) = recorded.expect("the send was recorded");
+    assert_eq!((state.as_str(), attempts), ("failed", 1));
+    assert!(
+        error.as_deref().is_some_and(|e| e.contains("500")),
+        "{error:?}"
+    );
+}

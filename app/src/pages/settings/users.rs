@@ -295,10 +295,13 @@ fn InviteLinkBox(link: InvitationLink) -> impl IntoView {
     let t = use_t();
     let copied = RwSignal::new(false);
     let url = link.url.clone();
+    let emailed = link.emailed;
     view! {
         <div class="mt-4 rounded-lg border border-blue-200 bg-blue-50 p-3 text-sm dark:border-blue-900 dark:bg-blue-950" role="status">
             <p class="font-medium">{move || t().invite_link_ready} " — " {link.email.clone()}</p>
-            <p class="mb-2 text-xs text-slate-600 dark:text-slate-300">{move || t().invite_link_hint}</p>
+            <p class="mb-2 text-xs text-slate-600 dark:text-slate-300" data-emailed=emailed.to_string()>
+                {move || if emailed { t().invite_emailed } else { t().invite_link_hint }}
+            </p>
             <div class="flex gap-2">
                 <input id="invite-link" readonly value=link.url.clone() class="min-w-0 flex-1 rounded-md border border-slate-300 bg-white px-2 py-1 font-mono text-xs dark:border-slate-600 dark:bg-slate-900"
                     on:focus=move |ev| select_target_text(&ev) />
