@@ -1,6 +1,35 @@
 -- E-mail: the outgoing mail queue (system mail and, later, account mail),
 -- e-mail confirmation and password reset.
 
+-- SMTP accounts ------------------------------------------------------------------
+
+-- An account's own SMTP servers; the default one sends the account's mail
+-- (invitations, alerts), else the server-wide PONTE_SMTP_URL does.
+CREATE TABLE smtp_accounts (
+    id               bigserial PRIMARY KEY,
+    account_id       uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    name             text NOT NULL CHECK (length(name) BETWEEN 1 AND 80),
+    host             text NOT NULL CHECK (length(host) BETWEEN 1 AND 253),
+    port             integer NOT NULL CHECK (port BETWEEN 1 AND 65535),
+    security         text NOT NULL CHECK (security IN ('none', 'starttls', 'tls')),
+    username         text NOT NULL DEFAULT '' CHECK (length(username) <= 254),
+    -- The password, sealed like connection credentials (NULL: none).
+    password         bytea,
+    password_key_id  text,
+    from_name        text NOT NULL DEFAULT '' CHECK (length(from_name) <= 80),
+    from_address     text NOT NULL CHECK (length(from_address) BETWEEN 3 AND 254),
+    is_default       boolean NOT NULL DEFAULT false,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    updated_at       timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (account_id, id)
+);
+CREATE UNIQUE INDEX smtp_accounts_one_default ON smtp_accounts (account_id) WHERE is_default;
+ALTER TABLE smtp_accounts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY smtp_accounts_current_account ON smtp_accounts
+    USING (account_id = app_current_account()) WITH CHECK (account_id = app_current_account());
+GRANT SELECT, INSERT, UPDATE, DELETE ON smtp_accounts TO ponte_app;
+GRANT USAGE ON SEQUENCE smtp_accounts_id_seq TO ponte_app;
+
 -- Outgoing mail ----------------------------------------------------------------
 
 -- Every mail Ponte sends: queued in the transaction that decides to send it,
@@ -10,7 +39,10 @@ CREATE TABLE outgoing_mail (
     id              bigserial PRIMARY KEY,
     -- NULL: mail that belongs to no account (sign-up confirmation, password reset).
     account_id      uuid REFERENCES accounts (id) ON DELETE CASCADE,
-    kind            text NOT NULL CHECK (kind IN ('email_confirmation', 'password_reset', 'invitation')),
+    kind            text NOT NULL CHECK (kind IN ('email_confirmation', 'password_reset', 'invitation',
+                                                  'connection_alert')),
+    -- The account's SMTP server that sends it; NULL: the server-wide one.
+    smtp_account_id bigint,
     to_address      text NOT NULL CHECK (length(to_address) BETWEEN 3 AND 254),
     subject         text NOT NULL,
     content         bytea NOT NULL,
@@ -20,7 +52,9 @@ CREATE TABLE outgoing_mail (
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
     last_error      text,
     created_at      timestamptz NOT NULL DEFAULT now(),
-    sent_at         timestamptz
+    sent_at         timestamptz,
+    CONSTRAINT outgoing_mail_smtp_same_account FOREIGN KEY (account_id, smtp_account_id)
+        REFERENCES smtp_accounts (account_id, id) ON DELETE SET NULL (smtp_account_id)
 );
 CREATE INDEX outgoing_mail_due_idx ON outgoing_mail (next_attempt_at, id) WHERE state = 'pending';
 CREATE INDEX outgoing_mail_account_idx ON outgoing_mail (account_id, id DESC);
@@ -33,9 +67,11 @@ CREATE POLICY outgoing_mail_queue_system ON outgoing_mail FOR INSERT WITH CHECK 
 GRANT SELECT, INSERT ON outgoing_mail TO ponte_app;
 GRANT USAGE ON SEQUENCE outgoing_mail_id_seq TO ponte_app;
 
-CREATE FUNCTION claim_outgoing_mail(p_limit integer, p_lease_seconds integer)
-RETURNS TABLE (id bigint, account_id uuid, kind text, to_address text, subject text,
-               content bytea, content_key_id text, attempts integer)
+-- Mail that the server-wide SMTP server would send is claimed only when
+-- there is one (p_system_smtp).
+CREATE FUNCTION claim_outgoing_mail(p_limit integer, p_lease_seconds integer, p_system_smtp boolean)
+RETURNS TABLE (id bigint, account_id uuid, smtp_account_id bigint, kind text, to_address text,
+               subject text, content bytea, content_key_id text, attempts integer)
     LANGUAGE sql SECURITY DEFINER
     SET search_path = pg_catalog, public, pg_temp
     AS $$
@@ -44,8 +80,9 @@ RETURNS TABLE (id bigint, account_id uuid, kind text, to_address text, subject t
            next_attempt_at = now() + make_interval(secs => p_lease_seconds)
      WHERE m.id IN (SELECT q.id FROM outgoing_mail q
                      WHERE q.state = 'pending' AND q.next_attempt_at <= now()
+                       AND (q.smtp_account_id IS NOT NULL OR p_system_smtp)
                      ORDER BY q.next_attempt_at, q.id LIMIT p_limit FOR UPDATE SKIP LOCKED)
- RETURNING m.id, m.account_id, m.kind, m.to_address, m.subject, m.content, m.content_key_id, m.attempts
+ RETURNING m.id, m.account_id, m.smtp_account_id, m.kind, m.to_address, m.subject, m.content, m.content_key_id, m.attempts
 $$;
 
 -- Records a send's outcome: sent (its content wiped), or the error and a
@@ -200,7 +237,7 @@ DECLARE
     f text;
 BEGIN
     FOREACH f IN ARRAY ARRAY[
-        'claim_outgoing_mail(integer, integer)', 'finish_outgoing_mail(bigint, text, integer)',
+        'claim_outgoing_mail(integer, integer, boolean)', 'finish_outgoing_mail(bigint, text, integer)',
         'email_confirm(bytea)', 'password_reset_start(text, bytea, interval)',
         'password_reset_finish(bytea, text)', 'session_authenticate(bytea, interval, interval)'
     ] LOOP

@@ -24,8 +24,8 @@ use pages::auth::{InvitePage, LoginPage, SignUpPage};
 use pages::inbox::{ConversationPane, InboxPage, NoConversation};
 use pages::lazy::{
     AccountSettingsRoute, ApiDocsRoute, ApiTokensRoute, AttributesRoute, AuditRoute, ChannelsRoute,
-    ConfirmEmailRoute, ConnectionsRoute, DepartmentsRoute, ForgotPasswordRoute, ProfileRoute,
-    QuickRepliesRoute, ResetPasswordRoute, TemplatesRoute, UsersRoute,
+    ConfirmEmailRoute, ConnectionsRoute, DepartmentsRoute, EmailSettingsRoute, ForgotPasswordRoute,
+    ProfileRoute, QuickRepliesRoute, ResetPasswordRoute, TemplatesRoute, UsersRoute,
 };
 use prefs::{provide_prefs, use_t, InitialPrefs};
 
@@ -119,6 +119,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/attributes") view={Lazy::<AttributesRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/account") view={Lazy::<AccountSettingsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/email") view={Lazy::<EmailSettingsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/api-tokens") view={Lazy::<ApiTokensRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/api-tokens/docs") view={Lazy::<ApiDocsRoute>::new()} ssr=SsrMode::Async />

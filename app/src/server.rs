@@ -30,6 +30,9 @@ pub struct Config {
     pub vault: Arc<domain::channels::vault::Vault>,
     /// The server-wide SMTP server (`PONTE_SMTP_URL`), when configured.
     pub mailer: domain::mail::Mailer,
+    /// Servers a tenant types in (SMTP) may be on private networks
+    /// (`PONTE_ALLOW_PRIVATE_WEBHOOKS`: tests, on-premise installs).
+    pub allow_private_targets: bool,
 }
 
 impl Config {

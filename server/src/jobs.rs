@@ -87,7 +87,7 @@ pub async fn run_queues(
             Ok(claimed) => busy |= claimed > 0,
             Err(err) => tracing::warn!(error = ?err, "media queue failed"),
         }
-        match domain::mail::process_due(&db, &vault, &mailer).await {
+        match domain::mail::process_due(&db, &vault, &mailer, sender.allow_private_targets).await {
             Ok(claimed) => busy |= claimed > 0,
             Err(err) => tracing::warn!(error = ?err, "mail queue failed"),
         }

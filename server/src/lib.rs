@@ -78,6 +78,7 @@ impl Application {
                     &settings.old_secret_keys,
                 )?),
                 mailer: settings.mailer.clone(),
+                allow_private_targets: settings.allow_private_webhooks,
             }),
         };
         let metrics = Metrics::new();

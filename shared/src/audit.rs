@@ -39,10 +39,12 @@ pub enum AuditAction {
     ConversationTransferred,
     MessageDeleted,
     ContactsMerged,
+    SmtpAccountSaved,
+    SmtpAccountRemoved,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 28] = [
+    pub const ALL: [AuditAction; 30] = [
         Self::SignUp,
         Self::SignIn,
         Self::SignOut,
@@ -71,6 +73,8 @@ impl AuditAction {
         Self::ConversationTransferred,
         Self::MessageDeleted,
         Self::ContactsMerged,
+        Self::SmtpAccountSaved,
+        Self::SmtpAccountRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -103,6 +107,8 @@ impl AuditAction {
             Self::ConversationTransferred => "conversation_transferred",
             Self::MessageDeleted => "message_deleted",
             Self::ContactsMerged => "contacts_merged",
+            Self::SmtpAccountSaved => "smtp_account_saved",
+            Self::SmtpAccountRemoved => "smtp_account_removed",
         }
     }
 }

@@ -42,6 +42,8 @@ pub enum ErrorCode {
     TemplateNotApproved,
     /// Two contacts who both write on one channel are two people there.
     ContactsShareAChannel,
+    /// Plain-text SMTP is only allowed to a server on this machine.
+    SmtpNeedsTls,
 }
 
 impl ErrorCode {
@@ -76,6 +78,7 @@ impl ErrorCode {
             Self::OutsideServiceWindow => "outside_service_window",
             Self::TemplateNotApproved => "template_not_approved",
             Self::ContactsShareAChannel => "contacts_share_a_channel",
+            Self::SmtpNeedsTls => "smtp_needs_tls",
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod connections;
 pub mod errors;
 pub mod events;
 pub mod inbox;
+pub mod mail;
 pub mod phone;
 pub mod prefs;
 pub mod roles;

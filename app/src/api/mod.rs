@@ -7,6 +7,7 @@ pub mod channels;
 pub mod connections;
 pub mod contacts;
 pub mod conversations;
+pub mod mail;
 pub mod people;
 pub mod session;
 pub mod templates;

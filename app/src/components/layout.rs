@@ -239,6 +239,12 @@ const SETTINGS_NAV: &[NavItem] = &[
         needs: Some(Permission::ManageUsers),
     },
     NavItem {
+        href: "/settings/email",
+        icon: Icon::Mail,
+        label: |t| t.nav_email,
+        needs: Some(Permission::ManageAccountSettings),
+    },
+    NavItem {
         href: "/settings/channels",
         icon: Icon::Channel,
         label: |t| t.nav_channels,

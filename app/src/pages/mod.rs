@@ -48,6 +48,7 @@ pub mod lazy {
         ProfileRoute => super::settings::ProfilePage,
         ApiTokensRoute => super::settings::ApiTokensPage,
         ApiDocsRoute => super::settings::ApiDocsPage,
+        EmailSettingsRoute => super::settings::EmailSettingsPage,
         ForgotPasswordRoute => super::recovery::ForgotPasswordPage,
         ResetPasswordRoute => super::recovery::ResetPasswordPage,
         ConfirmEmailRoute => super::recovery::ConfirmEmailPage,

@@ -6,6 +6,7 @@
 //! The server-wide SMTP server (`PONTE_SMTP_URL`, `PONTE_MAIL_FROM`) sends
 //! the system's own mail: confirmations, password resets, invitations.
 
+pub mod accounts;
 pub mod smtp;
 pub mod templates;
 
@@ -13,6 +14,7 @@ use anyhow::Context;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::Message;
 use serde::{Deserialize, Serialize};
+pub use shared::mail::MailKind;
 use shared::values::EmailAddress;
 use uuid::Uuid;
 
@@ -29,24 +31,6 @@ const BATCH: i32 = 20;
 const LEASE_SECONDS: i32 = 120;
 /// The NOTIFY payload that wakes the workers for mail.
 const WAKE_PAYLOAD: &str = "mail";
-
-/// What a queued mail is, for the send log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MailKind {
-    EmailConfirmation,
-    PasswordReset,
-    Invitation,
-}
-
-impl MailKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::EmailConfirmation => "email_confirmation",
-            Self::PasswordReset => "password_reset",
-            Self::Invitation => "invitation",
-        }
-    }
-}
 
 /// A mail's body: plain text and its HTML alternative.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,9 +100,12 @@ pub async fn queue(
         "outgoing_mail",
         &serde_json::to_vec(&content).context("encoding mail content")?,
     )?;
+    // An account's mail goes through its default SMTP server, if it has one.
     sqlx::query(
-        "INSERT INTO outgoing_mail (account_id, kind, to_address, subject, content, content_key_id)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO outgoing_mail (account_id, smtp_account_id, kind, to_address, subject,
+                                    content, content_key_id)
+         VALUES ($1, (SELECT id FROM smtp_accounts WHERE account_id = $1 AND is_default),
+                 $2, $3, $4, $5, $6)",
     )
     .bind(account_id)
     .bind(mail.kind().as_str())
@@ -141,35 +128,36 @@ pub async fn queue(
 #[derive(sqlx::FromRow)]
 struct Claimed {
     id: i64,
+    account_id: Option<Uuid>,
+    smtp_account_id: Option<i64>,
     to_address: String,
     subject: String,
     content: Vec<u8>,
     content_key_id: String,
 }
 
-/// Sends the mail that is due; returns how many were claimed. Without an
-/// SMTP server nothing is claimed: the mail waits until one is configured.
-pub async fn process_due(db: &Db, vault: &Vault, mailer: &Mailer) -> Result<usize> {
-    let Some((server, from)) = &mailer.outlet else {
-        return Ok(0);
-    };
+/// Sends the mail that is due; returns how many were claimed. Mail for the
+/// server-wide SMTP server is claimed only when there is one (else it
+/// waits); an account's own servers must be public unless `allow_private`.
+pub async fn process_due(
+    db: &Db,
+    vault: &Vault,
+    mailer: &Mailer,
+    allow_private: bool,
+) -> Result<usize> {
     let claimed: Vec<Claimed> = sqlx::query_as(
-        "SELECT id, to_address, subject, content, content_key_id FROM claim_outgoing_mail($1, $2)",
+        "SELECT id, account_id, smtp_account_id, to_address, subject, content, content_key_id
+           FROM claim_outgoing_mail($1, $2, $3)",
     )
     .bind(BATCH)
     .bind(LEASE_SECONDS)
+    .bind(mailer.can_send())
     .fetch_all(db.pool())
     .await
     .context("claiming outgoing mail")?;
     let count = claimed.len();
     for mail in claimed {
-        let outcome = match compose(vault, from, &mail) {
-            Ok(message) => server.send(message).await,
-            Err(err) => Err(smtp::SendFailure {
-                reason: format!("{err:#}"),
-                permanent: true,
-            }),
-        };
+        let outcome = send_one(db, vault, mailer, &mail, allow_private).await;
         if let Err(failure) = &outcome {
             tracing::warn!(mail = mail.id, error = %failure.reason, "mail not sent");
         }
@@ -187,6 +175,44 @@ pub async fn process_due(db: &Db, vault: &Vault, mailer: &Mailer) -> Result<usiz
             .context("recording a send")?;
     }
     Ok(count)
+}
+
+/// Sends one claimed mail through its account's SMTP server or the
+/// server-wide one.
+async fn send_one(
+    db: &Db,
+    vault: &Vault,
+    mailer: &Mailer,
+    mail: &Claimed,
+    allow_private: bool,
+) -> Result<String, smtp::SendFailure> {
+    let final_failure = |err: &dyn std::fmt::Display| smtp::SendFailure {
+        reason: err.to_string(),
+        permanent: true,
+    };
+    let (server, from, trusted) = match (mail.account_id, mail.smtp_account_id) {
+        (Some(account_id), Some(smtp_account_id)) => {
+            let loaded = async {
+                let mut tx = db.tenant(account_id, None).await?;
+                accounts::outlet(&mut tx, vault, account_id, smtp_account_id).await
+            }
+            .await
+            .map_err(|err| smtp::SendFailure {
+                reason: format!("{err:#}"),
+                permanent: false,
+            })?;
+            let (server, from) =
+                loaded.ok_or_else(|| final_failure(&"the SMTP account is gone"))?;
+            (server, from, allow_private)
+        }
+        _ => match &mailer.outlet {
+            // The operator's own server may be on a private network.
+            Some((server, from)) => (server.clone(), from.clone(), true),
+            None => return Err(final_failure(&"no SMTP server is configured")),
+        },
+    };
+    let message = compose(vault, &from, mail).map_err(|err| final_failure(&format!("{err:#}")))?;
+    server.send(message, trusted).await
 }
 
 fn compose(vault: &Vault, from: &Mailbox, mail: &Claimed) -> anyhow::Result<Message> {

@@ -11,16 +11,9 @@ use std::time::Duration;
 /// How long one conversation with the server may take.
 const TIMEOUT: Duration = Duration::from_secs(20);
 
-/// How the connection is protected.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Security {
-    /// Plain text: only for a server on this machine.
-    None,
-    /// Upgraded with STARTTLS (port 587); refused if the server cannot.
-    StartTls,
-    /// TLS from the first byte (port 465).
-    Tls,
-}
+/// How the connection is protected: `None` (plain text, only to this
+/// machine), `StartTls` (port 587), `Tls` (from the first byte, port 465).
+pub use shared::mail::SmtpSecurity as Security;
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct SmtpServer {
@@ -131,7 +124,61 @@ impl SmtpServer {
         })
     }
 
-    fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendFailure> {
+    /// A server typed into a form; plain text only to this machine.
+    pub fn from_parts(
+        host: &str,
+        port: u16,
+        security: Security,
+        username: Option<String>,
+        password: Option<String>,
+    ) -> Result<Self, SmtpUrlError> {
+        let host = host.trim().to_string();
+        if host.is_empty() || host.contains(|c: char| c.is_whitespace() || c == '/') {
+            return Err(SmtpUrlError::NoHost);
+        }
+        if security == Security::None && !is_loopback(&host) {
+            return Err(SmtpUrlError::PlainTextToRemote);
+        }
+        Ok(Self {
+            host,
+            port,
+            security,
+            username: username.filter(|u| !u.is_empty()),
+            password: password.filter(|p| !p.is_empty()),
+        })
+    }
+
+    /// Where to connect: the host as given, or (for servers a tenant typed
+    /// in) an address resolved now and checked to be public, then used for
+    /// the connection so DNS cannot move it in between.
+    async fn target(&self, allow_private: bool) -> Result<String, SendFailure> {
+        if allow_private {
+            return Ok(self.host.clone());
+        }
+        let addresses: Vec<std::net::SocketAddr> =
+            tokio::net::lookup_host((self.host.as_str(), self.port))
+                .await
+                .map_err(|err| SendFailure::local(format!("{}: {err}", self.host)))?
+                .collect();
+        let all_public = addresses
+            .iter()
+            .all(|a| !crate::channels::provider::is_private(a.ip()));
+        match addresses.first() {
+            Some(address) if all_public => Ok(address.ip().to_string()),
+            _ => Err(SendFailure {
+                reason: format!(
+                    "{} is a private or local address; only public SMTP servers are allowed",
+                    self.host
+                ),
+                permanent: true,
+            }),
+        }
+    }
+
+    fn transport(
+        &self,
+        connect_to: &str,
+    ) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendFailure> {
         let tls = match self.security {
             Security::None => Tls::None,
             Security::StartTls | Security::Tls => {
@@ -144,7 +191,7 @@ impl SmtpServer {
                 }
             }
         };
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host)
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(connect_to)
             .port(self.port)
             .tls(tls)
             .timeout(Some(TIMEOUT));
@@ -154,17 +201,23 @@ impl SmtpServer {
         Ok(builder.build())
     }
 
-    /// Sends one message; the error is what the server (or the network) said.
-    pub async fn send(&self, message: Message) -> Result<(), SendFailure> {
-        let transport = self.transport()?;
-        transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|err| SendFailure {
+    /// Sends one message; returns the server's answer, or what the server
+    /// (or the network) said instead. `allow_private`: the server may be on
+    /// a private network (the operator's own; not one a tenant typed in).
+    pub async fn send(&self, message: Message, allow_private: bool) -> Result<String, SendFailure> {
+        let target = self.target(allow_private).await?;
+        let transport = self.transport(&target)?;
+        match transport.send(message).await {
+            Ok(response) => Ok(format!(
+                "{} {}",
+                response.code(),
+                response.message().collect::<Vec<_>>().join(" ")
+            )),
+            Err(err) => Err(SendFailure {
                 reason: describe(&err),
                 permanent: err.is_permanent(),
-            })
+            }),
+        }
     }
 }
 

@@ -334,3 +334,126 @@ async fn mail_the_server_refuses_for_good_fails_at_once_with_its_answer() {
         "{error:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_accounts_own_smtp_server_sends_its_mail_and_its_test_reports_the_answer() {
+    let server_wide = MailSink::start().await;
+    let own = MailSink::start().await;
+    let app = spawn_app_sending_to(&server_wide).await;
+    let admin = app
+        .sign_up("Loja Azul", "loja-azul", "ana@azul.example")
+        .await;
+    let port = own.url.rsplit(':').next().unwrap();
+
+    let refused = admin
+        .call(
+            "save_smtp_account",
+            &[
+                ("name", "Loja"),
+                ("host", "mail.azul.example"),
+                ("security", "none"),
+                ("from_address", "not an address"),
+            ],
+        )
+        .await;
+    let AppError::Validation { fields } = refused.error() else {
+        panic!("{}", refused.body);
+    };
+    let codes: Vec<(String, shared::ErrorCode)> =
+        fields.into_iter().map(|f| (f.field, f.code)).collect();
+    assert!(codes.contains(&("security".into(), shared::ErrorCode::SmtpNeedsTls)));
+    assert!(codes.contains(&("from_address".into(), shared::ErrorCode::EmailInvalid)));
+
+    let saved = admin
+        .call(
+            "save_smtp_account",
+            &[
+                ("name", "Loja"),
+                ("host", "127.0.0.1"),
+                ("port", port),
+                ("security", "none"),
+                ("username", ""),
+                ("password", "segredo-smtp"),
+                ("from_name", "Loja Azul"),
+                ("from_address", "atendimento@azul.example"),
+                ("is_default", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let view: Value = saved.json();
+    assert_eq!(view["has_password"], true);
+    assert!(!saved.body.contains("segredo-smtp"), "never echoed");
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT password FROM smtp_accounts")
+        .fetch_one(&app.database.owner)
+        .await
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&stored).contains("segredo-smtp"));
+
+    let tested = admin
+        .call(
+            "test_smtp_account",
+            &[("id", &view["id"].as_i64().unwrap().to_string())],
+        )
+        .await;
+    let result: Value = tested.json();
+    assert_eq!(result["ok"], true, "{result}");
+    assert!(
+        result["answer"].as_str().unwrap().starts_with("250"),
+        "{result}"
+    );
+    let test_mail = &own.wait_for("ana@azul.example", 1).await[0];
+    assert_eq!(test_mail.from, "atendimento@azul.example");
+
+    admin
+        .call(
+            "invite_user",
+            &[("email", "bia@azul.example"), ("role", "agent")],
+        )
+        .await;
+    let invitation = &own.wait_for("bia@azul.example", 1).await[0];
+    assert_eq!(invitation.from, "atendimento@azul.example");
+    assert!(
+        server_wide
+            .received()
+            .iter()
+            .all(|m| m.to != "bia@azul.example"),
+        "the account's own server sent it, not the server-wide one"
+    );
+    let log: Value = admin.call("mail_send_log", &[]).await.json();
+    assert_eq!(log[0]["to_address"], "bia@azul.example");
+    assert_eq!(log[0]["smtp_account"], "Loja");
+    assert_eq!(log[0]["state"], "sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenants_smtp_server_must_be_public() {
+    let own = MailSink::start().await;
+    let app = spawn_app_sending_to(&own).await;
+    let demo = app.demo_account().await;
+    let admin = demo.actor(shared::Role::GlobalAdmin);
+    let vault = test_vault();
+    let port = own.url.rsplit(':').next().unwrap();
+    let form = shared::mail::SmtpAccountForm {
+        name: "Local".into(),
+        host: "127.0.0.1".into(),
+        port: port.into(),
+        security: "none".into(),
+        from_address: "a@demo.example".into(),
+        ..Default::default()
+    };
+    let saved = domain::mail::accounts::save(&app.database.db, &vault, &admin, None, &form)
+        .await
+        .unwrap();
+    let refused =
+        domain::mail::accounts::send_test(&app.database.db, &vault, &admin, saved.id, false)
+            .await
+            .unwrap();
+    assert!(!refused.ok);
+    assert!(refused.answer.contains("private or local"), "{refused:?}");
+    let allowed =
+        domain::mail::accounts::send_test(&app.database.db, &vault, &admin, saved.id, true)
+            .await
+            .unwrap();
+    assert!(allowed.ok, "{allowed:?}");
+}

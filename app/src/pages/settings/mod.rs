@@ -2,11 +2,13 @@
 
 mod account;
 mod api_tokens;
+mod email;
 mod profile;
 mod users;
 
 pub use account::AccountSettingsPage;
 pub use api_tokens::{ApiDocsPage, ApiTokensPage};
+pub use email::EmailSettingsPage;
 pub use profile::ProfilePage;
 pub use users::UsersPage;
 
