@@ -104,6 +104,30 @@ RETURNS void
      WHERE id = p_id AND state = 'pending'
 $$;
 
+-- Connection alerts -------------------------------------------------------------
+
+-- When the account's admins were e-mailed about the connection's current
+-- incident; cleared when it connects again, so the next incident mails again.
+ALTER TABLE channels ADD COLUMN health_alerted_at timestamptz;
+UPDATE channels SET health_alerted_at = now() WHERE health = 'disconnected';
+CREATE INDEX channels_alert_due_idx ON channels (id)
+    WHERE health = 'disconnected' AND health_alerted_at IS NULL;
+
+-- Connections that went down and whose admins were not told yet: marked as
+-- told in the caller's transaction, which queues the mail (a rollback
+-- un-marks them).
+CREATE FUNCTION due_connection_alerts(p_limit integer)
+RETURNS TABLE (account_id uuid, channel_id bigint, name text, detail text)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp
+    AS $$
+    UPDATE channels c SET health_alerted_at = now()
+     WHERE c.id IN (SELECT d.id FROM channels d
+                     WHERE d.health = 'disconnected' AND d.health_alerted_at IS NULL AND d.active
+                     ORDER BY d.id LIMIT p_limit FOR UPDATE SKIP LOCKED)
+ RETURNING c.account_id, c.id, c.name, c.health_detail
+$$;
+
 -- E-mail confirmation ---------------------------------------------------------
 
 -- Logins from before confirmation existed, and the demo's, count as confirmed.
@@ -238,7 +262,7 @@ DECLARE
 BEGIN
     FOREACH f IN ARRAY ARRAY[
         'claim_outgoing_mail(integer, integer, boolean)', 'finish_outgoing_mail(bigint, text, integer)',
-        'email_confirm(bytea)', 'password_reset_start(text, bytea, interval)',
+        'email_confirm(bytea)', 'due_connection_alerts(integer)', 'password_reset_start(text, bytea, interval)',
         'password_reset_finish(bytea, text)', 'session_authenticate(bytea, interval, interval)'
     ] LOOP
         EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);

@@ -87,6 +87,15 @@ pub async fn run_queues(
             Ok(claimed) => busy |= claimed > 0,
             Err(err) => tracing::warn!(error = ?err, "media queue failed"),
         }
+        let outbox = domain::mail::Outbox {
+            vault: &vault,
+            base_url: &sender.public_url,
+            sending: mailer.can_send(),
+        };
+        match domain::mail::alerts::queue_due(&db, outbox).await {
+            Ok(queued) => busy |= queued > 0,
+            Err(err) => tracing::warn!(error = ?err, "connection alerts failed"),
+        }
         match domain::mail::process_due(&db, &vault, &mailer, sender.allow_private_targets).await {
             Ok(claimed) => busy |= claimed > 0,
             Err(err) => tracing::warn!(error = ?err, "mail queue failed"),

@@ -467,7 +467,8 @@ pub(crate) async fn set_health(
         return Ok(());
     };
     sqlx::query(
-        "UPDATE channels SET health = $3, health_detail = $4, updated_at = now()
+        "UPDATE channels SET health = $3, health_detail = $4, updated_at = now(),
+                health_alerted_at = CASE WHEN $3 = 'connected' THEN NULL ELSE health_alerted_at END
           WHERE account_id = $1 AND id = $2 AND (health, health_detail) IS DISTINCT FROM ($3, $4)",
     )
     .bind(account_id)

@@ -7,6 +7,7 @@
 //! the system's own mail: confirmations, password resets, invitations.
 
 pub mod accounts;
+pub mod alerts;
 pub mod smtp;
 pub mod templates;
 

@@ -22,6 +22,12 @@ pub enum SystemMail<'a> {
         role: Role,
         link: &'a str,
     },
+    ConnectionDown {
+        name: &'a str,
+        connection: &'a str,
+        detail: Option<&'a str>,
+        link: &'a str,
+    },
 }
 
 /// What a system mail says: a greeting, paragraphs, one button and the
@@ -41,6 +47,7 @@ impl SystemMail<'_> {
             Self::EmailConfirmation { .. } => super::MailKind::EmailConfirmation,
             Self::PasswordReset { .. } => super::MailKind::PasswordReset,
             Self::Invitation { .. } => super::MailKind::Invitation,
+            Self::ConnectionDown { .. } => super::MailKind::ConnectionAlert,
         }
     }
 
@@ -140,7 +147,52 @@ impl SystemMail<'_> {
                     "If you didn't expect this invitation, ignore this e-mail."
                 },
             },
+            Self::ConnectionDown {
+                name,
+                connection,
+                detail,
+                link,
+            } => connection_down(name, connection, detail, link, locale),
         }
+    }
+}
+
+fn connection_down(
+    name: &str,
+    connection: &str,
+    detail: Option<&str>,
+    link: &str,
+    locale: Locale,
+) -> Wording {
+    let pt = locale == Locale::PtBr;
+    let reason = detail.map(|d| format!(" ({d})")).unwrap_or_default();
+    Wording {
+        subject: if pt {
+            format!("Conexão fora do ar: {connection}")
+        } else {
+            format!("Connection down: {connection}")
+        },
+        greeting: if pt {
+            format!("Olá, {name}!")
+        } else {
+            format!("Hello {name},")
+        },
+        paragraphs: vec![if pt {
+            format!("A conexão {connection} deixou de funcionar{reason}. Mensagens de clientes por ela podem não chegar até que seja reconectada.")
+        } else {
+            format!("The connection {connection} stopped working{reason}. Customers' messages through it may not arrive until it is reconnected.")
+        }],
+        button: if pt {
+            "Abrir Conexões"
+        } else {
+            "Open Connections"
+        },
+        link: link.into(),
+        closing: if pt {
+            "Você recebe este aviso por ser administrador(a) da conta; enviamos um por ocorrência."
+        } else {
+            "You get this notice as an administrator of the account; we send one per incident."
+        },
     }
 }
 

@@ -520,6 +520,8 @@ impl MailSink {
             .arg(format!("127.0.0.1:{port}"))
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
             .arg(&maildir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .expect("aiosmtpd (apt install python3-aiosmtpd; ./ponte.sh test does)");

@@ -457,3 +457,78 @@ async fn a_tenants_smtp_server_must_be_public() {
             .unwrap();
     assert!(allowed.ok, "{allowed:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_are_mailed_once_per_incident_when_a_connection_goes_down() {
+    use domain::channels::connections::{self, ConnectionChanges, NewConnection};
+    let sink = MailSink::start().await;
+    let graph = crate::mock_providers::MockGraph::start().await;
+    let app = spawn_app_sending_to(&sink).await;
+    let demo = app.demo_account().await;
+    let admin = demo.actor(shared::Role::GlobalAdmin);
+    let db = &app.database.db;
+    let vault = test_vault();
+    let with_token = |token: &str| {
+        serde_json::json!({
+            "phone_number_id": "1234", "access_token": token, "app_secret": "s",
+            "verify_token": "v", "api_base_url": graph.base_url
+        })
+    };
+    let created = connections::create(
+        db,
+        &vault,
+        &admin,
+        &NewConnection {
+            kind: shared::inbox::ChannelKind::WhatsappCloud,
+            name: "WhatsApp Vendas".into(),
+            config: with_token("revoked-token"),
+        },
+    )
+    .await
+    .unwrap();
+    let retoken = |token: &'static str| {
+        let config = with_token(token);
+        let (vault, admin) = (&vault, &admin);
+        async move {
+            let changes = ConnectionChanges {
+                name: None,
+                active: None,
+                config: Some(config),
+            };
+            connections::update(db, vault, admin, created.id, &changes)
+                .await
+                .unwrap();
+            connections::test(db, vault, admin, created.id)
+                .await
+                .unwrap()
+        }
+    };
+    let failed = connections::test(db, &vault, &admin, created.id)
+        .await
+        .unwrap();
+    assert!(!failed.ok);
+    let mails = sink.wait_for(&admin.email, 1).await;
+    assert_eq!(mails[0].subject, "Conexão fora do ar: WhatsApp Vendas");
+    assert!(
+        mails[0].text.contains("/settings/connections"),
+        "{}",
+        mails[0].text
+    );
+
+    // Still the same incident: no second mail.
+    connections::test(db, &vault, &admin, created.id)
+        .await
+        .unwrap();
+    assert!(retoken("graph-token").await.ok, "back up");
+    assert!(!retoken("revoked-again").await.ok, "a new incident");
+    sink.wait_for(&admin.email, 2).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let to = |email: &str| {
+        sink.received()
+            .into_iter()
+            .filter(|m| m.to == email)
+            .count()
+    };
+    assert_eq!(to(&admin.email), 2, "one per incident");
+    assert_eq!(to(&demo.actor(shared::Role::Agent).email), 0, "only admins");
+}

@@ -7,7 +7,15 @@ use crate::helpers::{spawn_app, TestDb};
 use uuid::Uuid;
 
 /// Tables that are not per-account: identities, the throttle, migrations.
-const NOT_TENANT_TABLES: [&str; 4] = ["_sqlx_migrations", "users", "sessions", "login_failures"];
+/// Tables of people rather than accounts (their own walls are tested below).
+const NOT_TENANT_TABLES: [&str; 6] = [
+    "_sqlx_migrations",
+    "users",
+    "sessions",
+    "login_failures",
+    "email_confirmations",
+    "password_resets",
+];
 
 async fn tenant_tables(db: &TestDb) -> Vec<String> {
     sqlx::query_scalar(
@@ -55,6 +63,18 @@ async fn two_full_accounts(db: &TestDb) -> (Uuid, Uuid) {
         .await
         .unwrap();
         domain::api_tokens::create(&db.db, &admin, "ci", Some(30))
+            .await
+            .unwrap();
+        let smtp = shared::mail::SmtpAccountForm {
+            name: "Correio".into(),
+            host: "smtp.example.com".into(),
+            security: "starttls".into(),
+            password: "segredo".into(),
+            from_address: format!("atendimento@{slug}.com"),
+            is_default: true,
+            ..Default::default()
+        };
+        domain::mail::accounts::save(&db.db, &mail_vault, &admin, None, &smtp)
             .await
             .unwrap();
         let vault =
@@ -413,4 +433,57 @@ async fn appending_to_the_audit_log_finds_the_chain_head_through_its_index() {
         assert!(plan.contains("audit_log_chain_idx"), "{plan}");
         assert!(!plan.contains("Seq Scan"), "{plan}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_time_links_are_readable_only_by_their_owner_or_not_at_all() {
+    let db = TestDb::new().await;
+    let vault = crate::helpers::test_vault();
+    let outbox = crate::helpers::test_outbox(&vault);
+    let mut users = vec![];
+    for slug in ["alfa", "beta"] {
+        let form = domain::auth::SignUpForm {
+            company_name: slug.into(),
+            slug: slug.into(),
+            name: "Dona".into(),
+            email: format!("dona@{slug}.com"),
+            password: "correct horse battery".into(),
+        };
+        let signed = domain::auth::sign_up(&db.db, outbox, &form, &Default::default())
+            .await
+            .unwrap();
+        domain::auth::recovery::request(&db.db, outbox, &form.email, &Default::default())
+            .await
+            .unwrap();
+        users.push((signed.account_id, signed.user_id));
+    }
+    let (owner_links, owner_resets): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM email_confirmations), (SELECT count(*) FROM password_resets)",
+    )
+    .fetch_one(&db.owner)
+    .await
+    .unwrap();
+    assert_eq!((owner_links, owner_resets), (2, 2), "positive control");
+    let (account, user) = users[0];
+    let mut tx = db.db.tenant(account, Some(user)).await.unwrap();
+    let (links, others): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM email_confirmations),
+                (SELECT count(*) FROM email_confirmations WHERE user_id <> $1)",
+    )
+    .bind(user)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!((links, others), (1, 0));
+    let system_mail: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM outgoing_mail WHERE account_id IS NULL")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    let resets = sqlx::query("SELECT 1 FROM password_resets")
+        .execute(&mut *tx)
+        .await
+        .unwrap_err();
+    assert!(resets.to_string().contains("permission denied"), "{resets}");
+    assert_eq!(system_mail, 0, "mail of no account is for the workers only");
 }
