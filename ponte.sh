@@ -92,7 +92,7 @@ run_browser_tests() {
     mail_pid=$(start_mail_catcher "$mail_port" "$maildir")
     DATABASE_URL="$db_url" PONTE_DATA_DIR="$e2e_data" RUST_LOG=warn \
         PONTE_SMTP_URL="smtp://127.0.0.1:$mail_port" PONTE_MAIL_FROM="Ponte <ponte@e2e.ponte.dev>" \
-        "$PONTE_BIN" serve --addr "127.0.0.1:$port" --no-migrate >"$log" 2>&1 &
+        PONTE_ALLOW_PRIVATE_WEBHOOKS=1 "$PONTE_BIN" serve --addr "127.0.0.1:$port" --no-migrate >"$log" 2>&1 &
     local server_pid=$!
     trap 'kill $server_pid $mail_pid 2>/dev/null || true' EXIT
     for _ in $(seq 1 100); do
@@ -102,7 +102,7 @@ run_browser_tests() {
     curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { cat "$log"; die "the server did not become ready"; }
     local status=0
     (cd end2end && PONTE_URL="http://127.0.0.1:$port" DATABASE_URL="$db_url" PONTE_BIN="$PONTE_BIN" \
-        PONTE_DATA_DIR="$e2e_data" PONTE_E2E_MAILDIR="$maildir" node --test --test-concurrency=1 tests/) || status=$?
+        PONTE_DATA_DIR="$e2e_data" PONTE_E2E_MAILDIR="$maildir" PONTE_E2E_SMTP_PORT="$mail_port" node --test --test-concurrency=1 tests/) || status=$?
     kill "$server_pid" ${mail_pid:+"$mail_pid"} 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
     trap - EXIT

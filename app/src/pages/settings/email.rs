@@ -10,7 +10,7 @@ use crate::api::mail::{
     list_smtp_accounts, mail_send_log, test_smtp_account, RemoveSmtpAccount, SaveSmtpAccount,
 };
 use crate::components::form::{
-    field_error, form_error, ErrorBanner, Field, SelectField, SubmitButton,
+    field_error, form_error, reset_on_success, ErrorBanner, Field, SelectField, SubmitButton,
 };
 use crate::components::layout::{use_session, PageHeader};
 use crate::prefs::use_t;
@@ -181,7 +181,7 @@ fn ServerForm(
             <h2 id="smtp-form-heading" class="mb-3 text-base font-semibold">
                 {move || if is_edit { t().smtp_edit } else { t().smtp_add }}
             </h2>
-            <ActionForm action=save attr:id="smtp-form">
+            <ActionForm action=save node_ref=reset_on_success(save) attr:id="smtp-form">
                 {id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
                 <div class="grid gap-3 sm:grid-cols-2">
                     <Field name="name" label=Signal::derive(move || t().name) value=name_value required=true error=field_error(error, "name") />
