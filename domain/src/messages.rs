@@ -622,7 +622,8 @@ pub(crate) struct Incoming<'a> {
 }
 
 /// Stores an incoming message; `None` when its external id was seen before
-/// (a redelivery). Counts it as unread and starts the customer's wait.
+/// (a redelivery). Counts it as unread, starts the customer's wait, and
+/// signals both the message and the conversation.
 pub(crate) async fn insert_incoming(
     tx: &mut Tx,
     account_id: Uuid,
@@ -655,7 +656,8 @@ pub(crate) async fn insert_incoming(
     sqlx::query(
         "UPDATE conversations
             SET incoming_count = incoming_count + 1, last_message_preview = $2, last_message_kind = 'incoming',
-                last_activity_at = now(), waiting_since = COALESCE(waiting_since, now())
+                last_activity_at = now(), waiting_since = COALESCE(waiting_since, now()),
+                updated_at = now()
           WHERE account_id = $3 AND id = $1",
     )
     .bind(conversation.id)
@@ -670,6 +672,15 @@ pub(crate) async fn insert_incoming(
         Signal::MessageCreated {
             conversation_id: conversation.id,
             message_id,
+        },
+    )
+    .await?;
+    // The conversation changed too (one update above, not a second "touch").
+    realtime::publish(
+        tx,
+        account_id,
+        Signal::ConversationChanged {
+            conversation_id: conversation.id,
         },
     )
     .await?;

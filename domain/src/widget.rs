@@ -359,7 +359,6 @@ pub async fn send(db: &Db, visitor: &Visitor, message: &VisitorMessage) -> Resul
     let message_id =
         match messages::insert_incoming(&mut tx, account_id, &conversation, &incoming).await? {
             Some(id) => {
-                conversations::touch(&mut tx, account_id, conversation.id).await?;
                 tx.commit().await.context("commit")?;
                 id
             }

@@ -139,21 +139,25 @@ pub async fn set_availability(
 /// the same either way.
 #[server(endpoint = "request_password_reset")]
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
-    use crate::server::{client_info, finish, state};
+    use crate::server::{client_info, finish, redirect_plain_form, state};
     let state = state()?;
     finish(
         domain::auth::recovery::request(&state.db, state.config.outbox(), &email, &client_info())
             .await,
-    )
+    )?;
+    redirect_plain_form("/forgot-password?sent=1");
+    Ok(())
 }
 
 /// Sets a new password through a reset link; every session ends, so the
 /// person signs in again with it.
 #[server(endpoint = "reset_password")]
 pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
-    use crate::server::{client_info, finish, state};
+    use crate::server::{client_info, finish, redirect_plain_form, state};
     let state = state()?;
-    finish(domain::auth::recovery::reset(&state.db, &token, &password, &client_info()).await)
+    finish(domain::auth::recovery::reset(&state.db, &token, &password, &client_info()).await)?;
+    redirect_plain_form("/login");
+    Ok(())
 }
 
 /// Opens a confirmation link.
@@ -163,7 +167,9 @@ pub async fn confirm_email(token: String) -> Result<(), AppError> {
     let state = state()?;
     finish(
         domain::auth::confirmation::confirm(&state.db, &token, client_info().ip.as_deref()).await,
-    )
+    )?;
+    crate::server::redirect_plain_form("/inbox");
+    Ok(())
 }
 
 /// Mails the signed-in person a new confirmation link (rate-limited).

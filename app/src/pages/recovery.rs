@@ -30,7 +30,10 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     let t = use_t();
     let action = ServerAction::<RequestPasswordReset>::new();
     let error = form_error(action);
-    let sent = succeeded(action);
+    let succeeded = succeeded(action);
+    // Without wasm the form posts and comes back here with `?sent=1`.
+    let query = leptos_router::hooks::use_query_map();
+    let sent = Signal::derive(move || succeeded.get() || query.read().get("sent").is_some());
     view! {
         <AuthCard title=Signal::derive(move || t().forgot_title.to_string()) subtitle=Signal::derive(move || t().forgot_subtitle.to_string())>
             <ActionForm action=action>

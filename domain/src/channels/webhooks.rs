@@ -345,10 +345,13 @@ async fn receive_message(
         .phone
         .as_deref()
         .and_then(|p| PhoneNumber::parse(p, Country::default()).ok());
+    // Only when it adds something: most messages come from a contact whose
+    // phone and name are known, and a write per message costs the workers.
     sqlx::query(
         "UPDATE contacts SET phone = COALESCE(phone, $3),
                 name = CASE WHEN name = '' THEN $4 ELSE name END, updated_at = now()
-          WHERE account_id = $1 AND id = $2",
+          WHERE account_id = $1 AND id = $2
+            AND ((phone IS NULL AND $3::text IS NOT NULL) OR (name = '' AND $4 <> ''))",
     )
     .bind(account_id)
     .bind(contact_id)
@@ -364,7 +367,6 @@ async fn receive_message(
         if let Some(file) = &message.media {
             media::enqueue(tx, account_id, channel_id, contact_id, message_id, file).await?;
         }
-        conversations::touch(tx, account_id, conversation.id).await?;
     }
     Ok(())
 }
