@@ -105,6 +105,8 @@ pub async fn sign_up(
     let user_id = Uuid::now_v7();
     let account_id = Uuid::now_v7();
 
+    // The confirmation mail sent below counts against the person's resends.
+    confirmation::count_first_link(db, user_id).await?;
     let mut tx = db.anonymous().await?;
     let inserted_user =
         sqlx::query("INSERT INTO users (id, email, name, password_hash) VALUES ($1, $2, $3, $4)")
@@ -170,7 +172,6 @@ pub async fn sign_up(
     )
     .await?;
     tx.commit().await.context("commit sign-up")?;
-    confirmation::count_first_link(db, user_id).await?;
     Ok(SignedIn {
         session,
         user_id,

@@ -28,8 +28,10 @@ pub use templates::SystemMail;
 /// Sends are tried this many times (back-off from 30 s to 1 h) before the
 /// mail counts as failed.
 pub const MAX_ATTEMPTS: i32 = 8;
-const BATCH: i32 = 20;
-const LEASE_SECONDS: i32 = 120;
+/// Mail is sent one at a time, each send bounded by the SMTP timeout, so a
+/// batch is done well within its lease (no other instance sends it twice).
+const BATCH: i32 = 5;
+const LEASE_SECONDS: i32 = 300;
 /// The NOTIFY payload that wakes the workers for mail.
 const WAKE_PAYLOAD: &str = "mail";
 

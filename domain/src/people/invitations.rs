@@ -122,17 +122,18 @@ pub async fn invite(
     )
     .await?;
     let url = outbox.link(&format!("/invite/{token}"));
-    mail_invitation(&mut tx, outbox, actor, &email, role, &url).await?;
+    let emailed = mail_invitation(&mut tx, outbox, actor, &email, role, &url).await?;
     tx.commit().await.context("commit")?;
     Ok(InvitationLink {
         invitation_id: id,
         email: email.to_string(),
         url,
-        emailed: outbox.sending,
+        emailed,
     })
 }
 
-/// Queues the invitation mail, in the account's default language.
+/// Queues the invitation mail, in the account's default language; returns
+/// whether an SMTP server (the account's own or the server's) will send it.
 async fn mail_invitation(
     tx: &mut Tx,
     outbox: Outbox<'_>,
@@ -140,13 +141,16 @@ async fn mail_invitation(
     email: &EmailAddress,
     role: Role,
     url: &str,
-) -> Result<()> {
-    let (account_name, locale): (String, String) =
-        sqlx::query_as("SELECT name, default_locale FROM accounts WHERE id = $1")
-            .bind(actor.account_id)
-            .fetch_one(&mut **tx)
-            .await
-            .context("reading the account's name")?;
+) -> Result<bool> {
+    let (account_name, locale, own_smtp): (String, String, bool) = sqlx::query_as(
+        "SELECT name, default_locale,
+                EXISTS (SELECT 1 FROM smtp_accounts s WHERE s.account_id = a.id AND s.is_default)
+           FROM accounts a WHERE id = $1",
+    )
+    .bind(actor.account_id)
+    .fetch_one(&mut **tx)
+    .await
+    .context("reading the account's name")?;
     let mail = SystemMail::Invitation {
         account_name: &account_name,
         invited_by: &actor.name,
@@ -162,7 +166,8 @@ async fn mail_invitation(
         &mail,
         locale,
     )
-    .await
+    .await?;
+    Ok(outbox.sending || own_smtp)
 }
 
 /// Issues a fresh link for a pending invitation (the old link stops working).
@@ -199,13 +204,13 @@ pub async fn renew_invitation(
     let url = outbox.link(&format!("/invite/{token}"));
     let address =
         EmailAddress::parse(&email).map_err(|_| anyhow::anyhow!("stored e-mail is invalid"))?;
-    mail_invitation(&mut tx, outbox, actor, &address, role, &url).await?;
+    let emailed = mail_invitation(&mut tx, outbox, actor, &address, role, &url).await?;
     tx.commit().await.context("commit")?;
     Ok(InvitationLink {
         invitation_id,
         email,
         url,
-        emailed: outbox.sending,
+        emailed,
     })
 }
 
