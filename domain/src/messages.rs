@@ -666,22 +666,19 @@ pub(crate) async fn insert_incoming(
     .execute(&mut **tx)
     .await
     .context("updating conversation")?;
-    realtime::publish(
-        tx,
-        account_id,
-        Signal::MessageCreated {
-            conversation_id: conversation.id,
-            message_id,
-        },
-    )
-    .await?;
     // The conversation changed too (one update above, not a second "touch").
-    realtime::publish(
+    realtime::publish_all(
         tx,
         account_id,
-        Signal::ConversationChanged {
-            conversation_id: conversation.id,
-        },
+        [
+            Signal::MessageCreated {
+                conversation_id: conversation.id,
+                message_id,
+            },
+            Signal::ConversationChanged {
+                conversation_id: conversation.id,
+            },
+        ],
     )
     .await?;
     Ok(Some(message_id))
