@@ -666,19 +666,22 @@ pub(crate) async fn insert_incoming(
     .execute(&mut **tx)
     .await
     .context("updating conversation")?;
-    // The conversation changed too (one update above, not a second "touch").
-    realtime::publish_all(
+    realtime::publish(
         tx,
         account_id,
-        [
-            Signal::MessageCreated {
-                conversation_id: conversation.id,
-                message_id,
-            },
-            Signal::ConversationChanged {
-                conversation_id: conversation.id,
-            },
-        ],
+        Signal::MessageCreated {
+            conversation_id: conversation.id,
+            message_id,
+        },
+    )
+    .await?;
+    // The conversation changed too (one update above, not a second "touch").
+    realtime::publish(
+        tx,
+        account_id,
+        Signal::ConversationChanged {
+            conversation_id: conversation.id,
+        },
     )
     .await?;
     Ok(Some(message_id))

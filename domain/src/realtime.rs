@@ -143,27 +143,6 @@ pub async fn publish(tx: &mut Tx, account_id: Uuid, signal: Signal) -> anyhow::R
     Ok(())
 }
 
-/// Queues several signals, in order, in one round trip.
-pub async fn publish_all<const N: usize>(
-    tx: &mut Tx,
-    account_id: Uuid,
-    signals: [Signal; N],
-) -> anyhow::Result<()> {
-    let payloads = signals
-        .into_iter()
-        .map(|signal| encode(account_id, signal))
-        .collect::<anyhow::Result<Vec<String>>>()?;
-    sqlx::query(
-        "SELECT pg_notify($1, payload) FROM unnest($2::text[]) WITH ORDINALITY AS s(payload, n) ORDER BY n",
-    )
-    .bind(CHANNEL)
-    .bind(&payloads)
-    .execute(&mut **tx)
-    .await
-    .context("publishing signals")?;
-    Ok(())
-}
-
 /// Publishes at once, outside any transaction (typing, presence).
 pub async fn publish_now(db: &Db, account_id: Uuid, signal: Signal) -> anyhow::Result<()> {
     sqlx::query("SELECT pg_notify($1, $2)")
