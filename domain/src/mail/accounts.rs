@@ -134,24 +134,30 @@ fn validate(form: &SmtpAccountForm) -> Result<Valid> {
         errors.add("from_name", ErrorCode::TooLong);
     }
     let server = match (security, port) {
-        (Some(security), Some(port)) => errors.check(
-            if form.host.trim().is_empty() {
-                "host"
-            } else {
-                "security"
-            },
-            SmtpServer::from_parts(
+        (Some(security), Some(port)) => {
+            let built = SmtpServer::from_parts(
                 &form.host,
                 port,
                 security,
                 Some(form.username.trim().to_string()),
                 None,
-            )
-            .map_err(|err| match err {
-                SmtpUrlError::PlainTextToRemote => ErrorCode::SmtpNeedsTls,
-                _ => ErrorCode::Required,
-            }),
-        ),
+            );
+            match built {
+                Ok(server) => Some(server),
+                Err(SmtpUrlError::PlainTextToRemote) => {
+                    errors.add("security", ErrorCode::SmtpNeedsTls);
+                    None
+                }
+                Err(_) if form.host.trim().is_empty() => {
+                    errors.add("host", ErrorCode::Required);
+                    None
+                }
+                Err(_) => {
+                    errors.add("host", ErrorCode::InvalidCharacters);
+                    None
+                }
+            }
+        }
         _ => None,
     };
     errors.into_result()?;
@@ -362,5 +368,61 @@ impl SentMailRow {
             sent_at: self.sent_at,
             smtp_account: self.smtp_account,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(form: &SmtpAccountForm) -> Vec<(String, ErrorCode)> {
+        match validate(form) {
+            Err(Error::Validation(fields)) => {
+                fields.into_iter().map(|f| (f.field, f.code)).collect()
+            }
+            Err(other) => panic!("{other:?}"),
+            Ok(_) => vec![],
+        }
+    }
+
+    #[test]
+    fn each_problem_is_reported_on_its_own_field() {
+        let valid = SmtpAccountForm {
+            name: "Loja".into(),
+            host: "smtp.example.com".into(),
+            security: "starttls".into(),
+            from_address: "a@loja.example".into(),
+            ..Default::default()
+        };
+        assert!(codes(&valid).is_empty(), "positive control");
+        let no_host = SmtpAccountForm {
+            host: " ".into(),
+            ..valid.clone()
+        };
+        assert_eq!(codes(&no_host), vec![("host".into(), ErrorCode::Required)]);
+        let bad_host = SmtpAccountForm {
+            host: "smtp example.com".into(),
+            ..valid.clone()
+        };
+        assert_eq!(
+            codes(&bad_host),
+            vec![("host".into(), ErrorCode::InvalidCharacters)]
+        );
+        let plain = SmtpAccountForm {
+            security: "none".into(),
+            ..valid.clone()
+        };
+        assert_eq!(
+            codes(&plain),
+            vec![("security".into(), ErrorCode::SmtpNeedsTls)]
+        );
+        let port = SmtpAccountForm {
+            port: "0".into(),
+            ..valid
+        };
+        assert_eq!(
+            codes(&port),
+            vec![("port".into(), ErrorCode::NumberInvalid)]
+        );
     }
 }
