@@ -90,11 +90,16 @@ run_browser_tests() {
     DATABASE_URL="$db_url" PONTE_DATA_DIR="$e2e_data" "$PONTE_BIN" seed-demo >/dev/null
     local mail_port=$((port + 1)) maildir="$e2e_data/mail" mail_pid
     mail_pid=$(start_mail_catcher "$mail_port" "$maildir")
+    # A real IMAP server for the e-mail connection test (its own directory
+    # under /tmp: Dovecot's unprivileged processes must reach it).
+    local imap_port=$((port + 2)) imap_dir imap_user="suporte@e2e.example" imap_password="e2e-imap-secret" imap_pid
+    imap_dir=$(mktemp -d /tmp/ponte-e2e-imap.XXXXXX)
+    imap_pid=$(start_imap_server "$imap_port" "$imap_dir" "$imap_user" "$imap_password")
     DATABASE_URL="$db_url" PONTE_DATA_DIR="$e2e_data" RUST_LOG=warn \
         PONTE_SMTP_URL="smtp://127.0.0.1:$mail_port" PONTE_MAIL_FROM="Ponte <ponte@e2e.ponte.dev>" \
         PONTE_ALLOW_PRIVATE_WEBHOOKS=1 "$PONTE_BIN" serve --addr "127.0.0.1:$port" --no-migrate >"$log" 2>&1 &
     local server_pid=$!
-    trap 'kill $server_pid $mail_pid 2>/dev/null || true' EXIT
+    trap 'kill $server_pid $mail_pid $imap_pid 2>/dev/null || true' EXIT
     for _ in $(seq 1 100); do
         curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
         sleep 0.2
@@ -102,8 +107,11 @@ run_browser_tests() {
     curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { cat "$log"; die "the server did not become ready"; }
     local status=0
     (cd end2end && PONTE_URL="http://127.0.0.1:$port" DATABASE_URL="$db_url" PONTE_BIN="$PONTE_BIN" \
-        PONTE_DATA_DIR="$e2e_data" PONTE_E2E_MAILDIR="$maildir" PONTE_E2E_SMTP_PORT="$mail_port" node --test --test-concurrency=1 tests/) || status=$?
-    kill "$server_pid" ${mail_pid:+"$mail_pid"} 2>/dev/null || true
+        PONTE_DATA_DIR="$e2e_data" PONTE_E2E_MAILDIR="$maildir" PONTE_E2E_SMTP_PORT="$mail_port" \
+        PONTE_E2E_IMAP_PORT="$imap_port" PONTE_E2E_IMAP_USER="$imap_user" PONTE_E2E_IMAP_PASSWORD="$imap_password" \
+        PONTE_E2E_IMAP_MAILDIR="$imap_dir/mail/$imap_user" node --test --test-concurrency=1 tests/) || status=$?
+    kill "$server_pid" ${mail_pid:+"$mail_pid"} "$imap_pid" 2>/dev/null || true
+    rm -rf "$imap_dir"
     wait "$server_pid" 2>/dev/null || true
     trap - EXIT
     if [ "$status" -ne 0 ]; then

@@ -28,10 +28,10 @@ ensure_apt() { # ensure_apt <package>...
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# The real mail server the tests send to: aiosmtpd, an SMTP server that
-# stores what it receives in a Maildir.
+# The real mail servers the tests talk to: aiosmtpd, an SMTP server that
+# stores what it receives in a Maildir, and Dovecot, an IMAP server.
 mail_test_packages() {
-    echo python3-aiosmtpd
+    echo python3-aiosmtpd dovecot-imapd
 }
 
 # start_mail_catcher <port> <maildir> [reuse]: a local SMTP server
@@ -53,6 +53,104 @@ start_mail_catcher() {
         sleep 0.1
     done
     die "the local mail catcher did not start (see $maildir.log)"
+}
+
+# start_imap_server <port> <dir> <user> <password>: a private Dovecot IMAP
+# server on 127.0.0.1:<port> with one user, its own config, sockets and logs
+# under <dir> (so several run side by side, apart from any system Dovecot);
+# prints its pid, and `kill <pid>` stops all of it. The user's INBOX is the
+# Maildir <dir>/mail/<user> (a file put in its new/ is a new mail). The
+# config is Dovecot 2.3's (Debian 12); 2.4 (Debian 13) reads another format.
+start_imap_server() {
+    local port="$1" dir="$2" user="$3" password="$4"
+    command -v dovecot >/dev/null || die "dovecot is not installed (apt: dovecot-imapd)"
+    case "$(dovecot --version)" in
+        2.3.*) ;;
+        *) die "start_imap_server writes a Dovecot 2.3 config; this is $(dovecot --version)" ;;
+    esac
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        die "port $port is taken; the IMAP server needs it"
+    fi
+    # Dovecot will not touch mail as root: as root, mail belongs to nobody
+    # and Dovecot's own processes run as the users its package made; as
+    # anyone else, everything runs as that user.
+    local internal login mail_uid mail_gid
+    if [ "$(id -u)" -eq 0 ]; then
+        internal=dovecot login=dovenull mail_uid=$(id -u nobody) mail_gid=$(id -g nobody)
+    else
+        internal=$(id -un) login=$(id -un) mail_uid=$(id -u) mail_gid=$(id -g)
+    fi
+    rm -rf "$dir/mail/$user"
+    mkdir -p "$dir/base" "$dir/state" "$dir/mail/$user/new" "$dir/mail/$user/cur" "$dir/mail/$user/tmp" \
+        || die "cannot create $dir"
+    chmod 755 "$dir"
+    chown -R "$mail_uid:$mail_gid" "$dir/mail"
+    printf '%s:{PLAIN}%s\n' "$user" "$password" >"$dir/users"
+    chmod 644 "$dir/users"
+    cat >"$dir/dovecot.conf" <<EOF
+base_dir = $dir/base
+state_dir = $dir/state
+instance_name = imap-test-$port
+log_path = $dir/dovecot.log
+auth_verbose = yes
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_internal_user = $internal
+default_login_user = $login
+first_valid_uid = $mail_uid
+last_valid_uid = $mail_uid
+mail_max_userip_connections = 50
+mail_location = maildir:$dir/mail/%u
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $dir/users
+}
+userdb {
+  driver = static
+  args = uid=$mail_uid gid=$mail_gid home=$dir/mail/%u
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $port
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+EOF
+    if [ "$(id -u)" -eq 0 ] && ! { runuser -u "$internal" -- test -r "$dir/users" \
+        && runuser -u nobody -- test -w "$dir/mail/$user/new"; }; then
+        die "the users $internal and nobody cannot reach $dir (are its parents private?)"
+    fi
+    # -F keeps the master in the foreground, so $! is its pid; setsid makes
+    # it the leader of a process group holding the whole instance.
+    setsid dovecot -F -c "$dir/dovecot.conf" >>"$dir/dovecot.log" 2>&1 </dev/null &
+    local pid=$!
+    for _ in $(seq 1 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && { echo "$pid"; return 0; }
+        sleep 0.1
+    done
+    kill "$pid" 2>/dev/null
+    die "the local IMAP server did not start (see $dir/dovecot.log)"
+}
+
+# stop_imap_server <pid>: stops a server from start_imap_server and returns
+# once all its processes are gone. (A plain `kill <pid>` stops it too, but
+# sessions still open may linger for ~10 s and write to the Maildir.)
+stop_imap_server() {
+    local pid="$1"
+    kill -TERM -- "-$pid" 2>/dev/null || return 0
+    for _ in $(seq 1 50); do
+        kill -0 -- "-$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -KILL -- "-$pid" 2>/dev/null
+    return 0
 }
 
 ensure_rust_toolchain() {

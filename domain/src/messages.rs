@@ -31,7 +31,7 @@ const MESSAGE_SELECT: &str = "
            m.client_id, m.created_at, m.updated_at, m.deleted_at,
            a.id AS attachment_id, a.file_name, a.content_type AS attachment_type, a.size_bytes,
            q.id AS quoted_id, q.kind AS quoted_kind, qu.name AS quoted_sender,
-           left(q.body, 140) AS quoted_body, q.deleted_at IS NOT NULL AS quoted_deleted
+           left(q.body, 140) AS quoted_body, q.deleted_at IS NOT NULL AS quoted_deleted, m.email
       FROM messages m
       LEFT JOIN users u ON u.id = m.sender_user_id
       LEFT JOIN attachments a ON a.id = m.attachment_id
@@ -65,6 +65,7 @@ pub(crate) struct MessageRow {
     quoted_sender: Option<String>,
     quoted_body: Option<String>,
     quoted_deleted: Option<bool>,
+    email: Option<serde_json::Value>,
 }
 
 impl MessageRow {
@@ -130,6 +131,10 @@ impl MessageRow {
             updated_at: self.updated_at,
             deleted,
             quoted,
+            email: self
+                .email
+                .filter(|_| !hide)
+                .and_then(|e| serde_json::from_value(e).ok()),
         }
     }
 }
@@ -619,6 +624,8 @@ pub(crate) struct Incoming<'a> {
     pub external_id: Option<&'a str>,
     /// The provider's id of the message it quotes, if we have that message.
     pub quoted_external_id: Option<&'a str>,
+    /// An e-mail's subject, HTML, quoted history and threading ids.
+    pub email: Option<serde_json::Value>,
 }
 
 /// Stores an incoming message; `None` when its external id was seen before
@@ -632,10 +639,10 @@ pub(crate) async fn insert_incoming(
 ) -> anyhow::Result<Option<i64>> {
     let inserted: Option<i64> = sqlx::query_scalar(
         "INSERT INTO messages (account_id, conversation_id, channel_id, kind, content_type, body, attachment_id, external_id,
-                               reply_to_id)
+                               reply_to_id, email)
          VALUES ($1, $2, $3, 'incoming', $4, $5, $6, $7,
                  (SELECT q.id FROM messages q WHERE q.channel_id = $3 AND q.external_id = $8 AND q.account_id = $1
-                                                AND q.conversation_id = $2))
+                                                AND q.conversation_id = $2), $9)
          ON CONFLICT (channel_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
          RETURNING id",
     )
@@ -647,6 +654,7 @@ pub(crate) async fn insert_incoming(
     .bind(incoming.attachment_id)
     .bind(incoming.external_id)
     .bind(incoming.quoted_external_id)
+    .bind(&incoming.email)
     .fetch_optional(&mut **tx)
     .await
     .context("storing incoming message")?;

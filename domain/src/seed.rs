@@ -412,7 +412,47 @@ async fn demo_connections(db: &Db, secret: &SecretKey, admin: &Actor) -> anyhow:
         3,
     )
     .await?;
-    demo_templates(db, admin, view.id).await
+    demo_templates(db, admin, view.id).await?;
+    demo_mailbox(db, &vault, admin).await
+}
+
+/// An e-mail connection (mail arrives by its inbound-parse URL; replies
+/// wait for an SMTP server) with a customer's mail in HTML that quotes an
+/// earlier exchange.
+async fn demo_mailbox(
+    db: &Db,
+    vault: &channels::vault::Vault,
+    admin: &Actor,
+) -> anyhow::Result<()> {
+    use channels::connections::{self, NewConnection};
+    let new = NewConnection {
+        kind: shared::inbox::ChannelKind::Email,
+        name: "E-mail Suporte (demo)".into(),
+        config: json!({"address": "suporte@demo.ponte.dev", "from_name": "Loja Demo"}),
+    };
+    let view = connections::create(db, vault, admin, &new)
+        .await
+        .map_err(|err| anyhow::anyhow!("seeding the e-mail connection: {err}"))?;
+    let connection = connections::for_webhook(db, vault, view.id)
+        .await
+        .map_err(|err| anyhow::anyhow!("opening the demo e-mail connection: {err}"))?;
+    let mail = "From: Carla Mendes <carla.mendes@example.com>\r\n\
+To: suporte@demo.ponte.dev\r\nSubject: Troca de produto - pedido 4821\r\n\
+Message-ID: <demo-4821@example.com>\r\nDate: Tue, 01 Dec 2026 09:12:00 -0300\r\n\
+Content-Type: text/html; charset=utf-8\r\n\r\n\
+<p>Bom dia!</p><p>O t\u{ea}nis do pedido <b>4821</b> veio no tamanho 40, mas pedi 41. \
+Como fa\u{e7}o a troca?</p><p>Obrigada,<br>Carla</p>\
+<div class=\"gmail_quote\">Em seg., 30 de nov. de 2026, Loja Demo escreveu:\
+<blockquote>Seu pedido 4821 foi enviado.</blockquote></div>\r\n";
+    let stored = channels::webhooks::store(db, &connection, mail.as_bytes(), json!({}))
+        .await
+        .map_err(|err| anyhow::anyhow!("storing the demo mail: {err}"))?;
+    if let Some(id) = stored {
+        channels::webhooks::process_now(db, admin.account_id, id)
+            .await
+            .map_err(|err| anyhow::anyhow!("processing the demo mail: {err}"))?;
+    }
+    Ok(())
 }
 
 /// A customer's messages through the real webhook path, dated `hours_ago`.

@@ -355,6 +355,7 @@ pub async fn send(db: &Db, visitor: &Visitor, message: &VisitorMessage) -> Resul
         file_name: file_name.as_deref(),
         external_id: external_id.as_deref(),
         quoted_external_id: None,
+        email: None,
     };
     let message_id =
         match messages::insert_incoming(&mut tx, account_id, &conversation, &incoming).await? {

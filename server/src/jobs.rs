@@ -23,6 +23,21 @@ pub async fn end_snoozes(db: Db) {
     }
 }
 
+/// Watches the e-mail connections' mailboxes: every few seconds this
+/// instance takes the mailboxes nobody is watching (each watcher holds its
+/// mailbox for one session, then lets any instance take it again).
+pub async fn watch_mailboxes(db: Db, vault: Arc<Vault>, allow_private_targets: bool) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3));
+    loop {
+        tick.tick().await;
+        if let Err(err) =
+            domain::channels::email::imap::watch_due(&db, &vault, allow_private_targets).await
+        {
+            tracing::warn!(error = ?err, "claiming mailboxes failed");
+        }
+    }
+}
+
 /// Removes uploads never sent with a message, and partial uploads a crash
 /// left behind.
 pub async fn clean_up_uploads(db: Db, storage: Storage) {
@@ -63,6 +78,7 @@ pub async fn run_queues(
             link_key,
             allow_private_targets,
             pace: outbound::Pace::default(),
+            storage: storage.clone(),
         },
         Err(err) => {
             tracing::error!(error = ?err, "channel queues cannot start");

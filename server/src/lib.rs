@@ -130,6 +130,11 @@ impl Application {
                 self.state.config.secret.clone(),
                 self.allow_private_webhooks,
             )),
+            tokio::spawn(jobs::watch_mailboxes(
+                self.state.db.clone(),
+                self.state.config.vault.clone(),
+                self.allow_private_webhooks,
+            )),
         ];
         // Real-time frames are small and latency-bound: no Nagle delay.
         let listener = self.listener.tap_io(|tcp| {
@@ -226,6 +231,7 @@ fn router(
     let uploads = Router::new()
         .route("/attachments", axum::routing::post(http::files::upload))
         .merge(http::widget::upload_routes(&state))
+        .merge(http::webhooks::mail_routes())
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT_BYTES));
 

@@ -54,6 +54,8 @@ pub struct ConfigField {
     pub key: &'static str,
     pub secret: bool,
     pub required: bool,
+    /// The values a field may take (a select); empty for free text.
+    pub choices: &'static [&'static str],
 }
 
 const fn field(key: &'static str, secret: bool, required: bool) -> ConfigField {
@@ -61,6 +63,20 @@ const fn field(key: &'static str, secret: bool, required: bool) -> ConfigField {
         key,
         secret,
         required,
+        choices: &[],
+    }
+}
+
+/// How a mail connection is protected, first the default: TLS from the
+/// first byte, STARTTLS, or plain text (only to this machine).
+pub const MAIL_SECURITY_CHOICES: &[&str] = &["tls", "starttls", "none"];
+
+const fn security(key: &'static str) -> ConfigField {
+    ConfigField {
+        key,
+        secret: false,
+        required: false,
+        choices: MAIL_SECURITY_CHOICES,
     }
 }
 
@@ -93,6 +109,24 @@ const META_FIELDS: &[ConfigField] = &[
     field("api_base_url", false, false),
 ];
 const API_FIELDS: &[ConfigField] = &[field("webhook_url", false, true)];
+/// IMAP brings customers' mail in (left empty: only the inbound-parse
+/// webhook does); SMTP takes replies out (left empty: the account's default
+/// SMTP server from Settings → E-mail).
+const EMAIL_FIELDS: &[ConfigField] = &[
+    field("address", false, true),
+    field("from_name", false, false),
+    field("imap_host", false, false),
+    field("imap_port", false, false),
+    security("imap_security"),
+    field("imap_username", false, false),
+    field("imap_password", true, false),
+    field("imap_folder", false, false),
+    field("smtp_host", false, false),
+    field("smtp_port", false, false),
+    security("smtp_security"),
+    field("smtp_username", false, false),
+    field("smtp_password", true, false),
+];
 
 /// The connection types an admin can create, and their fields in order.
 pub fn config_fields(kind: ChannelKind) -> &'static [ConfigField] {
@@ -102,6 +136,7 @@ pub fn config_fields(kind: ChannelKind) -> &'static [ConfigField] {
         ChannelKind::Zapi => ZAPI_FIELDS,
         ChannelKind::Messenger | ChannelKind::Instagram => META_FIELDS,
         ChannelKind::Api => API_FIELDS,
+        ChannelKind::Email => EMAIL_FIELDS,
         ChannelKind::Website => &[],
     }
 }
@@ -113,6 +148,7 @@ pub const PROVIDER_KINDS: &[ChannelKind] = &[
     ChannelKind::Zapi,
     ChannelKind::Messenger,
     ChannelKind::Instagram,
+    ChannelKind::Email,
     ChannelKind::Api,
 ];
 

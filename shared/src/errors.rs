@@ -126,6 +126,11 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// Whether `field` already has a problem (one message per field).
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|e| e.field == field)
+    }
+
     pub fn into_result(self) -> Result<(), AppError> {
         if self.0.is_empty() {
             Ok(())

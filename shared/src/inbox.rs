@@ -133,6 +133,7 @@ string_enum!(
         Messenger => "messenger",
         Instagram => "instagram",
         Api => "api",
+        Email => "email",
     }
 );
 
@@ -227,6 +228,9 @@ pub struct ConversationSummary {
     /// In search results: the newest message that matches the term.
     #[serde(default)]
     pub search_hit: Option<SearchHit>,
+    /// An e-mail conversation's subject (from its first mail).
+    #[serde(default)]
+    pub subject: Option<String>,
 }
 
 /// A message that matched a search, to show and jump to.
@@ -394,6 +398,30 @@ pub struct MessageView {
     /// The message this one answers (a quoted reply).
     #[serde(default)]
     pub quoted: Option<QuotedMessage>,
+    /// What an e-mail carries besides its text.
+    #[serde(default)]
+    pub email: Option<EmailContent>,
+}
+
+/// The subject of an agent's e-mail reply: the conversation's, as a reply
+/// (the composer shows it; the outgoing mail carries it).
+pub fn email_reply_subject(subject: Option<&str>, conversation_number: i64) -> String {
+    match subject.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(subject) if subject.to_lowercase().starts_with("re:") => subject.to_string(),
+        Some(subject) => format!("Re: {subject}"),
+        None => format!("#{conversation_number}"),
+    }
+}
+
+/// An e-mail message's subject, its HTML (sanitized on arrival: safe to
+/// show as markup) and the quoted history under it, collapsed by default.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EmailContent {
+    pub subject: String,
+    #[serde(default)]
+    pub html: Option<String>,
+    #[serde(default)]
+    pub quoted: Option<String>,
 }
 
 /// What a quoted reply shows of the message it answers.

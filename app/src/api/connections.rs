@@ -80,7 +80,16 @@ pub async fn remove_connection(id: i64) -> Result<(), AppError> {
 pub async fn test_connection(id: i64) -> Result<ConnectionTest, AppError> {
     use crate::server::{actor, finish};
     let (state, actor) = actor()?;
-    finish(domain::channels::connections::test(&state.db, &state.config.vault, &actor, id).await)
+    finish(
+        domain::channels::connections::test(
+            &state.db,
+            &state.config.vault,
+            &actor,
+            id,
+            state.config.allow_private_targets,
+        )
+        .await,
+    )
 }
 
 /// Pairs a Z-API number: its state and QR code, a phone code, or a

@@ -33,6 +33,7 @@ pub fn kind_name(kind: ChannelKind) -> &'static str {
         ChannelKind::Messenger => "Messenger",
         ChannelKind::Instagram => "Instagram",
         ChannelKind::Api => "API",
+        ChannelKind::Email => "E-mail",
     }
 }
 
@@ -54,6 +55,28 @@ fn field_label(t: &Strings, key: &str) -> &'static str {
         "page_access_token" => t.cfg_page_access_token,
         "webhook_url" => t.cfg_webhook_url,
         "messages_per_second" => t.cfg_messages_per_second,
+        "address" => t.cfg_address,
+        "from_name" => t.cfg_from_name,
+        "imap_host" => t.cfg_imap_host,
+        "imap_port" => t.cfg_imap_port,
+        "imap_security" => t.cfg_imap_security,
+        "imap_username" => t.cfg_imap_username,
+        "imap_password" => t.cfg_imap_password,
+        "imap_folder" => t.cfg_imap_folder,
+        "smtp_host" => t.cfg_smtp_host,
+        "smtp_port" => t.cfg_smtp_port,
+        "smtp_security" => t.cfg_smtp_security,
+        "smtp_username" => t.cfg_smtp_username,
+        "smtp_password" => t.cfg_smtp_password,
+        _ => "",
+    }
+}
+
+fn choice_label(t: &Strings, choice: &str) -> &'static str {
+    match choice {
+        "tls" => t.security_tls,
+        "starttls" => t.security_starttls,
+        "none" => t.security_none,
         _ => "",
     }
 }
@@ -376,14 +399,29 @@ fn ConnectionForm(connection: Option<ConnectionView>, changed: Callback<()>) -> 
                 view! {
                     <div class="space-y-1">
                         <label for=id.clone() class="block text-sm font-medium">{move || field_label(t(), key)}</label>
-                        <input id=id.clone() name=key class=INPUT
-                            type=if secret { "password" } else { "text" }
-                            autocomplete="off"
-                            required=f.required && !keep_hint
-                            placeholder=move || if keep_hint { "••••••••" } else { "" }
-                            prop:value=move || values.with(|v| v.get(key).cloned().unwrap_or_default())
-                            on:input=move |ev| { let value = event_target_value(&ev); values.update(|v| { v.insert(key, value); }); }
-                            aria-invalid=move || field_error(key).is_some().to_string() />
+                        {if f.choices.is_empty() {
+                            view! {
+                                <input id=id.clone() name=key class=INPUT
+                                    type=if secret { "password" } else { "text" }
+                                    autocomplete="off"
+                                    required=f.required && !keep_hint
+                                    placeholder=move || if keep_hint { "••••••••" } else { "" }
+                                    prop:value=move || values.with(|v| v.get(key).cloned().unwrap_or_default())
+                                    on:input=move |ev| { let value = event_target_value(&ev); values.update(|v| { v.insert(key, value); }); }
+                                    aria-invalid=move || field_error(key).is_some().to_string() />
+                            }.into_any()
+                        } else {
+                            // The first choice is the default, also when nothing is stored.
+                            let choices = f.choices;
+                            view! {
+                                <select id=id.clone() name=key class=INPUT
+                                    prop:value=move || values.with(|v| v.get(key).cloned().filter(|c| !c.is_empty()).unwrap_or_else(|| choices[0].to_string()))
+                                    on:change=move |ev| { let value = event_target_value(&ev); values.update(|v| { v.insert(key, value); }); }
+                                    aria-invalid=move || field_error(key).is_some().to_string()>
+                                    {choices.iter().map(|c| view! { <option value=*c>{move || choice_label(t(), c)}</option> }).collect_view()}
+                                </select>
+                            }.into_any()
+                        }}
                         {keep_hint.then(|| view! { <p class="text-xs text-slate-500 dark:text-slate-400">{move || t().secret_unchanged}</p> })}
                         <FieldMessage code=Signal::derive(move || field_error(key)) />
                     </div>

@@ -38,7 +38,7 @@ impl Storage {
         }
     }
 
-    fn path_of(&self, key: &str) -> PathBuf {
+    pub(crate) fn path_of(&self, key: &str) -> PathBuf {
         self.root.join(key)
     }
 

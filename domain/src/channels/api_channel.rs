@@ -97,6 +97,7 @@ fn message(body: &Value) -> Option<InboundMessage> {
         from_me: false,
         media: None,
         quoted_id: None,
+        email: None,
     })
 }
 

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use shared::inbox::ChannelKind;
 use shared::{ErrorCode, FieldErrors};
 
-use super::{api_channel, meta, twilio, whatsapp_cloud, zapi};
+use super::{api_channel, email, meta, twilio, whatsapp_cloud, zapi};
 use crate::error::{Error, Result};
 use crate::secrets::random_token;
 
@@ -38,10 +38,15 @@ pub enum ProviderConfig {
         settings: api_channel::Settings,
         secrets: api_channel::Secrets,
     },
+    Email {
+        settings: email::Settings,
+        secrets: email::Secrets,
+    },
 }
 
 #[derive(Clone, Copy)]
 enum Rule {
+    Optional,
     Required,
     Digits,
     OptionalDigits,
@@ -113,6 +118,7 @@ impl ProviderConfig {
             Self::Zapi { .. } => ChannelKind::Zapi,
             Self::Meta { kind, .. } => *kind,
             Self::Api { .. } => ChannelKind::Api,
+            Self::Email { .. } => ChannelKind::Email,
         }
     }
 
@@ -236,6 +242,45 @@ impl ProviderConfig {
                     },
                 }
             }
+            (ChannelKind::Email, previous) => {
+                let (s, k) = match previous {
+                    Some(Self::Email { settings, secrets }) => (settings, secrets),
+                    _ => Default::default(),
+                };
+                let settings = email::Settings {
+                    address: r.read("address", s.address, Required).to_lowercase(),
+                    from_name: r.read("from_name", s.from_name, Optional),
+                    imap_host: r.read("imap_host", s.imap_host, Optional),
+                    imap_port: r.read("imap_port", s.imap_port, OptionalDigits),
+                    imap_security: r.read("imap_security", s.imap_security, Optional),
+                    imap_username: r.read("imap_username", s.imap_username, Optional),
+                    imap_folder: r.read("imap_folder", s.imap_folder, Optional),
+                    smtp_host: r.read("smtp_host", s.smtp_host, Optional),
+                    smtp_port: r.read("smtp_port", s.smtp_port, OptionalDigits),
+                    smtp_security: r.read("smtp_security", s.smtp_security, Optional),
+                    smtp_username: r.read("smtp_username", s.smtp_username, Optional),
+                };
+                let secrets = email::Secrets {
+                    imap_password: r.read("imap_password", k.imap_password, Optional),
+                    smtp_password: r.read("smtp_password", k.smtp_password, Optional),
+                    inbound_secret: generated(k.inbound_secret),
+                };
+                if !settings.address.is_empty()
+                    && shared::values::EmailAddress::parse(&settings.address).is_err()
+                {
+                    r.errors.add("address", ErrorCode::EmailInvalid);
+                }
+                let problems = [
+                    settings.imap(&secrets).and_then(|i| i.err()),
+                    settings.smtp(&secrets).and_then(|s| s.err()),
+                ];
+                for (field, code) in problems.into_iter().flatten() {
+                    if !r.errors.has(field) {
+                        r.errors.add(field, code);
+                    }
+                }
+                Self::Email { settings, secrets }
+            }
             (ChannelKind::Website, _) => {
                 return Err(Error::field("type", ErrorCode::OptionInvalid))
             }
@@ -251,6 +296,7 @@ impl ProviderConfig {
             Self::Zapi { settings, .. } => serde_json::to_value(settings),
             Self::Meta { settings, .. } => serde_json::to_value(settings),
             Self::Api { settings, .. } => serde_json::to_value(settings),
+            Self::Email { settings, .. } => serde_json::to_value(settings),
         }
         .context("encoding settings")
     }
@@ -262,6 +308,7 @@ impl ProviderConfig {
             Self::Zapi { secrets, .. } => serde_json::to_vec(secrets),
             Self::Meta { secrets, .. } => serde_json::to_vec(secrets),
             Self::Api { secrets, .. } => serde_json::to_vec(secrets),
+            Self::Email { secrets, .. } => serde_json::to_vec(secrets),
         }
         .context("encoding secrets")
     }
@@ -305,6 +352,10 @@ impl ProviderConfig {
                 let (settings, secrets) = both(settings, secrets)?;
                 Self::Api { settings, secrets }
             }
+            ChannelKind::Email => {
+                let (settings, secrets) = both(settings, secrets)?;
+                Self::Email { settings, secrets }
+            }
             ChannelKind::Website => anyhow::bail!("website channels are not provider connections"),
         })
     }
@@ -340,6 +391,10 @@ impl ProviderConfig {
                 ("token", &secrets.token),
                 ("signing_secret", &secrets.signing_secret),
             ],
+            Self::Email { secrets, .. } => vec![
+                ("imap_password", &secrets.imap_password),
+                ("smtp_password", &secrets.smtp_password),
+            ],
         };
         if let Value::Object(map) = &mut shown {
             for (key, secret) in secrets {
@@ -362,6 +417,8 @@ impl ProviderConfig {
             // its own limits: a steady pace that none of them refuses.
             Self::Twilio { .. } | Self::Zapi { .. } | Self::Meta { .. } => 20,
             Self::Api { .. } => 50,
+            // Mail servers throttle senders that burst.
+            Self::Email { .. } => 5,
         }
     }
 
@@ -376,6 +433,9 @@ impl ProviderConfig {
             }
             Self::Meta { .. } => format!("/webhooks/meta/{id}"),
             Self::Api { .. } => format!("/api/v1/channels/{id}/messages"),
+            Self::Email { secrets, .. } => {
+                format!("/webhooks/email/{id}/{}", secrets.inbound_secret)
+            }
         }
     }
 }
@@ -442,6 +502,35 @@ mod tests {
         );
         assert_eq!(secrets.webhook_secret, before.webhook_secret);
         assert!(changed.webhook_path(7).ends_with(&before.webhook_secret));
+    }
+
+    #[test]
+    fn email_connections_check_address_hosts_and_passwords() {
+        let problems = fields(read(
+            ChannelKind::Email,
+            json!({"address": "not-an-address", "imap_host": "imap.x.com", "smtp_host": "smtp.x.com",
+                   "smtp_security": "none", "imap_port": "abc"}),
+        ));
+        assert!(problems.contains(&("address".into(), ErrorCode::EmailInvalid)));
+        assert!(problems.contains(&("imap_port".into(), ErrorCode::NumberInvalid)));
+        assert!(problems.contains(&("smtp_security".into(), ErrorCode::SmtpNeedsTls)));
+        assert!(
+            !problems.iter().any(|(f, _)| f == "imap_password"),
+            "one problem per field: the port is reported first"
+        );
+        let ok = read(
+            ChannelKind::Email,
+            json!({"address": "Suporte@Loja.com.br", "imap_host": "imap.loja.com.br", "imap_password": "p"}),
+        )
+        .unwrap();
+        let path = ok.webhook_path(3);
+        assert!(
+            path.starts_with("/webhooks/email/3/") && path.len() > 30,
+            "{path}"
+        );
+        assert_eq!(ok.masked()["imap_password"], "••••••••");
+        assert_eq!(ok.masked()["address"], "suporte@loja.com.br");
+        assert!(!ok.masked().to_string().contains("inbound_secret"));
     }
 
     #[test]

@@ -160,6 +160,15 @@ pub async fn create(
     .fetch_one(&mut *tx)
     .await
     .map_err(super::refused_by_the_database)?;
+    if config.kind() == ChannelKind::Email {
+        // Its mailbox, for the watchers to claim (see `email::imap`).
+        sqlx::query("INSERT INTO email_mailboxes (channel_id, account_id) VALUES ($1, $2)")
+            .bind(row.id)
+            .bind(actor.account_id)
+            .execute(&mut *tx)
+            .await
+            .context("recording the mailbox")?;
+    }
     audit::record(
         &mut tx,
         actor,
@@ -229,6 +238,16 @@ pub async fn update(
     .fetch_one(&mut *tx)
     .await
     .map_err(super::refused_by_the_database)?;
+    // A mailbox waiting out failures with the old settings tries the new ones now.
+    sqlx::query(
+        "UPDATE email_mailboxes SET next_session_at = now(), failures = 0
+          WHERE account_id = $1 AND channel_id = $2",
+    )
+    .bind(actor.account_id)
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .context("waking the mailbox watcher")?;
     audit::record(
         &mut tx,
         actor,
@@ -405,7 +424,13 @@ pub(crate) async fn open_in(
 
 /// Asks the provider whether the credentials work, and records the answer
 /// as the connection's health.
-pub async fn test(db: &Db, vault: &Vault, actor: &Actor, id: i64) -> Result<ConnectionTest> {
+pub async fn test(
+    db: &Db,
+    vault: &Vault,
+    actor: &Actor,
+    id: i64,
+    allow_private: bool,
+) -> Result<ConnectionTest> {
     actor.require(Permission::ManageChannels)?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let connection = open_in(&mut tx, vault, actor.account_id, id).await?;
@@ -426,6 +451,9 @@ pub async fn test(db: &Db, vault: &Vault, actor: &Actor, id: i64) -> Result<Conn
         } => meta::test_connection(&client, settings, secrets).await,
         // Ours: the company's webhook is tried by the first reply.
         ProviderConfig::Api { settings, .. } => Ok(settings.webhook_url.clone()),
+        ProviderConfig::Email { settings, secrets } => {
+            super::email::check(settings, secrets, allow_private).await
+        }
     };
     let result = match answer {
         Ok(detail) => ConnectionTest { ok: true, detail },

@@ -201,6 +201,9 @@ async fn download(
     account_id: Uuid,
     job: &Job,
 ) -> std::result::Result<i64, SendError> {
+    if let Some(part) = job.media.email_part {
+        return email_file(db, storage, account_id, job, part).await;
+    }
     let (url, request, resolved_mime) = locate(sender, job).await?;
     let mut response = request
         .send()
@@ -350,4 +353,67 @@ async fn set_state(
     .await
     .context("updating the media download")?;
     Ok(())
+}
+
+/// A file inside a customer's mail: cut from the raw mail stored when it
+/// arrived, under the same size limit as any upload.
+async fn email_file(
+    db: &Db,
+    storage: &Storage,
+    account_id: Uuid,
+    job: &Job,
+    part: super::provider::EmailPart,
+) -> std::result::Result<i64, SendError> {
+    let unexpected = |err: crate::Error| SendError::Retry(err.to_string());
+    let raw: Vec<u8> = async {
+        let mut tx = db.tenant(account_id, None).await?;
+        let raw: Vec<u8> =
+            sqlx::query_scalar("SELECT body FROM webhook_events WHERE account_id = $1 AND id = $2")
+                .bind(account_id)
+                .bind(part.event_id)
+                .fetch_one(&mut *tx)
+                .await
+                .context("reading the stored mail")?;
+        tx.commit().await.context("commit")?;
+        crate::Result::Ok(raw)
+    }
+    .await
+    .map_err(unexpected)?;
+    let mail = mail_parser::MessageParser::default()
+        .parse(&raw)
+        .ok_or_else(|| SendError::Permanent("the stored mail no longer parses".into()))?;
+    let contents = mail
+        .part(part.part)
+        .map(|p| p.contents())
+        .ok_or_else(|| SendError::Permanent("the mail has no such part".into()))?;
+    let limit = attachments::limit_bytes(db, account_id)
+        .await
+        .map_err(unexpected)?;
+    if contents.len() as u64 > limit {
+        return Err(SendError::Permanent(format!(
+            "the file is larger than the account's limit ({} MB)",
+            limit / 1_000_000
+        )));
+    }
+    let mut incoming = storage.receive(limit).await.map_err(unexpected)?;
+    incoming
+        .write(contents)
+        .await
+        .map_err(|err| SendError::Permanent(format!("not stored: {err}")))?;
+    let file_name = job
+        .media
+        .file_name
+        .clone()
+        .unwrap_or_else(|| "attachment".into());
+    let stored = attachments::store(
+        db,
+        storage,
+        account_id,
+        Uploader::Contact(job.contact_id),
+        &file_name,
+        incoming,
+    )
+    .await
+    .map_err(|err| SendError::Permanent(format!("not stored: {err}")))?;
+    Ok(stored.id)
 }

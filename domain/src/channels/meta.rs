@@ -150,6 +150,7 @@ pub fn parse(raw_body: &[u8]) -> anyhow::Result<Vec<InboundItem>> {
                     from_me: false,
                     media: None,
                     quoted_id: None,
+                    email: None,
                 }));
             } else if let Some(delivery) = event.get("delivery") {
                 for mid in array(delivery, "mids").filter_map(Value::as_str) {
@@ -207,6 +208,7 @@ fn message_item(sender: &str, message: &Value) -> Option<InboundMessage> {
         media,
         // A reply to one of the page's messages.
         quoted_id: text_at(message, "/reply_to/mid").map(str::to_string),
+        email: None,
     })
 }
 

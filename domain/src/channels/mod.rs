@@ -5,6 +5,7 @@
 pub mod api_channel;
 pub mod config;
 pub mod connections;
+pub mod email;
 pub mod media;
 pub mod meta;
 pub mod outbound;

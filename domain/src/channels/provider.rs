@@ -59,6 +59,8 @@ pub struct InboundMessage {
     pub media: Option<MediaRef>,
     /// The provider's id of the message this one quotes.
     pub quoted_id: Option<String>,
+    /// Subject, threading ids, HTML and files of an e-mail.
+    pub email: Option<Box<super::email::parse::EmailDetails>>,
 }
 
 /// Where a customer's file is: a WhatsApp Cloud media id (resolved with the
@@ -73,6 +75,15 @@ pub struct MediaRef {
     pub file_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<String>,
+    /// A file inside a stored raw e-mail: the webhook event and MIME part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_part: Option<EmailPart>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EmailPart {
+    pub event_id: i64,
+    pub part: u32,
 }
 
 /// A delivery report for a message we sent.

@@ -142,6 +142,7 @@ pub fn parse(raw_body: &[u8]) -> anyhow::Result<Vec<InboundItem>> {
         from_me: false,
         media,
         quoted_id: field(&fields, "OriginalRepliedMessageSid").map(str::to_string),
+        email: None,
     })])
 }
 

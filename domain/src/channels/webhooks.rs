@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::connections::{self, Connection};
 use super::provider::{replaceable_by, InboundItem, InboundMessage, StatusUpdate};
-use super::{api_channel, media, meta, templates, twilio, whatsapp_cloud, zapi};
+use super::{api_channel, email, media, meta, templates, twilio, whatsapp_cloud, zapi};
 use crate::contacts;
 use crate::conversations;
 use crate::db::{Db, Tx};
@@ -134,6 +134,7 @@ fn parse(kind: ChannelKind, body: &[u8]) -> anyhow::Result<Vec<InboundItem>> {
         ChannelKind::Zapi => zapi::parse(body),
         ChannelKind::Messenger | ChannelKind::Instagram => meta::parse(body),
         ChannelKind::Api => api_channel::parse(body),
+        ChannelKind::Email => email::parse::parse(body),
         ChannelKind::Website => anyhow::bail!("the website widget has no webhooks"),
     }
 }
@@ -168,7 +169,7 @@ async fn process_one(db: &Db, account_id: Uuid, id: i64) -> Result<()> {
     for item in &items {
         match item {
             InboundItem::Message(message) => {
-                receive_message(&mut tx, account_id, channel_id, message).await?
+                receive_message(&mut tx, account_id, channel_id, id, message).await?
             }
             InboundItem::Status(status) => {
                 let known = apply_status(&mut tx, account_id, channel_id, status).await?;
@@ -268,6 +269,7 @@ async fn receive_message(
     tx: &mut Tx,
     account_id: Uuid,
     channel_id: i64,
+    event_id: i64,
     message: &InboundMessage,
 ) -> Result<()> {
     let seen: bool = sqlx::query_scalar(
@@ -282,9 +284,22 @@ async fn receive_message(
         return Ok(());
     }
     let name = message.profile_name.as_deref().unwrap_or_default();
-    let contact_id =
-        contacts::find_or_create_by_identity(tx, account_id, channel_id, &message.from, name, None)
-            .await?;
+    let contact_id = match message.email {
+        Some(_) => {
+            email::receive::contact_for(tx, account_id, channel_id, &message.from, name).await?
+        }
+        None => {
+            contacts::find_or_create_by_identity(
+                tx,
+                account_id,
+                channel_id,
+                &message.from,
+                name,
+                None,
+            )
+            .await?
+        }
+    };
     let incoming = Incoming {
         body: &message.body,
         content_type: message.content_type,
@@ -292,6 +307,7 @@ async fn receive_message(
         file_name: None,
         external_id: Some(&message.external_id),
         quoted_external_id: message.quoted_id.as_deref(),
+        email: message.email.as_deref().map(email::receive::stored),
     };
     if message.from_me {
         // Sent from the business's phone: ours, in the customer's latest
@@ -360,12 +376,31 @@ async fn receive_message(
     .execute(&mut **tx)
     .await
     .context("updating the contact from the provider's profile")?;
-    let conversation = conversations::for_incoming(tx, account_id, channel_id, contact_id).await?;
+    let conversation = match message.email.as_deref() {
+        Some(details) => {
+            email::receive::conversation_for(tx, account_id, channel_id, contact_id, details)
+                .await?
+        }
+        None => conversations::for_incoming(tx, account_id, channel_id, contact_id).await?,
+    };
     if let Some(message_id) =
         messages::insert_incoming(tx, account_id, &conversation, &incoming).await?
     {
         if let Some(file) = &message.media {
             media::enqueue(tx, account_id, channel_id, contact_id, message_id, file).await?;
+        }
+        if let Some(details) = message.email.as_deref() {
+            email::receive::queue_files(
+                tx,
+                account_id,
+                &conversation,
+                contact_id,
+                event_id,
+                message_id,
+                &message.external_id,
+                details,
+            )
+            .await?;
         }
     }
     Ok(())

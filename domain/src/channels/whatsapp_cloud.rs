@@ -156,6 +156,7 @@ fn inbound_message(message: &Value, names: &[(String, String)]) -> Option<Inboun
             url: None,
             file_name: text_at(message, &format!("/{kind}/filename")).map(str::to_string),
             mime_type: text_at(message, &format!("/{kind}/mime_type")).map(str::to_string),
+            email_part: None,
         })
         .filter(|m| m.media_id.is_some());
     Some(InboundMessage {
@@ -172,6 +173,7 @@ fn inbound_message(message: &Value, names: &[(String, String)]) -> Option<Inboun
         media,
         // Swiping a message to answer it.
         quoted_id: text_at(message, "/context/id").map(str::to_string),
+        email: None,
     })
 }
 

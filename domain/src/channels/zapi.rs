@@ -146,6 +146,7 @@ fn message(body: &Value) -> Option<InboundMessage> {
             file_name: text_at(body, &format!("/{kind}/fileName")).map(str::to_string),
             mime_type: text_at(body, &format!("/{kind}/mimeType")).map(str::to_string),
             media_id: None,
+            email_part: None,
         })
     });
     Some(InboundMessage {
@@ -164,6 +165,7 @@ fn message(body: &Value) -> Option<InboundMessage> {
         from_me,
         media,
         quoted_id: text_at(body, "/referenceMessageId").map(str::to_string),
+        email: None,
     })
 }
 

@@ -115,8 +115,8 @@ pub(crate) async fn resume(
 }
 
 /// The conversation a customer's new message belongs to: their latest on
-/// this channel, resumed if closed within [`REOPEN_WINDOW_HOURS`] or
-/// waiting; otherwise a new one in the channel's default department.
+/// this channel, resumed if [`takes_the_customer_back`]; otherwise a new one
+/// in the channel's default department.
 pub(crate) async fn for_incoming(
     tx: &mut Tx,
     account_id: Uuid,
@@ -124,15 +124,52 @@ pub(crate) async fn for_incoming(
     contact_id: i64,
 ) -> Result<Locked> {
     let existing = latest_of(tx, account_id, channel_id, contact_id).await?;
-    let reopen_until = |resolved_at: Option<DateTime<Utc>>| {
-        resolved_at.is_some_and(|at| Utc::now() - at < chrono::Duration::hours(REOPEN_WINDOW_HOURS))
-    };
-    if let Some(mut conversation) =
-        existing.filter(|c| !c.status.is_closed() || reopen_until(c.resolved_at))
-    {
+    match existing {
+        Some(conversation) => continue_or_start(tx, conversation, contact_id).await,
+        None => start_for_customer(tx, account_id, channel_id, contact_id).await,
+    }
+}
+
+/// The one rule for a customer writing into an earlier conversation (the
+/// latest one on a chat, the thread an e-mail answers): it takes them back
+/// unless it was closed more than [`REOPEN_WINDOW_HOURS`] ago.
+pub fn takes_the_customer_back(
+    status: ConversationStatus,
+    resolved_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
+    !status.is_closed()
+        || resolved_at.is_some_and(|at| now - at < chrono::Duration::hours(REOPEN_WINDOW_HOURS))
+}
+
+/// Resumes `conversation` for the customer's new message, or starts a new
+/// one on its channel when it is too long closed.
+pub(crate) async fn continue_or_start(
+    tx: &mut Tx,
+    mut conversation: Locked,
+    contact_id: i64,
+) -> Result<Locked> {
+    if takes_the_customer_back(conversation.status, conversation.resolved_at, Utc::now()) {
         resume(tx, &mut conversation, Resume::CustomerWrote).await?;
         return Ok(conversation);
     }
+    start_for_customer(
+        tx,
+        conversation.account_id,
+        conversation.channel_id,
+        contact_id,
+    )
+    .await
+}
+
+/// A new conversation for a customer who wrote, in the channel's default
+/// department (at most [`NEW_CONVERSATIONS_PER_CHANNEL_PER_MINUTE`]).
+pub(crate) async fn start_for_customer(
+    tx: &mut Tx,
+    account_id: Uuid,
+    channel_id: i64,
+    contact_id: i64,
+) -> Result<Locked> {
     let recent: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM conversations
           WHERE account_id = $1 AND channel_id = $2 AND created_at > now() - interval '1 minute'",

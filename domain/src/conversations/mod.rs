@@ -20,11 +20,14 @@ use crate::actor::Actor;
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
 use crate::realtime::{self, Signal};
+pub use actions::takes_the_customer_back;
 pub use actions::{
     assign, end_due_snoozes, mark_read, set_critical, set_priority, set_status, set_tags, update,
     ConversationUpdate, REOPEN_WINDOW_HOURS,
 };
-pub(crate) use actions::{for_incoming, latest_of, resume, Resume};
+pub(crate) use actions::{
+    continue_or_start, for_incoming, latest_of, resume, start_for_customer, Resume,
+};
 pub use list::{counts, list, page_size, MAX_PAGE_SIZE, PAGE_SIZE};
 pub(crate) use list::{SearchPatterns, FEW_CONTACT_MATCHES};
 pub use sync::changes_since;
@@ -38,7 +41,7 @@ const SUMMARY_SELECT: &str = "
            c.department_id, d.name AS department_name, c.assignee_id, u.name AS assignee_name,
            c.last_message_preview, c.last_message_kind, c.last_activity_at, c.waiting_since,
            c.snoozed_until, c.created_at, c.first_response_at, c.resolved_at, c.updated_at,
-           c.incoming_count, r.read_incoming_count AS read_count
+           c.incoming_count, r.read_incoming_count AS read_count, c.subject
       FROM conversations c
       JOIN contacts ct ON ct.id = c.contact_id
       JOIN channels ch ON ch.id = c.channel_id
@@ -74,6 +77,7 @@ pub(crate) struct SummaryRow {
     updated_at: DateTime<Utc>,
     incoming_count: i32,
     read_count: Option<i32>,
+    subject: Option<String>,
 }
 
 impl SummaryRow {
@@ -106,6 +110,7 @@ impl SummaryRow {
             incoming_count: self.incoming_count,
             read_count: with_read_count.then(|| self.read_count.unwrap_or(0)),
             search_hit: None,
+            subject: self.subject,
         }
     }
 }

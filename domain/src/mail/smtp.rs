@@ -201,6 +201,24 @@ impl SmtpServer {
         Ok(builder.build())
     }
 
+    /// Connects and signs in without sending anything: whether the server
+    /// takes us, in its words.
+    pub async fn check(&self, allow_private: bool) -> Result<String, SendFailure> {
+        let target = self.target(allow_private).await?;
+        let transport = self.transport(&target)?;
+        match transport.test_connection().await {
+            Ok(true) => Ok(format!("{}:{} accepted the sign-in", self.host, self.port)),
+            Ok(false) => Err(SendFailure::local(format!(
+                "{}:{} did not answer as an SMTP server",
+                self.host, self.port
+            ))),
+            Err(err) => Err(SendFailure {
+                reason: describe(&err),
+                permanent: err.is_permanent(),
+            }),
+        }
+    }
+
     /// Sends one message; returns the server's answer, or what the server
     /// (or the network) said instead. `allow_private`: the server may be on
     /// a private network (the operator's own; not one a tenant typed in).

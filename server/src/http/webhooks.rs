@@ -42,6 +42,15 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/channels/{channel_id}/messages", post(api_message))
 }
 
+/// Mail forwarded by HTTP is larger than other webhooks (attachments): its
+/// route lives under the upload limit.
+pub fn mail_routes() -> Router<AppState> {
+    Router::new().route("/webhooks/email/{channel_id}/{secret}", post(email_event))
+}
+
+/// A whole mail (attachments included) forwarded to the inbound-parse URL.
+const MAIL_LIMIT_BYTES: usize = 30 * 1024 * 1024;
+
 #[derive(Deserialize)]
 struct Handshake {
     #[serde(rename = "hub.mode")]
@@ -227,6 +236,55 @@ async fn zapi_event(
         );
     }
     match accept(&state, &connection, &body, json!({})).await {
+        Ok(_) => StatusCode::OK.into_response(),
+        Err(response) => response,
+    }
+}
+
+/// The inbound-parse webhook: a raw RFC 822 mail, with the connection's
+/// secret in the URL (forwarding services sign nothing we could check).
+async fn email_event(
+    State(state): State<AppState>,
+    Extension(limits): Extension<Arc<Limits>>,
+    Extension(hub): Extension<Arc<Hub>>,
+    Extension(metrics): Extension<Arc<Metrics>>,
+    Path((channel_id, secret)): Path<(i64, String)>,
+    request: Request,
+) -> Response {
+    let connection = match find(&state, &limits, &hub, channel_id).await {
+        Ok(connection) => connection,
+        Err(response) => return response,
+    };
+    let ProviderConfig::Email { secrets, .. } = &connection.config else {
+        return not_found();
+    };
+    if !constant_time_eq(secret.as_bytes(), secrets.inbound_secret.as_bytes()) {
+        return rejected(
+            &metrics,
+            channel_id,
+            StatusCode::FORBIDDEN,
+            "wrong inbound-parse URL secret",
+        );
+    }
+    let body = match axum::body::to_bytes(request.into_body(), MAIL_LIMIT_BYTES).await {
+        Ok(body) => body,
+        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "mail too large").into_response(),
+    };
+    if !domain::channels::email::parse::looks_like_mail(&body) {
+        return (
+            StatusCode::BAD_REQUEST,
+            "the body must be a raw RFC 822 message",
+        )
+            .into_response();
+    }
+    match accept(
+        &state,
+        &connection,
+        &body,
+        json!({ "via": "inbound-parse" }),
+    )
+    .await
+    {
         Ok(_) => StatusCode::OK.into_response(),
         Err(response) => response,
     }

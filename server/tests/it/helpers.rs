@@ -491,6 +491,8 @@ pub struct ReceivedMail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// The whole mail as received (headers included).
+    pub raw: String,
 }
 
 impl ReceivedMail {
@@ -580,6 +582,7 @@ impl MailSink {
                     subject: mail.subject().unwrap_or_default().to_string(),
                     text: mail.body_text(0).unwrap_or_default().to_string(),
                     html: mail.body_html(0).unwrap_or_default().to_string(),
+                    raw: String::from_utf8_lossy(&raw).into_owned(),
                 }
             })
             .collect()
@@ -599,6 +602,79 @@ impl MailSink {
             "{count} mail(s) to {to} never arrived; got {:?}",
             self.received()
         );
+    }
+}
+
+/// A real IMAP server (Dovecot, from Debian) of its own: one mailbox,
+/// plain text on loopback, stopped when dropped. Started by the same shell
+/// function the browser tests use (`scripts/setup.sh`).
+pub struct ImapServer {
+    pub port: u16,
+    pub user: String,
+    pub password: String,
+    /// The mailbox's Maildir: a file moved into its `new/` is delivered mail.
+    maildir: PathBuf,
+    pid: i32,
+}
+
+impl ImapServer {
+    pub async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let dir = std::env::temp_dir().join(format!("ponte-imap-{}", uuid::Uuid::new_v4()));
+        let (user, password) = (
+            "suporte@loja.example".to_string(),
+            "imap-secret".to_string(),
+        );
+        let setup = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/setup.sh");
+        let output = tokio::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "set -e; source '{setup}'; start_imap_server {port} '{}' '{user}' '{password}'",
+                dir.display()
+            ))
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .await
+            .expect("bash");
+        let pid: i32 = String::from_utf8_lossy(&output.stdout)
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| {
+                panic!("Dovecot did not start (apt install dovecot-imapd; ./ponte.sh test does)")
+            });
+        Self {
+            port,
+            maildir: dir.join("mail").join(&user),
+            user,
+            password,
+            pid,
+        }
+    }
+
+    /// Delivers a mail into the mailbox, as a mail server does: written
+    /// aside, then moved into `new/`.
+    pub fn deliver(&self, raw: &str) {
+        let name = format!(
+            "{}.{}.ponte",
+            chrono::Utc::now().timestamp_micros(),
+            uuid::Uuid::new_v4()
+        );
+        let aside = self.maildir.join("tmp").join(&name);
+        std::fs::write(&aside, raw).expect("write mail");
+        std::fs::rename(&aside, self.maildir.join("new").join(&name)).expect("deliver mail");
+    }
+}
+
+impl Drop for ImapServer {
+    fn drop(&mut self) {
+        // The whole instance: its master leads a process group.
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", "--", &format!("-{}", self.pid)])
+            .status();
     }
 }
 

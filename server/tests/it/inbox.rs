@@ -594,8 +594,9 @@ async fn the_list_pages_with_a_cursor_and_filters() {
     assert_eq!(first.conversations.len(), 4);
     let cursor = first.next_cursor.clone().expect("a second page");
     let second = list(&agent, json!({ "limit": 4, "cursor": cursor })).await;
-    // Four website conversations and the demo WhatsApp number's two.
-    assert_eq!(second.conversations.len(), 2);
+    // Four website conversations, the demo WhatsApp number's two and the
+    // demo mailbox's one.
+    assert_eq!(second.conversations.len(), 3);
     assert!(second.next_cursor.is_none());
     let mut seen: Vec<i64> = first
         .conversations
@@ -604,7 +605,7 @@ async fn the_list_pages_with_a_cursor_and_filters() {
         .map(|c| c.number)
         .collect();
     seen.sort();
-    assert_eq!(seen, vec![1, 2, 3, 4, 5, 6]);
+    assert_eq!(seen, vec![1, 2, 3, 4, 5, 6, 7]);
     let mine: Vec<i64> = list(&agent, json!({ "tab": "mine" }))
         .await
         .conversations
@@ -618,14 +619,14 @@ async fn the_list_pages_with_a_cursor_and_filters() {
         .iter()
         .map(|c| c.number)
         .collect();
-    assert_eq!(unassigned, vec![4, 2, 6, 5]);
+    assert_eq!(unassigned, vec![7, 4, 2, 6, 5]);
     let waiting: Vec<i64> = list(&agent, json!({ "sort": "waiting" }))
         .await
         .conversations
         .iter()
         .map(|c| c.number)
         .collect();
-    assert_eq!(waiting.len(), 6);
+    assert_eq!(waiting.len(), 7);
     let bad = agent
         .call_json(
             "list_conversations",

@@ -523,12 +523,12 @@ async fn admins_are_mailed_once_per_incident_when_a_connection_goes_down() {
             connections::update(db, vault, admin, created.id, &changes)
                 .await
                 .unwrap();
-            connections::test(db, vault, admin, created.id)
+            connections::test(db, vault, admin, created.id, false)
                 .await
                 .unwrap()
         }
     };
-    let failed = connections::test(db, &vault, &admin, created.id)
+    let failed = connections::test(db, &vault, &admin, created.id, false)
         .await
         .unwrap();
     assert!(!failed.ok);
@@ -541,7 +541,7 @@ async fn admins_are_mailed_once_per_incident_when_a_connection_goes_down() {
     );
 
     // Still the same incident: no second mail.
-    connections::test(db, &vault, &admin, created.id)
+    connections::test(db, &vault, &admin, created.id, false)
         .await
         .unwrap();
     assert!(retoken("graph-token").await.ok, "back up");

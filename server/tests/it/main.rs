@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod channels;
 mod crash;
+mod email_channel;
 mod helpers;
 mod inbox;
 mod mail;

@@ -501,6 +501,9 @@ fn ConversationRow(
                         </p>
                         <span class="shrink-0 text-xs text-slate-500 dark:text-slate-400">{move || elapsed(when, now.get(), prefs.locale.get())}</span>
                     </div>
+                    {c.subject.clone().map(|subject| view! {
+                        <p class="truncate text-xs font-medium text-slate-700 dark:text-slate-200" data-subject="">{subject}</p>
+                    })}
                     <p class="truncate text-xs text-slate-500 dark:text-slate-400">
                         {move || match (typing(), &hit) {
                             (Some(name), _) if name.is_empty() => view! { <span class="italic text-blue-700 dark:text-blue-300">{t().customer_typing}</span> }.into_any(),

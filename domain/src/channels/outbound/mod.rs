@@ -8,7 +8,8 @@ use shared::inbox::ChannelKind;
 use shared::{ErrorCode, Permission};
 use uuid::Uuid;
 
-use super::connections;
+use super::connections::{self, ProviderConfig};
+use super::email;
 use super::provider::SendError;
 use super::vault::Vault;
 use super::webhooks::{JOBS_CHANNEL, LEASE_SECONDS};
@@ -287,6 +288,22 @@ async fn read_outgoing(
     .context("finding the customer's address")?;
     let to = to.ok_or_else(|| anyhow::anyhow!("the customer has no address on this channel"))?;
     let connection = connections::open_in(tx, vault, account_id, channel_id).await?;
+    let email = match &connection.config {
+        ProviderConfig::Email { settings, .. } => Some(
+            email::send::read_reply(
+                tx,
+                vault,
+                account_id,
+                message_id,
+                conversation_id,
+                conversation_number,
+                settings,
+                file.as_ref().map(|f| f.0),
+            )
+            .await?,
+        ),
+        _ => None,
+    };
     Ok(Some(Outgoing {
         conversation_id,
         conversation_number,
@@ -298,6 +315,7 @@ async fn read_outgoing(
         created_at,
         to,
         connection,
+        email,
     }))
 }
 

@@ -5,7 +5,7 @@ use crate::attachments::links;
 use crate::channels::connections::{Connection, ProviderConfig};
 use crate::channels::provider::{OutgoingFile, SendError};
 use crate::channels::whatsapp_templates::{self, TemplateSend};
-use crate::channels::{api_channel, meta, twilio, whatsapp_cloud, zapi};
+use crate::channels::{api_channel, email, meta, twilio, whatsapp_cloud, zapi};
 use crate::secrets::SecretKey;
 
 /// What sending needs besides the database: the shared HTTP client, the
@@ -18,6 +18,8 @@ pub struct Sender {
     pub link_key: SecretKey,
     pub allow_private_targets: bool,
     pub pace: Pace,
+    /// Where agents' files are, for e-mail (which carries them inline).
+    pub storage: crate::attachments::Storage,
 }
 
 /// Each connection's send rate on this instance (`messages_per_second`):
@@ -60,6 +62,8 @@ pub(super) struct Outgoing {
     pub(super) created_at: chrono::DateTime<chrono::Utc>,
     pub(super) to: String,
     pub(super) connection: Connection,
+    /// Subject, threading and sender of a reply by e-mail.
+    pub(super) email: Option<email::send::EmailReply>,
 }
 
 /// The agent's file as providers fetch it: a signed link on our public URL.
@@ -130,6 +134,24 @@ pub(super) async fn send(
             Some(file) => meta::send_file(client, settings, secrets, to, body, file).await,
             None => meta::send_text(client, settings, secrets, to, body).await,
         },
+        ProviderConfig::Email { settings, secrets } => {
+            let reply = outgoing.email.as_ref().ok_or_else(|| {
+                SendError::Permanent("the reply's e-mail details were not read".into())
+            })?;
+            email::send::send(
+                settings,
+                secrets,
+                reply,
+                &sender.storage,
+                outgoing.file.as_ref(),
+                to,
+                body,
+                outgoing.connection.account_id,
+                message_id,
+                sender.allow_private_targets,
+            )
+            .await
+        }
         ProviderConfig::Api { settings, secrets } => {
             let reply = api_channel::Reply {
                 message_id,

@@ -155,6 +155,13 @@ pub fn Composer(number: i64) -> impl IntoView {
     let whatsapp = uses_templates(open);
     let closed = window_closed(open);
     let template_shown = RwSignal::new(false);
+    // E-mail: the reply's subject is shown, and longer text has room.
+    let email_subject = {
+        let summary = open.summary.get_untracked();
+        (summary.channel_kind == shared::inbox::ChannelKind::Email)
+            .then(|| shared::inbox::email_reply_subject(summary.subject.as_deref(), summary.number))
+    };
+    let rows = if email_subject.is_some() { 6 } else { 2 };
 
     // The draft left here comes back (after hydration: it lives in this
     // browser only), and every change is kept.
@@ -398,9 +405,16 @@ pub fn Composer(number: i64) -> impl IntoView {
                 </div>
             })}
 
+            {email_subject.map(|subject| view! {
+                <Show when=move || !note.get()>
+                    <p class="mb-1 truncate text-xs text-slate-600 dark:text-slate-300" id="email-subject">
+                        <span class="font-semibold">{move || t().email_subject} ": "</span>{subject.clone()}
+                    </p>
+                </Show>
+            })}
             <div class="flex items-end gap-1">
                 <label for="composer-input" class="sr-only">{placeholder}</label>
-                <textarea node_ref=textarea id="composer-input" rows=2 placeholder=placeholder
+                <textarea node_ref=textarea id="composer-input" rows=rows placeholder=placeholder
                     class="min-h-10 flex-1 resize-none rounded-lg [@media(max-height:540px)]:h-10 border border-slate-300 bg-white px-3 py-2 text-sm focus:border-blue-600 focus:outline-none focus:ring-2 focus:ring-blue-600/20 dark:border-slate-600 dark:bg-slate-900"
                     prop:value=move || text.get()
                     on:input=move |ev| { text.set(event_target_value(&ev)); highlighted.set(0); typing.keystroke(); }

@@ -303,6 +303,7 @@ pub fn pending_message(
         updated_at: chrono::Utc::now(),
         deleted: false,
         quoted: None,
+        email: None,
     }
 }
 
@@ -356,6 +357,7 @@ mod tests {
             updated_at: Utc::now(),
             deleted: false,
             quoted: None,
+            email: None,
         }
     }
 

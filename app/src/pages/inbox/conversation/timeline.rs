@@ -239,11 +239,26 @@ fn MessageItem(
                         {(!message.body.is_empty()).then(|| view! { <p class="whitespace-pre-wrap break-words text-sm line-through opacity-60">{message.body.clone()}</p> })}
                     }.into_any()
                 } else {
+                    let email = message.email.clone();
+                    // Sanitized on arrival (an allow-list): safe as markup.
+                    let html = email.as_ref().and_then(|e| e.html.clone()).filter(|_| matched.is_none());
                     view! {
+                        {email.as_ref().filter(|e| !e.subject.is_empty()).map(|e| view! {
+                            <p class="mb-0.5 text-xs font-semibold" data-email-subject="">{e.subject.clone()}</p>
+                        })}
                         {message.attachment.clone().map(|a| view! { <AttachmentPreview attachment=a /> })}
-                        {(!message.body.is_empty()).then(|| match &matched {
-                            Some(term) => view! { <p class="whitespace-pre-wrap break-words text-sm">{highlight(&message.body, term)}</p> }.into_any(),
-                            None => view! { <p class="whitespace-pre-wrap break-words text-sm">{message.body.clone()}</p> }.into_any(),
+                        {match html {
+                            Some(html) => view! { <div class="email-html max-w-full overflow-x-auto break-words text-sm [&_a]:underline [&_p]:my-1" data-email-html="" inner_html=html></div> }.into_any(),
+                            None => (!message.body.is_empty()).then(|| match &matched {
+                                Some(term) => view! { <p class="whitespace-pre-wrap break-words text-sm">{highlight(&message.body, term)}</p> }.into_any(),
+                                None => view! { <p class="whitespace-pre-wrap break-words text-sm">{message.body.clone()}</p> }.into_any(),
+                            }).into_any(),
+                        }}
+                        {email.and_then(|e| e.quoted).map(|quoted| view! {
+                            <details class="mt-1 text-xs opacity-80" data-email-quoted="">
+                                <summary class="cursor-pointer select-none">{move || t().show_quoted_text}</summary>
+                                <p class="mt-1 whitespace-pre-wrap break-words border-l-2 border-current pl-2 opacity-80">{quoted}</p>
+                            </details>
                         })}
                     }.into_any()
                 }}
