@@ -55,3 +55,8 @@ RETURNS TABLE (channel_id bigint, account_id uuid)
 $$;
 REVOKE ALL ON FUNCTION claim_email_mailboxes(uuid, integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION claim_email_mailboxes(uuid, integer, integer) TO ponte_app;
+
+-- "Send test e-mail" goes in the send log too.
+ALTER TABLE outgoing_mail DROP CONSTRAINT outgoing_mail_kind_check;
+ALTER TABLE outgoing_mail ADD CONSTRAINT outgoing_mail_kind_check
+    CHECK (kind IN ('email_confirmation', 'password_reset', 'invitation', 'connection_alert', 'smtp_test'));

@@ -41,10 +41,11 @@ pub enum AuditAction {
     ContactsMerged,
     SmtpAccountSaved,
     SmtpAccountRemoved,
+    WebhookEventsReplayed,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 30] = [
+    pub const ALL: [AuditAction; 31] = [
         Self::SignUp,
         Self::SignIn,
         Self::SignOut,
@@ -75,6 +76,7 @@ impl AuditAction {
         Self::ContactsMerged,
         Self::SmtpAccountSaved,
         Self::SmtpAccountRemoved,
+        Self::WebhookEventsReplayed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -109,6 +111,7 @@ impl AuditAction {
             Self::ContactsMerged => "contacts_merged",
             Self::SmtpAccountSaved => "smtp_account_saved",
             Self::SmtpAccountRemoved => "smtp_account_removed",
+            Self::WebhookEventsReplayed => "webhook_events_replayed",
         }
     }
 }

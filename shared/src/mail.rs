@@ -31,6 +31,8 @@ string_enum!(
         PasswordReset => "password_reset",
         Invitation => "invitation",
         ConnectionAlert => "connection_alert",
+        // "Send test e-mail" in Settings → E-mail (sent at once, logged).
+        SmtpTest => "smtp_test",
     }
 );
 

@@ -675,6 +675,7 @@ fn audit_action(action: AuditAction) -> &'static str {
         AuditAction::ContactsMerged => "Contacts merged",
         AuditAction::SmtpAccountSaved => "SMTP server saved",
         AuditAction::SmtpAccountRemoved => "SMTP server removed",
+        AuditAction::WebhookEventsReplayed => "Parked webhook events replayed",
     }
 }
 

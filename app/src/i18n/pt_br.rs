@@ -678,6 +678,7 @@ fn audit_action(action: AuditAction) -> &'static str {
         AuditAction::ContactsMerged => "Contatos unificados",
         AuditAction::SmtpAccountSaved => "Servidor SMTP salvo",
         AuditAction::SmtpAccountRemoved => "Servidor SMTP removido",
+        AuditAction::WebhookEventsReplayed => "Eventos de webhook parados reprocessados",
     }
 }
 

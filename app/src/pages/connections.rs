@@ -4,7 +4,9 @@
 
 use leptos::prelude::*;
 use serde_json::{Map, Value};
-use shared::connections::{config_fields, ConnectionHealth, ConnectionView, PROVIDER_KINDS};
+use shared::connections::{
+    config_fields, ConnectionHealth, ConnectionTest, ConnectionView, PROVIDER_KINDS,
+};
 use shared::inbox::ChannelKind;
 use shared::{AppError, Permission};
 use std::collections::BTreeMap;
@@ -100,6 +102,9 @@ pub fn ConnectionsPage() -> impl IntoView {
         });
     }
     let changed = Callback::new(move |()| version.update(|v| *v += 1));
+    // Kept above the cards: a test changes the connection's health, which
+    // reloads the list (and its cards) while the answer should stay shown.
+    let tests = RwSignal::new(BTreeMap::<i64, ConnectionTest>::new());
     view! {
         <PageHeader title=Signal::derive(move || t().nav_connections) subtitle=Signal::derive(move || t().connections_subtitle) />
         <div class="max-w-3xl space-y-6 p-4 sm:p-6">
@@ -114,7 +119,7 @@ pub fn ConnectionsPage() -> impl IntoView {
                         if list.is_empty() {
                             return view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || t().no_connections}</p> }.into_any();
                         }
-                        list.into_iter().map(|c| view! { <ConnectionCard connection=c changed=changed /> }).collect_view().into_any()
+                        list.into_iter().map(|c| view! { <ConnectionCard connection=c changed=changed tests=tests /> }).collect_view().into_any()
                     })}
                 </Transition>
             </div>
@@ -146,16 +151,20 @@ fn HealthBadge(health: ConnectionHealth) -> impl IntoView {
 }
 
 #[component]
-fn ConnectionCard(connection: ConnectionView, changed: Callback<()>) -> impl IntoView {
+fn ConnectionCard(
+    connection: ConnectionView,
+    changed: Callback<()>,
+    tests: RwSignal<BTreeMap<i64, ConnectionTest>>,
+) -> impl IntoView {
     let t = use_t();
     let webhook_url = format!("{}{}", use_session().public_url, connection.webhook_path);
     let to_copy = webhook_url.clone();
     let copied = RwSignal::new(false);
     let editing = RwSignal::new(false);
-    let tested = RwSignal::new(None::<shared::connections::ConnectionTest>);
+    let id = connection.id;
+    let tested = move || tests.with(|all| all.get(&id).cloned());
     let testing = RwSignal::new(false);
     let error = RwSignal::new(None::<AppError>);
-    let id = connection.id;
     let active = connection.active;
     let summary: Vec<(&'static str, String)> = config_fields(connection.kind)
         .iter()
@@ -170,7 +179,9 @@ fn ConnectionCard(connection: ConnectionView, changed: Callback<()>) -> impl Int
         leptos::task::spawn_local(async move {
             match test_connection(id).await {
                 Ok(result) => {
-                    tested.set(Some(result));
+                    tests.update(|all| {
+                        all.insert(id, result);
+                    });
                     changed.run(());
                 }
                 Err(err) => error.set(Some(err)),
@@ -231,7 +242,7 @@ fn ConnectionCard(connection: ConnectionView, changed: Callback<()>) -> impl Int
                     <button type="button" class=BUTTON on:click=remove>{move || t().remove}</button>
                 </div>
             </div>
-            {move || tested.get().map(|result| {
+            {move || tested().map(|result| {
                 let class = if result.ok { "text-green-700 dark:text-green-400" } else { "text-red-700 dark:text-red-400" };
                 view! { <p class=format!("mt-2 text-sm {class}") role="status" data-test-result=result.ok.to_string()>{result.detail}</p> }
             })}

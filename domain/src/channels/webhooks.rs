@@ -258,6 +258,14 @@ pub async fn replay_parked(db: &Db, actor: &crate::Actor, channel_id: i64) -> Re
             .execute(&mut *tx)
             .await
             .context("waking workers")?;
+        crate::audit::record(
+            &mut tx,
+            actor,
+            shared::audit::AuditAction::WebhookEventsReplayed,
+            Some(crate::audit::Target::new("channel", channel_id)),
+            serde_json::json!({ "replayed": replayed }),
+        )
+        .await?;
     }
     tx.commit().await.context("commit")?;
     Ok(replayed)

@@ -270,6 +270,8 @@ pub async fn remove(db: &Db, actor: &Actor, id: i64) -> Result<()> {
 
 /// Sends a short test e-mail to the admin at once and reports what the
 /// server answered.
+const TEST_SUBJECT: &str = "Ponte: SMTP test / teste de SMTP";
+
 pub async fn send_test(
     db: &Db,
     vault: &Vault,
@@ -287,20 +289,40 @@ pub async fn send_test(
     let message = lettre::Message::builder()
         .from(from)
         .to(to)
-        .subject("Ponte: SMTP test / teste de SMTP")
+        .subject(TEST_SUBJECT)
         .body(format!(
             "This is a test e-mail from Ponte: the SMTP server works.\n\
              Este é um e-mail de teste do Ponte: o servidor SMTP funciona.\n\n— {}\n",
             actor.name
         ))
         .context("composing the test e-mail")?;
-    Ok(match server.send(message, allow_private).await {
+    let result = match server.send(message, allow_private).await {
         Ok(answer) => SmtpTestResult { ok: true, answer },
         Err(failure) => SmtpTestResult {
             ok: false,
             answer: failure.reason,
         },
-    })
+    };
+    // Logged as sent or failed at once (nothing is queued: the content is
+    // not kept).
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    sqlx::query(
+        "INSERT INTO outgoing_mail (account_id, smtp_account_id, kind, to_address, subject, content,
+                                    content_key_id, state, attempts, last_error, sent_at)
+         VALUES ($1, $2, 'smtp_test', $3, $4, '\\x', '', $5, 1, $6, CASE WHEN $7 THEN now() END)",
+    )
+    .bind(actor.account_id)
+    .bind(id)
+    .bind(&actor.email)
+    .bind(TEST_SUBJECT)
+    .bind(if result.ok { "sent" } else { "failed" })
+    .bind((!result.ok).then_some(result.answer.as_str()))
+    .bind(result.ok)
+    .execute(&mut *tx)
+    .await
+    .context("logging the test e-mail")?;
+    tx.commit().await.context("commit")?;
+    Ok(result)
 }
 
 /// The server and sender of one of the account's SMTP accounts.

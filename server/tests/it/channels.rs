@@ -765,4 +765,14 @@ async fn crashed_claims_come_back_and_poison_events_are_parked_then_replayed() {
         .await,
         0
     );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM audit_log WHERE action = 'webhook_events_replayed'
+                AND details->>'replayed' = '1'"
+        )
+        .await,
+        1,
+        "replays are audited"
+    );
 }

@@ -449,6 +449,14 @@ async fn an_accounts_own_smtp_server_sends_its_mail_and_its_test_reports_the_ans
     assert_eq!(log[0]["to_address"], "bia@azul.example");
     assert_eq!(log[0]["smtp_account"], "Loja");
     assert_eq!(log[0]["state"], "sent");
+    let test_entry = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "smtp_test")
+        .expect("the test e-mail is in the send log");
+    assert_eq!(test_entry["to_address"], "ana@azul.example");
+    assert_eq!(test_entry["state"], "sent");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -37,7 +37,12 @@ pub fn EmailSettingsPage() -> impl IntoView {
         move || (save.version().get(), remove.version().get()),
         |_| list_smtp_accounts(),
     );
-    let log = Resource::new(move || save.version().get(), |_| mail_send_log());
+    // A test e-mail is logged too: the log reloads after each.
+    let tests_sent = RwSignal::new(0u32);
+    let log = Resource::new(
+        move || (save.version().get(), tests_sent.get()),
+        |_| mail_send_log(),
+    );
 
     view! {
         <PageHeader title=Signal::derive(move || t().email_title) subtitle=Signal::derive(move || t().email_subtitle) />
@@ -53,7 +58,7 @@ pub fn EmailSettingsPage() -> impl IntoView {
                             }.into_any(),
                             Ok(list) => view! {
                                 <ul class="divide-y divide-slate-200 dark:divide-slate-800">
-                                    {list.into_iter().map(|server| view! { <ServerRow server=server editing=editing remove=remove /> }).collect_view()}
+                                    {list.into_iter().map(|server| view! { <ServerRow server=server editing=editing remove=remove tests_sent=tests_sent /> }).collect_view()}
                                 </ul>
                             }.into_any(),
                             Err(err) => view! { <ErrorBanner error=Signal::derive(move || Some(err.clone())) /> }.into_any(),
@@ -87,6 +92,7 @@ fn ServerRow(
     server: SmtpAccountView,
     editing: RwSignal<Option<SmtpAccountView>>,
     remove: ServerAction<RemoveSmtpAccount>,
+    tests_sent: RwSignal<u32>,
 ) -> impl IntoView {
     let t = use_t();
     let id = server.id;
@@ -117,6 +123,7 @@ fn ServerRow(
                         leptos::task::spawn_local(async move {
                             tested.set(Some(test_smtp_account(id).await));
                             testing.set(false);
+                            tests_sent.update(|n| *n += 1);
                         });
                     }>
                     {move || if testing.get() { t().smtp_testing } else { t().smtp_test }}
