@@ -238,9 +238,12 @@ pub async fn update(
     .fetch_one(&mut *tx)
     .await
     .map_err(super::refused_by_the_database)?;
-    // A mailbox waiting out failures with the old settings tries the new ones now.
+    // The mailbox is watched with the new settings at once: a watcher still
+    // on the old ones loses its lease (it stops at its next step, and cannot
+    // push the next session back), and back-off starts over.
     sqlx::query(
-        "UPDATE email_mailboxes SET next_session_at = now(), failures = 0
+        "UPDATE email_mailboxes
+            SET next_session_at = now(), failures = 0, lease_token = NULL, lease_until = '-infinity'
           WHERE account_id = $1 AND channel_id = $2",
     )
     .bind(actor.account_id)

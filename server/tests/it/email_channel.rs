@@ -387,8 +387,10 @@ async fn a_mailbox_that_refuses_the_password_marks_the_connection_down() {
         count(
             &app,
             &format!(
-                "SELECT count(*) FROM channels WHERE id = {channel_id} AND health = 'disconnected'
-                    AND health_detail LIKE '%IMAP%'"
+                "SELECT count(*) FROM email_mailboxes m JOIN channels c ON c.id = m.channel_id
+                  WHERE m.channel_id = {channel_id} AND m.failures > 0
+                    AND m.last_error LIKE '%sign-in refused%'
+                    AND c.health = 'disconnected' AND c.health_detail LIKE '%IMAP%'"
             ),
         )
         .await
