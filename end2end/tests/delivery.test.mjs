@@ -32,7 +32,7 @@ test('the sign-in page arrives compressed, and a second visit downloads almost n
     const first = await siteBytes(page);
     // Today's size, as a guard against regressions; docs/BENCHMARKS.md has
     // the target (splitting the wasm) and the history.
-    assert.ok(first < 600_000, `first visit: ${first} bytes`);
+    assert.ok(first < 620_000, `first visit: ${first} bytes`);
 
     await page.reload();
     await waitForHydration(page);
