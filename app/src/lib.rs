@@ -87,13 +87,6 @@ pub fn App() -> impl IntoView {
     provide_prefs();
     provide_context(session_resource());
     let t = use_t();
-    // Effects run only in the browser, after hydration: tests (and CSS, if
-    // ever needed) can tell a live page from server-rendered HTML.
-    Effect::new(|_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
 
     view! {
         <Title text=move || t().app_name.to_string() />
@@ -132,6 +125,7 @@ pub fn App() -> impl IntoView {
 
 #[component]
 fn NotFound() -> impl IntoView {
+    util::mark_hydrated();
     let t = use_t();
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {

@@ -117,6 +117,18 @@ pub fn elapsed(since: DateTime<Utc>, now: DateTime<Utc>, locale: Locale) -> Stri
 }
 
 /// Copies text to the clipboard (browser only).
+/// Marks the document as live (`data-hydrated`) once the calling page has
+/// hydrated: tests and the phone benchmark wait for it. Each page calls it
+/// (lazy pages through `lazy_pages!`) rather than the app, because a lazy
+/// route hydrates only once its chunk has arrived, after the app itself.
+pub fn mark_hydrated() {
+    leptos::prelude::Effect::new(|_| {
+        if let Some(root) = leptos::prelude::document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+}
+
 pub fn copy_to_clipboard(text: &str) {
     #[cfg(feature = "hydrate")]
     {

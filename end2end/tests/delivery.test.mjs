@@ -2,7 +2,12 @@
 // compressed, and a second visit finds them all in the browser's cache.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withBrowser, waitForHydration, signIn, newAccount, BASE_URL } from './helpers.mjs';
+import { withBrowser, waitForHydration, signIn, newAccount, BASE_URL, DEMO_PASSWORD } from './helpers.mjs';
+
+// Today's sizes, as guards against regressions (docs/BENCHMARKS.md has the
+// targets and the history).
+const LOGIN_CEILING = 620_000;
+const INBOX_CEILING = 700_000;
 
 /** Bytes on the wire for the site's own JS, wasm and CSS so far. */
 async function siteBytes(page) {
@@ -30,9 +35,7 @@ test('the sign-in page arrives compressed, and a second visit downloads almost n
       assert.match(path, /^\/pkg\/[\w-]+\.[\w-]+\.(js|wasm|css|json)$/, 'named by content, so cached for good');
     }
     const first = await siteBytes(page);
-    // Today's size, as a guard against regressions; docs/BENCHMARKS.md has
-    // the target (splitting the wasm) and the history.
-    assert.ok(first < 620_000, `first visit: ${first} bytes`);
+    assert.ok(first < LOGIN_CEILING, `first visit: ${first} bytes`);
 
     await page.reload();
     await waitForHydration(page);
@@ -41,39 +44,70 @@ test('the sign-in page arrives compressed, and a second visit downloads almost n
   });
 });
 
-test('settings pages and the audit log arrive as their own small chunks, only when opened', async () => {
+/** The wasm files fetched so far: path → brotli bytes of the body. */
+async function wasmFiles(page) {
+  return new Map(await page.evaluate(() => performance.getEntriesByType('resource')
+    .filter((r) => new URL(r.name).pathname.endsWith('.wasm'))
+    .map((r) => [new URL(r.name).pathname, r.encodedBodySize])));
+}
+
+test('the sign-in page and the inbox load no page chunk; the contact panel and each settings page bring their own small chunk when opened', async () => {
   const account = newAccount();
   await withBrowser(async (ctx) => {
     const page = await ctx.newPage();
-    const wasm = new Map();
-    page.on('response', async (response) => {
-      const path = new URL(response.url()).pathname;
-      if (path.endsWith('.wasm')) wasm.set(path, response);
-    });
-    await signIn(page, account.admin);
-    const mainModule = [...wasm.keys()].filter((p) => p.startsWith('/pkg/ponte.'));
-    assert.equal(mainModule.length, 1, `one main module: ${[...wasm.keys()]}`);
-    assert.ok(![...wasm.keys()].some((p) => p.includes('split___')), 'no page chunk before a page needs it');
+    await page.goto(BASE_URL + '/login');
+    await waitForHydration(page);
+    const atLogin = [...(await wasmFiles(page)).keys()];
+    assert.equal(atLogin.filter((p) => p.startsWith('/pkg/ponte.')).length, 1, `one main module: ${atLogin}`);
+    assert.deepEqual(atLogin.filter((p) => !p.startsWith('/pkg/ponte.')), [], 'the sign-in page needs no chunk');
 
-    for (const [path, name] of [['/settings/users', 'users'], ['/settings/channels', 'channels'], ['/audit', 'audit']]) {
-      const chunk = page.waitForResponse((r) => r.url().includes(`/pkg/split___${name}_`));
+    await signIn(page, account.agent);
+    await page.locator('#conversation-list li').first().waitFor();
+    assert.ok(![...(await wasmFiles(page)).keys()].some((p) => p.includes('split')), 'the inbox is in the first download');
+
+    // Positive control: the same measurement sees the contact panel's chunk
+    // once a conversation is open (Resource Timing lists a file a moment
+    // after the page has used it).
+    await page.locator('#conversation-list li a').first().click();
+    await page.locator('#contact-panel h2').waitFor({ state: 'attached' });
+    await page.waitForFunction(() => performance.getEntriesByType('resource')
+      .some((r) => r.name.includes('/pkg/split_contact_panel')), null, { timeout: 10_000 });
+    const sizes = await wasmFiles(page);
+
+    for (const [path, name] of [['/settings/profile', 'profile'], ['/settings/quick-replies', 'quick_replies']]) {
       await page.goto(BASE_URL + path);
-      await chunk;
       await waitForHydration(page);
+      await page.waitForFunction((n) => performance.getEntriesByType('resource')
+        .some((r) => r.name.includes(`/pkg/split___${n}_route`)), name);
+      for (const [file, bytes] of await wasmFiles(page)) sizes.set(file, bytes);
     }
-    const chunks = [];
-    for (const [name, response] of wasm) {
-      if (!name.includes('split___')) continue;
-      const { responseBodySize } = await response.request().sizes();
-      chunks.push({ name, bytes: responseBodySize, encoding: response.headers()['content-encoding'] });
+    const chunks = [...sizes].filter(([file]) => !file.startsWith('/pkg/ponte.'));
+    for (const name of ['split_contact_panel', 'split___profile_route', 'split___quick_replies_route']) {
+      assert.ok(chunks.some(([file]) => file.includes(name)), `${name} came as its own chunk: ${JSON.stringify(chunks)}`);
     }
-    for (const name of ['users', 'channels', 'audit']) {
-      assert.ok(chunks.some((c) => c.name.includes(`split___${name}_`)), `${name} came as its own chunk: ${JSON.stringify(chunks)}`);
-    }
-    for (const chunk of chunks) {
+    for (const [file, bytes] of chunks) {
       // The issue's budget for any lazily loaded chunk, brotli on the wire.
-      assert.equal(chunk.encoding, 'br', chunk.name);
-      assert.ok(chunk.bytes > 0 && chunk.bytes <= 150_000, `${chunk.name}: ${chunk.bytes} bytes`);
+      assert.ok(bytes > 0 && bytes <= 150_000, `${file}: ${bytes} bytes`);
     }
+  });
+});
+
+test("a signed-in agent's first visit to the inbox stays under its ceiling", async () => {
+  const account = newAccount();
+  await withBrowser(async (ctx) => {
+    const response = await ctx.request.post(BASE_URL + '/api/sign_in', {
+      headers: { origin: BASE_URL },
+      form: { email: account.agent, password: DEMO_PASSWORD },
+      maxRedirects: 0,
+    });
+    assert.ok([200, 302, 303].includes(response.status()), `sign-in: ${response.status()}`);
+    const page = await ctx.newPage();
+    await page.goto(BASE_URL + '/inbox');
+    await waitForHydration(page);
+    await page.locator('#conversation-list li').first().waitFor();
+    const bytes = await siteBytes(page);
+    // Today's size as a regression guard; the issue's target (350 KB) and
+    // the history are in docs/BENCHMARKS.md.
+    assert.ok(bytes > 100_000 && bytes < INBOX_CEILING, `first visit to /inbox: ${bytes} bytes`);
   });
 });

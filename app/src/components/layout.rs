@@ -96,6 +96,7 @@ pub fn FullPageSpinner() -> impl IntoView {
 
 #[component]
 fn FatalError(error: AppError) -> impl IntoView {
+    crate::util::mark_hydrated();
     let t = use_t();
     view! {
         <div class="flex h-dvh flex-col items-center justify-center gap-4 p-6 text-center">

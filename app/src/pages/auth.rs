@@ -65,6 +65,7 @@ where
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
+    crate::util::mark_hydrated();
     let t = use_t();
     let action = ServerAction::<SignIn>::new();
     let error = form_error(action);
@@ -95,6 +96,7 @@ pub fn LoginPage() -> impl IntoView {
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
+    crate::util::mark_hydrated();
     let t = use_t();
     let action = ServerAction::<SignUp>::new();
     let error = form_error(action);
@@ -146,6 +148,7 @@ pub fn SignUpPage() -> impl IntoView {
 
 #[component]
 pub fn InvitePage() -> impl IntoView {
+    crate::util::mark_hydrated();
     let t = use_t();
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();

@@ -1,7 +1,8 @@
 //! The app's pages. The inbox (where agents live) and the sign-in pages are
 //! in the first download; every other page is a lazy route, its code a wasm
 //! chunk of its own loaded when first opened (`cargo leptos build --split`).
-//! New areas follow the same pattern: add them to [`lazy`].
+//! New areas follow the same pattern: add them to [`lazy`]. (A lazy inbox
+//! was measured and reverted: docs/BENCHMARKS.md.)
 
 pub mod attributes;
 pub mod audit;
@@ -29,6 +30,7 @@ pub mod lazy {
 
                 fn view(_this: Self) -> leptos::prelude::AnyView {
                     use leptos::prelude::*;
+                    crate::util::mark_hydrated();
                     view! { <$page /> }.into_any()
                 }
             }

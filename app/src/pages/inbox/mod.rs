@@ -139,6 +139,7 @@ pub fn list_href(query: &str) -> String {
 /// The `/inbox` route: provides the inbox state and lays out the panes.
 #[component]
 pub fn InboxPage() -> impl IntoView {
+    crate::util::mark_hydrated();
     let t = use_t();
     let query_map = use_query_map();
     let filter = Memo::new(move |_| filter_from_query(&query_map.read()));

@@ -15,7 +15,7 @@ use shared::{AppError, Permission};
 use uuid::Uuid;
 
 use super::composer::Composer;
-use super::contact_panel::ContactPanel;
+use super::contact_panel::contact_panel;
 use super::{use_inbox, NoConversation};
 use crate::api::conversations::{mark_conversation_read, open_conversation, sync_changes};
 use crate::components::form::ErrorBanner;
@@ -215,6 +215,8 @@ fn ConversationView(opened: OpenedConversation) -> impl IntoView {
         });
     }
 
+    let panel_loaded = leptos::lazy_preload!(super::contact_panel::contact_panel);
+    let contact = StoredValue::new(contact);
     view! {
         <div class="flex min-h-0 flex-1">
             <div class="flex min-h-0 min-w-0 flex-1 flex-col bg-slate-50 dark:bg-slate-950" id="conversation" data-number=number>
@@ -232,7 +234,17 @@ fn ConversationView(opened: OpenedConversation) -> impl IntoView {
                 "min-h-0 w-80 shrink-0 overflow-y-auto border-l border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900 {}",
                 if show_contact.get() { "fixed inset-y-0 right-0 z-40 block max-w-[90%] shadow-xl 2xl:static 2xl:shadow-none" } else { "hidden 2xl:block" },
             ) id="contact-panel">
-                <ContactPanel details=contact on_close=move || show_contact.set(false) />
+                // Rendered in the browser only, once its chunk has arrived: a
+                // lazy function awaited while hydrating would not match the
+                // server's HTML.
+                <Show when=move || panel_loaded.get()>
+                    <Suspense>
+                        {move || {
+                            let contact = contact.get_value();
+                            Suspend::new(async move { contact_panel(contact, show_contact).await })
+                        }}
+                    </Suspense>
+                </Show>
             </aside>
         </div>
     }
