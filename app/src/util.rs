@@ -116,7 +116,6 @@ pub fn elapsed(since: DateTime<Utc>, now: DateTime<Utc>, locale: Locale) -> Stri
     }
 }
 
-/// Copies text to the clipboard (browser only).
 /// Marks the document as live (`data-hydrated`) once the calling page has
 /// hydrated: tests and the phone benchmark wait for it. Each page calls it
 /// (lazy pages through `lazy_pages!`) rather than the app, because a lazy
@@ -129,6 +128,7 @@ pub fn mark_hydrated() {
     });
 }
 
+/// Copies text to the clipboard (browser only).
 pub fn copy_to_clipboard(text: &str) {
     #[cfg(feature = "hydrate")]
     {

@@ -15,8 +15,8 @@ use crate::components::widgets::{Avatar, StatusBadge, BUTTON, INPUT, PRIMARY_BUT
 use crate::prefs::{use_prefs, use_t};
 use crate::util::{date, date_time};
 
-/// The panel is a wasm chunk of its own (`--split`), so the conversation's
-/// chunk stays small.
+/// The panel is a wasm chunk of its own (`--split`), loaded when a
+/// conversation opens, so the first download is smaller.
 #[leptos::lazy]
 pub fn contact_panel(details: ContactDetails, shown: RwSignal<bool>) -> AnyView {
     view! { <ContactPanel details=details on_close=move || shown.set(false) /> }.into_any()
