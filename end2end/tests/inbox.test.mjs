@@ -93,7 +93,8 @@ test('keyboard: ? shows the shortcuts, j opens the next conversation', async () 
   await withBrowser(async (context) => {
     const page = await context.newPage();
     await signIn(page, account.supervisor);
-    // The inbox is a lazy route: its shortcuts exist once it has rendered.
+    // Signing in navigates in the browser: the inbox's shortcuts exist once
+    // it has rendered.
     await page.locator('#conversation-list li').first().waitFor();
     await page.keyboard.press('?');
     await page.locator('#shortcuts-help').waitFor();
