@@ -24,8 +24,9 @@ use pages::auth::{InvitePage, LoginPage, SignUpPage};
 use pages::inbox::{ConversationPane, InboxPage, NoConversation};
 use pages::lazy::{
     AccountSettingsRoute, ApiDocsRoute, ApiTokensRoute, AttributesRoute, AuditRoute, ChannelsRoute,
-    ConfirmEmailRoute, ConnectionsRoute, DepartmentsRoute, EmailSettingsRoute, ForgotPasswordRoute,
-    ProfileRoute, QuickRepliesRoute, ResetPasswordRoute, TemplatesRoute, UsersRoute,
+    ConfirmEmailRoute, ConnectionsRoute, DashboardRoute, DepartmentsRoute, EmailSettingsRoute,
+    ForgotPasswordRoute, ProductivitySettingsRoute, ProfileRoute, QuickRepliesRoute,
+    ResetPasswordRoute, TemplatesRoute, UsersRoute,
 };
 use prefs::{provide_prefs, use_t, InitialPrefs};
 
@@ -113,9 +114,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/account") view={Lazy::<AccountSettingsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/email") view={Lazy::<EmailSettingsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/productivity") view={Lazy::<ProductivitySettingsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/api-tokens") view={Lazy::<ApiTokensRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/api-tokens/docs") view={Lazy::<ApiDocsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>

@@ -96,6 +96,8 @@ pub async fn set_availability(db: &Db, actor: &Actor, availability: Availability
         .execute(&mut *tx)
         .await
         .context("saving availability")?;
+    crate::activity::availability_changed(&mut tx, actor.account_id, actor.user_id, availability)
+        .await?;
     crate::realtime::publish(
         &mut tx,
         actor.account_id,

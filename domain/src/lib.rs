@@ -6,6 +6,7 @@
 //! functions; none of them talks to the database directly.
 
 pub mod accounts;
+pub mod activity;
 pub mod actor;
 pub mod api_tokens;
 pub mod attachments;

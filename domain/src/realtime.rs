@@ -73,6 +73,15 @@ pub enum Signal {
         user_id: Uuid,
         availability: shared::inbox::Availability,
     },
+    /// An agent turned active, idle, away or offline.
+    ActivityChanged {
+        user_id: Uuid,
+        status: shared::activity::AgentStatus,
+    },
+    /// The account's idleness rules changed: open browsers apply them.
+    ActivitySettingsChanged {
+        settings: shared::activity::ActivitySettings,
+    },
     Notification {
         user_id: Uuid,
         notification_id: i64,

@@ -308,6 +308,8 @@ pub async fn demo_inbox(db: &Db, secret: &SecretKey, demo: &DemoAccount) -> anyh
         }
     }
     demo_connections(db, secret, &admin).await?;
+    let agents: Vec<Uuid> = demo.users[1..].iter().map(|(_, id)| *id).collect();
+    crate::activity::seed_history(db, demo.account_id, &agents, 90).await?;
     Ok(true)
 }
 

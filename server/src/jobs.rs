@@ -23,6 +23,23 @@ pub async fn end_snoozes(db: Db) {
     }
 }
 
+/// Marks agents whose browsers went silent idle, then offline.
+pub async fn sweep_silent_agents(db: Db) {
+    let mut tick = tokio::time::interval(Duration::from_secs(30));
+    loop {
+        tick.tick().await;
+        match domain::activity::sweep_silent(&db).await {
+            Ok(outcome) if outcome == Default::default() => {}
+            Ok(outcome) => tracing::info!(
+                idle = outcome.idle,
+                offline = outcome.offline,
+                "silent agents marked"
+            ),
+            Err(err) => tracing::warn!(error = ?err, "activity sweeper failed"),
+        }
+    }
+}
+
 /// Watches the e-mail connections' mailboxes: every few seconds this
 /// instance takes the mailboxes nobody is watching (each watcher holds its
 /// mailbox for one session, then lets any instance take it again).

@@ -120,6 +120,7 @@ impl Application {
             tokio::spawn(self.hub.clone().listen()),
             tokio::spawn(self.hub.clone().housekeeping()),
             tokio::spawn(jobs::end_snoozes(self.state.db.clone())),
+            tokio::spawn(jobs::sweep_silent_agents(self.state.db.clone())),
             tokio::spawn(jobs::clean_up_uploads(self.state.db.clone(), storage)),
             tokio::spawn(jobs::run_queues(
                 self.state.db.clone(),
@@ -206,6 +207,7 @@ fn router(
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
         .route("/metrics", get(http::health::metrics))
+        .merge(http::api_activity::routes())
         .merge(http::api_v1::routes())
         .merge(http::api_channels::routes())
         .merge(http::api_templates::routes())

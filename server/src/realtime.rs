@@ -599,6 +599,30 @@ impl Hub {
                 }
                 Ok(())
             }
+            Signal::ActivityChanged { user_id, status } => {
+                if let Some(payload) = frame(&ServerEvent::AgentActivity {
+                    user_id,
+                    status,
+                    at: chrono::Utc::now(),
+                }) {
+                    clients
+                        .iter()
+                        .filter(|c| {
+                            c.agent_id() == Some(user_id) || c.can(Permission::ViewDashboard)
+                        })
+                        .for_each(|c| c.send(&payload));
+                }
+                Ok(())
+            }
+            Signal::ActivitySettingsChanged { settings } => {
+                if let Some(payload) = frame(&ServerEvent::ActivitySettingsChanged { settings }) {
+                    clients
+                        .iter()
+                        .filter(|c| c.agent().is_some())
+                        .for_each(|c| c.send(&payload));
+                }
+                Ok(())
+            }
             Signal::ConnectionHealthChanged {
                 channel_id,
                 name,

@@ -44,6 +44,8 @@ pub enum ErrorCode {
     ContactsShareAChannel,
     /// Plain-text SMTP is only allowed to a server on this machine.
     SmtpNeedsTls,
+    /// The server's silence threshold must be longer than the idle timeout.
+    ThresholdBelowIdleTimeout,
 }
 
 impl ErrorCode {
@@ -79,6 +81,7 @@ impl ErrorCode {
             Self::TemplateNotApproved => "template_not_approved",
             Self::ContactsShareAChannel => "contacts_share_a_channel",
             Self::SmtpNeedsTls => "smtp_needs_tls",
+            Self::ThresholdBelowIdleTimeout => "threshold_below_idle_timeout",
         }
     }
 }

@@ -66,6 +66,17 @@ pub enum ServerEvent {
     Notification {
         notification: Notification,
     },
+    /// An agent's status changed (sent to them and to those who watch the
+    /// status board).
+    AgentActivity {
+        user_id: Uuid,
+        status: crate::activity::AgentStatus,
+        at: DateTime<Utc>,
+    },
+    /// The account's idleness rules changed.
+    ActivitySettingsChanged {
+        settings: crate::activity::ActivitySettings,
+    },
     /// A connection went down or came back (sent to those who manage
     /// channels).
     ConnectionHealth {

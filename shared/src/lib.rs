@@ -2,6 +2,7 @@
 //! roles, preferences, errors and the data shapes that cross the wire.
 
 pub mod accounts;
+pub mod activity;
 pub mod audit;
 pub mod connections;
 pub mod errors;

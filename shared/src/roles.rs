@@ -33,6 +33,9 @@ pub enum Permission {
     SeeDeletedMessages,
     EditContacts,
     UseApi,
+    /// The live status board, team figures and reports (supervisors: their
+    /// departments' agents).
+    ViewDashboard,
 }
 
 impl Role {

@@ -2,6 +2,7 @@
 //! domain, map the result.
 
 pub mod account;
+pub mod activity;
 pub mod audit;
 pub mod channels;
 pub mod connections;

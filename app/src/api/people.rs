@@ -103,7 +103,14 @@ pub async fn accept_invitation(
     )?;
     if let Some(previous) = &current {
         // The browser moves to the new account's session.
-        finish(domain::auth::sign_out(&state.db, previous).await)?;
+        finish(
+            domain::auth::sign_out(
+                &state.db,
+                previous,
+                shared::activity::SessionEndReason::SignOut,
+            )
+            .await,
+        )?;
     }
     set_session_cookie(&signed_in.session.token, domain::auth::sessions::IDLE_DAYS);
     redirect_plain_form("/");

@@ -74,7 +74,14 @@ pub async fn sign_up(
 pub async fn sign_out() -> Result<String, AppError> {
     use crate::server::{clear_session_cookie, finish, redirect_plain_form, session, state};
     if let Some(current) = session() {
-        finish(domain::auth::sign_out(&state()?.db, &current).await)?;
+        finish(
+            domain::auth::sign_out(
+                &state()?.db,
+                &current,
+                shared::activity::SessionEndReason::SignOut,
+            )
+            .await,
+        )?;
     }
     clear_session_cookie();
     redirect_plain_form("/login");

@@ -185,7 +185,7 @@ fn Shell(info: SessionInfo) -> impl IntoView {
             </Show>
 
             <div class="flex min-w-0 flex-1 flex-col">
-                <TopBar drawer_open=drawer_open />
+                <TopBar drawer_open=drawer_open realtime=realtime />
                 <Show when=move || !realtime.connected.get()>
                     <p class="flex shrink-0 items-center justify-center gap-2 bg-amber-100 px-3 py-1 text-center text-xs text-amber-900 dark:bg-amber-950 dark:text-amber-200" role="status" id="offline-banner">
                         <span class="size-3 animate-spin rounded-full border-2 border-amber-400 border-t-amber-900" aria-hidden="true"></span>
@@ -219,6 +219,12 @@ const MAIN_NAV: &[NavItem] = &[
         needs: None,
     },
     NavItem {
+        href: "/dashboard",
+        icon: Icon::Chart,
+        label: |t| t.nav_dashboard,
+        needs: Some(Permission::ViewDashboard),
+    },
+    NavItem {
         href: "/audit",
         icon: Icon::Shield,
         label: |t| t.nav_audit,
@@ -243,6 +249,12 @@ const SETTINGS_NAV: &[NavItem] = &[
         href: "/settings/email",
         icon: Icon::Mail,
         label: |t| t.nav_email,
+        needs: Some(Permission::ManageAccountSettings),
+    },
+    NavItem {
+        href: "/settings/productivity",
+        icon: Icon::Clock,
+        label: |t| t.nav_productivity,
         needs: Some(Permission::ManageAccountSettings),
     },
     NavItem {
@@ -355,7 +367,7 @@ fn NavLink(item: &'static NavItem, #[prop(into)] collapsed: Signal<bool>) -> imp
 }
 
 #[component]
-fn TopBar(drawer_open: RwSignal<bool>) -> impl IntoView {
+fn TopBar(drawer_open: RwSignal<bool>, realtime: crate::realtime::Realtime) -> impl IntoView {
     let session = use_session();
     let t = use_t();
     let account_name = session.account.name.clone();
@@ -376,6 +388,7 @@ fn TopBar(drawer_open: RwSignal<bool>) -> impl IntoView {
             </button>
             <AccountSwitcher current=account_name />
             <div class="flex-1"></div>
+            <crate::components::activity::ActivityStatus realtime=realtime />
             <NotificationBell />
             // On phones these live in the user menu.
             <div class="hidden items-center gap-2 sm:flex">

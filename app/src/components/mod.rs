@@ -1,3 +1,4 @@
+pub mod activity;
 pub mod attention;
 pub mod confirm_email;
 pub mod form;

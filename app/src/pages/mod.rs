@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod channels;
 pub mod connections;
+pub mod dashboard;
 pub mod inbox;
 pub mod quick_replies;
 pub mod recovery;
@@ -39,6 +40,7 @@ pub mod lazy {
 
     lazy_pages! {
         AuditRoute => super::audit::AuditPage,
+        DashboardRoute => super::dashboard::DashboardPage,
         ChannelsRoute => super::channels::ChannelsPage,
         ConnectionsRoute => super::connections::ConnectionsPage,
         TemplatesRoute => super::templates::TemplatesPage,
@@ -51,6 +53,7 @@ pub mod lazy {
         ApiTokensRoute => super::settings::ApiTokensPage,
         ApiDocsRoute => super::settings::ApiDocsPage,
         EmailSettingsRoute => super::settings::EmailSettingsPage,
+        ProductivitySettingsRoute => super::settings::ProductivitySettingsPage,
         ForgotPasswordRoute => super::recovery::ForgotPasswordPage,
         ResetPasswordRoute => super::recovery::ResetPasswordPage,
         ConfirmEmailRoute => super::recovery::ConfirmEmailPage,

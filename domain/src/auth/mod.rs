@@ -8,6 +8,7 @@ pub mod throttle;
 
 use anyhow::Context;
 use serde_json::json;
+use shared::activity::SessionEndReason;
 use shared::audit::AuditAction;
 use shared::values::{DisplayName, EmailAddress, NewPassword, Slug};
 use shared::{ErrorCode, FieldErrors, Role};
@@ -356,8 +357,13 @@ async fn member_role(tx: &mut Tx, account_id: Uuid, user_id: Uuid) -> anyhow::Re
         .context("reading membership role")
 }
 
-/// Ends the session and records it.
-pub async fn sign_out(db: &Db, session: &AuthenticatedSession) -> Result<()> {
+/// Ends the session and the work session, and records it; `reason` says
+/// whether the person or the account's auto-logout did.
+pub async fn sign_out(
+    db: &Db,
+    session: &AuthenticatedSession,
+    reason: SessionEndReason,
+) -> Result<()> {
     let mut tx = db
         .tenant(session.actor.account_id, Some(session.actor.user_id))
         .await?;
@@ -367,14 +373,19 @@ pub async fn sign_out(db: &Db, session: &AuthenticatedSession) -> Result<()> {
         .execute(&mut *tx)
         .await
         .context("revoking session")?;
-    audit::record(
+    crate::activity::end(
         &mut tx,
-        &session.actor,
-        AuditAction::SignOut,
+        session.actor.account_id,
+        session.actor.user_id,
+        reason,
         None,
-        json!({}),
     )
     .await?;
+    let detail = match reason {
+        SessionEndReason::AutoLogout => json!({ "reason": reason.as_str() }),
+        _ => json!({}),
+    };
+    audit::record(&mut tx, &session.actor, AuditAction::SignOut, None, detail).await?;
     tx.commit().await.context("commit sign-out")?;
     Ok(())
 }

@@ -22,6 +22,8 @@ pub struct StartedSession {
     pub expires_at: DateTime<Utc>,
 }
 
+/// Starts a sign-in session (and the work session with it); `tx` must be
+/// pointed at the account.
 pub async fn start(
     tx: &mut Tx,
     user_id: Uuid,
@@ -44,6 +46,7 @@ pub async fn start(
     .execute(&mut **tx)
     .await
     .context("creating session")?;
+    crate::activity::signed_in(tx, account_id, user_id).await?;
     Ok(StartedSession { token, expires_at })
 }
 

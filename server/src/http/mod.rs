@@ -1,5 +1,6 @@
 //! HTTP: routes outside Leptos and the middleware around everything.
 
+pub mod api_activity;
 pub mod api_channels;
 pub mod api_templates;
 pub mod api_v1;

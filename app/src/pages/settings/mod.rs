@@ -3,12 +3,14 @@
 mod account;
 mod api_tokens;
 mod email;
+mod productivity;
 mod profile;
 mod users;
 
 pub use account::AccountSettingsPage;
 pub use api_tokens::{ApiDocsPage, ApiTokensPage};
 pub use email::EmailSettingsPage;
+pub use productivity::ProductivitySettingsPage;
 pub use profile::ProfilePage;
 pub use users::UsersPage;
 

@@ -1,0 +1,81 @@
+//! Agent activity: the browser's reports, the top bar's timer, the status
+//! board, and the account's idleness rules.
+
+use leptos::prelude::*;
+use shared::activity::{ActivitySettings, ActivitySnapshot, AgentStatusView, BrowserActivity};
+use shared::AppError;
+
+/// The browser's state changed, or its heartbeat: returns the timer's facts.
+#[server(endpoint = "report_activity")]
+pub async fn report_activity(state: BrowserActivity) -> Result<ActivitySnapshot, AppError> {
+    use crate::server::{actor, finish};
+    let (app, actor) = actor()?;
+    finish(domain::activity::report(&app.db, &actor, state).await)
+}
+
+#[server(endpoint = "my_activity")]
+pub async fn my_activity() -> Result<ActivitySnapshot, AppError> {
+    use crate::server::{actor, finish};
+    let (app, actor) = actor()?;
+    finish(domain::activity::snapshot(&app.db, &actor).await)
+}
+
+/// The browser stayed idle past the account's auto-logout grace (and
+/// nobody answered the warning): signs out and ends the work session.
+#[server(endpoint = "auto_sign_out")]
+pub async fn auto_sign_out() -> Result<String, AppError> {
+    use crate::server::{clear_session_cookie, fail, finish, session, state};
+    if let Some(current) = session() {
+        let app = state()?;
+        let rules = finish(domain::activity::settings(&app.db, &current.actor).await)?;
+        if !rules.auto_logout {
+            return Err(fail(AppError::Forbidden));
+        }
+        finish(
+            domain::auth::sign_out(
+                &app.db,
+                &current,
+                shared::activity::SessionEndReason::AutoLogout,
+            )
+            .await,
+        )?;
+    }
+    clear_session_cookie();
+    Ok("/login?auto_logout=1".into())
+}
+
+#[server(endpoint = "agent_statuses")]
+pub async fn agent_statuses() -> Result<Vec<AgentStatusView>, AppError> {
+    use crate::server::{actor, finish};
+    let (app, actor) = actor()?;
+    finish(domain::activity::agent_statuses(&app.db, &actor).await)
+}
+
+#[server(endpoint = "get_activity_settings")]
+pub async fn get_activity_settings() -> Result<ActivitySettings, AppError> {
+    use crate::server::{actor, finish};
+    let (app, actor) = actor()?;
+    finish(domain::activity::settings(&app.db, &actor).await)
+}
+
+#[server(endpoint = "save_activity_settings")]
+pub async fn save_activity_settings(
+    idle_timeout_minutes: String,
+    #[server(default)] auto_logout: Option<String>,
+    auto_logout_extra_minutes: String,
+    server_idle_threshold_minutes: String,
+) -> Result<ActivitySettings, AppError> {
+    use crate::server::{actor, finish, redirect_plain_form};
+    use domain::activity::SettingsForm;
+    let (app, actor) = actor()?;
+    let form = SettingsForm {
+        idle_timeout_minutes: Some(idle_timeout_minutes),
+        // An unticked checkbox sends nothing.
+        auto_logout: Some(auto_logout.is_some()),
+        auto_logout_extra_minutes: Some(auto_logout_extra_minutes),
+        server_idle_threshold_minutes: Some(server_idle_threshold_minutes),
+    };
+    let saved = finish(domain::activity::update_settings(&app.db, &actor, &form).await)?;
+    redirect_plain_form("/settings/productivity?saved=1");
+    Ok(saved)
+}
