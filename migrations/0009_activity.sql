@@ -90,3 +90,82 @@ RETURNS TABLE (account_id uuid, user_id uuid)
 $$;
 REVOKE ALL ON FUNCTION silent_work_sessions(interval, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION silent_work_sessions(interval, integer) TO ponte_app;
+
+-- What agents did, recorded when it happens (domain/src/productivity.rs): the
+-- raw material of the dashboard's figures and the reports. `seconds` is the
+-- time since the conversation began, for a first response and a resolution.
+CREATE TABLE productivity_events (
+    id              bigserial PRIMARY KEY,
+    account_id      uuid NOT NULL,
+    user_id         uuid NOT NULL,
+    kind            text NOT NULL CHECK (kind IN ('conversation_resolved', 'first_response', 'message_sent',
+                                                  'conversation_transferred', 'note_added')),
+    conversation_id bigint NOT NULL,
+    channel_id      bigint NOT NULL,
+    department_id   bigint,
+    seconds         integer CHECK (seconds >= 0),
+    occurred_at     timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT productivity_events_conversation
+        FOREIGN KEY (account_id, conversation_id) REFERENCES conversations (account_id, id) ON DELETE CASCADE
+);
+CREATE INDEX productivity_events_account_time_idx ON productivity_events (account_id, occurred_at);
+CREATE INDEX productivity_events_agent_time_idx ON productivity_events (account_id, user_id, occurred_at);
+ALTER TABLE productivity_events ENABLE ROW LEVEL SECURITY;
+CREATE POLICY productivity_events_current_account ON productivity_events
+    USING (account_id = app_current_account()) WITH CHECK (account_id = app_current_account());
+GRANT SELECT, INSERT ON productivity_events TO ponte_app;
+GRANT USAGE ON SEQUENCE productivity_events_id_seq TO ponte_app;
+
+-- Interaction categories: a tree per account (parent → children, three levels
+-- at most: shared/src/categories.rs), picked at wrap-up. Deactivated ones stay
+-- on the conversations that used them.
+CREATE TABLE categories (
+    id          bigserial PRIMARY KEY,
+    account_id  uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    parent_id   bigint,
+    name        text NOT NULL CHECK (length(name) BETWEEN 1 AND 120),
+    description text NOT NULL DEFAULT '' CHECK (length(description) <= 500),
+    active      boolean NOT NULL DEFAULT true,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (account_id, id),
+    CONSTRAINT categories_parent_same_account
+        FOREIGN KEY (account_id, parent_id) REFERENCES categories (account_id, id),
+    CONSTRAINT categories_not_own_parent CHECK (parent_id IS DISTINCT FROM id)
+);
+CREATE UNIQUE INDEX categories_name_idx ON categories (account_id, lower(name));
+
+CREATE TABLE conversation_categories (
+    account_id      uuid NOT NULL,
+    conversation_id bigint NOT NULL,
+    category_id     bigint NOT NULL,
+    chosen_by       uuid,
+    chosen_at       timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (conversation_id, category_id),
+    CONSTRAINT conversation_categories_conversation
+        FOREIGN KEY (account_id, conversation_id) REFERENCES conversations (account_id, id) ON DELETE CASCADE,
+    CONSTRAINT conversation_categories_category
+        FOREIGN KEY (account_id, category_id) REFERENCES categories (account_id, id)
+);
+CREATE INDEX conversation_categories_category_idx ON conversation_categories (account_id, category_id);
+
+-- Resolving needs a category: always, or on these kinds of channel.
+ALTER TABLE accounts
+    ADD COLUMN categories_required boolean NOT NULL DEFAULT false,
+    ADD COLUMN categories_required_channel_kinds text[] NOT NULL DEFAULT '{}';
+
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['categories', 'conversation_categories'] LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format(
+            'CREATE POLICY %I ON %I USING (account_id = app_current_account()) WITH CHECK (account_id = app_current_account())',
+            t || '_current_account', t);
+    END LOOP;
+END
+$$;
+GRANT SELECT, INSERT, UPDATE ON categories TO ponte_app;
+GRANT USAGE ON SEQUENCE categories_id_seq TO ponte_app;
+GRANT SELECT, INSERT, DELETE ON conversation_categories TO ponte_app;

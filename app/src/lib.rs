@@ -23,10 +23,10 @@ use components::layout::{session_resource, AppLayout};
 use pages::auth::{InvitePage, LoginPage, SignUpPage};
 use pages::inbox::{ConversationPane, InboxPage, NoConversation};
 use pages::lazy::{
-    AccountSettingsRoute, ApiDocsRoute, ApiTokensRoute, AttributesRoute, AuditRoute, ChannelsRoute,
-    ConfirmEmailRoute, ConnectionsRoute, DashboardRoute, DepartmentsRoute, EmailSettingsRoute,
-    ForgotPasswordRoute, ProductivitySettingsRoute, ProfileRoute, QuickRepliesRoute,
-    ResetPasswordRoute, TemplatesRoute, UsersRoute,
+    AccountSettingsRoute, ApiDocsRoute, ApiTokensRoute, AttributesRoute, AuditRoute,
+    CategoriesRoute, ChannelsRoute, ConfirmEmailRoute, ConnectionsRoute, DashboardRoute,
+    DepartmentsRoute, EmailSettingsRoute, ForgotPasswordRoute, ProductivitySettingsRoute,
+    ProfileRoute, QuickRepliesRoute, ResetPasswordRoute, TemplatesRoute, UsersRoute,
 };
 use prefs::{provide_prefs, use_t, InitialPrefs};
 
@@ -115,6 +115,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/email") view={Lazy::<EmailSettingsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/productivity") view={Lazy::<ProductivitySettingsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/categories") view={Lazy::<CategoriesRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/api-tokens") view={Lazy::<ApiTokensRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/api-tokens/docs") view={Lazy::<ApiDocsRoute>::new()} ssr=SsrMode::Async />

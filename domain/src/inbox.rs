@@ -31,6 +31,7 @@ pub async fn context(db: &Db, actor: &Actor) -> Result<InboxContext> {
         .fetch_one(&mut *tx)
         .await
         .context("reading attachment limit")?;
+    let categories = crate::categories::setup_in(&mut tx, actor.account_id).await?;
     tx.commit().await.context("commit")?;
     Ok(InboxContext {
         departments,
@@ -39,6 +40,7 @@ pub async fn context(db: &Db, actor: &Actor) -> Result<InboxContext> {
         tags,
         quick_replies,
         attachment_limit_mb: limit.unsigned_abs(),
+        categories,
     })
 }
 

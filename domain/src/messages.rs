@@ -4,6 +4,7 @@
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde_json::json;
+use shared::activity::WorkEvent;
 use shared::audit::AuditAction;
 use shared::inbox::{
     Activity, AttachmentView, ContentType, ConversationStatus, ConversationSummary, DeliveryStatus,
@@ -20,6 +21,7 @@ use crate::channels::templates::{self, TemplateChoice};
 use crate::conversations::{self, Locked, Resume};
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
+use crate::productivity;
 use crate::realtime::{self, Signal};
 
 pub const PAGE_SIZE: i64 = 50;
@@ -469,19 +471,49 @@ pub async fn send(db: &Db, actor: &Actor, number: i64, reply: &Reply) -> Result<
         .await
         .context("updating conversation")?;
         notify_mentions(&mut tx, actor, conversation.id, message_id, &mentions).await?;
+        productivity::record(
+            &mut tx,
+            actor.account_id,
+            conversation.id,
+            actor.user_id,
+            WorkEvent::NoteAdded,
+        )
+        .await?;
     } else {
-        sqlx::query(
-            "UPDATE conversations
+        // The row is locked: the subquery sees it as it was before.
+        let first_response: bool = sqlx::query_scalar(
+            "UPDATE conversations c
                 SET last_message_preview = $2, last_message_kind = 'outgoing', last_activity_at = now(),
-                    first_response_at = COALESCE(first_response_at, now()), waiting_since = NULL
-              WHERE account_id = $3 AND id = $1",
+                    first_response_at = COALESCE(c.first_response_at, now()), waiting_since = NULL
+               FROM (SELECT first_response_at IS NULL AS first FROM conversations
+                      WHERE account_id = $3 AND id = $1) before
+              WHERE c.account_id = $3 AND c.id = $1
+          RETURNING before.first",
         )
         .bind(conversation.id)
         .bind(preview(&body, content_type, file_name.as_deref()))
         .bind(actor.account_id)
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await
         .context("updating conversation")?;
+        productivity::record(
+            &mut tx,
+            actor.account_id,
+            conversation.id,
+            actor.user_id,
+            WorkEvent::MessageSent,
+        )
+        .await?;
+        if first_response {
+            productivity::record(
+                &mut tx,
+                actor.account_id,
+                conversation.id,
+                actor.user_id,
+                WorkEvent::FirstResponse,
+            )
+            .await?;
+        }
     }
     if let Some(Route::Provider(_)) = route {
         outbound::enqueue(

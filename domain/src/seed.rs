@@ -14,7 +14,9 @@ use crate::audit::{self, Target};
 use crate::auth::{add_membership, passwords};
 use crate::db::{set_tenant, Db, Tx};
 use crate::secrets::SecretKey;
-use crate::{channels, contacts, departments, messages, quick_replies, widget};
+use crate::{
+    categories, channels, contacts, conversations, departments, messages, quick_replies, widget,
+};
 
 pub const DEMO_SLUG: &str = "demo";
 pub const DEMO_PASSWORD: &str = "ponte-demo-2026";
@@ -261,38 +263,7 @@ pub async fn demo_inbox(db: &Db, secret: &SecretKey, demo: &DemoAccount) -> anyh
         ),
     ];
     for (name, email, lines, reply) in script {
-        let token = widget::issue_visitor_token(secret, &public.public_token);
-        let visitor_id =
-            widget::verify_visitor_token(secret, &public.public_token, &token).unwrap_or_default();
-        let visitor = widget::Visitor {
-            channel: public.clone(),
-            visitor_id,
-            token,
-        };
-        let mut number = None;
-        for line in lines {
-            let message = widget::VisitorMessage {
-                body: line.to_string(),
-                name: Some(name.into()),
-                email: Some(email.into()),
-                ..Default::default()
-            };
-            widget::send(db, &visitor, &message)
-                .await
-                .map_err(fail("visitor message"))?;
-            if number.is_none() {
-                let (_, conversation) = widget::whereabouts(db, &visitor)
-                    .await
-                    .map_err(fail("conversation"))?
-                    .unwrap_or_default();
-                let mut tx = db.tenant(demo.account_id, None).await?;
-                number = sqlx::query_scalar("SELECT number FROM conversations WHERE id = $1")
-                    .bind(conversation)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-            }
-        }
+        let number = visitor_writes(db, secret, &public, demo, name, email, lines).await?;
         if let (Some(text), Some(number)) = (reply, number) {
             messages::send(
                 db,
@@ -308,9 +279,125 @@ pub async fn demo_inbox(db: &Db, secret: &SecretKey, demo: &DemoAccount) -> anyh
         }
     }
     demo_connections(db, secret, &admin).await?;
+    demo_categories(db, secret, &public, demo).await?;
     let agents: Vec<Uuid> = demo.users[1..].iter().map(|(_, id)| *id).collect();
     crate::activity::seed_history(db, demo.account_id, &agents, 90).await?;
     Ok(true)
+}
+
+/// A website visitor writes `lines` (the first opens a conversation);
+/// returns the conversation's number.
+async fn visitor_writes(
+    db: &Db,
+    secret: &SecretKey,
+    public: &channels::PublicChannel,
+    demo: &DemoAccount,
+    name: &str,
+    email: &str,
+    lines: &[&str],
+) -> anyhow::Result<Option<i64>> {
+    let fail =
+        |what: &'static str| move |err: crate::Error| anyhow::anyhow!("seeding {what}: {err}");
+    let token = widget::issue_visitor_token(secret, &public.public_token);
+    let visitor_id =
+        widget::verify_visitor_token(secret, &public.public_token, &token).unwrap_or_default();
+    let visitor = widget::Visitor {
+        channel: public.clone(),
+        visitor_id,
+        token,
+    };
+    let mut number = None;
+    for line in lines {
+        let message = widget::VisitorMessage {
+            body: line.to_string(),
+            name: Some(name.into()),
+            email: Some(email.into()),
+            ..Default::default()
+        };
+        widget::send(db, &visitor, &message)
+            .await
+            .map_err(fail("visitor message"))?;
+        if number.is_none() {
+            let (_, conversation) = widget::whereabouts(db, &visitor)
+                .await
+                .map_err(fail("conversation"))?
+                .unwrap_or_default();
+            let mut tx = db.tenant(demo.account_id, None).await?;
+            number = sqlx::query_scalar("SELECT number FROM conversations WHERE id = $1")
+                .bind(conversation)
+                .fetch_optional(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        }
+    }
+    Ok(number)
+}
+
+/// The interaction categories, and one conversation the agent answered
+/// and wrapped up with a category.
+async fn demo_categories(
+    db: &Db,
+    secret: &SecretKey,
+    public: &channels::PublicChannel,
+    demo: &DemoAccount,
+) -> anyhow::Result<()> {
+    let fail =
+        |what: &'static str| move |err: crate::Error| anyhow::anyhow!("seeding {what}: {err}");
+    let supervisor = demo.actor(Role::Supervisor);
+    let agent = demo.actor(Role::Agent);
+    let mut hours = None;
+    for (parent, children) in [
+        ("Pedidos", &["Entrega", "Troca e devolução"][..]),
+        ("Financeiro", &["Nota fiscal", "Pagamento"][..]),
+        ("Dúvidas gerais", &["Horário de atendimento"][..]),
+    ] {
+        let form = categories::CategoryForm {
+            name: parent.into(),
+            ..Default::default()
+        };
+        let parent = categories::create(db, &supervisor, &form)
+            .await
+            .map_err(fail("category"))?;
+        for child in children {
+            let form = categories::CategoryForm {
+                name: (*child).into(),
+                description: String::new(),
+                parent_id: Some(parent.id),
+            };
+            let created = categories::create(db, &supervisor, &form)
+                .await
+                .map_err(fail("category"))?;
+            if *child == "Horário de atendimento" {
+                hours = Some(created.id);
+            }
+        }
+    }
+    let lines = ["Vocês atendem no sábado?"];
+    let number = visitor_writes(
+        db,
+        secret,
+        public,
+        demo,
+        "Paula Rocha",
+        "paula@example.com",
+        &lines,
+    )
+    .await?
+    .context("the visitor's conversation")?;
+    conversations::assign(db, &agent, number, Some(agent.user_id), None, None)
+        .await
+        .map_err(fail("assignment"))?;
+    let reply = messages::Reply {
+        body: "Sim! Aos sábados atendemos das 9h às 13h.".into(),
+        ..Default::default()
+    };
+    messages::send(db, &agent, number, &reply)
+        .await
+        .map_err(fail("agent reply"))?;
+    conversations::wrap_up(db, &agent, number, &hours.into_iter().collect::<Vec<_>>())
+        .await
+        .map_err(fail("wrap-up"))?;
+    Ok(())
 }
 
 /// One connection of each kind, not connected (they point at nothing), so a

@@ -50,6 +50,17 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// What an agent did, recorded when it happens (the reports' raw data).
+    WorkEvent {
+        ConversationResolved => "conversation_resolved",
+        FirstResponse => "first_response",
+        MessageSent => "message_sent",
+        ConversationTransferred => "conversation_transferred",
+        NoteAdded => "note_added",
+    }
+);
+
 impl InactivityReason {
     /// The status an agent has while a period of this kind is open.
     pub fn status(self) -> AgentStatus {

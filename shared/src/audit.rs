@@ -35,6 +35,8 @@ pub enum AuditAction {
     DepartmentCreated,
     DepartmentUpdated,
     DepartmentRemoved,
+    CategoryCreated,
+    CategoryUpdated,
     ConversationStatusChanged,
     ConversationTransferred,
     MessageDeleted,
@@ -45,7 +47,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 31] = [
+    pub const ALL: [AuditAction; 33] = [
         Self::SignUp,
         Self::SignIn,
         Self::SignOut,
@@ -70,6 +72,8 @@ impl AuditAction {
         Self::DepartmentCreated,
         Self::DepartmentUpdated,
         Self::DepartmentRemoved,
+        Self::CategoryCreated,
+        Self::CategoryUpdated,
         Self::ConversationStatusChanged,
         Self::ConversationTransferred,
         Self::MessageDeleted,
@@ -105,6 +109,8 @@ impl AuditAction {
             Self::DepartmentCreated => "department_created",
             Self::DepartmentUpdated => "department_updated",
             Self::DepartmentRemoved => "department_removed",
+            Self::CategoryCreated => "category_created",
+            Self::CategoryUpdated => "category_updated",
             Self::ConversationStatusChanged => "conversation_status_changed",
             Self::ConversationTransferred => "conversation_transferred",
             Self::MessageDeleted => "message_deleted",

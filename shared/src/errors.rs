@@ -46,6 +46,10 @@ pub enum ErrorCode {
     SmtpNeedsTls,
     /// The server's silence threshold must be longer than the idle timeout.
     ThresholdBelowIdleTimeout,
+    /// A category cannot sit under itself or one of its own children.
+    CategoryLoop,
+    /// Categories go three levels deep at most.
+    CategoryTooDeep,
 }
 
 impl ErrorCode {
@@ -82,6 +86,8 @@ impl ErrorCode {
             Self::ContactsShareAChannel => "contacts_share_a_channel",
             Self::SmtpNeedsTls => "smtp_needs_tls",
             Self::ThresholdBelowIdleTimeout => "threshold_below_idle_timeout",
+            Self::CategoryLoop => "category_loop",
+            Self::CategoryTooDeep => "category_too_deep",
         }
     }
 }

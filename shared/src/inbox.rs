@@ -618,6 +618,9 @@ pub struct InboxContext {
     pub tags: Vec<String>,
     pub quick_replies: Vec<QuickReply>,
     pub attachment_limit_mb: u32,
+    /// What agents pick from at wrap-up.
+    #[serde(default)]
+    pub categories: crate::categories::CategorySetup,
 }
 
 /// Everything that changed since a moment: what a browser fetches after a

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod activity;
 pub mod audit;
+pub mod categories;
 pub mod connections;
 pub mod errors;
 pub mod events;

@@ -36,6 +36,8 @@ pub enum Permission {
     /// The live status board, team figures and reports (supervisors: their
     /// departments' agents).
     ViewDashboard,
+    /// The account's interaction categories.
+    ManageCategories,
 }
 
 impl Role {

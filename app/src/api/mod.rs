@@ -4,6 +4,7 @@
 pub mod account;
 pub mod activity;
 pub mod audit;
+pub mod categories;
 pub mod channels;
 pub mod connections;
 pub mod contacts;

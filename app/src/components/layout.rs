@@ -258,6 +258,12 @@ const SETTINGS_NAV: &[NavItem] = &[
         needs: Some(Permission::ManageAccountSettings),
     },
     NavItem {
+        href: "/settings/categories",
+        icon: Icon::Tag,
+        label: |t| t.nav_categories,
+        needs: Some(Permission::ManageCategories),
+    },
+    NavItem {
         href: "/settings/channels",
         icon: Icon::Channel,
         label: |t| t.nav_channels,

@@ -54,6 +54,7 @@ pub mod lazy {
         ApiDocsRoute => super::settings::ApiDocsPage,
         EmailSettingsRoute => super::settings::EmailSettingsPage,
         ProductivitySettingsRoute => super::settings::ProductivitySettingsPage,
+        CategoriesRoute => super::settings::CategoriesPage,
         ForgotPasswordRoute => super::recovery::ForgotPasswordPage,
         ResetPasswordRoute => super::recovery::ResetPasswordPage,
         ConfirmEmailRoute => super::recovery::ConfirmEmailPage,

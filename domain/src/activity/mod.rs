@@ -54,6 +54,9 @@ pub fn inactivity_for(
 struct OpenSession {
     id: i64,
     last_seen_at: DateTime<Utc>,
+    /// Started by this call: the agent was offline until now.
+    #[sqlx(default)]
+    just_started: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -70,15 +73,23 @@ async fn open_session(
     start: bool,
 ) -> anyhow::Result<Option<OpenSession>> {
     if start {
-        sqlx::query(
+        let started: Option<(i64, DateTime<Utc>)> = sqlx::query_as(
             "INSERT INTO work_sessions (account_id, user_id) VALUES ($1, $2)
-             ON CONFLICT (account_id, user_id) WHERE ended_at IS NULL DO NOTHING",
+             ON CONFLICT (account_id, user_id) WHERE ended_at IS NULL DO NOTHING
+             RETURNING id, last_seen_at",
         )
         .bind(account_id)
         .bind(user_id)
-        .execute(&mut **tx)
+        .fetch_optional(&mut **tx)
         .await
         .context("starting a work session")?;
+        if let Some((id, last_seen_at)) = started {
+            return Ok(Some(OpenSession {
+                id,
+                last_seen_at,
+                just_started: true,
+            }));
+        }
     }
     sqlx::query_as(
         "SELECT id, last_seen_at FROM work_sessions
@@ -115,12 +126,18 @@ async fn shift(
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let current = open_period(tx, session.id).await?;
+    let status_before = match &current {
+        _ if session.just_started => AgentStatus::Offline,
+        Some(period) => period.reason.status(),
+        None => AgentStatus::Active,
+    };
+    let status = wanted.map_or(AgentStatus::Active, InactivityReason::status);
+    if status != status_before {
+        realtime::publish(tx, account_id, Signal::ActivityChanged { user_id, status }).await?;
+    }
     if current.as_ref().map(|p| p.reason) == wanted {
         return Ok(());
     }
-    let status_before = current
-        .as_ref()
-        .map_or(AgentStatus::Active, |p| p.reason.status());
     if let Some(period) = current {
         sqlx::query(
             "UPDATE inactivity_periods SET ended_at = greatest(started_at, $2) WHERE id = $1",
@@ -144,10 +161,6 @@ async fn shift(
         .execute(&mut **tx)
         .await
         .context("opening an inactivity period")?;
-    }
-    let status = wanted.map_or(AgentStatus::Active, InactivityReason::status);
-    if status != status_before {
-        realtime::publish(tx, account_id, Signal::ActivityChanged { user_id, status }).await?;
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde_json::json;
+use shared::activity::WorkEvent;
 use shared::audit::AuditAction;
 use shared::inbox::{
     Activity, ConversationStatus, ConversationSummary, NotificationKind, Priority,
@@ -20,6 +21,7 @@ use crate::actor::Actor;
 use crate::audit::{self, Target};
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
+use crate::productivity;
 use crate::realtime::{self, Signal};
 
 /// A message on a conversation resolved less than this long ago reopens it;
@@ -284,6 +286,11 @@ async fn apply_status(
         // Closed tickets can only be reopened; who is assigned decides how.
         return resume(tx, conversation, Resume::ByAgent(actor)).await;
     }
+    if status == ConversationStatus::Resolved
+        && crate::categories::missing_required(tx, conversation).await?
+    {
+        return Err(Error::field("categories", ErrorCode::Required));
+    }
     sqlx::query(
         "UPDATE conversations
             SET status = $3, snoozed_until = $4,
@@ -321,9 +328,43 @@ async fn apply_status(
         json!({ "from": from, "to": status, "snoozed_until": snooze_until }),
     )
     .await?;
+    if status == ConversationStatus::Resolved {
+        productivity::record(
+            tx,
+            actor.account_id,
+            conversation.id,
+            actor.user_id,
+            WorkEvent::ConversationResolved,
+        )
+        .await?;
+    }
     conversation.status = status;
     conversation.snoozed_until = snooze_until;
     Ok(())
+}
+
+/// Wrap-up: the conversation's categories, then resolved — together.
+pub async fn wrap_up(
+    db: &Db,
+    actor: &Actor,
+    number: i64,
+    category_ids: &[i64],
+) -> Result<ConversationSummary> {
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let mut conversation = lock_for_change(&mut tx, actor, number).await?;
+    if conversation.status.is_closed() {
+        return Err(Error::Conflict(ConflictReason::ConversationClosed));
+    }
+    crate::categories::choose_in(&mut tx, actor, &conversation, category_ids).await?;
+    apply_status(
+        &mut tx,
+        actor,
+        &mut conversation,
+        ConversationStatus::Resolved,
+        None,
+    )
+    .await?;
+    finish_change(db, tx, actor, &conversation).await
 }
 
 /// Assigns to an agent (or nobody) and/or moves to a department (or none),
@@ -440,6 +481,14 @@ async fn apply_assignment(
             AuditAction::ConversationTransferred,
             Some(Target::new("conversation", conversation.number)),
             json!({ "to_agent": assignee_name, "to_department": department_name, "note": note }),
+        )
+        .await?;
+        productivity::record(
+            tx,
+            actor.account_id,
+            conversation.id,
+            actor.user_id,
+            WorkEvent::ConversationTransferred,
         )
         .await?;
     }

@@ -23,7 +23,7 @@ use crate::realtime::{self, Signal};
 pub use actions::takes_the_customer_back;
 pub use actions::{
     assign, end_due_snoozes, mark_read, set_critical, set_priority, set_status, set_tags, update,
-    ConversationUpdate, REOPEN_WINDOW_HOURS,
+    wrap_up, ConversationUpdate, REOPEN_WINDOW_HOURS,
 };
 pub(crate) use actions::{
     continue_or_start, for_incoming, latest_of, resume, start_for_customer, Resume,

@@ -8,6 +8,7 @@ mod activity;
 mod api;
 mod audit;
 mod auth;
+mod categories;
 mod channels;
 mod crash;
 mod email_channel;

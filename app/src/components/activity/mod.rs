@@ -191,7 +191,7 @@ pub fn ActivityStatus(realtime: Realtime) -> impl IntoView {
                 title=move || t().active_time
                 class=move || format!(
                     "hidden rounded-md px-1.5 py-0.5 font-mono text-sm tabular-nums sm:inline {}",
-                    if status() == Some(AgentStatus::Active) { "text-slate-800 dark:text-slate-100" } else { "text-slate-400 dark:text-slate-500" },
+                    if status() == Some(AgentStatus::Active) { "text-slate-800 dark:text-slate-100" } else { "text-slate-500 dark:text-slate-400" },
                 )
                 data-running=move || (status() == Some(AgentStatus::Active)).to_string()
             >
@@ -206,6 +206,11 @@ pub fn ActivityStatus(realtime: Realtime) -> impl IntoView {
                     </span>
                 </summary>
                 <div class="absolute right-0 z-30 mt-2 w-72 max-w-[calc(100vw-1.5rem)] space-y-2 rounded-xl border border-slate-200 bg-white p-3 text-sm shadow-lg dark:border-slate-700 dark:bg-slate-900">
+                    // Phones have no room for the timer in the top bar: it is here.
+                    <p class="flex justify-between sm:hidden">
+                        <span>{move || t().active_time}</span>
+                        <span class="font-mono tabular-nums">{move || activity.seconds().map(clock_text).unwrap_or_default()}</span>
+                    </p>
                     <p class="font-medium">{move || t().activity_what_title}</p>
                     <p class="text-xs text-slate-600 dark:text-slate-300" id="activity-explanation">{move || t().activity_what_body}</p>
                     {move || if status() == Some(AgentStatus::Away) {

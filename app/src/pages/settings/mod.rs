@@ -2,6 +2,7 @@
 
 mod account;
 mod api_tokens;
+mod categories;
 mod email;
 mod productivity;
 mod profile;
@@ -9,6 +10,7 @@ mod users;
 
 pub use account::AccountSettingsPage;
 pub use api_tokens::{ApiDocsPage, ApiTokensPage};
+pub use categories::CategoriesPage;
 pub use email::EmailSettingsPage;
 pub use productivity::ProductivitySettingsPage;
 pub use profile::ProfilePage;

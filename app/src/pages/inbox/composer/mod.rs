@@ -22,8 +22,6 @@ use self::typing::Typing;
 use super::conversation::{pending_message, use_open_conversation, OpenConversation};
 use super::use_inbox;
 use crate::api::conversations::send_message;
-#[cfg(feature = "hydrate")]
-use crate::api::conversations::set_conversation_status;
 use crate::components::icons::{Icon, Svg};
 use crate::components::layout::use_session;
 use crate::prefs::{use_prefs, use_t};
@@ -286,11 +284,10 @@ pub fn Composer(number: i64) -> impl IntoView {
                     note.set(true);
                     super::focus("#composer-input");
                 }
-                "e" => open.act(set_conversation_status(
-                    number,
-                    shared::inbox::ConversationStatus::Resolved,
-                    None,
-                )),
+                "e" => {
+                    let t = crate::i18n::strings(prefs.locale.get_untracked());
+                    open.resolve((t.toast_resolved)(number));
+                }
                 _ => {}
             }
         });

@@ -16,7 +16,7 @@ use crate::components::icons::{Icon, Svg};
 use crate::components::layout::use_session;
 use crate::components::widgets::{Avatar, StatusBadge, BUTTON};
 use crate::i18n::Strings;
-use crate::pages::inbox::dialogs::{SnoozeDialog, TransferDialog};
+use crate::pages::inbox::dialogs::{SnoozeDialog, TransferDialog, WrapUpDialog};
 use crate::pages::inbox::{list_href, use_inbox};
 use crate::prefs::{use_prefs, use_t};
 use crate::util::{confirm, near_day_time};
@@ -39,6 +39,7 @@ pub fn ConversationHeader(open: OpenConversation, show_contact: RwSignal<bool>) 
     let number = s.get_untracked().number;
     let show_transfer = RwSignal::new(false);
     let show_snooze = RwSignal::new(false);
+    let show_wrap_up = open.wrap_up;
     // In the language on screen when the agent clicks.
     let say = move |text: Said| text(crate::i18n::strings(prefs.locale.get_untracked()))(number);
     let status_to = move |status: ConversationStatus, done: Said| {
@@ -89,7 +90,7 @@ pub fn ConversationHeader(open: OpenConversation, show_contact: RwSignal<bool>) 
                     </Show>
                     <Show when=move || !closed()>
                         <button type="button" class=format!("{BUTTON} border-emerald-600 text-emerald-700 sm:order-1 dark:text-emerald-300") id="resolve"
-                            on:click=move |_| status_to(ConversationStatus::Resolved, |t| t.toast_resolved) title=move || (t().shortcut_hint)("e")>
+                            on:click=move |_| open.resolve(say(|t| t.toast_resolved)) title=move || (t().shortcut_hint)("e")>
                             <Svg icon=Icon::Check class="size-4" /> {move || t().resolve}
                         </button>
                     </Show>
@@ -172,6 +173,9 @@ pub fn ConversationHeader(open: OpenConversation, show_contact: RwSignal<bool>) 
         </Show>
         <Show when=move || show_snooze.get()>
             <SnoozeDialog number=number on_close=move || { show_snooze.set(false); open.toast_next_success(None) } />
+        </Show>
+        <Show when=move || show_wrap_up.get()>
+            <WrapUpDialog number=number on_close=move || { show_wrap_up.set(false); open.toast_next_success(None) } />
         </Show>
     }
     .into_any()

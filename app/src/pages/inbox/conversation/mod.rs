@@ -76,6 +76,8 @@ pub struct OpenConversation {
     pub can_work: bool,
     /// The message the composer's next reply answers (quotes), if any.
     pub replying_to: RwSignal<Option<MessageView>>,
+    /// The wrap-up dialog (categories, then resolve) is open.
+    pub wrap_up: RwSignal<bool>,
     /// The shell's toasts, taken where the reactive owner is at hand.
     toasts: Option<Toasts>,
     /// What to announce when the next [`act`](Self::act) succeeds: set by
@@ -105,6 +107,30 @@ impl OpenConversation {
     {
         self.success_text.set_value(None);
         self.run(action, Some(text));
+    }
+
+    /// Resolves: through the wrap-up dialog when the account has categories
+    /// to pick, at once otherwise. The button and the `e` shortcut both
+    /// come here.
+    pub fn resolve(&self, success: String) {
+        let has_categories = super::use_inbox()
+            .and_then(|inbox| inbox.context.get_untracked())
+            .and_then(Result::ok)
+            .is_some_and(|c| !c.categories.pickable().is_empty());
+        if has_categories {
+            self.success_text.set_value(Some(success));
+            self.wrap_up.set(true);
+        } else {
+            let number = self.summary.with_untracked(|s| s.number);
+            self.act_with_toast(
+                crate::api::conversations::set_conversation_status(
+                    number,
+                    shared::inbox::ConversationStatus::Resolved,
+                    None,
+                ),
+                success,
+            );
+        }
     }
 
     /// Says `text` in a toast if the next [`act`](Self::act) succeeds
@@ -156,6 +182,7 @@ fn ConversationView(opened: OpenedConversation) -> impl IntoView {
         error: RwSignal::new(None),
         can_work: session.can(Permission::WorkConversations),
         replying_to: RwSignal::new(None),
+        wrap_up: RwSignal::new(false),
         toasts: use_context::<Toasts>(),
         success_text: StoredValue::new(None),
     };
