@@ -372,7 +372,7 @@ async fn demo_categories(
             }
         }
     }
-    let lines = ["Vocês atendem no sábado?"];
+    let lines = ["Tem atendimento no sábado?"];
     let number = visitor_writes(
         db,
         secret,

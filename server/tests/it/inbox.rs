@@ -228,9 +228,11 @@ async fn status_changes_are_checked_logged_in_the_timeline_and_audited() {
         activity,
         ["status_changed", "reopened", "snoozed", "snooze_ended"]
     );
+    // (The demo's own wrapped-up conversation is audited too: not counted.)
     let audited: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM audit_log WHERE action = 'conversation_status_changed'",
+        "SELECT count(*) FROM audit_log WHERE action = 'conversation_status_changed' AND target_id = $1",
     )
+    .bind(number.to_string())
     .fetch_one(&app.database.owner)
     .await
     .unwrap();
@@ -950,7 +952,7 @@ async fn a_reply_that_reopens_a_closed_conversation_is_audited_like_any_reopen()
     let opened = open(&agent, 1).await.unwrap();
     assert_eq!(opened.summary.status, ConversationStatus::InProgress);
     let details: Vec<serde_json::Value> = sqlx::query_scalar(
-        "SELECT details FROM audit_log WHERE action = 'conversation_status_changed' ORDER BY seq",
+        "SELECT details FROM audit_log WHERE action = 'conversation_status_changed' AND target_id = '1' ORDER BY seq",
     )
     .fetch_all(&app.database.owner)
     .await
@@ -982,7 +984,7 @@ async fn a_reply_that_reopens_a_closed_conversation_is_audited_like_any_reopen()
                 .unwrap();
         let mut tx = domain_db.tenant(account, None).await.unwrap();
         let count: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM audit_log WHERE action = 'conversation_status_changed'",
+            "SELECT count(*) FROM audit_log WHERE action = 'conversation_status_changed' AND target_id = '1'",
         )
         .fetch_one(&mut *tx)
         .await

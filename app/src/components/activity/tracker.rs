@@ -159,11 +159,13 @@ fn document_visible() -> bool {
 /// Starts watching this tab; runs for the life of the page.
 pub fn start(activity: Activity) {
     let now = now_ms();
+    let visible = document_visible();
     let shared = Rc::new(RefCell::new(Shared {
         tab_id: random_tab_id(),
         last_input_ms: now,
-        this_tab_visible: document_visible(),
-        hidden_since_ms: None,
+        this_tab_visible: visible,
+        // A tab opened in the background waits to hear from visible ones.
+        hidden_since_ms: (!visible).then_some(now),
         other_visible_tabs: HashMap::new(),
         last_visible_ping_ms: 0.0,
         last_report_ms: 0.0,
@@ -172,9 +174,11 @@ pub fn start(activity: Activity) {
     }));
     let bus = Rc::new(Bus::open());
 
-    // Messages: "input:<ms>", "visible:<tab>", "hidden:<tab>".
+    // Messages: "input:<ms>", "visible:<tab>", "hidden:<tab>", and "hello"
+    // from a new tab (visible ones answer at once).
     if let Some(bus_ref) = bus.as_ref() {
         let shared = shared.clone();
+        let answer = bus.clone();
         bus_ref.listen(move |message| {
             let mut state = shared.borrow_mut();
             match message.split_once(':') {
@@ -189,6 +193,11 @@ pub fn start(activity: Activity) {
                 Some(("hidden", tab)) => {
                     state.other_visible_tabs.remove(tab);
                     state.hidden_since_ms.get_or_insert(now_ms());
+                }
+                Some(("hello", _)) if state.this_tab_visible => {
+                    if let Some(bus) = answer.as_ref() {
+                        bus.post(&format!("visible:{}", state.tab_id));
+                    }
                 }
                 _ => {}
             }
@@ -275,6 +284,9 @@ pub fn start(activity: Activity) {
         });
     }
 
+    if let Some(bus) = bus.as_ref() {
+        bus.post(&format!("hello:{}", shared.borrow().tab_id));
+    }
     evaluate(&shared, &bus, activity, true);
     let ticker = {
         let shared = shared.clone();
