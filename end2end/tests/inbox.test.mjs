@@ -55,7 +55,10 @@ test('a visitor message reaches the agent live; reply, quick reply, note and res
         await waitForHydration(supervisor);
         const theirRow = supervisor.locator(`#conversation-list li[data-number="${number}"]`);
         await theirRow.waitFor();
+        // The account has categories: resolving goes through the wrap-up
+        // (optional here, so confirming without a pick resolves).
         await agent.click('#resolve');
+        await agent.click('#confirm-wrap-up');
         await agent.locator('#conversation .status-badge[data-status="resolved"]').waitFor();
         await theirRow.waitFor({ state: 'detached', timeout: 10_000 });
       });

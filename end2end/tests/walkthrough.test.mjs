@@ -208,7 +208,7 @@ test('the audit log says what changed in words, and the API docs are a click awa
     await waitForHydration(page);
     await page.selectOption('#field-timezone', 'America/Manaus');
     await page.click('main button[type=submit]');
-    await page.locator('[role=status]').first().waitFor();
+    await page.locator('main [role=status]').first().waitFor();
 
     await page.goto(BASE_URL + '/audit');
     await waitForHydration(page);

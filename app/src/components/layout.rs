@@ -374,6 +374,8 @@ fn NavLink(item: &'static NavItem, #[prop(into)] collapsed: Signal<bool>) -> imp
 
 #[component]
 fn TopBar(drawer_open: RwSignal<bool>, realtime: crate::realtime::Realtime) -> impl IntoView {
+    use crate::components::activity::activity_status;
+    let activity_loaded = leptos::lazy_preload!(crate::components::activity::activity_status);
     let session = use_session();
     let t = use_t();
     let account_name = session.account.name.clone();
@@ -394,7 +396,14 @@ fn TopBar(drawer_open: RwSignal<bool>, realtime: crate::realtime::Realtime) -> i
             </button>
             <AccountSwitcher current=account_name />
             <div class="flex-1"></div>
-            <crate::components::activity::ActivityStatus realtime=realtime />
+            // Rendered in the browser once its chunk has arrived (a lazy
+            // function awaited while hydrating would not match the server's
+            // HTML).
+            <Show when=move || activity_loaded.get()>
+                <Suspense>
+                    {move || Suspend::new(async move { activity_status(realtime).await })}
+                </Suspense>
+            </Show>
             <NotificationBell />
             // On phones these live in the user menu.
             <div class="hidden items-center gap-2 sm:flex">

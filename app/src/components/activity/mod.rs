@@ -155,10 +155,17 @@ pub fn status_dot(status: AgentStatus) -> &'static str {
     }
 }
 
+/// The timer and badge, as a chunk of their own: the sign-in pages never
+/// need this code, and signed-in pages get it just after they hydrate.
+#[leptos::lazy]
+pub fn activity_status(realtime: Realtime) -> AnyView {
+    view! { <ActivityStatus realtime=realtime /> }.into_any()
+}
+
 /// The timer and badge in the top bar; starts idle detection in the
 /// browser.
 #[component]
-pub fn ActivityStatus(realtime: Realtime) -> impl IntoView {
+fn ActivityStatus(realtime: Realtime) -> impl IntoView {
     let t = use_t();
     let me = use_session().user.id;
     let activity = Activity::new();
