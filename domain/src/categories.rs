@@ -87,8 +87,13 @@ fn validate(form: &CategoryForm) -> Result<Valid> {
     Ok(Valid { name, description })
 }
 
-fn name_taken(err: &sqlx::Error) -> bool {
-    is_unique_violation(err, "categories_name_idx")
+/// A taken name is the person's to fix; anything else is ours.
+fn save_error(err: sqlx::Error, doing: &'static str) -> Error {
+    if is_unique_violation(&err, "categories_name_idx") {
+        Error::field("name", ErrorCode::NameTaken)
+    } else {
+        anyhow::Error::new(err).context(doing).into()
+    }
 }
 
 pub async fn create(db: &Db, actor: &Actor, form: &CategoryForm) -> Result<Category> {
@@ -106,13 +111,7 @@ pub async fn create(db: &Db, actor: &Actor, form: &CategoryForm) -> Result<Categ
     .bind(&valid.description)
     .fetch_one(&mut *tx)
     .await
-    .map_err(|err| {
-        if name_taken(&err) {
-            Error::field("name", ErrorCode::NameTaken)
-        } else {
-            anyhow::Error::new(err).context("creating a category").into()
-        }
-    })?;
+    .map_err(|err| save_error(err, "creating a category"))?;
     audit::record(
         &mut tx,
         actor,
@@ -164,13 +163,7 @@ pub async fn update(
     .bind(active)
     .execute(&mut *tx)
     .await
-    .map_err(|err| {
-        if name_taken(&err) {
-            Error::field("name", ErrorCode::NameTaken)
-        } else {
-            anyhow::Error::new(err).context("updating a category").into()
-        }
-    })?;
+    .map_err(|err| save_error(err, "updating a category"))?;
     audit::record(
         &mut tx,
         actor,

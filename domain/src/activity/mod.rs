@@ -192,25 +192,7 @@ async fn availability_in(
 pub async fn report(db: &Db, actor: &Actor, browser: BrowserActivity) -> Result<ActivitySnapshot> {
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let (account_id, user_id) = (actor.account_id, actor.user_id);
-    let now = db_now(&mut tx).await?;
-    let session = open_session(&mut tx, account_id, user_id, true)
-        .await?
-        .context("a work session was just started")?;
-    let availability = availability_in(&mut tx, account_id, user_id).await?;
-    shift(
-        &mut tx,
-        account_id,
-        user_id,
-        &session,
-        inactivity_for(availability, browser),
-        now,
-    )
-    .await?;
-    sqlx::query("UPDATE work_sessions SET last_seen_at = now() WHERE id = $1")
-        .bind(session.id)
-        .execute(&mut *tx)
-        .await
-        .context("recording a heartbeat")?;
+    sign_of_life(&mut tx, account_id, user_id, browser).await?;
     let snapshot = snapshot_in(&mut tx, account_id, user_id).await?;
     tx.commit().await.context("commit")?;
     Ok(snapshot)
@@ -272,6 +254,18 @@ async fn snapshot_in(
 /// A new sign-in: the work session starts, or goes on if another device
 /// keeps one open (a silent browser's gap stays recorded).
 pub(crate) async fn signed_in(tx: &mut Tx, account_id: Uuid, user_id: Uuid) -> anyhow::Result<()> {
+    sign_of_life(tx, account_id, user_id, BrowserActivity::Active).await
+}
+
+/// The agent's browser is there and in state `browser`: opens a work
+/// session if none is, moves the agent into the matching status, and
+/// records the heartbeat.
+async fn sign_of_life(
+    tx: &mut Tx,
+    account_id: Uuid,
+    user_id: Uuid,
+    browser: BrowserActivity,
+) -> anyhow::Result<()> {
     let now = db_now(tx).await?;
     let session = open_session(tx, account_id, user_id, true)
         .await?
@@ -282,7 +276,7 @@ pub(crate) async fn signed_in(tx: &mut Tx, account_id: Uuid, user_id: Uuid) -> a
         account_id,
         user_id,
         &session,
-        inactivity_for(availability, BrowserActivity::Active),
+        inactivity_for(availability, browser),
         now,
     )
     .await?;
@@ -290,7 +284,7 @@ pub(crate) async fn signed_in(tx: &mut Tx, account_id: Uuid, user_id: Uuid) -> a
         .bind(session.id)
         .execute(&mut **tx)
         .await
-        .context("recording sign-in")?;
+        .context("recording a heartbeat")?;
     Ok(())
 }
 
