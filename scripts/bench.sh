@@ -2,6 +2,8 @@
 # Benchmark: ./ponte.sh bench [--conversations N] [--messages M] [ponte-bench options]
 #            ./ponte.sh bench web    (first load on an emulated phone: end2end/bench/web.mjs)
 #            ./ponte.sh bench ingest (signed webhooks vs pgbench inserts, 1,000 req/s, backlog)
+#            ./ponte.sh bench dashboard (KPIs, charts and reports for 30 days on the load data
+#                                        plus 50 agents' 90 days of activity)
 # Builds in release mode, loads a fresh database (ponte_bench) with the demo
 # account plus N conversations and M messages, starts the server and runs
 # ponte-bench against it; other options (--mode latency|fanout|sustained,
@@ -68,6 +70,45 @@ if [ "${1:-}" = ingest ]; then
     step "Measuring webhook ingest against pgbench"
     "$TARGET_DIR/release/ponte-bench" --url "http://127.0.0.1:$port" --server-pid "$server" \
         --mode ingest --database-url "$db_url" --rate "${PONTE_INGEST_RATE:-1000}" "$@"
+    exit 0
+fi
+
+# Times one GET $1 (with the bench's token) $2 times; prints p50 / p95 / max.
+time_requests() {
+    local path="$1" times="$2" samples=()
+    for _ in $(seq 1 "$times"); do
+        samples+=("$(curl -fsS -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $token" \
+            "http://127.0.0.1:$port$path")")
+    done
+    printf '%s\n' "${samples[@]}" | sort -n | awk -v path="$path" '
+        { t[NR] = $1 * 1000 }
+        END { printf "%-48s p50 %6.1f ms   p95 %6.1f ms   max %6.1f ms   (%d runs)\n",
+              path, t[int((NR + 1) / 2)], t[int(NR * 0.95 + 0.999)], t[NR], NR }'
+}
+
+if [ "${1:-}" = dashboard ]; then
+    ensure_build_tools
+    mkdir -p "$DATA_DIR"
+    ensure_database
+    build_release
+    db_url=$(scripts/fresh-database.sh ponte_bench_dashboard)
+    bench_data="$DATA_DIR/bench-dashboard"
+    rm -rf "$bench_data" && mkdir -p "$bench_data"
+    export DATABASE_URL="$db_url" PONTE_DATA_DIR="$bench_data"
+    port="${PONTE_BENCH_PORT:-3299}"
+    "$TARGET_DIR/release/ponte" migrate >/dev/null
+    "$TARGET_DIR/release/ponte" seed-demo >/dev/null
+    step "Loading 100,000 conversations, 1,000,000 messages and 50 agents' 90 days of work"
+    "$TARGET_DIR/release/ponte" seed-load --account demo --conversations 100000 --messages 1000000 --agents 50
+    token=$("$TARGET_DIR/release/ponte" api-token create --email admin@demo.ponte.dev --name bench)
+    serve_release "$port"
+    step "Measuring (server time on loopback; the admin sees every agent)"
+    # The reports' rate limit allows a burst of 30 per user.
+    time_requests "/api/v1/dashboard?preset=last_30_days" 12
+    time_requests "/api/v1/dashboard?preset=today" 4
+    for kind in productivity work-log categorization idle; do
+        time_requests "/api/v1/reports/$kind?preset=last_30_days" 3
+    done
     exit 0
 fi
 

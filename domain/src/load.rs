@@ -17,15 +17,29 @@ pub struct LoadReport {
     pub elapsed: Duration,
 }
 
+/// How much to generate.
+pub struct Load {
+    pub conversations: i64,
+    pub messages: i64,
+    /// Extra agents who work the conversations, with 90 days of work
+    /// sessions and the productivity events of their replies and
+    /// resolutions (for the dashboard's benchmark); 0 for none.
+    pub agents: i64,
+}
+
 /// Adds `conversations` conversations (one contact each) and `messages`
 /// messages spread over them to the account with this slug.
 pub async fn seed(
     owner: &PgPool,
     account_slug: &str,
-    conversations: i64,
-    messages: i64,
+    load: &Load,
     progress: impl Fn(&str),
 ) -> anyhow::Result<LoadReport> {
+    let Load {
+        conversations,
+        messages,
+        agents,
+    } = *load;
     anyhow::ensure!(
         conversations > 0 && messages >= 0,
         "counts must be positive"
@@ -98,6 +112,11 @@ pub async fn seed(
     .fetch_one(&mut *tx)
     .await
     .context("reading the counter")?;
+    if agents > 0 {
+        progress("agents");
+        let added = add_agents(&mut tx, account_id, agents).await?;
+        crate::activity::write_history(&mut tx, account_id, &added, 90).await?;
+    }
     let members: Vec<Uuid> = sqlx::query_scalar(
         "SELECT user_id FROM memberships WHERE account_id = $1 AND active AND role <> 'auditor'",
     )
@@ -196,10 +215,18 @@ pub async fn seed(
     .execute(&mut *tx)
     .await
     .context("updating conversation counters")?;
+    if agents > 0 {
+        progress("productivity events");
+        record_work(&mut tx, account_id, channel_id).await?;
+    }
     tx.commit().await.context("commit")?;
 
     progress("analyze");
     sqlx::query("ANALYZE contacts, conversations, messages")
+        .execute(owner)
+        .await
+        .context("analyze")?;
+    sqlx::query("ANALYZE productivity_events, work_sessions, inactivity_periods")
         .execute(owner)
         .await
         .context("analyze")?;
@@ -209,4 +236,61 @@ pub async fn seed(
         messages,
         elapsed: started.elapsed(),
     })
+}
+
+/// Adds `count` agents (`agente{n}@load.ponte.dev`, unusable password).
+async fn add_agents(
+    tx: &mut sqlx::PgConnection,
+    account_id: Uuid,
+    count: i64,
+) -> anyhow::Result<Vec<Uuid>> {
+    let batch = &random_token()[..6];
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "WITH made AS (
+            INSERT INTO users (id, email, name, password_hash)
+            SELECT gen_random_uuid(), 'agente' || i || '-' || $3 || '@load.ponte.dev', 'Agente de carga ' || i, 'x'
+              FROM generate_series(1, $2) AS i
+            RETURNING id)
+         INSERT INTO memberships (account_id, user_id, role)
+         SELECT $1, id, 'agent' FROM made RETURNING user_id",
+    )
+    .bind(account_id)
+    .bind(count)
+    .bind(batch)
+    .fetch_all(&mut *tx)
+    .await
+    .context("creating load agents")?;
+    Ok(ids)
+}
+
+/// The productivity events the domain would have recorded for the load's
+/// conversations: each agent reply, each conversation's first response and
+/// each resolution.
+async fn record_work(
+    tx: &mut sqlx::PgConnection,
+    account_id: Uuid,
+    channel_id: i64,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO productivity_events (account_id, user_id, kind, conversation_id, channel_id, department_id, seconds, occurred_at)
+         SELECT m.account_id, m.sender_user_id, 'message_sent', m.conversation_id, m.channel_id, c.department_id, NULL, m.created_at
+           FROM messages m JOIN conversations c ON c.id = m.conversation_id
+          WHERE m.channel_id = $2 AND m.kind = 'outgoing' AND m.sender_user_id IS NOT NULL
+         UNION ALL
+         SELECT DISTINCT ON (m.conversation_id) m.account_id, m.sender_user_id, 'first_response', m.conversation_id,
+                m.channel_id, c.department_id, floor(extract(epoch FROM m.created_at - c.created_at))::int, m.created_at
+           FROM messages m JOIN conversations c ON c.id = m.conversation_id
+          WHERE m.channel_id = $2 AND m.kind = 'outgoing' AND m.sender_user_id IS NOT NULL
+         UNION ALL
+         SELECT c.account_id, c.assignee_id, 'conversation_resolved', c.id, c.channel_id, c.department_id,
+                floor(extract(epoch FROM c.last_activity_at - c.created_at))::int, c.last_activity_at
+           FROM conversations c
+          WHERE c.account_id = $1 AND c.channel_id = $2 AND c.status = 'resolved' AND c.assignee_id IS NOT NULL",
+    )
+    .bind(account_id)
+    .bind(channel_id)
+    .execute(&mut *tx)
+    .await
+    .context("recording the load's productivity events")?;
+    Ok(())
 }

@@ -55,6 +55,7 @@ enum Command {
         account: String,
         conversations: i64,
         messages: i64,
+        agents: i64,
     },
     ApiTokenCreate {
         email: String,
@@ -109,13 +110,14 @@ fn parse_args() -> anyhow::Result<Command> {
             Ok(Command::SeedDemo { slug })
         }
         "seed-load" => {
-            let (mut account, mut conversations, mut messages) =
-                ("demo".to_string(), 100_000, 1_000_000);
+            let (mut account, mut conversations, mut messages, mut agents) =
+                ("demo".to_string(), 100_000, 1_000_000, 0);
             while let Some(arg) = parser.next()? {
                 match arg {
                     Long("account") => account = parser.value()?.string()?,
                     Long("conversations") => conversations = parser.value()?.parse()?,
                     Long("messages") => messages = parser.value()?.parse()?,
+                    Long("agents") => agents = parser.value()?.parse()?,
                     other => bail!("{}", other.unexpected()),
                 }
             }
@@ -123,6 +125,7 @@ fn parse_args() -> anyhow::Result<Command> {
                 account,
                 conversations,
                 messages,
+                agents,
             })
         }
         "api-token" => {
@@ -212,6 +215,12 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let (owner, db) = connect_both(&settings).await?;
             let demo = domain::seed::demo_with(&owner, &db, &slug).await?;
             let inbox = domain::seed::demo_inbox(&db, &settings.secret_key, &demo).await?;
+            if inbox {
+                // 90 days of resolved conversations for the dashboard and
+                // the reports (not in the tests' demo inbox: they count).
+                let agents: Vec<_> = demo.users[1..].iter().map(|(_, id)| *id).collect();
+                domain::history::seed_conversations(&db, demo.account_id, &agents, 90).await?;
+            }
             println!(
                 "demo account {}{} — sign in with {} / {}",
                 if demo.created {
@@ -234,13 +243,17 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             account,
             conversations,
             messages,
+            agents,
         } => {
             let settings = Settings::from_env()?;
             let owner = domain::db::connect_owner(&settings.database_url).await?;
-            let report = domain::load::seed(&owner, &account, conversations, messages, |step| {
-                eprintln!("  {step}…")
-            })
-            .await?;
+            let load = domain::load::Load {
+                conversations,
+                messages,
+                agents,
+            };
+            let report =
+                domain::load::seed(&owner, &account, &load, |step| eprintln!("  {step}…")).await?;
             println!(
                 "added {} conversations and {} messages to {account} in {:.1} s",
                 report.conversations,

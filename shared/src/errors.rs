@@ -50,6 +50,10 @@ pub enum ErrorCode {
     CategoryLoop,
     /// Categories go three levels deep at most.
     CategoryTooDeep,
+    /// A date range whose end comes before its start.
+    RangeReversed,
+    /// A report covers a year at most.
+    RangeTooLong,
 }
 
 impl ErrorCode {
@@ -88,6 +92,8 @@ impl ErrorCode {
             Self::ThresholdBelowIdleTimeout => "threshold_below_idle_timeout",
             Self::CategoryLoop => "category_loop",
             Self::CategoryTooDeep => "category_too_deep",
+            Self::RangeReversed => "range_reversed",
+            Self::RangeTooLong => "range_too_long",
         }
     }
 }

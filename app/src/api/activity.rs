@@ -79,3 +79,13 @@ pub async fn save_activity_settings(
     redirect_plain_form("/settings/productivity?saved=1");
     Ok(saved)
 }
+
+/// The dashboard's KPI cards and charts for a period.
+#[server(endpoint = "dashboard_figures")]
+pub async fn dashboard_figures(
+    period: shared::reports::DatePreset,
+) -> Result<shared::dashboard::DashboardFigures, AppError> {
+    use crate::server::{actor, finish};
+    let (app, actor) = actor()?;
+    finish(domain::dashboard::figures(&app.db, &actor, period).await)
+}

@@ -11,6 +11,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod mail;
 pub mod people;
+pub mod reports;
 pub mod session;
 pub mod templates;
 pub mod tokens;

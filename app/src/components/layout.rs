@@ -225,6 +225,12 @@ const MAIN_NAV: &[NavItem] = &[
         needs: Some(Permission::ViewDashboard),
     },
     NavItem {
+        href: "/reports",
+        icon: Icon::List,
+        label: |t| t.nav_reports,
+        needs: None,
+    },
+    NavItem {
         href: "/audit",
         icon: Icon::Shield,
         label: |t| t.nav_audit,

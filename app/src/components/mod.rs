@@ -1,5 +1,6 @@
 pub mod activity;
 pub mod attention;
+pub mod charts;
 pub mod confirm_email;
 pub mod form;
 pub mod icons;

@@ -612,6 +612,7 @@ mod strings {
         server_idle_threshold_label,
         productivity_hint,
         nav_dashboard,
+        nav_reports,
         dashboard_title,
         dashboard_subtitle,
         status_board,

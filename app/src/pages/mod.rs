@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod inbox;
 pub mod quick_replies;
 pub mod recovery;
+pub mod reports;
 pub mod settings;
 pub mod templates;
 
@@ -41,6 +42,7 @@ pub mod lazy {
     lazy_pages! {
         AuditRoute => super::audit::AuditPage,
         DashboardRoute => super::dashboard::DashboardPage,
+        ReportsRoute => super::reports::ReportsPage,
         ChannelsRoute => super::channels::ChannelsPage,
         ConnectionsRoute => super::connections::ConnectionsPage,
         TemplatesRoute => super::templates::TemplatesPage,

@@ -31,6 +31,17 @@ impl Span {
     }
 }
 
+/// Seconds of `span` within `[from, to)`, open ends at `now`.
+pub fn clipped_seconds(
+    span: Span,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> i64 {
+    span.clip(from, to, now)
+        .map_or(0, |(start, end)| (end - start).num_seconds())
+}
+
 /// Active seconds of `session` within `[from, to)`, given its `inactive`
 /// periods, as of `now`.
 pub fn active_seconds(

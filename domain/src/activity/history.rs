@@ -15,6 +15,19 @@ pub async fn seed_history(
     days: i32,
 ) -> anyhow::Result<()> {
     let mut tx = db.tenant(account_id, None).await?;
+    write_history(&mut tx, account_id, user_ids, days).await?;
+    tx.commit().await.context("commit")?;
+    Ok(())
+}
+
+/// The work history of `user_ids` over the last `days` days, written in
+/// the caller's transaction (the demo's, or the load generator's).
+pub async fn write_history(
+    tx: &mut sqlx::PgConnection,
+    account_id: Uuid,
+    user_ids: &[Uuid],
+    days: i32,
+) -> anyhow::Result<()> {
     sqlx::query(
         "WITH account AS (SELECT timezone AS tz FROM accounts WHERE id = $1),
               days AS (
@@ -54,6 +67,5 @@ pub async fn seed_history(
     .execute(&mut *tx)
     .await
     .context("seeding inactivity periods")?;
-    tx.commit().await.context("commit")?;
     Ok(())
 }

@@ -13,9 +13,10 @@ mod settings;
 mod status_board;
 mod sweeper;
 
-pub use history::seed_history;
+pub use history::{seed_history, write_history};
 pub use settings::{settings, settings_of, update_settings, SettingsForm};
 pub use status_board::agent_statuses;
+pub(crate) use status_board::{sessions_in, visible_agents};
 pub use sweeper::{sweep_silent, SweepOutcome, HEARTBEAT_GRACE_SECONDS};
 
 use anyhow::Context;

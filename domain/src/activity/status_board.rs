@@ -135,19 +135,33 @@ pub async fn agent_statuses(db: &Db, viewer: &Actor) -> Result<Vec<AgentStatusVi
         .collect())
 }
 
-/// Active seconds per agent within `[from, to)`: two queries whatever the
-/// number of agents, then the one formula.
-pub(crate) async fn active_seconds_by_agent(
+/// A work session with its inactivity periods, as the formulas take them.
+pub(crate) struct SessionSpans {
+    pub user_id: Uuid,
+    pub session: Span,
+    pub periods: Vec<(InactivityReason, Span)>,
+}
+
+impl SessionSpans {
+    pub fn inactive(&self) -> Vec<Span> {
+        self.periods.iter().map(|(_, span)| *span).collect()
+    }
+}
+
+/// Every work session of `user_ids` that overlaps `[from, to)`, with its
+/// inactivity periods: two queries whatever the number of agents.
+pub(crate) async fn sessions_in(
     tx: &mut Tx,
     account_id: Uuid,
     user_ids: &[Uuid],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> anyhow::Result<HashMap<Uuid, i64>> {
+) -> anyhow::Result<Vec<SessionSpans>> {
     let sessions: Vec<TodaySession> = sqlx::query_as(
         "SELECT id, user_id, started_at, ended_at FROM work_sessions
           WHERE account_id = $1 AND user_id = ANY($2)
-            AND started_at < $4 AND (ended_at IS NULL OR ended_at > $3)",
+            AND started_at < $4 AND (ended_at IS NULL OR ended_at > $3)
+          ORDER BY started_at",
     )
     .bind(account_id)
     .bind(user_ids)
@@ -157,35 +171,46 @@ pub(crate) async fn active_seconds_by_agent(
     .await
     .context("reading work sessions")?;
     let session_ids: Vec<i64> = sessions.iter().map(|s| s.id).collect();
-    let periods: Vec<(i64, DateTime<Utc>, Option<DateTime<Utc>>)> = sqlx::query_as(
-        "SELECT work_session_id, started_at, ended_at FROM inactivity_periods
+    type PeriodRow = (i64, DateTime<Utc>, Option<DateTime<Utc>>, InactivityReason);
+    let periods: Vec<PeriodRow> = sqlx::query_as(
+        "SELECT work_session_id, started_at, ended_at, reason FROM inactivity_periods
           WHERE work_session_id = ANY($1)",
     )
     .bind(&session_ids)
     .fetch_all(&mut **tx)
     .await
     .context("reading inactivity periods")?;
-    let mut periods_by_session: HashMap<i64, Vec<Span>> = HashMap::new();
-    for (session_id, start, end) in periods {
+    let mut periods_by_session: HashMap<i64, Vec<(InactivityReason, Span)>> = HashMap::new();
+    for (session_id, start, end, reason) in periods {
         periods_by_session
             .entry(session_id)
             .or_default()
-            .push(Span::new(start, end));
+            .push((reason, Span::new(start, end)));
     }
+    Ok(sessions
+        .into_iter()
+        .map(|session| SessionSpans {
+            user_id: session.user_id,
+            session: Span::new(session.started_at, session.ended_at),
+            periods: periods_by_session.remove(&session.id).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// Active seconds per agent within `[from, to)`, by the one formula.
+pub(crate) async fn active_seconds_by_agent(
+    tx: &mut Tx,
+    account_id: Uuid,
+    user_ids: &[Uuid],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> anyhow::Result<HashMap<Uuid, i64>> {
+    let sessions = sessions_in(tx, account_id, user_ids, from, to).await?;
     let now = db_now(tx).await?;
     let mut totals = HashMap::new();
-    for session in sessions {
-        let spans = periods_by_session
-            .get(&session.id)
-            .map_or(&[][..], Vec::as_slice);
-        let seconds = active_seconds(
-            Span::new(session.started_at, session.ended_at),
-            spans,
-            from,
-            to,
-            now,
-        );
-        *totals.entry(session.user_id).or_insert(0) += seconds;
+    for spans in sessions {
+        let seconds = active_seconds(spans.session, &spans.inactive(), from, to, now);
+        *totals.entry(spans.user_id).or_insert(0) += seconds;
     }
     Ok(totals)
 }

@@ -141,6 +141,8 @@ pub struct Limits {
     pub webhooks_per_channel: RateLimiter,
     /// Providers fetching agents' files by signed link, per account.
     pub media_links_per_account: RateLimiter,
+    /// Reports computed or exported, per user (page, REST and downloads).
+    pub reports_per_user: RateLimiter,
 }
 
 /// Client-to-server frames each socket may send per second (typing,
@@ -169,6 +171,9 @@ impl Default for Limits {
             // One fetch per file sent (a few per send at most), at WhatsApp's
             // 80 sends a second.
             media_links_per_account: RateLimiter::new(Rate::new(400, Duration::from_millis(5))),
+            // A manager flipping through filters, not a script hammering
+            // the database with year-long ranges.
+            reports_per_user: RateLimiter::new(Rate::new(30, s(2))),
         }
     }
 }

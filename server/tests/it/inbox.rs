@@ -1002,9 +1002,18 @@ async fn catching_up_pages_through_many_changes_made_in_the_same_instant() {
     let supervisor = app.signed_in("supervisor@demo.ponte.dev", PASSWORD).await;
     let since = chrono::Utc::now() - chrono::Duration::minutes(1);
     // 450 conversations changed in one transaction: one change time.
-    domain::load::seed(&app.database.owner, "demo", 450, 0, |_| {})
-        .await
-        .unwrap();
+    domain::load::seed(
+        &app.database.owner,
+        "demo",
+        &domain::load::Load {
+            conversations: 450,
+            messages: 0,
+            agents: 0,
+        },
+        |_| {},
+    )
+    .await
+    .unwrap();
     sqlx::query("UPDATE conversations SET updated_at = now()")
         .execute(&app.database.owner)
         .await

@@ -19,6 +19,7 @@ mod mock_providers;
 mod outbound_media;
 mod providers;
 mod realtime;
+mod reports;
 mod security;
 mod server_functions;
 mod templates;

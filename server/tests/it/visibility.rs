@@ -76,9 +76,18 @@ async fn sql_and_the_hub_answer_the_visibility_matrix_alike() {
             );
         }
     }
-    domain::load::seed(&db.owner, "demo", MATRIX.len() as i64, 0, |_| {})
-        .await
-        .unwrap();
+    domain::load::seed(
+        &db.owner,
+        "demo",
+        &domain::load::Load {
+            conversations: MATRIX.len() as i64,
+            messages: 0,
+            agents: 0,
+        },
+        |_| {},
+    )
+    .await
+    .unwrap();
     let numbers: Vec<i64> = sqlx::query_scalar(
         "SELECT number FROM conversations WHERE account_id = $1 ORDER BY number",
     )

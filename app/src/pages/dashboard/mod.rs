@@ -18,6 +18,8 @@ use crate::prefs::{use_prefs, use_t};
 use crate::realtime::{use_realtime, Incoming};
 use crate::util::elapsed;
 
+mod figures;
+
 const CARD: &str = "rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900";
 
 #[component]
@@ -65,6 +67,7 @@ pub fn DashboardPage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <figures::TeamFigures />
         </div>
     }
     .into_any()
@@ -112,6 +115,7 @@ fn StatusBoard(agents: Vec<AgentStatusView>, tick: RwSignal<i64>) -> impl IntoVi
                                     <th class="px-2 py-2 font-semibold">{move || t().time_in_status}</th>
                                     <th class="px-2 py-2 text-right font-semibold">{move || t().active_today}</th>
                                     <th class="px-2 py-2 text-right font-semibold">{move || t().open_conversations}</th>
+                                    <th class="px-2 py-2"><span class="sr-only">{move || shared::report_words::words(use_prefs().locale.get()).day_details}</span></th>
                                 </tr>
                             </thead>
                             <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
@@ -163,6 +167,12 @@ fn AgentRow(agent: AgentStatusView, tick: RwSignal<i64>) -> impl IntoView {
             <td class="px-2 py-2 tabular-nums">{in_status}</td>
             <td class="px-2 py-2 text-right font-mono tabular-nums">{active_today}</td>
             <td class="px-2 py-2 text-right tabular-nums">{agent.open_conversations}</td>
+            <td class="px-2 py-2 text-right">
+                <a class="text-xs text-blue-700 underline dark:text-blue-400"
+                    href=format!("/reports?report=work-log&preset=today&agent={}", agent.user_id)>
+                    {move || shared::report_words::words(prefs.locale.get()).day_details}
+                </a>
+            </td>
         </tr>
     }
 }

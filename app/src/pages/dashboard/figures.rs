@@ -1,0 +1,183 @@
+//! The dashboard's KPI cards (with their trend against the previous period)
+//! and charts, for the period the manager picks.
+
+use leptos::prelude::*;
+use shared::dashboard::{DashboardFigures, Kpi, KpiUnit, RESOLUTION_BUCKETS};
+use shared::report_words::{kpi_label, preset_label, words};
+use shared::reports::{Cell, DatePreset};
+use shared::Locale;
+
+use crate::api::activity::dashboard_figures;
+use crate::components::charts::{Bar, Columns, Heatmap, HorizontalBars, Series};
+use crate::components::form::ErrorBanner;
+use crate::components::widgets::INPUT;
+use crate::prefs::{use_prefs, use_t};
+
+use super::CARD;
+
+const PERIODS: [DatePreset; 4] = [
+    DatePreset::Today,
+    DatePreset::Last7Days,
+    DatePreset::Last30Days,
+    DatePreset::ThisMonth,
+];
+
+/// The period picker, the KPI cards and the charts (fetched for the period
+/// picked; the live part of the dashboard is the status board above).
+#[component]
+pub fn TeamFigures() -> impl IntoView {
+    let t = use_t();
+    let locale = use_prefs().locale;
+    let w = move || words(locale.get());
+    let period = RwSignal::new(DatePreset::Today);
+    let figures = Resource::new(move || period.get(), dashboard_figures);
+    view! {
+        <section aria-labelledby="kpi-heading" class="space-y-3">
+            <div class="flex flex-wrap items-end justify-between gap-3">
+                <h2 id="kpi-heading" class="text-base font-semibold">{move || w().kpis}</h2>
+                <div>
+                    <label for="dashboard-period" class="sr-only">{move || w().period}</label>
+                    <select id="dashboard-period" class=INPUT on:change=move |ev| {
+                        if let Ok(p) = event_target_value(&ev).parse() { period.set(p) }
+                    }>
+                        {PERIODS.iter().map(|&p| view! {
+                            <option value=p.as_str() selected=move || period.get() == p>{move || preset_label(locale.get(), p)}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+            </div>
+            <Transition fallback=move || view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || t().loading}</p> }>
+                {move || Suspend::new(async move {
+                    match figures.await {
+                        Ok(figures) => view! { <FiguresView figures=figures locale=locale /> }.into_any(),
+                        Err(err) => view! { <ErrorBanner error=Signal::derive(move || Some(err.clone())) /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn FiguresView(figures: DashboardFigures, locale: RwSignal<Locale>) -> impl IntoView {
+    let l = locale.get_untracked();
+    let w = words(l);
+    let day_labels: Vec<String> = figures
+        .per_day
+        .iter()
+        .map(|d| d.date.format("%d/%m").to_string())
+        .collect();
+    let per_day = vec![
+        Series {
+            name: w.created.into(),
+            fill: "fill-blue-600 dark:fill-blue-400",
+            values: figures.per_day.iter().map(|d| d.created).collect(),
+        },
+        Series {
+            name: w.resolved.into(),
+            fill: "fill-emerald-600 dark:fill-emerald-400",
+            values: figures.per_day.iter().map(|d| d.resolved).collect(),
+        },
+    ];
+    let per_hour = vec![Series {
+        name: w.chart_per_hour.into(),
+        fill: "fill-blue-600 dark:fill-blue-400",
+        values: figures.per_hour.clone(),
+    }];
+    let hours: Vec<String> = (0..24).map(|h| format!("{h}h")).collect();
+    let resolution = figures
+        .resolution_times
+        .iter()
+        .zip(RESOLUTION_BUCKETS)
+        .map(|(n, label)| count_bar(label.to_string(), *n))
+        .collect::<Vec<_>>();
+    let named = |list: &[shared::dashboard::NamedCount]| -> Vec<Bar> {
+        list.iter()
+            .map(|n| {
+                count_bar(
+                    if n.name.is_empty() {
+                        w.no_department.to_string()
+                    } else {
+                        n.name.clone()
+                    },
+                    n.count,
+                )
+            })
+            .collect()
+    };
+    let charts: Vec<(&'static str, AnyView)> = vec![
+        (w.chart_per_day, view! { <Columns labels=day_labels series=per_day label=w.chart_per_day /> }.into_any()),
+        (w.chart_per_hour, view! { <Columns labels=hours series=per_hour label=w.chart_per_hour /> }.into_any()),
+        (w.chart_per_channel, bars_or_empty(named(&figures.per_channel), w.chart_per_channel, w.no_data)),
+        (w.chart_per_department, bars_or_empty(named(&figures.per_department), w.chart_per_department, w.no_data)),
+        (w.chart_per_agent, bars_or_empty(named(&figures.per_agent), w.chart_per_agent, w.no_data)),
+        (w.chart_resolution_times, bars_or_empty(resolution, w.chart_resolution_times, w.no_data)),
+        (w.chart_categories, bars_or_empty(named(&figures.per_category), w.chart_categories, w.no_data)),
+        (w.chart_heatmap, view! {
+            <Heatmap rows=w.weekdays.iter().map(|d| d.to_string()).collect() values=figures.heatmap.clone() label=w.chart_heatmap />
+        }.into_any()),
+    ];
+    view! {
+        <ul class="grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-4" id="kpi-cards">
+            {figures.kpis.into_iter().map(|kpi| view! { <KpiCard kpi=kpi locale=l /> }).collect_view()}
+        </ul>
+        <div class="grid gap-4 lg:grid-cols-2">
+            {charts.into_iter().map(|(title, chart)| view! {
+                <figure class=CARD>
+                    <figcaption class="mb-2 text-sm font-semibold">{title}</figcaption>
+                    {chart}
+                </figure>
+            }).collect_view()}
+        </div>
+    }
+}
+
+fn count_bar(label: String, count: i64) -> Bar {
+    Bar {
+        label,
+        value: count as f64,
+        text: count.to_string(),
+    }
+}
+
+fn bars_or_empty(bars: Vec<Bar>, label: &'static str, empty: &'static str) -> AnyView {
+    if bars.iter().all(|b| b.value == 0.0) {
+        view! { <p class="text-sm text-slate-500 dark:text-slate-400">{empty}</p> }.into_any()
+    } else {
+        view! { <HorizontalBars bars=bars label=label /> }.into_any()
+    }
+}
+
+#[component]
+fn KpiCard(kpi: Kpi, locale: Locale) -> impl IntoView {
+    let w = words(locale);
+    let value = |v: Option<f64>| match (kpi.key.unit(), v) {
+        (_, None) => "—".to_string(),
+        (KpiUnit::Count, Some(v)) => format!("{v:.0}"),
+        (KpiUnit::Seconds, Some(v)) => Cell::Seconds(Some(v as i64)).display_text(),
+        (KpiUnit::Share, Some(v)) => Cell::Share(Some(v)).display_text(),
+        (KpiUnit::Score, Some(v)) => format!("{v:.1}"),
+    };
+    let trend = kpi.trend().map(|trend| {
+        let arrow = if trend.change >= 0.0 { "▲" } else { "▼" };
+        let colour = if trend.better {
+            "text-emerald-700 dark:text-emerald-400"
+        } else {
+            "text-red-700 dark:text-red-400"
+        };
+        view! {
+            <p class=format!("mt-1 text-xs {colour}")>
+                {format!("{arrow} {:+.0}% ", trend.change * 100.0)}
+                <span class="text-slate-500 dark:text-slate-400">{w.versus_previous}</span>
+            </p>
+        }
+    });
+    let missing = kpi.current.is_none();
+    view! {
+        <li class=CARD data-kpi=kpi.key.as_str()>
+            <p class="text-xs text-slate-600 dark:text-slate-300">{kpi_label(locale, kpi.key)}</p>
+            <p class="mt-1 text-2xl font-semibold tabular-nums" title=missing.then_some(w.not_measured_yet)>{value(kpi.current)}</p>
+            {trend}
+        </li>
+    }
+}

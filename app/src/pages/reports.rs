@@ -1,0 +1,350 @@
+//! Reports: the work log, productivity, categorization and idle analysis,
+//! with shared filters (date presets, agent, department), a bar chart of
+//! the report's main figure and CSV / PDF downloads of exactly what is on
+//! screen. Managers see their agents; agents see only their own figures.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use shared::report_words::{column_title, preset_label, report_title, words};
+use shared::reports::{Cell, DatePreset, ReportFilter, ReportKind, ReportTable, TableRow};
+use shared::{Locale, Permission};
+
+use crate::api::activity::agent_statuses;
+use crate::api::channels::list_departments;
+use crate::api::reports::fetch_report;
+use crate::components::charts::{Bar, HorizontalBars};
+use crate::components::form::ErrorBanner;
+use crate::components::layout::{use_session, PageHeader};
+use crate::components::widgets::{BUTTON, INPUT};
+use crate::prefs::{use_prefs, use_t};
+
+const CARD: &str = "rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900";
+const LABEL: &str = "block text-xs font-medium text-slate-600 dark:text-slate-300";
+const CHART_BARS: usize = 12;
+
+#[component]
+pub fn ReportsPage() -> impl IntoView {
+    let t = use_t();
+    let prefs = use_prefs();
+    let locale = prefs.locale;
+    let w = move || words(locale.get());
+    let manager = use_session().can(Permission::ViewDashboard);
+
+    // A link may open a report, period and agent (the status board's "see
+    // the day"): `?report=work-log&preset=today&agent=<id>`.
+    let query = use_query_map().get_untracked();
+    let kind = RwSignal::new(
+        query
+            .get("report")
+            .and_then(|k| k.parse().ok())
+            .unwrap_or(ReportKind::Productivity),
+    );
+    let preset = RwSignal::new(
+        query
+            .get("preset")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(DatePreset::Last7Days),
+    );
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let agent = RwSignal::new(query.get("agent").unwrap_or_default());
+    let department = RwSignal::new(String::new());
+    let filter = Memo::new(move |_| ReportFilter {
+        preset: Some(preset.get()),
+        from: from.get().parse().ok(),
+        to: to.get().parse().ok(),
+        agents: agent.get().parse().ok().into_iter().collect(),
+        departments: department.get().parse().ok().into_iter().collect(),
+        ..ReportFilter::default()
+    });
+    let table = Resource::new(
+        move || (kind.get(), filter.get()),
+        |(kind, filter)| fetch_report(kind, filter),
+    );
+    let export = move |format: &str| {
+        format!(
+            "/reports/{}/export?{}&format={format}&lang={}",
+            kind.get().as_str(),
+            filter.get().to_query(),
+            locale.get().as_str()
+        )
+    };
+
+    view! {
+        <PageHeader
+            title=Signal::derive(move || if manager { w().page_title } else { w().my_figures })
+            subtitle=Signal::derive(move || w().page_subtitle)
+        >
+            <div class="flex gap-2">
+                <a class=BUTTON href=move || export("csv") download data-export="csv">{move || w().download_csv}</a>
+                <a class=BUTTON href=move || export("pdf") download data-export="pdf">{move || w().download_pdf}</a>
+            </div>
+        </PageHeader>
+        <div class="space-y-4 p-4 sm:p-6">
+            <nav class="flex flex-wrap gap-2" aria-label=move || w().report>
+                {ReportKind::ALL.iter().map(|&k| view! {
+                    <button
+                        type="button"
+                        class="rounded-full border px-3 py-1 text-sm aria-[pressed=true]:border-blue-700 aria-[pressed=true]:bg-blue-700 aria-[pressed=true]:text-white border-slate-300 dark:border-slate-600"
+                        aria-pressed=move || (kind.get() == k).to_string()
+                        on:click=move |_| kind.set(k)
+                    >
+                        {move || report_title(locale.get(), k)}
+                    </button>
+                }).collect_view()}
+            </nav>
+            <Filters locale=locale manager=manager preset=preset from=from to=to agent=agent department=department />
+            <Transition fallback=move || view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || t().loading}</p> }>
+                {move || Suspend::new(async move {
+                    match table.await {
+                        Ok(table) => view! { <ReportView table=table locale=locale /> }.into_any(),
+                        Err(err) => view! { <ErrorBanner error=Signal::derive(move || Some(err.clone())) /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn Filters(
+    locale: RwSignal<Locale>,
+    manager: bool,
+    preset: RwSignal<DatePreset>,
+    from: RwSignal<String>,
+    to: RwSignal<String>,
+    agent: RwSignal<String>,
+    department: RwSignal<String>,
+) -> impl IntoView {
+    let w = move || words(locale.get());
+    let agents = Resource::new(
+        || (),
+        move |_| async move {
+            if manager {
+                agent_statuses().await.unwrap_or_default()
+            } else {
+                Vec::new()
+            }
+        },
+    );
+    let departments = Resource::new(
+        || (),
+        move |_| async move {
+            if manager {
+                list_departments().await.unwrap_or_default()
+            } else {
+                Vec::new()
+            }
+        },
+    );
+    let custom = move || preset.get() == DatePreset::Custom;
+    view! {
+        <section class=format!("{CARD} grid gap-3 sm:grid-cols-2 lg:grid-cols-5") aria-label=move || w().period>
+            <div>
+                <label for="report-preset" class=LABEL>{move || w().period}</label>
+                <select id="report-preset" class=INPUT on:change=move |ev| {
+                    if let Ok(p) = event_target_value(&ev).parse() { preset.set(p) }
+                }>
+                    {DatePreset::ALL.iter().map(|&p| view! {
+                        <option value=p.as_str() selected=move || preset.get() == p>{move || preset_label(locale.get(), p)}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class:hidden=move || !custom()>
+                <label for="report-from" class=LABEL>{move || w().from}</label>
+                <input id="report-from" type="date" class=INPUT prop:value=from on:change=move |ev| from.set(event_target_value(&ev)) />
+            </div>
+            <div class:hidden=move || !custom()>
+                <label for="report-to" class=LABEL>{move || w().to}</label>
+                <input id="report-to" type="date" class=INPUT prop:value=to on:change=move |ev| to.set(event_target_value(&ev)) />
+            </div>
+            <Show when=move || manager>
+                <div>
+                    <label for="report-agent" class=LABEL>{move || w().agents}</label>
+                    <Transition>
+                        {move || Suspend::new(async move {
+                            let chosen = agent.get_untracked();
+                            let options = agents.await.into_iter().map(|a| {
+                                let id = a.user_id.to_string();
+                                let selected = id == chosen;
+                                view! { <option value=id selected=selected>{a.name}</option> }
+                            }).collect_view();
+                            view! {
+                                <select id="report-agent" class=INPUT on:change=move |ev| agent.set(event_target_value(&ev))>
+                                    <option value="">{move || w().all_agents}</option>
+                                    {options}
+                                </select>
+                            }
+                        })}
+                    </Transition>
+                </div>
+                <div>
+                    <label for="report-department" class=LABEL>{move || w().departments}</label>
+                    <Transition>
+                        {move || Suspend::new(async move {
+                            let options = departments.await.into_iter().map(|d| view! {
+                                <option value=d.id.to_string()>{d.name}</option>
+                            }).collect_view();
+                            view! {
+                                <select id="report-department" class=INPUT on:change=move |ev| department.set(event_target_value(&ev))>
+                                    <option value="">{move || w().all_departments}</option>
+                                    {options}
+                                </select>
+                            }
+                        })}
+                    </Transition>
+                </div>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn ReportView(table: ReportTable, locale: RwSignal<Locale>) -> impl IntoView {
+    let w = move || words(locale.get());
+    if table.rows.is_empty() {
+        return view! { <p class=CARD>{move || w().no_rows}</p> }.into_any();
+    }
+    let kind = table.kind;
+    let columns = table.columns.clone();
+    let chart_column = table.chart_column;
+    let chart_title = columns.get(chart_column).cloned().unwrap_or_default();
+    let chart_label = column_title(locale.get_untracked(), &chart_title);
+    let has_details = kind == ReportKind::WorkLog;
+    let header_columns = columns.clone();
+    view! {
+        <section class=CARD aria-labelledby="report-chart-heading">
+            <h2 id="report-chart-heading" class="mb-3 text-sm font-semibold">
+                {move || format!("{} · {}", column_title(locale.get(), &chart_title), w().chart_by_agent)}
+            </h2>
+            <HorizontalBars bars=chart_bars(&table.rows, chart_column) label=chart_label />
+        </section>
+        <section class=format!("{CARD} overflow-x-auto") tabindex="0" aria-labelledby="report-table-heading">
+            <h2 id="report-table-heading" class="mb-1 text-base font-semibold">
+                {move || report_title(locale.get(), kind)}
+            </h2>
+            <p class="mb-3 text-xs text-slate-500 dark:text-slate-400">
+                {format!("{} – {}", table.from, table.to)}
+            </p>
+            <table class="w-full text-sm" id="report-table" data-report=kind.as_str()>
+                <thead>
+                    <tr class="text-left text-xs uppercase tracking-wide text-slate-500 dark:text-slate-400">
+                        <th scope="col" class="px-2 py-2 font-semibold">{move || w().agent}</th>
+                        {header_columns.into_iter().map(|c| view! {
+                            <th scope="col" class="px-2 py-2 text-right font-semibold" data-column=c.clone()>
+                                {let c = c.clone(); move || column_title(locale.get(), &c)}
+                            </th>
+                        }).collect_view()}
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
+                    {table.rows.into_iter().map(|row| view! {
+                        <ReportRow row=row columns=columns.clone() locale=locale has_details=has_details />
+                    }).collect_view()}
+                </tbody>
+                <tfoot>
+                    <tr class="border-t-2 border-slate-200 font-semibold dark:border-slate-700" data-totals="">
+                        <th scope="row" class="px-2 py-2 text-left">{move || w().totals}</th>
+                        {table.totals.iter().map(|cell| view! {
+                            <td class="px-2 py-2 text-right tabular-nums">{cell.display_text()}</td>
+                        }).collect_view()}
+                    </tr>
+                </tfoot>
+            </table>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn ReportRow(
+    row: TableRow,
+    columns: Vec<String>,
+    locale: RwSignal<Locale>,
+    has_details: bool,
+) -> impl IntoView {
+    let w = move || words(locale.get());
+    let open = RwSignal::new(false);
+    let details = row.details.clone();
+    let span = columns.len() + 1;
+    let cells = row.cells.into_iter().zip(columns).map(|(cell, column)| view! {
+        <td class="px-2 py-2 text-right tabular-nums" data-column=column data-value=cell.csv_text()>
+            {cell.display_text()}
+        </td>
+    }).collect_view();
+    view! {
+        <tr data-agent=row.agent.email.clone()>
+            <th scope="row" class="px-2 py-2 text-left font-normal">
+                <p class="font-medium">{row.agent.name.clone()}</p>
+                <p class="text-xs text-slate-500 dark:text-slate-400">{row.agent.email.clone()}</p>
+                {(has_details && !details.is_empty()).then(|| view! {
+                    <button type="button" class="mt-1 text-xs text-blue-700 underline dark:text-blue-400"
+                        aria-expanded=move || open.get().to_string()
+                        on:click=move |_| open.update(|o| *o = !*o)>
+                        {move || format!("{} ({})", w().days, details.len())}
+                    </button>
+                })}
+            </th>
+            {cells}
+        </tr>
+        <Show when=move || open.get()>
+            <tr class="bg-slate-50 dark:bg-slate-950">
+                <td colspan=span class="px-2 py-2">
+                    <DayList days=row.details.clone() locale=locale />
+                </td>
+            </tr>
+        </Show>
+    }
+}
+
+#[component]
+fn DayList(days: Vec<shared::reports::WorkLogDay>, locale: RwSignal<Locale>) -> impl IntoView {
+    let w = move || words(locale.get());
+    view! {
+        <table class="w-full text-xs">
+            <thead>
+                <tr class="text-left text-slate-500 dark:text-slate-400">
+                    <th class="px-2 py-1">{move || w().day}</th>
+                    <th class="px-2 py-1">{move || w().login}</th>
+                    <th class="px-2 py-1">{move || w().logout}</th>
+                    <th class="px-2 py-1 text-right">{move || column_title(locale.get(), "total_seconds")}</th>
+                    <th class="px-2 py-1 text-right">{move || column_title(locale.get(), "active_seconds")}</th>
+                    <th class="px-2 py-1 text-right">{move || column_title(locale.get(), "inactive_seconds")}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {days.into_iter().map(|day| {
+                    let logout = day.logout.clone();
+                    view! {
+                        <tr>
+                            <td class="px-2 py-1">{day.date.to_string()}</td>
+                            <td class="px-2 py-1 tabular-nums">{day.login.clone()}</td>
+                            <td class="px-2 py-1 tabular-nums">{move || logout.clone().unwrap_or_else(|| w().still_signed_in.to_string())}</td>
+                            <td class="px-2 py-1 text-right tabular-nums">{Cell::Seconds(Some(day.total_seconds)).display_text()}</td>
+                            <td class="px-2 py-1 text-right tabular-nums">{Cell::Seconds(Some(day.active_seconds)).display_text()}</td>
+                            <td class="px-2 py-1 text-right tabular-nums">{Cell::Seconds(Some(day.inactive_seconds)).display_text()}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// The report's main figure per agent, largest first.
+fn chart_bars(rows: &[TableRow], column: usize) -> Vec<Bar> {
+    let mut bars: Vec<Bar> = rows
+        .iter()
+        .filter_map(|row| {
+            let cell = row.cells.get(column)?;
+            Some(Bar {
+                label: row.agent.name.clone(),
+                value: cell.magnitude(),
+                text: cell.display_text(),
+            })
+        })
+        .collect();
+    bars.sort_by(|a, b| b.value.total_cmp(&a.value));
+    bars.truncate(CHART_BARS);
+    bars
+}

@@ -1,0 +1,69 @@
+// Reports and the dashboard's figures: a manager reads the work log, the
+// PDF export downloads as a real PDF with the report's title, the KPI cards
+// and charts show the demo's history, and an agent sees only their own row.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { withBrowser, signIn, newAccount, BASE_URL, waitForHydration } from './helpers.mjs';
+
+test('a manager reads a report, exports it as PDF, and the dashboard shows its figures', async () => {
+  const account = newAccount();
+  await withBrowser(async (ctx) => {
+    const page = await ctx.newPage();
+    await signIn(page, account.admin);
+    await page.goto(`${BASE_URL}/reports`);
+    await waitForHydration(page);
+    await page.locator('#report-table[data-report="productivity"]').waitFor();
+    await page.getByRole('button', { name: 'Registro de trabalho' }).click();
+    const table = page.locator('#report-table[data-report="work-log"]');
+    await table.waitFor();
+    // The demo agent worked on the last weekdays: signed-in time is not zero.
+    const agentRow = table.locator(`tr[data-agent="${account.agent}"]`);
+    const total = await agentRow.locator('td[data-column="total_seconds"]').getAttribute('data-value');
+    assert.ok(Number(total) > 0, `signed-in seconds ${total}`);
+    // The day-by-day drill-down opens under the row.
+    await agentRow.getByRole('button', { name: /Dias/ }).click();
+    assert.match(await table.innerText(), /Entrada/);
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('a[data-export="pdf"]'),
+    ]);
+    assert.match(download.suggestedFilename(), /^ponte-work-log-.*\.pdf$/);
+    const pdf = readFileSync(await download.path());
+    assert.equal(pdf.subarray(0, 8).toString('latin1'), '%PDF-1.4');
+    assert.ok(pdf.toString('latin1').trimEnd().endsWith('%%EOF'));
+    assert.ok(pdf.toString('latin1').includes('(Registro de trabalho)'), 'the title is on the page');
+
+    await page.goto(`${BASE_URL}/dashboard`);
+    await waitForHydration(page);
+    const resolved = page.locator('#kpi-cards li[data-kpi="conversations_resolved"]');
+    await resolved.waitFor();
+    await page.selectOption('#dashboard-period', 'last_30_days');
+    await page.waitForFunction(() => {
+      const card = document.querySelector('#kpi-cards li[data-kpi="conversations_resolved"] p.text-2xl');
+      return card && Number(card.textContent) > 20;
+    });
+    // Surveys do not exist yet: a dash, never a made-up number.
+    assert.equal((await page.locator('#kpi-cards li[data-kpi="csat"] p.text-2xl').innerText()).trim(), '—');
+    const heatmap = page.getByRole('img', { name: /Conversas novas por dia da semana e hora/ });
+    await heatmap.waitFor();
+  });
+});
+
+test('an agent sees only their own figures', async () => {
+  const account = newAccount();
+  await withBrowser(async (ctx) => {
+    const page = await ctx.newPage();
+    await signIn(page, account.agent);
+    await page.goto(`${BASE_URL}/reports`);
+    await waitForHydration(page);
+    await page.getByRole('heading', { name: 'Meus números' }).waitFor();
+    const rows = page.locator('#report-table tbody tr[data-agent]');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 1);
+    assert.equal(await rows.first().getAttribute('data-agent'), account.agent);
+    // No agent or department filter to widen the view.
+    assert.equal(await page.locator('#report-agent').count(), 0);
+  });
+});

@@ -1,0 +1,490 @@
+//! Reports: hand-computed figures on a fixed day, the CSV equal to the JSON
+//! (and to the page's table), the PDF, and who sees whose figures.
+
+use serde_json::Value;
+use shared::reports::{DatePreset, ReportFilter, ReportKind};
+use shared::Role;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::helpers::{spawn_app, TestApp};
+
+const PASSWORD: &str = "ponte-demo-2026";
+/// 2026-03-10 in São Paulo (UTC−3, the demo's time zone): 03:00 UTC to
+/// 03:00 UTC the next day.
+const DAY: &str = "2026-03-10";
+
+async fn admin_token(app: &TestApp) -> String {
+    let browser = app.signed_in("admin@demo.ponte.dev", PASSWORD).await;
+    let created: shared::accounts::NewApiToken = browser
+        .call("create_api_token", &[("name", "tests")])
+        .await
+        .json();
+    created.token
+}
+
+async fn exec(owner: &PgPool, sql: &str, account: Uuid, user: Uuid) {
+    sqlx::query(sql)
+        .bind(account)
+        .bind(user)
+        .execute(owner)
+        .await
+        .unwrap_or_else(|err| panic!("{sql}: {err}"));
+}
+
+/// Two conversations the agent worked on DAY, with hand-picked times:
+/// - A: first response after 60 s, resolved after 660 s, never transferred
+///   (handling 600 s, a first-contact resolution), categorized;
+/// - B: first response after 120 s, transferred by the supervisor, resolved
+///   by the agent after 1,320 s (handling 1,200 s, not first contact).
+async fn worked_conversations(
+    owner: &PgPool,
+    account: Uuid,
+    agent: Uuid,
+    supervisor: Uuid,
+) -> String {
+    let ids: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT id, channel_id FROM conversations c WHERE account_id = $1
+            AND NOT EXISTS (SELECT 1 FROM conversation_categories cc WHERE cc.conversation_id = c.id)
+          ORDER BY id LIMIT 2",
+    )
+    .bind(account)
+    .fetch_all(owner)
+    .await
+    .unwrap();
+    let [(a, channel_a), (b, channel_b)] = ids[..] else {
+        panic!("the demo inbox has two uncategorized conversations")
+    };
+    let events = [
+        (a, channel_a, agent, "first_response", Some(60), "12:01"),
+        (a, channel_a, agent, "message_sent", None, "12:01"),
+        (a, channel_a, agent, "message_sent", None, "12:05"),
+        (
+            a,
+            channel_a,
+            agent,
+            "conversation_resolved",
+            Some(660),
+            "12:11",
+        ),
+        (b, channel_b, agent, "first_response", Some(120), "12:02"),
+        (
+            b,
+            channel_b,
+            supervisor,
+            "conversation_transferred",
+            None,
+            "12:10",
+        ),
+        (
+            b,
+            channel_b,
+            agent,
+            "conversation_resolved",
+            Some(1320),
+            "12:22",
+        ),
+    ];
+    for (conversation, channel, user, kind, seconds, at) in events {
+        sqlx::query(
+            "INSERT INTO productivity_events (account_id, user_id, kind, conversation_id, channel_id, seconds, occurred_at)
+             VALUES ($1, $2, $3, $4, $5, $6, ($7::date + $8::time) AT TIME ZONE 'UTC')",
+        )
+        .bind(account)
+        .bind(user)
+        .bind(kind)
+        .bind(conversation)
+        .bind(channel)
+        .bind(seconds)
+        .bind(chrono::NaiveDate::parse_from_str(DAY, "%Y-%m-%d").unwrap())
+        .bind(chrono::NaiveTime::parse_from_str(at, "%H:%M").unwrap())
+        .execute(owner)
+        .await
+        .unwrap();
+    }
+    let category: (i64, String) =
+        sqlx::query_as("SELECT id, name FROM categories WHERE account_id = $1 ORDER BY id LIMIT 1")
+            .bind(account)
+            .fetch_one(owner)
+            .await
+            .unwrap();
+    sqlx::query("INSERT INTO conversation_categories (account_id, conversation_id, category_id) VALUES ($1, $2, $3)")
+        .bind(account)
+        .bind(a)
+        .bind(category.0)
+        .execute(owner)
+        .await
+        .unwrap();
+    category.1
+}
+
+/// The agent: 08:00–16:00 local with 30 min idle and 60 min away. The
+/// supervisor: 23:00 the day before to 01:00, one hour of it on DAY.
+async fn work_sessions(owner: &PgPool, account: Uuid, agent: Uuid, supervisor: Uuid) {
+    exec(
+        owner,
+        "WITH s AS (
+            INSERT INTO work_sessions (account_id, user_id, started_at, last_seen_at, ended_at, end_reason)
+            VALUES ($1, $2, '2026-03-10 11:00Z', '2026-03-10 19:00Z', '2026-03-10 19:00Z', 'sign_out')
+            RETURNING id)
+         INSERT INTO inactivity_periods (account_id, work_session_id, user_id, started_at, ended_at, reason)
+         SELECT $1, s.id, $2, p.started_at, p.ended_at, p.reason FROM s, (VALUES
+            ('2026-03-10 13:00Z'::timestamptz, '2026-03-10 13:30Z'::timestamptz, 'idle'),
+            ('2026-03-10 15:00Z', '2026-03-10 16:00Z', 'away')) AS p(started_at, ended_at, reason)",
+        account,
+        agent,
+    )
+    .await;
+    exec(
+        owner,
+        "INSERT INTO work_sessions (account_id, user_id, started_at, last_seen_at, ended_at, end_reason)
+         VALUES ($1, $2, '2026-03-10 02:00Z', '2026-03-10 04:00Z', '2026-03-10 04:00Z', 'sign_out')",
+        account,
+        supervisor,
+    )
+    .await;
+}
+
+fn row<'a>(report: &'a Value, email: &str) -> &'a Value {
+    report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["agent"]["email"] == email)
+        .unwrap_or_else(|| panic!("no row for {email} in {report}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_give_hand_computed_figures_and_the_csv_equals_the_json() {
+    let app = spawn_app().await;
+    let (demo, _) = app.demo_inbox().await;
+    let owner = &app.database.owner;
+    let agent = demo.actor(Role::Agent);
+    let supervisor = demo.actor(Role::Supervisor);
+    let category =
+        worked_conversations(owner, demo.account_id, agent.user_id, supervisor.user_id).await;
+    work_sessions(owner, demo.account_id, agent.user_id, supervisor.user_id).await;
+    let token = admin_token(&app).await;
+    let get = |path: String| {
+        let request = app
+            .plain_client()
+            .get(format!("{}{path}", app.base_url))
+            .bearer_auth(&token);
+        async move { request.send().await.unwrap() }
+    };
+    let json = |kind: &str| get(format!("/api/v1/reports/{kind}?from={DAY}&to={DAY}"));
+
+    let productivity: Value = json("productivity").await.json().await.unwrap();
+    let alice = row(&productivity, &agent.email);
+    assert_eq!(alice["interactions"], 2);
+    assert_eq!(alice["resolved"], 2);
+    assert_eq!(alice["messages"], 2);
+    assert_eq!(alice["first_response_seconds"], 90);
+    assert_eq!(alice["handling_seconds"], 900);
+    assert_eq!(alice["resolution_seconds"], 990);
+    assert_eq!(alice["first_contact_resolution"], 0.5);
+    assert_eq!(
+        alice["csat"],
+        Value::Null,
+        "no surveys yet: never a made-up figure"
+    );
+    let sergio = row(&productivity, &supervisor.email);
+    assert_eq!(sergio["transfers"], 1);
+    assert_eq!(sergio["resolved"], 0);
+    assert_eq!(sergio["first_response_seconds"], Value::Null);
+    assert_eq!(productivity["totals"]["resolved"], 2);
+
+    let work_log: Value = json("work-log").await.json().await.unwrap();
+    let alice = row(&work_log, &agent.email);
+    assert_eq!(alice["total_seconds"], 8 * 3600);
+    assert_eq!(alice["active_seconds"], 8 * 3600 - 5400);
+    assert_eq!(alice["inactive_seconds"], 5400);
+    assert_eq!(alice["days"][0]["login"], "08:00");
+    assert_eq!(alice["days"][0]["logout"], "16:00");
+    // Only the part after midnight belongs to DAY.
+    let sergio = row(&work_log, &supervisor.email);
+    assert_eq!(sergio["total_seconds"], 3600);
+    assert_eq!(sergio["days"][0]["login"], "00:00");
+    assert_eq!(sergio["days"][0]["logout"], "01:00");
+
+    let idle: Value = json("idle").await.json().await.unwrap();
+    let alice = row(&idle, &agent.email);
+    assert_eq!(alice["idle_seconds"], 1800);
+    assert_eq!(alice["away_seconds"], 3600);
+    assert_eq!(alice["periods"], 2);
+    assert_eq!(alice["longest_period_seconds"], 3600);
+
+    let categorization: Value = json("categorization").await.json().await.unwrap();
+    let alice = row(&categorization, &agent.email);
+    assert_eq!(alice["resolved"], 2);
+    assert_eq!(alice["categorized"], 1);
+    assert_eq!(alice["categories"][0]["name"], category.as_str());
+
+    // The CSV: one line per row, the JSON's figures in the JSON's names.
+    let csv = get(format!(
+        "/api/v1/reports/productivity?from={DAY}&to={DAY}&format=csv"
+    ))
+    .await;
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(
+        &header[..4],
+        ["agent_id", "agent_name", "agent_email", "interactions"]
+    );
+    let rows = productivity["rows"].as_array().unwrap();
+    assert_eq!(csv.lines().count(), rows.len() + 1);
+    for line in lines {
+        let fields: Vec<&str> = line.split(',').collect();
+        let json_row = row(&productivity, fields[2]);
+        for (name, value) in header.iter().zip(&fields).skip(3) {
+            let expected = match &json_row[*name] {
+                Value::Null => String::new(),
+                Value::Number(n) if n.is_f64() => format!("{:.4}", n.as_f64().unwrap()),
+                other => other.to_string(),
+            };
+            assert_eq!(*value, expected, "{name} of {}", fields[2]);
+        }
+    }
+
+    // The page's table (the server function) shows the same figures.
+    let browser = app.signed_in("admin@demo.ponte.dev", PASSWORD).await;
+    let filter = ReportFilter {
+        preset: Some(DatePreset::Custom),
+        from: DAY.parse().ok(),
+        to: DAY.parse().ok(),
+        ..ReportFilter::default()
+    };
+    let table: shared::reports::ReportTable = browser
+        .call_json(
+            "report_table",
+            &serde_json::json!({ "kind": ReportKind::Productivity, "filter": filter }),
+        )
+        .await
+        .json();
+    let on_screen = table
+        .rows
+        .iter()
+        .find(|r| r.agent.email == agent.email)
+        .unwrap();
+    let resolved_column = table.columns.iter().position(|c| c == "resolved").unwrap();
+    assert_eq!(on_screen.cells[resolved_column].csv_text(), "2");
+    assert_eq!(
+        on_screen.cells[table
+            .columns
+            .iter()
+            .position(|c| c == "handling_seconds")
+            .unwrap()]
+        .display_text(),
+        "00:15:00"
+    );
+
+    // The PDF: a real document with the report's title, from the page's
+    // session-authenticated download too.
+    let cookie = app.session_cookie("admin@demo.ponte.dev", PASSWORD).await;
+    let pdf = app
+        .plain_client()
+        .get(format!(
+            "{}/reports/work-log/export?from={DAY}&to={DAY}&format=pdf&lang=en",
+            app.base_url
+        ))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let bytes = pdf.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-1.4"));
+    assert!(bytes.ends_with(b"%%EOF\n"));
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("(Work log)"), "the title is on the page");
+    assert!(text.contains("Alice Atendente"));
+    // Without a session, nothing (positive control above).
+    let anonymous = app
+        .plain_client()
+        .get(format!(
+            "{}/reports/work-log/export?format=pdf",
+            app.base_url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_filters_are_refused_with_the_field_that_is_wrong() {
+    let app = spawn_app().await;
+    app.demo_account().await;
+    let token = admin_token(&app).await;
+    let status = |query: &'static str| {
+        let request = app
+            .plain_client()
+            .get(format!("{}/api/v1/reports/{query}", app.base_url))
+            .bearer_auth(&token);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap_or_default())
+        }
+    };
+    let (code, body) = status("productivity?from=2026-03-10&to=2026-03-01").await;
+    assert_eq!(code, 422);
+    assert_eq!(body["fields"][0]["code"], "range_reversed");
+    let (code, body) = status("productivity?from=2024-01-01&to=2026-03-01").await;
+    assert_eq!(code, 422);
+    assert_eq!(body["fields"][0]["code"], "range_too_long");
+    let (code, body) = status("productivity?agents=not-a-uuid").await;
+    assert_eq!(code, 422);
+    assert_eq!(body["fields"][0]["field"], "agents");
+    let (code, _) = status("productivity?colour=blue").await;
+    assert_eq!(code, 422);
+    assert_eq!(status("nonsense").await.0, 404);
+    assert_eq!(status("productivity?preset=last_month").await.0, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn supervisors_report_on_their_departments_and_agents_on_themselves() {
+    let app = spawn_app().await;
+    let (demo, _) = app.demo_inbox().await;
+    let (db, owner) = (&app.database.db, &app.database.owner);
+    let outsider = Uuid::new_v4();
+    sqlx::query("INSERT INTO users (id, email, name, password_hash) VALUES ($1, 'out@demo.ponte.dev', 'Otto Outsider', 'x')")
+        .bind(outsider)
+        .execute(owner)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO memberships (account_id, user_id, role) VALUES ($1, $2, 'agent')")
+        .bind(demo.account_id)
+        .bind(outsider)
+        .execute(owner)
+        .await
+        .unwrap();
+    let filter = ReportFilter {
+        preset: Some(DatePreset::Last30Days),
+        ..ReportFilter::default()
+    };
+    let emails = |report: domain::reports::WorkLogReport| -> Vec<String> {
+        report.rows.into_iter().map(|r| r.agent.email).collect()
+    };
+    let admin = emails(
+        domain::reports::work_log(db, &demo.actor(Role::GlobalAdmin), &filter)
+            .await
+            .unwrap(),
+    );
+    assert!(admin.contains(&"out@demo.ponte.dev".to_string()));
+    assert_eq!(admin.len(), 4);
+    let supervisor = demo.actor(Role::Supervisor);
+    let agent = demo.actor(Role::Agent);
+    let mut seen = emails(
+        domain::reports::work_log(db, &supervisor, &filter)
+            .await
+            .unwrap(),
+    );
+    seen.sort();
+    let mut expected = vec![agent.email.clone(), supervisor.email.clone()];
+    expected.sort();
+    assert_eq!(seen, expected);
+    assert_eq!(
+        emails(
+            domain::reports::work_log(db, &agent, &filter)
+                .await
+                .unwrap()
+        ),
+        vec![agent.email.clone()]
+    );
+    // Asking for someone else does not widen an agent's view.
+    let nosy = ReportFilter {
+        agents: vec![supervisor.user_id],
+        ..filter.clone()
+    };
+    assert!(emails(domain::reports::work_log(db, &agent, &nosy).await.unwrap()).is_empty());
+    // The demo's 90 days of history show in the agent's own figures.
+    let mine = domain::reports::work_log(db, &agent, &filter)
+        .await
+        .unwrap();
+    assert!(
+        mine.rows[0].figures.days_worked >= 15,
+        "{:?}",
+        mine.rows[0].figures
+    );
+    assert!(mine.rows[0].figures.active_seconds > 0);
+}
+
+fn kpi(
+    figures: &shared::dashboard::DashboardFigures,
+    key: shared::dashboard::KpiKey,
+) -> (Option<f64>, Option<f64>) {
+    let kpi = figures.kpis.iter().find(|k| k.key == key).unwrap();
+    (kpi.current, kpi.previous)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_counts_today_against_yesterday_and_agents_may_not_see_it() {
+    use shared::dashboard::KpiKey;
+    let app = spawn_app().await;
+    let (demo, _) = app.demo_inbox().await;
+    let (db, owner) = (&app.database.db, &app.database.owner);
+    let admin = demo.actor(Role::GlobalAdmin);
+    let agent = demo.actor(Role::Agent);
+    let before = domain::dashboard::figures(db, &admin, DatePreset::Today)
+        .await
+        .unwrap();
+
+    // Two resolutions a minute ago, one yesterday at the same time.
+    let (conversation, channel): (i64, i64) = sqlx::query_as(
+        "SELECT id, channel_id FROM conversations WHERE account_id = $1 ORDER BY id LIMIT 1",
+    )
+    .bind(demo.account_id)
+    .fetch_one(owner)
+    .await
+    .unwrap();
+    for (seconds, ago) in [(600, "1 minute"), (1200, "1 minute"), (300, "1 day")] {
+        sqlx::query(
+            "INSERT INTO productivity_events (account_id, user_id, kind, conversation_id, channel_id, seconds, occurred_at)
+             VALUES ($1, $2, 'conversation_resolved', $3, $4, $5, now() - $6::interval)",
+        )
+        .bind(demo.account_id)
+        .bind(agent.user_id)
+        .bind(conversation)
+        .bind(channel)
+        .bind(seconds)
+        .bind(ago)
+        .execute(owner)
+        .await
+        .unwrap();
+    }
+    let after = domain::dashboard::figures(db, &admin, DatePreset::Today)
+        .await
+        .unwrap();
+    let (now_before, prev_before) = kpi(&before, KpiKey::ConversationsResolved);
+    let (now_after, prev_after) = kpi(&after, KpiKey::ConversationsResolved);
+    // ("A minute ago" is today but in the day's first minute.)
+    let today_gained = now_after.unwrap() - now_before.unwrap();
+    let yesterday_gained = prev_after.unwrap() - prev_before.unwrap();
+    assert_eq!((today_gained, yesterday_gained), (2.0, 1.0));
+    let buckets: i64 =
+        after.resolution_times.iter().sum::<i64>() - before.resolution_times.iter().sum::<i64>();
+    assert_eq!(buckets, today_gained as i64);
+    assert_eq!(
+        kpi(&after, KpiKey::Csat),
+        (None, None),
+        "no surveys: no figure"
+    );
+    assert_eq!(after.heatmap.len(), 7);
+    assert!(after.heatmap.iter().all(|day| day.len() == 24));
+    // The demo inbox's conversations were created today: they are counted.
+    assert!(kpi(&after, KpiKey::ConversationsCreated).0.unwrap() >= 3.0);
+
+    // Agents have their own figures on the reports page, not the team's.
+    let refused = domain::dashboard::figures(db, &agent, DatePreset::Today).await;
+    assert!(
+        matches!(refused, Err(domain::Error::Forbidden)),
+        "{refused:?}"
+    );
+    let supervisor =
+        domain::dashboard::figures(db, &demo.actor(Role::Supervisor), DatePreset::Last7Days).await;
+    assert!(supervisor.is_ok());
+}

@@ -1,0 +1,268 @@
+//! The reports' words in both languages: titles, column headings, presets
+//! and the page's labels. Kept apart from the app's main strings because
+//! only the reports page (a lazily loaded chunk) and the server's PDF use
+//! them, so they never weigh on the first download.
+
+use crate::dashboard::KpiKey;
+use crate::reports::{DatePreset, ReportKind};
+use crate::Locale;
+
+pub struct ReportWords {
+    pub nav: &'static str,
+    pub page_title: &'static str,
+    pub page_subtitle: &'static str,
+    pub report: &'static str,
+    pub period: &'static str,
+    pub from: &'static str,
+    pub to: &'static str,
+    pub agents: &'static str,
+    pub all_agents: &'static str,
+    pub departments: &'static str,
+    pub all_departments: &'static str,
+    pub agent: &'static str,
+    pub totals: &'static str,
+    pub days: &'static str,
+    pub day: &'static str,
+    pub login: &'static str,
+    pub logout: &'static str,
+    pub still_signed_in: &'static str,
+    pub download_csv: &'static str,
+    pub download_pdf: &'static str,
+    pub exporting: &'static str,
+    pub no_rows: &'static str,
+    pub chart_by_agent: &'static str,
+    pub generated_at: &'static str,
+    pub my_figures: &'static str,
+    pub day_details: &'static str,
+    pub kpis: &'static str,
+    pub versus_previous: &'static str,
+    pub not_measured_yet: &'static str,
+    pub chart_per_day: &'static str,
+    pub chart_per_channel: &'static str,
+    pub chart_per_department: &'static str,
+    pub chart_per_agent: &'static str,
+    pub chart_per_hour: &'static str,
+    pub chart_resolution_times: &'static str,
+    pub chart_categories: &'static str,
+    pub chart_heatmap: &'static str,
+    pub created: &'static str,
+    pub resolved: &'static str,
+    pub no_department: &'static str,
+    pub no_data: &'static str,
+    /// Monday first.
+    pub weekdays: [&'static str; 7],
+}
+
+pub fn kpi_label(locale: Locale, key: KpiKey) -> &'static str {
+    let (pt, en) = match key {
+        KpiKey::ConversationsCreated => ("Conversas novas", "New conversations"),
+        KpiKey::ConversationsResolved => ("Resolvidas", "Resolved"),
+        KpiKey::OpenNow => ("Abertas agora", "Open now"),
+        KpiKey::WaitingNow => ("Na fila agora", "In the queue now"),
+        KpiKey::FirstResponse => ("Tempo médio de 1ª resposta", "Avg. first response"),
+        KpiKey::Handling => ("Tempo médio de atendimento", "Avg. handling time"),
+        KpiKey::Resolution => ("Tempo médio de resolução", "Avg. resolution time"),
+        KpiKey::FirstContactResolution => ("Resolução no 1º contato", "First-contact resolution"),
+        KpiKey::ActiveSession => (
+            "Tempo ativo médio por sessão",
+            "Avg. active time per session",
+        ),
+        KpiKey::Csat => ("CSAT médio", "Avg. CSAT"),
+        KpiKey::Sentiment => ("Sentimento médio (IA)", "Avg. sentiment (AI)"),
+        KpiKey::SlaCompliance => ("Cumprimento de SLA", "SLA compliance"),
+    };
+    match locale {
+        Locale::PtBr => pt,
+        Locale::En => en,
+    }
+}
+
+pub fn words(locale: Locale) -> &'static ReportWords {
+    match locale {
+        Locale::PtBr => &PT_BR,
+        Locale::En => &EN,
+    }
+}
+
+pub fn report_title(locale: Locale, kind: ReportKind) -> &'static str {
+    match (locale, kind) {
+        (Locale::PtBr, ReportKind::WorkLog) => "Registro de trabalho",
+        (Locale::PtBr, ReportKind::Productivity) => "Produtividade",
+        (Locale::PtBr, ReportKind::Categorization) => "Categorização",
+        (Locale::PtBr, ReportKind::Idle) => "Análise de ociosidade",
+        (Locale::En, ReportKind::WorkLog) => "Work log",
+        (Locale::En, ReportKind::Productivity) => "Productivity",
+        (Locale::En, ReportKind::Categorization) => "Categorization",
+        (Locale::En, ReportKind::Idle) => "Idle analysis",
+    }
+}
+
+pub fn preset_label(locale: Locale, preset: DatePreset) -> &'static str {
+    match (locale, preset) {
+        (Locale::PtBr, DatePreset::Today) => "Hoje",
+        (Locale::PtBr, DatePreset::Yesterday) => "Ontem",
+        (Locale::PtBr, DatePreset::Last7Days) => "Últimos 7 dias",
+        (Locale::PtBr, DatePreset::Last30Days) => "Últimos 30 dias",
+        (Locale::PtBr, DatePreset::ThisMonth) => "Este mês",
+        (Locale::PtBr, DatePreset::LastMonth) => "Mês passado",
+        (Locale::PtBr, DatePreset::Custom) => "Personalizado",
+        (Locale::En, DatePreset::Today) => "Today",
+        (Locale::En, DatePreset::Yesterday) => "Yesterday",
+        (Locale::En, DatePreset::Last7Days) => "Last 7 days",
+        (Locale::En, DatePreset::Last30Days) => "Last 30 days",
+        (Locale::En, DatePreset::ThisMonth) => "This month",
+        (Locale::En, DatePreset::LastMonth) => "Last month",
+        (Locale::En, DatePreset::Custom) => "Custom",
+    }
+}
+
+/// A column's heading, from its JSON field name.
+pub fn column_title(locale: Locale, column: &str) -> &'static str {
+    let (pt, en) = match column {
+        "days_worked" => ("Dias trabalhados", "Days worked"),
+        "sessions" => ("Sessões", "Sessions"),
+        "total_seconds" => ("Tempo conectado", "Signed-in time"),
+        "active_seconds" => ("Tempo ativo", "Active time"),
+        "inactive_seconds" => ("Tempo inativo", "Inactive time"),
+        "idle_seconds" => ("Ocioso", "Idle"),
+        "interactions" => ("Atendimentos", "Interactions"),
+        "chats" => ("Chats", "Chats"),
+        "emails" => ("E-mails", "E-mails"),
+        "resolved" => ("Resolvidas", "Resolved"),
+        "messages" => ("Mensagens", "Messages"),
+        "first_response_seconds" => ("Tempo médio de 1ª resposta", "Avg. first response"),
+        "handling_seconds" => ("Tempo médio de atendimento", "Avg. handling time"),
+        "resolution_seconds" => ("Tempo médio de resolução", "Avg. resolution time"),
+        "first_contact_resolution" => ("Resolução no 1º contato", "First-contact resolution"),
+        "csat" => ("CSAT", "CSAT"),
+        "categorized" => ("Categorizadas", "Categorized"),
+        "uncategorized" => ("Sem categoria", "Uncategorized"),
+        "categorized_share" => ("% categorizadas", "% categorized"),
+        "top_category" => ("Categoria mais usada", "Top category"),
+        "session_seconds" => ("Tempo conectado", "Signed-in time"),
+        "hidden_seconds" => ("Fora da aba", "Tab hidden"),
+        "away_seconds" => ("Ausente", "Away"),
+        "heartbeat_lost_seconds" => ("Sem sinal", "No signal"),
+        "periods" => ("Períodos", "Periods"),
+        "longest_period_seconds" => ("Maior período", "Longest period"),
+        "inactive_share" => ("% inativo", "% inactive"),
+        _ => ("", ""),
+    };
+    match locale {
+        Locale::PtBr => pt,
+        Locale::En => en,
+    }
+}
+
+static PT_BR: ReportWords = ReportWords {
+    nav: "Relatórios",
+    page_title: "Relatórios",
+    page_subtitle:
+        "Trabalho, produtividade, categorias e ociosidade por agente, com exportação em CSV e PDF.",
+    report: "Relatório",
+    period: "Período",
+    from: "De",
+    to: "Até",
+    agents: "Agentes",
+    all_agents: "Todos os agentes",
+    departments: "Departamentos",
+    all_departments: "Todos os departamentos",
+    agent: "Agente",
+    totals: "Total",
+    days: "Dias",
+    day: "Dia",
+    login: "Entrada",
+    logout: "Saída",
+    still_signed_in: "conectado",
+    download_csv: "Baixar CSV",
+    download_pdf: "Baixar PDF",
+    exporting: "Gerando o arquivo…",
+    no_rows: "Nenhum agente neste filtro.",
+    chart_by_agent: "Por agente",
+    generated_at: "Gerado em",
+    my_figures: "Meus números",
+    day_details: "Ver o dia",
+    kpis: "Indicadores",
+    versus_previous: "vs. período anterior",
+    not_measured_yet: "Ainda sem dados para medir",
+    chart_per_day: "Conversas por dia",
+    chart_per_channel: "Conversas por canal",
+    chart_per_department: "Conversas por departamento",
+    chart_per_agent: "Resolvidas por agente",
+    chart_per_hour: "Mensagens dos agentes por hora",
+    chart_resolution_times: "Tempo até a resolução",
+    chart_categories: "Resolvidas por categoria",
+    chart_heatmap: "Conversas novas por dia da semana e hora",
+    created: "Novas",
+    resolved: "Resolvidas",
+    no_department: "Sem departamento",
+    no_data: "Nada neste período.",
+    weekdays: ["Seg", "Ter", "Qua", "Qui", "Sex", "Sáb", "Dom"],
+};
+
+static EN: ReportWords = ReportWords {
+    nav: "Reports",
+    page_title: "Reports",
+    page_subtitle:
+        "Work, productivity, categories and idleness per agent, exported as CSV and PDF.",
+    report: "Report",
+    period: "Period",
+    from: "From",
+    to: "To",
+    agents: "Agents",
+    all_agents: "All agents",
+    departments: "Departments",
+    all_departments: "All departments",
+    agent: "Agent",
+    totals: "Total",
+    days: "Days",
+    day: "Day",
+    login: "Sign-in",
+    logout: "Sign-out",
+    still_signed_in: "signed in",
+    download_csv: "Download CSV",
+    download_pdf: "Download PDF",
+    exporting: "Preparing the file…",
+    no_rows: "No agent matches these filters.",
+    chart_by_agent: "By agent",
+    generated_at: "Generated",
+    my_figures: "My figures",
+    day_details: "See the day",
+    kpis: "Key figures",
+    versus_previous: "vs. previous period",
+    not_measured_yet: "Nothing to measure yet",
+    chart_per_day: "Conversations per day",
+    chart_per_channel: "Conversations per channel",
+    chart_per_department: "Conversations per department",
+    chart_per_agent: "Resolved per agent",
+    chart_per_hour: "Agents' messages per hour",
+    chart_resolution_times: "Time to resolution",
+    chart_categories: "Resolved per category",
+    chart_heatmap: "New conversations by weekday and hour",
+    created: "New",
+    resolved: "Resolved",
+    no_department: "No department",
+    no_data: "Nothing in this period.",
+    weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reports::{CategorizationFigures, IdleFigures, ProductivityFigures, WorkLogFigures};
+
+    #[test]
+    fn every_column_has_a_title_in_both_languages() {
+        let columns = [
+            WorkLogFigures::COLUMNS,
+            ProductivityFigures::COLUMNS,
+            CategorizationFigures::COLUMNS,
+            IdleFigures::COLUMNS,
+        ];
+        for column in columns.concat() {
+            for locale in Locale::ALL {
+                assert!(!column_title(locale, column).is_empty(), "{column}");
+            }
+        }
+    }
+}
