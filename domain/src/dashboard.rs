@@ -19,7 +19,7 @@ use crate::activity::sessions_in;
 use crate::actor::Actor;
 use crate::db::{Db, Tx};
 use crate::error::Result;
-use crate::reports::{counts_by_agent, scope, Scope, EVENTS_IN_SCOPE};
+use crate::reports::{counts_by_agent, scope, Events, Scope, EVENTS_IN_SCOPE};
 
 /// Conversations the viewer may count: $1 account, $2 the supervisor's
 /// departments (NULL: all), $3 their agents, $4..$5 the instants.
@@ -51,8 +51,8 @@ pub async fn figures(db: &Db, viewer: &Actor, period: DatePreset) -> Result<Dash
         timezone,
     };
 
-    let counts = counts_by_agent(&mut tx, &current).await?;
-    let previous_counts = counts_by_agent(&mut tx, &previous).await?;
+    let counts = counts_by_agent(&mut tx, &current, Events::Outcomes).await?;
+    let previous_counts = counts_by_agent(&mut tx, &previous, Events::Outcomes).await?;
     let kpis = kpis(
         &mut tx,
         &current,
@@ -358,17 +358,19 @@ async fn per_day(
         .collect())
 }
 
+/// Agents' replies per hour of the day, from the hourly tally kept as they
+/// are recorded (migration 0010).
 async fn per_hour(tx: &mut Tx, scope: &Scope, timezone: &str) -> anyhow::Result<Vec<i64>> {
-    let rows: Vec<(i32, i64)> = sqlx::query_as(&format!(
-        "SELECT extract(hour FROM e.occurred_at AT TIME ZONE $7)::int, count(*) FROM productivity_events e
-          WHERE e.kind = 'message_sent' AND {EVENTS_IN_SCOPE} GROUP BY 1"
-    ))
+    let rows: Vec<(i32, i64)> = sqlx::query_as(
+        "SELECT extract(hour FROM h.hour AT TIME ZONE $5)::int, sum(h.messages)::bigint
+           FROM agent_hourly_messages h
+          WHERE h.account_id = $1 AND h.user_id = ANY($2) AND h.hour >= $3 AND h.hour < $4
+          GROUP BY 1",
+    )
     .bind(scope.account_id)
     .bind(scope.agent_ids())
     .bind(scope.start)
     .bind(scope.end)
-    .bind(&scope.channels)
-    .bind(&scope.categories)
     .bind(timezone)
     .fetch_all(&mut **tx)
     .await

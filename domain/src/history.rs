@@ -134,6 +134,21 @@ pub async fn seed_conversations(
     .execute(&mut *tx)
     .await
     .context("counting past messages")?;
+    // Transfers first: a resolution's first-contact flag looks back at them
+    // (migration 0010's trigger).
+    sqlx::query(&format!(
+        "INSERT INTO productivity_events (account_id, user_id, kind, conversation_id, channel_id, department_id, seconds, occurred_at)
+         SELECT c.account_id, c.assignee_id, 'conversation_transferred', c.id, c.channel_id, c.department_id, NULL,
+                c.first_response_at + interval '1 minute'
+           FROM conversations c
+          WHERE c.account_id = $1 AND {history} AND c.number % 9 = 0"
+    ))
+    .bind(account_id)
+    .bind(first_number)
+    .bind(added)
+    .execute(&mut *tx)
+    .await
+    .context("seeding past transfers")?;
     sqlx::query(&format!(
         "INSERT INTO productivity_events (account_id, user_id, kind, conversation_id, channel_id, department_id, seconds, occurred_at)
          SELECT c.account_id, e.user_id, e.kind, c.id, c.channel_id, c.department_id, e.seconds, e.at
@@ -145,11 +160,7 @@ pub async fn seed_conversations(
                   ('conversation_resolved', c.assignee_id, extract(epoch FROM c.resolved_at - c.created_at)::int, c.resolved_at)
                 ) AS e(kind, user_id, seconds, at)
           WHERE c.account_id = $1 AND {history}
-         UNION ALL
-         SELECT c.account_id, c.assignee_id, 'conversation_transferred', c.id, c.channel_id, c.department_id, NULL,
-                c.first_response_at + interval '1 minute'
-           FROM conversations c
-          WHERE c.account_id = $1 AND {history} AND c.number % 9 = 0"
+          ORDER BY c.id, e.at"
     ))
     .bind(account_id)
     .bind(first_number)

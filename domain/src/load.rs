@@ -226,7 +226,8 @@ pub async fn seed(
         .execute(owner)
         .await
         .context("analyze")?;
-    sqlx::query("ANALYZE productivity_events, work_sessions, inactivity_periods")
+    // VACUUM too: the dashboard's index-only scans need the visibility map.
+    sqlx::query("VACUUM ANALYZE productivity_events, work_sessions, inactivity_periods")
         .execute(owner)
         .await
         .context("analyze")?;
@@ -248,7 +249,7 @@ async fn add_agents(
     let ids: Vec<Uuid> = sqlx::query_scalar(
         "WITH made AS (
             INSERT INTO users (id, email, name, password_hash)
-            SELECT gen_random_uuid(), 'agente' || i || '-' || $3 || '@load.ponte.dev', 'Agente de carga ' || i, 'x'
+            SELECT gen_random_uuid(), 'agente' || i || '-' || lower($3) || '@load.ponte.dev', 'Agente de carga ' || i, 'x'
               FROM generate_series(1, $2) AS i
             RETURNING id)
          INSERT INTO memberships (account_id, user_id, role)
@@ -271,26 +272,40 @@ async fn record_work(
     account_id: Uuid,
     channel_id: i64,
 ) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO productivity_events (account_id, user_id, kind, conversation_id, channel_id, department_id, seconds, occurred_at)
-         SELECT m.account_id, m.sender_user_id, 'message_sent', m.conversation_id, m.channel_id, c.department_id, NULL, m.created_at
-           FROM messages m JOIN conversations c ON c.id = m.conversation_id
-          WHERE m.channel_id = $2 AND m.kind = 'outgoing' AND m.sender_user_id IS NOT NULL
-         UNION ALL
-         SELECT DISTINCT ON (m.conversation_id) m.account_id, m.sender_user_id, 'first_response', m.conversation_id,
-                m.channel_id, c.department_id, floor(extract(epoch FROM m.created_at - c.created_at))::int, m.created_at
-           FROM messages m JOIN conversations c ON c.id = m.conversation_id
-          WHERE m.channel_id = $2 AND m.kind = 'outgoing' AND m.sender_user_id IS NOT NULL
-         UNION ALL
-         SELECT c.account_id, c.assignee_id, 'conversation_resolved', c.id, c.channel_id, c.department_id,
-                floor(extract(epoch FROM c.last_activity_at - c.created_at))::int, c.last_activity_at
-           FROM conversations c
-          WHERE c.account_id = $1 AND c.channel_id = $2 AND c.status = 'resolved' AND c.assignee_id IS NOT NULL",
-    )
-    .bind(account_id)
-    .bind(channel_id)
-    .execute(&mut *tx)
-    .await
-    .context("recording the load's productivity events")?;
+    // In time order for each conversation: a resolution looks back at its
+    // first response (migration 0010's trigger).
+    for (what, select) in [
+        (
+            "replies",
+            "SELECT m.account_id, m.sender_user_id, 'message_sent', m.conversation_id, m.channel_id, c.department_id, NULL::int, m.created_at
+               FROM messages m JOIN conversations c ON c.id = m.conversation_id
+              WHERE m.account_id = $1 AND m.channel_id = $2 AND m.kind = 'outgoing' AND m.sender_user_id IS NOT NULL",
+        ),
+        (
+            "first responses",
+            "SELECT DISTINCT ON (m.conversation_id) m.account_id, m.sender_user_id, 'first_response', m.conversation_id,
+                    m.channel_id, c.department_id, floor(extract(epoch FROM m.created_at - c.created_at))::int, m.created_at
+               FROM messages m JOIN conversations c ON c.id = m.conversation_id
+              WHERE m.account_id = $1 AND m.channel_id = $2 AND m.kind = 'outgoing' AND m.sender_user_id IS NOT NULL
+              ORDER BY m.conversation_id, m.id",
+        ),
+        (
+            "resolutions",
+            "SELECT c.account_id, c.assignee_id, 'conversation_resolved', c.id, c.channel_id, c.department_id,
+                    floor(extract(epoch FROM c.last_activity_at - c.created_at))::int, c.last_activity_at
+               FROM conversations c
+              WHERE c.account_id = $1 AND c.channel_id = $2 AND c.status = 'resolved' AND c.assignee_id IS NOT NULL",
+        ),
+    ] {
+        sqlx::query(&format!(
+            "INSERT INTO productivity_events (account_id, user_id, kind, conversation_id, channel_id, department_id, seconds, occurred_at)
+             {select}"
+        ))
+        .bind(account_id)
+        .bind(channel_id)
+        .execute(&mut *tx)
+        .await
+        .with_context(|| format!("recording the load's {what}"))?;
+    }
     Ok(())
 }

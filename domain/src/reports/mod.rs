@@ -26,7 +26,7 @@ use crate::actor::Actor;
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
 
-pub(crate) use productivity::counts_by_agent;
+pub(crate) use productivity::{counts_by_agent, Events};
 
 /// What a report covers, resolved: the days and their instants, and the
 /// agents (already cut to what the viewer may see).
@@ -53,6 +53,11 @@ impl Scope {
 /// Opens the viewer's transaction and resolves `filter` for it.
 pub(crate) async fn scope(db: &Db, viewer: &Actor, filter: &ReportFilter) -> Result<(Tx, Scope)> {
     let mut tx = db.tenant(viewer.account_id, Some(viewer.user_id)).await?;
+    // Compiling these short aggregates costs more than running them.
+    sqlx::query("SET LOCAL jit = off")
+        .execute(&mut *tx)
+        .await
+        .context("turning JIT off")?;
     let today: NaiveDate = sqlx::query_scalar(
         "SELECT (now() AT TIME ZONE timezone)::date FROM accounts WHERE id = $1",
     )

@@ -62,7 +62,7 @@ pub async fn productivity(
     filter: &ReportFilter,
 ) -> Result<ProductivityReport> {
     let (mut tx, scope) = scope(db, viewer, filter).await?;
-    let mut counts = counts_by_agent(&mut tx, &scope).await?;
+    let mut counts = counts_by_agent(&mut tx, &scope, Events::All).await?;
     tx.commit().await.context("commit")?;
     let mut total = ProductivityCounts::default();
     let rows = scope
@@ -86,32 +86,33 @@ pub async fn productivity(
     })
 }
 
-/// The sums behind each agent's figures. A resolution's handling time runs
-/// from the conversation's first response to it; it is a first-contact
-/// resolution when the conversation was neither resolved nor transferred
-/// before.
+/// Which events to count: all, or only first responses and resolutions
+/// (the dashboard's KPIs need no more, and skip the bulk of the events:
+/// replies).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Events {
+    All,
+    Outcomes,
+}
+
+/// The sums behind each agent's figures. A resolution's handling time and
+/// whether it was a first-contact resolution are settled when it is
+/// recorded (migration 0010's trigger; docs/METRICS.md).
 pub(crate) async fn counts_by_agent(
     tx: &mut Tx,
     scope: &Scope,
+    events: Events,
 ) -> anyhow::Result<HashMap<Uuid, ProductivityCounts>> {
+    let kinds = match events {
+        Events::All => "",
+        Events::Outcomes => "AND e.kind IN ('first_response', 'conversation_resolved')",
+    };
     let rows: Vec<CountsRow> = sqlx::query_as(&format!(
         "WITH ev AS (
-            SELECT e.user_id, e.kind, e.conversation_id, e.seconds, e.occurred_at, ch.kind AS channel_kind
+            SELECT e.user_id, e.kind, e.conversation_id, e.seconds, e.handling_seconds, e.first_contact,
+                   ch.kind AS channel_kind
               FROM productivity_events e JOIN channels ch ON ch.id = e.channel_id
-             WHERE {EVENTS_IN_SCOPE}),
-         marked AS (
-            SELECT ev.*,
-                   CASE WHEN ev.kind = 'conversation_resolved' THEN
-                        (SELECT greatest(ev.seconds - min(r.seconds), 0) FROM productivity_events r
-                          WHERE r.conversation_id = ev.conversation_id AND r.kind = 'first_response'
-                            AND r.occurred_at <= ev.occurred_at
-                         HAVING count(*) > 0)
-                   END AS handling,
-                   ev.kind = 'conversation_resolved' AND NOT EXISTS (
-                        SELECT 1 FROM productivity_events o
-                         WHERE o.conversation_id = ev.conversation_id AND o.occurred_at < ev.occurred_at
-                           AND o.kind IN ('conversation_resolved', 'conversation_transferred')) AS first_contact
-              FROM ev)
+             WHERE {EVENTS_IN_SCOPE} {kinds})
          SELECT user_id,
                 count(DISTINCT conversation_id) AS interactions,
                 count(DISTINCT conversation_id) FILTER (WHERE channel_kind <> 'email') AS chats,
@@ -122,11 +123,11 @@ pub(crate) async fn counts_by_agent(
                 count(*) FILTER (WHERE kind = 'conversation_transferred') AS transfers,
                 count(*) FILTER (WHERE kind = 'first_response') AS first_responses,
                 coalesce(sum(seconds) FILTER (WHERE kind = 'first_response'), 0)::bigint AS first_response_seconds_sum,
-                count(handling) AS handled,
-                coalesce(sum(handling), 0)::bigint AS handling_seconds_sum,
+                count(handling_seconds) AS handled,
+                coalesce(sum(handling_seconds), 0)::bigint AS handling_seconds_sum,
                 coalesce(sum(seconds) FILTER (WHERE kind = 'conversation_resolved'), 0)::bigint AS resolution_seconds_sum,
                 count(*) FILTER (WHERE first_contact) AS resolved_first_contact
-           FROM marked GROUP BY user_id"
+           FROM ev GROUP BY user_id"
     ))
     .bind(scope.account_id)
     .bind(scope.agent_ids())
