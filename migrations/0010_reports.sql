@@ -17,7 +17,12 @@ CREATE INDEX productivity_events_conversation_idx
 CREATE INDEX productivity_events_kind_time_idx
     ON productivity_events (account_id, kind, occurred_at)
     INCLUDE (user_id, conversation_id, channel_id, seconds, handling_seconds, first_contact);
-CREATE INDEX conversations_created_idx ON conversations (account_id, created_at);
+-- The dashboard's counts of new conversations (by day, channel, department,
+-- weekday and hour) and of those open now, from the indexes alone.
+CREATE INDEX conversations_created_idx ON conversations (account_id, created_at)
+    INCLUDE (channel_id, department_id, assignee_id);
+CREATE INDEX conversations_open_idx ON conversations (account_id, status)
+    INCLUDE (assignee_id, department_id) WHERE status IN ('open', 'in_progress', 'waiting');
 
 -- Every insert path (the domain, the demo's history, the load generator)
 -- gets the same rule. Earlier rows of the same statement are visible here,

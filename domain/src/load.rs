@@ -227,10 +227,12 @@ pub async fn seed(
         .await
         .context("analyze")?;
     // VACUUM too: the dashboard's index-only scans need the visibility map.
-    sqlx::query("VACUUM ANALYZE productivity_events, work_sessions, inactivity_periods")
-        .execute(owner)
-        .await
-        .context("analyze")?;
+    sqlx::query(
+        "VACUUM ANALYZE conversations, productivity_events, work_sessions, inactivity_periods",
+    )
+    .execute(owner)
+    .await
+    .context("analyze")?;
     Ok(LoadReport {
         account_id,
         conversations,
