@@ -76,6 +76,7 @@ pub fn DashboardPage() -> impl IntoView {
 #[component]
 fn StatusBoard(agents: Vec<AgentStatusView>, tick: RwSignal<i64>) -> impl IntoView {
     let t = use_t();
+    let locale = use_prefs().locale;
     let count = |status: AgentStatus| agents.iter().filter(|a| a.status == status).count();
     let cards = [
         AgentStatus::Active,
@@ -115,7 +116,7 @@ fn StatusBoard(agents: Vec<AgentStatusView>, tick: RwSignal<i64>) -> impl IntoVi
                                     <th class="px-2 py-2 font-semibold">{move || t().time_in_status}</th>
                                     <th class="px-2 py-2 text-right font-semibold">{move || t().active_today}</th>
                                     <th class="px-2 py-2 text-right font-semibold">{move || t().open_conversations}</th>
-                                    <th class="px-2 py-2"><span class="sr-only">{move || shared::report_words::words(use_prefs().locale.get()).day_details}</span></th>
+                                    <th class="px-2 py-2"><span class="sr-only">{move || shared::report_words::words(locale.get()).day_details}</span></th>
                                 </tr>
                             </thead>
                             <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
