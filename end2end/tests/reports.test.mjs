@@ -63,7 +63,45 @@ test('an agent sees only their own figures', async () => {
     await rows.first().waitFor();
     assert.equal(await rows.count(), 1);
     assert.equal(await rows.first().getAttribute('data-agent'), account.agent);
-    // No agent or department filter to widen the view.
+    // No agent or department filter to widen the view, and no team e-mails.
     assert.equal(await page.locator('#report-agent').count(), 0);
+    assert.equal(await page.locator('#schedule-recipients').count(), 0);
+  });
+});
+
+test('a manager schedules the report on screen to be e-mailed, then cancels it', async () => {
+  const account = newAccount();
+  await withBrowser(async (ctx) => {
+    const page = await ctx.newPage();
+    await signIn(page, account.admin);
+    await page.goto(`${BASE_URL}/reports`);
+    await waitForHydration(page);
+    // The demo's own: the supervisor's weekly productivity PDF.
+    const items = page.locator('#report-schedules li[data-schedule]');
+    await items.first().waitFor();
+    assert.equal(await items.count(), 1);
+    assert.match(await items.first().innerText(), /Produtividade · Semanal · PDF[\s\S]*Agendado por Sérgio Supervisor/);
+    await page.getByRole('button', { name: 'Categorização' }).click();
+    await page.selectOption('#schedule-frequency', 'monthly');
+    await page.selectOption('#schedule-format', 'csv');
+    const recipients = page.locator('#schedule-recipients');
+    await recipients.fill('gestora@azul.example, sem-arroba');
+    await page.getByRole('button', { name: 'Agendar envio' }).click();
+    await page.locator('#schedule-recipients[aria-invalid="true"]').waitFor();
+    assert.match(await page.locator('#schedule-recipients-msg').innerText(), /e-mail/i);
+
+    await recipients.fill('gestora@azul.example, dono@azul.example');
+    await page.getByRole('button', { name: 'Agendar envio' }).click();
+    const item = items.filter({ hasText: 'dono@azul.example' });
+    await item.waitFor();
+    const text = await item.innerText();
+    assert.match(text, /Categorização · Mensal · CSV/);
+    assert.match(text, /gestora@azul\.example, dono@azul\.example/);
+    assert.match(text, /Próximo envio: 01\/\d\d\/\d{4} 07:00/);
+    assert.equal(await recipients.inputValue(), '', 'the form is ready for another');
+
+    await item.getByRole('button', { name: 'Cancelar envio' }).click();
+    await item.waitFor({ state: 'detached' });
+    assert.equal(await items.count(), 1);
   });
 });

@@ -76,9 +76,9 @@ pub async fn clean_up_uploads(db: Db, storage: Storage) {
 }
 
 /// Works the queues — received webhooks in, customers' files fetched,
-/// agents' replies and outgoing mail out — as soon as any instance queues
-/// something (NOTIFY), and every second regardless (retries that came due,
-/// work a crashed instance leased).
+/// agents' replies, scheduled reports and outgoing mail out — as soon as
+/// any instance queues something (NOTIFY), and every second regardless
+/// (retries that came due, work a crashed instance leased).
 pub async fn run_queues(
     db: Db,
     vault: Arc<Vault>,
@@ -128,6 +128,10 @@ pub async fn run_queues(
         match domain::mail::alerts::queue_due(&db, outbox).await {
             Ok(queued) => busy |= queued > 0,
             Err(err) => tracing::warn!(error = ?err, "connection alerts failed"),
+        }
+        match domain::reports::schedules::run_due(&db, outbox).await {
+            Ok(claimed) => busy |= claimed > 0,
+            Err(err) => tracing::warn!(error = ?err, "scheduled reports failed"),
         }
         match domain::mail::process_due(&db, &vault, &mailer, sender.allow_private_targets).await {
             Ok(claimed) => busy |= claimed > 0,

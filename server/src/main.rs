@@ -220,6 +220,19 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 // the reports (not in the tests' demo inbox: they count).
                 let agents: Vec<_> = demo.users[1..].iter().map(|(_, id)| *id).collect();
                 domain::history::seed_conversations(&db, demo.account_id, &agents, 90).await?;
+                // The supervisor's weekly e-mail of the team's figures, so
+                // Reports shows a scheduled one.
+                let supervisor = demo.actor(shared::Role::Supervisor);
+                let weekly = shared::reports::ScheduleForm {
+                    report: shared::reports::ReportKind::Productivity,
+                    frequency: shared::reports::Frequency::Weekly,
+                    format: shared::reports::FileFormat::Pdf,
+                    recipients: supervisor.email.clone(),
+                    agents: vec![],
+                    departments: vec![],
+                    locale: shared::Locale::PtBr,
+                };
+                domain::reports::schedules::create(&db, &supervisor, &weekly).await?;
             }
             println!(
                 "demo account {}{} — sign in with {} / {}",

@@ -37,6 +37,8 @@ pub enum AuditAction {
     DepartmentRemoved,
     CategoryCreated,
     CategoryUpdated,
+    ReportScheduled,
+    ReportScheduleRemoved,
     ConversationStatusChanged,
     ConversationTransferred,
     MessageDeleted,
@@ -47,7 +49,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 33] = [
+    pub const ALL: [AuditAction; 35] = [
         Self::SignUp,
         Self::SignIn,
         Self::SignOut,
@@ -74,6 +76,8 @@ impl AuditAction {
         Self::DepartmentRemoved,
         Self::CategoryCreated,
         Self::CategoryUpdated,
+        Self::ReportScheduled,
+        Self::ReportScheduleRemoved,
         Self::ConversationStatusChanged,
         Self::ConversationTransferred,
         Self::MessageDeleted,
@@ -111,6 +115,8 @@ impl AuditAction {
             Self::DepartmentRemoved => "department_removed",
             Self::CategoryCreated => "category_created",
             Self::CategoryUpdated => "category_updated",
+            Self::ReportScheduled => "report_scheduled",
+            Self::ReportScheduleRemoved => "report_schedule_removed",
             Self::ConversationStatusChanged => "conversation_status_changed",
             Self::ConversationTransferred => "conversation_transferred",
             Self::MessageDeleted => "message_deleted",

@@ -33,6 +33,7 @@ string_enum!(
         ConnectionAlert => "connection_alert",
         // "Send test e-mail" in Settings → E-mail (sent at once, logged).
         SmtpTest => "smtp_test",
+        ScheduledReport => "scheduled_report",
     }
 );
 

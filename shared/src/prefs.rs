@@ -64,6 +64,8 @@ impl Locale {
     }
 }
 
+crate::text_column!(Locale);
+
 impl FromStr for Locale {
     type Err = ErrorCode;
 

@@ -51,6 +51,21 @@ pub struct ReportWords {
     pub no_data: &'static str,
     /// Monday first.
     pub weekdays: [&'static str; 7],
+    pub schedules_title: &'static str,
+    pub schedules_hint: &'static str,
+    pub frequency: &'static str,
+    /// Daily, weekly, monthly.
+    pub frequencies: [&'static str; 3],
+    pub file_format: &'static str,
+    pub recipients: &'static str,
+    pub recipients_hint: &'static str,
+    pub schedule_button: &'static str,
+    pub scheduling: &'static str,
+    pub no_schedules: &'static str,
+    pub next_run: &'static str,
+    pub last_run_failed: &'static str,
+    pub cancel_schedule: &'static str,
+    pub scheduled_by: &'static str,
 }
 
 pub fn kpi_label(locale: Locale, key: KpiKey) -> &'static str {
@@ -81,6 +96,14 @@ pub fn words(locale: Locale) -> &'static ReportWords {
     match locale {
         Locale::PtBr => &PT_BR,
         Locale::En => &EN,
+    }
+}
+
+/// A date as the language writes it: 30/11/2026, 2026-11-30.
+pub fn format_date(locale: Locale, date: chrono::NaiveDate) -> String {
+    match locale {
+        Locale::PtBr => date.format("%d/%m/%Y").to_string(),
+        Locale::En => date.format("%Y-%m-%d").to_string(),
     }
 }
 
@@ -198,6 +221,20 @@ static PT_BR: ReportWords = ReportWords {
     no_department: "Sem departamento",
     no_data: "Nada neste período.",
     weekdays: ["Seg", "Ter", "Qua", "Qui", "Sex", "Sáb", "Dom"],
+    schedules_title: "Envios agendados por e-mail",
+    schedules_hint: "O relatório e os filtros escolhidos acima, enviados às 7h: todo dia (o dia anterior), às segundas (a semana anterior) ou no dia 1º (o mês anterior), pelo SMTP da conta.",
+    frequency: "Frequência",
+    frequencies: ["Diário", "Semanal", "Mensal"],
+    file_format: "Arquivo",
+    recipients: "Destinatários",
+    recipients_hint: "Até 20 e-mails, separados por vírgula.",
+    schedule_button: "Agendar envio",
+    scheduling: "Agendando…",
+    no_schedules: "Nenhum envio agendado.",
+    next_run: "Próximo envio",
+    last_run_failed: "O último envio falhou",
+    cancel_schedule: "Cancelar envio",
+    scheduled_by: "Agendado por",
 };
 
 static EN: ReportWords = ReportWords {
@@ -244,6 +281,20 @@ static EN: ReportWords = ReportWords {
     no_department: "No department",
     no_data: "Nothing in this period.",
     weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+    schedules_title: "Scheduled e-mails",
+    schedules_hint: "The report and filters chosen above, sent at 7 am: every day (the day before), on Mondays (the week before) or on the 1st (the month before), through the account's SMTP.",
+    frequency: "Frequency",
+    frequencies: ["Daily", "Weekly", "Monthly"],
+    file_format: "File",
+    recipients: "Recipients",
+    recipients_hint: "Up to 20 e-mails, separated by commas.",
+    schedule_button: "Schedule",
+    scheduling: "Scheduling…",
+    no_schedules: "No scheduled e-mails.",
+    next_run: "Next e-mail",
+    last_run_failed: "The last e-mail failed",
+    cancel_schedule: "Cancel e-mail",
+    scheduled_by: "Scheduled by",
 };
 
 #[cfg(test)]

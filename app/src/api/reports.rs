@@ -1,9 +1,10 @@
 //! Reports for the reports page: the same tables the CSV and PDF exports
-//! render (`/reports/{kind}/export`).
+//! render (`/reports/{kind}/export`), and the reports e-mailed on a
+//! schedule.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use shared::reports::{ReportFilter, ReportKind, ReportTable};
+use shared::reports::{ReportFilter, ReportKind, ReportSchedule, ReportTable, ScheduleForm};
 use shared::AppError;
 
 #[server(endpoint = "report_table", input = Json)]
@@ -11,4 +12,25 @@ pub async fn fetch_report(kind: ReportKind, filter: ReportFilter) -> Result<Repo
     use crate::server::{actor, finish};
     let (app, actor) = actor()?;
     finish(domain::reports::table(&app.db, &actor, kind, &filter).await)
+}
+
+#[server(endpoint = "report_schedules")]
+pub async fn list_report_schedules() -> Result<Vec<ReportSchedule>, AppError> {
+    use crate::server::{actor, finish};
+    let (app, actor) = actor()?;
+    finish(domain::reports::schedules::list(&app.db, &actor).await)
+}
+
+#[server(endpoint = "schedule_report", input = Json)]
+pub async fn schedule_report(form: ScheduleForm) -> Result<ReportSchedule, AppError> {
+    use crate::server::{actor, finish};
+    let (app, actor) = actor()?;
+    finish(domain::reports::schedules::create(&app.db, &actor, &form).await)
+}
+
+#[server(endpoint = "remove_report_schedule")]
+pub async fn remove_report_schedule(id: i64) -> Result<(), AppError> {
+    use crate::server::{actor, finish};
+    let (app, actor) = actor()?;
+    finish(domain::reports::schedules::remove(&app.db, &actor, id).await)
 }

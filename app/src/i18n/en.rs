@@ -723,6 +723,8 @@ fn audit_action(action: AuditAction) -> &'static str {
         AuditAction::DepartmentRemoved => "Department removed",
         AuditAction::CategoryCreated => "Category created",
         AuditAction::CategoryUpdated => "Category changed",
+        AuditAction::ReportScheduled => "Report e-mail scheduled",
+        AuditAction::ReportScheduleRemoved => "Report e-mail cancelled",
         AuditAction::ConversationStatusChanged => "Conversation status changed",
         AuditAction::ConversationTransferred => "Conversation transferred",
         AuditAction::MessageDeleted => "Message deleted",

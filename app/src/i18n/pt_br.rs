@@ -726,6 +726,8 @@ fn audit_action(action: AuditAction) -> &'static str {
         AuditAction::DepartmentRemoved => "Departamento removido",
         AuditAction::CategoryCreated => "Categoria criada",
         AuditAction::CategoryUpdated => "Categoria alterada",
+        AuditAction::ReportScheduled => "Envio de relatório agendado",
+        AuditAction::ReportScheduleRemoved => "Envio de relatório cancelado",
         AuditAction::ConversationStatusChanged => "Situação da conversa alterada",
         AuditAction::ConversationTransferred => "Conversa transferida",
         AuditAction::MessageDeleted => "Mensagem excluída",

@@ -1,42 +1,39 @@
 //! The dashboard's KPI cards: each figure for the period and the one before.
 
-use anyhow::Context;
 use shared::dashboard::{Kpi, KpiKey};
 use shared::reports::{ProductivityCounts, ProductivityFigures};
 use std::collections::HashMap;
+use uuid::Uuid;
 
 use super::ConversationScope;
 use crate::activity::clock::active_seconds;
 use crate::activity::sessions_in;
 use crate::db::Tx;
-use crate::reports::Scope;
+use crate::reports::{BeforeAndAfter, Scope};
+
+/// Conversations created in the period and in the one before.
+pub(super) struct Created {
+    pub now: i64,
+    pub before: i64,
+}
 
 pub(super) async fn kpis(
     tx: &mut Tx,
     current: &Scope,
     previous: &Scope,
     conversations: &ConversationScope,
-    counts: &HashMap<uuid::Uuid, ProductivityCounts>,
-    previous_counts: &HashMap<uuid::Uuid, ProductivityCounts>,
+    outcomes: &BeforeAndAfter<HashMap<Uuid, ProductivityCounts>>,
+    created: Created,
 ) -> anyhow::Result<Vec<Kpi>> {
-    let team = |counts: &HashMap<uuid::Uuid, ProductivityCounts>| {
+    let team = |counts: &HashMap<Uuid, ProductivityCounts>| {
         let mut total = ProductivityCounts::default();
         counts.values().for_each(|c| total.add(c));
         (ProductivityFigures::from(&total), total.resolved)
     };
-    let ((now, resolved), (before, resolved_before)) = (team(counts), team(previous_counts));
-    let (open, waiting): (i64, i64) = sqlx::query_as(
-        "SELECT count(*), count(*) FILTER (WHERE c.status = 'open' AND c.assignee_id IS NULL)
-           FROM conversations c
-          WHERE c.account_id = $1 AND c.status IN ('open', 'in_progress', 'waiting')
-            AND ($2::bigint[] IS NULL OR c.department_id = ANY($2) OR c.assignee_id = ANY($3))",
-    )
-    .bind(current.account_id)
-    .bind(conversations.departments.clone())
-    .bind(current.agent_ids())
-    .fetch_one(&mut **tx)
-    .await
-    .context("counting open conversations")?;
+    let ((now, resolved), (before, resolved_before)) =
+        (team(&outcomes.after), team(&outcomes.before));
+    let (open, waiting) = conversations.open_and_waiting(tx, current).await?;
+    let sessions = average_session_active(tx, current, previous).await?;
     let seconds = |s: Option<i64>| s.map(|s| s as f64);
     let count = |n: i64| Some(n as f64);
     let kpi = |key, current, previous| Kpi {
@@ -47,8 +44,8 @@ pub(super) async fn kpis(
     Ok(vec![
         kpi(
             KpiKey::ConversationsCreated,
-            count(conversations.count(tx, current).await?),
-            count(conversations.count(tx, previous).await?),
+            count(created.now),
+            count(created.before),
         ),
         kpi(
             KpiKey::ConversationsResolved,
@@ -79,8 +76,8 @@ pub(super) async fn kpis(
         ),
         kpi(
             KpiKey::ActiveSession,
-            seconds(average_session_active(tx, current).await?),
-            seconds(average_session_active(tx, previous).await?),
+            seconds(sessions.after),
+            seconds(sessions.before),
         ),
         // Surveys, AI and SLA arrive with later work: "—", never a guess.
         kpi(KpiKey::Csat, None, None),
@@ -89,31 +86,39 @@ pub(super) async fn kpis(
     ])
 }
 
-/// Mean active time of the work sessions that started in the window.
-async fn average_session_active(tx: &mut Tx, scope: &Scope) -> anyhow::Result<Option<i64>> {
+/// Mean active time of the work sessions that started in each period,
+/// counted up to that period's end; both periods from one read.
+async fn average_session_active(
+    tx: &mut Tx,
+    current: &Scope,
+    previous: &Scope,
+) -> anyhow::Result<BeforeAndAfter<Option<i64>>> {
     let sessions = sessions_in(
         tx,
-        scope.account_id,
-        &scope.agent_ids(),
-        scope.start,
-        scope.end,
+        current.account_id,
+        &current.agent_ids(),
+        previous.start,
+        current.end,
     )
     .await?;
-    let started: Vec<i64> = sessions
-        .iter()
-        .filter(|s| s.session.start >= scope.start)
-        .map(|s| {
-            active_seconds(
-                s.session,
-                &s.inactive(),
-                s.session.start,
-                scope.end,
-                scope.now,
-            )
-        })
-        .collect();
-    Ok(shared::reports::average(
-        started.iter().sum(),
-        started.len() as i64,
-    ))
+    let average_in = |period: &Scope| {
+        let started: Vec<i64> = sessions
+            .iter()
+            .filter(|s| s.session.start >= period.start && s.session.start < period.end)
+            .map(|s| {
+                active_seconds(
+                    s.session,
+                    &s.inactive(),
+                    s.session.start,
+                    period.end,
+                    period.now,
+                )
+            })
+            .collect();
+        shared::reports::average(started.iter().sum(), started.len() as i64)
+    };
+    Ok(BeforeAndAfter {
+        before: average_in(previous),
+        after: average_in(current),
+    })
 }

@@ -13,19 +13,15 @@ use shared::{Permission, Role};
 use crate::actor::Actor;
 use crate::db::{Db, Tx};
 use crate::error::Result;
-use crate::reports::{counts_by_agent, scope, Events, Scope};
+use crate::reports::{outcomes_by_agent, scope, Scope};
 
 mod charts;
+mod conversations;
 mod kpis;
 
 use charts::{per_category, per_day, per_hour, resolution_times};
-use kpis::kpis;
-
-/// Conversations the viewer may count: $1 account, $2 the supervisor's
-/// departments (NULL: all), $3 their agents, $4..$5 the instants.
-pub(crate) const CONVERSATIONS_IN_SCOPE: &str = "c.account_id = $1
-    AND ($2::bigint[] IS NULL OR c.department_id = ANY($2) OR c.assignee_id = ANY($3))
-    AND c.created_at >= $4 AND c.created_at < $5";
+use conversations::ConversationScope;
+use kpis::{kpis, Created};
 
 pub async fn figures(db: &Db, viewer: &Actor, period: DatePreset) -> Result<DashboardFigures> {
     viewer.require(Permission::ViewDashboard)?;
@@ -40,6 +36,10 @@ pub async fn figures(db: &Db, viewer: &Actor, period: DatePreset) -> Result<Dash
         end: current.start,
         ..current.clone()
     };
+    let both_periods = Scope {
+        start: previous.start,
+        ..current.clone()
+    };
     let departments = viewer_departments(&mut tx, viewer).await?;
     let timezone: String = sqlx::query_scalar("SELECT timezone FROM accounts WHERE id = $1")
         .bind(viewer.account_id)
@@ -51,15 +51,19 @@ pub async fn figures(db: &Db, viewer: &Actor, period: DatePreset) -> Result<Dash
         timezone,
     };
 
-    let counts = counts_by_agent(&mut tx, &current, Events::Outcomes).await?;
-    let previous_counts = counts_by_agent(&mut tx, &previous, Events::Outcomes).await?;
+    let outcomes = outcomes_by_agent(&mut tx, &both_periods, current.start).await?;
+    let new = conversations.new_in(&mut tx, &current).await?;
+    let created = Created {
+        now: new.total,
+        before: conversations.count(&mut tx, &previous).await?,
+    };
     let kpis = kpis(
         &mut tx,
         &current,
         &previous,
         &conversations,
-        &counts,
-        &previous_counts,
+        &outcomes,
+        created,
     )
     .await?;
     let per_agent = {
@@ -68,7 +72,7 @@ pub async fn figures(db: &Db, viewer: &Actor, period: DatePreset) -> Result<Dash
             .iter()
             .map(|agent| NamedCount {
                 name: agent.name.clone(),
-                count: counts.get(&agent.id).map_or(0, |c| c.resolved),
+                count: outcomes.after.get(&agent.id).map_or(0, |c| c.resolved),
             })
             .collect();
         resolved.sort_by_key(|b| std::cmp::Reverse(b.count));
@@ -79,28 +83,14 @@ pub async fn figures(db: &Db, viewer: &Actor, period: DatePreset) -> Result<Dash
         from: current.from,
         to: current.to,
         kpis,
-        per_day: per_day(&mut tx, &current, &conversations).await?,
-        per_channel: conversations
-            .per_named(
-                &mut tx,
-                &current,
-                "ch.name",
-                "JOIN channels ch ON ch.id = c.channel_id",
-            )
-            .await?,
-        per_department: conversations
-            .per_named(
-                &mut tx,
-                &current,
-                "coalesce(d.name, '')",
-                "LEFT JOIN departments d ON d.id = c.department_id",
-            )
-            .await?,
+        per_day: per_day(&mut tx, &current, &conversations.timezone, &new.per_day).await?,
+        per_channel: new.per_channel,
+        per_department: new.per_department,
         per_agent,
         per_hour: per_hour(&mut tx, &current, &conversations.timezone).await?,
         resolution_times: resolution_times(&mut tx, &current).await?,
         per_category: per_category(&mut tx, &current).await?,
-        heatmap: conversations.heatmap(&mut tx, &current).await?,
+        heatmap: new.heatmap,
     };
     tx.commit().await.context("commit")?;
     Ok(figures)
@@ -117,9 +107,4 @@ async fn viewer_departments(tx: &mut Tx, viewer: &Actor) -> anyhow::Result<Optio
         .await
         .context("reading the viewer's departments")?;
     Ok(Some(ids))
-}
-
-pub(crate) struct ConversationScope {
-    departments: Option<Vec<i64>>,
-    timezone: String,
 }

@@ -12,7 +12,8 @@ pub mod smtp;
 pub mod templates;
 
 use anyhow::Context;
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::Message;
 use serde::{Deserialize, Serialize};
 pub use shared::mail::MailKind;
@@ -35,11 +36,38 @@ const LEASE_SECONDS: i32 = 300;
 /// The NOTIFY payload that wakes the workers for mail.
 const WAKE_PAYLOAD: &str = "mail";
 
-/// A mail's body: plain text and its HTML alternative.
+/// A mail's body: plain text and its HTML alternative, and any files.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Content {
     pub text: String,
     pub html: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<MailAttachment>,
+}
+
+/// A file sent with a mail (a scheduled report).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailAttachment {
+    pub file_name: String,
+    pub content_type: String,
+    #[serde(with = "base64_bytes")]
+    pub bytes: Vec<u8>,
+}
+
+/// Files travel in the sealed JSON as base64, not as arrays of numbers.
+mod base64_bytes {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        STANDARD.decode(text).map_err(serde::de::Error::custom)
+    }
 }
 
 /// The server-wide way out: an SMTP server and the sender's address, when
@@ -98,7 +126,21 @@ pub async fn queue(
     mail: &SystemMail<'_>,
     locale: shared::prefs::Locale,
 ) -> Result<()> {
-    let (subject, content) = mail.render(locale);
+    queue_with_attachments(tx, vault, account_id, to, mail, locale, &[]).await
+}
+
+/// [`queue`], with files attached.
+pub async fn queue_with_attachments(
+    tx: &mut Tx,
+    vault: &Vault,
+    account_id: Option<Uuid>,
+    to: &EmailAddress,
+    mail: &SystemMail<'_>,
+    locale: shared::prefs::Locale,
+    attachments: &[MailAttachment],
+) -> Result<()> {
+    let (subject, mut content) = mail.render(locale);
+    content.attachments = attachments.to_vec();
     let sealed = vault.seal(
         "outgoing_mail",
         &serde_json::to_vec(&content).context("encoding mail content")?,
@@ -231,13 +273,23 @@ fn compose(vault: &Vault, from: &Mailbox, mail: &Claimed) -> anyhow::Result<Mess
         .to_address
         .parse()
         .with_context(|| format!("not an address: {}", mail.to_address))?;
+    let body = MultiPart::alternative_plain_html(content.text, content.html);
+    let body = if content.attachments.is_empty() {
+        body
+    } else {
+        let mut mixed = MultiPart::mixed().multipart(body);
+        for file in content.attachments {
+            let content_type = ContentType::parse(&file.content_type)
+                .with_context(|| format!("not a content type: {}", file.content_type))?;
+            mixed =
+                mixed.singlepart(Attachment::new(file.file_name).body(file.bytes, content_type));
+        }
+        mixed
+    };
     Message::builder()
         .from(from.clone())
         .to(to)
         .subject(&mail.subject)
-        .multipart(MultiPart::alternative_plain_html(
-            content.text,
-            content.html,
-        ))
+        .multipart(body)
         .context("composing the mail")
 }

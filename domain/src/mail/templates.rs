@@ -28,6 +28,16 @@ pub enum SystemMail<'a> {
         detail: Option<&'a str>,
         link: &'a str,
     },
+    /// A scheduled report, attached.
+    ScheduledReport {
+        /// The report's title in the mail's language.
+        report: &'a str,
+        /// "01/11/2026 – 30/11/2026"
+        period: &'a str,
+        /// Who scheduled it.
+        owner: &'a str,
+        link: &'a str,
+    },
 }
 
 /// What a system mail says: a greeting, paragraphs, one button and the
@@ -48,6 +58,7 @@ impl SystemMail<'_> {
             Self::PasswordReset { .. } => super::MailKind::PasswordReset,
             Self::Invitation { .. } => super::MailKind::Invitation,
             Self::ConnectionDown { .. } => super::MailKind::ConnectionAlert,
+            Self::ScheduledReport { .. } => super::MailKind::ScheduledReport,
         }
     }
 
@@ -57,6 +68,7 @@ impl SystemMail<'_> {
         let content = Content {
             text: plain_text(&wording),
             html: html(&wording, locale),
+            attachments: Vec::new(),
         };
         (wording.subject, content)
     }
@@ -153,7 +165,51 @@ impl SystemMail<'_> {
                 detail,
                 link,
             } => connection_down(name, connection, detail, link, locale),
+            Self::ScheduledReport {
+                report,
+                period,
+                owner,
+                link,
+            } => scheduled_report(report, period, owner, link, locale),
         }
+    }
+}
+
+fn scheduled_report(
+    report: &str,
+    period: &str,
+    owner: &str,
+    link: &str,
+    locale: Locale,
+) -> Wording {
+    let pt = locale == Locale::PtBr;
+    Wording {
+        subject: if pt {
+            format!("Relatório agendado: {report} ({period})")
+        } else {
+            format!("Scheduled report: {report} ({period})")
+        },
+        greeting: if pt { "Olá!".into() } else { "Hello,".into() },
+        paragraphs: vec![if pt {
+            format!(
+                "Segue em anexo o relatório {report} de {period}, agendado por {owner} no Ponte."
+            )
+        } else {
+            format!(
+                "Attached is the “{report}” report for {period}, scheduled by {owner} on Ponte."
+            )
+        }],
+        button: if pt {
+            "Abrir Relatórios"
+        } else {
+            "Open Reports"
+        },
+        link: link.into(),
+        closing: if pt {
+            "Você recebe este e-mail por estar na lista deste envio; quem o agendou pode mudá-lo ou cancelá-lo em Relatórios → Envios agendados."
+        } else {
+            "You get this e-mail as one of this report's recipients; whoever scheduled it can change or cancel it in Reports → Scheduled e-mails."
+        },
     }
 }
 

@@ -22,37 +22,28 @@ pub async fn categorization(
     filter: &ReportFilter,
 ) -> Result<CategorizationReport> {
     let (mut tx, scope) = scope(db, viewer, filter).await?;
-    let resolved: Vec<(Uuid, i64, i64)> = sqlx::query_as(&format!(
+    let resolved: Vec<(Uuid, i64, i64)> = sqlx::query_as_with(&format!(
         "SELECT e.user_id, count(*),
                 count(*) FILTER (WHERE EXISTS (
                     SELECT 1 FROM conversation_categories cc WHERE cc.conversation_id = e.conversation_id))
            FROM productivity_events e
           WHERE e.kind = 'conversation_resolved' AND {EVENTS_IN_SCOPE}
           GROUP BY e.user_id"
-    ))
-    .bind(scope.account_id)
-    .bind(scope.agent_ids())
-    .bind(scope.start)
-    .bind(scope.end)
-    .bind(&scope.channels)
-    .bind(&scope.categories)
+    ), scope.event_arguments()?)
     .fetch_all(&mut *tx)
     .await
     .context("counting categorized resolutions")?;
-    let by_category: Vec<(Uuid, i64, String, i64)> = sqlx::query_as(&format!(
-        "SELECT e.user_id, c.id, c.name, count(*)
+    let by_category: Vec<(Uuid, i64, String, i64)> = sqlx::query_as_with(
+        &format!(
+            "SELECT e.user_id, c.id, c.name, count(*)
            FROM productivity_events e
            JOIN conversation_categories cc ON cc.conversation_id = e.conversation_id
            JOIN categories c ON c.id = cc.category_id
           WHERE e.kind = 'conversation_resolved' AND {EVENTS_IN_SCOPE}
           GROUP BY e.user_id, c.id, c.name"
-    ))
-    .bind(scope.account_id)
-    .bind(scope.agent_ids())
-    .bind(scope.start)
-    .bind(scope.end)
-    .bind(&scope.channels)
-    .bind(&scope.categories)
+        ),
+        scope.event_arguments()?,
+    )
     .fetch_all(&mut *tx)
     .await
     .context("counting resolutions per category")?;

@@ -6,12 +6,15 @@
 
 mod categorization;
 pub mod csv;
+mod export;
 mod idle;
 pub mod pdf;
 mod productivity;
+pub mod schedules;
 mod work_log;
 
 pub use categorization::{categorization, CategorizationReport};
+pub use export::{export, ExportFile};
 pub use idle::{idle, IdleReport};
 pub use productivity::{productivity, ProductivityReport};
 pub use work_log::{work_log, WorkLogReport};
@@ -19,6 +22,8 @@ pub use work_log::{work_log, WorkLogReport};
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use shared::reports::{Cell, ReportAgent, ReportFilter, ReportKind, ReportTable, TableRow};
+use sqlx::postgres::PgArguments;
+use sqlx::{Arguments, Encode, Postgres, Type};
 use uuid::Uuid;
 
 use crate::activity::visible_agents;
@@ -26,7 +31,7 @@ use crate::actor::Actor;
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
 
-pub(crate) use productivity::{counts_by_agent, Events};
+pub(crate) use productivity::{outcomes_by_agent, BeforeAndAfter};
 
 /// What a report covers, resolved: the days and their instants, and the
 /// agents (already cut to what the viewer may see).
@@ -48,16 +53,46 @@ impl Scope {
     pub fn agent_ids(&self) -> Vec<Uuid> {
         self.agents.iter().map(|a| a.id).collect()
     }
+
+    /// [`EVENTS_IN_SCOPE`]'s parameters, $1 to $6 (a query binds its own
+    /// from $7 on).
+    pub fn event_arguments(&self) -> anyhow::Result<PgArguments> {
+        let mut arguments = PgArguments::default();
+        push(&mut arguments, self.account_id)?;
+        push(&mut arguments, self.agent_ids())?;
+        push(&mut arguments, self.start)?;
+        push(&mut arguments, self.end)?;
+        push(&mut arguments, &self.channels)?;
+        push(&mut arguments, &self.categories)?;
+        Ok(arguments)
+    }
+}
+
+/// Appends `value` as the query's next parameter.
+fn push<'q, T>(arguments: &mut PgArguments, value: T) -> anyhow::Result<()>
+where
+    T: 'q + Encode<'q, Postgres> + Type<Postgres>,
+{
+    arguments
+        .add(value)
+        .map_err(sqlx::Error::Encode)
+        .context("binding a report parameter")
 }
 
 /// Opens the viewer's transaction and resolves `filter` for it.
 pub(crate) async fn scope(db: &Db, viewer: &Actor, filter: &ReportFilter) -> Result<(Tx, Scope)> {
     let mut tx = db.tenant(viewer.account_id, Some(viewer.user_id)).await?;
-    // Compiling these short aggregates costs more than running them.
-    sqlx::query("SET LOCAL jit = off")
-        .execute(&mut *tx)
-        .await
-        .context("turning JIT off")?;
+    // Compiling these short aggregates costs more than running them; and
+    // a plan cached for one period and filter (a generic plan after five
+    // runs) can be twice as slow for the next, while planning takes well
+    // under a millisecond.
+    sqlx::query(
+        "SELECT set_config('jit', 'off', true),
+                set_config('plan_cache_mode', 'force_custom_plan', true)",
+    )
+    .execute(&mut *tx)
+    .await
+    .context("turning JIT off")?;
     let today: NaiveDate = sqlx::query_scalar(
         "SELECT (now() AT TIME ZONE timezone)::date FROM accounts WHERE id = $1",
     )

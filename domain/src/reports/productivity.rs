@@ -15,14 +15,20 @@ use super::{layout, scope, Scope, EVENTS_IN_SCOPE};
 use crate::actor::Actor;
 use crate::db::{Db, Tx};
 use crate::error::Result;
+use chrono::{DateTime, Utc};
 
 pub type ProductivityReport = shared::reports::Report<ProductivityRow, ProductivityFigures>;
 
 #[derive(sqlx::FromRow)]
 struct CountsRow {
     user_id: Uuid,
+    // Not counted for the dashboard's outcomes (a distinct count per agent
+    // is the report's costliest figure).
+    #[sqlx(default)]
     interactions: i64,
+    #[sqlx(default)]
     chats: i64,
+    #[sqlx(default)]
     emails: i64,
     resolved: i64,
     messages: i64,
@@ -62,7 +68,7 @@ pub async fn productivity(
     filter: &ReportFilter,
 ) -> Result<ProductivityReport> {
     let (mut tx, scope) = scope(db, viewer, filter).await?;
-    let mut counts = counts_by_agent(&mut tx, &scope, Events::All).await?;
+    let mut counts = counts_by_agent(&mut tx, &scope).await?;
     tx.commit().await.context("commit")?;
     let mut total = ProductivityCounts::default();
     let rows = scope
@@ -86,55 +92,43 @@ pub async fn productivity(
     })
 }
 
-/// Which events to count: all, or only first responses and resolutions
-/// (the dashboard's KPIs need no more, and skip the bulk of the events:
-/// replies).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Events {
-    All,
-    Outcomes,
-}
+/// The sums behind each agent's figures, over the events in `ev`. A
+/// resolution's handling time and whether it was a first-contact
+/// resolution are settled when it is recorded (migration 0010's trigger;
+/// docs/METRICS.md).
+const SUMS: &str = "
+    count(*) FILTER (WHERE kind = 'conversation_resolved') AS resolved,
+    count(*) FILTER (WHERE kind = 'message_sent') AS messages,
+    count(*) FILTER (WHERE kind = 'note_added') AS notes,
+    count(*) FILTER (WHERE kind = 'conversation_transferred') AS transfers,
+    count(*) FILTER (WHERE kind = 'first_response') AS first_responses,
+    coalesce(sum(seconds) FILTER (WHERE kind = 'first_response'), 0)::bigint AS first_response_seconds_sum,
+    count(handling_seconds) AS handled,
+    coalesce(sum(handling_seconds), 0)::bigint AS handling_seconds_sum,
+    coalesce(sum(seconds) FILTER (WHERE kind = 'conversation_resolved'), 0)::bigint AS resolution_seconds_sum,
+    count(*) FILTER (WHERE first_contact) AS resolved_first_contact";
 
-/// The sums behind each agent's figures. A resolution's handling time and
-/// whether it was a first-contact resolution are settled when it is
-/// recorded (migration 0010's trigger; docs/METRICS.md).
+/// Every figure of every agent in `scope`.
 pub(crate) async fn counts_by_agent(
     tx: &mut Tx,
     scope: &Scope,
-    events: Events,
 ) -> anyhow::Result<HashMap<Uuid, ProductivityCounts>> {
-    let kinds = match events {
-        Events::All => "",
-        Events::Outcomes => "AND e.kind IN ('first_response', 'conversation_resolved')",
-    };
-    let rows: Vec<CountsRow> = sqlx::query_as(&format!(
+    let rows: Vec<CountsRow> = sqlx::query_as_with(
+        &format!(
         "WITH ev AS (
             SELECT e.user_id, e.kind, e.conversation_id, e.seconds, e.handling_seconds, e.first_contact,
                    ch.kind AS channel_kind
               FROM productivity_events e JOIN channels ch ON ch.id = e.channel_id
-             WHERE {EVENTS_IN_SCOPE} {kinds})
+             WHERE {EVENTS_IN_SCOPE})
          SELECT user_id,
                 count(DISTINCT conversation_id) AS interactions,
                 count(DISTINCT conversation_id) FILTER (WHERE channel_kind <> 'email') AS chats,
                 count(DISTINCT conversation_id) FILTER (WHERE channel_kind = 'email') AS emails,
-                count(*) FILTER (WHERE kind = 'conversation_resolved') AS resolved,
-                count(*) FILTER (WHERE kind = 'message_sent') AS messages,
-                count(*) FILTER (WHERE kind = 'note_added') AS notes,
-                count(*) FILTER (WHERE kind = 'conversation_transferred') AS transfers,
-                count(*) FILTER (WHERE kind = 'first_response') AS first_responses,
-                coalesce(sum(seconds) FILTER (WHERE kind = 'first_response'), 0)::bigint AS first_response_seconds_sum,
-                count(handling_seconds) AS handled,
-                coalesce(sum(handling_seconds), 0)::bigint AS handling_seconds_sum,
-                coalesce(sum(seconds) FILTER (WHERE kind = 'conversation_resolved'), 0)::bigint AS resolution_seconds_sum,
-                count(*) FILTER (WHERE first_contact) AS resolved_first_contact
+                {SUMS}
            FROM ev GROUP BY user_id"
-    ))
-    .bind(scope.account_id)
-    .bind(scope.agent_ids())
-    .bind(scope.start)
-    .bind(scope.end)
-    .bind(&scope.channels)
-    .bind(&scope.categories)
+        ),
+        scope.event_arguments()?,
+    )
     .fetch_all(&mut **tx)
     .await
     .context("counting productivity events")?;
@@ -142,6 +136,52 @@ pub(crate) async fn counts_by_agent(
         .into_iter()
         .map(|row| (row.user_id, ProductivityCounts::from(row)))
         .collect())
+}
+
+/// Each agent's first responses and resolutions (the dashboard's KPIs
+/// need no more, and skip the bulk of the events: replies) before and
+/// after `split`, in one pass over `scope`.
+pub(crate) async fn outcomes_by_agent(
+    tx: &mut Tx,
+    scope: &Scope,
+    split: DateTime<Utc>,
+) -> anyhow::Result<BeforeAndAfter<HashMap<Uuid, ProductivityCounts>>> {
+    #[derive(sqlx::FromRow)]
+    struct OutcomesRow {
+        after: bool,
+        #[sqlx(flatten)]
+        counts: CountsRow,
+    }
+    let rows: Vec<OutcomesRow> = sqlx::query_as_with(
+        &format!(
+            "SELECT user_id, occurred_at >= $7 AS after, {SUMS}
+           FROM productivity_events e
+          WHERE {EVENTS_IN_SCOPE} AND e.kind IN ('first_response', 'conversation_resolved')
+          GROUP BY 1, 2"
+        ),
+        scope.event_arguments()?,
+    )
+    .bind(split)
+    .fetch_all(&mut **tx)
+    .await
+    .context("counting first responses and resolutions")?;
+    let mut split_counts = BeforeAndAfter::<HashMap<_, _>>::default();
+    for row in rows {
+        let side = if row.after {
+            &mut split_counts.after
+        } else {
+            &mut split_counts.before
+        };
+        side.insert(row.counts.user_id, ProductivityCounts::from(row.counts));
+    }
+    Ok(split_counts)
+}
+
+/// A figure for the period before a split and for the one after it.
+#[derive(Default)]
+pub(crate) struct BeforeAndAfter<T> {
+    pub before: T,
+    pub after: T,
 }
 
 pub(super) fn table(report: ProductivityReport) -> ReportTable {

@@ -5,24 +5,26 @@
 //! `channels`, `categories` (comma-separated or repeated), `format`
 //! (`json`, `csv`, `pdf`) and `lang` (the PDF's language) — and return the
 //! same figures as the screen. `GET /api/v1/dashboard?preset=` gives the
-//! dashboard's KPIs and chart data.
+//! dashboard's KPIs and chart data; `/api/v1/report-schedules` lists,
+//! creates and removes reports e-mailed on a schedule.
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{delete, get};
 use axum::{Extension, Json, Router};
-use http::{header, HeaderValue};
-use shared::report_words::{column_title, report_title, words};
-use shared::reports::{DatePreset, ExportFormat, ReportFilter, ReportKind, ReportTable};
+use http::{header, HeaderValue, StatusCode};
+use shared::reports::{
+    DatePreset, ExportFormat, FileFormat, ReportFilter, ReportKind, ReportSchedule, ScheduleForm,
+};
 use shared::{AppError, ErrorCode, Locale};
 use std::str::FromStr;
 use std::sync::Arc;
 
 use app::server::{AppState, CurrentSession};
-use domain::reports::pdf::PdfText;
+use domain::reports::ExportFile;
 use domain::Actor;
 
-use super::api_v1::{ApiActor, ApiError};
+use super::api_v1::{ApiActor, ApiError, ApiJson, ApiPath};
 use super::limits::{too_many, Limits};
 
 pub fn routes() -> Router<AppState> {
@@ -30,6 +32,41 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/reports/{kind}", get(by_token))
         .route("/reports/{kind}/export", get(by_session))
         .route("/api/v1/dashboard", get(dashboard))
+        .route(
+            "/api/v1/report-schedules",
+            get(list_schedules).post(create_schedule),
+        )
+        .route("/api/v1/report-schedules/{id}", delete(remove_schedule))
+}
+
+/// The schedules the token's owner manages (admins: the account's).
+async fn list_schedules(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<ReportSchedule>>, ApiError> {
+    Ok(Json(
+        domain::reports::schedules::list(&state.db, &actor).await?,
+    ))
+}
+
+/// `{"report", "frequency", "format", "recipients", "agents"?,
+/// "departments"?, "locale"?}`; recipients as a comma-separated string.
+async fn create_schedule(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(form): ApiJson<ScheduleForm>,
+) -> Result<(StatusCode, Json<ReportSchedule>), ApiError> {
+    let schedule = domain::reports::schedules::create(&state.db, &actor, &form).await?;
+    Ok((StatusCode::CREATED, Json(schedule)))
+}
+
+async fn remove_schedule(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    domain::reports::schedules::remove(&state.db, &actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The dashboard's KPIs and chart data for `?preset=` (default today).
@@ -111,22 +148,14 @@ async fn deliver(
                 Json(domain::reports::idle(db, actor, filter).await?).into_response()
             }
         },
-        ExportFormat::Csv => {
-            let table = domain::reports::table(db, actor, kind, filter).await?;
-            download(
-                domain::reports::csv::render(&table).into_bytes(),
-                "text/csv; charset=utf-8",
-                &file_name(&table, "csv"),
-            )
-        }
-        ExportFormat::Pdf => {
-            let table = domain::reports::table(db, actor, kind, filter).await?;
-            let text = pdf_text(&table, request.locale, filter);
-            download(
-                domain::reports::pdf::render(&table, &text),
-                "application/pdf",
-                &file_name(&table, "pdf"),
-            )
+        ExportFormat::Csv | ExportFormat::Pdf => {
+            let format = match request.format {
+                ExportFormat::Pdf => FileFormat::Pdf,
+                _ => FileFormat::Csv,
+            };
+            let file =
+                domain::reports::export(db, actor, kind, filter, format, request.locale).await?;
+            download(file)
         }
     };
     Ok(response)
@@ -198,55 +227,15 @@ fn list<T: FromStr>(value: &str) -> Result<Vec<T>, T::Err> {
         .collect()
 }
 
-fn pdf_text(table: &ReportTable, locale: Locale, filter: &ReportFilter) -> PdfText {
-    let w = words(locale);
-    let date = |d: chrono::NaiveDate| match locale {
-        Locale::PtBr => d.format("%d/%m/%Y").to_string(),
-        Locale::En => d.format("%Y-%m-%d").to_string(),
-    };
-    let mut subtitle = format!("{}: {} – {}", w.period, date(table.from), date(table.to));
-    if filter.agents.is_empty() && filter.departments.is_empty() {
-        subtitle.push_str(&format!(" · {}", w.all_agents));
-    } else {
-        subtitle.push_str(&format!(" · {}: {}", w.agents, table.rows.len()));
-    }
-    let chart_column = table
-        .columns
-        .get(table.chart_column)
-        .map_or("", |c| column_title(locale, c));
-    PdfText {
-        title: report_title(locale, table.kind).to_string(),
-        subtitle,
-        generated: format!(
-            "{} {} UTC",
-            w.generated_at,
-            table.generated_at.format("%Y-%m-%d %H:%M")
-        ),
-        chart_title: format!("{chart_column} · {}", w.chart_by_agent),
-        agent_heading: w.agent.to_string(),
-        totals_label: w.totals.to_string(),
-        column_titles: table
-            .columns
-            .iter()
-            .map(|c| column_title(locale, c).to_string())
-            .collect(),
-    }
-}
-
-fn file_name(table: &ReportTable, extension: &str) -> String {
-    format!(
-        "ponte-{}-{}-{}.{extension}",
-        table.kind.as_str(),
-        table.from,
-        table.to
-    )
-}
-
-fn download(body: Vec<u8>, content_type: &'static str, name: &str) -> Response {
-    let mut response = body.into_response();
+fn download(file: ExportFile) -> Response {
+    let mut response = file.bytes.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(file.content_type),
+    );
+    let disposition = format!("attachment; filename=\"{}\"", file.name);
+    if let Ok(disposition) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, disposition);
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

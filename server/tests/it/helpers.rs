@@ -493,6 +493,8 @@ pub struct ReceivedMail {
     pub html: String,
     /// The whole mail as received (headers included).
     pub raw: String,
+    /// Attached files: name and decoded bytes.
+    pub attachments: Vec<(String, Vec<u8>)>,
 }
 
 impl ReceivedMail {
@@ -583,6 +585,14 @@ impl MailSink {
                     text: mail.body_text(0).unwrap_or_default().to_string(),
                     html: mail.body_html(0).unwrap_or_default().to_string(),
                     raw: String::from_utf8_lossy(&raw).into_owned(),
+                    attachments: mail
+                        .attachments()
+                        .map(|part| {
+                            use mail_parser::MimeHeaders;
+                            let name = part.attachment_name().unwrap_or_default().to_string();
+                            (name, part.contents().to_vec())
+                        })
+                        .collect(),
                 }
             })
             .collect()

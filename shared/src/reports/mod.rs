@@ -12,7 +12,9 @@ use crate::errors::ErrorCode;
 use crate::inbox::string_enum;
 
 mod figures;
+mod schedule;
 pub use figures::*;
+pub use schedule::*;
 
 /// The widest range a report covers: a year and a day.
 pub const MAX_RANGE_DAYS: i64 = 366;
@@ -47,6 +49,8 @@ impl ReportKind {
         }
     }
 }
+
+crate::text_column!(ReportKind);
 
 impl FromStr for ReportKind {
     type Err = ErrorCode;

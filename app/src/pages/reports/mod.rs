@@ -1,7 +1,8 @@
 //! Reports: the work log, productivity, categorization and idle analysis,
 //! with shared filters (date presets, agent, department), a bar chart of
 //! the report's main figure and CSV / PDF downloads of exactly what is on
-//! screen. Managers see their agents; agents see only their own figures.
+//! screen, or e-mailed on a schedule (schedules.rs). Managers see their
+//! agents; agents see only their own figures.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -17,6 +18,9 @@ use crate::components::form::ErrorBanner;
 use crate::components::layout::{use_session, PageHeader};
 use crate::components::widgets::{BUTTON, INPUT};
 use crate::prefs::{use_prefs, use_t};
+
+mod schedules;
+use schedules::{OnScreen, ScheduledReports};
 
 const CARD: &str = "rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900";
 const LABEL: &str = "block text-xs font-medium text-slate-600 dark:text-slate-300";
@@ -94,6 +98,9 @@ pub fn ReportsPage() -> impl IntoView {
                 }).collect_view()}
             </nav>
             <Filters locale=locale manager=manager preset=preset from=from to=to agent=agent department=department />
+            <Show when=move || manager>
+                <ScheduledReports on_screen=OnScreen { kind, agent, department } locale=locale />
+            </Show>
             <Transition fallback=move || view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || t().loading}</p> }>
                 {move || Suspend::new(async move {
                     match table.await {
