@@ -24,6 +24,9 @@ test('a manager reads a report, exports it as PDF, and the dashboard shows its f
     // The day-by-day drill-down opens under the row.
     await agentRow.getByRole('button', { name: /Dias/ }).click();
     assert.match(await table.innerText(), /Entrada/);
+    // Each day has its timeline: active stretches and inactivity periods.
+    const timeline = table.locator('[data-timeline]').first();
+    assert.match(await timeline.getAttribute('aria-label'), /Ativo \d\d:\d\d–\d\d:\d\d/);
 
     const [download] = await Promise.all([
       page.waitForEvent('download'),
@@ -66,6 +69,9 @@ test('an agent sees only their own figures', async () => {
     // No agent or department filter to widen the view, and no team e-mails.
     assert.equal(await page.locator('#report-agent').count(), 0);
     assert.equal(await page.locator('#schedule-recipients').count(), 0);
+    // Their work log opens on their days, with the timeline of each.
+    await page.getByRole('button', { name: 'Registro de trabalho' }).click();
+    await page.locator('#report-table[data-report="work-log"] [data-timeline]').first().waitFor();
   });
 });
 

@@ -66,6 +66,10 @@ pub struct ReportWords {
     pub last_run_failed: &'static str,
     pub cancel_schedule: &'static str,
     pub scheduled_by: &'static str,
+    pub timeline: &'static str,
+    pub active_stretch: &'static str,
+    /// Idle, hidden tab, away, no signal.
+    pub inactive_reasons: [&'static str; 4],
 }
 
 pub fn kpi_label(locale: Locale, key: KpiKey) -> &'static str {
@@ -235,6 +239,9 @@ static PT_BR: ReportWords = ReportWords {
     last_run_failed: "O último envio falhou",
     cancel_schedule: "Cancelar envio",
     scheduled_by: "Agendado por",
+    timeline: "Linha do tempo",
+    active_stretch: "Ativo",
+    inactive_reasons: ["Ocioso", "Aba oculta", "Ausente", "Sem sinal"],
 };
 
 static EN: ReportWords = ReportWords {
@@ -295,6 +302,9 @@ static EN: ReportWords = ReportWords {
     last_run_failed: "The last e-mail failed",
     cancel_schedule: "Cancel e-mail",
     scheduled_by: "Scheduled by",
+    timeline: "Timeline",
+    active_stretch: "Active",
+    inactive_reasons: ["Idle", "Hidden tab", "Away", "No signal"],
 };
 
 #[cfg(test)]

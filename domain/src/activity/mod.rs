@@ -16,7 +16,7 @@ mod sweeper;
 pub use history::{seed_history, write_history};
 pub use settings::{settings, settings_of, update_settings, SettingsForm};
 pub use status_board::agent_statuses;
-pub(crate) use status_board::{sessions_in, visible_agents};
+pub(crate) use status_board::{sessions_in, visible_agents, SessionSpans};
 pub use sweeper::{sweep_silent, SweepOutcome, HEARTBEAT_GRACE_SECONDS};
 
 use anyhow::Context;

@@ -5,14 +5,15 @@
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use shared::reports::{
-    ReportFilter, ReportKind, ReportTable, TableRow, WorkLogDay, WorkLogFigures, WorkLogRow,
+    DayStretch, ReportFilter, ReportKind, ReportTable, TableRow, WorkLogDay, WorkLogFigures,
+    WorkLogRow,
 };
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 use super::{layout, scope};
 use crate::activity::clock::{active_seconds, clipped_seconds};
-use crate::activity::sessions_in;
+use crate::activity::{sessions_in, SessionSpans};
 use crate::actor::Actor;
 use crate::db::Db;
 use crate::error::Result;
@@ -27,6 +28,7 @@ struct DayTally {
     signed_in_now: bool,
     total: i64,
     active: i64,
+    timeline: Vec<DayStretch>,
 }
 
 pub async fn work_log(db: &Db, viewer: &Actor, filter: &ReportFilter) -> Result<WorkLogReport> {
@@ -81,12 +83,16 @@ pub async fn work_log(db: &Db, viewer: &Actor, filter: &ReportFilter) -> Result<
                     signed_in_now: false,
                     total: 0,
                     active: 0,
+                    timeline: Vec::new(),
                 });
             tally.first_login = tally.first_login.min(login);
             tally.last_logout = tally.last_logout.max(logout);
             tally.signed_in_now |= signed_in_now;
             tally.total += total;
             tally.active += active;
+            tally
+                .timeline
+                .extend(stretches(spans, day_start, day_end, now));
         }
     }
 
@@ -99,7 +105,11 @@ pub async fn work_log(db: &Db, viewer: &Actor, filter: &ReportFilter) -> Result<
                 .remove(&agent.id)
                 .unwrap_or_default()
                 .into_iter()
-                .map(|(date, tally)| WorkLogDay {
+                .map(|(date, mut tally)| WorkLogDay {
+                    timeline: {
+                        tally.timeline.sort_by_key(|s| s.from_minute);
+                        tally.timeline
+                    },
                     date,
                     login: clock_of_day(tally.start, tally.first_login),
                     logout: (!tally.signed_in_now)
@@ -133,6 +143,45 @@ pub async fn work_log(db: &Db, viewer: &Actor, filter: &ReportFilter) -> Result<
     })
 }
 
+/// One session's part of a day as active stretches and inactivity
+/// periods, in minutes from the day's start; what the formulas count as
+/// active is the session minus its periods, and so is this.
+fn stretches(
+    spans: &SessionSpans,
+    day_start: DateTime<Utc>,
+    day_end: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Vec<DayStretch> {
+    let start = spans.session.start.max(day_start);
+    let end = spans.session.end.unwrap_or(now).min(day_end);
+    let minute = |at: DateTime<Utc>| (at - day_start).num_minutes().clamp(0, 1440) as u16;
+    let mut timeline = Vec::new();
+    let mut push = |from: DateTime<Utc>, to: DateTime<Utc>, inactive| {
+        if minute(from) < minute(to) {
+            timeline.push(DayStretch {
+                from_minute: minute(from),
+                to_minute: minute(to),
+                inactive,
+            });
+        }
+    };
+    let mut cursor = start;
+    let mut periods: Vec<_> = spans.periods.iter().collect();
+    periods.sort_by_key(|(_, span)| span.start);
+    for (reason, span) in periods {
+        let from = span.start.max(cursor);
+        let to = span.end.unwrap_or(now).min(end);
+        if from >= to {
+            continue;
+        }
+        push(cursor, from, None);
+        push(from, to, Some(*reason));
+        cursor = to;
+    }
+    push(cursor, end, None);
+    timeline
+}
+
 /// "08:21": the local time of `at` on the day starting at `day_start`
 /// (exact but on the rare day a time zone changes its offset); "24:00" for
 /// the day's very end.
@@ -159,6 +208,7 @@ pub(super) fn table(report: WorkLogReport) -> ReportTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::activity::clock::Span;
     use chrono::TimeZone;
 
     #[test]
@@ -169,5 +219,45 @@ mod tests {
         assert_eq!(clock_of_day(day_start, at), "08:21");
         let next_midnight = Utc.with_ymd_and_hms(2026, 3, 11, 3, 0, 0).unwrap();
         assert_eq!(clock_of_day(day_start, next_midnight), "24:00");
+    }
+
+    #[test]
+    fn a_day_is_active_stretches_between_its_inactivity_periods() {
+        use shared::activity::InactivityReason::{Away, Idle};
+        let at = |h: u32, m: u32| Utc.with_ymd_and_hms(2026, 3, 10, h, m, 0).unwrap();
+        let (day_start, day_end) = (at(3, 0), at(3, 0) + chrono::Duration::days(1));
+        let stretch = |from, to, inactive| DayStretch {
+            from_minute: from,
+            to_minute: to,
+            inactive,
+        };
+        // 08:00–12:00 local, idle 09:00–09:30, away from 11:30 (still open).
+        let spans = SessionSpans {
+            user_id: Uuid::nil(),
+            session: Span::new(at(11, 0), Some(at(15, 0))),
+            periods: vec![
+                (Away, Span::new(at(14, 30), None)),
+                (Idle, Span::new(at(12, 0), Some(at(12, 30)))),
+            ],
+        };
+        assert_eq!(
+            stretches(&spans, day_start, day_end, at(20, 0)),
+            [
+                stretch(480, 540, None),
+                stretch(540, 570, Some(Idle)),
+                stretch(570, 690, None),
+                stretch(690, 720, Some(Away)),
+            ]
+        );
+        // A session still open at 10:00 local, begun the day before.
+        let open = SessionSpans {
+            user_id: Uuid::nil(),
+            session: Span::new(at(1, 0), None),
+            periods: vec![],
+        };
+        assert_eq!(
+            stretches(&open, day_start, day_end, at(13, 0)),
+            [stretch(0, 600, None)]
+        );
     }
 }

@@ -201,6 +201,30 @@ async fn reports_give_hand_computed_figures_and_the_csv_equals_the_json() {
     assert_eq!(alice["inactive_seconds"], 5400);
     assert_eq!(alice["days"][0]["login"], "08:00");
     assert_eq!(alice["days"][0]["logout"], "16:00");
+    // Her day as it went, in minutes from midnight.
+    let stretches: Vec<(u64, u64, Value)> = alice["days"][0]["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let minute = |key: &str| s[key].as_u64().unwrap();
+            (
+                minute("from_minute"),
+                minute("to_minute"),
+                s["inactive"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        stretches,
+        [
+            (480, 600, Value::Null),
+            (600, 630, "idle".into()),
+            (630, 720, Value::Null),
+            (720, 780, "away".into()),
+            (780, 960, Value::Null),
+        ]
+    );
     // Only the part after midnight belongs to DAY.
     let sergio = row(&work_log, &supervisor.email);
     assert_eq!(sergio["total_seconds"], 3600);

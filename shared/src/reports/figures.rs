@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::{average, share, Cell, ReportAgent};
+use crate::activity::InactivityReason;
 
 // ---- Work log ----
 
@@ -21,6 +22,20 @@ pub struct WorkLogDay {
     pub total_seconds: i64,
     pub active_seconds: i64,
     pub inactive_seconds: i64,
+    /// The day as it went, in order: active stretches and inactivity
+    /// periods with their reason (gaps: signed out).
+    #[serde(default)]
+    pub timeline: Vec<DayStretch>,
+}
+
+/// A stretch of an agent's day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayStretch {
+    /// Minutes since the day's local midnight (0–1440).
+    pub from_minute: u16,
+    pub to_minute: u16,
+    /// `None`: active.
+    pub inactive: Option<InactivityReason>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

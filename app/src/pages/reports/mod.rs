@@ -7,7 +7,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use shared::report_words::{column_title, preset_label, report_title, words};
-use shared::reports::{Cell, DatePreset, ReportFilter, ReportKind, ReportTable, TableRow};
+use shared::reports::{DatePreset, ReportFilter, ReportKind, ReportTable, TableRow};
 use shared::{Locale, Permission};
 
 use crate::api::activity::agent_statuses;
@@ -19,7 +19,9 @@ use crate::components::layout::{use_session, PageHeader};
 use crate::components::widgets::{BUTTON, INPUT};
 use crate::prefs::{use_prefs, use_t};
 
+mod days;
 mod schedules;
+use days::DayList;
 use schedules::{OnScreen, ScheduledReports};
 
 const CARD: &str = "rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900";
@@ -218,6 +220,9 @@ fn ReportView(table: ReportTable, locale: RwSignal<Locale>) -> impl IntoView {
     let chart_title = columns.get(chart_column).cloned().unwrap_or_default();
     let chart_label = column_title(locale.get_untracked(), &chart_title);
     let has_details = kind == ReportKind::WorkLog;
+    // One agent's work log (the status board's "see the day", an agent's
+    // own figures) opens on their days.
+    let expanded = has_details && table.rows.len() == 1;
     let header_columns = columns.clone();
     view! {
         <section class=CARD aria-labelledby="report-chart-heading">
@@ -246,7 +251,7 @@ fn ReportView(table: ReportTable, locale: RwSignal<Locale>) -> impl IntoView {
                 </thead>
                 <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
                     {table.rows.into_iter().map(|row| view! {
-                        <ReportRow row=row columns=columns.clone() locale=locale has_details=has_details />
+                        <ReportRow row=row columns=columns.clone() locale=locale has_details=has_details expanded=expanded />
                     }).collect_view()}
                 </tbody>
                 <tfoot>
@@ -269,9 +274,10 @@ fn ReportRow(
     columns: Vec<String>,
     locale: RwSignal<Locale>,
     has_details: bool,
+    expanded: bool,
 ) -> impl IntoView {
     let w = move || words(locale.get());
-    let open = RwSignal::new(false);
+    let open = RwSignal::new(expanded);
     let details = row.details.clone();
     let span = columns.len() + 1;
     let cells = row.cells.into_iter().zip(columns).map(|(cell, column)| view! {
@@ -301,40 +307,6 @@ fn ReportRow(
                 </td>
             </tr>
         </Show>
-    }
-}
-
-#[component]
-fn DayList(days: Vec<shared::reports::WorkLogDay>, locale: RwSignal<Locale>) -> impl IntoView {
-    let w = move || words(locale.get());
-    view! {
-        <table class="w-full text-xs">
-            <thead>
-                <tr class="text-left text-slate-500 dark:text-slate-400">
-                    <th class="px-2 py-1">{move || w().day}</th>
-                    <th class="px-2 py-1">{move || w().login}</th>
-                    <th class="px-2 py-1">{move || w().logout}</th>
-                    <th class="px-2 py-1 text-right">{move || column_title(locale.get(), "total_seconds")}</th>
-                    <th class="px-2 py-1 text-right">{move || column_title(locale.get(), "active_seconds")}</th>
-                    <th class="px-2 py-1 text-right">{move || column_title(locale.get(), "inactive_seconds")}</th>
-                </tr>
-            </thead>
-            <tbody>
-                {days.into_iter().map(|day| {
-                    let logout = day.logout.clone();
-                    view! {
-                        <tr>
-                            <td class="px-2 py-1">{day.date.to_string()}</td>
-                            <td class="px-2 py-1 tabular-nums">{day.login.clone()}</td>
-                            <td class="px-2 py-1 tabular-nums">{move || logout.clone().unwrap_or_else(|| w().still_signed_in.to_string())}</td>
-                            <td class="px-2 py-1 text-right tabular-nums">{Cell::Seconds(Some(day.total_seconds)).display_text()}</td>
-                            <td class="px-2 py-1 text-right tabular-nums">{Cell::Seconds(Some(day.active_seconds)).display_text()}</td>
-                            <td class="px-2 py-1 text-right tabular-nums">{Cell::Seconds(Some(day.inactive_seconds)).display_text()}</td>
-                        </tr>
-                    }
-                }).collect_view()}
-            </tbody>
-        </table>
     }
 }
 
