@@ -51,6 +51,15 @@ test('a manager reads a report, exports it as PDF, and the dashboard shows its f
     assert.equal((await page.locator('#kpi-cards li[data-kpi="csat"] p.text-2xl').innerText()).trim(), '—');
     const heatmap = page.getByRole('img', { name: /Conversas novas por dia da semana e hora/ });
     await heatmap.waitFor();
+
+    // From the status board to the agent's open conversations in the inbox.
+    const boardRow = page.locator(`#status-board tr[data-agent="${account.agent}"]`);
+    await boardRow.getByRole('link', { name: /^Conversas abertas:/ }).click();
+    await page.waitForURL(/\/inbox\?assignee=/);
+    await waitForHydration(page);
+    const chosen = await page.locator('select[name="assignee"]').inputValue();
+    assert.ok(page.url().endsWith(`assignee=${chosen}`), `${page.url()} filters by ${chosen}`);
+    await page.locator('#conversation-list li[data-number]').first().waitFor();
   });
 });
 

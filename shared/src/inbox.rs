@@ -291,6 +291,9 @@ pub struct InboxFilter {
     pub limit: Option<u32>,
     /// Only this contact's conversations.
     pub contact_id: Option<i64>,
+    /// Only the conversations assigned to this agent (the status board's
+    /// "open conversations").
+    pub assignee_id: Option<Uuid>,
 }
 
 impl InboxFilter {
@@ -338,6 +341,7 @@ impl Default for InboxFilter {
             cursor: None,
             limit: None,
             contact_id: None,
+            assignee_id: None,
         }
     }
 }

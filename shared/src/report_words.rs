@@ -67,6 +67,7 @@ pub struct ReportWords {
     pub cancel_schedule: &'static str,
     pub scheduled_by: &'static str,
     pub timeline: &'static str,
+    pub open_conversations: &'static str,
     pub active_stretch: &'static str,
     /// Idle, hidden tab, away, no signal.
     pub inactive_reasons: [&'static str; 4],
@@ -240,6 +241,7 @@ static PT_BR: ReportWords = ReportWords {
     cancel_schedule: "Cancelar envio",
     scheduled_by: "Agendado por",
     timeline: "Linha do tempo",
+    open_conversations: "Conversas abertas",
     active_stretch: "Ativo",
     inactive_reasons: ["Ocioso", "Aba oculta", "Ausente", "Sem sinal"],
 };
@@ -303,6 +305,7 @@ static EN: ReportWords = ReportWords {
     cancel_schedule: "Cancel e-mail",
     scheduled_by: "Scheduled by",
     timeline: "Timeline",
+    open_conversations: "Open conversations",
     active_stretch: "Active",
     inactive_reasons: ["Idle", "Hidden tab", "Away", "No signal"],
 };

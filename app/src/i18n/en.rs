@@ -454,6 +454,7 @@ pub static STRINGS: Strings = Strings {
     allowed_origins_hint:
         "One per line, like https://www.example.com. Ponte itself is always allowed.",
     any_channel: "Any channel",
+    any_assignee: "Any assignee",
     any_department: "Any department",
     any_priority: "Any priority",
     any_tag: "Any tag",

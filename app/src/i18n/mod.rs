@@ -289,6 +289,7 @@ mod strings {
         agent,
         allowed_origins,
         allowed_origins_hint,
+        any_assignee,
         any_channel,
         any_department,
         any_priority,

@@ -454,6 +454,7 @@ pub static STRINGS: Strings = Strings {
     allowed_origins_hint:
         "Um por linha, como https://www.suaempresa.com.br. O próprio Ponte é sempre permitido.",
     any_channel: "Qualquer canal",
+    any_assignee: "Qualquer responsável",
     any_department: "Qualquer departamento",
     any_priority: "Qualquer prioridade",
     any_tag: "Qualquer etiqueta",

@@ -96,6 +96,7 @@ pub async fn list(db: &Db, actor: &Actor, filter: &InboxFilter) -> Result<Conver
             AND {cursor_clause}
             AND {search_clause}
             AND ($13::bigint IS NULL OR c.contact_id = $13)
+            AND ($18::uuid IS NULL OR c.assignee_id = $18)
           ORDER BY {order}
           LIMIT $12"
     );
@@ -117,6 +118,7 @@ pub async fn list(db: &Db, actor: &Actor, filter: &InboxFilter) -> Result<Conver
         .bind(few_contacts)
         .bind(patterns.as_ref().map(|p| p.contact.as_str()))
         .bind(snoozed)
+        .bind(filter.assignee_id)
         .fetch_all(&mut *tx)
         .await
         .context("listing conversations")?;

@@ -622,6 +622,24 @@ async fn the_list_pages_with_a_cursor_and_filters() {
         .map(|c| c.number)
         .collect();
     assert_eq!(unassigned, vec![7, 4, 2, 6, 5]);
+    // A manager's view of one agent's conversations (the status board's link).
+    let agent_id: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'agent@demo.ponte.dev'")
+            .fetch_one(&app.database.owner)
+            .await
+            .unwrap();
+    let theirs = |assignee: uuid::Uuid| {
+        let admin = admin(&app);
+        async move {
+            let page = list(&admin.await, json!({ "assignee_id": assignee })).await;
+            page.conversations
+                .iter()
+                .map(|c| c.number)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(theirs(agent_id).await, vec![3, 1]);
+    assert!(theirs(uuid::Uuid::new_v4()).await.is_empty());
     let waiting: Vec<i64> = list(&agent, json!({ "sort": "waiting" }))
         .await
         .conversations

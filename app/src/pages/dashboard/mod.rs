@@ -133,6 +133,8 @@ fn StatusBoard(agents: Vec<AgentStatusView>, tick: RwSignal<i64>) -> impl IntoVi
 #[component]
 fn AgentRow(agent: AgentStatusView, tick: RwSignal<i64>) -> impl IntoView {
     let t = use_t();
+    let agent_name = agent.name.clone();
+    let open_conversations = agent.open_conversations;
     let prefs = use_prefs();
     let status = agent.status;
     let since = agent.status_since;
@@ -167,7 +169,17 @@ fn AgentRow(agent: AgentStatusView, tick: RwSignal<i64>) -> impl IntoView {
             </td>
             <td class="px-2 py-2 tabular-nums">{in_status}</td>
             <td class="px-2 py-2 text-right font-mono tabular-nums">{active_today}</td>
-            <td class="px-2 py-2 text-right tabular-nums">{agent.open_conversations}</td>
+            <td class="px-2 py-2 text-right tabular-nums">
+                <a class="text-blue-700 underline dark:text-blue-400" href=format!("/inbox?assignee={}", agent.user_id)
+                    aria-label=move || format!(
+                        "{}: {} ({})",
+                        shared::report_words::words(prefs.locale.get()).open_conversations,
+                        agent_name,
+                        open_conversations,
+                    )>
+                    {open_conversations}
+                </a>
+            </td>
             <td class="px-2 py-2 text-right">
                 <a class="text-xs text-blue-700 underline dark:text-blue-400"
                     href=format!("/reports?report=work-log&preset=today&agent={}", agent.user_id)>

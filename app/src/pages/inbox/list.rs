@@ -37,7 +37,10 @@ pub fn matches(filter: &InboxFilter, c: &ConversationSummary, me: Uuid) -> Optio
         && filter.channel_id.is_none_or(|ch| c.channel_id == ch)
         && filter.tag.as_ref().is_none_or(|tag| c.tags.contains(tag))
         && filter.priority.is_none_or(|p| c.priority == p)
-        && filter.contact_id.is_none_or(|id| c.contact_id == id);
+        && filter.contact_id.is_none_or(|id| c.contact_id == id)
+        && filter
+            .assignee_id
+            .is_none_or(|id| c.assignee_id == Some(id));
     match (fits, filter.q.is_some()) {
         (false, _) => Some(false),
         (true, false) => Some(true),
@@ -262,6 +265,17 @@ fn Filters(inbox: Inbox) -> impl IntoView {
                     context.await.map(|c| c.departments).unwrap_or_default().into_iter().map(|d| {
                         let id = d.id;
                         view! { <option value=id selected=move || f().department_id == Some(id)>{d.name}</option> }
+                    }).collect_view()
+                })}
+            </Transition>
+        </select>
+        <select name="assignee" class=SELECT aria-label=move || t().assignee on:change=move |ev| submit_enclosing_form(&ev)>
+            <option value="">{move || t().any_assignee}</option>
+            <Transition>
+                {move || Suspend::new(async move {
+                    context.await.map(|c| c.agents).unwrap_or_default().into_iter().map(|a| {
+                        let id = a.user_id;
+                        view! { <option value=id.to_string() selected=move || f().assignee_id == Some(id)>{a.name}</option> }
                     }).collect_view()
                 })}
             </Transition>

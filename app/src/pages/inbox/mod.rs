@@ -61,6 +61,7 @@ pub fn filter_from_query(query: &ParamsMap) -> InboxFilter {
         snoozed: get("status").as_deref() == Some("snoozed"),
         department_id: get("department").and_then(|v| v.parse().ok()),
         channel_id: get("channel").and_then(|v| v.parse().ok()),
+        assignee_id: get("assignee").and_then(|v| v.parse().ok()),
         tag: get("tag"),
         priority: get("priority").and_then(|v| v.parse::<Priority>().ok()),
         q: get("q"),
@@ -87,6 +88,9 @@ pub fn query_of(filter: &InboxFilter) -> String {
     }
     if let Some(id) = filter.channel_id {
         pairs.push(("channel", id.to_string()));
+    }
+    if let Some(id) = filter.assignee_id {
+        pairs.push(("assignee", id.to_string()));
     }
     if let Some(tag) = &filter.tag {
         pairs.push(("tag", tag.clone()));
