@@ -54,7 +54,7 @@ test('a manager reads a report, exports it as PDF, and the dashboard shows its f
 
     // From the status board to the agent's open conversations in the inbox.
     const boardRow = page.locator(`#status-board tr[data-agent="${account.agent}"]`);
-    await boardRow.getByRole('link', { name: /^Conversas abertas:/ }).click();
+    await boardRow.getByRole('link', { name: /^\d+ conversas abertas · / }).click();
     await page.waitForURL(/\/inbox\?assignee=/);
     await waitForHydration(page);
     const chosen = await page.locator('select[name="assignee"]').inputValue();

@@ -141,6 +141,25 @@ impl Client {
         }
     }
 
+    /// Whether this agent may watch `agent`'s status (the domain's rule,
+    /// with this socket's current role and departments).
+    fn watches(&self, agent: Uuid, agent_departments: &[i64]) -> bool {
+        match &self.kind {
+            ClientKind::Agent {
+                user_id,
+                role,
+                departments,
+                ..
+            } => domain::activity::may_watch(
+                (*user_id, *role.read().unwrap_or_else(|p| p.into_inner())),
+                &departments.read().unwrap_or_else(|p| p.into_inner()),
+                agent,
+                agent_departments,
+            ),
+            ClientKind::Visitor { .. } => false,
+        }
+    }
+
     /// The visitor's contact, when this is a visitor socket that has one.
     fn visitor_contact(&self) -> Option<(i64, Option<i64>)> {
         match &self.kind {
@@ -300,7 +319,13 @@ pub struct Hub {
     pub last_signal: Mutex<Option<chrono::DateTime<Utc>>>,
     /// The connections webhooks name, kept until they change.
     pub webhook_connections: domain::channels::connections::WebhookConnections,
+    /// Each account's agents' departments, for deciding who watches whose
+    /// status changes; read once, forgotten when departments change.
+    teams: Mutex<HashMap<Uuid, Arc<Teams>>>,
 }
+
+/// Each agent's departments.
+type Teams = HashMap<Uuid, Vec<i64>>;
 
 fn frame<T: serde::Serialize>(event: &T) -> Option<Utf8Bytes> {
     serde_json::to_string(event).ok().map(Utf8Bytes::from)
@@ -315,6 +340,7 @@ impl Hub {
             clients: RwLock::new(HashMap::new()),
             last_signal: Mutex::new(None),
             webhook_connections: Default::default(),
+            teams: Mutex::new(HashMap::new()),
         })
     }
 
@@ -486,6 +512,7 @@ impl Hub {
     fn broadcast_resync(&self) {
         // Signals may have been missed while the listener was away.
         self.webhook_connections.clear();
+        self.teams.lock().unwrap_or_else(|p| p.into_inner()).clear();
         let Some(hello) = frame(&ServerEvent::Hello { at: Utc::now() }) else {
             return;
         };
@@ -506,6 +533,12 @@ impl Hub {
     /// new state (see [`fold_conversation_changes`]).
     pub async fn dispatch(self: Arc<Self>, envelope: Envelope, conversation_too: bool) {
         *self.last_signal.lock().unwrap_or_else(|p| p.into_inner()) = Some(Utc::now());
+        if matches!(envelope.signal, Signal::DepartmentsChanged) {
+            self.teams
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&envelope.account_id);
+        }
         let clients = self.clients_of(envelope.account_id);
         if clients.is_empty() {
             return;
@@ -600,19 +633,8 @@ impl Hub {
                 Ok(())
             }
             Signal::ActivityChanged { user_id, status } => {
-                if let Some(payload) = frame(&ServerEvent::AgentActivity {
-                    user_id,
-                    status,
-                    at: chrono::Utc::now(),
-                }) {
-                    clients
-                        .iter()
-                        .filter(|c| {
-                            c.agent_id() == Some(user_id) || c.can(Permission::ViewDashboard)
-                        })
-                        .for_each(|c| c.send(&payload));
-                }
-                Ok(())
+                self.activity_changed(account_id, user_id, status, &clients)
+                    .await
             }
             Signal::ActivitySettingsChanged { settings } => {
                 if let Some(payload) = frame(&ServerEvent::ActivitySettingsChanged { settings }) {
@@ -926,12 +948,54 @@ impl Hub {
         }
     }
 
+    /// An agent's status, to them and to whoever may watch them.
+    async fn activity_changed(
+        &self,
+        account_id: Uuid,
+        user_id: Uuid,
+        status: shared::activity::AgentStatus,
+        clients: &[Arc<Client>],
+    ) -> domain::Result<()> {
+        let teams = self.teams(account_id).await?;
+        let departments = teams.get(&user_id).map_or(&[][..], Vec::as_slice);
+        if let Some(payload) = frame(&ServerEvent::AgentActivity {
+            user_id,
+            status,
+            at: chrono::Utc::now(),
+        }) {
+            clients
+                .iter()
+                .filter(|c| c.watches(user_id, departments))
+                .for_each(|c| c.send(&payload));
+        }
+        Ok(())
+    }
+
+    /// The account's agents' departments (one query, then kept).
+    async fn teams(&self, account_id: Uuid) -> domain::Result<Arc<Teams>> {
+        if let Some(teams) = self
+            .teams
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&account_id)
+        {
+            return Ok(teams.clone());
+        }
+        let fresh =
+            Arc::new(domain::conversations::departments_by_member(&self.db, account_id).await?);
+        self.teams
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(account_id, fresh.clone());
+        Ok(fresh)
+    }
+
     async fn refresh_departments(
         &self,
         account_id: Uuid,
         clients: &[Arc<Client>],
     ) -> domain::Result<()> {
-        let by_member = domain::conversations::departments_by_member(&self.db, account_id).await?;
+        let by_member = self.teams(account_id).await?;
         for client in clients {
             if let ClientKind::Agent {
                 user_id,

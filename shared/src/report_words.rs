@@ -67,7 +67,8 @@ pub struct ReportWords {
     pub cancel_schedule: &'static str,
     pub scheduled_by: &'static str,
     pub timeline: &'static str,
-    pub open_conversations: &'static str,
+    /// After a count: "3 conversas abertas".
+    pub open_conversations_of: &'static str,
     pub active_stretch: &'static str,
     /// Idle, hidden tab, away, no signal.
     pub inactive_reasons: [&'static str; 4],
@@ -241,7 +242,7 @@ static PT_BR: ReportWords = ReportWords {
     cancel_schedule: "Cancelar envio",
     scheduled_by: "Agendado por",
     timeline: "Linha do tempo",
-    open_conversations: "Conversas abertas",
+    open_conversations_of: "conversas abertas",
     active_stretch: "Ativo",
     inactive_reasons: ["Ocioso", "Aba oculta", "Ausente", "Sem sinal"],
 };
@@ -305,7 +306,7 @@ static EN: ReportWords = ReportWords {
     cancel_schedule: "Cancel e-mail",
     scheduled_by: "Scheduled by",
     timeline: "Timeline",
-    open_conversations: "Open conversations",
+    open_conversations_of: "open conversations",
     active_stretch: "Active",
     inactive_reasons: ["Idle", "Hidden tab", "Away", "No signal"],
 };

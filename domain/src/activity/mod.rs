@@ -15,7 +15,7 @@ mod sweeper;
 
 pub use history::{seed_history, write_history};
 pub use settings::{settings, settings_of, update_settings, SettingsForm};
-pub use status_board::agent_statuses;
+pub use status_board::{agent_statuses, may_watch};
 pub(crate) use status_board::{sessions_in, visible_agents, SessionSpans};
 pub use sweeper::{sweep_silent, SweepOutcome, HEARTBEAT_GRACE_SECONDS};
 

@@ -15,6 +15,26 @@ use crate::actor::Actor;
 use crate::db::{Db, Tx};
 use crate::error::Result;
 
+/// Whether a viewer may watch an agent's activity and figures: admins
+/// everyone, managers the teammates of their departments, anyone
+/// themselves. The real-time hub applies it to each status change;
+/// [`visible_agents`] says the same in SQL (tests/it/activity.rs pins the
+/// two to one matrix).
+pub fn may_watch(
+    viewer: (Uuid, Role),
+    viewer_departments: &[i64],
+    agent: Uuid,
+    agent_departments: &[i64],
+) -> bool {
+    let (viewer_id, role) = viewer;
+    role == Role::GlobalAdmin
+        || viewer_id == agent
+        || (role.can(Permission::ViewDashboard)
+            && agent_departments
+                .iter()
+                .any(|d| viewer_departments.contains(d)))
+}
+
 /// Whose figures `viewer` may see: `None` is everyone in the account.
 pub(crate) async fn visible_agents(
     tx: &mut Tx,

@@ -387,6 +387,40 @@ async fn supervisors_see_their_departments_agents_and_agents_only_themselves() {
     let agent_view = domain::activity::agent_statuses(db, &agent).await.unwrap();
     assert_eq!(seen(&agent_view), [agent.user_id]);
 
+    // The hub's rule for status changes says what the SQL says, for every
+    // viewer and agent (Otto gets a department of his own first).
+    sqlx::query(
+        "WITH d AS (INSERT INTO departments (account_id, name) VALUES ($1, 'Financeiro') RETURNING id)
+         INSERT INTO department_members (account_id, department_id, user_id) SELECT $1, d.id, $2 FROM d",
+    )
+    .bind(demo.account_id)
+    .bind(outsider)
+    .execute(owner)
+    .await
+    .unwrap();
+    let teams = domain::conversations::departments_by_member(db, demo.account_id)
+        .await
+        .unwrap();
+    let departments = |id: &Uuid| teams.get(id).cloned().unwrap_or_default();
+    let everyone: Vec<Uuid> = seen(&admin_view);
+    for viewer in [Role::GlobalAdmin, Role::Supervisor, Role::Agent].map(|r| demo.actor(r)) {
+        let listed = seen(&domain::activity::agent_statuses(db, &viewer).await.unwrap());
+        for subject in &everyone {
+            let rule = domain::activity::may_watch(
+                (viewer.user_id, viewer.role),
+                &departments(&viewer.user_id),
+                *subject,
+                &departments(subject),
+            );
+            assert_eq!(
+                rule,
+                listed.contains(subject),
+                "{:?} watching {subject}",
+                viewer.role
+            );
+        }
+    }
+
     // The REST API answers with the same scoping.
     let token = admin_token(&app).await;
     let listed: Vec<AgentStatusView> = app

@@ -544,3 +544,109 @@ async fn receipts_for_many_messages_travel_as_one_signal_and_reach_every_agent()
         assert_eq!(updated["message"]["delivery_status"], "read");
     }
 }
+
+/// A new agent of the demo account, alone in a department of their own.
+async fn agent_in_another_department(
+    app: &TestApp,
+    account_id: uuid::Uuid,
+) -> (domain::Actor, i64) {
+    let owner = &app.database.owner;
+    let id = uuid::Uuid::new_v4();
+    sqlx::query("INSERT INTO users (id, email, name, password_hash) VALUES ($1, 'otto@demo.ponte.dev', 'Otto', 'x')")
+        .bind(id)
+        .execute(owner)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO memberships (account_id, user_id, role) VALUES ($1, $2, 'agent')")
+        .bind(account_id)
+        .bind(id)
+        .execute(owner)
+        .await
+        .unwrap();
+    let department: i64 = sqlx::query_scalar(
+        "WITH d AS (INSERT INTO departments (account_id, name) VALUES ($1, 'Financeiro') RETURNING id)
+         INSERT INTO department_members (account_id, department_id, user_id) SELECT $1, d.id, $2 FROM d
+         RETURNING department_id",
+    )
+    .bind(account_id)
+    .bind(id)
+    .fetch_one(owner)
+    .await
+    .unwrap();
+    let otto = domain::Actor {
+        user_id: id,
+        account_id,
+        role: shared::Role::Agent,
+        name: "Otto".into(),
+        email: "otto@demo.ponte.dev".into(),
+        ip: None,
+    };
+    (otto, department)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn supervisors_hear_status_changes_of_their_teams_only() {
+    use shared::activity::BrowserActivity;
+    let app = spawn_app().await;
+    let (demo, _) = app.demo_inbox().await;
+    let db = &app.database.db;
+    let (otto, finance) = agent_in_another_department(&app, demo.account_id).await;
+    let alice = demo.actor(shared::Role::Agent);
+    let mut supervisor = agent_socket(&app, &app.base_url, "supervisor@demo.ponte.dev").await;
+    let status_of = |v: &Value, who: uuid::Uuid| {
+        v["type"] == "agent_activity" && v["user_id"] == who.to_string()
+    };
+
+    // Otto first, then Alice (a teammate: the positive control); frames of
+    // one account arrive in order, so Otto's would come before hers.
+    domain::activity::report(db, &otto, BrowserActivity::Active)
+        .await
+        .unwrap();
+    domain::activity::report(db, &alice, BrowserActivity::Active)
+        .await
+        .unwrap();
+    let first = wait_for(&mut supervisor, Duration::from_secs(5), |v| {
+        status_of(v, otto.user_id) || status_of(v, alice.user_id)
+    })
+    .await
+    .expect("the teammate's change arrives");
+    assert_eq!(
+        first["user_id"],
+        alice.user_id.to_string(),
+        "not Otto's: {first}"
+    );
+
+    // Otto joins the supervisor's department: from then on, his changes arrive.
+    let supervisors_department: i64 = sqlx::query_scalar(
+        "SELECT department_id FROM department_members WHERE user_id = $1 AND department_id <> $2 LIMIT 1",
+    )
+    .bind(demo.users[1].1)
+    .bind(finance)
+    .fetch_one(&app.database.owner)
+    .await
+    .unwrap();
+    let admin = demo.actor(shared::Role::GlobalAdmin);
+    let department = domain::departments::list(db, &admin)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.id == supervisors_department)
+        .unwrap();
+    let mut members = department.member_ids.clone();
+    members.push(otto.user_id);
+    domain::departments::update(db, &admin, department.id, &department.name, &members)
+        .await
+        .unwrap();
+    domain::activity::report(db, &otto, BrowserActivity::Idle)
+        .await
+        .unwrap();
+    assert!(
+        wait_for(&mut supervisor, Duration::from_secs(5), |v| status_of(
+            v,
+            otto.user_id
+        ))
+        .await
+        .is_some(),
+        "a new teammate's change arrives"
+    );
+}

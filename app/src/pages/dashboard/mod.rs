@@ -172,10 +172,8 @@ fn AgentRow(agent: AgentStatusView, tick: RwSignal<i64>) -> impl IntoView {
             <td class="px-2 py-2 text-right tabular-nums">
                 <a class="text-blue-700 underline dark:text-blue-400" href=format!("/inbox?assignee={}", agent.user_id)
                     aria-label=move || format!(
-                        "{}: {} ({})",
-                        shared::report_words::words(prefs.locale.get()).open_conversations,
-                        agent_name,
-                        open_conversations,
+                        "{open_conversations} {} · {agent_name}",
+                        shared::report_words::words(prefs.locale.get()).open_conversations_of,
                     )>
                     {open_conversations}
                 </a>
