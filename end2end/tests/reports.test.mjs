@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { withBrowser, signIn, newAccount, BASE_URL, waitForHydration } from './helpers.mjs';
+import { withBrowser, signIn, newAccount, openWidget, unique, BASE_URL, waitForHydration } from './helpers.mjs';
 
 test('a manager reads a report, exports it as PDF, and the dashboard shows its figures', async () => {
   const account = newAccount();
@@ -118,5 +118,28 @@ test('a manager schedules the report on screen to be e-mailed, then cancels it',
     await item.getByRole('button', { name: 'Cancelar envio' }).click();
     await item.waitFor({ state: 'detached' });
     assert.equal(await items.count(), 1);
+  });
+});
+
+test("the dashboard's KPI cards follow new conversations without a reload", async () => {
+  const account = newAccount();
+  await withBrowser(async (ctx) => {
+    const page = await ctx.newPage();
+    await signIn(page, account.admin);
+    await page.goto(`${BASE_URL}/dashboard`);
+    await waitForHydration(page);
+    const created = page.locator('#kpi-cards li[data-kpi="conversations_created"] p.text-2xl');
+    await created.waitFor();
+    const before = Number(await created.innerText());
+    await withBrowser(async (visitorContext) => {
+      const visitor = await openWidget(visitorContext, account);
+      await visitor.locator('#ponte-widget textarea').fill(`Olá, ${unique()}`);
+      await visitor.locator('#ponte-widget textarea').press('Enter');
+      await page.waitForFunction(
+        (expected) => Number(document.querySelector('#kpi-cards li[data-kpi="conversations_created"] p.text-2xl')?.textContent) === expected,
+        before + 1,
+        { timeout: 25_000 },
+      );
+    });
   });
 });

@@ -12,8 +12,10 @@ use crate::components::charts::{Bar, Columns, Heatmap, HorizontalBars, Series};
 use crate::components::form::ErrorBanner;
 use crate::components::widgets::INPUT;
 use crate::prefs::{use_prefs, use_t};
+use crate::realtime::{use_realtime, Incoming};
+use shared::events::ServerEvent;
 
-use super::CARD;
+use super::{set_timeout_once, CARD};
 
 const PERIODS: [DatePreset; 4] = [
     DatePreset::Today,
@@ -22,15 +24,44 @@ const PERIODS: [DatePreset; 4] = [
     DatePreset::ThisMonth,
 ];
 
-/// The period picker, the KPI cards and the charts (fetched for the period
-/// picked; the live part of the dashboard is the status board above).
+/// Figures are fetched again at most this often while work goes on.
+const REFRESH_MS: u32 = 10_000;
+
+/// The period picker, the KPI cards and the charts for the period picked,
+/// fetched again a few seconds after conversations, messages or agents'
+/// statuses change (once for a burst of changes).
 #[component]
 pub fn TeamFigures() -> impl IntoView {
     let t = use_t();
     let locale = use_prefs().locale;
     let w = move || words(locale.get());
     let period = RwSignal::new(DatePreset::Today);
-    let figures = Resource::new(move || period.get(), dashboard_figures);
+    let version = RwSignal::new(0u32);
+    let figures = Resource::new(
+        move || (period.get(), version.get()),
+        |(period, _)| dashboard_figures(period),
+    );
+    let refresh_due = StoredValue::new(false);
+    if let Some(realtime) = use_realtime() {
+        realtime.subscribe(move |incoming| {
+            let changes_figures = matches!(
+                incoming,
+                Incoming::Event(
+                    ServerEvent::ConversationChanged { .. }
+                        | ServerEvent::MessageCreated { .. }
+                        | ServerEvent::AgentActivity { .. }
+                ) | Incoming::Resync { .. }
+            );
+            if changes_figures && !refresh_due.get_value() {
+                refresh_due.set_value(true);
+                // The page may be gone by then: nothing to refresh.
+                set_timeout_once(REFRESH_MS, move || {
+                    refresh_due.try_set_value(false);
+                    version.try_update(|v| *v += 1);
+                });
+            }
+        });
+    }
     view! {
         <section aria-labelledby="kpi-heading" class="space-y-3">
             <div class="flex flex-wrap items-end justify-between gap-3">

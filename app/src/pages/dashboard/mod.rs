@@ -188,7 +188,7 @@ fn AgentRow(agent: AgentStatusView, tick: RwSignal<i64>) -> impl IntoView {
     }
 }
 
-fn set_timeout_once(ms: u32, f: impl FnOnce() + 'static) {
+pub(super) fn set_timeout_once(ms: u32, f: impl FnOnce() + 'static) {
     #[cfg(feature = "hydrate")]
     gloo_timers::callback::Timeout::new(ms, f).forget();
     #[cfg(not(feature = "hydrate"))]
