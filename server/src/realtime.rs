@@ -322,6 +322,8 @@ pub struct Hub {
     /// Each account's agents' departments, for deciding who watches whose
     /// status changes; read once, forgotten when departments change.
     teams: Mutex<HashMap<Uuid, Arc<Teams>>>,
+    /// Counts forgettings, so a read that raced one is not kept.
+    teams_forgotten: AtomicU64,
 }
 
 /// Each agent's departments.
@@ -341,6 +343,7 @@ impl Hub {
             last_signal: Mutex::new(None),
             webhook_connections: Default::default(),
             teams: Mutex::new(HashMap::new()),
+            teams_forgotten: AtomicU64::new(0),
         })
     }
 
@@ -512,6 +515,7 @@ impl Hub {
     fn broadcast_resync(&self) {
         // Signals may have been missed while the listener was away.
         self.webhook_connections.clear();
+        self.teams_forgotten.fetch_add(1, Ordering::SeqCst);
         self.teams.lock().unwrap_or_else(|p| p.into_inner()).clear();
         let Some(hello) = frame(&ServerEvent::Hello { at: Utc::now() }) else {
             return;
@@ -534,6 +538,7 @@ impl Hub {
     pub async fn dispatch(self: Arc<Self>, envelope: Envelope, conversation_too: bool) {
         *self.last_signal.lock().unwrap_or_else(|p| p.into_inner()) = Some(Utc::now());
         if matches!(envelope.signal, Signal::DepartmentsChanged) {
+            self.teams_forgotten.fetch_add(1, Ordering::SeqCst);
             self.teams
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
@@ -981,12 +986,13 @@ impl Hub {
         {
             return Ok(teams.clone());
         }
+        let forgotten = self.teams_forgotten.load(Ordering::SeqCst);
         let fresh =
             Arc::new(domain::conversations::departments_by_member(&self.db, account_id).await?);
-        self.teams
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(account_id, fresh.clone());
+        let mut teams = self.teams.lock().unwrap_or_else(|p| p.into_inner());
+        if self.teams_forgotten.load(Ordering::SeqCst) == forgotten {
+            teams.insert(account_id, fresh.clone());
+        }
         Ok(fresh)
     }
 

@@ -3,7 +3,7 @@
 //! (`conversations_created_idx`); and the conversations open now.
 
 use anyhow::Context;
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use shared::dashboard::NamedCount;
 use std::collections::HashMap;
 
@@ -50,7 +50,6 @@ impl ConversationScope {
         &self,
         sql: &'q str,
         scope: &Scope,
-        start: DateTime<Utc>,
     ) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>
     where
         O: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
@@ -59,7 +58,7 @@ impl ConversationScope {
             .bind(scope.account_id)
             .bind(self.departments.clone())
             .bind(scope.agent_ids())
-            .bind(start)
+            .bind(scope.start)
             .bind(scope.end)
     }
 
@@ -67,7 +66,7 @@ impl ConversationScope {
     pub(super) async fn count(&self, tx: &mut Tx, scope: &Scope) -> anyhow::Result<i64> {
         let sql = format!("SELECT count(*) FROM conversations c WHERE {CONVERSATIONS_IN_SCOPE}");
         let (n,): (i64,) = self
-            .query(&sql, scope, scope.start)
+            .query(&sql, scope)
             .fetch_one(&mut **tx)
             .await
             .context("counting new conversations")?;
@@ -94,7 +93,7 @@ impl ConversationScope {
                LEFT JOIN departments d ON d.id = t.department_id"
         );
         let rows: Vec<GroupRow> = self
-            .query(&sql, scope, scope.start)
+            .query(&sql, scope)
             .bind(&self.timezone)
             .fetch_all(&mut **tx)
             .await

@@ -285,6 +285,9 @@ async fn run_one(db: &Db, outbox: Outbox<'_>, account_id: Uuid, id: i64) -> Resu
     let (from, to) = due.frequency.period(due.run_date);
     let outcome = match due.owner_role {
         None => Err("the schedule's owner is no longer an active member".to_string()),
+        Some(role) if !role.can(Permission::ViewDashboard) => {
+            Err("the schedule's owner may no longer see the team's reports".to_string())
+        }
         Some(role) => {
             let owner = Actor {
                 user_id: due.owner_id,
@@ -304,7 +307,7 @@ async fn run_one(db: &Db, outbox: Outbox<'_>, account_id: Uuid, id: i64) -> Resu
             match export(db, &owner, kind, &filter, due.format, due.locale).await {
                 Ok(file) => Ok(file),
                 Err(Error::Forbidden) => {
-                    Err("the schedule's owner may no longer see reports".to_string())
+                    Err("the schedule's owner may no longer see the team's reports".to_string())
                 }
                 Err(err) => return Err(err),
             }

@@ -168,6 +168,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Api
 #[derive(Deserialize)]
 struct ConversationsQuery {
     status: Option<shared::inbox::ConversationStatus>,
+    assignee_id: Option<uuid::Uuid>,
     cursor: Option<String>,
     limit: Option<u32>,
 }
@@ -180,6 +181,7 @@ async fn list_conversations(
     let filter = shared::inbox::InboxFilter {
         status: query.status,
         all_statuses: query.status.is_none(),
+        assignee_id: query.assignee_id,
         cursor: query.cursor,
         limit: query.limit,
         ..Default::default()

@@ -209,6 +209,27 @@ async fn conversations_and_messages_over_rest() {
         .iter()
         .all(|c| c["status"] == "open"));
 
+    let agent_id: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'agent@demo.ponte.dev'")
+            .fetch_one(&app.database.owner)
+            .await
+            .unwrap();
+    let theirs: Value = get(&format!("/conversations?assignee_id={agent_id}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let theirs = theirs["conversations"].as_array().unwrap();
+    let numbers: Vec<i64> = theirs
+        .iter()
+        .map(|c| c["number"].as_i64().unwrap())
+        .collect();
+    assert!(numbers.contains(&1) && numbers.contains(&3), "{numbers:?}");
+    assert!(theirs
+        .iter()
+        .all(|c| c["assignee_id"] == agent_id.to_string()));
+
     let bad_limit = get("/conversations?limit=0").await.unwrap();
     assert_eq!(bad_limit.status(), 422);
     let bad_status = get("/conversations?status=sleeping").await.unwrap();

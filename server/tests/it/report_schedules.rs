@@ -134,7 +134,7 @@ async fn a_scheduled_report_is_mailed_once_with_its_file_and_waits_for_the_next_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn managers_schedule_their_own_and_a_departed_owner_stops_the_mail() {
+async fn managers_schedule_their_own_and_an_owner_who_loses_the_right_stops_the_mail() {
     let app = spawn_app().await;
     let (demo, _) = app.demo_inbox().await;
     let db = &app.database.db;
@@ -187,30 +187,39 @@ async fn managers_schedule_their_own_and_a_departed_owner_stops_the_mail() {
     );
     schedules::remove(db, &admin, admins.id).await.unwrap();
 
-    // The supervisor leaves: the run mails nothing and says why.
-    sqlx::query("UPDATE memberships SET active = false WHERE user_id = $1")
-        .bind(supervisor.user_id)
-        .execute(&app.database.owner)
-        .await
-        .unwrap();
-    make_due(&app, mine.id).await;
-    until(|| async {
-        let ran: Option<DateTime<Utc>> =
-            sqlx::query_scalar("SELECT last_run_at FROM report_schedules WHERE id = $1")
-                .bind(mine.id)
-                .fetch_one(&app.database.owner)
+    // The supervisor is made an agent, then leaves: each run mails nothing
+    // and says why.
+    let run_fails_with = |role_change: &'static str, reason: &'static str| {
+        let app = &app;
+        async move {
+            sqlx::query(role_change)
+                .bind(supervisor.user_id)
+                .execute(&app.database.owner)
                 .await
                 .unwrap();
-        ran.is_some()
-    })
+            make_due(app, mine.id).await;
+            until(|| async {
+                let error: Option<String> =
+                    sqlx::query_scalar("SELECT last_error FROM report_schedules WHERE id = $1")
+                        .bind(mine.id)
+                        .fetch_one(&app.database.owner)
+                        .await
+                        .unwrap();
+                error.is_some_and(|e| e.contains(reason))
+            })
+            .await;
+        }
+    };
+    run_fails_with(
+        "UPDATE memberships SET role = 'agent' WHERE user_id = $1",
+        "may no longer see the team's reports",
+    )
     .await;
-    let error: Option<String> =
-        sqlx::query_scalar("SELECT last_error FROM report_schedules WHERE id = $1")
-            .bind(mine.id)
-            .fetch_one(&app.database.owner)
-            .await
-            .unwrap();
-    assert!(error.unwrap().contains("no longer an active member"));
+    run_fails_with(
+        "UPDATE memberships SET active = false WHERE user_id = $1",
+        "no longer an active member",
+    )
+    .await;
     assert_eq!(scheduled_mails(&app).await, 0);
 }
 
