@@ -65,6 +65,18 @@ async fn two_full_accounts(db: &TestDb) -> (Uuid, Uuid) {
         domain::api_tokens::create(&db.db, &admin, "ci", Some(30))
             .await
             .unwrap();
+        let weekly = shared::reports::ScheduleForm {
+            report: shared::reports::ReportKind::Productivity,
+            frequency: shared::reports::Frequency::Weekly,
+            format: shared::reports::FileFormat::Pdf,
+            recipients: format!("gestora@{slug}.com"),
+            agents: vec![],
+            departments: vec![],
+            locale: shared::Locale::PtBr,
+        };
+        domain::reports::schedules::create(&db.db, &admin, &weekly)
+            .await
+            .unwrap();
         let smtp = shared::mail::SmtpAccountForm {
             name: "Correio".into(),
             host: "smtp.example.com".into(),
