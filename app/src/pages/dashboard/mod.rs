@@ -170,13 +170,19 @@ fn AgentRow(agent: AgentStatusView, tick: RwSignal<i64>) -> impl IntoView {
             <td class="px-2 py-2 tabular-nums">{in_status}</td>
             <td class="px-2 py-2 text-right font-mono tabular-nums">{active_today}</td>
             <td class="px-2 py-2 text-right tabular-nums">
-                <a class="text-blue-700 underline dark:text-blue-400" href=format!("/inbox?assignee={}", agent.user_id)
-                    aria-label=move || format!(
-                        "{open_conversations} {} · {agent_name}",
-                        shared::report_words::words(prefs.locale.get()).open_conversations_of,
-                    )>
-                    {open_conversations}
-                </a>
+                {if open_conversations > 0 {
+                    view! {
+                        <a class="text-blue-700 underline dark:text-blue-400" href=format!("/inbox?assignee={}", agent.user_id)
+                            aria-label=move || format!(
+                                "{open_conversations} {} · {agent_name}",
+                                shared::report_words::words(prefs.locale.get()).open_conversations_of,
+                            )>
+                            {open_conversations}
+                        </a>
+                    }.into_any()
+                } else {
+                    view! { <span>"0"</span> }.into_any()
+                }}
             </td>
             <td class="px-2 py-2 text-right">
                 <a class="text-xs text-blue-700 underline dark:text-blue-400"

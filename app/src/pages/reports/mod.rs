@@ -100,9 +100,6 @@ pub fn ReportsPage() -> impl IntoView {
                 }).collect_view()}
             </nav>
             <Filters locale=locale manager=manager preset=preset from=from to=to agent=agent department=department />
-            <Show when=move || manager>
-                <ScheduledReports on_screen=OnScreen { kind, agent, department } locale=locale />
-            </Show>
             <Transition fallback=move || view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || t().loading}</p> }>
                 {move || Suspend::new(async move {
                     match table.await {
@@ -111,6 +108,9 @@ pub fn ReportsPage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <Show when=move || manager>
+                <ScheduledReports on_screen=OnScreen { kind, agent, department } locale=locale />
+            </Show>
         </div>
     }
 }
