@@ -66,17 +66,17 @@ impl ScheduleRow {
     }
 }
 
-const SELECT_SCHEDULES: &str =
-    "SELECT s.id, s.report, s.frequency, s.format, s.recipients, s.agents,
-        s.departments, s.locale, u.name AS owner, s.next_run_at, s.last_run_at, s.last_error
-   FROM report_schedules s JOIN users u ON u.id = s.owner_id";
+/// A [`ScheduleRow`] from `report_schedules s JOIN users u` (its owner).
+const SCHEDULE_COLUMNS: &str = "s.id, s.report, s.frequency, s.format, s.recipients, s.agents,
+    s.departments, s.locale, u.name AS owner, s.next_run_at, s.last_run_at, s.last_error";
 
 /// The schedules the viewer manages: admins, the account's; others, their own.
 pub async fn list(db: &Db, viewer: &Actor) -> Result<Vec<ReportSchedule>> {
     viewer.require(Permission::ViewDashboard)?;
     let mut tx = db.tenant(viewer.account_id, Some(viewer.user_id)).await?;
     let rows: Vec<ScheduleRow> = sqlx::query_as(&format!(
-        "{SELECT_SCHEDULES} WHERE s.account_id = $1 AND ($2 OR s.owner_id = $3) ORDER BY s.id"
+        "SELECT {SCHEDULE_COLUMNS} FROM report_schedules s JOIN users u ON u.id = s.owner_id
+          WHERE s.account_id = $1 AND ($2 OR s.owner_id = $3) ORDER BY s.id"
     ))
     .bind(viewer.account_id)
     .bind(viewer.role == Role::GlobalAdmin)
@@ -245,56 +245,58 @@ pub async fn run_due(db: &Db, outbox: Outbox<'_>) -> Result<usize> {
     Ok(claimed.len())
 }
 
+/// A claimed schedule, with what its run needs to know about its owner.
 #[derive(sqlx::FromRow)]
 struct Due {
-    report: ReportKind,
-    frequency: Frequency,
-    format: FileFormat,
-    recipients: Vec<String>,
-    agents: Vec<Uuid>,
-    departments: Vec<i64>,
-    locale: Locale,
+    #[sqlx(flatten)]
+    schedule: ScheduleRow,
     owner_id: Uuid,
-    owner_name: String,
     owner_email: String,
+    /// `None`: no longer an active member.
     owner_role: Option<Role>,
+    /// The send time's local date.
     run_date: NaiveDate,
-    next_run_at: DateTime<Utc>,
 }
 
 async fn run_one(db: &Db, outbox: Outbox<'_>, account_id: Uuid, id: i64) -> Result<()> {
     let mut tx = db.tenant(account_id, None).await?;
-    let due: Option<Due> = sqlx::query_as(
-        "SELECT s.report, s.frequency, s.format, s.recipients, s.agents, s.departments, s.locale,
-                s.owner_id, u.name AS owner_name, u.email AS owner_email,
+    let due: Option<Due> = sqlx::query_as(&format!(
+        "SELECT {SCHEDULE_COLUMNS}, s.owner_id, u.email AS owner_email,
                 (SELECT m.role FROM memberships m
                   WHERE m.account_id = s.account_id AND m.user_id = s.owner_id AND m.active) AS owner_role,
-                (s.next_run_at AT TIME ZONE a.timezone)::date AS run_date, s.next_run_at
+                (s.next_run_at AT TIME ZONE a.timezone)::date AS run_date
            FROM report_schedules s JOIN users u ON u.id = s.owner_id JOIN accounts a ON a.id = s.account_id
-          WHERE s.account_id = $1 AND s.id = $2 FOR UPDATE OF s",
-    )
+          WHERE s.account_id = $1 AND s.id = $2 FOR UPDATE OF s"
+    ))
     .bind(account_id)
     .bind(id)
     .fetch_optional(&mut *tx)
     .await
     .context("reading a due schedule")?;
-    let Some(due) = due else {
+    let Some(Due {
+        schedule: due,
+        owner_id,
+        owner_email,
+        owner_role,
+        run_date,
+    }) = due
+    else {
         return Ok(()); // removed since it was claimed
     };
     let kind = due.report;
-    let (from, to) = due.frequency.period(due.run_date);
-    let outcome = match due.owner_role {
+    let (from, to) = due.frequency.period(run_date);
+    let outcome = match owner_role {
         None => Err("the schedule's owner is no longer an active member".to_string()),
         Some(role) if !role.can(Permission::ViewDashboard) => {
             Err("the schedule's owner may no longer see the team's reports".to_string())
         }
         Some(role) => {
             let owner = Actor {
-                user_id: due.owner_id,
+                user_id: owner_id,
                 account_id,
                 role,
-                name: due.owner_name.clone(),
-                email: due.owner_email.clone(),
+                name: due.owner.clone(),
+                email: owner_email,
                 ip: None,
             };
             let filter = ReportFilter {
@@ -333,7 +335,7 @@ async fn run_one(db: &Db, outbox: Outbox<'_>, account_id: Uuid, id: i64) -> Resu
             let mail = SystemMail::ScheduledReport {
                 report: title,
                 period: &period,
-                owner: &due.owner_name,
+                owner: &due.owner,
                 link: &link,
             };
             mail::queue_with_attachments(
