@@ -99,6 +99,11 @@ pub enum Signal {
     ConnectionChanged {
         channel_id: i64,
     },
+    /// A background report export moved on (for its requester only).
+    ReportExportChanged {
+        user_id: Uuid,
+        export: shared::reports::ReportExport,
+    },
 }
 
 impl Signal {

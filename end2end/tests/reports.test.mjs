@@ -28,15 +28,22 @@ test('a manager reads a report, exports it as PDF, and the dashboard shows its f
     const timeline = table.locator('[data-timeline]').first();
     assert.match(await timeline.getAttribute('aria-label'), /Ativo \d\d:\d\d–\d\d:\d\d/);
 
+    // The file is built in the background: a progress bar, then the
+    // download starts by itself.
     const [download] = await Promise.all([
       page.waitForEvent('download'),
-      page.click('a[data-export="pdf"]'),
+      page.click('button[data-export="pdf"]'),
     ]);
     assert.match(download.suggestedFilename(), /^ponte-work-log-.*\.pdf$/);
     const pdf = readFileSync(await download.path());
     assert.equal(pdf.subarray(0, 8).toString('latin1'), '%PDF-1.4');
     assert.ok(pdf.toString('latin1').trimEnd().endsWith('%%EOF'));
     assert.ok(pdf.toString('latin1').includes('(Registro de trabalho)'), 'the title is on the page');
+    // Each agent's days are listed under their row: "02/12/2026 08:00–17:00".
+    assert.match(pdf.toString('latin1'), /\(\d\d\/\d\d\/\d{4} \d\d:\d\d\x96(\d\d:\d\d|\x85)\)/);
+    const progress = page.getByRole('progressbar', { name: 'Registro de trabalho · PDF' });
+    assert.equal(await progress.getAttribute('aria-valuenow'), '100');
+    await page.getByRole('link', { name: 'Baixar de novo' }).waitFor();
 
     await page.goto(`${BASE_URL}/dashboard`);
     await waitForHydration(page);

@@ -75,6 +75,35 @@ pub async fn clean_up_uploads(db: Db, storage: Storage) {
     }
 }
 
+/// Builds the report files people asked for, one at a time per instance,
+/// as soon as one is asked for (NOTIFY) and every few seconds regardless
+/// (builds a crashed instance leased); apart from the other queues, so a
+/// long report never holds up customers' messages. Files older than a day
+/// are removed.
+pub async fn build_report_exports(db: Db) {
+    let mut listener = None;
+    let mut last_cleanup: Option<tokio::time::Instant> = None;
+    loop {
+        if listener.is_none() {
+            listener = listen_for_jobs(&db).await;
+        }
+        match domain::reports::export_jobs::run_due(&db).await {
+            Ok(0) => {}
+            Ok(_) => continue,
+            Err(err) => tracing::warn!(error = ?err, "report exports failed"),
+        }
+        if last_cleanup.is_none_or(|at| at.elapsed() >= Duration::from_secs(3600)) {
+            last_cleanup = Some(tokio::time::Instant::now());
+            match domain::reports::export_jobs::remove_old(&db).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "old report exports removed"),
+                Err(err) => tracing::warn!(error = ?err, "removing old report exports failed"),
+            }
+        }
+        wait_for_jobs(&mut listener, Duration::from_secs(5)).await;
+    }
+}
+
 /// Works the queues — received webhooks in, customers' files fetched,
 /// agents' replies, scheduled reports and outgoing mail out — as soon as
 /// any instance queues something (NOTIFY), and every second regardless
@@ -140,16 +169,21 @@ pub async fn run_queues(
         if busy {
             continue;
         }
-        let wait = Duration::from_secs(1);
-        match listener.as_mut() {
-            Some(l) => {
-                if let Ok(Err(err)) = tokio::time::timeout(wait, l.try_recv()).await {
-                    tracing::warn!(error = ?err, "jobs listener lost; reconnecting");
-                    listener = None;
-                }
+        wait_for_jobs(&mut listener, Duration::from_secs(1)).await;
+    }
+}
+
+/// Waits for a job notification, or `wait` at most; forgets a listener
+/// whose connection broke, so the caller listens again.
+async fn wait_for_jobs(listener: &mut Option<PgListener>, wait: Duration) {
+    match listener.as_mut() {
+        Some(l) => {
+            if let Ok(Err(err)) = tokio::time::timeout(wait, l.try_recv()).await {
+                tracing::warn!(error = ?err, "jobs listener lost; reconnecting");
+                *listener = None;
             }
-            None => tokio::time::sleep(wait).await,
         }
+        None => tokio::time::sleep(wait).await,
     }
 }
 

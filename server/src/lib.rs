@@ -131,6 +131,7 @@ impl Application {
                 self.state.config.secret.clone(),
                 self.allow_private_webhooks,
             )),
+            tokio::spawn(jobs::build_report_exports(self.state.db.clone())),
             tokio::spawn(jobs::watch_mailboxes(
                 self.state.db.clone(),
                 self.state.config.vault.clone(),
@@ -209,6 +210,7 @@ fn router(
         .route("/metrics", get(http::health::metrics))
         .merge(http::api_activity::routes())
         .merge(http::api_reports::routes())
+        .merge(http::api_exports::routes())
         .merge(http::api_v1::routes())
         .merge(http::api_channels::routes())
         .merge(http::api_templates::routes())

@@ -689,6 +689,15 @@ impl Hub {
                 self.notification(account_id, user_id, notification_id, &clients)
                     .await
             }
+            Signal::ReportExportChanged { user_id, export } => {
+                if let Some(payload) = frame(&ServerEvent::ReportExport { export }) {
+                    clients
+                        .iter()
+                        .filter(|c| c.agent_id() == Some(user_id))
+                        .for_each(|c| c.send(&payload));
+                }
+                Ok(())
+            }
             Signal::RoleChanged { user_id, role } => {
                 self.role_changed(user_id, role, &clients);
                 Ok(())

@@ -85,6 +85,10 @@ pub enum ServerEvent {
         connected: bool,
         detail: Option<String>,
     },
+    /// One of this person's background report exports moved on.
+    ReportExport {
+        export: crate::reports::ReportExport,
+    },
     /// The session or membership ended: reload to sign in again.
     SessionEnded,
     /// This person's role changed: refetch what they may see and do.

@@ -2,7 +2,9 @@
 //! downloads, the REST API and scheduled mail alike.
 
 use shared::report_words::{column_title, format_date, report_title, words};
-use shared::reports::{FileFormat, ReportFilter, ReportKind, ReportTable};
+use shared::reports::{
+    FileFormat, ReportFilter, ReportKind, ReportTable, WorkLogDay, WorkLogFigures,
+};
 use shared::Locale;
 
 use super::{csv, pdf, table};
@@ -28,18 +30,36 @@ pub async fn export(
     locale: Locale,
 ) -> Result<ExportFile> {
     let table = table(db, viewer, kind, filter).await?;
-    Ok(match format {
+    Ok(render(&table, filter, format, locale, &mut |_| {}))
+}
+
+/// `table` as a file, telling `progress` how far it got (0 to 1).
+pub fn render(
+    table: &ReportTable,
+    filter: &ReportFilter,
+    format: FileFormat,
+    locale: Locale,
+    progress: &mut dyn FnMut(f32),
+) -> ExportFile {
+    match format {
         FileFormat::Csv => ExportFile {
-            name: file_name(&table, "csv"),
-            content_type: "text/csv; charset=utf-8",
-            bytes: csv::render(&table).into_bytes(),
+            name: file_name(table, "csv"),
+            content_type: content_type(format),
+            bytes: csv::render(table).into_bytes(),
         },
         FileFormat::Pdf => ExportFile {
-            name: file_name(&table, "pdf"),
-            content_type: "application/pdf",
-            bytes: pdf::render(&table, &pdf_text(&table, locale, filter)),
+            name: file_name(table, "pdf"),
+            content_type: content_type(format),
+            bytes: pdf::render_with_progress(table, &pdf_text(table, locale, filter), progress),
         },
-    })
+    }
+}
+
+pub fn content_type(format: FileFormat) -> &'static str {
+    match format {
+        FileFormat::Csv => "text/csv; charset=utf-8",
+        FileFormat::Pdf => "application/pdf",
+    }
 }
 
 fn pdf_text(table: &ReportTable, locale: Locale, filter: &ReportFilter) -> pdf::PdfText {
@@ -75,6 +95,29 @@ fn pdf_text(table: &ReportTable, locale: Locale, filter: &ReportFilter) -> pdf::
             .iter()
             .map(|c| column_title(locale, c).to_string())
             .collect(),
+        row_details: table
+            .rows
+            .iter()
+            .map(|row| {
+                row.details
+                    .iter()
+                    .map(|day| day_line(locale, day))
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
+/// "12/03/2026 08:21–17:40" and the day's times, under its agent.
+fn day_line(locale: Locale, day: &WorkLogDay) -> pdf::DetailLine {
+    pdf::DetailLine {
+        label: format!(
+            "{} {}–{}",
+            format_date(locale, day.date),
+            day.login,
+            day.logout.as_deref().unwrap_or("…")
+        ),
+        cells: WorkLogFigures::day_cells(day),
     }
 }
 

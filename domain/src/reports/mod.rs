@@ -7,6 +7,7 @@
 mod categorization;
 pub mod csv;
 mod export;
+pub mod export_jobs;
 mod idle;
 pub mod pdf;
 mod productivity;

@@ -1,6 +1,7 @@
 //! A report as a PDF: landscape A4, a title page with the filters and a bar
 //! chart of the report's main figure, then the whole table (no row cap),
-//! its header repeated on every page and the totals at the end. Written by
+//! each agent's detail lines under their row (the work log's days), its
+//! header repeated on every page and the totals at the end. Written by
 //! hand with the PDF base fonts (Helvetica, WinAnsi encoding: every letter
 //! of Portuguese), so it needs no font files and no dependency.
 
@@ -18,6 +19,14 @@ pub struct PdfText {
     pub totals_label: String,
     /// One per column of the table.
     pub column_titles: Vec<String>,
+    /// Lines under each row, in the rows' order (may be shorter).
+    pub row_details: Vec<Vec<DetailLine>>,
+}
+
+/// A line under an agent's row: "12/03/2026 08:21–17:40" and its figures.
+pub struct DetailLine {
+    pub label: String,
+    pub cells: Vec<Cell>,
 }
 
 const PAGE_WIDTH: f32 = 842.0;
@@ -28,14 +37,38 @@ const ROW_HEIGHT: f32 = 16.0;
 const CHART_BARS: usize = 15;
 
 pub fn render(table: &ReportTable, text: &PdfText) -> Vec<u8> {
+    render_with_progress(table, text, &mut |_| {})
+}
+
+/// [`render`], telling `progress` the share of pages laid out (0 to 1) as
+/// it goes: the background exports' progress bar.
+pub fn render_with_progress(
+    table: &ReportTable,
+    text: &PdfText,
+    progress: &mut dyn FnMut(f32),
+) -> Vec<u8> {
     let mut pages = vec![title_page(table, text)];
-    pages.extend(table_pages(table, text));
+    pages.extend(table_pages(table, text, progress));
     let count = pages.len();
     for (n, page) in pages.iter_mut().enumerate() {
         let footer = format!("{} · {} / {count}", text.title, n + 1);
         page.text(MARGIN, MARGIN / 2.0, 8.0, Font::Regular, GREY, &footer);
     }
     assemble(&text.title, pages)
+}
+
+/// One line of the table.
+struct Line<'a> {
+    label: &'a str,
+    cells: &'a [Cell],
+    style: LineStyle,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum LineStyle {
+    Agent,
+    Detail,
+    Totals,
 }
 
 fn title_page(table: &ReportTable, text: &PdfText) -> Page {
@@ -92,53 +125,69 @@ fn title_page(table: &ReportTable, text: &PdfText) -> Page {
     page
 }
 
-fn table_pages(table: &ReportTable, text: &PdfText) -> Vec<Page> {
+fn table_pages(table: &ReportTable, text: &PdfText, progress: &mut dyn FnMut(f32)) -> Vec<Page> {
     let columns = text.column_titles.len().max(1) as f32;
     let width = (PAGE_WIDTH - 2.0 * MARGIN - AGENT_COLUMN) / columns;
     let rows_per_page = ((PAGE_HEIGHT - 2.0 * MARGIN - 40.0) / ROW_HEIGHT) as usize - 1;
-    let mut lines: Vec<(String, &[Cell], Font)> = table
-        .rows
-        .iter()
-        .map(|row| (row.agent.name.clone(), row.cells.as_slice(), Font::Regular))
-        .collect();
-    lines.push((
-        text.totals_label.clone(),
-        table.totals.as_slice(),
-        Font::Bold,
-    ));
+    let mut lines: Vec<Line> = Vec::new();
+    for (n, row) in table.rows.iter().enumerate() {
+        lines.push(Line {
+            label: &row.agent.name,
+            cells: &row.cells,
+            style: LineStyle::Agent,
+        });
+        for detail in text.row_details.get(n).into_iter().flatten() {
+            lines.push(Line {
+                label: &detail.label,
+                cells: &detail.cells,
+                style: LineStyle::Detail,
+            });
+        }
+    }
+    lines.push(Line {
+        label: &text.totals_label,
+        cells: &table.totals,
+        style: LineStyle::Totals,
+    });
+    let page_count = lines.len().div_ceil(rows_per_page);
     lines
         .chunks(rows_per_page)
-        .map(|chunk| {
-            let mut page = Page::default();
-            let mut y = PAGE_HEIGHT - MARGIN - 10.0;
-            page.text(MARGIN, y, 8.0, Font::Bold, GREY, &text.agent_heading);
-            for (i, title) in text.column_titles.iter().enumerate() {
-                let right = MARGIN + AGENT_COLUMN + width * (i as f32 + 1.0) - 4.0;
-                for (n, line) in wrap(title, width - 8.0, 8.0).iter().take(2).enumerate() {
-                    page.text_right(right, y - 10.0 * n as f32, 8.0, Font::Bold, GREY, line);
-                }
-            }
-            y -= 26.0;
-            page.rule(MARGIN, y + ROW_HEIGHT - 4.0, PAGE_WIDTH - MARGIN);
-            for (name, cells, font) in chunk {
-                page.text(
-                    MARGIN,
-                    y,
-                    9.0,
-                    *font,
-                    INK,
-                    &fit(name, AGENT_COLUMN - 8.0, 9.0),
-                );
-                for (i, cell) in cells.iter().enumerate() {
-                    let right = MARGIN + AGENT_COLUMN + width * (i as f32 + 1.0) - 4.0;
-                    let value = fit(&cell.display_text(), width - 6.0, 9.0);
-                    page.text_right(right, y, 9.0, *font, INK, &value);
-                }
-                y -= ROW_HEIGHT;
-            }
-            page
+        .enumerate()
+        .map(|(n, chunk)| {
+            progress(n as f32 / page_count as f32);
+            table_page(chunk, text, width)
         })
         .collect()
+}
+
+fn table_page(lines: &[Line], text: &PdfText, width: f32) -> Page {
+    let mut page = Page::default();
+    let mut y = PAGE_HEIGHT - MARGIN - 10.0;
+    page.text(MARGIN, y, 8.0, Font::Bold, GREY, &text.agent_heading);
+    for (i, title) in text.column_titles.iter().enumerate() {
+        let right = MARGIN + AGENT_COLUMN + width * (i as f32 + 1.0) - 4.0;
+        for (n, line) in wrap(title, width - 8.0, 8.0).iter().take(2).enumerate() {
+            page.text_right(right, y - 10.0 * n as f32, 8.0, Font::Bold, GREY, line);
+        }
+    }
+    y -= 26.0;
+    page.rule(MARGIN, y + ROW_HEIGHT - 4.0, PAGE_WIDTH - MARGIN);
+    for line in lines {
+        let (font, size, color, indent) = match line.style {
+            LineStyle::Agent => (Font::Regular, 9.0, INK, 0.0),
+            LineStyle::Detail => (Font::Regular, 8.0, GREY, 12.0),
+            LineStyle::Totals => (Font::Bold, 9.0, INK, 0.0),
+        };
+        let label = fit(line.label, AGENT_COLUMN - 8.0 - indent, size);
+        page.text(MARGIN + indent, y, size, font, color, &label);
+        for (i, cell) in line.cells.iter().enumerate() {
+            let right = MARGIN + AGENT_COLUMN + width * (i as f32 + 1.0) - 4.0;
+            let value = fit(&cell.display_text(), width - 6.0, size);
+            page.text_right(right, y, size, font, color, &value);
+        }
+        y -= ROW_HEIGHT;
+    }
+    page
 }
 
 // ---- A page's drawing commands ----
@@ -388,6 +437,7 @@ mod tests {
                 "Resolvidas".into(),
                 "Tempo médio de primeira resposta".into(),
             ],
+            row_details: Vec::new(),
         }
     }
 
@@ -429,6 +479,33 @@ mod tests {
         // A title page and 101 lines (rows and totals) at 29 a page.
         assert!(body.contains("/Count 5 "), "{}", &body[..400]);
         assert!(body.contains("(Agente 99 \\(S\u{FFFD}o Paulo\\))"));
+    }
+
+    #[test]
+    fn detail_lines_follow_their_row_and_progress_reaches_every_page() {
+        let mut text = text();
+        text.row_details = vec![
+            Vec::new(),
+            (1..=40)
+                .map(|day| DetailLine {
+                    label: format!("{day:02}/03/2026 08:00–17:00"),
+                    cells: vec![Cell::Text(String::new()), Cell::Seconds(Some(3600))],
+                })
+                .collect(),
+        ];
+        let mut shares = Vec::new();
+        let pdf = render_with_progress(&sample(3), &text, &mut |share| shares.push(share));
+        let body = String::from_utf8_lossy(&pdf);
+        // 3 rows, 40 days under the second and the totals: 44 lines, two
+        // pages of 29, after the title page.
+        assert!(body.contains("/Count 3 "), "{}", &body[..400]);
+        // After the title page's chart, which names the agents too.
+        let table = &body[body.find("(Agente)").unwrap()..];
+        let second_row = table.find("(Agente 1 ").unwrap();
+        let first_day = table.find("(01/03/2026 08:00").unwrap();
+        let third_row = table.find("(Agente 2 ").unwrap();
+        assert!(second_row < first_day && first_day < third_row);
+        assert_eq!(shares, [0.0, 0.5]);
     }
 
     #[test]

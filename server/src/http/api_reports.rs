@@ -227,7 +227,7 @@ fn list<T: FromStr>(value: &str) -> Result<Vec<T>, T::Err> {
         .collect()
 }
 
-fn download(file: ExportFile) -> Response {
+pub(super) fn download(file: ExportFile) -> Response {
     let mut response = file.bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(

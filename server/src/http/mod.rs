@@ -2,6 +2,7 @@
 
 pub mod api_activity;
 pub mod api_channels;
+pub mod api_exports;
 pub mod api_reports;
 pub mod api_templates;
 pub mod api_v1;

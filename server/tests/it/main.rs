@@ -19,6 +19,7 @@ mod mock_providers;
 mod outbound_media;
 mod providers;
 mod realtime;
+mod report_exports;
 mod report_schedules;
 mod reports;
 mod security;

@@ -10,7 +10,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 const PASSWORD: &str = "ponte-demo-2026";
-type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+pub(crate) type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn connect(url: &str, origin: &str, cookie: Option<&str>) -> Result<Socket, u16> {
     let mut request = url.into_client_request().unwrap();
@@ -42,7 +42,7 @@ fn ws_url(base: &str, path: &str) -> String {
 }
 
 /// Reads frames until one satisfies `wanted`, or gives up after `within`.
-async fn wait_for(
+pub(crate) async fn wait_for(
     socket: &mut Socket,
     within: Duration,
     wanted: impl Fn(&Value) -> bool,
@@ -62,7 +62,7 @@ async fn wait_for(
     }
 }
 
-async fn agent_socket(app: &TestApp, base: &str, email: &str) -> Socket {
+pub(crate) async fn agent_socket(app: &TestApp, base: &str, email: &str) -> Socket {
     let cookie = app.session_cookie(email, PASSWORD).await;
     let mut socket = connect(&ws_url(base, "/ws"), base, Some(&cookie))
         .await

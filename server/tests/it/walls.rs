@@ -77,6 +77,15 @@ async fn two_full_accounts(db: &TestDb) -> (Uuid, Uuid) {
         domain::reports::schedules::create(&db.db, &admin, &weekly)
             .await
             .unwrap();
+        let export = shared::reports::ExportRequest {
+            report: shared::reports::ReportKind::Idle,
+            format: shared::reports::FileFormat::Csv,
+            filter: Default::default(),
+            locale: shared::Locale::En,
+        };
+        domain::reports::export_jobs::start(&db.db, &admin, &export)
+            .await
+            .unwrap();
         let smtp = shared::mail::SmtpAccountForm {
             name: "Correio".into(),
             host: "smtp.example.com".into(),

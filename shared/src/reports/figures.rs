@@ -74,6 +74,18 @@ impl WorkLogFigures {
         ]
     }
 
+    /// A day's line under its agent in the exports, in [`Self::COLUMNS`]'
+    /// order (days and sessions are the agent's, so left blank).
+    pub fn day_cells(day: &WorkLogDay) -> Vec<Cell> {
+        vec![
+            Cell::Text(String::new()),
+            Cell::Text(String::new()),
+            Cell::Seconds(Some(day.total_seconds)),
+            Cell::Seconds(Some(day.active_seconds)),
+            Cell::Seconds(Some(day.inactive_seconds)),
+        ]
+    }
+
     pub fn add(&mut self, other: &WorkLogFigures) {
         self.days_worked += other.days_worked;
         self.sessions += other.sessions;

@@ -11,8 +11,10 @@ use uuid::Uuid;
 use crate::errors::ErrorCode;
 use crate::inbox::string_enum;
 
+mod exports;
 mod figures;
 mod schedule;
+pub use exports::*;
 pub use figures::*;
 pub use schedule::*;
 

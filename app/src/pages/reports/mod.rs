@@ -1,7 +1,8 @@
 //! Reports: the work log, productivity, categorization and idle analysis,
 //! with shared filters (date presets, agent, department), a bar chart of
-//! the report's main figure and CSV / PDF downloads of exactly what is on
-//! screen, or e-mailed on a schedule (schedules.rs). Managers see their
+//! the report's main figure and CSV / PDF files of exactly what is on
+//! screen, built in the background (exports.rs) or e-mailed on a schedule
+//! (schedules.rs). Managers see their
 //! agents; agents see only their own figures.
 
 use leptos::prelude::*;
@@ -12,16 +13,18 @@ use shared::{Locale, Permission};
 
 use crate::api::activity::agent_statuses;
 use crate::api::channels::list_departments;
-use crate::api::reports::fetch_report;
+use crate::api::reports::{fetch_report, StartReportExport};
 use crate::components::charts::{Bar, HorizontalBars};
 use crate::components::form::ErrorBanner;
 use crate::components::layout::{use_session, PageHeader};
-use crate::components::widgets::{BUTTON, INPUT};
+use crate::components::widgets::INPUT;
 use crate::prefs::{use_prefs, use_t};
 
 mod days;
+mod exports;
 mod schedules;
 use days::DayList;
+use exports::{ExportButtons, ExportList};
 use schedules::{OnScreen, ScheduledReports};
 
 const CARD: &str = "rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900";
@@ -67,24 +70,14 @@ pub fn ReportsPage() -> impl IntoView {
         move || (kind.get(), filter.get()),
         |(kind, filter)| fetch_report(kind, filter),
     );
-    let export = move |format: &str| {
-        format!(
-            "/reports/{}/export?{}&format={format}&lang={}",
-            kind.get().as_str(),
-            filter.get().to_query(),
-            locale.get().as_str()
-        )
-    };
+    let start_export = ServerAction::<StartReportExport>::new();
 
     view! {
         <PageHeader
             title=Signal::derive(move || if manager { w().page_title } else { w().my_figures })
             subtitle=Signal::derive(move || w().page_subtitle)
         >
-            <div class="flex gap-2">
-                <a class=BUTTON href=move || export("csv") download data-export="csv">{move || w().download_csv}</a>
-                <a class=BUTTON href=move || export("pdf") download data-export="pdf">{move || w().download_pdf}</a>
-            </div>
+            <ExportButtons kind=kind filter=filter locale=locale start=start_export />
         </PageHeader>
         <div class="space-y-4 p-4 sm:p-6">
             <nav class="flex flex-wrap gap-2" aria-label=move || w().report>
@@ -100,6 +93,7 @@ pub fn ReportsPage() -> impl IntoView {
                 }).collect_view()}
             </nav>
             <Filters locale=locale manager=manager preset=preset from=from to=to agent=agent department=department />
+            <ExportList locale=locale start=start_export />
             <Transition fallback=move || view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || t().loading}</p> }>
                 {move || Suspend::new(async move {
                     match table.await {
