@@ -27,7 +27,7 @@ pub async fn setup(db: &Db, actor: &Actor) -> Result<CategorySetup> {
     Ok(setup)
 }
 
-async fn list_in(tx: &mut Tx) -> anyhow::Result<Vec<Category>> {
+pub(crate) async fn list_in(tx: &mut Tx) -> anyhow::Result<Vec<Category>> {
     let rows: Vec<(i64, Option<i64>, String, String, bool)> = sqlx::query_as(
         "SELECT id, parent_id, name, description, active FROM categories ORDER BY lower(name)",
     )

@@ -92,21 +92,24 @@ pub(super) async fn resolution_times(tx: &mut Tx, scope: &Scope) -> anyhow::Resu
 }
 
 pub(super) async fn per_category(tx: &mut Tx, scope: &Scope) -> anyhow::Result<Vec<NamedCount>> {
-    let rows: Vec<(String, i64)> = sqlx::query_as_with(
+    let rows: Vec<(i64, i64)> = sqlx::query_as_with(
         &format!(
-            "SELECT c.name, count(*) FROM productivity_events e
+            "SELECT cc.category_id, count(*) FROM productivity_events e
            JOIN conversation_categories cc ON cc.conversation_id = e.conversation_id
-           JOIN categories c ON c.id = cc.category_id
           WHERE e.kind = 'conversation_resolved' AND {EVENTS_IN_SCOPE}
-          GROUP BY c.name ORDER BY 2 DESC, 1 LIMIT 12"
+          GROUP BY cc.category_id ORDER BY 2 DESC, 1 LIMIT 12"
         ),
         scope.event_arguments()?,
     )
     .fetch_all(&mut **tx)
     .await
     .context("counting resolutions per category")?;
+    let tree = crate::categories::list_in(tx).await?;
     Ok(rows
         .into_iter()
-        .map(|(name, count)| NamedCount { name, count })
+        .map(|(id, count)| NamedCount {
+            name: shared::categories::path(&tree, id),
+            count,
+        })
         .collect())
 }

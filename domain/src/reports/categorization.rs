@@ -1,7 +1,9 @@
 //! Categorization: per agent, the conversations they resolved, how many
-//! carry a category, and which categories, most used first.
+//! carry a category, and which categories (named with their parents:
+//! "Billing › Refunds"), most used first.
 
 use anyhow::Context;
+use shared::categories::path;
 use shared::reports::{
     CategorizationFigures, CategorizationRow, CategoryCount, ReportFilter, ReportKind, ReportTable,
     TableRow,
@@ -11,6 +13,7 @@ use uuid::Uuid;
 
 use super::{layout, scope, EVENTS_IN_SCOPE};
 use crate::actor::Actor;
+use crate::categories;
 use crate::db::Db;
 use crate::error::Result;
 
@@ -33,20 +36,20 @@ pub async fn categorization(
     .fetch_all(&mut *tx)
     .await
     .context("counting categorized resolutions")?;
-    let by_category: Vec<(Uuid, i64, String, i64)> = sqlx::query_as_with(
+    let by_category: Vec<(Uuid, i64, i64)> = sqlx::query_as_with(
         &format!(
-            "SELECT e.user_id, c.id, c.name, count(*)
+            "SELECT e.user_id, cc.category_id, count(*)
            FROM productivity_events e
            JOIN conversation_categories cc ON cc.conversation_id = e.conversation_id
-           JOIN categories c ON c.id = cc.category_id
           WHERE e.kind = 'conversation_resolved' AND {EVENTS_IN_SCOPE}
-          GROUP BY e.user_id, c.id, c.name"
+          GROUP BY e.user_id, cc.category_id"
         ),
         scope.event_arguments()?,
     )
     .fetch_all(&mut *tx)
     .await
     .context("counting resolutions per category")?;
+    let tree = categories::list_in(&mut tx).await?;
     tx.commit().await.context("commit")?;
 
     let mut resolved: HashMap<Uuid, (i64, i64)> = resolved
@@ -55,7 +58,8 @@ pub async fn categorization(
         .collect();
     let mut categories: HashMap<Uuid, Vec<CategoryCount>> = HashMap::new();
     let mut all_categories: HashMap<i64, CategoryCount> = HashMap::new();
-    for (user_id, id, name, count) in by_category {
+    for (user_id, id, count) in by_category {
+        let name = path(&tree, id);
         all_categories
             .entry(id)
             .or_insert_with(|| CategoryCount {

@@ -102,12 +102,15 @@ async fn worked_conversations(
         .await
         .unwrap();
     }
-    let category: (i64, String) =
-        sqlx::query_as("SELECT id, name FROM categories WHERE account_id = $1 ORDER BY id LIMIT 1")
-            .bind(account)
-            .fetch_one(owner)
-            .await
-            .unwrap();
+    // A subcategory: reports name it with its parent, "Parent › Child".
+    let category: (i64, String) = sqlx::query_as(
+        "SELECT c.id, p.name || ' › ' || c.name FROM categories c JOIN categories p ON p.id = c.parent_id
+          WHERE c.account_id = $1 ORDER BY c.id LIMIT 1",
+    )
+    .bind(account)
+    .fetch_one(owner)
+    .await
+    .unwrap();
     sqlx::query("INSERT INTO conversation_categories (account_id, conversation_id, category_id) VALUES ($1, $2, $3)")
         .bind(account)
         .bind(a)
