@@ -99,6 +99,8 @@ pub enum Signal {
     ConnectionChanged {
         channel_id: i64,
     },
+    /// A report schedule was created, removed or run (for managers).
+    ReportSchedulesChanged,
     /// A background report export moved on (for its requester only).
     ReportExportChanged {
         user_id: Uuid,

@@ -45,6 +45,15 @@ test('a manager reads a report, exports it as PDF, and the dashboard shows its f
     assert.equal(await progress.getAttribute('aria-valuenow'), '100');
     await page.getByRole('link', { name: 'Baixar de novo' }).waitFor();
 
+    // Categorization: every category used, subcategories under their parent.
+    await page.selectOption('#report-preset', 'last_30_days');
+    await page.getByRole('button', { name: 'Categorização' }).click();
+    await page.locator('#report-table[data-report="categorization"]').waitFor();
+    const breakdown = page.locator('#category-breakdown');
+    await breakdown.locator('tr[data-category]').first().waitFor();
+    const counts = await breakdown.locator('td[data-column="with_subcategories"]').allInnerTexts();
+    assert.ok(counts.some((n) => Number(n) > 0), `category counts ${counts}`);
+
     await page.goto(`${BASE_URL}/dashboard`);
     await waitForHydration(page);
     const resolved = page.locator('#kpi-cards li[data-kpi="conversations_resolved"]');

@@ -689,6 +689,15 @@ impl Hub {
                 self.notification(account_id, user_id, notification_id, &clients)
                     .await
             }
+            Signal::ReportSchedulesChanged => {
+                if let Some(payload) = frame(&ServerEvent::ReportSchedulesChanged) {
+                    clients
+                        .iter()
+                        .filter(|c| c.can(Permission::ViewDashboard))
+                        .for_each(|c| c.send(&payload));
+                }
+                Ok(())
+            }
             Signal::ReportExportChanged { user_id, export } => {
                 if let Some(payload) = frame(&ServerEvent::ReportExport { export }) {
                     clients

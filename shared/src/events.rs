@@ -85,6 +85,8 @@ pub enum ServerEvent {
         connected: bool,
         detail: Option<String>,
     },
+    /// A report schedule was created, removed or run: refetch the list.
+    ReportSchedulesChanged,
     /// One of this person's background report exports moved on.
     ReportExport {
         export: crate::reports::ReportExport,

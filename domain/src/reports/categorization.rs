@@ -3,7 +3,7 @@
 //! "Billing › Refunds"), most used first.
 
 use anyhow::Context;
-use shared::categories::path;
+use shared::categories::{in_tree_order, path};
 use shared::reports::{
     CategorizationFigures, CategorizationRow, CategoryCount, ReportFilter, ReportKind, ReportTable,
     TableRow,
@@ -36,13 +36,23 @@ pub async fn categorization(
     .fetch_all(&mut *tx)
     .await
     .context("counting categorized resolutions")?;
-    let by_category: Vec<(Uuid, i64, i64)> = sqlx::query_as_with(
+    // Each resolution counted once per category it carries, and once per
+    // category above those (a parent's count includes its subcategories').
+    let by_category: Vec<(Uuid, i64, i64, i64)> = sqlx::query_as_with(
         &format!(
-            "SELECT e.user_id, cc.category_id, count(*)
-           FROM productivity_events e
-           JOIN conversation_categories cc ON cc.conversation_id = e.conversation_id
-          WHERE e.kind = 'conversation_resolved' AND {EVENTS_IN_SCOPE}
-          GROUP BY e.user_id, cc.category_id"
+            "WITH RECURSIVE lineage (category_id, ancestor_id) AS (
+                SELECT id, id FROM categories WHERE account_id = $1
+              UNION ALL
+                SELECT l.category_id, c.parent_id FROM lineage l JOIN categories c ON c.id = l.ancestor_id
+                 WHERE c.account_id = $1 AND c.parent_id IS NOT NULL)
+            SELECT e.user_id, l.ancestor_id,
+                   count(DISTINCT e.id) FILTER (WHERE l.category_id = l.ancestor_id),
+                   count(DISTINCT e.id)
+              FROM productivity_events e
+              JOIN conversation_categories cc ON cc.conversation_id = e.conversation_id
+              JOIN lineage l ON l.category_id = cc.category_id
+             WHERE e.kind = 'conversation_resolved' AND {EVENTS_IN_SCOPE}
+             GROUP BY e.user_id, l.ancestor_id"
         ),
         scope.event_arguments()?,
     )
@@ -52,26 +62,32 @@ pub async fn categorization(
     let tree = categories::list_in(&mut tx).await?;
     tx.commit().await.context("commit")?;
 
+    let depths: HashMap<i64, u8> = in_tree_order(&tree)
+        .into_iter()
+        .map(|(depth, category)| (category.id, depth as u8))
+        .collect();
     let mut resolved: HashMap<Uuid, (i64, i64)> = resolved
         .into_iter()
         .map(|(user_id, resolved, categorized)| (user_id, (resolved, categorized)))
         .collect();
     let mut categories: HashMap<Uuid, Vec<CategoryCount>> = HashMap::new();
     let mut all_categories: HashMap<i64, CategoryCount> = HashMap::new();
-    for (user_id, id, count) in by_category {
-        let name = path(&tree, id);
-        all_categories
-            .entry(id)
-            .or_insert_with(|| CategoryCount {
-                id,
-                name: name.clone(),
-                count: 0,
-            })
-            .count += count;
-        categories
-            .entry(user_id)
-            .or_default()
-            .push(CategoryCount { id, name, count });
+    for (user_id, id, count, with_subcategories) in by_category {
+        let counted = CategoryCount {
+            id,
+            name: path(&tree, id),
+            count,
+            with_subcategories,
+            depth: depths.get(&id).copied().unwrap_or_default(),
+        };
+        let total = all_categories.entry(id).or_insert_with(|| CategoryCount {
+            count: 0,
+            with_subcategories: 0,
+            ..counted.clone()
+        });
+        total.count += count;
+        total.with_subcategories += with_subcategories;
+        categories.entry(user_id).or_default().push(counted);
     }
     let (mut total_resolved, mut total_categorized) = (0, 0);
     let rows = scope
@@ -103,7 +119,15 @@ pub async fn categorization(
 }
 
 pub(super) fn table(report: CategorizationReport) -> ReportTable {
-    layout(
+    let mut breakdown = report.totals.categories.clone();
+    // Tree order: a parent, then its subcategories, siblings by name.
+    breakdown.sort_by_cached_key(|c| {
+        c.name
+            .split(" › ")
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+    });
+    let mut table = layout(
         report.report,
         (report.from, report.to),
         CategorizationFigures::COLUMNS,
@@ -114,5 +138,7 @@ pub(super) fn table(report: CategorizationReport) -> ReportTable {
             agent: row.agent,
             details: Vec::new(),
         }),
-    )
+    );
+    table.categories = breakdown;
+    table
 }

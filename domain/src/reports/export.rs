@@ -3,7 +3,8 @@
 
 use shared::report_words::{column_title, format_date, report_title, words};
 use shared::reports::{
-    FileFormat, ReportFilter, ReportKind, ReportTable, WorkLogDay, WorkLogFigures,
+    CategorizationFigures, CategoryCount, Cell, FileFormat, ReportFilter, ReportKind, ReportTable,
+    WorkLogDay, WorkLogFigures,
 };
 use shared::Locale;
 
@@ -105,6 +106,24 @@ fn pdf_text(table: &ReportTable, locale: Locale, filter: &ReportFilter) -> pdf::
                     .collect()
             })
             .collect(),
+        trailer: table
+            .categories
+            .iter()
+            .map(|category| category_line(table, category))
+            .collect(),
+    }
+}
+
+/// "Financeiro › Boleto" after the totals, its resolutions (with its
+/// subcategories') in the categorized columns.
+fn category_line(table: &ReportTable, category: &CategoryCount) -> pdf::DetailLine {
+    let resolved = match table.totals.first() {
+        Some(Cell::Count(resolved)) => *resolved,
+        _ => 0,
+    };
+    pdf::DetailLine {
+        label: category.name.clone(),
+        cells: CategorizationFigures::category_cells(category, resolved),
     }
 }
 

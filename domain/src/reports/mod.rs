@@ -194,5 +194,6 @@ fn layout(
         totals,
         chart_column,
         generated_at: Utc::now(),
+        categories: Vec::new(),
     }
 }

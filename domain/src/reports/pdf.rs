@@ -21,6 +21,8 @@ pub struct PdfText {
     pub column_titles: Vec<String>,
     /// Lines under each row, in the rows' order (may be shorter).
     pub row_details: Vec<Vec<DetailLine>>,
+    /// Lines after the totals (the categorization's categories).
+    pub trailer: Vec<DetailLine>,
 }
 
 /// A line under an agent's row: "12/03/2026 08:21–17:40" and its figures.
@@ -149,6 +151,11 @@ fn table_pages(table: &ReportTable, text: &PdfText, progress: &mut dyn FnMut(f32
         cells: &table.totals,
         style: LineStyle::Totals,
     });
+    lines.extend(text.trailer.iter().map(|detail| Line {
+        label: &detail.label,
+        cells: &detail.cells,
+        style: LineStyle::Detail,
+    }));
     let page_count = lines.len().div_ceil(rows_per_page);
     lines
         .chunks(rows_per_page)
@@ -422,6 +429,7 @@ mod tests {
             totals: vec![Cell::Count(3), Cell::Seconds(None)],
             chart_column: 0,
             generated_at: Utc::now(),
+            categories: Vec::new(),
         }
     }
 
@@ -438,6 +446,7 @@ mod tests {
                 "Tempo médio de primeira resposta".into(),
             ],
             row_details: Vec::new(),
+            trailer: Vec::new(),
         }
     }
 

@@ -25,6 +25,7 @@ use crate::audit::{self, Target};
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
 use crate::mail::{self, MailAttachment, Outbox, SystemMail};
+use crate::realtime::{self, Signal};
 
 const BATCH: i32 = 5;
 /// Long enough for the largest report; a run still unfinished after it is
@@ -126,6 +127,7 @@ pub async fn create(db: &Db, viewer: &Actor, form: &ScheduleForm) -> Result<Repo
         }),
     )
     .await?;
+    realtime::publish(&mut tx, viewer.account_id, Signal::ReportSchedulesChanged).await?;
     tx.commit().await.context("commit")?;
     Ok(ReportSchedule {
         id,
@@ -194,6 +196,7 @@ pub async fn remove(db: &Db, viewer: &Actor, id: i64) -> Result<()> {
         json!({ "report": report }),
     )
     .await?;
+    realtime::publish(&mut tx, viewer.account_id, Signal::ReportSchedulesChanged).await?;
     tx.commit().await.context("commit")?;
     Ok(())
 }
@@ -369,6 +372,7 @@ async fn run_one(db: &Db, outbox: Outbox<'_>, account_id: Uuid, id: i64) -> Resu
     .execute(&mut *tx)
     .await
     .context("moving a schedule to its next run")?;
+    realtime::publish(&mut tx, account_id, Signal::ReportSchedulesChanged).await?;
     tx.commit().await.context("commit")?;
     Ok(())
 }

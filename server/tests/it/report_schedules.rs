@@ -9,6 +9,7 @@ use shared::{ErrorCode, Locale, Role};
 use std::time::Duration;
 
 use crate::helpers::*;
+use crate::realtime::{agent_socket, wait_for};
 
 const PASSWORD: &str = "ponte-demo-2026";
 
@@ -168,7 +169,19 @@ async fn managers_schedule_their_own_and_an_owner_who_loses_the_right_stops_the_
         matches!(&refused, Err(domain::Error::Validation(errors)) if errors[0].field == "agents"),
         "{refused:?}"
     );
+    let mut admin_socket = agent_socket(&app, &app.base_url, &admin.email).await;
+    let mut agent_socket_ = agent_socket(&app, &app.base_url, &agent.email).await;
     let mine = schedules::create(db, &supervisor, &form).await.unwrap();
+    // Managers' open pages refetch the list; agents hear nothing of it.
+    let changed = |v: &serde_json::Value| v["type"] == "report_schedules_changed";
+    assert!(wait_for(&mut admin_socket, Duration::from_secs(5), changed)
+        .await
+        .is_some());
+    assert!(
+        wait_for(&mut agent_socket_, Duration::from_millis(300), changed)
+            .await
+            .is_none()
+    );
     let admins = schedules::create(db, &admin, &form).await.unwrap();
     // Daily runs: the next 7:00 in São Paulo, within a day.
     assert_eq!(mine.next_run_at.hour(), 10);

@@ -34,15 +34,19 @@ async fn exec(owner: &PgPool, sql: &str, account: Uuid, user: Uuid) {
 
 /// Two conversations the agent worked on DAY, with hand-picked times:
 /// - A: first response after 60 s, resolved after 660 s, never transferred
-///   (handling 600 s, a first-contact resolution), categorized;
+///   (handling 600 s, a first-contact resolution), with a subcategory and
+///   its parent;
 /// - B: first response after 120 s, transferred by the supervisor, resolved
-///   by the agent after 1,320 s (handling 1,200 s, not first contact).
+///   by the agent after 1,320 s (handling 1,200 s, not first contact), with
+///   the subcategory.
+///
+/// Returns the subcategory's and the parent's names as reports give them.
 async fn worked_conversations(
     owner: &PgPool,
     account: Uuid,
     agent: Uuid,
     supervisor: Uuid,
-) -> String {
+) -> (String, String) {
     let ids: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT id, channel_id FROM conversations c WHERE account_id = $1
             AND NOT EXISTS (SELECT 1 FROM conversation_categories cc WHERE cc.conversation_id = c.id)
@@ -102,23 +106,26 @@ async fn worked_conversations(
         .await
         .unwrap();
     }
-    // A subcategory: reports name it with its parent, "Parent › Child".
-    let category: (i64, String) = sqlx::query_as(
-        "SELECT c.id, p.name || ' › ' || c.name FROM categories c JOIN categories p ON p.id = c.parent_id
+    // Reports name a subcategory with its parent: "Parent › Child".
+    let (child, parent, child_path, parent_name): (i64, i64, String, String) = sqlx::query_as(
+        "SELECT c.id, p.id, p.name || ' › ' || c.name, p.name
+           FROM categories c JOIN categories p ON p.id = c.parent_id
           WHERE c.account_id = $1 ORDER BY c.id LIMIT 1",
     )
     .bind(account)
     .fetch_one(owner)
     .await
     .unwrap();
-    sqlx::query("INSERT INTO conversation_categories (account_id, conversation_id, category_id) VALUES ($1, $2, $3)")
-        .bind(account)
-        .bind(a)
-        .bind(category.0)
-        .execute(owner)
-        .await
-        .unwrap();
-    category.1
+    for (conversation, category) in [(a, child), (a, parent), (b, child)] {
+        sqlx::query("INSERT INTO conversation_categories (account_id, conversation_id, category_id) VALUES ($1, $2, $3)")
+            .bind(account)
+            .bind(conversation)
+            .bind(category)
+            .execute(owner)
+            .await
+            .unwrap();
+    }
+    (child_path, parent_name)
 }
 
 /// The agent: 08:00–16:00 local with 30 min idle and 60 min away. The
@@ -164,7 +171,7 @@ async fn reports_give_hand_computed_figures_and_the_csv_equals_the_json() {
     let owner = &app.database.owner;
     let agent = demo.actor(Role::Agent);
     let supervisor = demo.actor(Role::Supervisor);
-    let category =
+    let (child, parent) =
         worked_conversations(owner, demo.account_id, agent.user_id, supervisor.user_id).await;
     work_sessions(owner, demo.account_id, agent.user_id, supervisor.user_id).await;
     let token = admin_token(&app).await;
@@ -244,8 +251,25 @@ async fn reports_give_hand_computed_figures_and_the_csv_equals_the_json() {
     let categorization: Value = json("categorization").await.json().await.unwrap();
     let alice = row(&categorization, &agent.email);
     assert_eq!(alice["resolved"], 2);
-    assert_eq!(alice["categorized"], 1);
-    assert_eq!(alice["categories"][0]["name"], category.as_str());
+    assert_eq!(alice["categorized"], 2);
+    assert_eq!(alice["uncategorized"], 0);
+    let counted = |name: &str| {
+        let found = alice["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name);
+        let found = found.unwrap_or_else(|| panic!("no {name} in {alice}"));
+        (found["count"].clone(), found["with_subcategories"].clone())
+    };
+    assert_eq!(
+        alice["categories"][0]["name"],
+        child.as_str(),
+        "most used first"
+    );
+    assert_eq!(counted(&child), (2.into(), 2.into()));
+    // A carries the parent and its subcategory: one resolution, not two.
+    assert_eq!(counted(&parent), (1.into(), 2.into()));
 
     // The CSV: one line per row, the JSON's figures in the JSON's names.
     let csv = get(format!(

@@ -212,11 +212,19 @@ pub struct ProductivityRow {
 
 // ---- Categorization ----
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CategoryCount {
     pub id: i64,
+    /// With its parents: "Financeiro › Boleto".
     pub name: String,
+    /// Resolutions carrying this very category.
     pub count: i64,
+    /// Resolutions carrying it or any category below it, each once.
+    #[serde(default)]
+    pub with_subcategories: i64,
+    /// 0 for a top-level category.
+    #[serde(default)]
+    pub depth: u8,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -247,6 +255,19 @@ impl CategorizationFigures {
             categorized_share: share(categorized, resolved),
             categories,
         }
+    }
+
+    /// A category's line after the totals in the exports, in
+    /// [`Self::COLUMNS`]' order: the resolutions carrying it (or a category
+    /// below it) and their share of all `resolved`.
+    pub fn category_cells(category: &CategoryCount, resolved: i64) -> Vec<Cell> {
+        vec![
+            Cell::Text(String::new()),
+            Cell::Count(category.with_subcategories),
+            Cell::Text(String::new()),
+            Cell::Share(share(category.with_subcategories, resolved)),
+            Cell::Text(String::new()),
+        ]
     }
 
     pub fn cells(&self) -> Vec<Cell> {
@@ -371,11 +392,13 @@ mod tests {
                     id: 1,
                     name: "Billing".into(),
                     count: 1,
+                    ..CategoryCount::default()
                 },
                 CategoryCount {
                     id: 2,
                     name: "Delivery".into(),
                     count: 2,
+                    ..CategoryCount::default()
                 },
             ],
         );

@@ -157,38 +157,6 @@ impl ReportFilter {
     }
 }
 
-impl ReportFilter {
-    /// The query string `/api/v1/reports/{kind}` and the page's downloads
-    /// take for this filter (ids and dates need no escaping).
-    pub fn to_query(&self) -> String {
-        fn join<T: ToString>(items: &[T]) -> String {
-            items.iter().map(T::to_string).collect::<Vec<_>>().join(",")
-        }
-        let mut pairs: Vec<(&str, String)> = Vec::new();
-        if let Some(preset) = self.preset.filter(|p| *p != DatePreset::Custom) {
-            pairs.push(("preset", preset.as_str().to_string()));
-        } else {
-            pairs.extend(self.from.map(|d| ("from", d.to_string())));
-            pairs.extend(self.to.map(|d| ("to", d.to_string())));
-        }
-        for (key, value) in [
-            ("agents", join(&self.agents)),
-            ("departments", join(&self.departments)),
-            ("channels", join(&self.channels)),
-            ("categories", join(&self.categories)),
-        ] {
-            if !value.is_empty() {
-                pairs.push((key, value));
-            }
-        }
-        pairs
-            .into_iter()
-            .map(|(key, value)| format!("{key}={value}"))
-            .collect::<Vec<_>>()
-            .join("&")
-    }
-}
-
 /// Who a report row is about.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportAgent {
@@ -261,6 +229,10 @@ pub struct ReportTable {
     /// The column the chart draws, one bar per row.
     pub chart_column: usize,
     pub generated_at: DateTime<Utc>,
+    /// Categorization only: every category used, in tree order, for all
+    /// the table's agents together.
+    #[serde(default)]
+    pub categories: Vec<CategoryCount>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -354,23 +326,10 @@ mod tests {
     }
 
     #[test]
-    fn filters_become_the_api_query() {
-        let filter = ReportFilter {
-            preset: Some(DatePreset::Custom),
-            from: Some(day(2026, 3, 1)),
-            to: Some(day(2026, 3, 31)),
-            departments: vec![4, 7],
-            ..ReportFilter::default()
-        };
-        assert_eq!(
-            filter.to_query(),
-            "from=2026-03-01&to=2026-03-31&departments=4,7"
-        );
-        let preset = ReportFilter {
-            preset: Some(DatePreset::Last7Days),
-            ..ReportFilter::default()
-        };
-        assert_eq!(preset.to_query(), "preset=last_7_days");
+    fn presets_read_the_same_in_json_and_in_queries() {
+        for preset in DatePreset::ALL {
+            assert_eq!(serde_json::to_value(preset).unwrap(), preset.as_str());
+        }
     }
 
     #[test]

@@ -20,9 +20,11 @@ use crate::components::layout::{use_session, PageHeader};
 use crate::components::widgets::INPUT;
 use crate::prefs::{use_prefs, use_t};
 
+mod categories;
 mod days;
 mod exports;
 mod schedules;
+use categories::CategoryBreakdown;
 use days::DayList;
 use exports::{ExportButtons, ExportList};
 use schedules::{OnScreen, ScheduledReports};
@@ -203,7 +205,7 @@ fn Filters(
 }
 
 #[component]
-fn ReportView(table: ReportTable, locale: RwSignal<Locale>) -> impl IntoView {
+fn ReportView(mut table: ReportTable, locale: RwSignal<Locale>) -> impl IntoView {
     let w = move || words(locale.get());
     if table.rows.is_empty() {
         return view! { <p class=CARD>{move || w().no_rows}</p> }.into_any();
@@ -218,6 +220,7 @@ fn ReportView(table: ReportTable, locale: RwSignal<Locale>) -> impl IntoView {
     // own figures) opens on their days.
     let expanded = has_details && table.rows.len() == 1;
     let header_columns = columns.clone();
+    let categories = std::mem::take(&mut table.categories);
     view! {
         <section class=CARD aria-labelledby="report-chart-heading">
             <h2 id="report-chart-heading" class="mb-3 text-sm font-semibold">
@@ -258,6 +261,7 @@ fn ReportView(table: ReportTable, locale: RwSignal<Locale>) -> impl IntoView {
                 </tfoot>
             </table>
         </section>
+        {(!categories.is_empty()).then(|| view! { <CategoryBreakdown categories=categories locale=locale /> })}
     }
     .into_any()
 }

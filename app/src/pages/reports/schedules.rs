@@ -4,6 +4,7 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use shared::events::ServerEvent;
 use shared::report_words::{report_title, words};
 use shared::reports::{FileFormat, Frequency, ReportKind, ReportSchedule, ScheduleForm};
 use shared::Locale;
@@ -14,6 +15,7 @@ use crate::components::form::{field_error, form_error, ErrorBanner};
 use crate::components::layout::use_session;
 use crate::components::widgets::{BUTTON, INPUT, PRIMARY_BUTTON};
 use crate::prefs::use_t;
+use crate::realtime::{use_realtime, Incoming};
 use crate::util::date_time;
 
 /// What the page has chosen: the schedule takes the same report and filters.
@@ -42,8 +44,26 @@ pub fn ScheduledReports(on_screen: OnScreen, locale: RwSignal<Locale>) -> impl I
     let recipients = RwSignal::new(String::new());
     let create = ServerAction::<ScheduleReport>::new();
     let remove = ServerAction::<RemoveReportSchedule>::new();
+    // Another manager's changes and each run's outcome arrive as frames.
+    let changed = RwSignal::new(0u32);
+    if let Some(realtime) = use_realtime() {
+        realtime.subscribe(move |incoming| {
+            if matches!(
+                incoming,
+                Incoming::Event(ServerEvent::ReportSchedulesChanged) | Incoming::Resync { .. }
+            ) {
+                changed.try_update(|v| *v += 1);
+            }
+        });
+    }
     let schedules = Resource::new(
-        move || (create.version().get(), remove.version().get()),
+        move || {
+            (
+                create.version().get(),
+                remove.version().get(),
+                changed.get(),
+            )
+        },
         |_| list_report_schedules(),
     );
     let error = form_error(create);
