@@ -12,6 +12,7 @@ pub mod api_tokens;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod business_time;
 pub mod categories;
 pub mod channels;
 pub mod contacts;
