@@ -97,7 +97,13 @@ pub fn ExportList(
                 if known {
                     apply(export.clone());
                 } else {
-                    early.try_update_value(|early| early.insert(export.id, export.clone()));
+                    // Also the person's exports from other tabs: keep few.
+                    early.try_update_value(|early| {
+                        if early.len() >= 20 {
+                            early.clear();
+                        }
+                        early.insert(export.id, export.clone())
+                    });
                 }
             }
             Incoming::Resync { .. } => {
