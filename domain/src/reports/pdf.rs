@@ -285,8 +285,12 @@ fn assemble(title: &str, pages: Vec<Page>) -> Vec<u8> {
             )
             .into_bytes(),
         );
-        let mut stream = format!("<< /Length {} >>\nstream\n", page.content.len()).into_bytes();
-        stream.extend(page.content);
+        let (filter, content) = match deflate(&page.content) {
+            Some(deflated) => (" /Filter /FlateDecode", deflated),
+            None => ("", page.content),
+        };
+        let mut stream = format!("<< /Length {}{filter} >>\nstream\n", content.len()).into_bytes();
+        stream.extend(content);
         stream.extend_from_slice(b"\nendstream");
         objects.push(stream);
     }
@@ -311,6 +315,16 @@ fn assemble(title: &str, pages: Vec<Page>) -> Vec<u8> {
     );
     out.extend(table.into_bytes());
     out
+}
+
+/// A page's drawing commands compressed (about a tenth of their size: a
+/// long work log is mostly repeated operators); `None` if that failed.
+fn deflate(content: &[u8]) -> Option<Vec<u8>> {
+    use flate2::write::ZlibEncoder;
+    use std::io::Write as _;
+    let mut encoder = ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(content).ok()?;
+    encoder.finish().ok()
 }
 
 fn font_object(base: &str) -> Vec<u8> {
@@ -433,6 +447,37 @@ mod tests {
         }
     }
 
+    /// The pages' drawing commands, inflated.
+    fn page_text(pdf: &[u8]) -> String {
+        use std::io::Read as _;
+        let body = String::from_utf8_lossy(pdf).into_owned();
+        let mut text = String::new();
+        let mut at = 0;
+        while let Some(start) = find(pdf, b">>\nstream\n", at) {
+            let from = start + b">>\nstream\n".len();
+            let end = find(pdf, b"\nendstream", from).unwrap();
+            let mut page = Vec::new();
+            flate2::read::ZlibDecoder::new(&pdf[from..end])
+                .read_to_end(&mut page)
+                .unwrap();
+            text.push_str(&String::from_utf8_lossy(&page));
+            at = end;
+        }
+        assert!(
+            !text.is_empty(),
+            "no page in {}",
+            &body[..body.len().min(300)]
+        );
+        text
+    }
+
+    fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+        haystack[from..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|p| p + from)
+    }
+
     fn text() -> PdfText {
         PdfText {
             title: "Produtividade".into(),
@@ -487,7 +532,7 @@ mod tests {
         let body = String::from_utf8_lossy(&pdf);
         // A title page and 101 lines (rows and totals) at 29 a page.
         assert!(body.contains("/Count 5 "), "{}", &body[..400]);
-        assert!(body.contains("(Agente 99 \\(S\u{FFFD}o Paulo\\))"));
+        assert!(page_text(&pdf).contains("(Agente 99 \\(S\u{FFFD}o Paulo\\))"));
     }
 
     #[test]
@@ -509,7 +554,8 @@ mod tests {
         // pages of 29, after the title page.
         assert!(body.contains("/Count 3 "), "{}", &body[..400]);
         // After the title page's chart, which names the agents too.
-        let table = &body[body.find("(Agente)").unwrap()..];
+        let pages = page_text(&pdf);
+        let table = &pages[pages.find("(Agente)").unwrap()..];
         let second_row = table.find("(Agente 1 ").unwrap();
         let first_day = table.find("(01/03/2026 08:00").unwrap();
         let third_row = table.find("(Agente 2 ").unwrap();

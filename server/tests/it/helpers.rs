@@ -701,3 +701,28 @@ pub fn test_outbox(vault: &domain::channels::vault::Vault) -> domain::mail::Outb
         sending: false,
     }
 }
+
+/// A PDF's pages' drawing commands (their streams inflated), to look for
+/// the text on them.
+pub fn pdf_page_text(pdf: &[u8]) -> String {
+    use std::io::Read as _;
+    let find = |needle: &[u8], from: usize| {
+        pdf[from..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|p| p + from)
+    };
+    let mut text = String::new();
+    let mut at = 0;
+    while let Some(start) = find(b">>\nstream\n", at) {
+        let from = start + b">>\nstream\n".len();
+        let end = find(b"\nendstream", from).expect("a stream ends");
+        let mut page = Vec::new();
+        flate2::read::ZlibDecoder::new(&pdf[from..end])
+            .read_to_end(&mut page)
+            .expect("a deflated page");
+        text.push_str(&String::from_utf8_lossy(&page));
+        at = end;
+    }
+    text
+}

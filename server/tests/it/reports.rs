@@ -349,7 +349,7 @@ async fn reports_give_hand_computed_figures_and_the_csv_equals_the_json() {
     let bytes = pdf.bytes().await.unwrap();
     assert!(bytes.starts_with(b"%PDF-1.4"));
     assert!(bytes.ends_with(b"%%EOF\n"));
-    let text = String::from_utf8_lossy(&bytes);
+    let text = crate::helpers::pdf_page_text(&bytes);
     assert!(text.contains("(Work log)"), "the title is on the page");
     assert!(text.contains("Alice Atendente"));
     // Without a session, nothing (positive control above).
