@@ -212,6 +212,13 @@ async fn bad_filters_full_queues_and_departed_requesters_are_refused() {
     // A requester who left before the build: nothing is built for them.
     let departed: Uuid = demo.actor(Role::Supervisor).user_id;
     let id = Uuid::new_v4();
+    sqlx::query("UPDATE memberships SET active = false WHERE user_id = $1")
+        .bind(departed)
+        .execute(owner)
+        .await
+        .unwrap();
+    // Their export, still queued: the leaving comes first here so that no
+    // worker builds it in between.
     sqlx::query(
         "INSERT INTO report_exports (id, account_id, requested_by, report, format, filter, locale)
          VALUES ($1, $2, $3, 'productivity', 'pdf', '{}', 'en')",
@@ -222,11 +229,6 @@ async fn bad_filters_full_queues_and_departed_requesters_are_refused() {
     .execute(owner)
     .await
     .unwrap();
-    sqlx::query("UPDATE memberships SET active = false WHERE user_id = $1")
-        .bind(departed)
-        .execute(owner)
-        .await
-        .unwrap();
     sqlx::query("SELECT pg_notify('ponte_jobs', '')")
         .execute(owner)
         .await
