@@ -260,6 +260,9 @@ async fn build(db: &Db, account_id: Uuid, id: Uuid) -> Result<()> {
     progress.finish(Ok(file)).await
 }
 
+type ExportQuery<'q> =
+    sqlx::query::QueryAs<'q, sqlx::Postgres, ExportRow, sqlx::postgres::PgArguments>;
+
 /// Tells the requester how an export is going: its row's progress and a
 /// frame to their browsers, at most every [`PROGRESS_EVERY`].
 struct Progress<'a> {
@@ -321,29 +324,19 @@ impl<'a> Progress<'a> {
         .map_err(Error::from)
     }
 
-    /// Runs `sql` ($1 account, $2 export, then what `bind` adds) and
-    /// publishes the export as it now stands to the requester.
-    async fn update<'q>(
+    /// Runs the update `sql` ($1 account, $2 export, then what `bind`
+    /// adds) and publishes the export as it now stands to the requester.
+    async fn update(
         &self,
-        sql: &'q str,
-        bind: impl FnOnce(
-            sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
-        )
-            -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+        sql: &str,
+        bind: impl for<'q> FnOnce(ExportQuery<'q>) -> ExportQuery<'q>,
     ) -> anyhow::Result<()> {
         let mut tx = self.db.tenant(self.account_id, None).await?;
-        bind(sqlx::query(sql).bind(self.account_id).bind(self.id))
-            .execute(&mut *tx)
+        let sql = format!("{sql} RETURNING {EXPORT_COLUMNS}");
+        let row = bind(sqlx::query_as(&sql).bind(self.account_id).bind(self.id))
+            .fetch_optional(&mut *tx)
             .await
             .context("updating an export")?;
-        let row: Option<ExportRow> = sqlx::query_as(&format!(
-            "SELECT {EXPORT_COLUMNS} FROM report_exports WHERE account_id = $1 AND id = $2"
-        ))
-        .bind(self.account_id)
-        .bind(self.id)
-        .fetch_optional(&mut *tx)
-        .await
-        .context("reading an export")?;
         if let Some(row) = row {
             let signal = Signal::ReportExportChanged {
                 user_id: self.requester,

@@ -8,7 +8,7 @@ use shared::Role;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::spawn_app;
 
 const PASSWORD: &str = "ponte-demo-2026";
 
@@ -188,15 +188,6 @@ async fn idle_hidden_and_away_pause_the_timer_and_activity_resumes_it() {
     );
 }
 
-async fn admin_token(app: &TestApp) -> String {
-    let browser = app.signed_in("admin@demo.ponte.dev", PASSWORD).await;
-    let created: shared::accounts::NewApiToken = browser
-        .call("create_api_token", &[("name", "tests")])
-        .await
-        .json();
-    created.token
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auto_logout_ends_the_work_session_only_when_the_account_allows_it() {
     let app = spawn_app().await;
@@ -219,7 +210,7 @@ async fn auto_logout_ends_the_work_session_only_when_the_account_allows_it() {
     assert_eq!(refused.status, 403, "{}", refused.body);
     assert!(browser.session().await.is_some());
 
-    let token = admin_token(&app).await;
+    let token = app.demo_admin_token().await;
     let patched = app
         .plain_client()
         .patch(format!("{}/api/v1/account/settings", app.base_url))
@@ -262,7 +253,7 @@ async fn a_manual_sign_out_ends_the_work_session() {
 async fn idleness_settings_are_validated_audited_and_admin_only() {
     let app = spawn_app().await;
     app.demo_account().await;
-    let token = admin_token(&app).await;
+    let token = app.demo_admin_token().await;
     let client = app.plain_client();
     let patch = |body: Value, token: String| {
         client
@@ -422,7 +413,7 @@ async fn supervisors_see_their_departments_agents_and_agents_only_themselves() {
     }
 
     // The REST API answers with the same scoping.
-    let token = admin_token(&app).await;
+    let token = app.demo_admin_token().await;
     let listed: Vec<AgentStatusView> = app
         .plain_client()
         .get(format!("{}/api/v1/agents/status", app.base_url))

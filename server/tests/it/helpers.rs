@@ -384,6 +384,18 @@ impl TestApp {
         response.json().await.expect("json")
     }
 
+    /// An API token of the demo's admin (after `demo_inbox`).
+    pub async fn demo_admin_token(&self) -> String {
+        let browser = self
+            .signed_in("admin@demo.ponte.dev", "ponte-demo-2026")
+            .await;
+        let created: shared::accounts::NewApiToken = browser
+            .call("create_api_token", &[("name", "tests")])
+            .await
+            .json();
+        created.token
+    }
+
     pub async fn signed_in(&self, email: &str, password: &str) -> Browser {
         let browser = self.browser();
         let response = browser

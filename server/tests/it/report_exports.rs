@@ -101,17 +101,18 @@ async fn an_export_shows_its_progress_to_its_requester_and_downloads_for_them_on
 async fn the_api_builds_the_same_csv_as_the_direct_download() {
     let app = spawn_app().await;
     app.demo_inbox().await;
-    let browser = app.signed_in("admin@demo.ponte.dev", PASSWORD).await;
-    let token: shared::accounts::NewApiToken = browser
-        .call("create_api_token", &[("name", "exports")])
-        .await
-        .json();
+    let token = app.demo_admin_token().await;
     let client = app.plain_client();
-    let url = |path: &str| format!("{}{path}", app.base_url);
+    let get = |path: String| {
+        let request = client
+            .get(format!("{}{path}", app.base_url))
+            .bearer_auth(&token);
+        async move { request.send().await.unwrap() }
+    };
 
     let started = client
-        .post(url("/api/v1/report-exports"))
-        .bearer_auth(&token.token)
+        .post(format!("{}/api/v1/report-exports", app.base_url))
+        .bearer_auth(&token)
         .json(&request("productivity", "csv")["request"])
         .send()
         .await
@@ -120,38 +121,18 @@ async fn the_api_builds_the_same_csv_as_the_direct_download() {
     let started: ReportExport = started.json().await.unwrap();
     let mut export = started.clone();
     for _ in 0..200 {
-        export = client
-            .get(url(&format!("/api/v1/report-exports/{}", started.id)))
-            .bearer_auth(&token.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let path = format!("/api/v1/report-exports/{}", started.id);
+        export = get(path).await.json().await.unwrap();
         if export.state.finished() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(export.state, ExportState::Done, "{export:?}");
-    let built = client
-        .get(url(&format!("/api/v1/report-exports/{}/file", started.id)))
-        .bearer_auth(&token.token)
-        .send()
+    let file = format!("/api/v1/report-exports/{}/file", started.id);
+    let built = get(file).await.text().await.unwrap();
+    let direct = get("/api/v1/reports/productivity?preset=last_30_days&format=csv".into())
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let direct = client
-        .get(url(
-            "/api/v1/reports/productivity?preset=last_30_days&format=csv",
-        ))
-        .bearer_auth(&token.token)
-        .send()
-        .await
-        .unwrap()
         .text()
         .await
         .unwrap();

@@ -240,17 +240,13 @@ async fn managers_schedule_their_own_and_an_owner_who_loses_the_right_stops_the_
 async fn automation_lists_creates_and_removes_schedules_over_rest() {
     let app = spawn_app().await;
     app.demo_inbox().await;
-    let browser = app.signed_in("admin@demo.ponte.dev", PASSWORD).await;
-    let token: shared::accounts::NewApiToken = browser
-        .call("create_api_token", &[("name", "tests")])
-        .await
-        .json();
+    let token = app.demo_admin_token().await;
     let url = format!("{}/api/v1/report-schedules", app.base_url);
     let client = app.plain_client();
     let list = || async {
         let listed: Vec<shared::reports::ReportSchedule> = client
             .get(&url)
-            .bearer_auth(&token.token)
+            .bearer_auth(&token)
             .send()
             .await
             .unwrap()
@@ -259,13 +255,7 @@ async fn automation_lists_creates_and_removes_schedules_over_rest() {
             .unwrap();
         listed.into_iter().map(|s| s.id).collect::<Vec<_>>()
     };
-    let post = |body: serde_json::Value| {
-        client
-            .post(&url)
-            .bearer_auth(&token.token)
-            .json(&body)
-            .send()
-    };
+    let post = |body: serde_json::Value| client.post(&url).bearer_auth(&token).json(&body).send();
 
     let bad = post(json!({"report": "idle", "frequency": "hourly", "format": "csv", "recipients": "a@b.example"}))
         .await
@@ -284,7 +274,7 @@ async fn automation_lists_creates_and_removes_schedules_over_rest() {
     assert_eq!(list().await, [schedule.id]);
     let removed = client
         .delete(format!("{url}/{}", schedule.id))
-        .bearer_auth(&token.token)
+        .bearer_auth(&token)
         .send()
         .await
         .unwrap();

@@ -7,21 +7,12 @@ use shared::Role;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::spawn_app;
 
 const PASSWORD: &str = "ponte-demo-2026";
 /// 2026-03-10 in São Paulo (UTC−3, the demo's time zone): 03:00 UTC to
 /// 03:00 UTC the next day.
 const DAY: &str = "2026-03-10";
-
-async fn admin_token(app: &TestApp) -> String {
-    let browser = app.signed_in("admin@demo.ponte.dev", PASSWORD).await;
-    let created: shared::accounts::NewApiToken = browser
-        .call("create_api_token", &[("name", "tests")])
-        .await
-        .json();
-    created.token
-}
 
 async fn exec(owner: &PgPool, sql: &str, account: Uuid, user: Uuid) {
     sqlx::query(sql)
@@ -174,7 +165,7 @@ async fn reports_give_hand_computed_figures_and_the_csv_equals_the_json() {
     let (child, parent) =
         worked_conversations(owner, demo.account_id, agent.user_id, supervisor.user_id).await;
     work_sessions(owner, demo.account_id, agent.user_id, supervisor.user_id).await;
-    let token = admin_token(&app).await;
+    let token = app.demo_admin_token().await;
     let get = |path: String| {
         let request = app
             .plain_client()
@@ -369,7 +360,7 @@ async fn reports_give_hand_computed_figures_and_the_csv_equals_the_json() {
 async fn bad_filters_are_refused_with_the_field_that_is_wrong() {
     let app = spawn_app().await;
     app.demo_account().await;
-    let token = admin_token(&app).await;
+    let token = app.demo_admin_token().await;
     let status = |query: &'static str| {
         let request = app
             .plain_client()
