@@ -109,6 +109,8 @@ pub async fn set_availability(db: &Db, actor: &Actor, availability: Availability
         },
     )
     .await?;
+    // Back online: the queue may have waited for them.
+    crate::service_desk::wake_distribution(&mut tx).await?;
     tx.commit().await.context("commit")?;
     Ok(())
 }

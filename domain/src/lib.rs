@@ -34,6 +34,7 @@ pub mod realtime;
 pub mod reports;
 pub mod secrets;
 pub mod seed;
+pub mod service_desk;
 pub mod widget;
 
 pub use actor::Actor;

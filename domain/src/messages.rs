@@ -724,6 +724,7 @@ pub(crate) async fn insert_incoming(
         },
     )
     .await?;
+    crate::service_desk::after_customer_message(tx, account_id, conversation).await?;
     Ok(Some(message_id))
 }
 

@@ -20,22 +20,64 @@ pub(crate) async fn notify(
     conversation_id: i64,
     message_id: i64,
 ) -> anyhow::Result<()> {
+    insert(
+        tx,
+        actor.account_id,
+        Some(actor.user_id),
+        user_id,
+        kind,
+        conversation_id,
+        message_id,
+    )
+    .await
+}
+
+/// A notification nobody caused (the clock: an SLA breach).
+pub(crate) async fn notify_from_system(
+    tx: &mut Tx,
+    account_id: Uuid,
+    user_id: Uuid,
+    kind: NotificationKind,
+    conversation_id: i64,
+    message_id: i64,
+) -> anyhow::Result<()> {
+    insert(
+        tx,
+        account_id,
+        None,
+        user_id,
+        kind,
+        conversation_id,
+        message_id,
+    )
+    .await
+}
+
+async fn insert(
+    tx: &mut Tx,
+    account_id: Uuid,
+    actor_id: Option<Uuid>,
+    user_id: Uuid,
+    kind: NotificationKind,
+    conversation_id: i64,
+    message_id: i64,
+) -> anyhow::Result<()> {
     let notification_id: i64 = sqlx::query_scalar(
         "INSERT INTO notifications (account_id, user_id, kind, conversation_id, message_id, actor_id)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
-    .bind(actor.account_id)
+    .bind(account_id)
     .bind(user_id)
     .bind(kind)
     .bind(conversation_id)
     .bind(message_id)
-    .bind(actor.user_id)
+    .bind(actor_id)
     .fetch_one(&mut **tx)
     .await
     .context("creating notification")?;
     realtime::publish(
         tx,
-        actor.account_id,
+        account_id,
         Signal::Notification {
             user_id,
             notification_id,

@@ -4,6 +4,10 @@
 use anyhow::Context;
 use serde_json::json;
 use shared::audit::AuditAction;
+use shared::departments::{
+    Calendar, ClockTime, DepartmentForm, DepartmentMember, Distribution, Holiday, LocalizedText,
+    Opening, ServiceDeskSettings, WalletFallback, WeeklyHours,
+};
 use shared::values::NewPassword;
 use shared::Role;
 use sqlx::PgPool;
@@ -167,6 +171,92 @@ async fn ensure_user(
     Ok(id)
 }
 
+/// Suporte (the widget's department; distributed by hand) and Cobrança
+/// (round-robin, its own hours, an out-of-hours reply and the SLA policy). `true`: the
+/// existing Suporte.
+fn demo_departments(members: &[Uuid], sla_policy_id: Option<i64>) -> Vec<(bool, DepartmentForm)> {
+    let seats = |capacity| {
+        members
+            .iter()
+            .map(|&user_id| DepartmentMember {
+                user_id,
+                max_conversations: capacity,
+            })
+            .collect()
+    };
+    let mut finance_messages = LocalizedText::new();
+    finance_messages.insert(
+        "pt-BR".into(),
+        "Olá! A Cobrança atende de segunda a sexta, das 9h às 17h. Respondemos assim que abrirmos."
+            .into(),
+    );
+    finance_messages.insert(
+        "en".into(),
+        "Hi! Billing answers Monday to Friday, 9 am to 5 pm. We will reply as soon as we open."
+            .into(),
+    );
+    vec![
+        (
+            true,
+            DepartmentForm {
+                name: "Suporte".into(),
+                description: "Dúvidas de uso, problemas técnicos e pedidos do site.".into(),
+                channel_id: None,
+                members: seats(8),
+                distribution: Distribution::Manual,
+                calendar: None,
+                out_of_hours_messages: LocalizedText::new(),
+                sla_policy_id: None,
+            },
+        ),
+        (
+            false,
+            DepartmentForm {
+                name: "Cobrança".into(),
+                description: "Boletos, notas fiscais e segunda via.".into(),
+                channel_id: None,
+                members: seats(5),
+                distribution: Distribution::RoundRobin,
+                calendar: Some(Calendar {
+                    business_hours: Some(WeeklyHours::weekdays(
+                        ClockTime::at(9, 0),
+                        ClockTime::at(17, 0),
+                    )),
+                    holidays: vec![],
+                }),
+                out_of_hours_messages: finance_messages,
+                sla_policy_id,
+            },
+        ),
+    ]
+}
+
+/// Brazilian office hours and national holidays.
+fn demo_service_desk() -> ServiceDeskSettings {
+    let mut hours = WeeklyHours::weekdays(ClockTime::at(8, 0), ClockTime::at(18, 0));
+    hours.sat.push(Opening {
+        open: ClockTime::at(8, 0),
+        close: ClockTime::at(12, 0),
+    });
+    let holidays = [
+        "--01-01", "--04-21", "--05-01", "--09-07", "--10-12", "--11-02", "--11-15", "--11-20",
+        "--12-25",
+    ]
+    .into_iter()
+    .filter_map(|h| Holiday::parse(h).ok())
+    .collect();
+    ServiceDeskSettings {
+        calendar: Calendar {
+            business_hours: Some(hours),
+            holidays,
+        },
+        wallet_routing: false,
+        wallet_owner_offline: WalletFallback::Distribute,
+        time_zone: String::new(),
+        locale: shared::Locale::PtBr,
+    }
+}
+
 /// The demo account's inbox: a department, the website channel (embedded
 /// on `/demo/widget`), quick replies, attributes, and a few conversations.
 /// Only on first run; later runs leave the data people played with alone.
@@ -187,9 +277,28 @@ pub async fn demo_inbox(db: &Db, secret: &SecretKey, demo: &DemoAccount) -> anyh
         .await
         .map_err(fail("department"))?;
     let members: Vec<Uuid> = demo.users[1..].iter().map(|(_, id)| *id).collect();
-    departments::update(db, &admin, support.id, "Suporte", &members)
+    let sla = crate::service_desk::sla::save(
+        db,
+        &admin,
+        None,
+        &shared::sla::SlaPolicyForm {
+            name: "Padrão".into(),
+            first_response_minutes: Some(30),
+            resolution_minutes: Some(8 * 60),
+            business_hours_only: true,
+            pause_while_waiting: true,
+        },
+    )
+    .await
+    .map_err(fail("SLA policy"))?;
+    for (department, form) in demo_departments(&members, Some(sla.id)) {
+        departments::save(db, &admin, department.then_some(support.id), &form)
+            .await
+            .map_err(fail("departments"))?;
+    }
+    crate::service_desk::calendars::update_settings(db, &admin, &demo_service_desk())
         .await
-        .map_err(fail("department members"))?;
+        .map_err(fail("business hours"))?;
     let channel = channels::create_website(
         db,
         &admin,

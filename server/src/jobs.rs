@@ -104,8 +104,22 @@ pub async fn build_report_exports(db: Db) {
     }
 }
 
+/// Records SLA breaches within seconds of their due time, on any instance.
+pub async fn sweep_sla_breaches(db: Db) {
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        match domain::service_desk::sla::sweep_breaches(&db).await {
+            Ok(0) => {}
+            Ok(recorded) => tracing::info!(recorded, "SLA breaches recorded"),
+            Err(err) => tracing::warn!(error = ?err, "SLA sweep failed"),
+        }
+    }
+}
+
 /// Works the queues — received webhooks in, customers' files fetched,
-/// agents' replies, scheduled reports and outgoing mail out — as soon as
+/// agents' replies, scheduled reports and outgoing mail out, conversations
+/// to agents — as soon as
 /// any instance queues something (NOTIFY), and every second regardless
 /// (retries that came due, work a crashed instance leased).
 pub async fn run_queues(
@@ -165,6 +179,13 @@ pub async fn run_queues(
         match domain::mail::process_due(&db, &vault, &mailer, sender.allow_private_targets).await {
             Ok(claimed) => busy |= claimed > 0,
             Err(err) => tracing::warn!(error = ?err, "mail queue failed"),
+        }
+        // Conversations waiting for an agent: as soon as one is queued or
+        // someone frees up (both notify), and every second regardless (an
+        // agent whose browser just connected is online without telling).
+        match domain::service_desk::distribute_queued(&db).await {
+            Ok(assigned) => busy |= assigned > 0,
+            Err(err) => tracing::warn!(error = ?err, "distribution failed"),
         }
         if busy {
             continue;

@@ -132,6 +132,7 @@ impl Application {
                 self.allow_private_webhooks,
             )),
             tokio::spawn(jobs::build_report_exports(self.state.db.clone())),
+            tokio::spawn(jobs::sweep_sla_breaches(self.state.db.clone())),
             tokio::spawn(jobs::watch_mailboxes(
                 self.state.db.clone(),
                 self.state.config.vault.clone(),
@@ -213,6 +214,8 @@ fn router(
         .merge(http::api_exports::routes())
         .merge(http::api_v1::routes())
         .merge(http::api_channels::routes())
+        .merge(http::api_departments::routes())
+        .merge(http::api_sla::routes())
         .merge(http::api_templates::routes())
         .merge(http::webhooks::routes())
         .merge(http::widget::routes(&state))

@@ -35,6 +35,8 @@ pub enum AuditAction {
     DepartmentCreated,
     DepartmentUpdated,
     DepartmentRemoved,
+    SlaPolicySaved,
+    SlaPolicyRemoved,
     CategoryCreated,
     CategoryUpdated,
     ReportScheduled,
@@ -49,7 +51,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 35] = [
+    pub const ALL: [AuditAction; 37] = [
         Self::SignUp,
         Self::SignIn,
         Self::SignOut,
@@ -74,6 +76,8 @@ impl AuditAction {
         Self::DepartmentCreated,
         Self::DepartmentUpdated,
         Self::DepartmentRemoved,
+        Self::SlaPolicySaved,
+        Self::SlaPolicyRemoved,
         Self::CategoryCreated,
         Self::CategoryUpdated,
         Self::ReportScheduled,
@@ -113,6 +117,8 @@ impl AuditAction {
             Self::DepartmentCreated => "department_created",
             Self::DepartmentUpdated => "department_updated",
             Self::DepartmentRemoved => "department_removed",
+            Self::SlaPolicySaved => "sla_policy_saved",
+            Self::SlaPolicyRemoved => "sla_policy_removed",
             Self::CategoryCreated => "category_created",
             Self::CategoryUpdated => "category_updated",
             Self::ReportScheduled => "report_scheduled",

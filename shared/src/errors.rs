@@ -54,6 +54,10 @@ pub enum ErrorCode {
     RangeReversed,
     /// A report covers a year at most.
     RangeTooLong,
+    /// An opening that does not close after it opens (HH:MM, by 24:00).
+    HoursInvalid,
+    /// Two openings on one day overlap.
+    HoursOverlap,
 }
 
 impl ErrorCode {
@@ -94,6 +98,8 @@ impl ErrorCode {
             Self::CategoryTooDeep => "category_too_deep",
             Self::RangeReversed => "range_reversed",
             Self::RangeTooLong => "range_too_long",
+            Self::HoursInvalid => "hours_invalid",
+            Self::HoursOverlap => "hours_overlap",
         }
     }
 }

@@ -171,6 +171,15 @@ pub enum Activity {
         to: Option<String>,
         by: String,
     },
+    /// An SLA clock ran out.
+    SlaBreached {
+        target: crate::sla::SlaTarget,
+    },
+    /// Distribution gave it to an agent ("assigned to Ana by round-robin").
+    Routed {
+        to: String,
+        reason: crate::departments::RoutingReason,
+    },
     Transferred {
         to_agent: Option<String>,
         to_department: Option<String>,
@@ -231,6 +240,16 @@ pub struct ConversationSummary {
     /// An e-mail conversation's subject (from its first mail).
     #[serde(default)]
     pub subject: Option<String>,
+    /// Its SLA clocks (none without a policy), whether one ran out, and
+    /// whether they are stopped (waiting on the customer).
+    #[serde(default)]
+    pub sla_first_response_due_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub sla_resolution_due_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub sla_breached: bool,
+    #[serde(default)]
+    pub sla_paused: bool,
 }
 
 /// A message that matched a search, to show and jump to.
@@ -458,6 +477,9 @@ pub struct ContactView {
     pub tags: Vec<String>,
     pub is_lead: bool,
     pub created_at: DateTime<Utc>,
+    /// The agent whose customer this is (the customer wallet).
+    #[serde(default)]
+    pub owner_id: Option<Uuid>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -512,12 +534,7 @@ pub struct ContactDetails {
     pub visitor: Option<VisitorContext>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Department {
-    pub id: i64,
-    pub name: String,
-    pub member_ids: Vec<Uuid>,
-}
+pub use crate::departments::Department;
 
 string_enum!(
     /// What an agent says about themselves. Without a live connection an
@@ -585,6 +602,7 @@ string_enum!(
     NotificationKind {
         Mention => "mention",
         Transfer => "transfer",
+        SlaBreach => "sla_breach",
     }
 );
 

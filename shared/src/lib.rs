@@ -7,6 +7,7 @@ pub mod audit;
 pub mod categories;
 pub mod connections;
 pub mod dashboard;
+pub mod departments;
 pub mod errors;
 pub mod events;
 pub mod inbox;
@@ -16,6 +17,7 @@ pub mod prefs;
 pub mod report_words;
 pub mod reports;
 pub mod roles;
+pub mod sla;
 pub mod text;
 pub mod values;
 

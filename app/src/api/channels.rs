@@ -1,10 +1,8 @@
-//! Channel and department settings, and quick replies.
+//! Channel settings and quick replies.
 
 use leptos::prelude::*;
-use server_fn::codec::Json;
-use shared::inbox::{ChannelView, Department, QuickReply};
+use shared::inbox::{ChannelView, QuickReply};
 use shared::AppError;
-use uuid::Uuid;
 
 #[server(endpoint = "list_channels")]
 pub async fn list_channels() -> Result<Vec<ChannelView>, AppError> {
@@ -47,38 +45,6 @@ pub async fn save_website_channel(channel: WebsiteChannelForm) -> Result<Channel
         }
         None => domain::channels::create_website(&state.db, &actor, &form).await,
     })
-}
-
-#[server(endpoint = "list_departments")]
-pub async fn list_departments() -> Result<Vec<Department>, AppError> {
-    use crate::server::{actor, finish};
-    let (state, actor) = actor()?;
-    finish(domain::departments::list(&state.db, &actor).await)
-}
-
-#[server(endpoint = "create_department")]
-pub async fn create_department(name: String) -> Result<Department, AppError> {
-    use crate::server::{actor, finish};
-    let (state, actor) = actor()?;
-    finish(domain::departments::create(&state.db, &actor, &name).await)
-}
-
-#[server(endpoint = "update_department", input = Json)]
-pub async fn update_department(
-    id: i64,
-    name: String,
-    member_ids: Vec<Uuid>,
-) -> Result<Department, AppError> {
-    use crate::server::{actor, finish};
-    let (state, actor) = actor()?;
-    finish(domain::departments::update(&state.db, &actor, id, &name, &member_ids).await)
-}
-
-#[server(endpoint = "remove_department")]
-pub async fn remove_department(id: i64) -> Result<(), AppError> {
-    use crate::server::{actor, finish};
-    let (state, actor) = actor()?;
-    finish(domain::departments::remove(&state.db, &actor, id).await)
 }
 
 #[server(endpoint = "list_quick_replies")]

@@ -26,6 +26,17 @@ pub async fn update_contact(
     finish(domain::contacts::update(&state.db, &actor, contact_id, &form).await)
 }
 
+/// Gives the contact to an agent (the customer wallet), or to nobody.
+#[server(endpoint = "set_contact_owner", input = Json)]
+pub async fn set_contact_owner(
+    contact_id: i64,
+    owner_id: Option<uuid::Uuid>,
+) -> Result<ContactView, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::contacts::set_owner(&state.db, &actor, contact_id, owner_id).await)
+}
+
 #[server(endpoint = "add_contact_note")]
 pub async fn add_contact_note(contact_id: i64, body: String) -> Result<ContactNote, AppError> {
     use crate::server::{actor, finish};

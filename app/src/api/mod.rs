@@ -9,6 +9,7 @@ pub mod channels;
 pub mod connections;
 pub mod contacts;
 pub mod conversations;
+pub mod departments;
 pub mod mail;
 pub mod people;
 pub mod reports;

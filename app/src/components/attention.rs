@@ -66,6 +66,7 @@ pub fn provide_attention(realtime: Realtime) -> Counts {
                 let title = match notification.kind {
                     NotificationKind::Mention => (t().mentioned_you)(who),
                     NotificationKind::Transfer => (t().transferred_to_you)(who),
+                    NotificationKind::SlaBreach => t().sla_breach_notice.to_string(),
                 };
                 alert(&title, &notification.excerpt);
                 false

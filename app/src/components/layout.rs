@@ -746,6 +746,7 @@ fn NotificationBell() -> impl IntoView {
                                         <p class="font-medium">{match n.kind {
                                             shared::inbox::NotificationKind::Mention => (t().mentioned_you)(n.actor_name.as_deref().unwrap_or("—")),
                                             shared::inbox::NotificationKind::Transfer => (t().transferred_to_you)(n.actor_name.as_deref().unwrap_or("—")),
+                                            shared::inbox::NotificationKind::SlaBreach => t().sla_breach_notice.to_string(),
                                         }}
                                             {n.conversation_number.map(|number| format!(" · #{number}"))}</p>
                                         <p class="truncate text-xs text-slate-500 dark:text-slate-400">{n.excerpt.clone()}</p>

@@ -88,6 +88,59 @@ pub fn PriorityBadge(priority: Priority) -> impl IntoView {
     view! { <span class=format!("rounded px-1.5 text-xs font-medium {class}")>{move || (t().priority_name)(priority)}</span> }.into_any()
 }
 
+/// Where a conversation stands against its SLA: time left (amber when
+/// little is), breached (red) or paused; nothing without an SLA.
+#[component]
+pub fn SlaBadge(
+    #[prop(into)] standing: Signal<Option<shared::sla::SlaStanding>>,
+    #[prop(into)] now: Signal<chrono::DateTime<chrono::Utc>>,
+) -> impl IntoView {
+    use shared::sla::{SlaStanding, SlaTarget};
+    let t = use_t();
+    move || {
+        standing.get().map(|standing| {
+            let now = now.get();
+            let (state, class, text, title) = match standing {
+                SlaStanding::Breached => (
+                    "breached",
+                    "bg-red-600 text-white",
+                    t().sla_breached.to_string(),
+                    t().sla_breached.to_string(),
+                ),
+                SlaStanding::Paused => (
+                    "paused",
+                    "bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-300",
+                    t().sla_paused.to_string(),
+                    t().sla_paused.to_string(),
+                ),
+                SlaStanding::Due { target, at } => {
+                    let minutes = (at - now).num_minutes().max(0);
+                    let left = match minutes {
+                        m if m < 60 => format!("{m} min"),
+                        m if m < 48 * 60 => format!("{} h", m / 60),
+                        m => format!("{} d", m / (24 * 60)),
+                    };
+                    let what = match target {
+                        SlaTarget::FirstResponse => t().sla_first_response,
+                        SlaTarget::Resolution => t().sla_resolution,
+                    };
+                    let (state, class) = if standing.soon(now) {
+                        ("soon", "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-200")
+                    } else {
+                        ("due", "bg-emerald-50 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200")
+                    };
+                    (state, class, format!("SLA {left}"), format!("{what}: {left}"))
+                }
+            };
+            view! {
+                <span class=format!("sla-badge rounded px-1.5 text-xs font-medium {class}") data-sla=state title=title.clone() aria-label=title>
+                    {text}
+                </span>
+            }
+        })
+    }
+}
+
 /// A modal dialog with a title; Escape or the backdrop closes it.
 #[component]
 pub fn Modal(

@@ -1,24 +1,20 @@
-//! Settings → Channels (the website widget) and Departments.
+//! Settings → Channels (the website widget).
 
 use leptos::prelude::*;
 use shared::inbox::{ChannelView, Department};
 use shared::{AppError, Permission};
-use uuid::Uuid;
 
-use crate::api::channels::{
-    create_department, list_channels, list_departments, remove_department, update_department,
-    SaveWebsiteChannel,
-};
-use crate::api::people::list_members;
+use crate::api::channels::{list_channels, SaveWebsiteChannel};
+use crate::api::departments::list_departments;
 use crate::components::form::{
     field_error, form_error, reset_on_success, ErrorBanner, Field, SubmitButton, SuccessBanner,
 };
 use crate::components::icons::{Icon, Svg};
 use crate::components::layout::{use_session, PageHeader};
-use crate::components::widgets::{BUTTON, INPUT, PRIMARY_BUTTON};
+use crate::components::widgets::{BUTTON, INPUT};
 use crate::pages::settings::Forbidden;
 use crate::prefs::use_t;
-use crate::util::{confirm, copy_to_clipboard};
+use crate::util::copy_to_clipboard;
 
 const CARD: &str = "rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:p-6 dark:border-slate-800 dark:bg-slate-900";
 
@@ -192,140 +188,6 @@ fn ChannelForm(
                 <SubmitButton label=Signal::derive(move || t().save) busy_label=Signal::derive(move || t().saving) pending=action.pending() />
             </div>
         </ActionForm>
-    }
-}
-
-#[component]
-pub fn DepartmentsPage() -> impl IntoView {
-    let t = use_t();
-    let session = use_session();
-    if !session.can(Permission::ManageDepartments) {
-        return view! { <Forbidden /> }.into_any();
-    }
-    let version = RwSignal::new(0u32);
-    let departments = Resource::new(move || version.get(), |_| list_departments());
-    let members = Resource::new(|| (), |_| list_members());
-    let name = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<AppError>);
-    let creating = RwSignal::new(false);
-    let create = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if creating.get_untracked() {
-            return;
-        }
-        creating.set(true);
-        let value = name.get_untracked();
-        leptos::task::spawn_local(async move {
-            match create_department(value).await {
-                Ok(_) => {
-                    name.set(String::new());
-                    error.set(None);
-                    version.update(|v| *v += 1);
-                }
-                Err(err) => error.set(Some(err)),
-            }
-            creating.set(false);
-        });
-    };
-    view! {
-        <PageHeader title=Signal::derive(move || t().nav_departments) subtitle=Signal::derive(move || t().departments_subtitle) />
-        <div class="max-w-3xl space-y-6 p-4 sm:p-6">
-            <form on:submit=create class=format!("{CARD} flex flex-wrap items-end gap-2")>
-                <label class="min-w-0 flex-1 space-y-1">
-                    <span class="block text-sm font-medium">{move || t().new_department}</span>
-                    <input class=INPUT required id="new-department" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
-                </label>
-                <button type="submit" class=PRIMARY_BUTTON disabled=move || creating.get() aria-busy=move || creating.get().to_string()>{move || t().create}</button>
-                <div class="w-full"><ErrorBanner error=error /></div>
-            </form>
-            <Transition fallback=move || view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || t().loading}</p> }>
-                {move || Suspend::new(async move {
-                    let list = departments.await.unwrap_or_default();
-                    let people = members.await.unwrap_or_default();
-                    if list.is_empty() {
-                        return view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || t().nothing_here}</p> }.into_any();
-                    }
-                    list.into_iter().map(|department| {
-                        view! { <DepartmentCard department=department people=people.clone() version=version /> }
-                    }).collect_view().into_any()
-                })}
-            </Transition>
-        </div>
-    }
-    .into_any()
-}
-
-#[component]
-fn DepartmentCard(
-    department: Department,
-    people: Vec<shared::accounts::Member>,
-    version: RwSignal<u32>,
-) -> impl IntoView {
-    let t = use_t();
-    let prefs = crate::prefs::use_prefs();
-    let id = department.id;
-    let name = RwSignal::new(department.name.clone());
-    let chosen = RwSignal::new(department.member_ids.clone());
-    let error = RwSignal::new(None::<AppError>);
-    let saved = RwSignal::new(None::<String>);
-    let save = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        leptos::task::spawn_local(async move {
-            match update_department(id, name.get_untracked(), chosen.get_untracked()).await {
-                Ok(_) => {
-                    error.set(None);
-                    saved.set(Some(
-                        crate::i18n::strings(prefs.locale.get_untracked())
-                            .saved
-                            .to_string(),
-                    ));
-                }
-                Err(err) => error.set(Some(err)),
-            }
-        });
-    };
-    let remove = move |_| {
-        if !confirm(crate::i18n::strings(prefs.locale.get_untracked()).confirm_remove) {
-            return;
-        }
-        leptos::task::spawn_local(async move {
-            match remove_department(id).await {
-                Ok(()) => version.update(|v| *v += 1),
-                Err(err) => error.set(Some(err)),
-            }
-        });
-    };
-    view! {
-        <form on:submit=save class=format!("{CARD} space-y-3") data-department=department.name.clone()>
-            <div class="flex items-end gap-2">
-                <label class="min-w-0 flex-1 space-y-1">
-                    <span class="block text-sm font-medium">{move || t().name}</span>
-                    <input class=INPUT required prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
-                </label>
-                <button type="button" class=BUTTON on:click=remove>{move || t().remove}</button>
-            </div>
-            <fieldset>
-                <legend class="mb-1 text-sm font-medium">{move || t().members}</legend>
-                <div class="grid gap-1 sm:grid-cols-2">
-                    {people.into_iter().filter(|m| m.active).map(|member| {
-                        let user: Uuid = member.user_id;
-                        view! {
-                            <label class="flex items-center gap-2 text-sm">
-                                <input type="checkbox" prop:checked=move || chosen.with(|c| c.contains(&user))
-                                    on:change=move |ev| {
-                                        let on = event_target_checked(&ev);
-                                        chosen.update(|c| if on { if !c.contains(&user) { c.push(user) } } else { c.retain(|x| *x != user) });
-                                    } />
-                                {member.name.clone()} <span class="text-xs text-slate-500 dark:text-slate-400">{move || t().role_label(member.role)}</span>
-                            </label>
-                        }
-                    }).collect_view()}
-                </div>
-            </fieldset>
-            <ErrorBanner error=error />
-            <SuccessBanner message=saved />
-            <button type="submit" class=PRIMARY_BUTTON>{move || t().save}</button>
-        </form>
     }
 }
 

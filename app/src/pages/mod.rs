@@ -10,6 +10,7 @@ pub mod auth;
 pub mod channels;
 pub mod connections;
 pub mod dashboard;
+pub mod departments;
 pub mod inbox;
 pub mod quick_replies;
 pub mod recovery;
@@ -46,7 +47,7 @@ pub mod lazy {
         ChannelsRoute => super::channels::ChannelsPage,
         ConnectionsRoute => super::connections::ConnectionsPage,
         TemplatesRoute => super::templates::TemplatesPage,
-        DepartmentsRoute => super::channels::DepartmentsPage,
+        DepartmentsRoute => super::departments::DepartmentsPage,
         QuickRepliesRoute => super::quick_replies::QuickRepliesPage,
         AttributesRoute => super::attributes::AttributesPage,
         AccountSettingsRoute => super::settings::AccountSettingsPage,

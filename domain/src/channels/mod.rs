@@ -252,6 +252,39 @@ pub async fn update_website(
     Ok(row.into_view()?)
 }
 
+/// Sets the department a channel's new conversations start in (any kind
+/// of channel; `None`: no department).
+pub async fn set_default_department(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    department_id: Option<i64>,
+) -> Result<()> {
+    actor.require(Permission::ManageChannels)?;
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let name: Option<String> = sqlx::query_scalar(
+        "UPDATE channels SET default_department_id = $3, updated_at = now()
+          WHERE account_id = $1 AND id = $2 RETURNING name",
+    )
+    .bind(actor.account_id)
+    .bind(id)
+    .bind(department_id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(refused_by_the_database)?;
+    let name = name.ok_or(Error::NotFound)?;
+    audit::record(
+        &mut tx,
+        actor,
+        AuditAction::ChannelUpdated,
+        Some(Target::new("channel", id)),
+        json!({ "name": name, "default_department_id": department_id }),
+    )
+    .await?;
+    tx.commit().await.context("commit")?;
+    Ok(())
+}
+
 /// What the public widget endpoints know about their channel.
 #[derive(Clone, Debug)]
 pub struct PublicChannel {

@@ -14,7 +14,9 @@ use shared::{ErrorCode, FieldErrors, Permission};
 use uuid::Uuid;
 
 mod merge;
+mod owner;
 pub use merge::merge;
+pub use owner::set_owner;
 
 use crate::actor::Actor;
 use crate::conversations::{self, normalize_tag, remember_tags, visible_sql};
@@ -33,6 +35,7 @@ struct ContactRow {
     tags: Vec<String>,
     is_lead: bool,
     created_at: DateTime<Utc>,
+    owner_id: Option<Uuid>,
 }
 
 impl From<ContactRow> for ContactView {
@@ -50,12 +53,13 @@ impl From<ContactRow> for ContactView {
             tags: r.tags,
             is_lead: r.is_lead,
             created_at: r.created_at,
+            owner_id: r.owner_id,
         }
     }
 }
 
 const CONTACT_COLUMNS: &str =
-    "id, name, phone, email, avatar_url, attributes, tags, is_lead, created_at";
+    "id, name, phone, email, avatar_url, attributes, tags, is_lead, created_at, owner_id";
 
 /// The contact behind an identity on a channel, created (as a lead) on first
 /// contact. Safe under concurrency: two first messages yield one contact.

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use shared::activity::WorkEvent;
 use shared::audit::AuditAction;
+use shared::departments::RoutingReason;
 use shared::inbox::{
     Activity, ConversationStatus, ConversationSummary, NotificationKind, Priority,
 };
@@ -113,6 +114,7 @@ pub(crate) async fn resume(
     conversation.status = to;
     conversation.snoozed_until = None;
     conversation.resolved_at = None;
+    crate::service_desk::sla::follow_status(tx, conversation).await?;
     Ok(())
 }
 
@@ -195,9 +197,11 @@ pub(crate) async fn start_for_customer(
     .await
     .context("reading channel")?;
     let (id, _) = create(tx, account_id, contact_id, channel_id, department).await?;
-    lock_by_id(tx, account_id, id, false)
+    let conversation = lock_by_id(tx, account_id, id, false)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("a conversation created just now vanished").into())
+        .ok_or_else(|| anyhow::anyhow!("a conversation created just now vanished"))?;
+    crate::service_desk::sla::start_clocks(tx, &conversation).await?;
+    Ok(conversation)
 }
 
 /// The customer's latest conversation on the channel, locked.
@@ -494,6 +498,45 @@ async fn apply_assignment(
     }
     conversation.assignee_id = assignee;
     conversation.department_id = new_department;
+    conversation.status = status;
+    Ok(())
+}
+
+/// Distribution gives a waiting conversation to an agent: it leaves the
+/// queue, is in progress, and its timeline says who got it and why.
+pub(crate) async fn route_to(
+    tx: &mut Tx,
+    conversation: &mut Locked,
+    user_id: Uuid,
+    user_name: &str,
+    reason: RoutingReason,
+) -> Result<()> {
+    let status = match conversation.status {
+        ConversationStatus::Open => ConversationStatus::InProgress,
+        other => other,
+    };
+    sqlx::query(
+        "UPDATE conversations SET assignee_id = $3, status = $4, queued_at = NULL
+          WHERE account_id = $1 AND id = $2",
+    )
+    .bind(conversation.account_id)
+    .bind(conversation.id)
+    .bind(user_id)
+    .bind(status)
+    .execute(&mut **tx)
+    .await
+    .context("routing conversation")?;
+    add_activity(
+        tx,
+        conversation,
+        &Activity::Routed {
+            to: user_name.to_string(),
+            reason,
+        },
+    )
+    .await?;
+    touch(tx, conversation.account_id, conversation.id).await?;
+    conversation.assignee_id = Some(user_id);
     conversation.status = status;
     Ok(())
 }

@@ -26,7 +26,7 @@ pub use actions::{
     wrap_up, ConversationUpdate, REOPEN_WINDOW_HOURS,
 };
 pub(crate) use actions::{
-    continue_or_start, for_incoming, latest_of, resume, start_for_customer, Resume,
+    continue_or_start, for_incoming, latest_of, resume, route_to, start_for_customer, Resume,
 };
 pub use list::{counts, list, page_size, MAX_PAGE_SIZE, PAGE_SIZE};
 pub(crate) use list::{SearchPatterns, FEW_CONTACT_MATCHES};
@@ -41,7 +41,9 @@ const SUMMARY_SELECT: &str = "
            c.department_id, d.name AS department_name, c.assignee_id, u.name AS assignee_name,
            c.last_message_preview, c.last_message_kind, c.last_activity_at, c.waiting_since,
            c.snoozed_until, c.created_at, c.first_response_at, c.resolved_at, c.updated_at,
-           c.incoming_count, r.read_incoming_count AS read_count, c.subject
+           c.incoming_count, r.read_incoming_count AS read_count, c.subject,
+           c.sla_first_response_due_at, c.sla_resolution_due_at, c.sla_breached,
+           c.sla_paused_at IS NOT NULL AS sla_paused
       FROM conversations c
       JOIN contacts ct ON ct.id = c.contact_id
       JOIN channels ch ON ch.id = c.channel_id
@@ -78,6 +80,10 @@ pub(crate) struct SummaryRow {
     incoming_count: i32,
     read_count: Option<i32>,
     subject: Option<String>,
+    sla_first_response_due_at: Option<DateTime<Utc>>,
+    sla_resolution_due_at: Option<DateTime<Utc>>,
+    sla_breached: bool,
+    sla_paused: bool,
 }
 
 impl SummaryRow {
@@ -111,6 +117,10 @@ impl SummaryRow {
             read_count: with_read_count.then(|| self.read_count.unwrap_or(0)),
             search_hit: None,
             subject: self.subject,
+            sla_first_response_due_at: self.sla_first_response_due_at,
+            sla_resolution_due_at: self.sla_resolution_due_at,
+            sla_breached: self.sla_breached,
+            sla_paused: self.sla_paused,
         }
     }
 }
@@ -228,10 +238,14 @@ pub(crate) struct Locked {
     pub priority: Priority,
     pub critical: bool,
     pub tags: Vec<String>,
+    pub contact_id: i64,
+    /// The out-of-hours reply went out for the closed period ending here.
+    pub out_of_hours_until: Option<DateTime<Utc>>,
 }
 
 const LOCKED_COLUMNS: &str = "c.id, c.account_id, c.number, c.channel_id, c.status,
-    c.snoozed_until, c.resolved_at, c.assignee_id, c.department_id, c.priority, c.critical, c.tags";
+    c.snoozed_until, c.resolved_at, c.assignee_id, c.department_id, c.priority, c.critical, c.tags,
+    c.contact_id, c.out_of_hours_until";
 
 /// Locks a conversation the actor may see and change.
 pub(crate) async fn lock_for_change(tx: &mut Tx, actor: &Actor, number: i64) -> Result<Locked> {
@@ -331,6 +345,7 @@ async fn finish_change(
     conversation: &Locked,
 ) -> Result<ConversationSummary> {
     touch(&mut tx, actor.account_id, conversation.id).await?;
+    crate::service_desk::after_agent_change(&mut tx, conversation).await?;
     let summary = visible_summary(&mut tx, actor, conversation.number).await;
     tx.commit().await.context("commit")?;
     match summary {

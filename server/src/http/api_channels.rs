@@ -138,6 +138,9 @@ struct ChannelPatch {
     name: Option<String>,
     active: Option<bool>,
     config: Option<Value>,
+    /// A department id; `null` for none; absent leaves it alone.
+    #[serde(default, deserialize_with = "super::api_v1::explicit_null")]
+    default_department_id: Option<Option<i64>>,
 }
 
 async fn update(
@@ -146,6 +149,12 @@ async fn update(
     ApiPath(id): ApiPath<i64>,
     ApiJson(patch): ApiJson<ChannelPatch>,
 ) -> Result<Json<Value>, ApiError> {
+    if let Some(department) = patch.default_department_id {
+        domain::channels::set_default_department(&state.db, &actor, id, department).await?;
+        if patch.name.is_none() && patch.active.is_none() && patch.config.is_none() {
+            return show(State(state), ApiActor(actor), ApiPath(id)).await;
+        }
+    }
     if let Some(website) = websites(&state, &actor)
         .await?
         .into_iter()

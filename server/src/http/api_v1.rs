@@ -125,14 +125,28 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
     }
 }
 
-/// A 422 naming the field serde complained about ("body" when unclear).
+/// A 422 naming the field serde complained about: the path to a bad value
+/// ("distribution", "holidays[0]"), else the field it names (a missing or
+/// unknown one), else "body".
 fn invalid(message: &str) -> ApiError {
-    let field = message
-        .split('`')
-        .nth(1)
-        .filter(|name| {
-            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        })
+    let detail = ["target type: ", "query string: "]
+        .iter()
+        .find_map(|prefix| message.split_once(prefix).map(|(_, detail)| detail))
+        .unwrap_or(message);
+    let is_name = |name: &&str| {
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let path = detail
+        .split_once(": ")
+        .map(|(path, _)| path)
+        .filter(|path| {
+            !path.is_empty()
+                && path
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'))
+        });
+    let field = path
+        .or_else(|| detail.split('`').nth(1).filter(is_name))
         .unwrap_or("body");
     ApiError(AppError::field(field, shared::ErrorCode::InvalidValue))
 }
@@ -277,10 +291,10 @@ struct ConversationPatch {
 }
 
 /// Tells "absent" (outer None) from "null" (Some(None)).
-fn explicit_null<'de, D: serde::Deserializer<'de>>(
+pub(super) fn explicit_null<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
-) -> Result<Option<Option<String>>, D::Error> {
-    Ok(Some(Option::<String>::deserialize(d)?))
+) -> Result<Option<Option<T>>, D::Error> {
+    Ok(Some(Option::<T>::deserialize(d)?))
 }
 
 async fn patch_conversation(

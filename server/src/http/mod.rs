@@ -2,8 +2,10 @@
 
 pub mod api_activity;
 pub mod api_channels;
+pub mod api_departments;
 pub mod api_exports;
 pub mod api_reports;
+pub mod api_sla;
 pub mod api_templates;
 pub mod api_v1;
 pub mod assets;

@@ -24,6 +24,8 @@ mod report_schedules;
 mod reports;
 mod security;
 mod server_functions;
+mod service_desk;
+mod sla;
 mod templates;
 mod tenancy;
 mod throttling;

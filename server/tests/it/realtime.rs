@@ -203,10 +203,8 @@ async fn sockets_only_hear_their_own_accounts_and_what_their_role_may_see() {
         .await;
     assert_eq!(created.status, 200);
     let department: shared::inbox::Department = created.json();
-    let members = json!({ "id": department.id, "name": "Financeiro", "member_ids": [] });
-    outsider_admin
-        .call_json("update_department", &members)
-        .await;
+    let members = json!({ "id": department.id, "form": { "name": "Financeiro", "members": [] } });
+    outsider_admin.call_json("save_department", &members).await;
     let own = wait_for(&mut outsider, Duration::from_secs(5), |v| {
         v["type"] == "hello"
     })
@@ -632,9 +630,12 @@ async fn supervisors_hear_status_changes_of_their_teams_only() {
         .into_iter()
         .find(|d| d.id == supervisors_department)
         .unwrap();
-    let mut members = department.member_ids.clone();
-    members.push(otto.user_id);
-    domain::departments::update(db, &admin, department.id, &department.name, &members)
+    let mut form = shared::departments::DepartmentForm::from_department(&department);
+    form.members.push(shared::departments::DepartmentMember {
+        user_id: otto.user_id,
+        max_conversations: 5,
+    });
+    domain::departments::save(db, &admin, Some(department.id), &form)
         .await
         .unwrap();
     domain::activity::report(db, &otto, BrowserActivity::Idle)

@@ -105,17 +105,20 @@ async fn departments_are_renamed_staffed_and_removed_by_managers_only() {
         .call("create_department", &[("name", "Vendas")])
         .await
         .json();
-    let update = |name: &str, members: Vec<uuid::Uuid>| json!({ "id": created.id, "name": name, "member_ids": members });
+    let update = |name: &str, members: Vec<uuid::Uuid>| {
+        let members: Vec<_> = members
+            .iter()
+            .map(|id| json!({ "user_id": id, "max_conversations": 4 }))
+            .collect();
+        json!({ "id": created.id, "form": { "name": name, "members": members } })
+    };
     let by_agent = agent
-        .call_json(
-            "update_department",
-            &update("Vendas", vec![demo.users[2].1]),
-        )
+        .call_json("save_department", &update("Vendas", vec![demo.users[2].1]))
         .await;
     assert_eq!(by_agent.status, 403);
     let staffed: Department = admin
         .call_json(
-            "update_department",
+            "save_department",
             &update("Vendas e Trocas", vec![demo.users[2].1]),
         )
         .await
@@ -124,7 +127,7 @@ async fn departments_are_renamed_staffed_and_removed_by_managers_only() {
     assert_eq!(staffed.member_ids, vec![demo.users[2].1]);
     let stranger = admin
         .call_json(
-            "update_department",
+            "save_department",
             &update("Vendas", vec![uuid::Uuid::new_v4()]),
         )
         .await;
@@ -137,7 +140,7 @@ async fn departments_are_renamed_staffed_and_removed_by_managers_only() {
         .call("create_department", &[("name", "Suporte")])
         .await;
     let clash = admin
-        .call_json("update_department", &update("suporte", vec![]))
+        .call_json("save_department", &update("suporte", vec![]))
         .await;
     assert_eq!(clash.error().field_code("name"), Some(ErrorCode::NameTaken));
     assert_eq!(

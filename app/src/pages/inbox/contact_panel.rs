@@ -7,7 +7,7 @@ use shared::inbox::{AttributeDefinition, AttributeKind, ContactDetails, ContactN
 use shared::{AppError, Permission};
 
 use super::{conversation_href, use_inbox};
-use crate::api::contacts::{add_contact_note, update_contact};
+use crate::api::contacts::{add_contact_note, set_contact_owner, update_contact};
 use crate::components::form::{ErrorBanner, SuccessBanner};
 use crate::components::icons::{Icon, Svg};
 use crate::components::layout::use_session;
@@ -183,6 +183,8 @@ fn ContactBody(details: ContactDetails) -> impl IntoView {
                     </button>
                 })}
             </form>
+
+            <OwnerPicker contact_id=contact_id owner=contact.owner_id />
 
             {visitor.map(|v| view! {
                 <section id="visitor-context">
@@ -382,6 +384,63 @@ fn MergeContact(
                 <SuccessBanner message=Signal::derive(move || Some(t().merged_ok.to_string())) />
             </Show>
             <ErrorBanner error=Signal::derive(move || error.get()) />
+        </section>
+    }
+}
+
+/// The contact's owner (the customer wallet): chosen by whoever manages
+/// departments, shown to everyone else.
+#[component]
+fn OwnerPicker(contact_id: i64, owner: Option<uuid::Uuid>) -> impl IntoView {
+    let t = use_t();
+    let session = use_session();
+    let can_choose = session.can(Permission::ManageDepartments);
+    let owner = RwSignal::new(owner);
+    let error = RwSignal::new(None::<AppError>);
+    let agents = Signal::derive(move || {
+        use_inbox()
+            .and_then(|inbox| inbox.context.get())
+            .and_then(Result::ok)
+            .map(|context| context.agents)
+            .unwrap_or_default()
+    });
+    let name_of = move |id: uuid::Uuid| {
+        agents.with(|list| {
+            list.iter()
+                .find(|a| a.user_id == id)
+                .map(|a| a.name.clone())
+        })
+    };
+    let choose = move |ev: leptos::ev::Event| {
+        let chosen: Option<uuid::Uuid> = event_target_value(&ev).parse().ok();
+        leptos::task::spawn_local(async move {
+            match set_contact_owner(contact_id, chosen).await {
+                Ok(contact) => {
+                    owner.set(contact.owner_id);
+                    error.set(None);
+                }
+                Err(err) => error.set(Some(err)),
+            }
+        });
+    };
+    view! {
+        <section id="contact-owner" class="space-y-1">
+            <h3 class="text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">{move || t().contact_owner}</h3>
+            {if can_choose {
+                view! {
+                    <select class=INPUT aria-label=move || t().contact_owner on:change=choose>
+                        <option value="" selected=move || owner.get().is_none()>{move || t().nobody}</option>
+                        {move || agents.get().into_iter().map(|agent| {
+                            let id = agent.user_id;
+                            view! { <option value=id.to_string() selected=move || owner.get() == Some(id)>{agent.name}</option> }
+                        }).collect_view()}
+                    </select>
+                }.into_any()
+            } else {
+                view! { <p>{move || owner.get().and_then(name_of).unwrap_or_else(|| t().nobody.to_string())}</p> }.into_any()
+            }}
+            <p class="text-xs text-slate-500 dark:text-slate-400">{move || t().contact_owner_hint}</p>
+            <ErrorBanner error=error />
         </section>
     }
 }

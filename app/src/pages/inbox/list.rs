@@ -15,7 +15,7 @@ use super::{conversation_href, list_href, query_of, use_inbox, Inbox};
 use crate::api::conversations::{list_conversations, sync_changes};
 use crate::components::icons::{Icon, Svg};
 use crate::components::layout::use_session;
-use crate::components::widgets::{highlight, Avatar, PriorityBadge, StatusBadge};
+use crate::components::widgets::{highlight, Avatar, PriorityBadge, SlaBadge, StatusBadge};
 use crate::prefs::{use_prefs, use_t};
 use crate::realtime::{use_realtime, Incoming};
 use crate::util::{blur_active, elapsed, near_day_time, submit_enclosing_form};
@@ -500,6 +500,7 @@ fn ConversationRow(
     let snoozed_until = c.is_snoozed().then_some(c.snoozed_until).flatten();
     let offset = use_session().utc_offset_minutes;
     let when = c.last_activity_at;
+    let sla = shared::sla::standing(&c);
     let now = inbox.clock;
     view! {
         <li data-number=number data-unread=move || unread().to_string()>
@@ -538,6 +539,7 @@ fn ConversationRow(
                             None => view! { <StatusBadge status=c.status /> }.into_any(),
                         }}
                         <PriorityBadge priority=c.priority />
+                        <SlaBadge standing=Signal::stored(sla) now=now />
                         {c.critical.then(|| view! {
                             <span class="text-red-600" title=move || t().critical><Svg icon=Icon::Flag class="size-3.5" /></span>
                         })}

@@ -12,7 +12,7 @@ use shared::reports::{DatePreset, ReportFilter, ReportKind, ReportTable, TableRo
 use shared::{Locale, Permission};
 
 use crate::api::activity::agent_statuses;
-use crate::api::channels::list_departments;
+use crate::api::departments::list_departments;
 use crate::api::reports::{fetch_report, StartReportExport};
 use crate::components::charts::{Bar, HorizontalBars};
 use crate::components::form::ErrorBanner;

@@ -14,7 +14,7 @@ use crate::api::conversations::{
 };
 use crate::components::icons::{Icon, Svg};
 use crate::components::layout::use_session;
-use crate::components::widgets::{Avatar, StatusBadge, BUTTON};
+use crate::components::widgets::{Avatar, SlaBadge, StatusBadge, BUTTON};
 use crate::i18n::Strings;
 use crate::pages::inbox::dialogs::{SnoozeDialog, TransferDialog, WrapUpDialog};
 use crate::pages::inbox::{list_href, use_inbox};
@@ -71,6 +71,7 @@ pub fn ConversationHeader(open: OpenConversation, show_contact: RwSignal<bool>) 
                         {move || s.with(|c| c.snoozed_until).map(|until| format!(" · ⏰ {}", near_day_time(until, chrono::Utc::now(), offset, prefs.locale.get())))}
                     </p>
                 </div>
+                <SlaBadge standing=Signal::derive(move || s.with(shared::sla::standing)) now=inbox.clock />
                 {move || view! { <StatusBadge status=s.with(|c| c.status) /> }}
                 <button type="button" class="rounded-lg p-1.5 text-slate-600 hover:bg-slate-100 2xl:hidden dark:text-slate-300 dark:hover:bg-slate-800"
                     on:click=move |_| show_contact.update(|v| *v = !*v) aria-label=move || t().contact title=move || t().contact id="toggle-contact">

@@ -425,6 +425,8 @@ pub fn activity_text(
         Activity::Reopened { by } => (t.activity_reopened)(by.as_deref()),
         Activity::Assigned { to: Some(to), by } => (t.activity_assigned)(by, to),
         Activity::Assigned { to: None, by } => (t.activity_unassigned)(by),
+        Activity::Routed { to, reason } => (t.activity_routed)(to, *reason),
+        Activity::SlaBreached { target } => (t.activity_sla_breached)(*target),
         Activity::Transferred {
             to_agent,
             to_department,

@@ -1,0 +1,140 @@
+//! The out-of-hours reply: a customer who writes while their department is
+//! closed hears so once per closed period (not after every message), in
+//! their language, through the channel's normal outbound path.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use shared::departments::text_for;
+use shared::inbox::DeliveryStatus;
+use shared::Locale;
+use uuid::Uuid;
+
+use super::calendars;
+use crate::channels::outbound::{self, Route};
+use crate::conversations::Locked;
+use crate::db::Tx;
+use crate::error::Result;
+use crate::realtime::{self, Signal};
+
+pub(super) async fn reply_if_closed(
+    tx: &mut Tx,
+    account_id: Uuid,
+    conversation: &Locked,
+) -> Result<()> {
+    let Some(department_id) = conversation.department_id else {
+        return Ok(());
+    };
+    let now = Utc::now();
+    if conversation
+        .out_of_hours_until
+        .is_some_and(|until| until > now)
+    {
+        return Ok(());
+    }
+    let Some(hours) = calendars::department_hours(tx, account_id, department_id).await? else {
+        return Ok(());
+    };
+    if hours.out_of_hours_messages.is_empty() || hours.calendar.is_open(now) {
+        return Ok(());
+    }
+    let locale = customer_locale(tx, account_id, conversation)
+        .await?
+        .unwrap_or(hours.locale);
+    let Some(text) = text_for(&hours.out_of_hours_messages, locale) else {
+        return Ok(());
+    };
+    // Never opening again (every day closed) still means "once".
+    let until = hours
+        .calendar
+        .next_opening(now)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    sqlx::query(
+        "UPDATE conversations SET out_of_hours_until = $3 WHERE account_id = $1 AND id = $2",
+    )
+    .bind(account_id)
+    .bind(conversation.id)
+    .bind(until)
+    .execute(&mut **tx)
+    .await
+    .context("remembering the out-of-hours reply")?;
+    send_automatic(tx, account_id, conversation, text).await
+}
+
+/// The language the customer's browser asked for, when the channel knows it.
+async fn customer_locale(
+    tx: &mut Tx,
+    account_id: Uuid,
+    conversation: &Locked,
+) -> anyhow::Result<Option<Locale>> {
+    let language: Option<String> = sqlx::query_scalar(
+        "SELECT context->>'language' FROM contact_identities
+          WHERE account_id = $1 AND contact_id = $2 AND channel_id = $3 AND context ? 'language'
+          LIMIT 1",
+    )
+    .bind(account_id)
+    .bind(conversation.contact_id)
+    .bind(conversation.channel_id)
+    .fetch_optional(&mut **tx)
+    .await
+    .context("reading the customer's language")?
+    .flatten();
+    Ok(language.and_then(|l| {
+        let l = l.to_ascii_lowercase();
+        if l.starts_with("pt") {
+            Some(Locale::PtBr)
+        } else if l.starts_with("en") {
+            Some(Locale::En)
+        } else {
+            None
+        }
+    }))
+}
+
+/// Stores an outgoing message nobody in Ponte wrote and sends it like an
+/// agent's reply (the widget reads it from its socket; providers get it from
+/// the outbound queue). It is not an answer: the customer's wait and the
+/// first-response time are untouched.
+async fn send_automatic(
+    tx: &mut Tx,
+    account_id: Uuid,
+    conversation: &Locked,
+    body: &str,
+) -> Result<()> {
+    let route = outbound::route_for_reply(
+        tx,
+        account_id,
+        conversation.id,
+        conversation.channel_id,
+        false,
+    )
+    .await?;
+    let delivery = match route {
+        Route::OwnSocket => DeliveryStatus::Sent,
+        Route::Provider(_) => DeliveryStatus::Pending,
+    };
+    let message_id: i64 = sqlx::query_scalar(
+        "INSERT INTO messages (account_id, conversation_id, channel_id, kind, content_type, body, delivery_status)
+         VALUES ($1, $2, $3, 'outgoing', 'text', $4, $5) RETURNING id",
+    )
+    .bind(account_id)
+    .bind(conversation.id)
+    .bind(conversation.channel_id)
+    .bind(body)
+    .bind(delivery)
+    .fetch_one(&mut **tx)
+    .await
+    .context("storing the automatic reply")?;
+    if let Route::Provider(_) = route {
+        outbound::enqueue(tx, account_id, conversation.channel_id, message_id).await?;
+    }
+    realtime::publish(
+        tx,
+        account_id,
+        Signal::MessageCreated {
+            conversation_id: conversation.id,
+            message_id,
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,351 @@
+//! SLA clocks: due times from the department's policy, a breach recorded
+//! once when a clock runs out (fake clock: due times moved into the past),
+//! clocks stopped while waiting on the customer, and the policies' REST API.
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{json, Value};
+use shared::Role;
+use sqlx::PgPool;
+
+use crate::helpers::{spawn_app, TestApp};
+
+struct Desk {
+    token: String,
+    policy: i64,
+    channel: String,
+}
+
+/// A policy (10 min to answer, 60 to resolve, around the clock) on
+/// Suporte, which takes the website's conversations.
+async fn desk_with_policy(app: &TestApp) -> (domain::seed::DemoAccount, Desk) {
+    let (demo, channel) = app.demo_inbox().await;
+    let token = app.demo_admin_token().await;
+    let client = app.plain_client();
+    let url = |path: &str| format!("{}/api/v1/{path}", app.base_url);
+    let created = client
+        .post(url("sla-policies"))
+        .bearer_auth(&token)
+        .json(
+            &json!({ "name": "Rápido", "first_response_minutes": 10, "resolution_minutes": 60,
+                       "business_hours_only": false }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let policy: Value = created.json().await.unwrap();
+    let policy = policy["id"].as_i64().unwrap();
+    let departments: Value = client
+        .get(url("departments"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let support = departments
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "Suporte")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let patched = client
+        .patch(url(&format!("departments/{support}")))
+        .bearer_auth(&token)
+        .json(&json!({ "sla_policy_id": policy }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    let channel_id: i64 = sqlx::query_scalar("SELECT id FROM channels WHERE public_token = $1")
+        .bind(&channel)
+        .fetch_one(&app.database.owner)
+        .await
+        .unwrap();
+    let moved = client
+        .patch(url(&format!("channels/{channel_id}")))
+        .bearer_auth(&token)
+        .json(&json!({ "default_department_id": support }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), 200);
+    (
+        demo,
+        Desk {
+            token,
+            policy,
+            channel,
+        },
+    )
+}
+
+/// A new customer writes; returns the conversation's number.
+async fn customer_writes(app: &TestApp, desk: &Desk) -> i64 {
+    let visitor = app.visitor(&desk.channel).await;
+    app.visitor_says(&desk.channel, &visitor, "preciso de ajuda")
+        .await;
+    sqlx::query_scalar(
+        "SELECT c.number FROM messages m JOIN conversations c ON c.id = m.conversation_id
+          WHERE m.kind = 'incoming' ORDER BY m.id DESC LIMIT 1",
+    )
+    .fetch_one(&app.database.owner)
+    .await
+    .unwrap()
+}
+
+async fn conversation_json(app: &TestApp, desk: &Desk, number: i64) -> Value {
+    app.plain_client()
+        .get(format!("{}/api/v1/conversations/{number}", app.base_url))
+        .bearer_auth(&desk.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+fn at(value: &Value) -> DateTime<Utc> {
+    value.as_str().unwrap().parse().unwrap()
+}
+
+async fn breach_lines(owner: &PgPool, number: i64) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT m.activity->>'target' FROM messages m JOIN conversations c ON c.id = m.conversation_id
+          WHERE c.number = $1 AND m.activity->>'type' = 'sla_breached' ORDER BY m.id",
+    )
+    .bind(number)
+    .fetch_all(owner)
+    .await
+    .unwrap()
+}
+
+/// Moves a clock's due time into the past: the fake clock.
+async fn run_out(owner: &PgPool, number: i64, column: &str) {
+    sqlx::query(&format!(
+        "UPDATE conversations SET {column} = now() - interval '1 second' WHERE number = $1"
+    ))
+    .bind(number)
+    .execute(owner)
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_breach_is_recorded_once_when_its_clock_runs_out() {
+    let app = spawn_app().await;
+    let (demo, desk) = desk_with_policy(&app).await;
+    let db = &app.database.db;
+    let owner = &app.database.owner;
+    let started = Utc::now();
+    let number = customer_writes(&app, &desk).await;
+    let fresh = conversation_json(&app, &desk, number).await;
+    let first_due = at(&fresh["sla_first_response_due_at"]);
+    let resolution_due = at(&fresh["sla_resolution_due_at"]);
+    assert!(
+        (first_due - started - Duration::minutes(10))
+            .num_seconds()
+            .abs()
+            < 10,
+        "{fresh}"
+    );
+    assert!(
+        (resolution_due - started - Duration::minutes(60))
+            .num_seconds()
+            .abs()
+            < 10
+    );
+    assert_eq!(fresh["sla_breached"], false);
+
+    // Positive control: nothing is due yet.
+    assert_eq!(
+        domain::service_desk::sla::sweep_breaches(db).await.unwrap(),
+        0
+    );
+    run_out(owner, number, "sla_first_response_due_at").await;
+    assert_eq!(
+        domain::service_desk::sla::sweep_breaches(db).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        domain::service_desk::sla::sweep_breaches(db).await.unwrap(),
+        0,
+        "once"
+    );
+    assert_eq!(breach_lines(owner, number).await, ["first_response"]);
+    assert_eq!(
+        conversation_json(&app, &desk, number).await["sla_breached"],
+        true
+    );
+    // Suporte's supervisor hears of it; its agent does not.
+    let notified: Vec<String> = sqlx::query_scalar(
+        "SELECT u.email FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.kind = 'sla_breach'",
+    )
+    .fetch_all(owner)
+    .await
+    .unwrap();
+    assert_eq!(notified, ["supervisor@demo.ponte.dev"]);
+
+    // An answered conversation does not breach its first response.
+    let answered = customer_writes(&app, &desk).await;
+    let agent = demo.actor(Role::Agent);
+    domain::messages::send(
+        db,
+        &agent,
+        answered,
+        &domain::messages::Reply {
+            body: "Olá! Já vejo.".into(),
+            note: false,
+            client_id: None,
+            attachment_id: None,
+            mentions: vec![],
+            template: None,
+            reply_to: None,
+        },
+    )
+    .await
+    .unwrap();
+    run_out(owner, answered, "sla_first_response_due_at").await;
+    assert_eq!(
+        domain::service_desk::sla::sweep_breaches(db).await.unwrap(),
+        0
+    );
+    // Its resolution clock still runs, and breaches.
+    run_out(owner, answered, "sla_resolution_due_at").await;
+    assert_eq!(
+        domain::service_desk::sla::sweep_breaches(db).await.unwrap(),
+        1
+    );
+    assert_eq!(breach_lines(owner, answered).await, ["resolution"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_on_the_customer_stops_the_clocks() {
+    let app = spawn_app().await;
+    let (demo, desk) = desk_with_policy(&app).await;
+    let db = &app.database.db;
+    let owner = &app.database.owner;
+    let number = customer_writes(&app, &desk).await;
+    let before = at(&conversation_json(&app, &desk, number).await["sla_resolution_due_at"]);
+    let agent = demo.actor(Role::Agent);
+    domain::conversations::assign(db, &agent, number, Some(demo.users[2].1), None, None)
+        .await
+        .unwrap();
+    domain::conversations::set_status(
+        db,
+        &agent,
+        number,
+        shared::inbox::ConversationStatus::Waiting,
+        None,
+    )
+    .await
+    .unwrap();
+    let paused = conversation_json(&app, &desk, number).await;
+    assert_eq!(paused["sla_paused"], true, "{paused}");
+    // Stopped clocks never breach, however late.
+    run_out(owner, number, "sla_resolution_due_at").await;
+    assert_eq!(
+        domain::service_desk::sla::sweep_breaches(db).await.unwrap(),
+        0
+    );
+    sqlx::query(
+        "UPDATE conversations SET sla_resolution_due_at = $2, sla_paused_at = now() - interval '30 minutes'
+          WHERE number = $1",
+    )
+    .bind(number)
+    .bind(before)
+    .execute(owner)
+    .await
+    .unwrap();
+    // Back to work: the clocks go on, 30 minutes later.
+    let resumed = domain::conversations::set_status(
+        db,
+        &agent,
+        number,
+        shared::inbox::ConversationStatus::InProgress,
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(!resumed.sla_paused);
+    let after = resumed.sla_resolution_due_at.unwrap();
+    assert!(
+        ((after - before) - Duration::minutes(30))
+            .num_seconds()
+            .abs()
+            < 5,
+        "moved by the stop: {before} → {after}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sla_policies_over_rest_validate_and_detach_when_removed() {
+    let app = spawn_app().await;
+    let (_demo, desk) = desk_with_policy(&app).await;
+    let client = app.plain_client();
+    let url = |path: &str| format!("{}/api/v1/{path}", app.base_url);
+    for (bad, field) in [
+        (json!({ "name": "Nada" }), "first_response_minutes"),
+        (
+            json!({ "name": "Zero", "resolution_minutes": 0 }),
+            "resolution_minutes",
+        ),
+        (
+            json!({ "name": "Rápido", "first_response_minutes": 5 }),
+            "name",
+        ),
+        (
+            json!({ "name": "X", "first_response_minutes": 5, "color": "red" }),
+            "color",
+        ),
+    ] {
+        let refused = client
+            .post(url("sla-policies"))
+            .bearer_auth(&desk.token)
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 422, "{bad}");
+        let error: Value = refused.json().await.unwrap();
+        assert_eq!(error["fields"][0]["field"], field, "{bad}: {error}");
+    }
+    let patched: Value = client
+        .patch(url(&format!("sla-policies/{}", desk.policy)))
+        .bearer_auth(&desk.token)
+        .json(&json!({ "name": "Rápido 24h", "first_response_minutes": null }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(patched["name"], "Rápido 24h");
+    assert_eq!(patched["first_response_minutes"], Value::Null);
+    assert_eq!(patched["resolution_minutes"], 60);
+    let removed = client
+        .delete(url(&format!("sla-policies/{}", desk.policy)))
+        .bearer_auth(&desk.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), 204);
+    let departments: Value = client
+        .get(url("departments"))
+        .bearer_auth(&desk.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(departments
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["sla_policy_id"].is_null() || d["name"] == "Cobrança"));
+}
