@@ -197,10 +197,10 @@ pub(crate) async fn start_for_customer(
     .await
     .context("reading channel")?;
     let (id, _) = create(tx, account_id, contact_id, channel_id, department).await?;
-    let conversation = lock_by_id(tx, account_id, id, false)
+    let mut conversation = lock_by_id(tx, account_id, id, false)
         .await?
         .ok_or_else(|| anyhow::anyhow!("a conversation created just now vanished"))?;
-    crate::service_desk::sla::start_clocks(tx, &conversation).await?;
+    crate::service_desk::sla::start_clocks(tx, &mut conversation).await?;
     Ok(conversation)
 }
 

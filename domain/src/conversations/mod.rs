@@ -241,11 +241,14 @@ pub(crate) struct Locked {
     pub contact_id: i64,
     /// The out-of-hours reply went out for the closed period ending here.
     pub out_of_hours_until: Option<DateTime<Utc>>,
+    /// The SLA policy its clocks follow, and since when they are stopped.
+    pub sla_policy_id: Option<i64>,
+    pub sla_paused_at: Option<DateTime<Utc>>,
 }
 
 const LOCKED_COLUMNS: &str = "c.id, c.account_id, c.number, c.channel_id, c.status,
     c.snoozed_until, c.resolved_at, c.assignee_id, c.department_id, c.priority, c.critical, c.tags,
-    c.contact_id, c.out_of_hours_until";
+    c.contact_id, c.out_of_hours_until, c.sla_policy_id, c.sla_paused_at";
 
 /// Locks a conversation the actor may see and change.
 pub(crate) async fn lock_for_change(tx: &mut Tx, actor: &Actor, number: i64) -> Result<Locked> {

@@ -36,9 +36,10 @@ pub(crate) async fn after_customer_message(
 /// in the queue, and whoever the change freed (a resolve, a transfer away)
 /// may take the next one.
 pub(crate) async fn after_agent_change(tx: &mut Tx, conversation: &Locked) -> Result<()> {
-    sla::start_clocks(tx, conversation).await?;
-    sla::follow_status(tx, conversation).await?;
-    distribution::enqueue(tx, conversation.account_id, conversation).await?;
+    let mut conversation = conversation.clone();
+    sla::start_clocks(tx, &mut conversation).await?;
+    sla::follow_status(tx, &mut conversation).await?;
+    distribution::enqueue(tx, conversation.account_id, &conversation).await?;
     wake_distribution(tx).await?;
     Ok(())
 }

@@ -11,6 +11,8 @@ use shared::{AppError, ErrorCode};
 use crate::components::widgets::{BUTTON, INPUT};
 use crate::prefs::use_t;
 
+const DATE_INPUT: &str = "rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-600 dark:bg-slate-900";
+
 /// A calendar being edited: openings as the time inputs hold them
 /// ("HH:MM"; closing at "00:00" is midnight), holidays as date inputs do.
 #[derive(Clone, Copy)]
@@ -193,20 +195,23 @@ fn HolidayList(
     view! {
         <fieldset class="space-y-2">
             <legend class="text-sm font-medium">{move || t().holidays}</legend>
+            <div class="flex flex-wrap gap-2">
             {move || holidays.get().into_iter().enumerate().map(|(index, (date, yearly))| {
                 view! {
-                    <div class="flex flex-wrap items-center gap-2" data-testid="holiday">
-                        <input type="date" class=format!("{INPUT} w-44") aria-label=move || t().holidays prop:value=date
+                    <div class="flex items-center gap-2 rounded-lg border border-slate-200 px-2 py-1 dark:border-slate-700" data-testid="holiday">
+                        <input type="date" class=DATE_INPUT aria-label=move || t().holidays prop:value=date
                             on:change=move |ev| { let value = event_target_value(&ev); holidays.update(|h| if let Some(row) = h.get_mut(index) { row.0 = value }) } />
                         <label class="flex items-center gap-1 text-sm">
                             <input type="checkbox" prop:checked=yearly
                                 on:change=move |ev| { let on = event_target_checked(&ev); holidays.update(|h| if let Some(row) = h.get_mut(index) { row.1 = on }) } />
                             {move || t().every_year}
                         </label>
-                        <button type="button" class=BUTTON on:click=move |_| holidays.update(|h| { if index < h.len() { h.remove(index); } })>{move || t().remove}</button>
+                        <button type="button" class="rounded px-1 text-slate-500 hover:bg-slate-100 dark:hover:bg-slate-800" title=move || t().remove aria-label=move || t().remove
+                            on:click=move |_| holidays.update(|h| { if index < h.len() { h.remove(index); } })>"×"</button>
                     </div>
                 }
             }).collect_view()}
+            </div>
             <button type="button" class=BUTTON on:click=move |_| holidays.update(|h| h.push((String::new(), false)))>{move || t().add_holiday}</button>
             {move || list_error.get().map(|code| view! { <p class="text-xs text-red-700 dark:text-red-400" role="alert">{(t().error_code)(code)}</p> })}
         </fieldset>

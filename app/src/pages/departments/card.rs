@@ -194,7 +194,7 @@ fn Members(people: Vec<Member>, seats: RwSignal<Vec<DepartmentMember>>) -> impl 
     view! {
         <fieldset>
             <legend class="mb-1 text-sm font-medium">{move || t().members}</legend>
-            <div class="grid gap-1 sm:grid-cols-2">
+            <div class="grid gap-1">
                 {people.into_iter().filter(|m| m.active && m.role != Role::Auditor).map(|member| {
                     let user: Uuid = member.user_id;
                     let seat = move || seats.with(|s| s.iter().find(|s| s.user_id == user).copied());

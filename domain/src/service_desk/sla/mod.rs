@@ -99,8 +99,9 @@ async fn clock_of_department(
 /// Starts the clocks of a conversation that has none, by its department's
 /// policy (a new conversation, or one transferred into a department with a
 /// policy).
-pub(crate) async fn start_clocks(tx: &mut Tx, conversation: &Locked) -> Result<()> {
-    let Some(department_id) = conversation.department_id else {
+pub(crate) async fn start_clocks(tx: &mut Tx, conversation: &mut Locked) -> Result<()> {
+    let (None, Some(department_id)) = (conversation.sla_policy_id, conversation.department_id)
+    else {
         return Ok(());
     };
     let Some(clock) = clock_of_department(tx, conversation.account_id, department_id).await? else {
@@ -120,37 +121,19 @@ pub(crate) async fn start_clocks(tx: &mut Tx, conversation: &Locked) -> Result<(
     .execute(&mut **tx)
     .await
     .context("starting SLA clocks")?;
+    conversation.sla_policy_id = Some(clock.policy_id);
     Ok(())
-}
-
-#[derive(sqlx::FromRow)]
-struct ClocksRow {
-    sla_policy_id: Option<i64>,
-    sla_paused_at: Option<DateTime<Utc>>,
-    department_id: Option<i64>,
 }
 
 /// Stops the clocks when the conversation starts waiting on the customer
 /// (by policy) and moves the due times on by the stopped time when it
 /// stops waiting.
-pub(crate) async fn follow_status(tx: &mut Tx, conversation: &Locked) -> Result<()> {
-    let clocks: Option<ClocksRow> = sqlx::query_as(
-        "SELECT sla_policy_id, sla_paused_at, department_id FROM conversations
-          WHERE account_id = $1 AND id = $2",
-    )
-    .bind(conversation.account_id)
-    .bind(conversation.id)
-    .fetch_optional(&mut **tx)
-    .await
-    .context("reading SLA clocks")?;
-    let Some(ClocksRow {
-        sla_policy_id: Some(_),
-        sla_paused_at: paused_at,
-        department_id: Some(department_id),
-    }) = clocks
+pub(crate) async fn follow_status(tx: &mut Tx, conversation: &mut Locked) -> Result<()> {
+    let (Some(_), Some(department_id)) = (conversation.sla_policy_id, conversation.department_id)
     else {
         return Ok(());
     };
+    let paused_at = conversation.sla_paused_at;
     let waiting = conversation.status == ConversationStatus::Waiting;
     match (waiting, paused_at) {
         (true, None) => {
@@ -166,6 +149,7 @@ pub(crate) async fn follow_status(tx: &mut Tx, conversation: &Locked) -> Result<
                     .execute(&mut **tx)
                     .await
                     .context("stopping SLA clocks")?;
+                conversation.sla_paused_at = Some(Utc::now());
             }
         }
         (false, Some(since)) => {
@@ -187,6 +171,7 @@ pub(crate) async fn follow_status(tx: &mut Tx, conversation: &Locked) -> Result<
             .execute(&mut **tx)
             .await
             .context("restarting SLA clocks")?;
+            conversation.sla_paused_at = None;
         }
         _ => {}
     }
