@@ -285,6 +285,7 @@ string_enum!(
     InboxSort {
         LastActivity => "last_activity",
         Waiting => "waiting",
+        SlaDue => "sla_due",
     }
 );
 
@@ -313,6 +314,8 @@ pub struct InboxFilter {
     /// Only the conversations assigned to this agent (the status board's
     /// "open conversations").
     pub assignee_id: Option<Uuid>,
+    /// Only SLA-breached ones, or those breaching soon.
+    pub sla: Option<crate::sla::SlaFilter>,
 }
 
 impl InboxFilter {
@@ -361,6 +364,7 @@ impl Default for InboxFilter {
             limit: None,
             contact_id: None,
             assignee_id: None,
+            sla: None,
         }
     }
 }

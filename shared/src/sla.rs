@@ -70,6 +70,32 @@ impl SlaPolicyForm {
     }
 }
 
+string_enum!(
+    /// The inbox's SLA filter.
+    SlaFilter {
+        Breached => "breached",
+        Soon => "soon",
+    }
+);
+
+/// When the next of the conversation's clocks runs out: the first response
+/// until an agent answers, then the resolution.
+pub fn next_due(c: &ConversationSummary) -> Option<DateTime<Utc>> {
+    match (c.first_response_at, c.sla_first_response_due_at) {
+        (None, Some(at)) => Some(at),
+        _ => c.sla_resolution_due_at,
+    }
+}
+
+/// Whether the conversation passes the SLA filter at `now` (the same rule
+/// as the list's SQL: `domain::conversations::list`).
+pub fn passes(filter: SlaFilter, c: &ConversationSummary, now: DateTime<Utc>) -> bool {
+    match filter {
+        SlaFilter::Breached => c.sla_breached,
+        SlaFilter::Soon => standing(c).is_some_and(|s| s.soon(now)),
+    }
+}
+
 /// Where a conversation stands against its SLA.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SlaStanding {
@@ -100,13 +126,11 @@ pub fn standing(c: &ConversationSummary) -> Option<SlaStanding> {
     if c.status.is_closed() {
         return None;
     }
-    let next = match (c.first_response_at, c.sla_first_response_due_at) {
-        (None, Some(at)) => Some((SlaTarget::FirstResponse, at)),
-        _ => c
-            .sla_resolution_due_at
-            .map(|at| (SlaTarget::Resolution, at)),
+    let target = match (c.first_response_at, c.sla_first_response_due_at) {
+        (None, Some(_)) => SlaTarget::FirstResponse,
+        _ => SlaTarget::Resolution,
     };
-    let (target, at) = next?;
+    let at = next_due(c)?;
     if c.status == ConversationStatus::Waiting && c.sla_paused {
         return Some(SlaStanding::Paused);
     }

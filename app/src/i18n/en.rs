@@ -690,6 +690,10 @@ pub static STRINGS: Strings = Strings {
     business_hours_only: "Count business hours only",
     pause_while_waiting: "Pause while waiting on the customer",
     activity_sla_breached: |target| match target { shared::sla::SlaTarget::FirstResponse => "First-response SLA breached".to_string(), shared::sla::SlaTarget::Resolution => "Resolution SLA breached".to_string() },
+    sort_sla_due: "SLA due soonest",
+    sla_filter: "SLA",
+    sla_any: "Any SLA",
+    sla_soon: "SLA breaching soon",
 };
 
 fn role_label(role: Role) -> &'static str {

@@ -693,6 +693,10 @@ pub static STRINGS: Strings = Strings {
     business_hours_only: "Contar só o horário de atendimento",
     pause_while_waiting: "Pausar enquanto aguarda o cliente",
     activity_sla_breached: |target| match target { shared::sla::SlaTarget::FirstResponse => "SLA de primeira resposta estourado".to_string(), shared::sla::SlaTarget::Resolution => "SLA de resolução estourado".to_string() },
+    sort_sla_due: "SLA mais próximo",
+    sla_filter: "SLA",
+    sla_any: "Qualquer SLA",
+    sla_soon: "SLA estourando",
 };
 
 fn role_label(role: Role) -> &'static str {

@@ -29,6 +29,11 @@ pub fn page_size(asked: Option<u32>) -> Result<u32> {
 /// value in SQL (`NOT_WAITING`) and in cursors.
 const NOT_WAITING_MICROS: i64 = 253_402_214_400_000_000; // 9999-12-31T00:00:00Z
 const NOT_WAITING: &str = "'9999-12-31T00:00:00Z'::timestamptz";
+/// When the next SLA clock runs out (`shared::sla::next_due` in SQL).
+const NEXT_DUE: &str =
+    "(CASE WHEN c.first_response_at IS NULL AND c.sla_first_response_due_at IS NOT NULL
+    THEN c.sla_first_response_due_at ELSE c.sla_resolution_due_at END)";
+const DUE_SOON_MINUTES: i64 = shared::sla::DUE_SOON_MINUTES;
 
 /// The cursor of a list page: the sort value and id of its last row.
 fn encode_cursor(sort_value: Option<DateTime<Utc>>, id: i64) -> String {
@@ -69,6 +74,10 @@ pub async fn list(db: &Db, actor: &Actor, filter: &InboxFilter) -> Result<Conver
             format!("COALESCE(c.waiting_since, {NOT_WAITING}) ASC, c.id ASC"),
             format!("($9::timestamptz IS NULL OR (COALESCE(c.waiting_since, {NOT_WAITING}), c.id) > ($9, $10))"),
         ),
+        InboxSort::SlaDue => (
+            format!("COALESCE({NEXT_DUE}, {NOT_WAITING}) ASC, c.id ASC"),
+            format!("($9::timestamptz IS NULL OR (COALESCE({NEXT_DUE}, {NOT_WAITING}), c.id) > ($9, $10))"),
+        ),
     };
     let tab_clause = match filter.tab {
         InboxTab::Mine => "c.assignee_id = $1",
@@ -97,6 +106,11 @@ pub async fn list(db: &Db, actor: &Actor, filter: &InboxFilter) -> Result<Conver
             AND {search_clause}
             AND ($13::bigint IS NULL OR c.contact_id = $13)
             AND ($18::uuid IS NULL OR c.assignee_id = $18)
+            AND ($19::text IS NULL
+                 OR ($19 = 'breached' AND c.sla_breached)
+                 OR ($19 = 'soon' AND NOT c.sla_breached AND c.sla_paused_at IS NULL
+                     AND c.status NOT IN ('resolved', 'cancelled')
+                     AND {NEXT_DUE} <= now() + make_interval(mins => {DUE_SOON_MINUTES})))
           ORDER BY {order}
           LIMIT $12"
     );
@@ -119,6 +133,7 @@ pub async fn list(db: &Db, actor: &Actor, filter: &InboxFilter) -> Result<Conver
         .bind(patterns.as_ref().map(|p| p.contact.as_str()))
         .bind(snoozed)
         .bind(filter.assignee_id)
+        .bind(filter.sla.map(|f| f.as_str()))
         .fetch_all(&mut *tx)
         .await
         .context("listing conversations")?;
@@ -134,6 +149,7 @@ pub async fn list(db: &Db, actor: &Actor, filter: &InboxFilter) -> Result<Conver
         conversations.last().map(|c| match filter.sort {
             InboxSort::LastActivity => encode_cursor(Some(c.last_activity_at), c.id),
             InboxSort::Waiting => encode_cursor(c.waiting_since, c.id),
+            InboxSort::SlaDue => encode_cursor(shared::sla::next_due(c), c.id),
         })
     } else {
         None

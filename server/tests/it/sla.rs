@@ -190,6 +190,56 @@ async fn a_breach_is_recorded_once_when_its_clock_runs_out() {
     .unwrap();
     assert_eq!(notified, ["supervisor@demo.ponte.dev"]);
 
+    // The inbox filters by SLA: breached; breaching soon (due within 15
+    // minutes) — a fresh conversation is neither until its clock nears.
+    let supervisor = demo.actor(Role::Supervisor);
+    let numbers = |sla| {
+        let supervisor = supervisor.clone();
+        async move {
+            let filter = shared::inbox::InboxFilter {
+                sla: Some(sla),
+                ..Default::default()
+            };
+            domain::conversations::list(db, &supervisor, &filter)
+                .await
+                .unwrap()
+                .conversations
+                .iter()
+                .map(|c| c.number)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(numbers(shared::sla::SlaFilter::Breached).await, [number]);
+    let nearing = customer_writes(&app, &desk).await;
+    let due_in = |minutes: i32| async move {
+        sqlx::query(
+            "UPDATE conversations SET sla_first_response_due_at = now() + make_interval(mins => $2)
+              WHERE number = $1",
+        )
+        .bind(nearing)
+        .bind(minutes)
+        .execute(owner)
+        .await
+        .unwrap();
+    };
+    due_in(60).await;
+    assert!(numbers(shared::sla::SlaFilter::Soon).await.is_empty());
+    due_in(5).await;
+    assert_eq!(numbers(shared::sla::SlaFilter::Soon).await, [nearing]);
+    let by_due = shared::inbox::InboxFilter {
+        sort: shared::inbox::InboxSort::SlaDue,
+        ..Default::default()
+    };
+    let sorted: Vec<i64> = domain::conversations::list(db, &supervisor, &by_due)
+        .await
+        .unwrap()
+        .conversations
+        .iter()
+        .map(|c| c.number)
+        .take(2)
+        .collect();
+    assert_eq!(sorted, [number, nearing], "overdue first, then due soonest");
+
     // An answered conversation does not breach its first response.
     let answered = customer_writes(&app, &desk).await;
     let agent = demo.actor(Role::Agent);

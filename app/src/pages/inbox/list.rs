@@ -40,7 +40,10 @@ pub fn matches(filter: &InboxFilter, c: &ConversationSummary, me: Uuid) -> Optio
         && filter.contact_id.is_none_or(|id| c.contact_id == id)
         && filter
             .assignee_id
-            .is_none_or(|id| c.assignee_id == Some(id));
+            .is_none_or(|id| c.assignee_id == Some(id))
+        && filter
+            .sla
+            .is_none_or(|sla| shared::sla::passes(sla, c, chrono::Utc::now()));
     match (fits, filter.q.is_some()) {
         (false, _) => Some(false),
         (true, false) => Some(true),
@@ -54,6 +57,10 @@ fn sort(list: &mut [ConversationSummary], by: InboxSort) {
         InboxSort::Waiting => {
             list.sort_by_key(|c| (c.waiting_since.is_none(), c.waiting_since, c.id))
         }
+        InboxSort::SlaDue => list.sort_by_key(|c| {
+            let due = shared::sla::next_due(c);
+            (due.is_none(), due, c.id)
+        }),
     }
 }
 
@@ -195,6 +202,7 @@ fn ListHeader(inbox: Inbox) -> impl IntoView {
             || f.channel_id.is_some()
             || f.tag.is_some()
             || f.priority.is_some()
+            || f.sla.is_some()
             || f.sort != InboxSort::LastActivity
     };
     view! {
@@ -305,6 +313,12 @@ fn Filters(inbox: Inbox) -> impl IntoView {
         <select name="sort" class=SELECT aria-label=move || t().sort_by on:change=move |ev| submit_enclosing_form(&ev)>
             <option value="last_activity" selected=move || f().sort == InboxSort::LastActivity>{move || t().sort_last_activity}</option>
             <option value="waiting" selected=move || f().sort == InboxSort::Waiting>{move || t().sort_waiting}</option>
+            <option value="sla_due" selected=move || f().sort == InboxSort::SlaDue>{move || t().sort_sla_due}</option>
+        </select>
+        <select name="sla" class=SELECT aria-label=move || t().sla_filter on:change=move |ev| submit_enclosing_form(&ev)>
+            <option value="">{move || t().sla_any}</option>
+            <option value="soon" selected=move || f().sla == Some(shared::sla::SlaFilter::Soon)>{move || t().sla_soon}</option>
+            <option value="breached" selected=move || f().sla == Some(shared::sla::SlaFilter::Breached)>{move || t().sla_breached}</option>
         </select>
         <noscript><button type="submit" class=SELECT>{move || t().apply}</button></noscript>
         <a href=move || list_href(&query_of(&InboxFilter { tab: f().tab, ..Default::default() }))

@@ -68,6 +68,7 @@ pub fn filter_from_query(query: &ParamsMap) -> InboxFilter {
         sort: get("sort")
             .and_then(|v| v.parse().ok())
             .unwrap_or(InboxSort::LastActivity),
+        sla: get("sla").and_then(|v| v.parse().ok()),
         ..Default::default()
     }
 }
@@ -100,6 +101,9 @@ pub fn query_of(filter: &InboxFilter) -> String {
     }
     if let Some(q) = &filter.q {
         pairs.push(("q", q.clone()));
+    }
+    if let Some(sla) = filter.sla {
+        pairs.push(("sla", sla.as_str().into()));
     }
     if filter.sort != InboxSort::LastActivity {
         pairs.push(("sort", filter.sort.as_str().into()));
