@@ -18,7 +18,7 @@ pub const ONLINE_WINDOW_SECS: i32 = 60;
 /// transaction.
 pub async fn context(db: &Db, actor: &Actor) -> Result<InboxContext> {
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
-    let departments = departments::list_in(&mut tx).await?;
+    let departments = departments::options_in(&mut tx).await?;
     let channels = channels::list_in(&mut tx).await?;
     let agents = agents_in(&mut tx).await?;
     let tags: Vec<String> = sqlx::query_scalar("SELECT name FROM tags ORDER BY name LIMIT 500")

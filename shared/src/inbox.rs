@@ -540,6 +540,14 @@ pub struct ContactDetails {
 
 pub use crate::departments::Department;
 
+/// A department as the inbox offers it (filters, transfers): the settings
+/// stay on the Departments page, out of the first download.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DepartmentOption {
+    pub id: i64,
+    pub name: String,
+}
+
 string_enum!(
     /// What an agent says about themselves. Without a live connection an
     /// agent is offline whatever they chose.
@@ -638,7 +646,7 @@ pub struct OpenedConversation {
 /// tags and quick replies for pickers and filters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InboxContext {
-    pub departments: Vec<Department>,
+    pub departments: Vec<DepartmentOption>,
     pub channels: Vec<ChannelView>,
     pub agents: Vec<AgentOption>,
     pub tags: Vec<String>,

@@ -11,6 +11,7 @@ use shared::departments::{
     Calendar, Department, DepartmentForm, DepartmentMember, Distribution, Holiday, LocalizedText,
     WeeklyHours,
 };
+use shared::inbox::DepartmentOption;
 use shared::{ErrorCode, Permission};
 use sqlx::types::Json;
 
@@ -69,12 +70,25 @@ const SELECT: &str = "SELECT d.id, d.name, d.description, d.channel_id, d.distri
                            ORDER BY m.user_id) FILTER (WHERE m.user_id IS NOT NULL), '[]') AS members
    FROM departments d LEFT JOIN department_members m ON m.department_id = d.id";
 
-pub(crate) async fn list_in(tx: &mut Tx) -> anyhow::Result<Vec<Department>> {
+async fn list_in(tx: &mut Tx) -> anyhow::Result<Vec<Department>> {
     let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} GROUP BY d.id ORDER BY lower(d.name)"))
         .fetch_all(&mut **tx)
         .await
         .context("listing departments")?;
     Ok(rows.into_iter().map(Department::from).collect())
+}
+
+/// Every department's id and name, for the inbox.
+pub(crate) async fn options_in(tx: &mut Tx) -> anyhow::Result<Vec<DepartmentOption>> {
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM departments ORDER BY lower(name)")
+            .fetch_all(&mut **tx)
+            .await
+            .context("listing departments")?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name)| DepartmentOption { id, name })
+        .collect())
 }
 
 pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Department> {

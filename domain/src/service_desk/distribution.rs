@@ -190,14 +190,13 @@ async fn distribute_account(db: &Db, account_id: Uuid) -> Result<usize> {
     .execute(&mut *tx)
     .await
     .context("taking the distribution lock")?;
-    // A conversation another transaction holds (its customer writing right
-    // now) is passed over; that transaction's commit wakes us again.
+    // Read without row locks (a queue nobody can take yet is read every
+    // second); only a conversation about to be given is locked, below.
     let queue: Vec<Queued> = sqlx::query_as(
         "SELECT c.id, c.assignee_id IS NULL AND c.status = 'open' AS unattended, c.department_id, k.owner_id
            FROM conversations c JOIN contacts k ON k.id = c.contact_id
           WHERE c.account_id = $1 AND c.queued_at IS NOT NULL
-          ORDER BY c.queued_at, c.id LIMIT $2
-            FOR UPDATE OF c SKIP LOCKED",
+          ORDER BY c.queued_at, c.id LIMIT $2",
     )
     .bind(account_id)
     .bind(QUEUE_PER_PASS)
@@ -213,27 +212,27 @@ async fn distribute_account(db: &Db, account_id: Uuid) -> Result<usize> {
     for queued in &queue {
         match board.decide(queued) {
             Decision::Wait => {}
-            Decision::Leave => {
-                sqlx::query(
-                    "UPDATE conversations SET queued_at = NULL WHERE account_id = $1 AND id = $2",
-                )
-                .bind(account_id)
-                .bind(queued.id)
-                .execute(&mut *tx)
-                .await
-                .context("leaving the queue")?;
-            }
+            Decision::Leave => leave_queue(&mut tx, account_id, queued.id).await?,
             Decision::Assign(user, reason) => {
                 let name = board
                     .agents
                     .get(&user)
                     .map(|a| a.name.clone())
                     .unwrap_or_default();
+                // One another transaction holds (its customer writing right
+                // now) is passed over; that transaction's commit wakes us.
                 let Some(mut conversation) =
-                    conversations::lock_by_id(&mut tx, account_id, queued.id, false).await?
+                    conversations::lock_by_id(&mut tx, account_id, queued.id, true).await?
                 else {
                     continue;
                 };
+                if conversation.assignee_id.is_some()
+                    || conversation.status != shared::inbox::ConversationStatus::Open
+                {
+                    // An agent took it since the queue was read.
+                    leave_queue(&mut tx, account_id, queued.id).await?;
+                    continue;
+                }
                 conversations::route_to(&mut tx, &mut conversation, user, &name, reason).await?;
                 if reason != RoutingReason::Wallet {
                     if let Some(department) = queued.department_id {
@@ -256,6 +255,16 @@ async fn distribute_account(db: &Db, account_id: Uuid) -> Result<usize> {
     }
     tx.commit().await.context("commit")?;
     Ok(assigned)
+}
+
+async fn leave_queue(tx: &mut Tx, account_id: Uuid, conversation_id: i64) -> Result<()> {
+    sqlx::query("UPDATE conversations SET queued_at = NULL WHERE account_id = $1 AND id = $2")
+        .bind(account_id)
+        .bind(conversation_id)
+        .execute(&mut **tx)
+        .await
+        .context("leaving the queue")?;
+    Ok(())
 }
 
 #[derive(sqlx::FromRow)]
