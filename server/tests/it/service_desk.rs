@@ -323,42 +323,52 @@ async fn the_wallet_sends_customers_to_their_owner() {
         .await
         .unwrap();
     assert_eq!(owned.owner_id, Some(agent));
-    // The customer writes again after their conversation closed.
+    // The customer comes back a day after their conversation closed: a new
+    // conversation, which the wallet gives to the owner.
     let number: i64 = sqlx::query_scalar("SELECT number FROM conversations WHERE id = $1")
         .bind(first)
         .fetch_one(owner_pool)
         .await
         .unwrap();
-    let supervisor_actor = demo.actor(Role::Supervisor);
-    domain::conversations::assign(db, &supervisor_actor, number, None, None, None)
-        .await
-        .unwrap();
     domain::conversations::set_status(
         db,
-        &supervisor_actor,
+        &demo.actor(Role::Supervisor),
         number,
         shared::inbox::ConversationStatus::Resolved,
         None,
     )
     .await
     .unwrap();
+    sqlx::query("UPDATE conversations SET resolved_at = now() - interval '25 hours' WHERE id = $1")
+        .bind(first)
+        .execute(owner_pool)
+        .await
+        .unwrap();
     app.visitor_says(&channel, &visitor, "voltei").await;
+    let second: i64 = sqlx::query_scalar(
+        "SELECT id FROM conversations WHERE contact_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(contact)
+    .fetch_one(owner_pool)
+    .await
+    .unwrap();
+    assert_ne!(second, first);
     domain::service_desk::distribute_queued(db).await.unwrap();
     assert_eq!(
-        assignee_of(owner_pool, first).await,
+        assignee_of(owner_pool, second).await,
         None,
         "the owner is offline: it waits for her"
     );
     online(&app, &demo, &[agent]).await;
     eventually("the owner gets her customer", || async {
-        assignee_of(owner_pool, first).await == Some(agent)
+        assignee_of(owner_pool, second).await == Some(agent)
     })
     .await;
     let reason: String = sqlx::query_scalar(
         "SELECT activity->>'reason' FROM messages WHERE conversation_id = $1
             AND activity->>'type' = 'routed' ORDER BY id DESC LIMIT 1",
     )
-    .bind(first)
+    .bind(second)
     .fetch_one(owner_pool)
     .await
     .unwrap();
