@@ -5,6 +5,7 @@
 //! REST API, webhooks, background jobs and the CLI all call these same
 //! functions; none of them talks to the database directly.
 
+pub mod access;
 pub mod accounts;
 pub mod activity;
 pub mod actor;

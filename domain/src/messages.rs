@@ -357,7 +357,11 @@ pub async fn send(db: &Db, actor: &Actor, number: i64, reply: &Reply) -> Result<
         return Err(Error::field("mentions", ErrorCode::InvalidValue));
     }
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
-    let conversation = conversations::lock_for_change(&mut tx, actor, number).await?;
+    let (conversation, scope) = conversations::lock_in_scope(&mut tx, actor, number).await?;
+    // Notes stay inside; a reply leaves through the connection.
+    if !reply.note {
+        scope.require_write(conversation.channel_id)?;
+    }
 
     // A retried send returns what the first attempt stored.
     if let Some(client_id) = reply.client_id {

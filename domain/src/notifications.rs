@@ -1,4 +1,5 @@
-//! In-app notifications (for now: being @mentioned in an internal note).
+//! In-app notifications: mentions, transfers, SLA breaches — each only to
+//! someone who may see its conversation.
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -53,6 +54,8 @@ pub(crate) async fn notify_from_system(
     .await
 }
 
+/// Stores and signals a notification — only for someone who may see the
+/// conversation (the visibility rule, with the recipient's scope).
 async fn insert(
     tx: &mut Tx,
     account_id: Uuid,
@@ -62,6 +65,25 @@ async fn insert(
     conversation_id: i64,
     message_id: i64,
 ) -> anyhow::Result<()> {
+    let placed: Option<(Option<Uuid>, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT assignee_id, department_id, channel_id FROM conversations
+          WHERE account_id = $1 AND id = $2",
+    )
+    .bind(account_id)
+    .bind(conversation_id)
+    .fetch_optional(&mut **tx)
+    .await
+    .context("placing the conversation")?;
+    let recipient = crate::access::member_scope(tx, account_id, user_id).await?;
+    let sees = match (placed, recipient) {
+        (Some((assignee, department, channel)), Some(scope)) => {
+            scope.sees(assignee, department, channel)
+        }
+        _ => false,
+    };
+    if !sees {
+        return Ok(());
+    }
     let notification_id: i64 = sqlx::query_scalar(
         "INSERT INTO notifications (account_id, user_id, kind, conversation_id, message_id, actor_id)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

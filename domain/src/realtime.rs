@@ -35,8 +35,9 @@ pub enum Signal {
         external_id: String,
         contact_id: i64,
     },
-    /// Department memberships changed: who sees which conversation may too.
-    DepartmentsChanged,
+    /// Departments, their members or grants, connection grants or a
+    /// member's limits changed: who sees which conversation may too.
+    AccessChanged,
     ConversationChanged {
         conversation_id: i64,
     },

@@ -207,6 +207,7 @@ fn demo_departments(members: &[Uuid], sla_policy_id: Option<i64>) -> Vec<(bool, 
                 calendar: None,
                 out_of_hours_messages: LocalizedText::new(),
                 sla_policy_id: None,
+                grants: vec![],
             },
         ),
         (
@@ -226,6 +227,12 @@ fn demo_departments(members: &[Uuid], sla_policy_id: Option<i64>) -> Vec<(bool, 
                 }),
                 out_of_hours_messages: finance_messages,
                 sla_policy_id,
+                // Supervisors held to their own departments still assign Cobrança's.
+                grants: vec![shared::access::Grant {
+                    role: Some(Role::Supervisor),
+                    user_id: None,
+                    level: shared::access::DepartmentAccess::Assign,
+                }],
             },
         ),
     ]
@@ -313,6 +320,22 @@ pub async fn demo_inbox(db: &Db, secret: &SecretKey, demo: &DemoAccount) -> anyh
     )
     .await
     .map_err(fail("website channel"))?;
+    // Open to everyone, and Sérgio's team may configure it too.
+    crate::access::save_channel_access(
+        db,
+        &admin,
+        channel.id,
+        &shared::access::ChannelAccessSettings {
+            restricted: false,
+            grants: vec![shared::access::Grant {
+                role: Some(Role::Supervisor),
+                user_id: None,
+                level: shared::access::ChannelAccess::Manage,
+            }],
+        },
+    )
+    .await
+    .map_err(fail("channel access"))?;
     for (shortcut, content) in [
         (
             "ola",

@@ -8,6 +8,7 @@
 
 use axum::extract::ws::Utf8Bytes;
 use chrono::Utc;
+use domain::access::Scope;
 use domain::realtime::{Envelope, Signal, CHANNEL};
 use domain::widget::Visitor;
 use domain::Db;
@@ -33,8 +34,9 @@ pub enum ClientKind {
         session_id: i64,
         /// Replaced the moment the role changes (`Signal::RoleChanged`).
         role: RwLock<Role>,
-        /// The agent's departments, refreshed when departments change.
-        departments: RwLock<Vec<i64>>,
+        /// What the agent reaches, replaced when access changes
+        /// (`Signal::AccessChanged`, `Signal::RoleChanged`).
+        scope: RwLock<Arc<Scope>>,
     },
     Visitor {
         visitor: Visitor,
@@ -118,23 +120,15 @@ impl Client {
         self.agent().is_some_and(|(_, role)| role.can(permission))
     }
 
-    /// Whether this agent may see a conversation with this assignee and
-    /// department (the domain's rule, with this socket's current role and
-    /// departments).
-    pub fn sees(&self, assignee: Option<Uuid>, department: Option<i64>) -> bool {
+    /// Whether this agent may see a conversation (the domain's rule, with
+    /// this socket's current scope).
+    pub fn sees(&self, conversation: &ConversationSummary) -> bool {
         match &self.kind {
-            ClientKind::Agent {
-                user_id,
-                departments,
-                ..
-            } => {
-                let departments = departments.read().unwrap_or_else(|p| p.into_inner());
-                domain::conversations::visible_to(
-                    self.can(Permission::ViewAllConversations),
-                    *user_id,
-                    &departments,
-                    assignee,
-                    department,
+            ClientKind::Agent { scope, .. } => {
+                scope.read().unwrap_or_else(|p| p.into_inner()).sees(
+                    conversation.assignee_id,
+                    conversation.department_id,
+                    conversation.channel_id,
                 )
             }
             ClientKind::Visitor { .. } => false,
@@ -142,19 +136,14 @@ impl Client {
     }
 
     /// Whether this agent may watch `agent`'s status (the domain's rule,
-    /// with this socket's current role and departments).
-    fn watches(&self, agent: Uuid, agent_departments: &[i64]) -> bool {
+    /// with this socket's current role and the account's teams).
+    fn watches(&self, agent: Uuid, teams: &Teams) -> bool {
         match &self.kind {
-            ClientKind::Agent {
-                user_id,
-                role,
-                departments,
-                ..
-            } => domain::activity::may_watch(
+            ClientKind::Agent { user_id, role, .. } => domain::activity::may_watch(
                 (*user_id, *role.read().unwrap_or_else(|p| p.into_inner())),
-                &departments.read().unwrap_or_else(|p| p.into_inner()),
+                teams.get(user_id).map_or(&[][..], Vec::as_slice),
                 agent,
-                agent_departments,
+                teams.get(&agent).map_or(&[][..], Vec::as_slice),
             ),
             ClientKind::Visitor { .. } => false,
         }
@@ -268,7 +257,7 @@ fn changes_who_sees_what(signal: &Signal) -> bool {
         signal,
         Signal::RoleChanged { .. }
             | Signal::MembershipChanged { .. }
-            | Signal::DepartmentsChanged
+            | Signal::AccessChanged
             | Signal::ContactIdentified { .. }
             | Signal::ConnectionChanged { .. }
     )
@@ -537,7 +526,10 @@ impl Hub {
     /// new state (see [`fold_conversation_changes`]).
     pub async fn dispatch(self: Arc<Self>, envelope: Envelope, conversation_too: bool) {
         *self.last_signal.lock().unwrap_or_else(|p| p.into_inner()) = Some(Utc::now());
-        if matches!(envelope.signal, Signal::DepartmentsChanged) {
+        if matches!(
+            envelope.signal,
+            Signal::AccessChanged | Signal::RoleChanged { .. }
+        ) {
             self.teams_forgotten.fetch_add(1, Ordering::SeqCst);
             self.teams
                 .lock()
@@ -709,7 +701,7 @@ impl Hub {
             }
             Signal::RoleChanged { user_id, role } => {
                 self.role_changed(user_id, role, &clients);
-                Ok(())
+                self.refresh_scopes(account_id, &clients, false).await
             }
             Signal::ContactIdentified {
                 channel_id,
@@ -740,7 +732,7 @@ impl Hub {
                 }
                 Ok(())
             }
-            Signal::DepartmentsChanged => self.refresh_departments(account_id, &clients).await,
+            Signal::AccessChanged => self.refresh_scopes(account_id, &clients, true).await,
         };
         if let Err(err) = result {
             tracing::error!(error = ?err, "dispatching a signal failed");
@@ -775,7 +767,7 @@ impl Hub {
             at,
         });
         for client in clients.iter().filter(|c| c.agent().is_some()) {
-            let payload = if client.sees(summary.assignee_id, summary.department_id) {
+            let payload = if client.sees(summary) {
                 &visible
             } else {
                 &hidden
@@ -804,10 +796,8 @@ impl Hub {
             return Ok(());
         };
         let at = Utc::now();
-        let agents_may_see: Vec<&Arc<Client>> = clients
-            .iter()
-            .filter(|c| c.sees(summary.assignee_id, summary.department_id))
-            .collect();
+        let agents_may_see: Vec<&Arc<Client>> =
+            clients.iter().filter(|c| c.sees(&summary)).collect();
         let visitors: Vec<&Arc<Client>> = clients
             .iter()
             .filter(|c| c.visitor_contact() == Some((summary.channel_id, Some(summary.contact_id))))
@@ -881,9 +871,7 @@ impl Hub {
         for client in clients {
             match &client.kind {
                 ClientKind::Agent { user_id, .. } => {
-                    if Some(*user_id) != typist_user
-                        && client.sees(summary.assignee_id, summary.department_id)
-                    {
+                    if Some(*user_id) != typist_user && client.sees(&summary) {
                         if let Some(payload) = &to_agents {
                             client.send(payload);
                         }
@@ -980,7 +968,6 @@ impl Hub {
         clients: &[Arc<Client>],
     ) -> domain::Result<()> {
         let teams = self.teams(account_id).await?;
-        let departments = teams.get(&user_id).map_or(&[][..], Vec::as_slice);
         if let Some(payload) = frame(&ServerEvent::AgentActivity {
             user_id,
             status,
@@ -988,7 +975,7 @@ impl Hub {
         }) {
             clients
                 .iter()
-                .filter(|c| c.watches(user_id, departments))
+                .filter(|c| c.watches(user_id, &teams))
                 .for_each(|c| c.send(&payload));
         }
         Ok(())
@@ -1014,26 +1001,31 @@ impl Hub {
         Ok(fresh)
     }
 
-    async fn refresh_departments(
+    /// Gives every agent socket of the account its fresh scope (one query);
+    /// with `resync`, their browsers refetch what they may now see.
+    async fn refresh_scopes(
         &self,
         account_id: Uuid,
         clients: &[Arc<Client>],
+        resync: bool,
     ) -> domain::Result<()> {
-        let by_member = self.teams(account_id).await?;
+        let fresh: HashMap<Uuid, Arc<Scope>> =
+            domain::access::scopes_of_account(&self.db, account_id)
+                .await?
+                .into_iter()
+                .map(|(user_id, scope)| (user_id, Arc::new(scope)))
+                .collect();
         for client in clients {
-            if let ClientKind::Agent {
-                user_id,
-                departments,
-                ..
-            } = &client.kind
-            {
-                let fresh = by_member.get(user_id).cloned().unwrap_or_default();
-                *departments.write().unwrap_or_else(|p| p.into_inner()) = fresh;
-                client.forget_typing_allowed();
+            if let ClientKind::Agent { user_id, scope, .. } = &client.kind {
+                if let Some(new) = fresh.get(user_id) {
+                    *scope.write().unwrap_or_else(|p| p.into_inner()) = new.clone();
+                    client.forget_typing_allowed();
+                }
             }
         }
-
-        // Visibility may have changed: let browsers refetch.
+        if !resync {
+            return Ok(());
+        }
         if let Some(hello) = frame(&ServerEvent::Hello { at: Utc::now() }) {
             clients
                 .iter()

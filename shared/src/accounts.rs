@@ -41,6 +41,10 @@ pub struct SessionInfo {
     pub utc_offset_minutes: i32,
     /// This server's external base URL (for snippets and links to copy).
     pub public_url: String,
+    /// Connections this person configures by a `manage` grant (beyond
+    /// their role: admins configure every one).
+    #[serde(default)]
+    pub managed_channels: Vec<i64>,
 }
 
 impl SessionInfo {
@@ -50,6 +54,16 @@ impl SessionInfo {
 
     pub fn can(&self, permission: crate::roles::Permission) -> bool {
         self.account.role.can(permission)
+    }
+
+    pub fn may_manage_channel(&self, channel_id: i64) -> bool {
+        self.can(crate::roles::Permission::ManageChannels)
+            || self.managed_channels.contains(&channel_id)
+    }
+
+    /// Whether the connection settings pages have anything for them.
+    pub fn manages_channels(&self) -> bool {
+        self.can(crate::roles::Permission::ManageChannels) || !self.managed_channels.is_empty()
     }
 }
 
@@ -76,6 +90,8 @@ pub struct Member {
     pub role: Role,
     pub active: bool,
     pub joined_at: DateTime<Utc>,
+    #[serde(default)]
+    pub limits: crate::access::MemberLimits,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -48,10 +48,11 @@ pub enum AuditAction {
     SmtpAccountSaved,
     SmtpAccountRemoved,
     WebhookEventsReplayed,
+    AccessChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 37] = [
+    pub const ALL: [AuditAction; 38] = [
         Self::SignUp,
         Self::SignIn,
         Self::SignOut,
@@ -89,6 +90,7 @@ impl AuditAction {
         Self::SmtpAccountSaved,
         Self::SmtpAccountRemoved,
         Self::WebhookEventsReplayed,
+        Self::AccessChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -119,6 +121,7 @@ impl AuditAction {
             Self::DepartmentRemoved => "department_removed",
             Self::SlaPolicySaved => "sla_policy_saved",
             Self::SlaPolicyRemoved => "sla_policy_removed",
+            Self::AccessChanged => "access_changed",
             Self::CategoryCreated => "category_created",
             Self::CategoryUpdated => "category_updated",
             Self::ReportScheduled => "report_scheduled",

@@ -311,6 +311,9 @@ pub struct Department {
     pub out_of_hours_messages: LocalizedText,
     #[serde(default)]
     pub sla_policy_id: Option<i64>,
+    /// Who else sees (or also assigns) this department's conversations.
+    #[serde(default)]
+    pub grants: Vec<crate::access::DepartmentGrant>,
 }
 
 fn manual() -> Distribution {
@@ -335,6 +338,9 @@ pub struct DepartmentForm {
     pub out_of_hours_messages: LocalizedText,
     #[serde(default)]
     pub sla_policy_id: Option<i64>,
+    /// Who else sees (or also assigns) this department's conversations.
+    #[serde(default)]
+    pub grants: Vec<crate::access::DepartmentGrant>,
 }
 
 impl DepartmentForm {
@@ -348,6 +354,7 @@ impl DepartmentForm {
             calendar: department.calendar.clone(),
             out_of_hours_messages: department.out_of_hours_messages.clone(),
             sla_policy_id: department.sla_policy_id,
+            grants: department.grants.clone(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Types that compile for both the wasm UI and the server: validated values,
 //! roles, preferences, errors and the data shapes that cross the wire.
 
+pub mod access;
 pub mod accounts;
 pub mod activity;
 pub mod audit;

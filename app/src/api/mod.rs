@@ -1,6 +1,7 @@
 //! Server functions, by area. Each is thin: find out who is asking, call the
 //! domain, map the result.
 
+pub mod access;
 pub mod account;
 pub mod activity;
 pub mod audit;

@@ -16,12 +16,15 @@ pub async fn get_session_info() -> Result<Option<SessionInfo>, AppError> {
     let state = state()?;
     let accounts =
         finish(domain::auth::sessions::my_accounts(&state.db, current.actor.user_id).await)?;
+    let managed_channels =
+        finish(domain::access::managed_channels(&state.db, &current.actor).await)?;
     Ok(Some(SessionInfo {
         user: current.user.clone(),
         account: current.account.clone(),
         accounts,
         utc_offset_minutes: current.utc_offset_minutes,
         public_url: state.config.public_url.clone(),
+        managed_channels,
     }))
 }
 

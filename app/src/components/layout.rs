@@ -46,6 +46,7 @@ pub fn use_session() -> SessionInfo {
         accounts: vec![],
         utc_offset_minutes: 0,
         public_url: String::new(),
+        managed_channels: vec![],
     })
 }
 
@@ -208,7 +209,8 @@ struct NavItem {
     href: &'static str,
     icon: Icon,
     label: fn(&Strings) -> &'static str,
-    needs: Option<Permission>,
+    /// Whether this person gets the entry.
+    needs: fn(&SessionInfo) -> bool,
 }
 
 const MAIN_NAV: &[NavItem] = &[
@@ -216,25 +218,25 @@ const MAIN_NAV: &[NavItem] = &[
         href: "/inbox",
         icon: Icon::Inbox,
         label: |t| t.nav_inbox,
-        needs: None,
+        needs: |_| true,
     },
     NavItem {
         href: "/dashboard",
         icon: Icon::Chart,
         label: |t| t.nav_dashboard,
-        needs: Some(Permission::ViewDashboard),
+        needs: |s| s.can(Permission::ViewDashboard),
     },
     NavItem {
         href: "/reports",
         icon: Icon::List,
         label: |t| t.nav_reports,
-        needs: None,
+        needs: |_| true,
     },
     NavItem {
         href: "/audit",
         icon: Icon::Shield,
         label: |t| t.nav_audit,
-        needs: Some(Permission::ViewAuditLog),
+        needs: |s| s.can(Permission::ViewAuditLog),
     },
 ];
 
@@ -243,73 +245,73 @@ const SETTINGS_NAV: &[NavItem] = &[
         href: "/settings/account",
         icon: Icon::Building,
         label: |t| t.nav_account,
-        needs: Some(Permission::ManageAccountSettings),
+        needs: |s| s.can(Permission::ManageAccountSettings),
     },
     NavItem {
         href: "/settings/users",
         icon: Icon::Users,
         label: |t| t.nav_users,
-        needs: Some(Permission::ManageUsers),
+        needs: |s| s.can(Permission::ManageUsers),
     },
     NavItem {
         href: "/settings/email",
         icon: Icon::Mail,
         label: |t| t.nav_email,
-        needs: Some(Permission::ManageAccountSettings),
+        needs: |s| s.can(Permission::ManageAccountSettings),
     },
     NavItem {
         href: "/settings/productivity",
         icon: Icon::Clock,
         label: |t| t.nav_productivity,
-        needs: Some(Permission::ManageAccountSettings),
+        needs: |s| s.can(Permission::ManageAccountSettings),
     },
     NavItem {
         href: "/settings/categories",
         icon: Icon::Tag,
         label: |t| t.nav_categories,
-        needs: Some(Permission::ManageCategories),
+        needs: |s| s.can(Permission::ManageCategories),
     },
     NavItem {
         href: "/settings/channels",
         icon: Icon::Channel,
         label: |t| t.nav_channels,
-        needs: Some(Permission::ManageChannels),
+        needs: SessionInfo::manages_channels,
     },
     NavItem {
         href: "/settings/connections",
         icon: Icon::Channel,
         label: |t| t.nav_connections,
-        needs: Some(Permission::ManageChannels),
+        needs: SessionInfo::manages_channels,
     },
     NavItem {
         href: "/settings/departments",
         icon: Icon::Layers,
         label: |t| t.nav_departments,
-        needs: Some(Permission::ManageDepartments),
+        needs: |s| s.can(Permission::ManageDepartments),
     },
     NavItem {
         href: "/settings/quick-replies",
         icon: Icon::Bolt,
         label: |t| t.nav_quick_replies,
-        needs: Some(Permission::WorkConversations),
+        needs: |s| s.can(Permission::WorkConversations),
     },
     NavItem {
         href: "/settings/attributes",
         icon: Icon::Contact,
         label: |t| t.nav_attributes,
-        needs: Some(Permission::ManageContactAttributes),
+        needs: |s| s.can(Permission::ManageContactAttributes),
     },
     NavItem {
         href: "/settings/api-tokens",
         icon: Icon::Key,
         label: |t| t.nav_api_tokens,
-        needs: Some(Permission::UseApi),
+        needs: |s| s.can(Permission::UseApi),
     },
     NavItem {
         href: "/settings/profile",
         icon: Icon::User,
         label: |t| t.nav_profile,
-        needs: None,
+        needs: |_| true,
     },
 ];
 
@@ -318,10 +320,7 @@ fn SidebarContent(#[prop(into)] collapsed: Signal<bool>) -> impl IntoView {
     let session = use_session();
     let t = use_t();
     let visible = |items: &'static [NavItem]| -> Vec<&'static NavItem> {
-        items
-            .iter()
-            .filter(|item| item.needs.is_none_or(|p| session.can(p)))
-            .collect()
+        items.iter().filter(|item| (item.needs)(&session)).collect()
     };
     let main = visible(MAIN_NAV);
     let settings = visible(SETTINGS_NAV);

@@ -3,6 +3,7 @@ pub mod attention;
 pub mod charts;
 pub mod confirm_email;
 pub mod form;
+pub mod grants;
 pub mod icons;
 pub mod layout;
 pub mod toast;

@@ -1,5 +1,6 @@
 //! Settings → Channels (the website widget).
 
+use crate::components::grants::ChannelAccessPanel;
 use leptos::prelude::*;
 use shared::inbox::{ChannelView, Department};
 use shared::{AppError, Permission};
@@ -30,25 +31,30 @@ pub fn widget_snippet(public_url: &str, token: &str) -> String {
 pub fn ChannelsPage() -> impl IntoView {
     let t = use_t();
     let session = use_session();
-    if !session.can(Permission::ManageChannels) {
+    if !session.manages_channels() {
         return view! { <Forbidden /> }.into_any();
     }
+    let admin = session.can(Permission::ManageChannels);
     let save = ServerAction::<SaveWebsiteChannel>::new();
     let channels = Resource::new(move || save.version().get(), |_| list_channels());
     let departments = Resource::new(|| (), |_| list_departments());
     view! {
         <PageHeader title=Signal::derive(move || t().nav_channels) subtitle=Signal::derive(move || t().channels_subtitle) />
         <div class="max-w-3xl space-y-6 p-4 sm:p-6">
-            <section class=CARD id="new-channel">
-                <h2 class="mb-3 text-base font-semibold">{move || t().new_website_channel}</h2>
-                <ChannelForm action=save channel=None departments=departments />
-            </section>
+            {admin.then(|| view! {
+                <section class=CARD id="new-channel">
+                    <h2 class="mb-3 text-base font-semibold">{move || t().new_website_channel}</h2>
+                    <ChannelForm action=save channel=None departments=departments />
+                </section>
+            })}
             <div id="channels-list" class="space-y-6">
                 <Transition fallback=move || view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || t().loading}</p> }>
-                    {move || Suspend::new(async move {
+                    {move || {
+                        let session = session.clone();
+                        Suspend::new(async move {
                         let list = channels.await.unwrap_or_default();
-                        list.into_iter().filter(|c| c.kind == shared::inbox::ChannelKind::Website).map(|channel| view! { <ChannelCard channel=channel action=save departments=departments /> }).collect_view()
-                    })}
+                        list.into_iter().filter(|c| c.kind == shared::inbox::ChannelKind::Website && session.may_manage_channel(c.id)).map(|channel| view! { <ChannelCard channel=channel action=save departments=departments /> }).collect_view()
+                    })}}
                 </Transition>
             </div>
         </div>
@@ -96,6 +102,7 @@ fn ChannelCard(
                     <Svg icon=Icon::Copy class="size-4" /> {move || if copied.get() { t().copied } else { t().copy }}
                 </button>
             </div>
+            {use_session().can(Permission::ManageChannels).then(|| view! { <ChannelAccessPanel channel_id=channel.id /> })}
             <Show when=move || editing.get()>
                 <div class="mt-4 border-t border-slate-100 pt-4 dark:border-slate-800">
                     <ChannelForm action=action channel=Some(edit_channel.clone()) departments=departments />

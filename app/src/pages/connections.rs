@@ -2,6 +2,7 @@
 //! shows where the provider must post (the webhook URL), the connection's
 //! health live, and what it is configured with — never its secrets.
 
+use crate::components::grants::ChannelAccessPanel;
 use leptos::prelude::*;
 use serde_json::{Map, Value};
 use shared::connections::{
@@ -86,9 +87,11 @@ fn choice_label(t: &Strings, choice: &str) -> &'static str {
 #[component]
 pub fn ConnectionsPage() -> impl IntoView {
     let t = use_t();
-    if !use_session().can(Permission::ManageChannels) {
+    let session = use_session();
+    if !session.manages_channels() {
         return view! { <Forbidden /> }.into_any();
     }
+    let admin = session.can(Permission::ManageChannels);
     let version = RwSignal::new(0u32);
     let connections = Resource::new(move || version.get(), |_| list_connections());
     if let Some(realtime) = crate::realtime::use_realtime() {
@@ -108,10 +111,12 @@ pub fn ConnectionsPage() -> impl IntoView {
     view! {
         <PageHeader title=Signal::derive(move || t().nav_connections) subtitle=Signal::derive(move || t().connections_subtitle) />
         <div class="max-w-3xl space-y-6 p-4 sm:p-6">
-            <section class=CARD id="new-connection">
-                <h2 class="mb-3 text-base font-semibold">{move || t().new_connection}</h2>
-                <ConnectionForm connection=None changed=changed />
-            </section>
+            {admin.then(|| view! {
+                <section class=CARD id="new-connection">
+                    <h2 class="mb-3 text-base font-semibold">{move || t().new_connection}</h2>
+                    <ConnectionForm connection=None changed=changed />
+                </section>
+            })}
             <div id="connections-list" class="space-y-6">
                 <Transition fallback=move || view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || t().loading}</p> }>
                     {move || Suspend::new(async move {
@@ -157,6 +162,7 @@ fn ConnectionCard(
     tests: RwSignal<BTreeMap<i64, ConnectionTest>>,
 ) -> impl IntoView {
     let t = use_t();
+    let admin = use_session().can(Permission::ManageChannels);
     let webhook_url = format!("{}{}", use_session().public_url, connection.webhook_path);
     let to_copy = webhook_url.clone();
     let copied = RwSignal::new(false);
@@ -239,7 +245,7 @@ fn ConnectionCard(
                     })}
                     <button type="button" class=BUTTON on:click=move |_| editing.update(|e| *e = !*e)>{move || t().edit}</button>
                     <button type="button" class=BUTTON on:click=toggle>{move || if active { t().deactivate } else { t().reactivate }}</button>
-                    <button type="button" class=BUTTON on:click=remove>{move || t().remove}</button>
+                    {admin.then(|| view! { <button type="button" class=BUTTON on:click=remove>{move || t().remove}</button> })}
                 </div>
             </div>
             {move || tested().map(|result| {
@@ -266,6 +272,7 @@ fn ConnectionCard(
                 }).collect_view()}
             </dl>
             {(connection.kind == ChannelKind::Zapi).then(|| view! { <ZapiPairing id=id /> })}
+            {admin.then(|| view! { <ChannelAccessPanel channel_id=id /> })}
             <Show when=move || editing.get()>
                 <div class="mt-4 border-t border-slate-100 pt-4 dark:border-slate-800">
                     <ConnectionForm connection=Some(edit_connection.clone()) changed=changed />

@@ -83,14 +83,19 @@ impl ConnectionRow {
     }
 }
 
+/// The connections the actor may configure: every one for those who manage
+/// connections, else those they hold `manage` on.
 pub async fn list(db: &Db, vault: &Vault, actor: &Actor) -> Result<Vec<ConnectionView>> {
-    actor.require(Permission::ManageChannels)?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let manageable = crate::access::scope_in(&mut tx, actor).await?.manageable;
     let rows: Vec<ConnectionRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM channels
-          WHERE account_id = $1 AND kind <> 'website' AND removed_at IS NULL ORDER BY lower(name), id"
+          WHERE account_id = $1 AND kind <> 'website' AND removed_at IS NULL
+            AND ($2::bigint[] IS NULL OR id = ANY($2))
+          ORDER BY lower(name), id"
     ))
     .bind(actor.account_id)
+    .bind(manageable.as_sql())
     .fetch_all(&mut *tx)
     .await
     .context("listing connections")?;
@@ -102,7 +107,7 @@ pub async fn list(db: &Db, vault: &Vault, actor: &Actor) -> Result<Vec<Connectio
 }
 
 pub async fn get(db: &Db, vault: &Vault, actor: &Actor, id: i64) -> Result<ConnectionView> {
-    actor.require(Permission::ManageChannels)?;
+    crate::access::require_manage(db, actor, id).await?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let row = row_in(&mut tx, actor.account_id, id).await?;
     tx.commit().await.context("commit")?;
@@ -203,7 +208,7 @@ pub async fn update(
     id: i64,
     changes: &ConnectionChanges,
 ) -> Result<ConnectionView> {
-    actor.require(Permission::ManageChannels)?;
+    crate::access::require_manage(db, actor, id).await?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let row = row_in(&mut tx, actor.account_id, id).await?;
     let current = row.open(vault)?;
@@ -434,7 +439,7 @@ pub async fn test(
     id: i64,
     allow_private: bool,
 ) -> Result<ConnectionTest> {
-    actor.require(Permission::ManageChannels)?;
+    crate::access::require_manage(db, actor, id).await?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let connection = open_in(&mut tx, vault, actor.account_id, id).await?;
     tx.commit().await.context("commit")?;

@@ -218,7 +218,7 @@ pub async fn update_website(
     form: &WebsiteForm,
     active: bool,
 ) -> Result<ChannelView> {
-    actor.require(Permission::ManageChannels)?;
+    crate::access::require_manage(db, actor, id).await?;
     let (name, settings) = validate(form)?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let row: Option<ChannelRow> = sqlx::query_as(&format!(
@@ -260,7 +260,7 @@ pub async fn set_default_department(
     id: i64,
     department_id: Option<i64>,
 ) -> Result<()> {
-    actor.require(Permission::ManageChannels)?;
+    crate::access::require_manage(db, actor, id).await?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let name: Option<String> = sqlx::query_scalar(
         "UPDATE channels SET default_department_id = $3, updated_at = now()

@@ -4,7 +4,6 @@
 
 use anyhow::Context;
 use shared::connections::{Pairing, PairingAction};
-use shared::Permission;
 
 use super::config::ProviderConfig;
 use super::connections;
@@ -23,7 +22,7 @@ pub async fn zapi(
     action: PairingAction,
     phone: &str,
 ) -> Result<Pairing> {
-    actor.require(Permission::ManageChannels)?;
+    crate::access::require_manage(db, actor, id).await?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let connection = connections::open_in(&mut tx, vault, actor.account_id, id).await?;
     tx.commit().await.context("commit")?;

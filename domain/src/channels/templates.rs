@@ -63,7 +63,7 @@ const COLUMNS: &str = "id, channel_id, name, language, category, status, body, r
 
 /// A connection's templates (admins: every status).
 pub async fn list(db: &Db, actor: &Actor, channel_id: i64) -> Result<Vec<MessageTemplate>> {
-    actor.require(Permission::ManageChannels)?;
+    crate::access::require_manage(db, actor, channel_id).await?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let rows: Vec<TemplateRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM message_templates WHERE account_id = $1 AND channel_id = $2
@@ -156,7 +156,7 @@ pub async fn save(
     channel_id: i64,
     form: &TemplateForm,
 ) -> Result<MessageTemplate> {
-    actor.require(Permission::ManageChannels)?;
+    crate::access::require_manage(db, actor, channel_id).await?;
     let form = validate(form)?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     ensure_whatsapp_cloud(&mut tx, actor.account_id, channel_id).await?;
@@ -190,7 +190,7 @@ pub async fn save(
 }
 
 pub async fn remove(db: &Db, actor: &Actor, channel_id: i64, template_id: i64) -> Result<()> {
-    actor.require(Permission::ManageChannels)?;
+    crate::access::require_manage(db, actor, channel_id).await?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let removed: Option<(String, String)> = sqlx::query_as(
         "DELETE FROM message_templates WHERE account_id = $1 AND channel_id = $2 AND id = $3
@@ -219,7 +219,7 @@ pub async fn remove(db: &Db, actor: &Actor, channel_id: i64, template_id: i64) -
 /// stores them; templates Meta deleted go, hand-typed ones stay.
 /// Meta's refusal comes back as the outcome's `detail`, not as an error.
 pub async fn sync(db: &Db, vault: &Vault, actor: &Actor, channel_id: i64) -> Result<TemplateSync> {
-    actor.require(Permission::ManageChannels)?;
+    crate::access::require_manage(db, actor, channel_id).await?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let connection = connections::open_in(&mut tx, vault, actor.account_id, channel_id).await?;
     tx.commit().await.context("commit")?;

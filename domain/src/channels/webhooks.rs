@@ -240,7 +240,7 @@ async fn record_failure(db: &Db, account_id: Uuid, id: i64, err: &Error) -> Resu
 
 /// Puts parked events back in the queue (an admin's "replay").
 pub async fn replay_parked(db: &Db, actor: &crate::Actor, channel_id: i64) -> Result<u64> {
-    actor.require(shared::Permission::ManageChannels)?;
+    crate::access::require_manage(db, actor, channel_id).await?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let replayed = sqlx::query(
         "UPDATE webhook_events SET state = 'pending', attempts = 0, next_attempt_at = now()

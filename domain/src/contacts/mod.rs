@@ -128,18 +128,21 @@ pub(crate) async fn contact_by_identity(
     .context("finding identity")
 }
 
-/// Whether the actor may see the contact: supervisors always; agents when
-/// they can see one of its conversations.
+/// Whether the actor may see the contact: whoever sees every department and
+/// connection always; others when they can see one of its conversations.
 async fn ensure_visible(tx: &mut Tx, actor: &Actor, contact_id: i64) -> Result<()> {
+    let scope = crate::access::scope_in(tx, actor).await?;
     let visible: bool = sqlx::query_scalar(&format!(
-        "SELECT EXISTS (SELECT 1 FROM contacts ct WHERE ct.account_id = $4 AND ct.id = $3 AND ($2 OR EXISTS (
-            SELECT 1 FROM conversations c WHERE c.contact_id = ct.id AND {})))",
-        visible_sql("$1", "$2")
+        "SELECT EXISTS (SELECT 1 FROM contacts ct WHERE ct.account_id = $4 AND ct.id = $3
+            AND (($2::bigint[] IS NULL AND $5::bigint[] IS NULL) OR EXISTS (
+                 SELECT 1 FROM conversations c WHERE c.contact_id = ct.id AND {})))",
+        visible_sql("$1", "$2", "$5")
     ))
-    .bind(actor.user_id)
-    .bind(actor.can(Permission::ViewAllConversations))
+    .bind(scope.user_id)
+    .bind(scope.departments.as_sql())
     .bind(contact_id)
     .bind(actor.account_id)
+    .bind(scope.channels.as_sql())
     .fetch_one(&mut **tx)
     .await
     .context("checking contact visibility")?;
@@ -427,6 +430,7 @@ pub async fn search(
         .map(|p| p.contact)
         .unwrap_or_default();
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let scope = crate::access::scope_in(&mut tx, actor).await?;
     // A rare term is looked up through the trigram index (see
     // migrations/0003_search.sql); a common one filters the newest-first walk.
     let matching: Option<Vec<i64>> = if q.is_empty() {
@@ -450,15 +454,17 @@ pub async fn search(
         "SELECT {CONTACT_COLUMNS} FROM contacts ct
           WHERE {match_clause}
             AND ct.merged_into IS NULL
-            AND ($3 OR EXISTS (SELECT 1 FROM conversations c WHERE c.contact_id = ct.id AND {visible}))
+            AND (($3::bigint[] IS NULL AND $6::bigint[] IS NULL)
+                 OR EXISTS (SELECT 1 FROM conversations c WHERE c.contact_id = ct.id AND {visible}))
           ORDER BY ct.id DESC LIMIT $4",
-        visible = visible_sql("$2", "$3")
+        visible = visible_sql("$2", "$3", "$6")
     ))
     .bind(&pattern)
-    .bind(actor.user_id)
-    .bind(actor.can(Permission::ViewAllConversations))
+    .bind(scope.user_id)
+    .bind(scope.departments.as_sql())
     .bind(i64::from(limit))
     .bind(matching)
+    .bind(scope.channels.as_sql())
     .fetch_all(&mut *tx)
     .await
     .context("searching contacts")?;

@@ -15,9 +15,10 @@ use shared::{ConflictReason, ErrorCode};
 use uuid::Uuid;
 
 use super::{
-    add_activity, create, finish_change, get, lock_by_id, lock_for_change, normalize_tag,
-    remember_tags, touch, visible_summary, Locked,
+    add_activity, create, finish_change, get, lock_by_id, lock_for_change, lock_in_scope,
+    normalize_tag, remember_tags, touch, visible_summary, Locked,
 };
+use crate::access::Scope;
 use crate::actor::Actor;
 use crate::audit::{self, Target};
 use crate::db::{Db, Tx};
@@ -382,10 +383,11 @@ pub async fn assign(
     note: Option<String>,
 ) -> Result<ConversationSummary> {
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
-    let mut conversation = lock_for_change(&mut tx, actor, number).await?;
+    let (mut conversation, scope) = lock_in_scope(&mut tx, actor, number).await?;
     apply_assignment(
         &mut tx,
         actor,
+        &scope,
         &mut conversation,
         assignee,
         department,
@@ -398,11 +400,15 @@ pub async fn assign(
 async fn apply_assignment(
     tx: &mut Tx,
     actor: &Actor,
+    scope: &Scope,
     conversation: &mut Locked,
     assignee: Option<Uuid>,
     department: Option<Option<i64>>,
     note: Option<String>,
 ) -> Result<()> {
+    if !scope.may_assign(conversation.assignee_id, conversation.department_id) {
+        return Err(Error::Forbidden);
+    }
     let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
     if note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
         return Err(Error::field("note", ErrorCode::TooLong));
@@ -708,14 +714,23 @@ pub async fn update(
     change: &ConversationUpdate,
 ) -> Result<ConversationSummary> {
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
-    let mut conversation = lock_for_change(&mut tx, actor, number).await?;
+    let (mut conversation, scope) = lock_in_scope(&mut tx, actor, number).await?;
     let mut status = change.status.filter(|s| *s != conversation.status);
     if let Some(reopen) = status.filter(|_| conversation.status.is_closed()) {
         apply_status(&mut tx, actor, &mut conversation, reopen, None).await?;
         status = None;
     }
     if let Some(assignee) = change.assignee.filter(|a| *a != conversation.assignee_id) {
-        apply_assignment(&mut tx, actor, &mut conversation, assignee, None, None).await?;
+        apply_assignment(
+            &mut tx,
+            actor,
+            &scope,
+            &mut conversation,
+            assignee,
+            None,
+            None,
+        )
+        .await?;
     }
     if let Some(priority) = change.priority.filter(|p| *p != conversation.priority) {
         apply_priority(&mut tx, actor, &mut conversation, priority).await?;

@@ -4,9 +4,8 @@
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use shared::inbox::{ConversationPage, ConversationStatus, InboxFilter, InboxSort, InboxTab};
-use shared::Permission;
 
-use super::visibility::VISIBLE;
+use super::visibility::visible_sql;
 use super::{SummaryRow, SUMMARY_SELECT};
 use crate::actor::Actor;
 use crate::db::{Db, Tx};
@@ -93,9 +92,11 @@ pub async fn list(db: &Db, actor: &Actor, filter: &InboxFilter) -> Result<Conver
     let (few_conversations, few_contacts) = search
         .map(|s| (s.conversation_ids, s.contact_ids))
         .unwrap_or_default();
+    let scope = crate::access::scope_in(&mut tx, actor).await?;
+    let visible = visible_sql("$1", "$2", "$20");
     let sql = format!(
         "{SUMMARY_SELECT}
-          WHERE c.account_id = $3 AND {VISIBLE} AND {tab_clause}
+          WHERE c.account_id = $3 AND {visible} AND {tab_clause}
             AND c.status = ANY($4)
             AND ($17::bool IS NULL OR (c.status = 'waiting' AND c.snoozed_until IS NOT NULL) = $17)
             AND ($5::bigint IS NULL OR c.department_id = $5)
@@ -115,8 +116,8 @@ pub async fn list(db: &Db, actor: &Actor, filter: &InboxFilter) -> Result<Conver
           LIMIT $12"
     );
     let rows: Vec<SummaryRow> = sqlx::query_as(&sql)
-        .bind(actor.user_id)
-        .bind(actor.can(Permission::ViewAllConversations))
+        .bind(scope.user_id)
+        .bind(scope.departments.as_sql())
         .bind(actor.account_id)
         .bind(&statuses)
         .bind(filter.department_id)
@@ -134,6 +135,7 @@ pub async fn list(db: &Db, actor: &Actor, filter: &InboxFilter) -> Result<Conver
         .bind(snoozed)
         .bind(filter.assignee_id)
         .bind(filter.sla.map(|f| f.as_str()))
+        .bind(scope.channels.as_sql())
         .fetch_all(&mut *tx)
         .await
         .context("listing conversations")?;
@@ -169,6 +171,8 @@ pub async fn list(db: &Db, actor: &Actor, filter: &InboxFilter) -> Result<Conver
 /// query.
 pub async fn counts(db: &Db, actor: &Actor) -> Result<shared::inbox::InboxCounts> {
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let scope = crate::access::scope_in(&mut tx, actor).await?;
+    let visible = visible_sql("$1", "$2", "$5");
     let sql = format!(
         "SELECT count(*) FILTER (WHERE c.assignee_id = $1),
                 count(*) FILTER (WHERE c.assignee_id IS NULL),
@@ -176,13 +180,14 @@ pub async fn counts(db: &Db, actor: &Actor) -> Result<shared::inbox::InboxCounts
                 count(*) FILTER (WHERE c.incoming_count > COALESCE(r.read_incoming_count, 0))
            FROM conversations c
            LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.user_id = $1
-          WHERE c.account_id = $3 AND {VISIBLE} AND c.status = ANY($4) AND c.snoozed_until IS NULL"
+          WHERE c.account_id = $3 AND {visible} AND c.status = ANY($4) AND c.snoozed_until IS NULL"
     );
     let (mine, unassigned, all, unread): (i64, i64, i64, i64) = sqlx::query_as(&sql)
-        .bind(actor.user_id)
-        .bind(actor.can(Permission::ViewAllConversations))
+        .bind(scope.user_id)
+        .bind(scope.departments.as_sql())
         .bind(actor.account_id)
         .bind(ConversationStatus::ACTIVE.to_vec())
+        .bind(scope.channels.as_sql())
         .fetch_one(&mut *tx)
         .await
         .context("counting conversations")?;

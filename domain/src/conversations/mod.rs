@@ -16,6 +16,7 @@ use shared::inbox::{
 use shared::Permission;
 use uuid::Uuid;
 
+use crate::access::Scope;
 use crate::actor::Actor;
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
@@ -32,7 +33,7 @@ pub use list::{counts, list, page_size, MAX_PAGE_SIZE, PAGE_SIZE};
 pub(crate) use list::{SearchPatterns, FEW_CONTACT_MATCHES};
 pub use sync::changes_since;
 pub(crate) use visibility::visible_sql;
-pub use visibility::{departments_by_member, departments_of, visible_to, Assignee, Case, MATRIX};
+pub use visibility::{departments_by_member, visible_to, Assignee, Case, MATRIX};
 
 /// The columns of a [`ConversationSummary`], joined once.
 const SUMMARY_SELECT: &str = "
@@ -138,15 +139,17 @@ pub(crate) async fn visible_summary(
     actor: &Actor,
     number: i64,
 ) -> Result<ConversationSummary> {
+    let scope = crate::access::scope_in(tx, actor).await?;
     let sql = format!(
         "{SUMMARY_SELECT} WHERE c.account_id = $3 AND c.number = $4 AND {}",
-        visibility::VISIBLE
+        visible_sql("$1", "$2", "$5")
     );
     let row: Option<SummaryRow> = sqlx::query_as(&sql)
-        .bind(actor.user_id)
-        .bind(actor.can(Permission::ViewAllConversations))
+        .bind(scope.user_id)
+        .bind(scope.departments.as_sql())
         .bind(actor.account_id)
         .bind(number)
+        .bind(scope.channels.as_sql())
         .fetch_optional(&mut **tx)
         .await
         .context("reading conversation")?;
@@ -252,22 +255,34 @@ const LOCKED_COLUMNS: &str = "c.id, c.account_id, c.number, c.channel_id, c.stat
 
 /// Locks a conversation the actor may see and change.
 pub(crate) async fn lock_for_change(tx: &mut Tx, actor: &Actor, number: i64) -> Result<Locked> {
+    Ok(lock_in_scope(tx, actor, number).await?.0)
+}
+
+/// [`lock_for_change`], with the actor's scope for the checks that follow
+/// (may they assign it, answer through its connection).
+pub(crate) async fn lock_in_scope(
+    tx: &mut Tx,
+    actor: &Actor,
+    number: i64,
+) -> Result<(Locked, Scope)> {
     actor.require(Permission::WorkConversations)?;
+    let scope = crate::access::scope_in(tx, actor).await?;
     let sql = format!(
         "SELECT {LOCKED_COLUMNS} FROM conversations c
           WHERE c.account_id = $3 AND c.number = $4 AND {}
           FOR UPDATE",
-        visibility::VISIBLE
+        visible_sql("$1", "$2", "$5")
     );
     let row: Option<Locked> = sqlx::query_as(&sql)
-        .bind(actor.user_id)
-        .bind(actor.can(Permission::ViewAllConversations))
+        .bind(scope.user_id)
+        .bind(scope.departments.as_sql())
         .bind(actor.account_id)
         .bind(number)
+        .bind(scope.channels.as_sql())
         .fetch_optional(&mut **tx)
         .await
         .context("locking conversation")?;
-    row.ok_or(Error::NotFound)
+    Ok((row.ok_or(Error::NotFound)?, scope))
 }
 
 /// Locks a conversation by id, for changes no member makes (a customer

@@ -4,9 +4,8 @@
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use shared::inbox::Changes;
-use shared::Permission;
 
-use super::visibility::VISIBLE;
+use super::visibility::visible_sql;
 use super::{visible_summary, SummaryRow, SUMMARY_SELECT};
 use crate::actor::Actor;
 use crate::db::Db;
@@ -41,17 +40,20 @@ pub async fn changes_since(
         .fetch_one(&mut *tx)
         .await
         .context("clock")?;
+    let scope = crate::access::scope_in(&mut tx, actor).await?;
+    let visible = visible_sql("$1", "$2", "$7");
     let sql = format!(
-        "{SUMMARY_SELECT} WHERE c.account_id = $3 AND {position} AND {VISIBLE}
+        "{SUMMARY_SELECT} WHERE c.account_id = $3 AND {position} AND {visible}
           ORDER BY c.updated_at, c.id LIMIT $5"
     );
     let rows: Vec<SummaryRow> = sqlx::query_as(&sql)
-        .bind(actor.user_id)
-        .bind(actor.can(Permission::ViewAllConversations))
+        .bind(scope.user_id)
+        .bind(scope.departments.as_sql())
         .bind(actor.account_id)
         .bind(from)
         .bind(CHANGES_PAGE as i64 + 1)
         .bind(after)
+        .bind(scope.channels.as_sql())
         .fetch_all(&mut *tx)
         .await
         .context("listing changed conversations")?;

@@ -6,6 +6,7 @@ mod form;
 
 use anyhow::Context;
 use serde_json::json;
+use shared::access::DepartmentGrant;
 use shared::audit::AuditAction;
 use shared::departments::{
     Calendar, Department, DepartmentForm, DepartmentMember, Distribution, Holiday, LocalizedText,
@@ -42,6 +43,7 @@ struct Row {
     out_of_hours_messages: Json<LocalizedText>,
     sla_policy_id: Option<i64>,
     members: Json<Vec<DepartmentMember>>,
+    grants: Json<Vec<DepartmentGrant>>,
 }
 
 impl From<Row> for Department {
@@ -60,6 +62,7 @@ impl From<Row> for Department {
             }),
             out_of_hours_messages: row.out_of_hours_messages.0,
             sla_policy_id: row.sla_policy_id,
+            grants: row.grants.0,
         }
     }
 }
@@ -67,7 +70,10 @@ impl From<Row> for Department {
 const SELECT: &str = "SELECT d.id, d.name, d.description, d.channel_id, d.distribution, d.own_calendar,
         d.business_hours, d.holidays, d.out_of_hours_messages, d.sla_policy_id,
         COALESCE(jsonb_agg(jsonb_build_object('user_id', m.user_id, 'max_conversations', m.max_conversations)
-                           ORDER BY m.user_id) FILTER (WHERE m.user_id IS NOT NULL), '[]') AS members
+                           ORDER BY m.user_id) FILTER (WHERE m.user_id IS NOT NULL), '[]') AS members,
+        (SELECT COALESCE(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                    'role', g.role, 'user_id', g.user_id, 'level', g.level)) ORDER BY g.role, g.user_id), '[]')
+           FROM department_grants g WHERE g.department_id = d.id) AS grants
    FROM departments d LEFT JOIN department_members m ON m.department_id = d.id";
 
 async fn list_in(tx: &mut Tx) -> anyhow::Result<Vec<Department>> {
@@ -123,6 +129,7 @@ pub async fn create(db: &Db, actor: &Actor, name: &str) -> Result<Department> {
         calendar: None,
         out_of_hours_messages: LocalizedText::new(),
         sla_policy_id: None,
+        grants: vec![],
     };
     save(db, actor, None, &form).await
 }
@@ -149,6 +156,7 @@ pub async fn save(
         ),
     };
     set_members(&mut tx, actor, id, &form.members).await?;
+    crate::access::save_department_grants(&mut tx, actor.account_id, id, &form.grants).await?;
     audit::record(
         &mut tx,
         actor,
@@ -159,10 +167,11 @@ pub async fn save(
             "members": form.members.len(),
             "distribution": form.distribution,
             "own_calendar": form.calendar.is_some(),
+            "grants": form.grants,
         }),
     )
     .await?;
-    realtime::publish(&mut tx, actor.account_id, Signal::DepartmentsChanged).await?;
+    realtime::publish(&mut tx, actor.account_id, Signal::AccessChanged).await?;
     crate::service_desk::wake_distribution(&mut tx).await?;
     let department = get_in(&mut tx, id)
         .await?
@@ -307,7 +316,7 @@ pub async fn remove(db: &Db, actor: &Actor, id: i64) -> Result<()> {
         json!({ "name": name }),
     )
     .await?;
-    realtime::publish(&mut tx, actor.account_id, Signal::DepartmentsChanged).await?;
+    realtime::publish(&mut tx, actor.account_id, Signal::AccessChanged).await?;
     tx.commit().await.context("commit")?;
     Ok(())
 }

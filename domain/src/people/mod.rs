@@ -31,6 +31,9 @@ struct MemberRow {
     role: Role,
     active: bool,
     created_at: DateTime<Utc>,
+    limited_to_departments: bool,
+    default_channel_id: Option<i64>,
+    only_default_channel: bool,
 }
 
 impl From<MemberRow> for Member {
@@ -42,6 +45,11 @@ impl From<MemberRow> for Member {
             role: r.role,
             active: r.active,
             joined_at: r.created_at,
+            limits: shared::access::MemberLimits {
+                limited_to_departments: r.limited_to_departments,
+                default_channel_id: r.default_channel_id,
+                only_default_channel: r.only_default_channel,
+            },
         }
     }
 }
@@ -50,7 +58,8 @@ impl From<MemberRow> for Member {
 pub async fn members(db: &Db, actor: &Actor) -> Result<Vec<Member>> {
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let rows: Vec<MemberRow> = sqlx::query_as(
-        "SELECT u.id AS user_id, u.name, u.email, m.role, m.active, m.created_at
+        "SELECT u.id AS user_id, u.name, u.email, m.role, m.active, m.created_at,
+                m.limited_to_departments, m.default_channel_id, m.only_default_channel
            FROM memberships m JOIN users u ON u.id = m.user_id
           WHERE m.account_id = $1
           ORDER BY m.active DESC, lower(u.name)",
@@ -65,7 +74,8 @@ pub async fn members(db: &Db, actor: &Actor) -> Result<Vec<Member>> {
 
 async fn member_in(tx: &mut Tx, account_id: Uuid, user_id: Uuid) -> Result<Member> {
     let row: Option<MemberRow> = sqlx::query_as(
-        "SELECT u.id AS user_id, u.name, u.email, m.role, m.active, m.created_at
+        "SELECT u.id AS user_id, u.name, u.email, m.role, m.active, m.created_at,
+                m.limited_to_departments, m.default_channel_id, m.only_default_channel
            FROM memberships m JOIN users u ON u.id = m.user_id
           WHERE m.account_id = $1 AND m.user_id = $2
           FOR UPDATE OF m",

@@ -9,6 +9,7 @@ use axum::routing::{get, patch};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use shared::access::ChannelAccessSettings;
 use shared::inbox::{ChannelKind, ChannelView};
 use shared::{AppError, ErrorCode};
 
@@ -28,6 +29,10 @@ pub fn routes() -> Router<AppState> {
             patch(update).delete(remove).get(show),
         )
         .route("/api/v1/channels/{id}/replay", axum::routing::post(replay))
+        .route(
+            "/api/v1/channels/{id}/access",
+            get(show_access).put(replace_access),
+        )
 }
 
 fn website_json(channel: &ChannelView) -> Value {
@@ -67,12 +72,19 @@ async fn list(
     Ok(Json(Value::Array(all)))
 }
 
+/// The website channels the actor configures: every one for admins, else
+/// those they hold `manage` on (none at all: `403`).
 async fn websites(state: &AppState, actor: &Actor) -> Result<Vec<ChannelView>, ApiError> {
-    actor.require(shared::Permission::ManageChannels)?;
+    let everything = actor.can(shared::Permission::ManageChannels);
+    let managed = domain::access::managed_channels(&state.db, actor).await?;
+    if !everything && managed.is_empty() {
+        return Err(ApiError(AppError::Forbidden));
+    }
     Ok(domain::channels::list(&state.db, actor)
         .await?
         .into_iter()
         .filter(|c| c.kind == ChannelKind::Website)
+        .filter(|c| everything || managed.contains(&c.id))
         .collect())
 }
 
@@ -257,4 +269,27 @@ fn website_form(
         prechat_form,
         default_department_id: current.and_then(|c| c.default_department_id),
     })
+}
+
+/// Whether the connection is restricted, and its grants.
+async fn show_access(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<ChannelAccessSettings>, ApiError> {
+    Ok(Json(
+        domain::access::channel_access(&state.db, &actor, id).await?,
+    ))
+}
+
+/// Replaces the connection's restriction and grants.
+async fn replace_access(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(access): ApiJson<ChannelAccessSettings>,
+) -> Result<Json<ChannelAccessSettings>, ApiError> {
+    Ok(Json(
+        domain::access::save_channel_access(&state.db, &actor, id, &access).await?,
+    ))
 }

@@ -10,6 +10,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use shared::access::DepartmentGrant;
 use shared::departments::{
     Calendar, Department, DepartmentForm, DepartmentMember, Distribution, Holiday, LocalizedText,
     WeeklyHours,
@@ -59,6 +60,7 @@ fn department_json(department: &Department, defaults: &AccountDefaults) -> Value
         "distribution": department.distribution,
         "members": department.members,
         "sla_policy_id": department.sla_policy_id,
+        "grants": department.grants,
     })
 }
 
@@ -111,6 +113,9 @@ struct DepartmentBody {
     members: Option<Vec<DepartmentMember>>,
     #[serde(default, deserialize_with = "explicit_null")]
     sla_policy_id: Option<Option<i64>>,
+    /// Replaces who else sees (`view`) or also assigns (`assign`) the
+    /// department's conversations.
+    grants: Option<Vec<DepartmentGrant>>,
 }
 
 impl DepartmentBody {
@@ -127,6 +132,7 @@ impl DepartmentBody {
             distribution,
             members,
             sla_policy_id,
+            grants,
         } = self;
         let own_calendar_fields = business_hours.is_some() || holidays.is_some();
         match uses_account_calendar {
@@ -182,6 +188,9 @@ impl DepartmentBody {
         if let Some(policy) = sla_policy_id {
             form.sla_policy_id = policy;
         }
+        if let Some(grants) = grants {
+            form.grants = grants;
+        }
         Ok(())
     }
 }
@@ -205,6 +214,7 @@ async fn create(
         calendar: None,
         out_of_hours_messages: LocalizedText::new(),
         sla_policy_id: None,
+        grants: vec![],
     };
     body.apply(&mut form, defaults.locale)?;
     let created = domain::departments::save(&state.db, &actor, None, &form).await?;

@@ -84,16 +84,10 @@ pub async fn agent_socket(
         return too_many(Duration::from_secs(30));
     };
     let actor = session.actor.clone();
-    let departments = match domain::conversations::departments_of(
-        hub.db(),
-        actor.account_id,
-        actor.user_id,
-    )
-    .await
-    {
-        Ok(departments) => departments,
+    let scope = match domain::access::scope_of(hub.db(), &actor).await {
+        Ok(scope) => scope,
         Err(err) => {
-            tracing::error!(error = ?err, "loading departments for a socket");
+            tracing::error!(error = ?err, "loading what a socket's agent reaches");
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
@@ -104,7 +98,7 @@ pub async fn agent_socket(
             user_id: actor.user_id,
             session_id: session.session_id,
             role: RwLock::new(actor.role),
-            departments: RwLock::new(departments),
+            scope: RwLock::new(Arc::new(scope)),
         };
         let (client, frames) = hub.register(actor.account_id, kind);
         let first_here = hub.sockets_of_user(actor.account_id, actor.user_id) == 1;
@@ -178,7 +172,7 @@ async fn agent_typing(
         None => {
             let visible = matches!(
                 domain::conversations::summary_by_id(hub.db(), actor.account_id, conversation_id).await,
-                Ok(Some(summary)) if client.sees(summary.assignee_id, summary.department_id)
+                Ok(Some(summary)) if client.sees(&summary)
             );
             client.remember_typing_allowed(conversation_id, visible);
             visible

@@ -53,14 +53,42 @@ async fn department(db: &TestDb, account: Uuid, name: &str) -> i64 {
         .unwrap()
 }
 
+async fn channel(db: &TestDb, account: Uuid, name: &str) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO channels (account_id, kind, name, public_token) VALUES ($1, 'website', $2, $3) RETURNING id",
+    )
+    .bind(account)
+    .bind(name)
+    .bind(Uuid::now_v7().to_string())
+    .fetch_one(&db.owner)
+    .await
+    .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sql_and_the_hub_answer_the_visibility_matrix_alike() {
     let db = TestDb::new().await;
     let demo = domain::seed::demo(&db.owner, &db.db).await.unwrap();
+    let admin = demo.actor(Role::GlobalAdmin);
     let account = demo.account_id;
     let someone = demo.users[0].1;
     let ours = department(&db, account, "Nosso").await;
     let other = department(&db, account, "Outro").await;
+    // Agents see the open connection, not the restricted one; supervisors
+    // see every connection but are held to their default (the open one).
+    let open = channel(&db, account, "Aberta").await;
+    let restricted = channel(&db, account, "Restrita").await;
+    domain::access::save_channel_access(
+        &db.db,
+        &admin,
+        restricted,
+        &shared::access::ChannelAccessSettings {
+            restricted: true,
+            grants: vec![],
+        },
+    )
+    .await
+    .unwrap();
     let mut viewers = std::collections::HashMap::new();
     for sees_all in [true, false] {
         for member_of_department in [true, false] {
@@ -70,10 +98,22 @@ async fn sql_and_the_hub_answer_the_visibility_matrix_alike() {
                 Role::Agent
             };
             let joined = if member_of_department { ours } else { other };
-            viewers.insert(
-                (sees_all, member_of_department),
-                member(&db, account, role, joined).await,
-            );
+            let viewer = member(&db, account, role, joined).await;
+            if sees_all {
+                domain::access::save_member_limits(
+                    &db.db,
+                    &admin,
+                    viewer.user_id,
+                    &shared::access::MemberLimits {
+                        limited_to_departments: false,
+                        default_channel_id: Some(open),
+                        only_default_channel: true,
+                    },
+                )
+                .await
+                .unwrap();
+            }
+            viewers.insert((sees_all, member_of_department), viewer);
         }
     }
     domain::load::seed(
@@ -89,9 +129,10 @@ async fn sql_and_the_hub_answer_the_visibility_matrix_alike() {
     .await
     .unwrap();
     let numbers: Vec<i64> = sqlx::query_scalar(
-        "SELECT number FROM conversations WHERE account_id = $1 ORDER BY number",
+        "SELECT number FROM conversations WHERE account_id = $1 ORDER BY number DESC LIMIT $2",
     )
     .bind(account)
+    .bind(MATRIX.len() as i64)
     .fetch_all(&db.owner)
     .await
     .unwrap();
@@ -105,13 +146,16 @@ async fn sql_and_the_hub_answer_the_visibility_matrix_alike() {
             Assignee::Someone => Some(someone),
         };
         let conversation_department = case.department.then_some(ours);
+        let conversation_channel = if case.channel_seen { open } else { restricted };
         sqlx::query(
-            "UPDATE conversations SET assignee_id = $3, department_id = $4 WHERE account_id = $1 AND number = $2",
+            "UPDATE conversations SET assignee_id = $3, department_id = $4, channel_id = $5
+              WHERE account_id = $1 AND number = $2",
         )
         .bind(account)
         .bind(number)
         .bind(assignee)
         .bind(conversation_department)
+        .bind(conversation_channel)
         .execute(&db.owner)
         .await
         .unwrap();
@@ -123,17 +167,14 @@ async fn sql_and_the_hub_answer_the_visibility_matrix_alike() {
             Err(other) => panic!("{other}"),
         };
         // Rust: what the hub applies to live events, fed from the database.
-        let departments = domain::conversations::departments_of(&db.db, account, viewer.user_id)
-            .await
-            .unwrap();
+        let scope = domain::access::scope_of(&db.db, viewer).await.unwrap();
         let by_hub = domain::conversations::visible_to(
-            viewer.can(shared::Permission::ViewAllConversations),
-            viewer.user_id,
-            &departments,
+            &scope,
             assignee,
             conversation_department,
+            conversation_channel,
         );
-        // Contacts follow their conversations.
+        // Contacts follow their conversations (the contact has only this one).
         let contact_id: i64 = sqlx::query_scalar(
             "SELECT contact_id FROM conversations WHERE account_id = $1 AND number = $2",
         )

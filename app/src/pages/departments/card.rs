@@ -14,9 +14,11 @@ use super::calendar::{CalendarDraft, CalendarEditor};
 use super::CARD;
 use crate::api::departments::{remove_department, save_department};
 use crate::components::form::{ErrorBanner, SuccessBanner};
+use crate::components::grants::{department_level_label, GrantsEditor};
 use crate::components::widgets::{BUTTON, INPUT, PRIMARY_BUTTON};
 use crate::prefs::use_t;
 use crate::util::confirm;
+use shared::access::DepartmentAccess;
 
 fn distribution_label(t: &crate::i18n::Strings, mode: Distribution) -> &'static str {
     match mode {
@@ -43,6 +45,7 @@ pub fn DepartmentCard(
     let distribution = RwSignal::new(department.distribution);
     let seats = RwSignal::new(department.members.clone());
     let sla_policy = RwSignal::new(department.sla_policy_id);
+    let grants = RwSignal::new(department.grants.clone());
     let own_hours = RwSignal::new(department.calendar.is_some());
     let draft = CalendarDraft::new(&department.calendar.clone().unwrap_or_default());
     let messages: Vec<(Locale, RwSignal<String>)> = Locale::ALL
@@ -82,6 +85,7 @@ pub fn DepartmentCard(
                 .map(|(l, text)| (l.as_str().to_string(), text.get_untracked()))
                 .collect::<LocalizedText>(),
             sla_policy_id: sla_policy.get_untracked(),
+            grants: grants.get_untracked(),
         };
         leptos::task::spawn_local(async move {
             match save_department(id, form).await {
@@ -152,7 +156,12 @@ pub fn DepartmentCard(
                     </select>
                 </label>
             </div>
-            <Members people=people seats=seats />
+            <Members people=people.clone() seats=seats />
+            <fieldset class="space-y-2 border-t border-slate-100 pt-3 dark:border-slate-800" data-access>
+                <legend class="text-sm font-medium">{move || t().access}</legend>
+                <p class="text-xs text-slate-500 dark:text-slate-400">{move || t().access_department_hint}</p>
+                <GrantsEditor grants=grants people=people levels=DepartmentAccess::ALL level_label=department_level_label />
+            </fieldset>
             <fieldset class="space-y-2 border-t border-slate-100 pt-3 dark:border-slate-800">
                 <legend class="text-sm font-medium">{move || t().business_hours}</legend>
                 <div class="flex flex-wrap gap-4 text-sm">

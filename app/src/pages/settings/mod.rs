@@ -4,6 +4,7 @@ mod account;
 mod api_tokens;
 mod categories;
 mod email;
+mod member_limits;
 mod productivity;
 mod profile;
 mod users;

@@ -4,6 +4,8 @@ use leptos::prelude::*;
 use shared::accounts::InvitationLink;
 use shared::{AppError, Permission, Role};
 
+use super::member_limits::MemberLimitsCell;
+use crate::api::channels::list_channels;
 use crate::api::people::{
     list_invitations, list_members, ChangeMemberRole, InviteUser, RenewInvitation,
     RevokeInvitation, SetMemberActive,
@@ -119,6 +121,7 @@ fn MembersCard(
     let offset = session.utc_offset_minutes;
     let prefs = use_prefs();
     let toasts = use_context::<crate::components::toast::Toasts>();
+    let channels = Resource::new(|| (), |_| list_channels());
     Effect::new(move |_| {
         if let (Some(Ok(member)), Some(toasts)) = (set_role.value().get(), toasts) {
             let t = t();
@@ -141,13 +144,15 @@ fn MembersCard(
                 <Transition fallback=move || view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || t().loading}</p> }>
                     {move || Suspend::new(async move {
                         let list = members.await.unwrap_or_default();
+                        let channels = channels.await.unwrap_or_default();
                         view! {
                             <div class="relative overflow-x-auto">
-                                <table class="w-full min-w-[36rem] text-sm" id="members-table">
+                                <table class="w-full min-w-[48rem] text-sm" id="members-table">
                                     <thead>
                                         <tr class="border-b border-slate-200 dark:border-slate-800">
                                             <th class=TABLE_HEAD>{move || t().name}</th>
                                             <th class=TABLE_HEAD>{move || t().role}</th>
+                                            <th class=TABLE_HEAD>{move || t().member_limits}</th>
                                             <th class=TABLE_HEAD>{move || t().status}</th>
                                             <th class=TABLE_HEAD>{move || t().joined}</th>
                                             <th class=TABLE_HEAD><span class="sr-only">{move || t().actions}</span></th>
@@ -162,6 +167,7 @@ fn MembersCard(
                                             let user_id_2 = user_id.clone();
                                             let active = member.active;
                                             let joined = member.joined_at;
+                                            let limits = view! { <MemberLimitsCell member=member.clone() channels=channels.clone() /> };
                                             view! {
                                                 <tr class="border-b border-slate-100 last:border-0 dark:border-slate-800" data-email=member.email.clone()>
                                                     <td class="px-3 py-2">
@@ -198,6 +204,7 @@ fn MembersCard(
                                                             </div>
                                                         </ActionForm>
                                                     </td>
+                                                    <td class="px-3 py-2">{limits}</td>
                                                     <td class="px-3 py-2">
                                                         {move || if active {
                                                             view! { <span class="rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200">{t().active}</span> }.into_any()

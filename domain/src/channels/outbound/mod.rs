@@ -130,7 +130,8 @@ pub async fn retry(db: &Db, actor: &Actor, message_id: i64) -> Result<()> {
     .await
     .context("finding the failed reply")?;
     let (number, channel_id) = found.ok_or(Error::NotFound)?;
-    let conversation = crate::conversations::lock_for_change(&mut tx, actor, number).await?;
+    let (conversation, scope) = crate::conversations::lock_in_scope(&mut tx, actor, number).await?;
+    scope.require_write(conversation.channel_id)?;
     sqlx::query(
         "UPDATE messages SET delivery_status = 'pending', delivery_error = NULL, updated_at = now()
           WHERE account_id = $1 AND id = $2",

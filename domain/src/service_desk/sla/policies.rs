@@ -105,7 +105,7 @@ pub async fn save(
         json!(policy),
     )
     .await?;
-    realtime::publish(&mut tx, actor.account_id, Signal::DepartmentsChanged).await?;
+    realtime::publish(&mut tx, actor.account_id, Signal::AccessChanged).await?;
     tx.commit().await.context("commit")?;
     Ok(policy)
 }
@@ -131,7 +131,7 @@ pub async fn remove(db: &Db, actor: &Actor, id: i64) -> Result<()> {
         json!({ "name": name }),
     )
     .await?;
-    realtime::publish(&mut tx, actor.account_id, Signal::DepartmentsChanged).await?;
+    realtime::publish(&mut tx, actor.account_id, Signal::AccessChanged).await?;
     tx.commit().await.context("commit")?;
     Ok(())
 }
