@@ -1002,7 +1002,7 @@ impl Hub {
     }
 
     /// Gives every agent socket of the account its fresh scope (one query);
-    /// with `resync`, their browsers refetch what they may now see.
+    /// with `resync`, their browsers fetch their lists again.
     async fn refresh_scopes(
         &self,
         account_id: Uuid,
@@ -1026,11 +1026,11 @@ impl Hub {
         if !resync {
             return Ok(());
         }
-        if let Some(hello) = frame(&ServerEvent::Hello { at: Utc::now() }) {
+        if let Some(changed) = frame(&ServerEvent::AccessChanged) {
             clients
                 .iter()
                 .filter(|c| c.agent().is_some())
-                .for_each(|c| c.send(&hello));
+                .for_each(|c| c.send(&changed));
         }
         Ok(())
     }

@@ -23,6 +23,9 @@ pub enum ServerEvent {
     Hello {
         at: DateTime<Utc>,
     },
+    /// Who sees what changed (a grant, a department, a limit): lists are
+    /// fetched again, since some of what they show may now be out of reach.
+    AccessChanged,
     /// Sent every 25 s so clients notice a dead connection.
     Heartbeat {
         at: DateTime<Utc>,

@@ -369,14 +369,49 @@ impl Default for InboxFilter {
     }
 }
 
-/// How many active conversations each inbox tab holds, and how many of the
-/// agent's have unread messages (for the tab title).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// How many active conversations each inbox tab and view holds, and how
+/// many of them have messages the agent has not read.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InboxCounts {
     pub mine: i64,
     pub unassigned: i64,
     pub all: i64,
+    /// Unread in "all" (the browser tab's title).
     pub unread: i64,
+    #[serde(default)]
+    pub unread_mine: i64,
+    #[serde(default)]
+    pub unread_unassigned: i64,
+    /// By department, connection, status and tag (only views with
+    /// conversations in them).
+    #[serde(default)]
+    pub views: Vec<ViewCount>,
+}
+
+string_enum!(
+    /// What an inbox view groups by.
+    ViewKind {
+        Department => "department",
+        Channel => "channel",
+        Status => "status",
+        Tag => "tag",
+    }
+);
+
+/// One inbox view: `key` is the department's or connection's id, the
+/// status or the tag.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewCount {
+    pub kind: ViewKind,
+    pub key: String,
+    pub total: i64,
+    pub unread: i64,
+}
+
+impl InboxCounts {
+    pub fn view(&self, kind: ViewKind, key: &str) -> Option<&ViewCount> {
+        self.views.iter().find(|v| v.kind == kind && v.key == key)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -74,7 +74,8 @@ pub fn provide_attention(realtime: Realtime) -> Counts {
             Incoming::Event(
                 ServerEvent::ConversationHidden { .. }
                 | ServerEvent::ConversationRead { .. }
-                | ServerEvent::MessageCreated { .. },
+                | ServerEvent::MessageCreated { .. }
+                | ServerEvent::AccessChanged,
             )
             | Incoming::Resync { .. } => true,
             _ => false,

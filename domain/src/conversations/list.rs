@@ -3,7 +3,10 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use shared::inbox::{ConversationPage, ConversationStatus, InboxFilter, InboxSort, InboxTab};
+use shared::inbox::{
+    ConversationPage, ConversationStatus, InboxCounts, InboxFilter, InboxSort, InboxTab, ViewCount,
+    ViewKind,
+};
 
 use super::visibility::visible_sql;
 use super::{SummaryRow, SUMMARY_SELECT};
@@ -166,38 +169,73 @@ pub async fn list(db: &Db, actor: &Actor, filter: &InboxFilter) -> Result<Conver
     })
 }
 
-/// The active conversations the actor may see, per inbox tab (snoozed ones
-/// wait outside), and those with messages the actor has not read — one
-/// query.
-pub async fn counts(db: &Db, actor: &Actor) -> Result<shared::inbox::InboxCounts> {
+/// The active conversations the actor may see (snoozed ones wait outside),
+/// per inbox tab and per view (department, connection, status, tag), with
+/// how many have messages the actor has not read — one query.
+pub async fn counts(db: &Db, actor: &Actor) -> Result<InboxCounts> {
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let scope = crate::access::scope_in(&mut tx, actor).await?;
     let visible = visible_sql("$1", "$2", "$5");
     let sql = format!(
-        "SELECT count(*) FILTER (WHERE c.assignee_id = $1),
-                count(*) FILTER (WHERE c.assignee_id IS NULL),
-                count(*),
-                count(*) FILTER (WHERE c.incoming_count > COALESCE(r.read_incoming_count, 0))
-           FROM conversations c
-           LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.user_id = $1
-          WHERE c.account_id = $3 AND {visible} AND c.status = ANY($4) AND c.snoozed_until IS NULL"
+        "WITH v AS (
+            SELECT c.assignee_id, c.department_id, c.channel_id, c.status, c.tags,
+                   c.incoming_count > COALESCE(r.read_incoming_count, 0) AS unread
+              FROM conversations c
+              LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.user_id = $1
+             WHERE c.account_id = $3 AND {visible} AND c.status = ANY($4) AND c.snoozed_until IS NULL)
+         SELECT 'tab' AS kind,
+                CASE WHEN assignee_id = $1 THEN 'mine' WHEN assignee_id IS NULL THEN 'unassigned'
+                     ELSE 'others' END AS key,
+                count(*) AS total, count(*) FILTER (WHERE unread) AS unread
+           FROM v GROUP BY 2
+         UNION ALL
+         SELECT 'department', department_id::text, count(*), count(*) FILTER (WHERE unread)
+           FROM v WHERE department_id IS NOT NULL GROUP BY department_id
+         UNION ALL
+         SELECT 'channel', channel_id::text, count(*), count(*) FILTER (WHERE unread)
+           FROM v GROUP BY channel_id
+         UNION ALL
+         SELECT 'status', status, count(*), count(*) FILTER (WHERE unread) FROM v GROUP BY status
+         UNION ALL
+         (SELECT 'tag', tag, count(*), count(*) FILTER (WHERE unread)
+            FROM v CROSS JOIN LATERAL unnest(v.tags) AS tag GROUP BY tag
+           ORDER BY count(*) DESC, tag LIMIT 50)"
     );
-    let (mine, unassigned, all, unread): (i64, i64, i64, i64) = sqlx::query_as(&sql)
+    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(&sql)
         .bind(scope.user_id)
         .bind(scope.departments.as_sql())
         .bind(actor.account_id)
         .bind(ConversationStatus::ACTIVE.to_vec())
         .bind(scope.channels.as_sql())
-        .fetch_one(&mut *tx)
+        .fetch_all(&mut *tx)
         .await
         .context("counting conversations")?;
     tx.commit().await.context("commit")?;
-    Ok(shared::inbox::InboxCounts {
-        mine,
-        unassigned,
-        all,
-        unread,
-    })
+    Ok(fold_counts(rows))
+}
+
+/// Tab rows become the tab counts; the others, views.
+fn fold_counts(rows: Vec<(String, String, i64, i64)>) -> InboxCounts {
+    let mut counts = InboxCounts::default();
+    for (kind, key, total, unread) in rows {
+        if kind == "tab" {
+            counts.all += total;
+            counts.unread += unread;
+            match key.as_str() {
+                "mine" => (counts.mine, counts.unread_mine) = (total, unread),
+                "unassigned" => (counts.unassigned, counts.unread_unassigned) = (total, unread),
+                _ => {}
+            }
+        } else if let Ok(kind) = kind.parse::<ViewKind>() {
+            counts.views.push(ViewCount {
+                kind,
+                key,
+                total,
+                unread,
+            });
+        }
+    }
+    counts
 }
 
 /// Where a search term matches. A rare term's matches are collected through
@@ -422,5 +460,30 @@ mod tests {
         assert_eq!(page_size(Some(100)).unwrap(), 100);
         assert!(page_size(Some(0)).is_err());
         assert!(page_size(Some(101)).is_err());
+    }
+
+    #[test]
+    fn tab_rows_make_the_tabs_and_the_rest_views() {
+        let row = |kind: &str, key: &str, total, unread| {
+            (kind.to_string(), key.to_string(), total, unread)
+        };
+        let counts = fold_counts(vec![
+            row("tab", "mine", 3, 1),
+            row("tab", "unassigned", 4, 2),
+            row("tab", "others", 5, 0),
+            row("department", "7", 6, 2),
+            row("tag", "vip", 2, 1),
+        ]);
+        assert_eq!(
+            (counts.mine, counts.unassigned, counts.all, counts.unread),
+            (3, 4, 12, 3)
+        );
+        assert_eq!((counts.unread_mine, counts.unread_unassigned), (1, 2));
+        assert_eq!(counts.views.len(), 2);
+        assert_eq!(
+            counts.view(ViewKind::Department, "7").map(|v| v.unread),
+            Some(2)
+        );
+        assert_eq!(counts.view(ViewKind::Tag, "vip").map(|v| v.total), Some(2));
     }
 }

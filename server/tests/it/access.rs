@@ -8,7 +8,7 @@ use crate::realtime::{agent_socket, wait_for, Socket};
 use domain::Actor;
 use serde_json::Value;
 use shared::access::{ChannelAccess, ChannelAccessSettings, DepartmentAccess, Grant, MemberLimits};
-use shared::inbox::{InboxFilter, InboxTab};
+use shared::inbox::{InboxFilter, InboxTab, ViewKind};
 use shared::Role;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -297,6 +297,18 @@ async fn each_person_reaches_exactly_their_departments_and_connections_everywher
         .len();
         let counts = domain::conversations::counts(db, viewer).await.unwrap();
         assert_eq!(counts.all as usize, active, "counts of {}", viewer.name);
+        // Views count what the view's list shows, unread included.
+        let in_sales = want
+            .iter()
+            .filter(|n| [in_sales_open, in_sales_restricted].contains(n))
+            .count() as i64;
+        let sales_view = counts.view(ViewKind::Department, &sales.id.to_string());
+        assert_eq!(
+            sales_view.map(|v| (v.total, v.unread)),
+            (in_sales > 0).then_some((in_sales, in_sales)),
+            "Vendas view of {}",
+            viewer.name
+        );
         sockets.push(agent_socket(app, &app.base_url, &viewer.email).await);
     }
 
@@ -418,10 +430,10 @@ async fn grants_decide_who_assigns_answers_and_is_told() {
         .await
         .unwrap();
     let resync = wait_for(&mut socket, Duration::from_secs(5), |v| {
-        v["type"] == "hello"
+        v["type"] == "access_changed"
     })
     .await;
-    assert!(resync.is_some(), "the browser is told to refetch");
+    assert!(resync.is_some(), "the browser is told to fetch its list again");
     domain::messages::send(db, &w.member, in_sales, &reply("agora você vê"))
         .await
         .unwrap();

@@ -206,7 +206,7 @@ async fn sockets_only_hear_their_own_accounts_and_what_their_role_may_see() {
     let members = json!({ "id": department.id, "form": { "name": "Financeiro", "members": [] } });
     outsider_admin.call_json("save_department", &members).await;
     let own = wait_for(&mut outsider, Duration::from_secs(5), |v| {
-        v["type"] == "hello"
+        v["type"] == "access_changed"
     })
     .await;
     assert!(own.is_some(), "its own account's changes reach it");

@@ -11,6 +11,7 @@ use shared::inbox::{
 use std::cmp::Reverse;
 use uuid::Uuid;
 
+use super::views::InboxViews;
 use super::{conversation_href, list_href, query_of, use_inbox, Inbox};
 use crate::api::conversations::{list_conversations, sync_changes};
 use crate::components::icons::{Icon, Svg};
@@ -164,6 +165,7 @@ fn ListHeader(inbox: Inbox) -> impl IntoView {
     let t = use_t();
     let navigate = leptos_router::hooks::use_navigate();
     let show_filters = RwSignal::new(false);
+    let show_views = RwSignal::new(false);
     let tab_link = move |tab: InboxTab, label: fn(&crate::i18n::Strings) -> &'static str| {
         let href = move || {
             list_href(&query_of(&InboxFilter {
@@ -177,9 +179,9 @@ fn ListHeader(inbox: Inbox) -> impl IntoView {
             crate::components::attention::use_counts()
                 .and_then(|counts| counts.0.get())
                 .map(|c| match tab {
-                    InboxTab::Mine => c.mine,
-                    InboxTab::Unassigned => c.unassigned,
-                    InboxTab::All => c.all,
+                    InboxTab::Mine => (c.mine, c.unread_mine),
+                    InboxTab::Unassigned => (c.unassigned, c.unread_unassigned),
+                    InboxTab::All => (c.all, c.unread),
                 })
         };
         view! {
@@ -188,8 +190,11 @@ fn ListHeader(inbox: Inbox) -> impl IntoView {
                 if active() { "border-blue-700 text-blue-800 dark:text-blue-300" } else { "border-transparent text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-200" },
             ) attr:aria-current=move || active().then_some("page") attr:data-tab=tab.as_str()>
                 {move || label(t())}
-                {move || count().map(|n| view! {
+                {move || count().map(|(n, unread)| view! {
                     <span class="tab-count rounded-full bg-slate-100 px-1.5 text-[11px] font-semibold text-slate-700 dark:bg-slate-800 dark:text-slate-200">{n}</span>
+                    {(unread > 0).then(|| view! {
+                        <span class="tab-unread rounded-full bg-blue-700 px-1.5 text-[11px] font-semibold text-white" title=move || (t().unread_n)(unread as u64)>{unread}</span>
+                    })}
                 })}
             </A>
         }
@@ -231,6 +236,12 @@ fn ListHeader(inbox: Inbox) -> impl IntoView {
                             }
                             class="w-full rounded-lg border border-slate-300 bg-white py-1.5 pl-8 pr-2 text-sm dark:border-slate-600 dark:bg-slate-900" />
                     </label>
+                    <button type="button" on:click=move |_| show_views.update(|s| *s = !*s)
+                        class=move || format!("rounded-lg border px-2 text-slate-600 dark:text-slate-300 {}", if show_views.get() { "border-blue-600 bg-blue-50 dark:bg-blue-950" } else { "border-slate-300 dark:border-slate-600" })
+                        aria-expanded=move || show_views.get().to_string() aria-controls="inbox-views" title=move || t().views>
+                        <Svg icon=Icon::Layers class="size-4" />
+                        <span class="sr-only">{move || t().views}</span>
+                    </button>
                     <button type="button" on:click=move |_| show_filters.update(|s| *s = !*s)
                         class=move || format!("rounded-lg border px-2 text-slate-600 dark:text-slate-300 {}", if any_filter() { "border-blue-600 bg-blue-50 dark:bg-blue-950" } else { "border-slate-300 dark:border-slate-600" })
                         aria-expanded=move || show_filters.get().to_string() aria-controls="inbox-filters" title=move || t().filters>
@@ -242,6 +253,9 @@ fn ListHeader(inbox: Inbox) -> impl IntoView {
                     <Filters inbox=inbox />
                 </div>
             </form>
+            <Show when=move || show_views.get()>
+                <InboxViews inbox=inbox open=show_views />
+            </Show>
         </div>
     }
 }
@@ -373,6 +387,24 @@ fn ConversationList(initial: ConversationPage) -> impl IntoView {
                 conversation_id, ..
             }) => {
                 items.update(|list| list.retain(|c| c.id != *conversation_id));
+            }
+            Incoming::Event(ServerEvent::AccessChanged) => {
+                // What this person may see changed: the first page again.
+                let filter = InboxFilter {
+                    cursor: None,
+                    ..inbox.filter.get_untracked()
+                };
+                leptos::task::spawn_local(async move {
+                    if let Ok(page) = list_conversations(filter).await {
+                        inbox.read_counts.update(|counts| {
+                            for c in &page.conversations {
+                                counts.insert(c.id, c.read_count.unwrap_or(0));
+                            }
+                        });
+                        items.set(page.conversations);
+                        cursor.set(page.next_cursor);
+                    }
+                });
             }
             Incoming::Resync { since } => {
                 let since = *since;

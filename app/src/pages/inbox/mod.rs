@@ -7,6 +7,7 @@ mod contact_panel;
 mod conversation;
 mod dialogs;
 mod list;
+mod views;
 
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
