@@ -36,9 +36,11 @@ test('a restricted connection hides its conversations until access is granted, l
       await saveAccess(panel);
       await row.waitFor({ state: 'detached', timeout: 10_000 });
 
-      // Reading is granted to Alice alone.
+      // Reading is granted to Alice alone (the demo's supervisors already
+      // manage this widget: that grant stays).
+      const before = await panel.locator('[data-grant]').count();
       await panel.getByRole('button', { name: 'Dar acesso' }).click();
-      const grant = panel.locator('[data-grant="0"]');
+      const grant = panel.locator(`[data-grant="${before}"]`);
       await grant.getByLabel('Quem').selectOption({ label: 'Alice Atendente' });
       await grant.getByLabel('Nível').selectOption({ label: 'Ler' });
       await saveAccess(panel);
@@ -48,13 +50,13 @@ test('a restricted connection hides its conversations until access is granted, l
       await admin.reload();
       await waitForHydration(admin);
       await panel.getByRole('button', { name: 'Acesso', exact: true }).click();
-      await panel.locator('[data-grant="0"]').waitFor();
+      await panel.locator(`[data-grant="${before}"]`).waitFor();
       assert.equal(await panel.locator('input[name="restricted"]').isChecked(), true);
-      assert.equal(await panel.locator('[data-grant]').count(), 1);
-      assert.equal(
-        await panel.locator('[data-grant="0"]').getByLabel('Nível').inputValue(),
-        'read',
-      );
+      assert.equal(await panel.locator('[data-grant]').count(), before + 1);
+      // People come after roles: Alice's grant is the last row.
+      const alice = panel.locator(`[data-grant="${before}"]`);
+      assert.equal(await alice.getByLabel('Quem').evaluate((s) => s.selectedOptions[0].textContent), 'Alice Atendente');
+      assert.equal(await alice.getByLabel('Nível').inputValue(), 'read');
 
       // Settings → Users: the supervisor is held to their departments.
       await admin.goto(BASE_URL + '/settings/users');

@@ -8,7 +8,7 @@ use shared::dashboard::NamedCount;
 use std::collections::HashMap;
 
 use crate::db::Tx;
-use crate::reports::Scope;
+use crate::reports::{BeforeAndAfter, Scope};
 
 /// Conversations the viewer may count: $1 account, $2 the supervisor's
 /// departments (NULL: all), $3 their agents, $4..$5 the instants.
@@ -99,6 +99,47 @@ impl ConversationScope {
             .await
             .context("counting new conversations by hour, channel and department")?;
         Ok(NewConversations::from_groups(rows))
+    }
+
+    /// The share of SLA clocks met, of those that ended in each period: a
+    /// clock ends when it is met (the first response, the resolution) or
+    /// breached (recorded by the sweeper within seconds of its due time).
+    pub(super) async fn sla_compliance(
+        &self,
+        tx: &mut Tx,
+        current: &Scope,
+        previous: &Scope,
+    ) -> anyhow::Result<BeforeAndAfter<Option<f64>>> {
+        let (met_now, ended_now, met_before, ended_before): (i64, i64, i64, i64) = sqlx::query_as(
+            "WITH ended AS (
+                SELECT COALESCE(c.sla_first_response_breached_at, c.first_response_at) AS at,
+                       c.sla_first_response_breached_at IS NULL AS met
+                  FROM conversations c
+                 WHERE c.account_id = $1 AND c.sla_first_response_due_at IS NOT NULL
+                   AND ($2::bigint[] IS NULL OR c.department_id = ANY($2) OR c.assignee_id = ANY($3))
+                UNION ALL
+                SELECT COALESCE(c.sla_resolution_breached_at, c.resolved_at),
+                       c.sla_resolution_breached_at IS NULL
+                  FROM conversations c
+                 WHERE c.account_id = $1 AND c.sla_resolution_due_at IS NOT NULL
+                   AND ($2::bigint[] IS NULL OR c.department_id = ANY($2) OR c.assignee_id = ANY($3)))
+             SELECT count(*) FILTER (WHERE met AND at >= $5), count(*) FILTER (WHERE at >= $5),
+                    count(*) FILTER (WHERE met AND at < $5), count(*) FILTER (WHERE at < $5)
+               FROM ended WHERE at >= $4 AND at < $6",
+        )
+        .bind(current.account_id)
+        .bind(self.departments.clone())
+        .bind(current.agent_ids())
+        .bind(previous.start)
+        .bind(current.start)
+        .bind(current.end)
+        .fetch_one(&mut **tx)
+        .await
+        .context("measuring SLA compliance")?;
+        Ok(BeforeAndAfter {
+            after: shared::reports::share(met_now, ended_now),
+            before: shared::reports::share(met_before, ended_before),
+        })
     }
 
     /// Conversations open now and, of those, unassigned ones waiting in

@@ -34,6 +34,7 @@ pub(super) async fn kpis(
         (team(&outcomes.after), team(&outcomes.before));
     let (open, waiting) = conversations.open_and_waiting(tx, current).await?;
     let sessions = average_session_active(tx, current, previous).await?;
+    let sla = conversations.sla_compliance(tx, current, previous).await?;
     let seconds = |s: Option<i64>| s.map(|s| s as f64);
     let count = |n: i64| Some(n as f64);
     let kpi = |key, current, previous| Kpi {
@@ -79,10 +80,10 @@ pub(super) async fn kpis(
             seconds(sessions.after),
             seconds(sessions.before),
         ),
-        // Surveys, AI and SLA arrive with later work: "—", never a guess.
+        kpi(KpiKey::SlaCompliance, sla.after, sla.before),
+        // Surveys and AI arrive with later work: "—", never a guess.
         kpi(KpiKey::Csat, None, None),
         kpi(KpiKey::Sentiment, None, None),
-        kpi(KpiKey::SlaCompliance, None, None),
     ])
 }
 

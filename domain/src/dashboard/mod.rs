@@ -8,7 +8,7 @@
 use anyhow::Context;
 use shared::dashboard::{DashboardFigures, NamedCount};
 use shared::reports::{DatePreset, ReportFilter};
-use shared::{Permission, Role};
+use shared::Permission;
 
 use crate::actor::Actor;
 use crate::db::{Db, Tx};
@@ -96,15 +96,12 @@ pub async fn figures(db: &Db, viewer: &Actor, period: DatePreset) -> Result<Dash
     Ok(figures)
 }
 
-/// `None` for admins (every conversation); a supervisor's departments.
-async fn viewer_departments(tx: &mut Tx, viewer: &Actor) -> anyhow::Result<Option<Vec<i64>>> {
-    if viewer.role == Role::GlobalAdmin {
-        return Ok(None);
-    }
-    let ids = sqlx::query_scalar("SELECT department_id FROM department_members WHERE user_id = $1")
-        .bind(viewer.user_id)
-        .fetch_all(&mut **tx)
-        .await
-        .context("reading the viewer's departments")?;
-    Ok(Some(ids))
+/// The departments whose conversations the viewer's figures cover, by the
+/// visibility rule's reach: `None` is every one (admins, and supervisors
+/// not held to their departments).
+async fn viewer_departments(tx: &mut Tx, viewer: &Actor) -> Result<Option<Vec<i64>>> {
+    Ok(crate::access::scope_in(tx, viewer)
+        .await?
+        .departments
+        .as_sql())
 }

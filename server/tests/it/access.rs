@@ -433,7 +433,10 @@ async fn grants_decide_who_assigns_answers_and_is_told() {
         v["type"] == "access_changed"
     })
     .await;
-    assert!(resync.is_some(), "the browser is told to fetch its list again");
+    assert!(
+        resync.is_some(),
+        "the browser is told to fetch its list again"
+    );
     domain::messages::send(db, &w.member, in_sales, &reply("agora você vê"))
         .await
         .unwrap();

@@ -399,3 +399,41 @@ async fn sla_policies_over_rest_validate_and_detach_when_removed() {
         .iter()
         .all(|d| d["sla_policy_id"].is_null() || d["name"] == "Cobrança"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_counts_clocks_met_and_breached() {
+    use shared::dashboard::KpiKey;
+    use shared::reports::DatePreset;
+    let app = spawn_app().await;
+    let (demo, desk) = desk_with_policy(&app).await;
+    let db = &app.database.db;
+    let admin = demo.actor(Role::GlobalAdmin);
+    let compliance = || async {
+        domain::dashboard::figures(db, &admin, DatePreset::Today)
+            .await
+            .unwrap()
+            .kpis
+            .into_iter()
+            .find(|k| k.key == KpiKey::SlaCompliance)
+            .unwrap()
+            .current
+    };
+    let late = customer_writes(&app, &desk).await;
+    let answered = customer_writes(&app, &desk).await;
+    assert_eq!(
+        compliance().await,
+        None,
+        "no clock has ended yet: no figure"
+    );
+
+    run_out(&app.database.owner, late, "sla_first_response_due_at").await;
+    domain::service_desk::sla::sweep_breaches(db).await.unwrap();
+    let reply = domain::messages::Reply {
+        body: "Já vou ver".into(),
+        ..Default::default()
+    };
+    domain::messages::send(db, &admin, answered, &reply)
+        .await
+        .unwrap();
+    assert_eq!(compliance().await, Some(0.5), "one met, one breached");
+}

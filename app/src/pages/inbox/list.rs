@@ -11,7 +11,7 @@ use shared::inbox::{
 use std::cmp::Reverse;
 use uuid::Uuid;
 
-use super::views::InboxViews;
+use super::views::inbox_views;
 use super::{conversation_href, list_href, query_of, use_inbox, Inbox};
 use crate::api::conversations::{list_conversations, sync_changes};
 use crate::components::icons::{Icon, Svg};
@@ -166,6 +166,14 @@ fn ListHeader(inbox: Inbox) -> impl IntoView {
     let navigate = leptos_router::hooks::use_navigate();
     let show_filters = RwSignal::new(false);
     let show_views = RwSignal::new(false);
+    // Opening a view (any new filter) puts the panel away.
+    Effect::new(move |previous: Option<InboxFilter>| {
+        let filter = inbox.filter.get();
+        if previous.is_some_and(|p| p != filter) {
+            show_views.set(false);
+        }
+        filter
+    });
     let tab_link = move |tab: InboxTab, label: fn(&crate::i18n::Strings) -> &'static str| {
         let href = move || {
             list_href(&query_of(&InboxFilter {
@@ -254,7 +262,9 @@ fn ListHeader(inbox: Inbox) -> impl IntoView {
                 </div>
             </form>
             <Show when=move || show_views.get()>
-                <InboxViews inbox=inbox open=show_views />
+                <Suspense>
+                    {move || Suspend::new(async move { inbox_views(inbox).await })}
+                </Suspense>
             </Show>
         </div>
     }

@@ -47,8 +47,15 @@ fn view_name(inbox: &Inbox, view: &ViewCount, t: &crate::i18n::Strings) -> Strin
     named.unwrap_or_else(|| view.key.clone())
 }
 
+/// The views panel is a wasm chunk of its own (`--split`), loaded the first
+/// time it is opened, so the first download stays small.
+#[leptos::lazy]
+pub(super) fn inbox_views(inbox: Inbox) -> AnyView {
+    view! { <InboxViews inbox=inbox /> }.into_any()
+}
+
 #[component]
-pub(super) fn InboxViews(inbox: Inbox, open: RwSignal<bool>) -> impl IntoView {
+fn InboxViews(inbox: Inbox) -> impl IntoView {
     let t = use_t();
     let counts = use_counts();
     let group = move |kind: ViewKind, title: fn(&crate::i18n::Strings) -> &'static str| {
@@ -73,7 +80,7 @@ pub(super) fn InboxViews(inbox: Inbox, open: RwSignal<bool>) -> impl IntoView {
                             let name = view_name(&inbox, &view, t());
                             view! {
                                 <li>
-                                    <A href=href on:click=move |_| open.set(false)
+                                    <A href=href
                                         attr:class="flex items-center gap-2 rounded-md px-2 py-1.5 text-sm hover:bg-slate-100 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-blue-600 dark:hover:bg-slate-800"
                                         attr:data-view-kind=view.kind.as_str() attr:data-view-key=view.key.clone()
                                         attr:data-view-total=view.total attr:data-view-unread=view.unread>
