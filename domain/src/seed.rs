@@ -259,6 +259,7 @@ fn demo_service_desk() -> ServiceDeskSettings {
         },
         wallet_routing: false,
         wallet_owner_offline: WalletFallback::Distribute,
+        reroute_reopened: false,
         time_zone: String::new(),
         locale: shared::Locale::PtBr,
     }

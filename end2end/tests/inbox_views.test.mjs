@@ -37,7 +37,7 @@ test('views count conversations and unread ones, live, and open their list', asy
 
     // A view is a list: the connection's conversations, the new one among them.
     await site.click();
-    await agent.waitForURL(/channel_id=\d+/);
+    await agent.waitForURL(/[?&]channel=\d+/);
     await agent.locator('#conversation-list li', { hasText: text }).waitFor();
   });
 });

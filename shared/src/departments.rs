@@ -366,6 +366,10 @@ pub struct ServiceDeskSettings {
     pub calendar: Calendar,
     pub wallet_routing: bool,
     pub wallet_owner_offline: WalletFallback,
+    /// A conversation the customer reopens is distributed again rather
+    /// than handed back to its last agent.
+    #[serde(default)]
+    pub reroute_reopened: bool,
     /// The account's time zone, in which the calendars are read, and its
     /// language (read here, changed in the account's settings).
     #[serde(default)]
@@ -380,6 +384,7 @@ impl Default for ServiceDeskSettings {
             calendar: Calendar::default(),
             wallet_routing: false,
             wallet_owner_offline: WalletFallback::Distribute,
+            reroute_reopened: false,
             time_zone: String::new(),
             locale: Locale::default(),
         }

@@ -665,6 +665,7 @@ pub static STRINGS: Strings = Strings {
     views_connections: "Connections",
     views_statuses: "Statuses",
     views_tags: "Tags",
+    reroute_reopened_label: "Conversations a customer reopens go back to the department's queue",
     max_conversations: "Max at once",
     business_hours: "Business hours",
     account_hours_title: "The account's business hours",

@@ -673,6 +673,7 @@ mod strings {
         views_connections,
         views_statuses,
         views_tags,
+        reroute_reopened_label,
         max_conversations,
         business_hours,
         account_hours_title,

@@ -668,6 +668,7 @@ pub static STRINGS: Strings = Strings {
     views_connections: "Conexões",
     views_statuses: "Status",
     views_tags: "Etiquetas",
+    reroute_reopened_label: "Conversas reabertas pelo cliente voltam à fila do departamento",
     max_conversations: "Máx. simultâneas",
     business_hours: "Horário de atendimento",
     account_hours_title: "Horário de atendimento da conta",

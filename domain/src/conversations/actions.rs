@@ -57,6 +57,14 @@ pub(crate) async fn resume(
     if !(from.is_closed() || from == ConversationStatus::Waiting) {
         return Ok(());
     }
+    if from.is_closed()
+        && matches!(cause, Resume::CustomerWrote)
+        && conversation.department_id.is_some()
+        && reroutes_reopened(tx, conversation.account_id).await?
+    {
+        // Back to the department's queue: distribution picks who is free.
+        conversation.assignee_id = None;
+    }
     let to = if conversation.assignee_id.is_some() {
         ConversationStatus::InProgress
     } else {
@@ -64,12 +72,14 @@ pub(crate) async fn resume(
     };
     sqlx::query(
         "UPDATE conversations
-            SET status = $3, resolved_at = NULL, snoozed_until = NULL, last_activity_at = now()
+            SET status = $3, assignee_id = $4, resolved_at = NULL, snoozed_until = NULL,
+                last_activity_at = now()
           WHERE account_id = $1 AND id = $2",
     )
     .bind(conversation.account_id)
     .bind(conversation.id)
     .bind(to)
+    .bind(conversation.assignee_id)
     .execute(&mut **tx)
     .await
     .context("resuming conversation")?;
@@ -117,6 +127,16 @@ pub(crate) async fn resume(
     conversation.resolved_at = None;
     crate::service_desk::sla::follow_status(tx, conversation).await?;
     Ok(())
+}
+
+/// Whether the account sends conversations its customers reopen back
+/// through distribution.
+async fn reroutes_reopened(tx: &mut Tx, account_id: Uuid) -> anyhow::Result<bool> {
+    sqlx::query_scalar("SELECT reroute_reopened FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_one(&mut **tx)
+        .await
+        .context("reading whether reopened conversations are distributed again")
 }
 
 /// The conversation a customer's new message belongs to: their latest on

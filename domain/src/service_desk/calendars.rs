@@ -24,6 +24,7 @@ struct SettingsRow {
     holidays: Json<Vec<Holiday>>,
     wallet_routing: bool,
     wallet_owner_offline: WalletFallback,
+    reroute_reopened: bool,
 }
 
 impl From<SettingsRow> for ServiceDeskSettings {
@@ -35,6 +36,7 @@ impl From<SettingsRow> for ServiceDeskSettings {
             },
             wallet_routing: row.wallet_routing,
             wallet_owner_offline: row.wallet_owner_offline,
+            reroute_reopened: row.reroute_reopened,
             time_zone: row.timezone,
             locale: row.default_locale,
         }
@@ -51,7 +53,8 @@ pub async fn settings(db: &Db, actor: &Actor) -> Result<ServiceDeskSettings> {
 
 async fn settings_in(tx: &mut Tx, account_id: Uuid) -> anyhow::Result<ServiceDeskSettings> {
     let row: SettingsRow = sqlx::query_as(
-        "SELECT timezone, default_locale, business_hours, holidays, wallet_routing, wallet_owner_offline
+        "SELECT timezone, default_locale, business_hours, holidays, wallet_routing, wallet_owner_offline,
+                reroute_reopened
            FROM accounts WHERE id = $1",
     )
     .bind(account_id)
@@ -77,7 +80,7 @@ pub async fn update_settings(
     sqlx::query(
         "UPDATE accounts
             SET business_hours = $2, holidays = $3, wallet_routing = $4, wallet_owner_offline = $5,
-                updated_at = now()
+                reroute_reopened = $6, updated_at = now()
           WHERE id = $1",
     )
     .bind(actor.account_id)
@@ -85,6 +88,7 @@ pub async fn update_settings(
     .bind(Json(&settings.calendar.holidays))
     .bind(settings.wallet_routing)
     .bind(settings.wallet_owner_offline)
+    .bind(settings.reroute_reopened)
     .execute(&mut *tx)
     .await
     .context("saving service desk settings")?;
@@ -98,6 +102,7 @@ pub async fn update_settings(
             "holidays": settings.calendar.holidays,
             "wallet_routing": settings.wallet_routing,
             "wallet_owner_offline": settings.wallet_owner_offline,
+            "reroute_reopened": settings.reroute_reopened,
         }),
     )
     .await?;

@@ -285,7 +285,10 @@ async fn read_board(tx: &mut Tx, account_id: Uuid) -> anyhow::Result<Board> {
             .context("reading wallet rules")?;
     let agents: Vec<(Uuid, String, bool, i64)> = sqlx::query_as(
         "SELECT m.user_id, u.name,
-                m.availability = 'online' AND COALESCE(m.last_seen_at > now() - make_interval(secs => $2), false),
+                m.availability = 'online' AND COALESCE(m.last_seen_at > now() - make_interval(secs => $2), false)
+                AND NOT EXISTS (SELECT 1 FROM inactivity_periods ip
+                                 WHERE ip.account_id = $1 AND ip.user_id = m.user_id
+                                   AND ip.ended_at IS NULL AND ip.reason IN ('idle', 'away')),
                 (SELECT count(*) FROM conversations c
                   WHERE c.account_id = $1 AND c.assignee_id = m.user_id
                     AND c.status IN ('open', 'in_progress', 'waiting'))

@@ -667,3 +667,90 @@ async fn the_account_calendar_is_validated_and_kept() {
     assert!(saved.wallet_routing);
     assert_eq!(saved.time_zone, "America/Sao_Paulo");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reopened_conversation_is_distributed_again_when_the_account_says_so() {
+    let app = spawn_app().await;
+    let (demo, channel) = app.demo_inbox().await;
+    let (db, owner) = (&app.database.db, &app.database.owner);
+    let admin = demo.actor(Role::GlobalAdmin);
+    let (alice, sergio) = (demo.users[2].1, demo.users[1].1);
+    staff_support(
+        &app,
+        &demo,
+        &channel,
+        Distribution::RoundRobin,
+        &[(alice, 50), (sergio, 50)],
+    )
+    .await;
+    let (visitor, conversation) = new_customer_writes(&app, &channel, "primeira vez").await;
+    let resolved_by_alice = || async {
+        sqlx::query(
+            "UPDATE conversations SET assignee_id = $2, status = 'resolved', resolved_at = now()
+              WHERE id = $1",
+        )
+        .bind(conversation)
+        .bind(alice)
+        .execute(owner)
+        .await
+        .unwrap();
+    };
+    // Only Sérgio is online; Alice had the conversation.
+    online(&app, &demo, &[sergio]).await;
+
+    // By default the customer's reopened conversation stays with Alice.
+    resolved_by_alice().await;
+    app.visitor_says(&channel, &visitor, "voltei").await;
+    domain::service_desk::distribute_queued(db).await.unwrap();
+    assert_eq!(assignee_of(owner, conversation).await, Some(alice));
+
+    // With the setting on, it goes back through distribution: to Sérgio.
+    let mut settings = domain::service_desk::calendars::settings(db, &admin)
+        .await
+        .unwrap();
+    settings.reroute_reopened = true;
+    domain::service_desk::calendars::update_settings(db, &admin, &settings)
+        .await
+        .unwrap();
+    resolved_by_alice().await;
+    app.visitor_says(&channel, &visitor, "voltei de novo").await;
+    eventually("the reopened conversation is distributed again", || async {
+        assignee_of(owner, conversation).await == Some(sergio)
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_agents_receive_nothing_until_they_are_back() {
+    use shared::activity::BrowserActivity;
+    let app = spawn_app().await;
+    let (demo, channel) = app.demo_inbox().await;
+    let (db, owner) = (&app.database.db, &app.database.owner);
+    let sergio = demo.actor(Role::Supervisor);
+    staff_support(
+        &app,
+        &demo,
+        &channel,
+        Distribution::RoundRobin,
+        &[(sergio.user_id, 50)],
+    )
+    .await;
+    online(&app, &demo, &[sergio.user_id]).await;
+    domain::activity::report(db, &sergio, BrowserActivity::Idle)
+        .await
+        .unwrap();
+    let (_, waiting) = new_customer_writes(&app, &channel, "alguém?").await;
+    domain::service_desk::distribute_queued(db).await.unwrap();
+    assert_eq!(assignee_of(owner, waiting).await, None, "idle: not given");
+
+    // Positive control: back at the keyboard, the queue reaches him.
+    domain::activity::report(db, &sergio, BrowserActivity::Active)
+        .await
+        .unwrap();
+    online(&app, &demo, &[sergio.user_id]).await;
+    eventually(
+        "the waiting conversation reaches the active agent",
+        || async { assignee_of(owner, waiting).await == Some(sergio.user_id) },
+    )
+    .await;
+}

@@ -119,6 +119,7 @@ fn AccountHours(settings: ServiceDeskSettings) -> impl IntoView {
     let draft = CalendarDraft::new(&settings.calendar);
     let wallet = RwSignal::new(settings.wallet_routing);
     let fallback = RwSignal::new(settings.wallet_owner_offline);
+    let reroute = RwSignal::new(settings.reroute_reopened);
     let zone = settings.time_zone.clone();
     let error = RwSignal::new(None::<AppError>);
     let saved = RwSignal::new(None::<String>);
@@ -134,6 +135,7 @@ fn AccountHours(settings: ServiceDeskSettings) -> impl IntoView {
             calendar,
             wallet_routing: wallet.get_untracked(),
             wallet_owner_offline: fallback.get_untracked(),
+            reroute_reopened: reroute.get_untracked(),
             time_zone: String::new(),
             locale: shared::Locale::default(),
         };
@@ -173,6 +175,10 @@ fn AccountHours(settings: ServiceDeskSettings) -> impl IntoView {
                         <option value="distribute" selected=move || fallback.get() == WalletFallback::Distribute>{move || t().wallet_distribute}</option>
                         <option value="wait" selected=move || fallback.get() == WalletFallback::Wait>{move || t().wallet_wait}</option>
                     </select>
+                </label>
+                <label class="flex items-center gap-2 text-sm">
+                    <input type="checkbox" name="reroute_reopened" prop:checked=move || reroute.get() on:change=move |ev| reroute.set(event_target_checked(&ev)) />
+                    {move || t().reroute_reopened_label}
                 </label>
             </fieldset>
             <ErrorBanner error=error />

@@ -30,6 +30,9 @@ pub(crate) struct EmailReply {
     /// Oldest first, ending with `in_reply_to`.
     pub references: Vec<String>,
     pub agent_name: Option<String>,
+    /// Written by nobody (an out-of-hours reply): marked as an automatic
+    /// reply (RFC 3834), so the customer's own autoresponder stays quiet.
+    pub automatic: bool,
     /// The account's default SMTP server, when the connection has none.
     pub account_outlet: Option<SmtpServer>,
     /// The agent's file on disk.
@@ -55,8 +58,9 @@ pub(crate) async fn read_reply(
     settings: &Settings,
     file_id: Option<i64>,
 ) -> anyhow::Result<EmailReply> {
-    let (subject, agent_name): (Option<String>, Option<String>) = sqlx::query_as(
-        "SELECT c.subject, u.name FROM messages m JOIN conversations c ON c.id = m.conversation_id
+    let (subject, agent_name, automatic): (Option<String>, Option<String>, bool) = sqlx::query_as(
+        "SELECT c.subject, u.name, m.sender_user_id IS NULL
+           FROM messages m JOIN conversations c ON c.id = m.conversation_id
            LEFT JOIN users u ON u.id = m.sender_user_id
           WHERE m.account_id = $1 AND m.id = $2",
     )
@@ -124,6 +128,7 @@ pub(crate) async fn read_reply(
         in_reply_to,
         references,
         agent_name,
+        automatic,
         account_outlet,
         file_path,
     })
@@ -188,7 +193,21 @@ pub(crate) fn compose(
         }
         None => builder.singlepart(text),
     };
-    built.map_err(|err| bad("composing the mail", &err))
+    let mut built = built.map_err(|err| bad("composing the mail", &err))?;
+    if reply.automatic {
+        use lettre::message::header::{HeaderName, HeaderValue};
+        let headers = built.headers_mut();
+        headers.insert_raw(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Auto-Submitted"),
+            "auto-replied".into(),
+        ));
+        // Exchange's equivalent: no out-of-office answers to this.
+        headers.insert_raw(HeaderValue::new(
+            HeaderName::new_from_ascii_str("X-Auto-Response-Suppress"),
+            "All".into(),
+        ));
+    }
+    Ok(built)
 }
 
 /// Sends one reply; its Message-ID is the message's provider id.
@@ -277,6 +296,7 @@ mod tests {
             in_reply_to: Some("b@cliente.com".into()),
             references: vec!["a@cliente.com".into(), "b@cliente.com".into()],
             agent_name: Some("Ana".into()),
+            automatic: false,
             account_outlet: None,
             file_path: None,
         };
@@ -312,5 +332,36 @@ mod tests {
         assert!(raw.contains(&format!("Message-ID: <{id}>")), "{raw}");
         assert!(raw.contains("Subject: Re: Pedido"));
         assert!(raw.contains("filename=\"nota.pdf\""), "{raw}");
+        assert!(
+            !raw.contains("Auto-Submitted"),
+            "an agent's reply is a person's"
+        );
+    }
+
+    #[test]
+    fn an_automatic_reply_says_so() {
+        let reply = EmailReply {
+            subject: "Re: Pedido".into(),
+            in_reply_to: None,
+            references: vec![],
+            agent_name: None,
+            automatic: true,
+            account_outlet: None,
+            file_path: None,
+        };
+        let mail = compose(
+            &settings(),
+            &reply,
+            &Composed {
+                to: "cliente@cliente.com",
+                body: "Voltamos às 9h.",
+                message_id: "x@loja.com.br",
+                file: None,
+            },
+        )
+        .unwrap();
+        let raw = String::from_utf8(mail.formatted()).unwrap();
+        assert!(raw.contains("Auto-Submitted: auto-replied\r\n"), "{raw}");
+        assert!(raw.contains("X-Auto-Response-Suppress: All\r\n"), "{raw}");
     }
 }
