@@ -14,12 +14,14 @@ use crate::{channels, departments, quick_replies};
 /// connection of theirs within this window (instances refresh every 20 s).
 pub const ONLINE_WINDOW_SECS: i32 = 60;
 
-/// Departments, channels, assignable agents, tags and quick replies, in one
-/// transaction.
+/// Departments, the connections the actor sees, assignable agents, tags
+/// and quick replies, in one transaction.
 pub async fn context(db: &Db, actor: &Actor) -> Result<InboxContext> {
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let departments = departments::options_in(&mut tx).await?;
-    let channels = channels::list_in(&mut tx).await?;
+    let reach = crate::access::scope_in(&mut tx, actor).await?.channels;
+    let mut channels = channels::list_in(&mut tx).await?;
+    channels.retain(|c| reach.contains(c.id));
     let agents = agents_in(&mut tx).await?;
     let tags: Vec<String> = sqlx::query_scalar("SELECT name FROM tags ORDER BY name LIMIT 500")
         .fetch_all(&mut *tx)

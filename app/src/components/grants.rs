@@ -11,9 +11,12 @@ use std::str::FromStr;
 use crate::api::access::{load_channel_access, save_channel_access};
 use crate::api::people::list_members;
 use crate::components::form::{ErrorBanner, SuccessBanner};
-use crate::components::widgets::{BUTTON, INPUT, PRIMARY_BUTTON};
+use crate::components::widgets::{BUTTON, PRIMARY_BUTTON};
 use crate::i18n::Strings;
 use crate::prefs::use_t;
+
+/// A select that sits beside others in a row (`INPUT` takes the full width).
+const SELECT: &str = "rounded-lg border border-slate-300 bg-white px-2 py-2 text-sm dark:border-slate-600 dark:bg-slate-900";
 
 /// How a grantee is written in the "who" list's values.
 fn grantee_value<L>(grant: &Grant<L>) -> String {
@@ -79,8 +82,8 @@ where
                 let who = grantee_value(&grant);
                 let level = grant.level;
                 view! {
-                    <div class="flex flex-wrap items-center gap-2" data-grant=index>
-                        <select class=format!("{INPUT} min-w-0 flex-1") aria-label=move || t().access_who
+                    <div class="flex items-center gap-2" data-grant=index>
+                        <select class=format!("{SELECT} min-w-0 flex-1") aria-label=move || t().access_who
                             on:change=move |ev| grants.update(|list| if let Some(g) = list.get_mut(index) { set_grantee(g, &event_target_value(&ev)) })>
                             <optgroup label=move || t().access_roles>
                                 {Role::ALL.into_iter().filter(|r| *r != Role::GlobalAdmin).map(|role| {
@@ -97,7 +100,7 @@ where
                                 }).collect_view())}
                             </optgroup>
                         </select>
-                        <select class=format!("{INPUT} w-auto") aria-label=move || t().access_level
+                        <select class=format!("{SELECT} shrink-0") aria-label=move || t().access_level
                             on:change=move |ev| {
                                 if let Ok(new) = event_target_value(&ev).parse::<L>() {
                                     grants.update(|list| if let Some(g) = list.get_mut(index) { g.level = new });

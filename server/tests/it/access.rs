@@ -309,6 +309,14 @@ async fn each_person_reaches_exactly_their_departments_and_connections_everywher
             "Vendas view of {}",
             viewer.name
         );
+        // The inbox's connection filter offers only connections they see.
+        let offered = domain::inbox::context(db, viewer).await.unwrap().channels;
+        assert_eq!(
+            offered.iter().any(|c| c.id == w.restricted_id),
+            want.contains(&nowhere_restricted),
+            "connections offered to {}",
+            viewer.name
+        );
         sockets.push(agent_socket(app, &app.base_url, &viewer.email).await);
     }
 
