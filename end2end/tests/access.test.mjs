@@ -17,6 +17,8 @@ test('a restricted connection hides its conversations until access is granted, l
   await withBrowser(async (context) => {
     const agent = await context.newPage();
     await signIn(agent, account.agent);
+    // Live from here on: the socket is up (the reconnecting banner is gone).
+    await agent.locator('#offline-banner').waitFor({ state: 'detached', timeout: 15_000 });
     await withBrowser(async (visitorContext) => {
       const visitor = await openWidget(visitorContext, account);
       await visitor.locator('#ponte-widget textarea').fill(text);

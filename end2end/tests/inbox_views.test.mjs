@@ -12,6 +12,8 @@ test('views count conversations and unread ones, live, and open their list', asy
   await withBrowser(async (context) => {
     const agent = await context.newPage();
     await signIn(agent, account.agent);
+    // Live from here on: the socket is up (the reconnecting banner is gone).
+    await agent.locator('#offline-banner').waitFor({ state: 'detached', timeout: 15_000 });
     await agent.getByRole('button', { name: 'Visões' }).click();
     const views = agent.locator('#inbox-views');
     const site = views.locator('[data-view-kind="channel"]', { hasText: 'Site Demo' });
