@@ -484,11 +484,13 @@ pub async fn send(db: &Db, actor: &Actor, number: i64, reply: &Reply) -> Result<
         )
         .await?;
     } else {
-        // The row is locked: the subquery sees it as it was before.
+        // The row is locked: the subquery sees it as it was before. An
+        // answer ends the SLA's next-response turn (service_desk::sla).
         let first_response: bool = sqlx::query_scalar(
             "UPDATE conversations c
                 SET last_message_preview = $2, last_message_kind = 'outgoing', last_activity_at = now(),
-                    first_response_at = COALESCE(c.first_response_at, now()), waiting_since = NULL
+                    first_response_at = COALESCE(c.first_response_at, now()), waiting_since = NULL,
+                    sla_next_response_due_at = NULL
                FROM (SELECT first_response_at IS NULL AS first FROM conversations
                       WHERE account_id = $3 AND id = $1) before
               WHERE c.account_id = $3 AND c.id = $1

@@ -171,10 +171,16 @@ async fn ensure_user(
     Ok(id)
 }
 
+/// The demo's SLA policies: the default and the one for urgent conversations.
+struct DemoSla {
+    standard: i64,
+    urgent: i64,
+}
+
 /// Suporte (the widget's department; distributed by hand) and Cobrança
-/// (round-robin, its own hours, an out-of-hours reply and the SLA policy). `true`: the
-/// existing Suporte.
-fn demo_departments(members: &[Uuid], sla_policy_id: Option<i64>) -> Vec<(bool, DepartmentForm)> {
+/// (round-robin, its own hours, an out-of-hours reply and the SLA policies).
+/// `true`: the existing Suporte.
+fn demo_departments(members: &[Uuid], sla: &DemoSla) -> Vec<(bool, DepartmentForm)> {
     let seats = |capacity| {
         members
             .iter()
@@ -207,6 +213,7 @@ fn demo_departments(members: &[Uuid], sla_policy_id: Option<i64>) -> Vec<(bool, 
                 calendar: None,
                 out_of_hours_messages: LocalizedText::new(),
                 sla_policy_id: None,
+                sla_by_priority: Default::default(),
                 grants: vec![],
             },
         ),
@@ -226,7 +233,8 @@ fn demo_departments(members: &[Uuid], sla_policy_id: Option<i64>) -> Vec<(bool, 
                     holidays: vec![],
                 }),
                 out_of_hours_messages: finance_messages,
-                sla_policy_id,
+                sla_policy_id: Some(sla.standard),
+                sla_by_priority: [(shared::inbox::Priority::Urgent, sla.urgent)].into(),
                 // Supervisors held to their own departments still assign Cobrança's.
                 grants: vec![shared::access::Grant {
                     role: Some(Role::Supervisor),
@@ -285,21 +293,26 @@ pub async fn demo_inbox(db: &Db, secret: &SecretKey, demo: &DemoAccount) -> anyh
         .await
         .map_err(fail("department"))?;
     let members: Vec<Uuid> = demo.users[1..].iter().map(|(_, id)| *id).collect();
-    let sla = crate::service_desk::sla::save(
-        db,
-        &admin,
-        None,
-        &shared::sla::SlaPolicyForm {
-            name: "Padrão".into(),
-            first_response_minutes: Some(30),
-            resolution_minutes: Some(8 * 60),
-            business_hours_only: true,
-            pause_while_waiting: true,
-        },
-    )
-    .await
-    .map_err(fail("SLA policy"))?;
-    for (department, form) in demo_departments(&members, Some(sla.id)) {
+    let policy = |name: &str, first: u32, next: u32, resolution: u32| shared::sla::SlaPolicyForm {
+        name: name.into(),
+        first_response_minutes: Some(first),
+        next_response_minutes: Some(next),
+        resolution_minutes: Some(resolution),
+        business_hours_only: true,
+        pause_while_waiting: true,
+    };
+    let actor = &admin;
+    let save_policy = |form: shared::sla::SlaPolicyForm| async move {
+        crate::service_desk::sla::save(db, actor, None, &form)
+            .await
+            .map(|saved| saved.id)
+            .map_err(fail("SLA policy"))
+    };
+    let sla = DemoSla {
+        standard: save_policy(policy("Padrão", 30, 60, 8 * 60)).await?,
+        urgent: save_policy(policy("Urgente", 10, 15, 2 * 60)).await?,
+    };
+    for (department, form) in demo_departments(&members, &sla) {
         departments::save(db, &admin, department.then_some(support.id), &form)
             .await
             .map_err(fail("departments"))?;

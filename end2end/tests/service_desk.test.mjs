@@ -35,6 +35,7 @@ test('hours, the out-of-hours reply and round-robin distribution, live', async (
     const newPolicy = admin.locator('[data-testid="sla-policies"] form[data-sla-policy=""]');
     await newPolicy.locator('input[name="name"]').fill('Relâmpago');
     await newPolicy.locator('input[name="first_response_minutes"]').fill('1');
+    await newPolicy.locator('input[name="next_response_minutes"]').fill('5');
     await newPolicy.getByLabel('Contar só o horário de atendimento').uncheck();
     await newPolicy.locator('button[type="submit"]').click();
     await admin.locator('[data-testid="sla-policies"] form[data-sla-policy="Relâmpago"]').waitFor();
@@ -44,6 +45,9 @@ test('hours, the out-of-hours reply and round-robin distribution, live', async (
     const card = admin.locator('form[data-department="Suporte"]');
     await card.locator('select[name="sla_policy"] option', { hasText: 'Relâmpago' }).waitFor({ state: 'attached' });
     await card.locator('select[name="sla_policy"]').selectOption({ label: 'Relâmpago' });
+    // Urgent conversations follow the demo's "Urgente" policy instead.
+    await card.locator('[data-sla-by-priority] summary').click();
+    await card.locator('select[name="sla_urgent"]').selectOption({ label: 'Urgente' });
     await card.locator('select[name="distribution"]').selectOption('round_robin');
     await card.locator('[data-member="Sérgio Supervisor"] input[type="checkbox"]').uncheck();
     await card.locator('input[type="radio"]').nth(1).check();
@@ -69,6 +73,13 @@ test('hours, the out-of-hours reply and round-robin distribution, live', async (
       await times.nth(1).fill('00:00');
     }
     await saveSupport(admin);
+    await admin.reload();
+    await waitForHydration(admin);
+    assert.equal(await card.locator('select[name="sla_urgent"] option:checked').textContent(), 'Urgente', 'stored');
+    assert.equal(
+      await admin.locator('[data-testid="sla-policies"] form[data-sla-policy="Relâmpago"] input[name="next_response_minutes"]').inputValue(),
+      '5',
+    );
 
     await withBrowser(async (agentContext) => {
       const agent = await agentContext.newPage();

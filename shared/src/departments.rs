@@ -290,6 +290,9 @@ pub fn text_for(texts: &LocalizedText, locale: Locale) -> Option<&str> {
         .filter(|t| !t.trim().is_empty())
 }
 
+/// SLA policy ids by conversation priority (`{"urgent": 3}` in JSON).
+pub type SlaByPriority = std::collections::BTreeMap<crate::inbox::Priority, i64>;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Department {
     pub id: i64,
@@ -311,6 +314,9 @@ pub struct Department {
     pub out_of_hours_messages: LocalizedText,
     #[serde(default)]
     pub sla_policy_id: Option<i64>,
+    /// The policy for conversations of a priority, in place of the default.
+    #[serde(default)]
+    pub sla_by_priority: SlaByPriority,
     /// Who else sees (or also assigns) this department's conversations.
     #[serde(default)]
     pub grants: Vec<crate::access::DepartmentGrant>,
@@ -338,6 +344,9 @@ pub struct DepartmentForm {
     pub out_of_hours_messages: LocalizedText,
     #[serde(default)]
     pub sla_policy_id: Option<i64>,
+    /// The policy for conversations of a priority, in place of the default.
+    #[serde(default)]
+    pub sla_by_priority: SlaByPriority,
     /// Who else sees (or also assigns) this department's conversations.
     #[serde(default)]
     pub grants: Vec<crate::access::DepartmentGrant>,
@@ -354,6 +363,7 @@ impl DepartmentForm {
             calendar: department.calendar.clone(),
             out_of_hours_messages: department.out_of_hours_messages.clone(),
             sla_policy_id: department.sla_policy_id,
+            sla_by_priority: department.sla_by_priority.clone(),
             grants: department.grants.clone(),
         }
     }

@@ -86,6 +86,7 @@ impl ConversationStatus {
 }
 
 string_enum!(
+    #[derive(PartialOrd, Ord)]
     Priority {
         Low => "low",
         Normal => "normal",
@@ -246,6 +247,9 @@ pub struct ConversationSummary {
     pub sla_first_response_due_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub sla_resolution_due_at: Option<DateTime<Utc>>,
+    /// While the customer waits for an answer after the first one.
+    #[serde(default)]
+    pub sla_next_response_due_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub sla_breached: bool,
     #[serde(default)]

@@ -1,5 +1,5 @@
-//! SLA policies — the first-response and resolution times a department
-//! promises, in business hours or around the clock — and where a
+//! SLA policies — the first-response, next-response and resolution times a
+//! department promises, in business hours or around the clock — and where a
 //! conversation stands against them.
 
 use chrono::{DateTime, Utc};
@@ -15,9 +15,11 @@ pub const MAX_SLA_MINUTES: u32 = 525_600;
 pub const DUE_SOON_MINUTES: i64 = 15;
 
 string_enum!(
-    /// The clock an SLA runs.
+    /// The clock an SLA runs (next response: an answer each time the
+    /// customer writes after the first one).
     SlaTarget {
         FirstResponse => "first_response",
+        NextResponse => "next_response",
         Resolution => "resolution",
     }
 );
@@ -27,6 +29,8 @@ pub struct SlaPolicy {
     pub id: i64,
     pub name: String,
     pub first_response_minutes: Option<u32>,
+    #[serde(default)]
+    pub next_response_minutes: Option<u32>,
     pub resolution_minutes: Option<u32>,
     /// Counted in the department's business hours (else around the clock).
     pub business_hours_only: bool,
@@ -45,6 +49,8 @@ pub struct SlaPolicyForm {
     #[serde(default)]
     pub first_response_minutes: Option<u32>,
     #[serde(default)]
+    pub next_response_minutes: Option<u32>,
+    #[serde(default)]
     pub resolution_minutes: Option<u32>,
     #[serde(default = "yes")]
     pub business_hours_only: bool,
@@ -57,13 +63,17 @@ impl SlaPolicyForm {
     pub fn validate(&self) -> Result<(), (&'static str, ErrorCode)> {
         for (field, minutes) in [
             ("first_response_minutes", self.first_response_minutes),
+            ("next_response_minutes", self.next_response_minutes),
             ("resolution_minutes", self.resolution_minutes),
         ] {
             if minutes.is_some_and(|m| m == 0 || m > MAX_SLA_MINUTES) {
                 return Err((field, ErrorCode::NumberInvalid));
             }
         }
-        if self.first_response_minutes.is_none() && self.resolution_minutes.is_none() {
+        if self.first_response_minutes.is_none()
+            && self.next_response_minutes.is_none()
+            && self.resolution_minutes.is_none()
+        {
             return Err(("first_response_minutes", ErrorCode::Required));
         }
         Ok(())
@@ -78,13 +88,27 @@ string_enum!(
     }
 );
 
-/// When the next of the conversation's clocks runs out: the first response
-/// until an agent answers, then the resolution.
+/// The clock of the conversation that runs out first, and when: of the
+/// first response (until an agent answers), the next response (while a
+/// customer's message waits for an answer) and the resolution.
+pub fn next_clock(c: &ConversationSummary) -> Option<(SlaTarget, DateTime<Utc>)> {
+    let first_response = match c.first_response_at {
+        None => c.sla_first_response_due_at,
+        Some(_) => None,
+    };
+    [
+        (SlaTarget::FirstResponse, first_response),
+        (SlaTarget::NextResponse, c.sla_next_response_due_at),
+        (SlaTarget::Resolution, c.sla_resolution_due_at),
+    ]
+    .into_iter()
+    .filter_map(|(target, at)| Some((target, at?)))
+    .min_by_key(|(_, at)| *at)
+}
+
+/// When the next of the conversation's clocks runs out ([`next_clock`]).
 pub fn next_due(c: &ConversationSummary) -> Option<DateTime<Utc>> {
-    match (c.first_response_at, c.sla_first_response_due_at) {
-        (None, Some(at)) => Some(at),
-        _ => c.sla_resolution_due_at,
-    }
+    next_clock(c).map(|(_, at)| at)
 }
 
 /// Whether the conversation passes the SLA filter at `now` (the same rule
@@ -126,13 +150,93 @@ pub fn standing(c: &ConversationSummary) -> Option<SlaStanding> {
     if c.status.is_closed() {
         return None;
     }
-    let target = match (c.first_response_at, c.sla_first_response_due_at) {
-        (None, Some(_)) => SlaTarget::FirstResponse,
-        _ => SlaTarget::Resolution,
-    };
-    let at = next_due(c)?;
+    let (target, at) = next_clock(c)?;
     if c.status == ConversationStatus::Waiting && c.sla_paused {
         return Some(SlaStanding::Paused);
     }
     Some(SlaStanding::Due { target, at })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, hour, 0, 0).unwrap()
+    }
+
+    fn conversation(clocks: serde_json::Value) -> ConversationSummary {
+        let mut row = serde_json::json!({
+            "id": 1, "number": 1, "status": "in_progress", "priority": "normal", "critical": false, "tags": [],
+            "contact_id": 1, "contact_name": "Ana", "channel_id": 1, "channel_name": "Site", "channel_kind": "website",
+            "department_id": null, "department_name": null, "assignee_id": null, "assignee_name": null,
+            "last_message_preview": "", "last_message_kind": null, "last_activity_at": "2026-03-02T08:00:00Z",
+            "waiting_since": null, "snoozed_until": null, "created_at": "2026-03-02T08:00:00Z",
+            "first_response_at": null, "resolved_at": null, "updated_at": "2026-03-02T08:00:00Z",
+            "incoming_count": 1, "read_count": null
+        });
+        for (key, value) in clocks.as_object().unwrap() {
+            row[key] = value.clone();
+        }
+        serde_json::from_value(row).unwrap()
+    }
+
+    #[test]
+    fn the_first_response_clock_runs_until_an_agent_answers() {
+        let waiting = conversation(serde_json::json!({
+            "sla_first_response_due_at": at(9), "sla_resolution_due_at": at(12)
+        }));
+        assert_eq!(
+            next_clock(&waiting),
+            Some((SlaTarget::FirstResponse, at(9)))
+        );
+        let answered = conversation(serde_json::json!({
+            "first_response_at": at(8), "sla_first_response_due_at": at(9), "sla_resolution_due_at": at(12)
+        }));
+        assert_eq!(next_clock(&answered), Some((SlaTarget::Resolution, at(12))));
+    }
+
+    #[test]
+    fn a_customer_waiting_for_the_next_answer_is_the_clock_that_runs_out_first() {
+        let turn = conversation(serde_json::json!({
+            "first_response_at": at(8), "sla_first_response_due_at": at(9),
+            "sla_next_response_due_at": at(10), "sla_resolution_due_at": at(12)
+        }));
+        assert_eq!(
+            standing(&turn),
+            Some(SlaStanding::Due {
+                target: SlaTarget::NextResponse,
+                at: at(10)
+            })
+        );
+        // The resolution's due time comes first: it is the one shown.
+        let late_turn = conversation(serde_json::json!({
+            "first_response_at": at(8), "sla_next_response_due_at": at(13), "sla_resolution_due_at": at(12)
+        }));
+        assert_eq!(next_due(&late_turn), Some(at(12)));
+        assert!(standing(&late_turn).unwrap().soon(at(12)));
+        assert!(!standing(&late_turn).unwrap().soon(at(8)));
+    }
+
+    #[test]
+    fn a_policy_needs_one_target_and_each_is_at_most_a_year() {
+        let form = |first, next, resolution| SlaPolicyForm {
+            name: "Padrão".into(),
+            first_response_minutes: first,
+            next_response_minutes: next,
+            resolution_minutes: resolution,
+            business_hours_only: true,
+            pause_while_waiting: true,
+        };
+        assert!(form(None, Some(30), None).validate().is_ok());
+        assert_eq!(
+            form(None, None, None).validate(),
+            Err(("first_response_minutes", ErrorCode::Required))
+        );
+        assert_eq!(
+            form(Some(10), Some(MAX_SLA_MINUTES + 1), None).validate(),
+            Err(("next_response_minutes", ErrorCode::NumberInvalid))
+        );
+    }
 }

@@ -122,6 +122,7 @@ pub fn SlaBadge(
                     };
                     let what = match target {
                         SlaTarget::FirstResponse => t().sla_first_response,
+                        SlaTarget::NextResponse => t().sla_next_response,
                         SlaTarget::Resolution => t().sla_resolution,
                     };
                     let (state, class) = if standing.soon(now) {

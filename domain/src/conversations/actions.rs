@@ -125,6 +125,9 @@ pub(crate) async fn resume(
     conversation.status = to;
     conversation.snoozed_until = None;
     conversation.resolved_at = None;
+    if from.is_closed() {
+        crate::service_desk::sla::reopened(tx, conversation).await?;
+    }
     crate::service_desk::sla::follow_status(tx, conversation).await?;
     Ok(())
 }
@@ -624,6 +627,7 @@ async fn apply_priority(
     )
     .await?;
     conversation.priority = priority;
+    crate::service_desk::sla::retarget(tx, conversation).await?;
     Ok(())
 }
 

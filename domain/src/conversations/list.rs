@@ -31,10 +31,11 @@ pub fn page_size(asked: Option<u32>) -> Result<u32> {
 /// value in SQL (`NOT_WAITING`) and in cursors.
 const NOT_WAITING_MICROS: i64 = 253_402_214_400_000_000; // 9999-12-31T00:00:00Z
 const NOT_WAITING: &str = "'9999-12-31T00:00:00Z'::timestamptz";
-/// When the next SLA clock runs out (`shared::sla::next_due` in SQL).
+/// When the next SLA clock runs out (`shared::sla::next_due` in SQL;
+/// `LEAST` skips the clocks not running).
 const NEXT_DUE: &str =
-    "(CASE WHEN c.first_response_at IS NULL AND c.sla_first_response_due_at IS NOT NULL
-    THEN c.sla_first_response_due_at ELSE c.sla_resolution_due_at END)";
+    "LEAST(CASE WHEN c.first_response_at IS NULL THEN c.sla_first_response_due_at END,
+    c.sla_next_response_due_at, c.sla_resolution_due_at)";
 const DUE_SOON_MINUTES: i64 = shared::sla::DUE_SOON_MINUTES;
 
 /// The cursor of a list page: the sort value and id of its last row.

@@ -43,7 +43,7 @@ const SUMMARY_SELECT: &str = "
            c.last_message_preview, c.last_message_kind, c.last_activity_at, c.waiting_since,
            c.snoozed_until, c.created_at, c.first_response_at, c.resolved_at, c.updated_at,
            c.incoming_count, r.read_incoming_count AS read_count, c.subject,
-           c.sla_first_response_due_at, c.sla_resolution_due_at, c.sla_breached,
+           c.sla_first_response_due_at, c.sla_resolution_due_at, c.sla_next_response_due_at, c.sla_breached,
            c.sla_paused_at IS NOT NULL AS sla_paused
       FROM conversations c
       JOIN contacts ct ON ct.id = c.contact_id
@@ -83,6 +83,7 @@ pub(crate) struct SummaryRow {
     subject: Option<String>,
     sla_first_response_due_at: Option<DateTime<Utc>>,
     sla_resolution_due_at: Option<DateTime<Utc>>,
+    sla_next_response_due_at: Option<DateTime<Utc>>,
     sla_breached: bool,
     sla_paused: bool,
 }
@@ -120,6 +121,7 @@ impl SummaryRow {
             subject: self.subject,
             sla_first_response_due_at: self.sla_first_response_due_at,
             sla_resolution_due_at: self.sla_resolution_due_at,
+            sla_next_response_due_at: self.sla_next_response_due_at,
             sla_breached: self.sla_breached,
             sla_paused: self.sla_paused,
         }

@@ -10,7 +10,7 @@ use shared::access::DepartmentGrant;
 use shared::audit::AuditAction;
 use shared::departments::{
     Calendar, Department, DepartmentForm, DepartmentMember, Distribution, Holiday, LocalizedText,
-    WeeklyHours,
+    SlaByPriority, WeeklyHours,
 };
 use shared::inbox::DepartmentOption;
 use shared::{ErrorCode, Permission};
@@ -42,6 +42,7 @@ struct Row {
     holidays: Json<Vec<Holiday>>,
     out_of_hours_messages: Json<LocalizedText>,
     sla_policy_id: Option<i64>,
+    sla_by_priority: Json<SlaByPriority>,
     members: Json<Vec<DepartmentMember>>,
     grants: Json<Vec<DepartmentGrant>>,
 }
@@ -62,6 +63,7 @@ impl From<Row> for Department {
             }),
             out_of_hours_messages: row.out_of_hours_messages.0,
             sla_policy_id: row.sla_policy_id,
+            sla_by_priority: row.sla_by_priority.0,
             grants: row.grants.0,
         }
     }
@@ -71,6 +73,8 @@ const SELECT: &str = "SELECT d.id, d.name, d.description, d.channel_id, d.distri
         d.business_hours, d.holidays, d.out_of_hours_messages, d.sla_policy_id,
         COALESCE(jsonb_agg(jsonb_build_object('user_id', m.user_id, 'max_conversations', m.max_conversations)
                            ORDER BY m.user_id) FILTER (WHERE m.user_id IS NOT NULL), '[]') AS members,
+        (SELECT COALESCE(jsonb_object_agg(p.priority, p.sla_policy_id), '{}')
+           FROM department_sla_policies p WHERE p.department_id = d.id) AS sla_by_priority,
         (SELECT COALESCE(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
                     'role', g.role, 'user_id', g.user_id, 'level', g.level)) ORDER BY g.role, g.user_id), '[]')
            FROM department_grants g WHERE g.department_id = d.id) AS grants
@@ -129,6 +133,7 @@ pub async fn create(db: &Db, actor: &Actor, name: &str) -> Result<Department> {
         calendar: None,
         out_of_hours_messages: LocalizedText::new(),
         sla_policy_id: None,
+        sla_by_priority: SlaByPriority::new(),
         grants: vec![],
     };
     save(db, actor, None, &form).await
@@ -156,6 +161,7 @@ pub async fn save(
         ),
     };
     set_members(&mut tx, actor, id, &form.members).await?;
+    set_sla_by_priority(&mut tx, actor, id, &form.sla_by_priority).await?;
     crate::access::save_department_grants(&mut tx, actor.account_id, id, &form.grants).await?;
     audit::record(
         &mut tx,
@@ -167,6 +173,8 @@ pub async fn save(
             "members": form.members.len(),
             "distribution": form.distribution,
             "own_calendar": form.calendar.is_some(),
+            "sla_policy_id": form.sla_policy_id,
+            "sla_by_priority": form.sla_by_priority,
             "grants": form.grants,
         }),
     )
@@ -189,6 +197,8 @@ fn storage_error(err: sqlx::Error, doing: &'static str) -> Error {
         Error::field("name", ErrorCode::NameTaken)
     } else if constraint.as_deref() == Some("departments_sla_policy_same_account") {
         Error::field("sla_policy_id", ErrorCode::OptionInvalid)
+    } else if constraint.as_deref() == Some("department_sla_policies_same_account") {
+        Error::field("sla_by_priority", ErrorCode::OptionInvalid)
     } else if constraint.as_deref() == Some("departments_channel_same_account") {
         Error::field("channel_id", ErrorCode::OptionInvalid)
     } else {
@@ -292,6 +302,35 @@ async fn set_members(
     .execute(&mut **tx)
     .await
     .context("saving members")?;
+    Ok(())
+}
+
+/// Replaces the policies the department sets for some priorities.
+async fn set_sla_by_priority(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: i64,
+    by_priority: &SlaByPriority,
+) -> Result<()> {
+    sqlx::query("DELETE FROM department_sla_policies WHERE account_id = $1 AND department_id = $2")
+        .bind(actor.account_id)
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .context("clearing SLA policies by priority")?;
+    let priorities: Vec<&str> = by_priority.keys().map(|p| p.as_str()).collect();
+    let policies: Vec<i64> = by_priority.values().copied().collect();
+    sqlx::query(
+        "INSERT INTO department_sla_policies (account_id, department_id, priority, sla_policy_id)
+         SELECT $1, $2, p, s FROM unnest($3::text[], $4::bigint[]) AS t (p, s)",
+    )
+    .bind(actor.account_id)
+    .bind(id)
+    .bind(&priorities)
+    .bind(&policies)
+    .execute(&mut **tx)
+    .await
+    .map_err(|err| storage_error(err, "saving SLA policies by priority"))?;
     Ok(())
 }
 

@@ -18,14 +18,15 @@ use crate::error::Result;
 pub use distribution::distribute_queued;
 
 /// What the service desk does when a customer writes: the out-of-hours
-/// reply if the department is closed, and a place in the queue for a
-/// conversation nobody has yet.
+/// reply if the department is closed, a next-response clock, and a place in
+/// the queue for a conversation nobody has yet.
 pub(crate) async fn after_customer_message(
     tx: &mut Tx,
     account_id: Uuid,
     conversation: &Locked,
 ) -> Result<()> {
     out_of_hours::reply_if_closed(tx, account_id, conversation).await?;
+    sla::customer_wrote(tx, conversation).await?;
     distribution::enqueue(tx, account_id, conversation).await?;
     Ok(())
 }

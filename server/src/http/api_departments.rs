@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use shared::access::DepartmentGrant;
 use shared::departments::{
     Calendar, Department, DepartmentForm, DepartmentMember, Distribution, Holiday, LocalizedText,
-    WeeklyHours,
+    SlaByPriority, WeeklyHours,
 };
 use shared::{AppError, ErrorCode, Locale, Permission};
 
@@ -60,6 +60,7 @@ fn department_json(department: &Department, defaults: &AccountDefaults) -> Value
         "distribution": department.distribution,
         "members": department.members,
         "sla_policy_id": department.sla_policy_id,
+        "sla_by_priority": department.sla_by_priority,
         "grants": department.grants,
     })
 }
@@ -113,6 +114,8 @@ struct DepartmentBody {
     members: Option<Vec<DepartmentMember>>,
     #[serde(default, deserialize_with = "explicit_null")]
     sla_policy_id: Option<Option<i64>>,
+    /// Replaces the policies for some priorities (`{"urgent": 3}`).
+    sla_by_priority: Option<SlaByPriority>,
     /// Replaces who else sees (`view`) or also assigns (`assign`) the
     /// department's conversations.
     grants: Option<Vec<DepartmentGrant>>,
@@ -132,6 +135,7 @@ impl DepartmentBody {
             distribution,
             members,
             sla_policy_id,
+            sla_by_priority,
             grants,
         } = self;
         let own_calendar_fields = business_hours.is_some() || holidays.is_some();
@@ -188,6 +192,9 @@ impl DepartmentBody {
         if let Some(policy) = sla_policy_id {
             form.sla_policy_id = policy;
         }
+        if let Some(by_priority) = sla_by_priority {
+            form.sla_by_priority = by_priority;
+        }
         if let Some(grants) = grants {
             form.grants = grants;
         }
@@ -214,6 +221,7 @@ async fn create(
         calendar: None,
         out_of_hours_messages: LocalizedText::new(),
         sla_policy_id: None,
+        sla_by_priority: SlaByPriority::new(),
         grants: vec![],
     };
     body.apply(&mut form, defaults.locale)?;

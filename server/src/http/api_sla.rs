@@ -1,5 +1,6 @@
 //! `/api/v1/sla-policies`: the response and resolution times departments
-//! promise (docs/API.md). Departments point to one with `sla_policy_id`.
+//! promise (docs/API.md). Departments point to one with `sla_policy_id`,
+//! and to others for some priorities with `sla_by_priority`.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -62,6 +63,8 @@ struct PolicyPatch {
     #[serde(default, deserialize_with = "explicit_null")]
     first_response_minutes: Option<Option<u32>>,
     #[serde(default, deserialize_with = "explicit_null")]
+    next_response_minutes: Option<Option<u32>>,
+    #[serde(default, deserialize_with = "explicit_null")]
     resolution_minutes: Option<Option<u32>>,
     business_hours_only: Option<bool>,
     pause_while_waiting: Option<bool>,
@@ -83,6 +86,9 @@ async fn update(
         first_response_minutes: patch
             .first_response_minutes
             .unwrap_or(current.first_response_minutes),
+        next_response_minutes: patch
+            .next_response_minutes
+            .unwrap_or(current.next_response_minutes),
         resolution_minutes: patch
             .resolution_minutes
             .unwrap_or(current.resolution_minutes),

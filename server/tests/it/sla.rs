@@ -1,5 +1,6 @@
-//! SLA clocks: due times from the department's policy, a breach recorded
-//! once when a clock runs out (fake clock: due times moved into the past),
+//! SLA clocks: due times from the department's policy (or its policy for
+//! the conversation's priority), a breach recorded once when a clock runs
+//! out (fake clock: due times moved into the past), next-response turns,
 //! clocks stopped while waiting on the customer, and the policies' REST API.
 
 use chrono::{DateTime, Duration, Utc};
@@ -436,4 +437,251 @@ async fn the_dashboard_counts_clocks_met_and_breached() {
         .await
         .unwrap();
     assert_eq!(compliance().await, Some(0.5), "one met, one breached");
+}
+
+/// Seconds between a due time and `minutes` after `from`.
+fn off_by(due: &Value, from: DateTime<Utc>, minutes: i64) -> i64 {
+    (at(due) - from - Duration::minutes(minutes))
+        .num_seconds()
+        .abs()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_unanswered_customer_turn_runs_a_next_response_clock() {
+    let app = spawn_app().await;
+    let (demo, desk) = desk_with_policy(&app).await;
+    let db = &app.database.db;
+    let owner = &app.database.owner;
+    let client = app.plain_client();
+    let patched: Value = client
+        .patch(format!(
+            "{}/api/v1/sla-policies/{}",
+            app.base_url, desk.policy
+        ))
+        .bearer_auth(&desk.token)
+        .json(&json!({ "next_response_minutes": 20 }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(patched["next_response_minutes"], 20, "{patched}");
+    assert_eq!(patched["first_response_minutes"], 10, "kept");
+
+    let visitor = app.visitor(&desk.channel).await;
+    let says = |text: &'static str| {
+        let visitor = visitor.clone();
+        let channel = desk.channel.clone();
+        let app = &app;
+        async move { app.visitor_says(&channel, &visitor, text).await }
+    };
+    says("oi, preciso de ajuda").await;
+    let number: i64 = sqlx::query_scalar("SELECT max(number) FROM conversations")
+        .fetch_one(owner)
+        .await
+        .unwrap();
+    // Before the first answer only the first-response clock runs.
+    says("alguém aí?").await;
+    let fresh = conversation_json(&app, &desk, number).await;
+    assert_eq!(fresh["sla_next_response_due_at"], Value::Null, "{fresh}");
+
+    let agent = demo.actor(Role::Agent);
+    let answer = || async {
+        let reply = domain::messages::Reply {
+            body: "Olá! Já vejo.".into(),
+            ..Default::default()
+        };
+        domain::messages::send(db, &agent, number, &reply)
+            .await
+            .unwrap();
+    };
+    answer().await;
+    assert_eq!(
+        conversation_json(&app, &desk, number).await["sla_next_response_due_at"],
+        Value::Null,
+        "answered: no turn runs"
+    );
+    let wrote = Utc::now();
+    says("e o meu pedido?").await;
+    let turn = conversation_json(&app, &desk, number).await;
+    assert!(
+        off_by(&turn["sla_next_response_due_at"], wrote, 20) < 10,
+        "{turn}"
+    );
+    // A second message in the same turn does not move the clock.
+    says("??").await;
+    assert_eq!(
+        conversation_json(&app, &desk, number).await["sla_next_response_due_at"],
+        turn["sla_next_response_due_at"]
+    );
+    assert_eq!(
+        domain::service_desk::sla::sweep_breaches(db).await.unwrap(),
+        0,
+        "positive control: not due yet"
+    );
+    run_out(owner, number, "sla_next_response_due_at").await;
+    assert_eq!(
+        domain::service_desk::sla::sweep_breaches(db).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        domain::service_desk::sla::sweep_breaches(db).await.unwrap(),
+        0,
+        "once per turn"
+    );
+    // Answered, then a new turn: it can breach again.
+    answer().await;
+    assert_eq!(
+        conversation_json(&app, &desk, number).await["sla_next_response_due_at"],
+        Value::Null
+    );
+    says("ainda não chegou").await;
+    // The fake clock: the first turn's breach was an hour ago.
+    sqlx::query(
+        "UPDATE conversations SET sla_next_response_breached_at = now() - interval '1 hour'
+          WHERE number = $1",
+    )
+    .bind(number)
+    .execute(owner)
+    .await
+    .unwrap();
+    run_out(owner, number, "sla_next_response_due_at").await;
+    assert_eq!(
+        domain::service_desk::sla::sweep_breaches(db).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        breach_lines(owner, number).await,
+        ["next_response", "next_response"]
+    );
+    let breached = conversation_json(&app, &desk, number).await;
+    assert_eq!(breached["sla_breached"], true);
+
+    // Resolved in time, reopened by the customer: a fresh resolution
+    // clock, not a breach for the time it was closed.
+    answer().await;
+    domain::conversations::assign(db, &agent, number, Some(demo.users[2].1), None, None)
+        .await
+        .unwrap();
+    domain::conversations::set_status(
+        db,
+        &agent,
+        number,
+        shared::inbox::ConversationStatus::Resolved,
+        None,
+    )
+    .await
+    .unwrap();
+    run_out(owner, number, "sla_resolution_due_at").await;
+    let reopened_at = Utc::now();
+    says("voltei").await;
+    let reopened = conversation_json(&app, &desk, number).await;
+    assert!(
+        off_by(&reopened["sla_resolution_due_at"], reopened_at, 60) < 10,
+        "{reopened}"
+    );
+    assert!(off_by(&reopened["sla_next_response_due_at"], reopened_at, 20) < 10);
+    assert_eq!(
+        domain::service_desk::sla::sweep_breaches(db).await.unwrap(),
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_priority_with_its_own_policy_recomputes_the_due_times() {
+    let app = spawn_app().await;
+    let (demo, desk) = desk_with_policy(&app).await;
+    let db = &app.database.db;
+    let client = app.plain_client();
+    let url = |path: &str| format!("{}/api/v1/{path}", app.base_url);
+    let urgent: Value = client
+        .post(url("sla-policies"))
+        .bearer_auth(&desk.token)
+        .json(
+            &json!({ "name": "Imediato", "first_response_minutes": 2, "next_response_minutes": 5,
+                       "resolution_minutes": 15, "business_hours_only": false }),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let urgent = urgent["id"].as_i64().unwrap();
+    let support: i64 = sqlx::query_scalar("SELECT id FROM departments WHERE name = 'Suporte'")
+        .fetch_one(&app.database.owner)
+        .await
+        .unwrap();
+    let department = |body: Value| {
+        let request = client
+            .patch(url(&format!("departments/{support}")))
+            .bearer_auth(&desk.token)
+            .json(&body);
+        async move { request.send().await.unwrap() }
+    };
+    let refused = department(json!({ "sla_by_priority": { "urgent": 999_999 } })).await;
+    assert_eq!(refused.status(), 422);
+    let error: Value = refused.json().await.unwrap();
+    assert_eq!(error["fields"][0]["field"], "sla_by_priority", "{error}");
+    assert_eq!(
+        department(json!({ "sla_by_priority": { "immediate": urgent } }))
+            .await
+            .status(),
+        422,
+        "unknown priority"
+    );
+    let saved: Value = department(json!({ "sla_by_priority": { "urgent": urgent } }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        saved["sla_by_priority"],
+        json!({ "urgent": urgent }),
+        "{saved}"
+    );
+    assert_eq!(saved["sla_policy_id"], desk.policy);
+
+    let number = customer_writes(&app, &desk).await;
+    let started = at(&conversation_json(&app, &desk, number).await["created_at"]);
+    let agent = demo.actor(Role::Agent);
+    let set = |priority| domain::conversations::set_priority(db, &agent, number, priority);
+    let raised = set(shared::inbox::Priority::Urgent).await.unwrap();
+    let due = |c: &shared::inbox::ConversationSummary| {
+        (
+            c.sla_first_response_due_at.unwrap() - started,
+            c.sla_resolution_due_at.unwrap() - started,
+        )
+    };
+    let close = |(a, b): (Duration, Duration), (x, y): (i64, i64)| {
+        (a - Duration::minutes(x)).num_seconds().abs() < 10
+            && (b - Duration::minutes(y)).num_seconds().abs() < 10
+    };
+    assert!(close(due(&raised), (2, 15)), "{raised:?}");
+    // High has no policy of its own: the department's applies again, from
+    // the same start.
+    let lowered = set(shared::inbox::Priority::High).await.unwrap();
+    assert!(close(due(&lowered), (10, 60)), "{lowered:?}");
+
+    // A department with a policy only for urgent conversations: the others
+    // have no clocks, and raising one starts them.
+    department(json!({ "sla_policy_id": null })).await;
+    let plain = customer_writes(&app, &desk).await;
+    let unpromised = conversation_json(&app, &desk, plain).await;
+    assert_eq!(
+        unpromised["sla_first_response_due_at"],
+        Value::Null,
+        "{unpromised}"
+    );
+    let raised =
+        domain::conversations::set_priority(db, &agent, plain, shared::inbox::Priority::Urgent)
+            .await
+            .unwrap();
+    assert!(raised.sla_first_response_due_at.is_some(), "{raised:?}");
+    let normal =
+        domain::conversations::set_priority(db, &agent, plain, shared::inbox::Priority::Normal)
+            .await
+            .unwrap();
+    assert_eq!(normal.sla_first_response_due_at, None, "stopped again");
 }

@@ -11,6 +11,7 @@ use shared::{AppError, Locale, Role};
 use uuid::Uuid;
 
 use super::calendar::{CalendarDraft, CalendarEditor};
+use super::sla::SlaByPriorityEditor;
 use super::CARD;
 use crate::api::departments::{remove_department, save_department};
 use crate::components::form::{ErrorBanner, SuccessBanner};
@@ -45,6 +46,8 @@ pub fn DepartmentCard(
     let distribution = RwSignal::new(department.distribution);
     let seats = RwSignal::new(department.members.clone());
     let sla_policy = RwSignal::new(department.sla_policy_id);
+    let sla_by_priority = RwSignal::new(department.sla_by_priority.clone());
+    let priority_policies = policies.clone();
     let grants = RwSignal::new(department.grants.clone());
     let own_hours = RwSignal::new(department.calendar.is_some());
     let draft = CalendarDraft::new(&department.calendar.clone().unwrap_or_default());
@@ -85,6 +88,7 @@ pub fn DepartmentCard(
                 .map(|(l, text)| (l.as_str().to_string(), text.get_untracked()))
                 .collect::<LocalizedText>(),
             sla_policy_id: sla_policy.get_untracked(),
+            sla_by_priority: sla_by_priority.get_untracked(),
             grants: grants.get_untracked(),
         };
         leptos::task::spawn_local(async move {
@@ -156,6 +160,7 @@ pub fn DepartmentCard(
                     </select>
                 </label>
             </div>
+            <SlaByPriorityEditor policies=priority_policies by_priority=sla_by_priority />
             <Members people=people.clone() seats=seats />
             <fieldset class="space-y-2 border-t border-slate-100 pt-3 dark:border-slate-800" data-access>
                 <legend class="text-sm font-medium">{move || t().access}</legend>

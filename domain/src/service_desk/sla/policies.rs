@@ -18,6 +18,7 @@ struct Row {
     id: i64,
     name: String,
     first_response_minutes: Option<i32>,
+    next_response_minutes: Option<i32>,
     resolution_minutes: Option<i32>,
     business_hours_only: bool,
     pause_while_waiting: bool,
@@ -30,6 +31,7 @@ impl From<Row> for SlaPolicy {
             id: row.id,
             name: row.name,
             first_response_minutes: minutes(row.first_response_minutes),
+            next_response_minutes: minutes(row.next_response_minutes),
             resolution_minutes: minutes(row.resolution_minutes),
             business_hours_only: row.business_hours_only,
             pause_while_waiting: row.pause_while_waiting,
@@ -37,8 +39,8 @@ impl From<Row> for SlaPolicy {
     }
 }
 
-const COLUMNS: &str =
-    "id, name, first_response_minutes, resolution_minutes, business_hours_only, pause_while_waiting";
+const COLUMNS: &str = "id, name, first_response_minutes, next_response_minutes, resolution_minutes,
+    business_hours_only, pause_while_waiting";
 
 pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<SlaPolicy>> {
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
@@ -70,13 +72,14 @@ pub async fn save(
         Some(_) => format!(
             "UPDATE sla_policies
                 SET name = $3, first_response_minutes = $4, resolution_minutes = $5,
-                    business_hours_only = $6, pause_while_waiting = $7, updated_at = now()
+                    business_hours_only = $6, pause_while_waiting = $7, next_response_minutes = $8,
+                    updated_at = now()
               WHERE account_id = $1 AND id = $2 RETURNING {COLUMNS}"
         ),
         None => format!(
             "INSERT INTO sla_policies (account_id, name, first_response_minutes, resolution_minutes,
-                                       business_hours_only, pause_while_waiting)
-             SELECT $1, $3, $4, $5, $6, $7 WHERE $2::bigint IS NULL RETURNING {COLUMNS}"
+                                       business_hours_only, pause_while_waiting, next_response_minutes)
+             SELECT $1, $3, $4, $5, $6, $7, $8 WHERE $2::bigint IS NULL RETURNING {COLUMNS}"
         ),
     };
     let row: Option<Row> = sqlx::query_as(&sql)
@@ -87,6 +90,7 @@ pub async fn save(
         .bind(minutes(form.resolution_minutes))
         .bind(form.business_hours_only)
         .bind(form.pause_while_waiting)
+        .bind(minutes(form.next_response_minutes))
         .fetch_optional(&mut *tx)
         .await
         .map_err(|err| {
