@@ -26,6 +26,9 @@ pub enum Error {
     /// Too much work queued (e.g. password hashing): try again shortly.
     #[error("busy; retry in {retry_after_secs} s")]
     Busy { retry_after_secs: u64 },
+    /// A flow that cannot run (publishing, or saving a draft over REST).
+    #[error("the flow has {} problem(s)", .0.len())]
+    FlowInvalid(Vec<shared::flows::FlowProblem>),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -67,6 +70,9 @@ impl From<Error> for AppError {
             Error::LinkExpired => AppError::LinkExpired,
             Error::Deactivated => AppError::Deactivated,
             Error::Busy { retry_after_secs } => AppError::RateLimited { retry_after_secs },
+            // REST answers a flow's problems itself (`api_flows`); elsewhere
+            // the definition as a whole is what was refused.
+            Error::FlowInvalid(_) => AppError::field("definition", ErrorCode::InvalidValue),
             Error::Unexpected(cause) => {
                 let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
                 tracing::error!(%reference, error = ?cause, "unexpected error");

@@ -22,6 +22,7 @@ pub mod dashboard;
 pub mod db;
 pub mod departments;
 pub mod error;
+pub mod flows;
 pub mod history;
 pub mod inbox;
 pub mod load;

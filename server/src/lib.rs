@@ -216,6 +216,7 @@ fn router(
         .merge(http::api_channels::routes())
         .merge(http::api_departments::routes())
         .merge(http::api_sla::routes())
+        .merge(http::api_flows::routes())
         .merge(http::api_templates::routes())
         .merge(http::webhooks::routes())
         .merge(http::widget::routes(&state))

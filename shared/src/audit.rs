@@ -37,6 +37,9 @@ pub enum AuditAction {
     DepartmentRemoved,
     SlaPolicySaved,
     SlaPolicyRemoved,
+    FlowCreated,
+    FlowPublished,
+    FlowRemoved,
     CategoryCreated,
     CategoryUpdated,
     ReportScheduled,
@@ -52,7 +55,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 38] = [
+    pub const ALL: [AuditAction; 41] = [
         Self::SignUp,
         Self::SignIn,
         Self::SignOut,
@@ -79,6 +82,9 @@ impl AuditAction {
         Self::DepartmentRemoved,
         Self::SlaPolicySaved,
         Self::SlaPolicyRemoved,
+        Self::FlowCreated,
+        Self::FlowPublished,
+        Self::FlowRemoved,
         Self::CategoryCreated,
         Self::CategoryUpdated,
         Self::ReportScheduled,
@@ -121,6 +127,9 @@ impl AuditAction {
             Self::DepartmentRemoved => "department_removed",
             Self::SlaPolicySaved => "sla_policy_saved",
             Self::SlaPolicyRemoved => "sla_policy_removed",
+            Self::FlowCreated => "flow_created",
+            Self::FlowPublished => "flow_published",
+            Self::FlowRemoved => "flow_removed",
             Self::AccessChanged => "access_changed",
             Self::CategoryCreated => "category_created",
             Self::CategoryUpdated => "category_updated",

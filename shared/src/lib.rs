@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod departments;
 pub mod errors;
 pub mod events;
+pub mod flows;
 pub mod inbox;
 pub mod mail;
 pub mod phone;

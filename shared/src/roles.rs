@@ -38,6 +38,8 @@ pub enum Permission {
     ViewDashboard,
     /// The account's interaction categories.
     ManageCategories,
+    /// Build, test and publish automation flows.
+    ManageFlows,
 }
 
 impl Role {
@@ -55,7 +57,7 @@ impl Role {
             Role::GlobalAdmin => true,
             Role::Supervisor => !matches!(
                 permission,
-                ManageAccountSettings | ManageUsers | ManageChannels
+                ManageAccountSettings | ManageUsers | ManageChannels | ManageFlows
             ),
             Role::Agent => matches!(permission, WorkConversations | EditContacts | UseApi),
             Role::Auditor => matches!(
@@ -111,6 +113,8 @@ mod tests {
         assert!(!Role::Agent.can(Permission::ViewAuditLog));
         assert!(!Role::Agent.can(Permission::ViewAllConversations));
         assert!(!Role::Supervisor.can(Permission::ManageUsers));
+        assert!(Role::GlobalAdmin.can(Permission::ManageFlows));
+        assert!(!Role::Supervisor.can(Permission::ManageFlows));
         assert!(Role::Supervisor.can(Permission::ViewAllConversations));
     }
 

@@ -13,6 +13,7 @@ mod categories;
 mod channels;
 mod crash;
 mod email_channel;
+mod flows;
 mod helpers;
 mod inbox;
 mod mail;

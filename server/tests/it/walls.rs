@@ -65,6 +65,12 @@ async fn two_full_accounts(db: &TestDb) -> (Uuid, Uuid) {
         domain::api_tokens::create(&db.db, &admin, "ci", Some(30))
             .await
             .unwrap();
+        let flow = domain::flows::create(&db.db, &admin, "Boas-vindas", None)
+            .await
+            .unwrap();
+        domain::flows::publish(&db.db, &admin, flow.id)
+            .await
+            .unwrap();
         let weekly = shared::reports::ScheduleForm {
             report: shared::reports::ReportKind::Productivity,
             frequency: shared::reports::Frequency::Weekly,
