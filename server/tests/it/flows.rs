@@ -97,6 +97,26 @@ async fn a_draft_is_validated_published_and_versions_never_change() {
         )
         .await;
     assert_eq!(status, 422, "not a flow at all");
+    // A pattern that does not compile is caught by the server.
+    let mut bad_pattern = documented_flow();
+    bad_pattern["blocks"].as_array_mut().unwrap().push(json!({
+        "id": "filtro", "type": "condition",
+        "branches": [{ "id": "pedido", "rules": [
+            { "left": { "var": "message.text" }, "op": "matches", "right": { "text": "pedido (" } }] }]
+    }));
+    bad_pattern["edges"][0]["to"] = json!("filtro");
+    bad_pattern["edges"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "from": "filtro", "output": "pedido", "to": "ola" }));
+    let (status, refused) = admin
+        .send(Method::PUT, &format!("flows/{id}/draft"), Some(bad_pattern))
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        refused["problems"],
+        json!([{ "block": "filtro", "code": "rule_invalid", "detail": "pedido" }])
+    );
 
     let (status, _) = admin
         .send(

@@ -2,14 +2,17 @@
 //! versions that never change (the table has no UPDATE grant); new runs
 //! start with the live version, and a conversation keeps the version it
 //! started with. The definition and its validation are
-//! `shared::flows` (docs/FLOWS.md).
+//! `shared::flows` (docs/FLOWS.md); [`engine`] runs one.
+
+pub mod engine;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use shared::audit::AuditAction;
 use shared::flows::{
-    starter, validate, FlowDefinition, FlowProblem, FlowSummary, FlowVersion, ValidationContext,
+    starter, validate, BlockKind, FlowDefinition, FlowProblem, FlowSummary, FlowVersion, Operand,
+    Operator, ProblemCode, ValidationContext,
 };
 use shared::values::DisplayName;
 use shared::{ErrorCode, Permission};
@@ -134,8 +137,38 @@ fn name_taken(err: sqlx::Error) -> Error {
     }
 }
 
+/// The shared validation, plus what only the server can check: every
+/// `matches` pattern compiles (the regex engine stays out of the wasm).
+fn problems_of(definition: &FlowDefinition) -> Vec<FlowProblem> {
+    let mut problems = validate(definition, &context());
+    for block in &definition.blocks {
+        let BlockKind::Condition { branches } = &block.kind else {
+            continue;
+        };
+        for branch in branches {
+            let broken = branch
+                .rules
+                .iter()
+                .any(|rule| match (&rule.op, &rule.right) {
+                    (Operator::Matches, Some(Operand::Text(pattern))) => {
+                        engine::conditions::pattern(pattern).is_none()
+                    }
+                    _ => false,
+                });
+            if broken {
+                problems.push(FlowProblem {
+                    block: Some(block.id.clone()),
+                    code: ProblemCode::RuleInvalid,
+                    detail: branch.id.clone(),
+                });
+            }
+        }
+    }
+    problems
+}
+
 fn require_valid(definition: &FlowDefinition) -> Result<()> {
-    let problems = validate(definition, &context());
+    let problems = problems_of(definition);
     if problems.is_empty() {
         Ok(())
     } else {
@@ -176,7 +209,7 @@ pub async fn save_draft(
     mode: DraftSave,
 ) -> Result<Vec<FlowProblem>> {
     actor.require(Permission::ManageFlows)?;
-    let problems = validate(definition, &context());
+    let problems = problems_of(definition);
     if mode == DraftSave::OnlyValid && !problems.is_empty() {
         return Err(Error::FlowInvalid(problems));
     }
