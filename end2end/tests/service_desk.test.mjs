@@ -28,6 +28,11 @@ test('hours, the out-of-hours reply and round-robin distribution, live', async (
     await channel.locator('select[name="channel[default_department_id]"]').selectOption({ label: 'Suporte' });
     await channel.locator('form button[type="submit"]').click();
     await admin.getByRole('status').filter({ hasText: 'Alterações salvas' }).first().waitFor();
+    assert.equal(
+      await admin.getByRole('status').filter({ hasText: 'Alterações salvas' }).count(),
+      1,
+      'only the edited connection says it saved, not the new-connection form',
+    );
 
     // An SLA policy: one minute to answer, around the clock.
     await admin.goto(BASE_URL + '/settings/departments');

@@ -30,6 +30,9 @@ pub struct ConnectionView {
     pub webhook_path: String,
     /// The configuration, every secret replaced by a mask.
     pub config: Value,
+    /// Where its new conversations go.
+    #[serde(default)]
+    pub default_department_id: Option<i64>,
     /// Webhook events that kept failing, parked for an admin to replay.
     #[serde(default)]
     pub parked_events: i64,

@@ -121,14 +121,19 @@ fn ChannelForm(
     let t = use_t();
     let error = form_error(action);
     let editing_id = channel.as_ref().map(|c| c.id);
-    // Each form shows only its own submission's outcome.
-    let mine = move || {
-        action.input().get().map(|input| input.id) == Some(editing_id)
-            || action.input().get().is_none()
-    };
+    // Each form shows only its own submission's outcome: which form sent
+    // the latest one is remembered (the action's input is there only while
+    // it runs).
+    let last_sent = RwSignal::new(None::<Option<i64>>);
+    Effect::new(move |_| {
+        if let Some(input) = action.input().get() {
+            last_sent.set(Some(input.id));
+        }
+    });
+    let mine = move || last_sent.get() == Some(editing_id);
     let own_error = Signal::derive(move || error.get().filter(|_| mine()));
     let saved = Signal::derive(move || {
-        matches!(action.value().get(), Some(Ok(ref c)) if Some(c.id) == editing_id || editing_id.is_none()).then(|| t().saved.to_string())
+        (mine() && matches!(action.value().get(), Some(Ok(_)))).then(|| t().saved.to_string())
     });
     let c = channel.clone().unwrap_or_else(|| ChannelView {
         id: 0,

@@ -42,11 +42,12 @@ struct ConnectionRow {
     active: bool,
     health: String,
     health_detail: Option<String>,
+    default_department_id: Option<i64>,
     parked_events: i64,
 }
 
 const COLUMNS: &str = "id, account_id, kind, name, public_token, settings, credentials, \
-                       credentials_key_id, active, health, health_detail, \
+                       credentials_key_id, active, health, health_detail, default_department_id, \
                        (SELECT count(*) FROM webhook_events e \
                          WHERE e.channel_id = channels.id AND e.state = 'parked') AS parked_events";
 
@@ -77,6 +78,7 @@ impl ConnectionRow {
             health: self.health.parse().unwrap_or(ConnectionHealth::Unknown),
             health_detail: self.health_detail,
             config: config.masked(),
+            default_department_id: self.default_department_id,
             parked_events: self.parked_events,
             issued: None,
         })

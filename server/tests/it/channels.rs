@@ -173,6 +173,29 @@ async fn whatsapp_connections_over_rest_never_echo_secrets() {
     assert_eq!(patched["name"], "Zap Suporte");
     assert_eq!(patched["config"]["waba_id"], "999");
     assert_eq!(patched["config"]["app_secret"], "••••••••");
+    assert_eq!(patched["default_department_id"], Value::Null);
+    let (_, department) = api(
+        &app,
+        &token,
+        reqwest::Method::POST,
+        "/departments",
+        Some(json!({"name": "Vendas"})),
+    )
+    .await;
+    let support = department["id"].as_i64().unwrap();
+    let (status, routed) = api(
+        &app,
+        &token,
+        reqwest::Method::PATCH,
+        &format!("/channels/{id}"),
+        Some(json!({"default_department_id": support})),
+    )
+    .await;
+    assert_eq!(status, 200, "{routed}");
+    assert_eq!(
+        routed["default_department_id"], support,
+        "echoed like a website's"
+    );
     let handshake = app
         .plain_client()
         .get(format!(
