@@ -36,6 +36,19 @@ pub fn ChannelsPage() -> impl IntoView {
     }
     let admin = session.can(Permission::ManageChannels);
     let save = ServerAction::<SaveWebsiteChannel>::new();
+    // Which form sent the latest save (`None` inside: the new channel's),
+    // so each says only its own outcome — the action's input is there only
+    // while it runs, and the cards are drawn anew once it is done.
+    let last_sent = RwSignal::new(None::<Option<i64>>);
+    Effect::new(move |_| {
+        if let Some(input) = save.input().get() {
+            last_sent.set(Some(input.id));
+        }
+    });
+    let sent = SentBy {
+        action: save,
+        last: last_sent,
+    };
     let channels = Resource::new(move || save.version().get(), |_| list_channels());
     let departments = Resource::new(|| (), |_| list_departments());
     view! {
@@ -44,7 +57,7 @@ pub fn ChannelsPage() -> impl IntoView {
             {admin.then(|| view! {
                 <section class=CARD id="new-channel">
                     <h2 class="mb-3 text-base font-semibold">{move || t().new_website_channel}</h2>
-                    <ChannelForm action=save channel=None departments=departments />
+                    <ChannelForm sent=sent channel=None departments=departments />
                 </section>
             })}
             <div id="channels-list" class="space-y-6">
@@ -53,7 +66,7 @@ pub fn ChannelsPage() -> impl IntoView {
                         let session = session.clone();
                         Suspend::new(async move {
                         let list = channels.await.unwrap_or_default();
-                        list.into_iter().filter(|c| c.kind == shared::inbox::ChannelKind::Website && session.may_manage_channel(c.id)).map(|channel| view! { <ChannelCard channel=channel action=save departments=departments /> }).collect_view()
+                        list.into_iter().filter(|c| c.kind == shared::inbox::ChannelKind::Website && session.may_manage_channel(c.id)).map(|channel| view! { <ChannelCard channel=channel sent=sent departments=departments /> }).collect_view()
                     })}}
                 </Transition>
             </div>
@@ -64,13 +77,34 @@ pub fn ChannelsPage() -> impl IntoView {
 
 type DepartmentsResource = Resource<Result<Vec<Department>, AppError>>;
 
+/// The page's save action, and which form (by channel id; `None` for a new
+/// channel) sent its latest submission.
+#[derive(Clone, Copy)]
+struct SentBy {
+    action: ServerAction<SaveWebsiteChannel>,
+    last: RwSignal<Option<Option<i64>>>,
+}
+
+impl SentBy {
+    fn by(self, channel: Option<i64>) -> bool {
+        self.last.get() == Some(channel)
+    }
+
+    /// The form for `channel` sent the latest save and it went through.
+    fn saved(self, channel: Option<i64>) -> bool {
+        self.by(channel) && matches!(self.action.value().get(), Some(Ok(_)))
+    }
+}
+
 #[component]
 fn ChannelCard(
     channel: ChannelView,
-    action: ServerAction<SaveWebsiteChannel>,
+    sent: SentBy,
     departments: DepartmentsResource,
 ) -> impl IntoView {
     let t = use_t();
+    let id = channel.id;
+    let saved = Signal::derive(move || sent.saved(Some(id)).then(|| t().saved.to_string()));
     let public_url = use_session().public_url;
     let snippet = widget_snippet(&public_url, &channel.public_token);
     let copied = RwSignal::new(false);
@@ -103,9 +137,10 @@ fn ChannelCard(
                 </button>
             </div>
             {use_session().can(Permission::ManageChannels).then(|| view! { <ChannelAccessPanel channel_id=channel.id /> })}
+            <div class="mt-3"><SuccessBanner message=saved /></div>
             <Show when=move || editing.get()>
                 <div class="mt-4 border-t border-slate-100 pt-4 dark:border-slate-800">
-                    <ChannelForm action=action channel=Some(edit_channel.clone()) departments=departments />
+                    <ChannelForm sent=sent channel=Some(edit_channel.clone()) departments=departments />
                 </div>
             </Show>
         </section>
@@ -114,26 +149,19 @@ fn ChannelCard(
 
 #[component]
 fn ChannelForm(
-    action: ServerAction<SaveWebsiteChannel>,
+    sent: SentBy,
     channel: Option<ChannelView>,
     departments: DepartmentsResource,
 ) -> impl IntoView {
     let t = use_t();
+    let action = sent.action;
     let error = form_error(action);
     let editing_id = channel.as_ref().map(|c| c.id);
-    // Each form shows only its own submission's outcome: which form sent
-    // the latest one is remembered (the action's input is there only while
-    // it runs).
-    let last_sent = RwSignal::new(None::<Option<i64>>);
-    Effect::new(move |_| {
-        if let Some(input) = action.input().get() {
-            last_sent.set(Some(input.id));
-        }
-    });
-    let mine = move || last_sent.get() == Some(editing_id);
-    let own_error = Signal::derive(move || error.get().filter(|_| mine()));
+    let own_error = Signal::derive(move || error.get().filter(|_| sent.by(editing_id)));
+    // An edited channel's card says it saved (this form closes as the list
+    // is drawn anew); the new channel's form says it here.
     let saved = Signal::derive(move || {
-        (mine() && matches!(action.value().get(), Some(Ok(_)))).then(|| t().saved.to_string())
+        (editing_id.is_none() && sent.saved(None)).then(|| t().saved.to_string())
     });
     let c = channel.clone().unwrap_or_else(|| ChannelView {
         id: 0,

@@ -70,6 +70,51 @@ async fn checked_grantees<L>(
     ))
 }
 
+/// What grants are given on: a department or a connection.
+#[derive(Clone, Copy)]
+enum Granted {
+    Department(i64),
+    Channel(i64),
+}
+
+/// Replaces the grants on one department or connection with these
+/// (role xor user, level) rows.
+async fn replace_grants(
+    tx: &mut Tx,
+    account_id: Uuid,
+    granted: Granted,
+    roles: &[Option<Role>],
+    users: &[Option<Uuid>],
+    levels: &[&str],
+) -> anyhow::Result<()> {
+    let (table, column, id) = match granted {
+        Granted::Department(id) => ("department_grants", "department_id", id),
+        Granted::Channel(id) => ("channel_grants", "channel_id", id),
+    };
+    sqlx::query(&format!(
+        "DELETE FROM {table} WHERE account_id = $1 AND {column} = $2"
+    ))
+    .bind(account_id)
+    .bind(id)
+    .execute(&mut **tx)
+    .await
+    .with_context(|| format!("clearing {table}"))?;
+    let roles: Vec<Option<&str>> = roles.iter().map(|r| r.map(Role::as_str)).collect();
+    sqlx::query(&format!(
+        "INSERT INTO {table} (account_id, {column}, role, user_id, level)
+         SELECT $1, $2, r, u, l FROM unnest($3::text[], $4::uuid[], $5::text[]) AS t (r, u, l)"
+    ))
+    .bind(account_id)
+    .bind(id)
+    .bind(&roles)
+    .bind(users)
+    .bind(levels)
+    .execute(&mut **tx)
+    .await
+    .with_context(|| format!("saving {table}"))?;
+    Ok(())
+}
+
 /// Replaces a department's grants (inside the department's own save).
 pub(crate) async fn save_department_grants(
     tx: &mut Tx,
@@ -79,29 +124,8 @@ pub(crate) async fn save_department_grants(
 ) -> Result<()> {
     let (roles, users) = checked_grantees(tx, account_id, grants, "grants").await?;
     let levels: Vec<&str> = grants.iter().map(|g| g.level.as_str()).collect();
-    sqlx::query("DELETE FROM department_grants WHERE account_id = $1 AND department_id = $2")
-        .bind(account_id)
-        .bind(department_id)
-        .execute(&mut **tx)
-        .await
-        .context("clearing department grants")?;
-    sqlx::query(
-        "INSERT INTO department_grants (account_id, department_id, role, user_id, level)
-         SELECT $1, $2, r, u, l FROM unnest($3::text[], $4::uuid[], $5::text[]) AS t (r, u, l)",
-    )
-    .bind(account_id)
-    .bind(department_id)
-    .bind(
-        roles
-            .iter()
-            .map(|r| r.map(Role::as_str))
-            .collect::<Vec<_>>(),
-    )
-    .bind(&users)
-    .bind(&levels)
-    .execute(&mut **tx)
-    .await
-    .context("saving department grants")?;
+    let granted = Granted::Department(department_id);
+    replace_grants(tx, account_id, granted, &roles, &users, &levels).await?;
     Ok(())
 }
 
@@ -161,30 +185,9 @@ pub async fn save_channel_access(
     .await
     .context("restricting the connection")?
     .ok_or(Error::NotFound)?;
-    sqlx::query("DELETE FROM channel_grants WHERE account_id = $1 AND channel_id = $2")
-        .bind(actor.account_id)
-        .bind(channel_id)
-        .execute(&mut *tx)
-        .await
-        .context("clearing connection grants")?;
     let levels: Vec<&str> = access.grants.iter().map(|g| g.level.as_str()).collect();
-    sqlx::query(
-        "INSERT INTO channel_grants (account_id, channel_id, role, user_id, level)
-         SELECT $1, $2, r, u, l FROM unnest($3::text[], $4::uuid[], $5::text[]) AS t (r, u, l)",
-    )
-    .bind(actor.account_id)
-    .bind(channel_id)
-    .bind(
-        roles
-            .iter()
-            .map(|r| r.map(Role::as_str))
-            .collect::<Vec<_>>(),
-    )
-    .bind(&users)
-    .bind(&levels)
-    .execute(&mut *tx)
-    .await
-    .context("saving connection grants")?;
+    let granted = Granted::Channel(channel_id);
+    replace_grants(&mut tx, actor.account_id, granted, &roles, &users, &levels).await?;
     audit::record(
         &mut tx,
         actor,
