@@ -25,6 +25,15 @@ test('hours, the out-of-hours reply and round-robin distribution, live', async (
     await waitForHydration(admin);
     const channel = admin.locator(`section[data-channel="${account.channel}"]`);
     await channel.getByRole('button', { name: 'Editar', exact: true }).click();
+    // A refused save keeps the form open, with its error, and nothing saved.
+    const origins = channel.locator('textarea[name="channel[allowed_origins]"]');
+    const validOrigins = await origins.inputValue();
+    await origins.fill('isto não é um site');
+    await channel.locator('form button[type="submit"]').click();
+    await channel.getByText('Origem inválida', { exact: false }).waitFor();
+    assert.equal(await origins.inputValue(), 'isto não é um site', 'the form stays as the admin left it');
+    assert.equal(await admin.getByRole('status').filter({ hasText: 'Alterações salvas' }).count(), 0);
+    await origins.fill(validOrigins);
     await channel.locator('select[name="channel[default_department_id]"]').selectOption({ label: 'Suporte' });
     await channel.locator('form button[type="submit"]').click();
     await admin.getByRole('status').filter({ hasText: 'Alterações salvas' }).first().waitFor();

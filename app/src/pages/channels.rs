@@ -49,7 +49,15 @@ pub fn ChannelsPage() -> impl IntoView {
         action: save,
         last: last_sent,
     };
-    let channels = Resource::new(move || save.version().get(), |_| list_channels());
+    // The list is drawn anew after a save that went through; a refused one
+    // leaves its form open with the error.
+    let saves = RwSignal::new(0_u32);
+    Effect::new(move |_| {
+        if matches!(save.value().get(), Some(Ok(_))) {
+            saves.update(|n| *n += 1);
+        }
+    });
+    let channels = Resource::new(move || saves.get(), |_| list_channels());
     let departments = Resource::new(|| (), |_| list_departments());
     view! {
         <PageHeader title=Signal::derive(move || t().nav_channels) subtitle=Signal::derive(move || t().channels_subtitle) />

@@ -160,6 +160,16 @@ fn search_as_you_type(
     let _ = (inbox, navigate, text);
 }
 
+/// How much of each listed conversation this agent has read (for the
+/// unread dots), from a page of the list.
+fn remember_read_counts(inbox: Inbox, page: &[ConversationSummary]) {
+    inbox.read_counts.update(|counts| {
+        for c in page {
+            counts.insert(c.id, c.read_count.unwrap_or(0));
+        }
+    });
+}
+
 #[component]
 fn ListHeader(inbox: Inbox) -> impl IntoView {
     let t = use_t();
@@ -365,11 +375,7 @@ fn ConversationList(initial: ConversationPage) -> impl IntoView {
             .and_then(|n| n.parse::<i64>().ok())
     };
 
-    inbox.read_counts.update(|counts| {
-        for c in &initial.conversations {
-            counts.insert(c.id, c.read_count.unwrap_or(0));
-        }
-    });
+    remember_read_counts(inbox, &initial.conversations);
     let items = RwSignal::new(initial.conversations);
     let cursor = RwSignal::new(initial.next_cursor);
     let loading_more = RwSignal::new(false);
@@ -406,11 +412,7 @@ fn ConversationList(initial: ConversationPage) -> impl IntoView {
                 };
                 leptos::task::spawn_local(async move {
                     if let Ok(page) = list_conversations(filter).await {
-                        inbox.read_counts.update(|counts| {
-                            for c in &page.conversations {
-                                counts.insert(c.id, c.read_count.unwrap_or(0));
-                            }
-                        });
+                        remember_read_counts(inbox, &page.conversations);
                         items.set(page.conversations);
                         cursor.set(page.next_cursor);
                     }
@@ -448,11 +450,7 @@ fn ConversationList(initial: ConversationPage) -> impl IntoView {
         };
         leptos::task::spawn_local(async move {
             if let Ok(page) = list_conversations(filter).await {
-                inbox.read_counts.update(|counts| {
-                    for c in &page.conversations {
-                        counts.insert(c.id, c.read_count.unwrap_or(0));
-                    }
-                });
+                remember_read_counts(inbox, &page.conversations);
                 items.update(|list| {
                     for c in page.conversations {
                         if !list.iter().any(|existing| existing.id == c.id) {
