@@ -306,7 +306,7 @@ async fn restart(
 /// A closed conversation reopened: its resolution clock starts again from
 /// now (the first answer was given long ago), and a turn left from before
 /// it closed is over.
-pub(crate) async fn reopened(tx: &mut Tx, conversation: &Locked) -> Result<()> {
+pub(crate) async fn reopened(tx: &mut Tx, conversation: &mut Locked) -> Result<()> {
     let Some(policy_id) = conversation.sla_policy_id else {
         return Ok(());
     };
@@ -325,6 +325,7 @@ pub(crate) async fn reopened(tx: &mut Tx, conversation: &Locked) -> Result<()> {
     .execute(&mut **tx)
     .await
     .context("restarting the resolution clock")?;
+    conversation.sla_paused_at = None;
     Ok(())
 }
 
