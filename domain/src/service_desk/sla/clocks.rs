@@ -396,14 +396,27 @@ pub(crate) async fn customer_wrote(tx: &mut Tx, conversation: &Locked) -> Result
     let Some(policy_id) = conversation.sla_policy_id else {
         return Ok(());
     };
+    // Most messages start nothing (no answer yet, a turn already running, a
+    // policy without the target): one look before reading the calendar.
+    let starts_turn: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM conversations c JOIN sla_policies p ON p.id = c.sla_policy_id
+                         WHERE c.account_id = $1 AND c.id = $2 AND c.first_response_at IS NOT NULL
+                           AND c.sla_next_response_due_at IS NULL AND p.next_response_minutes IS NOT NULL)",
+    )
+    .bind(conversation.account_id)
+    .bind(conversation.id)
+    .fetch_one(&mut **tx)
+    .await
+    .context("checking for a next-response turn")?;
+    if !starts_turn {
+        return Ok(());
+    }
     let clock = clock_of_conversation(tx, conversation, policy_id).await?;
     let Some(span) = clock.next_response else {
         return Ok(());
     };
     sqlx::query(
-        "UPDATE conversations SET sla_next_response_due_at = $3
-          WHERE account_id = $1 AND id = $2 AND first_response_at IS NOT NULL
-            AND sla_next_response_due_at IS NULL",
+        "UPDATE conversations SET sla_next_response_due_at = $3 WHERE account_id = $1 AND id = $2",
     )
     .bind(conversation.account_id)
     .bind(conversation.id)
