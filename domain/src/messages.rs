@@ -545,8 +545,10 @@ pub async fn send(db: &Db, actor: &Actor, number: i64, reply: &Reply) -> Result<
     Ok(view)
 }
 
-/// Replying reopens a closed conversation and takes an unassigned one.
+/// Replying takes the conversation over from a flow, reopens a closed one
+/// and takes an unassigned one.
 async fn before_agent_reply(tx: &mut Tx, actor: &Actor, conversation: &mut Locked) -> Result<()> {
+    crate::flows::runs::take_over(tx, conversation, &actor.name).await?;
     if conversation.status.is_closed() {
         conversations::resume(tx, conversation, Resume::ByAgent(actor)).await?;
     }
@@ -699,17 +701,18 @@ pub(crate) async fn insert_incoming(
     let Some(message_id) = inserted else {
         return Ok(None);
     };
-    sqlx::query(
+    let incoming_count: i32 = sqlx::query_scalar(
         "UPDATE conversations
             SET incoming_count = incoming_count + 1, last_message_preview = $2, last_message_kind = 'incoming',
                 last_activity_at = now(), waiting_since = COALESCE(waiting_since, now()),
                 updated_at = now()
-          WHERE account_id = $3 AND id = $1",
+          WHERE account_id = $3 AND id = $1
+          RETURNING incoming_count",
     )
     .bind(conversation.id)
     .bind(preview(incoming.body, incoming.content_type, incoming.file_name))
     .bind(account_id)
-    .execute(&mut **tx)
+    .fetch_one(&mut **tx)
     .await
     .context("updating conversation")?;
     realtime::publish(
@@ -730,7 +733,11 @@ pub(crate) async fn insert_incoming(
         },
     )
     .await?;
-    crate::service_desk::after_customer_message(tx, account_id, conversation).await?;
+    let message = crate::flows::runs::triggers::Message {
+        text: incoming.body,
+        first: incoming_count == 1,
+    };
+    crate::service_desk::after_customer_message(tx, account_id, conversation, &message).await?;
     Ok(Some(message_id))
 }
 

@@ -117,6 +117,18 @@ pub async fn sweep_sla_breaches(db: Db) {
     }
 }
 
+/// Moves flow runs on when their clock runs out (a delay, a reply that
+/// never came) and makes their HTTP requests, on any instance.
+pub async fn run_flow_timers(db: Db, policy: domain::flows::runs::HttpPolicy) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        if let Err(err) = domain::flows::runs::run_due(&db, &policy).await {
+            tracing::warn!(error = ?err, "flow timers failed");
+        }
+    }
+}
+
 /// Works the queues — received webhooks in, customers' files fetched,
 /// agents' replies, scheduled reports and outgoing mail out, conversations
 /// to agents — as soon as

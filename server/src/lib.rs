@@ -133,6 +133,12 @@ impl Application {
             )),
             tokio::spawn(jobs::build_report_exports(self.state.db.clone())),
             tokio::spawn(jobs::sweep_sla_breaches(self.state.db.clone())),
+            tokio::spawn(jobs::run_flow_timers(
+                self.state.db.clone(),
+                domain::flows::runs::HttpPolicy {
+                    allow_private_targets: self.allow_private_webhooks,
+                },
+            )),
             tokio::spawn(jobs::watch_mailboxes(
                 self.state.db.clone(),
                 self.state.config.vault.clone(),

@@ -305,6 +305,8 @@ async fn apply_status(
     if !from.can_change_to(status) {
         return Err(Error::field("status", ErrorCode::OptionInvalid));
     }
+    // The agent's status, not the bot's: the flow stops.
+    crate::flows::runs::end_taken_over(tx, conversation).await?;
     if let Some(until) = snooze_until {
         if status != ConversationStatus::Waiting || until <= Utc::now() {
             return Err(Error::field("snooze_until", ErrorCode::DateInvalid));
@@ -439,6 +441,7 @@ async fn apply_assignment(
     if conversation.status.is_closed() {
         return Err(Error::Conflict(ConflictReason::ConversationClosed));
     }
+    crate::flows::runs::take_over(tx, conversation, &actor.name).await?;
     let assignee_name = match assignee {
         Some(user_id) => Some(
             agent_name(tx, actor.account_id, user_id)
@@ -598,19 +601,21 @@ pub async fn set_priority(
         tx.commit().await.context("commit")?;
         return get(db, actor, number).await;
     }
-    apply_priority(&mut tx, actor, &mut conversation, priority).await?;
+    change_priority(&mut tx, &mut conversation, priority, &actor.name).await?;
     finish_change(db, tx, actor, &conversation).await
 }
 
-async fn apply_priority(
+/// Changes the priority (`by` is who, in the timeline) and moves the SLA
+/// clocks to the new priority's policy.
+pub(crate) async fn change_priority(
     tx: &mut Tx,
-    actor: &Actor,
     conversation: &mut Locked,
     priority: Priority,
+    by: &str,
 ) -> Result<()> {
     let from = conversation.priority;
     sqlx::query("UPDATE conversations SET priority = $3 WHERE account_id = $1 AND id = $2")
-        .bind(actor.account_id)
+        .bind(conversation.account_id)
         .bind(conversation.id)
         .bind(priority)
         .execute(&mut **tx)
@@ -622,7 +627,7 @@ async fn apply_priority(
         &Activity::PriorityChanged {
             from,
             to: priority,
-            by: actor.name.clone(),
+            by: by.to_string(),
         },
     )
     .await?;
@@ -757,7 +762,7 @@ pub async fn update(
         .await?;
     }
     if let Some(priority) = change.priority.filter(|p| *p != conversation.priority) {
-        apply_priority(&mut tx, actor, &mut conversation, priority).await?;
+        change_priority(&mut tx, &mut conversation, priority, &actor.name).await?;
     }
     if let Some(status) = status.filter(|s| *s != conversation.status) {
         apply_status(&mut tx, actor, &mut conversation, status, None).await?;

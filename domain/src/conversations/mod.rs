@@ -27,7 +27,8 @@ pub use actions::{
     wrap_up, ConversationUpdate, REOPEN_WINDOW_HOURS,
 };
 pub(crate) use actions::{
-    continue_or_start, for_incoming, latest_of, resume, route_to, start_for_customer, Resume,
+    change_priority, continue_or_start, for_incoming, latest_of, resume, route_to,
+    start_for_customer, Resume,
 };
 pub use list::{counts, list, page_size, MAX_PAGE_SIZE, PAGE_SIZE};
 pub(crate) use list::{SearchPatterns, FEW_CONTACT_MATCHES};

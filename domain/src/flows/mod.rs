@@ -5,6 +5,7 @@
 //! `shared::flows` (docs/FLOWS.md); [`engine`] runs one.
 
 pub mod engine;
+pub mod runs;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -12,7 +13,7 @@ use serde_json::json;
 use shared::audit::AuditAction;
 use shared::flows::{
     starter, validate, BlockKind, FlowDefinition, FlowProblem, FlowSummary, FlowVersion, Operand,
-    Operator, ProblemCode, ValidationContext,
+    Operator, ProblemCode, RunCounts, ValidationContext,
 };
 use shared::values::DisplayName;
 use shared::{ErrorCode, Permission};
@@ -32,6 +33,12 @@ struct SummaryRow {
     published_by: Option<String>,
     draft_updated_at: DateTime<Utc>,
     unpublished_changes: bool,
+    started: i64,
+    running: i64,
+    completed: i64,
+    handed_off: i64,
+    taken_over: i64,
+    dropped: i64,
 }
 
 impl From<SummaryRow> for FlowSummary {
@@ -44,20 +51,95 @@ impl From<SummaryRow> for FlowSummary {
             published_by: row.published_by,
             draft_updated_at: row.draft_updated_at,
             unpublished_changes: row.unpublished_changes,
+            runs: RunCounts {
+                started: row.started,
+                running: row.running,
+                completed: row.completed,
+                handed_off: row.handed_off,
+                taken_over: row.taken_over,
+                dropped: row.dropped,
+            },
         }
     }
 }
 
 const SUMMARY: &str = "SELECT f.id, f.name, f.live_version, v.published_at, u.name AS published_by,
-        f.draft_updated_at, v.definition IS DISTINCT FROM f.draft AS unpublished_changes
+        f.draft_updated_at, v.definition IS DISTINCT FROM f.draft AS unpublished_changes,
+        COALESCE(r.started, 0) AS started, COALESCE(r.running, 0) AS running,
+        COALESCE(r.completed, 0) AS completed, COALESCE(r.handed_off, 0) AS handed_off,
+        COALESCE(r.taken_over, 0) AS taken_over, COALESCE(r.dropped, 0) AS dropped
    FROM flows f
    LEFT JOIN flow_versions v ON v.flow_id = f.id AND v.version = f.live_version
-   LEFT JOIN users u ON u.id = v.published_by";
+   LEFT JOIN users u ON u.id = v.published_by
+   LEFT JOIN LATERAL (
+        SELECT count(*) AS started,
+               count(*) FILTER (WHERE outcome IS NULL) AS running,
+               count(*) FILTER (WHERE outcome = 'completed') AS completed,
+               count(*) FILTER (WHERE outcome = 'handed_off') AS handed_off,
+               count(*) FILTER (WHERE outcome = 'taken_over') AS taken_over,
+               count(*) FILTER (WHERE outcome IN ('dropped', 'jumped')) AS dropped
+          FROM flow_runs fr WHERE fr.account_id = f.account_id AND fr.flow_id = f.id) r ON true";
 
-/// What validation knows of the account (no HTTP allow-list yet: every
-/// HTTP block must be https).
-fn context() -> ValidationContext {
-    ValidationContext::default()
+/// What validation knows of the account: the hosts HTTP blocks may call
+/// over plain http.
+async fn context(tx: &mut Tx, account_id: uuid::Uuid) -> anyhow::Result<ValidationContext> {
+    let http_allowlist: Vec<String> =
+        sqlx::query_scalar("SELECT flow_http_allowlist FROM accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_one(&mut **tx)
+            .await
+            .context("reading the flows' HTTP allow-list")?;
+    Ok(ValidationContext { http_allowlist })
+}
+
+/// The hosts an admin lets HTTP blocks call over plain http and at private
+/// addresses.
+pub async fn http_allowlist(db: &Db, actor: &Actor) -> Result<Vec<String>> {
+    actor.require(Permission::ManageFlows)?;
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let context = context(&mut tx, actor.account_id).await?;
+    tx.commit().await.context("commit")?;
+    Ok(context.http_allowlist)
+}
+
+/// Replaces the allow-list (audited): host names or addresses, at most 50.
+pub async fn set_http_allowlist(db: &Db, actor: &Actor, hosts: &[String]) -> Result<Vec<String>> {
+    actor.require(Permission::ManageFlows)?;
+    let mut clean: Vec<String> = Vec::new();
+    for host in hosts {
+        let host = host.trim().to_ascii_lowercase();
+        let valid = !host.is_empty()
+            && host.len() <= 253
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+        if !valid {
+            return Err(Error::field("hosts", ErrorCode::InvalidValue));
+        }
+        if !clean.contains(&host) {
+            clean.push(host);
+        }
+    }
+    if clean.len() > 50 {
+        return Err(Error::field("hosts", ErrorCode::TooLong));
+    }
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    sqlx::query("UPDATE accounts SET flow_http_allowlist = $2, updated_at = now() WHERE id = $1")
+        .bind(actor.account_id)
+        .bind(&clean)
+        .execute(&mut *tx)
+        .await
+        .context("saving the flows' HTTP allow-list")?;
+    audit::record(
+        &mut tx,
+        actor,
+        AuditAction::AccountSettingsChanged,
+        None,
+        json!({ "flow_http_allowlist": clean }),
+    )
+    .await?;
+    tx.commit().await.context("commit")?;
+    Ok(clean)
 }
 
 pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<FlowSummary>> {
@@ -99,14 +181,14 @@ pub async fn create(
     actor.require(Permission::ManageFlows)?;
     let name = DisplayName::parse(name).map_err(|code| Error::field("name", code))?;
     let starter = starter();
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let definition = match definition {
         Some(definition) => {
-            require_valid(definition)?;
+            require_valid(definition, &context(&mut tx, actor.account_id).await?)?;
             definition
         }
         None => &starter,
     };
-    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO flows (account_id, name, draft) VALUES ($1, $2, $3) RETURNING id",
     )
@@ -139,8 +221,8 @@ fn name_taken(err: sqlx::Error) -> Error {
 
 /// The shared validation, plus what only the server can check: every
 /// `matches` pattern compiles (the regex engine stays out of the wasm).
-fn problems_of(definition: &FlowDefinition) -> Vec<FlowProblem> {
-    let mut problems = validate(definition, &context());
+fn problems_of(definition: &FlowDefinition, context: &ValidationContext) -> Vec<FlowProblem> {
+    let mut problems = validate(definition, context);
     for block in &definition.blocks {
         let BlockKind::Condition { branches } = &block.kind else {
             continue;
@@ -167,8 +249,8 @@ fn problems_of(definition: &FlowDefinition) -> Vec<FlowProblem> {
     problems
 }
 
-fn require_valid(definition: &FlowDefinition) -> Result<()> {
-    let problems = problems_of(definition);
+fn require_valid(definition: &FlowDefinition, context: &ValidationContext) -> Result<()> {
+    let problems = problems_of(definition, context);
     if problems.is_empty() {
         Ok(())
     } else {
@@ -209,11 +291,11 @@ pub async fn save_draft(
     mode: DraftSave,
 ) -> Result<Vec<FlowProblem>> {
     actor.require(Permission::ManageFlows)?;
-    let problems = problems_of(definition);
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let problems = problems_of(definition, &context(&mut tx, actor.account_id).await?);
     if mode == DraftSave::OnlyValid && !problems.is_empty() {
         return Err(Error::FlowInvalid(problems));
     }
-    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let done = sqlx::query(
         "UPDATE flows SET draft = $3, draft_updated_at = now() WHERE account_id = $1 AND id = $2",
     )
@@ -243,7 +325,7 @@ pub async fn publish(db: &Db, actor: &Actor, id: i64) -> Result<FlowVersion> {
             .await
             .context("locking flow")?;
     let draft = draft.ok_or(Error::NotFound)?.0;
-    require_valid(&draft)?;
+    require_valid(&draft, &context(&mut tx, actor.account_id).await?)?;
     let version: i32 = sqlx::query_scalar(
         "INSERT INTO flow_versions (account_id, flow_id, version, definition, published_by)
          SELECT $1, $2, COALESCE(max(version), 0) + 1, $3, $4 FROM flow_versions WHERE flow_id = $2
@@ -324,6 +406,7 @@ pub async fn versions(db: &Db, actor: &Actor, id: i64) -> Result<Vec<FlowVersion
 pub async fn remove(db: &Db, actor: &Actor, id: i64) -> Result<()> {
     actor.require(Permission::ManageFlows)?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    runs::release_runs_of(&mut tx, actor.account_id, id).await?;
     let name: Option<String> =
         sqlx::query_scalar("DELETE FROM flows WHERE account_id = $1 AND id = $2 RETURNING name")
             .bind(actor.account_id)

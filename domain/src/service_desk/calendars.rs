@@ -64,6 +64,15 @@ async fn settings_in(tx: &mut Tx, account_id: Uuid) -> anyhow::Result<ServiceDes
     Ok(row.into())
 }
 
+/// The account's own calendar (what a department without its own keeps).
+pub(crate) async fn account_calendar(
+    tx: &mut Tx,
+    account_id: Uuid,
+) -> anyhow::Result<business_time::Calendar> {
+    let settings = settings_in(tx, account_id).await?;
+    to_business_time(&settings.time_zone, &settings.calendar)
+}
+
 /// Saves the account's calendar and wallet rules (the time zone is the
 /// account's own setting, not changed here).
 pub async fn update_settings(

@@ -17,17 +17,25 @@ use crate::error::Result;
 
 pub use distribution::distribute_queued;
 
-/// What the service desk does when a customer writes: the out-of-hours
-/// reply if the department is closed, a next-response clock, and a place in
-/// the queue for a conversation nobody has yet.
+/// What the service desk does when a customer writes: a flow answers it
+/// (one running, or one the message starts); otherwise the out-of-hours
+/// reply if the department is closed and a place in the queue for a
+/// conversation nobody has yet. The next-response clock starts either way.
 pub(crate) async fn after_customer_message(
     tx: &mut Tx,
     account_id: Uuid,
     conversation: &Locked,
+    message: &crate::flows::runs::triggers::Message<'_>,
 ) -> Result<()> {
-    out_of_hours::reply_if_closed(tx, account_id, conversation).await?;
-    sla::customer_wrote(tx, conversation).await?;
-    distribution::enqueue(tx, account_id, conversation).await?;
+    let mut conversation = conversation.clone();
+    let bot_answers =
+        crate::flows::runs::triggers::customer_wrote(tx, &mut conversation, message).await?;
+    sla::customer_wrote(tx, &conversation).await?;
+    if bot_answers {
+        return Ok(());
+    }
+    out_of_hours::reply_if_closed(tx, account_id, &conversation).await?;
+    distribution::enqueue(tx, account_id, &conversation).await?;
     Ok(())
 }
 

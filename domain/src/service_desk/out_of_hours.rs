@@ -5,16 +5,14 @@
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use shared::departments::text_for;
-use shared::inbox::DeliveryStatus;
 use shared::Locale;
 use uuid::Uuid;
 
 use super::calendars;
-use crate::channels::outbound::{self, Route};
+use crate::channels::outbound;
 use crate::conversations::Locked;
 use crate::db::Tx;
 use crate::error::Result;
-use crate::realtime::{self, Signal};
 
 pub(super) async fn reply_if_closed(
     tx: &mut Tx,
@@ -57,7 +55,8 @@ pub(super) async fn reply_if_closed(
     .execute(&mut **tx)
     .await
     .context("remembering the out-of-hours reply")?;
-    send_automatic(tx, account_id, conversation, text).await
+    outbound::send_automatic(tx, account_id, conversation, text).await?;
+    Ok(())
 }
 
 /// The language the customer's browser asked for, when the channel knows it.
@@ -88,53 +87,4 @@ async fn customer_locale(
             None
         }
     }))
-}
-
-/// Stores an outgoing message nobody in Ponte wrote and sends it like an
-/// agent's reply (the widget reads it from its socket; providers get it from
-/// the outbound queue). It is not an answer: the customer's wait and the
-/// first-response time are untouched.
-async fn send_automatic(
-    tx: &mut Tx,
-    account_id: Uuid,
-    conversation: &Locked,
-    body: &str,
-) -> Result<()> {
-    let route = outbound::route_for_reply(
-        tx,
-        account_id,
-        conversation.id,
-        conversation.channel_id,
-        false,
-    )
-    .await?;
-    let delivery = match route {
-        Route::OwnSocket => DeliveryStatus::Sent,
-        Route::Provider(_) => DeliveryStatus::Pending,
-    };
-    let message_id: i64 = sqlx::query_scalar(
-        "INSERT INTO messages (account_id, conversation_id, channel_id, kind, content_type, body, delivery_status)
-         VALUES ($1, $2, $3, 'outgoing', 'text', $4, $5) RETURNING id",
-    )
-    .bind(account_id)
-    .bind(conversation.id)
-    .bind(conversation.channel_id)
-    .bind(body)
-    .bind(delivery)
-    .fetch_one(&mut **tx)
-    .await
-    .context("storing the automatic reply")?;
-    if let Route::Provider(_) = route {
-        outbound::enqueue(tx, account_id, conversation.channel_id, message_id).await?;
-    }
-    realtime::publish(
-        tx,
-        account_id,
-        Signal::MessageCreated {
-            conversation_id: conversation.id,
-            message_id,
-        },
-    )
-    .await?;
-    Ok(())
 }

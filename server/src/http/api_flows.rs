@@ -22,6 +22,14 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/flows/{id}/draft", get(draft).put(save_draft))
         .route("/api/v1/flows/{id}/publish", post(publish))
         .route("/api/v1/flows/{id}/versions", get(versions))
+        .route(
+            "/api/v1/flows/http-allowlist",
+            get(http_allowlist).put(set_http_allowlist),
+        )
+        .route(
+            "/api/v1/conversations/{number}/flow",
+            post(start_in_conversation),
+        )
 }
 
 /// A REST error, or a flow that does not validate: `422` with its
@@ -136,4 +144,45 @@ async fn remove(
 ) -> Result<StatusCode, ApiError> {
     domain::flows::remove(&state.db, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(serde::Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HttpAllowlist {
+    hosts: Vec<String>,
+}
+
+async fn http_allowlist(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<HttpAllowlist>, ApiError> {
+    let hosts = domain::flows::http_allowlist(&state.db, &actor).await?;
+    Ok(Json(HttpAllowlist { hosts }))
+}
+
+async fn set_http_allowlist(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<HttpAllowlist>,
+) -> Result<Json<HttpAllowlist>, ApiError> {
+    let hosts = domain::flows::set_http_allowlist(&state.db, &actor, &body.hosts).await?;
+    Ok(Json(HttpAllowlist { hosts }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StartFlow {
+    flow_id: i64,
+}
+
+/// An agent's manual start: the flow's live version runs in the
+/// conversation (`202`; its messages follow as the conversation's).
+async fn start_in_conversation(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(number): ApiPath<i64>,
+    ApiJson(body): ApiJson<StartFlow>,
+) -> Result<StatusCode, ApiError> {
+    domain::flows::runs::start_manually(&state.db, &actor, number, body.flow_id).await?;
+    Ok(StatusCode::ACCEPTED)
 }

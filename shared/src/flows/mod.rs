@@ -110,6 +110,21 @@ pub struct FlowSummary {
     pub draft_updated_at: chrono::DateTime<chrono::Utc>,
     /// The draft has changes the live version lacks.
     pub unpublished_changes: bool,
+    pub runs: RunCounts,
+}
+
+/// How a flow's runs went (every version).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunCounts {
+    pub started: i64,
+    /// Still going (waiting for the customer or the clock).
+    pub running: i64,
+    pub completed: i64,
+    pub handed_off: i64,
+    /// Stopped by an agent taking the conversation over.
+    pub taken_over: i64,
+    /// Could not go on, or jumped to another flow.
+    pub dropped: i64,
 }
 
 /// One published version (immutable).

@@ -19,7 +19,9 @@ use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
 use crate::realtime::{self, Signal};
 
+mod automatic;
 mod send;
+pub(crate) use automatic::send_automatic;
 use send::{send, Outgoing};
 pub use send::{Pace, Sender};
 

@@ -1,0 +1,560 @@
+//! Flow runs: a conversation following one published flow version. The
+//! interpreter's state ([`engine::Run`]) is stored after every step, so a
+//! restarted server resumes each run where it was; customer messages
+//! ([`triggers::customer_wrote`]), the clock and HTTP responses
+//! ([`run_due`]) move runs on, and what the run does to the conversation
+//! is [`effects`]. While a run goes the conversation's status is `bot`; an
+//! agent who acts on it takes it over ([`take_over`]).
+
+mod effects;
+mod http;
+pub(crate) mod triggers;
+mod world;
+
+use anyhow::Context;
+use chrono::{Duration, Utc};
+use serde::{Deserialize, Serialize};
+use shared::flows::{BlockKind, FlowDefinition, HttpMethod, Trigger};
+use shared::inbox::{Activity, ConversationStatus};
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use super::engine::{Action, Ending, Event, Run, Waiting};
+use crate::actor::Actor;
+use crate::conversations::{self, Locked};
+use crate::db::{Db, Tx};
+use crate::error::{Error, Result};
+use shared::ConflictReason;
+
+pub use http::HttpPolicy;
+
+/// A run that jumps this many times within one event stops (flows that
+/// jump to each other in a circle).
+const MAX_JUMPS: usize = 5;
+
+/// What started a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Why {
+    NewConversation,
+    Keyword,
+    OutsideBusinessHours,
+    Manual,
+    Jump,
+}
+
+impl Why {
+    fn as_str(self) -> &'static str {
+        match self {
+            Why::NewConversation => "new_conversation",
+            Why::Keyword => "keyword",
+            Why::OutsideBusinessHours => "outside_business_hours",
+            Why::Manual => "manual",
+            Why::Jump => "jump",
+        }
+    }
+
+    /// The start block a run begun this way enters: the one for its
+    /// trigger (a jump enters the manual start, else the first one).
+    fn start_block(self, flow: &FlowDefinition) -> Option<&str> {
+        let wanted = |trigger: &Trigger| match self {
+            Why::NewConversation => matches!(trigger, Trigger::NewConversation { .. }),
+            Why::Keyword => matches!(trigger, Trigger::Keyword { .. }),
+            Why::OutsideBusinessHours => matches!(trigger, Trigger::OutsideBusinessHours { .. }),
+            Why::Manual | Why::Jump => matches!(trigger, Trigger::Manual),
+        };
+        flow.starts()
+            .find(|(_, trigger)| wanted(trigger))
+            .or_else(|| flow.starts().next().filter(|_| self == Why::Jump))
+            .map(|(block, _)| block.id.as_str())
+    }
+}
+
+/// How a run ended, as stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    Completed,
+    HandedOff,
+    Jumped,
+    Dropped,
+    TakenOver,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::HandedOff => "handed_off",
+            Outcome::Jumped => "jumped",
+            Outcome::Dropped => "dropped",
+            Outcome::TakenOver => "taken_over",
+        }
+    }
+}
+
+impl From<&Ending> for Outcome {
+    fn from(ending: &Ending) -> Self {
+        match ending {
+            Ending::Completed => Outcome::Completed,
+            Ending::HandedOff => Outcome::HandedOff,
+            Ending::Jumped => Outcome::Jumped,
+            Ending::Dropped => Outcome::Dropped,
+        }
+    }
+}
+
+/// The request an HTTP block makes, kept with the run until it is made.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PendingRequest {
+    method: HttpMethod,
+    url: String,
+    headers: Vec<(String, String)>,
+    body: Option<String>,
+    timeout_ms: u32,
+}
+
+/// A run still going, locked, with the version it follows.
+struct ActiveRun {
+    id: i64,
+    /// Who the conversation's timeline says did what the run did.
+    label: String,
+    flow: FlowDefinition,
+    state: Run,
+    http_request: Option<PendingRequest>,
+}
+
+#[derive(sqlx::FromRow)]
+struct RunRow {
+    id: i64,
+    name: String,
+    definition: Json<FlowDefinition>,
+    state: Json<Run>,
+    http_request: Option<Json<PendingRequest>>,
+}
+
+impl From<RunRow> for ActiveRun {
+    fn from(row: RunRow) -> Self {
+        ActiveRun {
+            id: row.id,
+            label: label_of(&row.name),
+            flow: row.definition.0,
+            state: row.state.0,
+            http_request: row.http_request.map(|r| r.0),
+        }
+    }
+}
+
+fn label_of(flow_name: &str) -> String {
+    format!("🤖 {flow_name}")
+}
+
+/// The conversation's run, if one is going (locked; the conversation must
+/// be locked first, always in that order).
+async fn active_run(tx: &mut Tx, conversation: &Locked) -> anyhow::Result<Option<ActiveRun>> {
+    let row: Option<RunRow> = sqlx::query_as(
+        "SELECT r.id, f.name, v.definition, r.state, r.http_request
+           FROM flow_runs r
+           JOIN flow_versions v ON v.flow_id = r.flow_id AND v.version = r.version
+           JOIN flows f ON f.id = r.flow_id
+          WHERE r.account_id = $1 AND r.conversation_id = $2 AND r.ended_at IS NULL
+          FOR UPDATE OF r",
+    )
+    .bind(conversation.account_id)
+    .bind(conversation.id)
+    .fetch_optional(&mut **tx)
+    .await
+    .context("reading the conversation's flow run")?;
+    Ok(row.map(ActiveRun::from))
+}
+
+/// A published flow as a run starts it.
+pub(crate) struct LiveFlow {
+    pub id: i64,
+    pub version: i32,
+    pub name: String,
+    pub definition: FlowDefinition,
+}
+
+#[derive(sqlx::FromRow)]
+struct LiveRow {
+    id: i64,
+    version: i32,
+    name: String,
+    definition: Json<FlowDefinition>,
+}
+
+/// The account's live flows (`only`: just that one), oldest first.
+pub(crate) async fn live_flows(
+    tx: &mut Tx,
+    account_id: Uuid,
+    only: Option<i64>,
+) -> anyhow::Result<Vec<LiveFlow>> {
+    let rows: Vec<LiveRow> = sqlx::query_as(
+        "SELECT f.id, v.version, f.name, v.definition
+           FROM flows f JOIN flow_versions v ON v.flow_id = f.id AND v.version = f.live_version
+          WHERE f.account_id = $1 AND ($2::bigint IS NULL OR f.id = $2)
+          ORDER BY f.id",
+    )
+    .bind(account_id)
+    .bind(only)
+    .fetch_all(&mut **tx)
+    .await
+    .context("reading live flows")?;
+    Ok(rows
+        .into_iter()
+        .map(|r| LiveFlow {
+            id: r.id,
+            version: r.version,
+            name: r.name,
+            definition: r.definition.0,
+        })
+        .collect())
+}
+
+/// Starts `flow` in the conversation (status `bot`) and runs it up to its
+/// first wait; `message` is the customer's message that started it.
+pub(crate) async fn start(
+    tx: &mut Tx,
+    conversation: &mut Locked,
+    flow: LiveFlow,
+    why: Why,
+    message: Option<&str>,
+) -> Result<()> {
+    let mut next = Some((flow, why));
+    for _ in 0..=MAX_JUMPS {
+        let Some((flow, why)) = next.take() else {
+            return Ok(());
+        };
+        let Some(start) = why.start_block(&flow.definition) else {
+            effects::give_to_people(tx, conversation, &label_of(&flow.name)).await?;
+            return Ok(());
+        };
+        let mut state = Run::new(start);
+        state.last_message = message.map(|m| m.trim().to_string());
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO flow_runs (account_id, flow_id, version, conversation_id, trigger, state)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(conversation.account_id)
+        .bind(flow.id)
+        .bind(flow.version)
+        .bind(conversation.id)
+        .bind(why.as_str())
+        .bind(Json(&state))
+        .fetch_one(&mut **tx)
+        .await
+        .context("starting a flow run")?;
+        let label = label_of(&flow.name);
+        effects::set_status(tx, conversation, ConversationStatus::Bot, &label).await?;
+        let run = ActiveRun {
+            id,
+            label,
+            flow: flow.definition,
+            state,
+            http_request: None,
+        };
+        next = drive(tx, conversation, run, Event::Started).await?;
+    }
+    effects::give_to_people(tx, conversation, "🤖").await?;
+    Ok(())
+}
+
+/// Moves the run on by `event`, does what it says, and stores where it is;
+/// the flow it jumped to, if it did.
+async fn drive(
+    tx: &mut Tx,
+    conversation: &mut Locked,
+    mut run: ActiveRun,
+    event: Event<'_>,
+) -> Result<Option<(LiveFlow, Why)>> {
+    let world = world::load(tx, conversation, &run.flow).await?;
+    let actions = run.state.advance(&run.flow, event, &world);
+    let mut jump = None;
+    for action in actions {
+        match action {
+            Action::Http {
+                method,
+                url,
+                headers,
+                body,
+                timeout_ms,
+            } => {
+                run.http_request = Some(PendingRequest {
+                    method,
+                    url,
+                    headers,
+                    body,
+                    timeout_ms,
+                });
+            }
+            Action::Jump { flow_id } => jump = Some(flow_id),
+            other => effects::apply(tx, conversation, &run.label, other).await?,
+        }
+    }
+    let Some(ending) = run.state.ended.clone() else {
+        save(tx, &run).await?;
+        return Ok(None);
+    };
+    finish(tx, run.id, &run.state, Outcome::from(&ending)).await?;
+    let ended_on_end_block = run
+        .flow
+        .block(&run.state.block)
+        .is_some_and(|b| matches!(b.kind, BlockKind::End));
+    match ending {
+        Ending::HandedOff => {}
+        Ending::Completed if ended_on_end_block => {
+            effects::resolve(tx, conversation, &run.label).await?
+        }
+        Ending::Jumped => {
+            let target = match jump {
+                Some(flow_id) => live_flows(tx, conversation.account_id, Some(flow_id))
+                    .await?
+                    .pop(),
+                None => None,
+            };
+            match target {
+                Some(flow) => return Ok(Some((flow, Why::Jump))),
+                None => effects::give_to_people(tx, conversation, &run.label).await?,
+            }
+        }
+        // An optional way out left open, or a run that could not go on:
+        // the customer is never left with nobody.
+        Ending::Completed | Ending::Dropped => {
+            effects::give_to_people(tx, conversation, &run.label).await?
+        }
+    }
+    Ok(None)
+}
+
+/// Stores a run that goes on, and when the clock (or a request to make)
+/// wakes it.
+async fn save(tx: &mut Tx, run: &ActiveRun) -> anyhow::Result<()> {
+    let waiting_for_http = run.state.waiting == Some(Waiting::Http);
+    let wake_at = match &run.state.waiting {
+        Some(Waiting::Http) => Some(Utc::now()),
+        Some(waiting) => waiting.deadline(),
+        None => None,
+    };
+    sqlx::query("UPDATE flow_runs SET state = $2, wake_at = $3, http_request = $4 WHERE id = $1")
+        .bind(run.id)
+        .bind(Json(&run.state))
+        .bind(wake_at)
+        .bind(
+            run.http_request
+                .as_ref()
+                .filter(|_| waiting_for_http)
+                .map(Json),
+        )
+        .execute(&mut **tx)
+        .await
+        .context("saving the flow run")?;
+    Ok(())
+}
+
+async fn finish(tx: &mut Tx, run_id: i64, state: &Run, outcome: Outcome) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE flow_runs SET state = $2, outcome = $3, ended_at = now(), wake_at = NULL, http_request = NULL
+          WHERE id = $1",
+    )
+    .bind(run_id)
+    .bind(Json(state))
+    .bind(outcome.as_str())
+    .execute(&mut **tx)
+    .await
+    .context("ending the flow run")?;
+    Ok(())
+}
+
+/// An agent acts on the conversation (replies, assigns, changes its
+/// status): the run stops, and a conversation the bot held is the
+/// people's again (`by` says who in its timeline).
+pub(crate) async fn take_over(tx: &mut Tx, conversation: &mut Locked, by: &str) -> Result<()> {
+    end_taken_over(tx, conversation).await?;
+    if conversation.status == ConversationStatus::Bot {
+        let to = if conversation.assignee_id.is_some() {
+            ConversationStatus::InProgress
+        } else {
+            ConversationStatus::Open
+        };
+        effects::set_status(tx, conversation, to, by).await?;
+    }
+    Ok(())
+}
+
+/// Stops the conversation's run, if one goes, for an agent who sets the
+/// conversation's status themselves.
+pub(crate) async fn end_taken_over(tx: &mut Tx, conversation: &Locked) -> Result<()> {
+    if let Some(run) = active_run(tx, conversation).await? {
+        finish(tx, run.id, &run.state, Outcome::TakenOver).await?;
+    }
+    Ok(())
+}
+
+/// An agent starts a flow with a manual start in a conversation they may
+/// change (one already running stops).
+pub async fn start_manually(db: &Db, actor: &Actor, number: i64, flow_id: i64) -> Result<()> {
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let (mut conversation, scope) = conversations::lock_in_scope(&mut tx, actor, number).await?;
+    scope.require_write(conversation.channel_id)?;
+    if conversation.status.is_closed() {
+        return Err(Error::Conflict(ConflictReason::ConversationClosed));
+    }
+    let flow = live_flows(&mut tx, actor.account_id, Some(flow_id))
+        .await?
+        .pop()
+        .filter(|f| Why::Manual.start_block(&f.definition).is_some())
+        .ok_or_else(|| Error::field("flow_id", shared::ErrorCode::OptionInvalid))?;
+    end_taken_over(&mut tx, &conversation).await?;
+    start(&mut tx, &mut conversation, flow, Why::Manual, None).await?;
+    conversations::touch(&mut tx, actor.account_id, conversation.id).await?;
+    tx.commit().await.context("commit")?;
+    Ok(())
+}
+
+/// Before a flow is removed: its running conversations go to people.
+pub(crate) async fn release_runs_of(tx: &mut Tx, account_id: Uuid, flow_id: i64) -> Result<()> {
+    let conversation_ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT conversation_id FROM flow_runs
+          WHERE account_id = $1 AND flow_id = $2 AND ended_at IS NULL",
+    )
+    .bind(account_id)
+    .bind(flow_id)
+    .fetch_all(&mut **tx)
+    .await
+    .context("finding the flow's runs")?;
+    for conversation_id in conversation_ids {
+        let Some(mut conversation) =
+            conversations::lock_by_id(tx, account_id, conversation_id, false).await?
+        else {
+            continue;
+        };
+        if let Some(run) = active_run(tx, &conversation).await? {
+            finish(tx, run.id, &run.state, Outcome::Dropped).await?;
+            effects::give_to_people(tx, &mut conversation, &run.label).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Moves on the runs whose time came — a delay over, a reply that never
+/// came, a request to make — on any instance (a conversation another holds
+/// is skipped and found next time). Returns how many moved.
+pub async fn run_due(db: &Db, policy: &HttpPolicy) -> Result<usize> {
+    let due: Vec<(Uuid, i64, i64)> = sqlx::query_as("SELECT * FROM due_flow_runs(100)")
+        .fetch_all(db.pool())
+        .await
+        .context("finding due flow runs")?;
+    let mut moved = 0;
+    for (account_id, conversation_id, run_id) in due {
+        let mut tx = db.tenant(account_id, None).await?;
+        let Some(mut conversation) =
+            conversations::lock_by_id(&mut tx, account_id, conversation_id, true).await?
+        else {
+            continue;
+        };
+        let Some(run) = active_run(&mut tx, &conversation)
+            .await?
+            .filter(|r| r.id == run_id)
+        else {
+            continue;
+        };
+        let deadline_passed = run
+            .state
+            .waiting
+            .as_ref()
+            .and_then(Waiting::deadline)
+            .is_some_and(|at| at <= Utc::now());
+        match (&run.state.waiting, run.http_request.clone()) {
+            (Some(Waiting::Http), Some(request)) => {
+                lease(&mut tx, run.id, &request).await?;
+                tx.commit().await.context("commit")?;
+                let allowlist = http::allowlist(db, account_id).await?;
+                let response = policy.call(&request, &allowlist).await;
+                answer_request(db, account_id, conversation_id, run_id, response).await?;
+            }
+            (Some(Waiting::Http), None) => {
+                // Nothing to ask any more (never expected): out through `error`.
+                let failed = Err("the request was lost".to_string());
+                move_on(&mut tx, &mut conversation, run, Event::HttpDone(failed)).await?;
+                tx.commit().await.context("commit")?;
+            }
+            _ => {
+                if deadline_passed {
+                    move_on(&mut tx, &mut conversation, run, Event::Clock).await?;
+                } else {
+                    // This clock is behind the database's: stored again, found again.
+                    save(&mut tx, &run).await?;
+                }
+                tx.commit().await.context("commit")?;
+            }
+        }
+        moved += 1;
+    }
+    Ok(moved)
+}
+
+/// Holds a run's request for this instance while it is made (another
+/// instance retries it if this one dies before the answer is stored).
+async fn lease(tx: &mut Tx, run_id: i64, request: &PendingRequest) -> anyhow::Result<()> {
+    let hold = Duration::milliseconds(request.timeout_ms.into()) + Duration::seconds(30);
+    sqlx::query("UPDATE flow_runs SET wake_at = $2 WHERE id = $1")
+        .bind(run_id)
+        .bind(Utc::now() + hold)
+        .execute(&mut **tx)
+        .await
+        .context("leasing the flow's request")?;
+    Ok(())
+}
+
+/// The response to a run's request moves it on, if it still waits for it.
+async fn answer_request(
+    db: &Db,
+    account_id: Uuid,
+    conversation_id: i64,
+    run_id: i64,
+    response: std::result::Result<serde_json::Value, String>,
+) -> Result<()> {
+    let mut tx = db.tenant(account_id, None).await?;
+    let Some(mut conversation) =
+        conversations::lock_by_id(&mut tx, account_id, conversation_id, false).await?
+    else {
+        return Ok(());
+    };
+    let run = active_run(&mut tx, &conversation)
+        .await?
+        .filter(|r| r.id == run_id && r.state.waiting == Some(Waiting::Http));
+    if let Some(run) = run {
+        if let Err(reason) = &response {
+            tracing::info!(run_id, reason, "a flow's HTTP request failed");
+        }
+        move_on(&mut tx, &mut conversation, run, Event::HttpDone(response)).await?;
+    }
+    tx.commit().await.context("commit")?;
+    Ok(())
+}
+
+/// [`drive`] for the clock and HTTP responses: on into a flow it jumps to,
+/// and everyone told the conversation changed.
+async fn move_on(
+    tx: &mut Tx,
+    conversation: &mut Locked,
+    run: ActiveRun,
+    event: Event<'_>,
+) -> Result<()> {
+    if let Some((flow, why)) = drive(tx, conversation, run, event).await? {
+        start(tx, conversation, flow, why, None).await?;
+    }
+    conversations::touch(tx, conversation.account_id, conversation.id).await?;
+    Ok(())
+}
+
+/// The conversation's timeline line when a run changes its status.
+fn status_line(from: ConversationStatus, to: ConversationStatus, by: &str) -> Activity {
+    Activity::StatusChanged {
+        from,
+        to,
+        by: by.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

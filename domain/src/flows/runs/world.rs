@@ -1,0 +1,111 @@
+//! What a run knows of the world: the conversation's built-in variables
+//! and the calendars its business-hours blocks ask about, read before the
+//! run moves (the interpreter itself never touches the database).
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use shared::flows::{BlockKind, FlowDefinition};
+
+use crate::business_time::Calendar;
+use crate::conversations::Locked;
+use crate::db::Tx;
+use crate::flows::engine::World;
+use crate::service_desk::calendars;
+
+pub(super) struct ConversationWorld {
+    now: DateTime<Utc>,
+    builtins: HashMap<&'static str, String>,
+    /// By department (`None`: the account's).
+    calendars: HashMap<Option<i64>, Calendar>,
+}
+
+impl World for ConversationWorld {
+    fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    fn is_open(&self, department_id: Option<i64>) -> bool {
+        self.calendars
+            .get(&department_id)
+            .or_else(|| self.calendars.get(&None))
+            .is_none_or(|calendar| calendar.is_open(self.now))
+    }
+
+    fn builtin(&self, name: &str) -> Option<String> {
+        self.builtins.get(name).cloned().filter(|v| !v.is_empty())
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Facts {
+    contact_name: String,
+    contact_email: Option<String>,
+    contact_phone: Option<String>,
+    channel_name: String,
+    number: i64,
+}
+
+pub(super) async fn load(
+    tx: &mut Tx,
+    conversation: &Locked,
+    flow: &FlowDefinition,
+) -> anyhow::Result<ConversationWorld> {
+    let facts: Facts = sqlx::query_as(
+        "SELECT k.name AS contact_name, k.email AS contact_email, k.phone AS contact_phone,
+                ch.name AS channel_name, c.number
+           FROM conversations c
+           JOIN contacts k ON k.id = c.contact_id
+           JOIN channels ch ON ch.id = c.channel_id
+          WHERE c.account_id = $1 AND c.id = $2",
+    )
+    .bind(conversation.account_id)
+    .bind(conversation.id)
+    .fetch_one(&mut **tx)
+    .await
+    .context("reading what a flow knows of the conversation")?;
+    let builtins = HashMap::from([
+        ("contact.name", facts.contact_name),
+        ("contact.email", facts.contact_email.unwrap_or_default()),
+        ("contact.phone", facts.contact_phone.unwrap_or_default()),
+        ("channel.name", facts.channel_name),
+        ("conversation.number", facts.number.to_string()),
+    ]);
+    let mut wanted: Vec<Option<i64>> = flow
+        .blocks
+        .iter()
+        .filter_map(|block| match &block.kind {
+            BlockKind::BusinessHours { department_id } => Some(*department_id),
+            _ => None,
+        })
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut calendars = HashMap::new();
+    for department_id in wanted {
+        if let Some(calendar) = calendar_of(tx, conversation, department_id).await? {
+            calendars.insert(department_id, calendar);
+        }
+    }
+    Ok(ConversationWorld {
+        now: Utc::now(),
+        builtins,
+        calendars,
+    })
+}
+
+/// A department's calendar (its own or the account's); `None` asks for
+/// the account's. A department removed since publishing has none.
+pub(super) async fn calendar_of(
+    tx: &mut Tx,
+    conversation: &Locked,
+    department_id: Option<i64>,
+) -> anyhow::Result<Option<Calendar>> {
+    Ok(match department_id {
+        Some(id) => calendars::department_hours(tx, conversation.account_id, id)
+            .await?
+            .map(|hours| hours.calendar),
+        None => Some(calendars::account_calendar(tx, conversation.account_id).await?),
+    })
+}
