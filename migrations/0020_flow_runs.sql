@@ -23,7 +23,7 @@ CREATE TABLE flow_runs (
     CHECK ((ended_at IS NULL) = (outcome IS NULL)),
     FOREIGN KEY (flow_id, version) REFERENCES flow_versions (flow_id, version) ON DELETE CASCADE,
     FOREIGN KEY (account_id, flow_id) REFERENCES flows (account_id, id) ON DELETE CASCADE,
-    FOREIGN KEY (conversation_id) REFERENCES conversations (id) ON DELETE CASCADE
+    FOREIGN KEY (account_id, conversation_id) REFERENCES conversations (account_id, id) ON DELETE CASCADE
 );
 -- A conversation follows at most one flow at a time.
 CREATE UNIQUE INDEX flow_runs_active_idx ON flow_runs (conversation_id) WHERE ended_at IS NULL;

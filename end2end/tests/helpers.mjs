@@ -13,12 +13,15 @@ export const DEMO_PASSWORD = 'ponte-demo-2026';
  * A demo-like account of the test's own (`ponte seed-demo --slug …`): its
  * admin, supervisor and agent, its website channel and sample inbox. Tests
  * never share (or change) the demo account, so they pass in any order.
+ * Without the demo's example flow unless `withFlow` (tests of the human
+ * path want the widget's conversations to reach people at once).
  * Needs PONTE_BIN plus the server's DATABASE_URL and PONTE_DATA_DIR.
  */
-export function newAccount() {
+export function newAccount({ withFlow = false } = {}) {
   const slug = `e2e-${unique()}`;
   const bin = process.env.PONTE_BIN ?? '../target/release/ponte';
-  const out = execFileSync(bin, ['seed-demo', '--slug', slug], { env: process.env, encoding: 'utf8' });
+  const args = ['seed-demo', '--slug', slug, ...(withFlow ? [] : ['--without-flow'])];
+  const out = execFileSync(bin, args, { env: process.env, encoding: 'utf8' });
   const channel = out.match(/website channel: (\S+)/)?.[1];
   if (!channel) throw new Error(`seed-demo printed no channel:\n${out}`);
   return {

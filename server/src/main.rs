@@ -19,10 +19,12 @@ COMMANDS:
             Run the web server (migrates first unless --no-migrate).
     migrate
             Apply pending database migrations and exit.
-    seed-demo [--slug SLUG]
+    seed-demo [--slug SLUG] [--without-flow]
             Create the demo account, its people and sample inbox (idempotent).
             Another slug makes a demo-like account with its own people
             (admin@SLUG.ponte.dev, …), e.g. one per browser test.
+            --without-flow leaves out the example flow that greets website
+            visitors (for tests of the human path).
     seed-load [--account SLUG] [--conversations N] [--messages M]
             Add bulk test data to an account (default: demo, 100000, 1000000).
     api-token create --email E [--name N] [--account SLUG]
@@ -50,6 +52,7 @@ enum Command {
     Migrate,
     SeedDemo {
         slug: String,
+        with_flow: bool,
     },
     SeedLoad {
         account: String,
@@ -96,9 +99,11 @@ fn parse_args() -> anyhow::Result<Command> {
         "migrate" => Ok(Command::Migrate),
         "seed-demo" => {
             let mut slug = domain::seed::DEMO_SLUG.to_string();
+            let mut with_flow = true;
             while let Some(arg) = parser.next()? {
                 match arg {
                     Long("slug") => slug = parser.value()?.string()?,
+                    Long("without-flow") => with_flow = false,
                     other => bail!("{}", other.unexpected()),
                 }
             }
@@ -107,7 +112,7 @@ fn parse_args() -> anyhow::Result<Command> {
                 shared::values::Slug::parse(&slug)
                     .map_err(|code| anyhow::anyhow!("--slug {slug}: {code}"))?;
             }
-            Ok(Command::SeedDemo { slug })
+            Ok(Command::SeedDemo { slug, with_flow })
         }
         "seed-load" => {
             let (mut account, mut conversations, mut messages, mut agents) =
@@ -210,7 +215,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             println!("migrations applied");
             Ok(ExitCode::SUCCESS)
         }
-        Command::SeedDemo { slug } => {
+        Command::SeedDemo { slug, with_flow } => {
             let settings = Settings::from_env()?;
             let (owner, db) = connect_both(&settings).await?;
             let demo = domain::seed::demo_with(&owner, &db, &slug).await?;
@@ -233,6 +238,9 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                     locale: shared::Locale::PtBr,
                 };
                 domain::reports::schedules::create(&db, &supervisor, &weekly).await?;
+            }
+            if with_flow {
+                domain::seed::demo_flow(&db, &settings.secret_key, &demo).await?;
             }
             println!(
                 "demo account {}{} — sign in with {} / {}",

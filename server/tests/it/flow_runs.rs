@@ -549,3 +549,42 @@ async fn an_http_block_maps_an_allow_listed_servers_answer_into_the_conversation
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_flow_greets_website_visitors_and_hands_them_to_the_chosen_department() {
+    let demo = demo().await;
+    let db = &demo.app.database.db;
+    let secret = crate::helpers::test_secret();
+    assert!(domain::seed::demo_flow(db, &secret, &demo.demo)
+        .await
+        .unwrap());
+    assert!(
+        !domain::seed::demo_flow(db, &secret, &demo.demo)
+            .await
+            .unwrap(),
+        "seeded once"
+    );
+    let flows = domain::flows::list(db, &demo.admin()).await.unwrap();
+    assert_eq!(flows.len(), 1);
+    assert_eq!(flows[0].live_version, Some(1));
+    assert_eq!(
+        (flows[0].runs.started, flows[0].runs.handed_off),
+        (1, 1),
+        "the sample visitor went through it"
+    );
+
+    let (visitor, conversation) = demo.new_customer("Boa tarde").await;
+    assert_eq!(
+        demo.customer_reads(&visitor).await,
+        [
+            "Olá! Eu sou o assistente virtual da Demo.",
+            "Com quem você quer falar?\n1 - Vendas\n2 - Suporte"
+        ]
+    );
+    demo.app
+        .visitor_says(&demo.channel, &visitor, "vendas")
+        .await;
+    let (status, department, _) = demo.status_of(conversation).await;
+    assert_eq!(status, "open");
+    assert_eq!(department, Some(demo.department("Vendas").await));
+}

@@ -71,6 +71,16 @@ async fn two_full_accounts(db: &TestDb) -> (Uuid, Uuid) {
         domain::flows::publish(&db.db, &admin, flow.id)
             .await
             .unwrap();
+        let open: i64 = sqlx::query_scalar(
+            "SELECT number FROM conversations WHERE account_id = $1 AND status = 'open' LIMIT 1",
+        )
+        .bind(demo.account_id)
+        .fetch_one(&db.owner)
+        .await
+        .unwrap();
+        domain::flows::runs::start_manually(&db.db, &admin, open, flow.id)
+            .await
+            .unwrap();
         let weekly = shared::reports::ScheduleForm {
             report: shared::reports::ReportKind::Productivity,
             frequency: shared::reports::Frequency::Weekly,

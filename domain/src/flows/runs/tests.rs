@@ -142,3 +142,41 @@ fn a_run_enters_the_start_block_of_its_trigger() {
         "a jump enters any start when the flow has no manual one"
     );
 }
+
+fn request(url: &str) -> super::PendingRequest {
+    super::PendingRequest {
+        method: shared::flows::HttpMethod::Get,
+        url: url.into(),
+        headers: vec![],
+        body: None,
+        timeout_ms: 1000,
+    }
+}
+
+#[tokio::test]
+async fn http_blocks_never_reach_private_addresses_unless_the_host_is_allow_listed() {
+    let guarded = super::HttpPolicy::default();
+    for url in [
+        "https://127.0.0.1/admin",
+        "https://169.254.169.254/latest/meta-data",
+        "https://10.0.0.8/erp",
+        "https://[::1]/",
+    ] {
+        let refused = guarded.call(&request(url), &[]).await.unwrap_err();
+        assert!(refused.contains("private or local"), "{url}: {refused}");
+    }
+    let plain = guarded
+        .call(&request("http://erp.example.com/clientes"), &[])
+        .await
+        .unwrap_err();
+    assert!(plain.contains("not https"), "{plain}");
+
+    // Positive control: the allow-listed host is called (nothing listens
+    // on port 9 here, so the call itself fails — after the guard let it
+    // through).
+    let listed = guarded
+        .call(&request("http://127.0.0.1:9/erp"), &["127.0.0.1".into()])
+        .await
+        .unwrap_err();
+    assert!(listed.starts_with("request failed"), "{listed}");
+}

@@ -22,6 +22,10 @@ use crate::{
     categories, channels, contacts, conversations, departments, messages, quick_replies, widget,
 };
 
+mod flow;
+
+pub use flow::demo_flow;
+
 pub const DEMO_SLUG: &str = "demo";
 pub const DEMO_PASSWORD: &str = "ponte-demo-2026";
 /// The demo people: the local part of their e-mail (`admin` →
