@@ -25,8 +25,9 @@ use pages::inbox::{ConversationPane, InboxPage, NoConversation};
 use pages::lazy::{
     AccountSettingsRoute, ApiDocsRoute, ApiTokensRoute, AttributesRoute, AuditRoute,
     CategoriesRoute, ChannelsRoute, ConfirmEmailRoute, ConnectionsRoute, DashboardRoute,
-    DepartmentsRoute, EmailSettingsRoute, ForgotPasswordRoute, ProductivitySettingsRoute,
-    ProfileRoute, QuickRepliesRoute, ReportsRoute, ResetPasswordRoute, TemplatesRoute, UsersRoute,
+    DepartmentsRoute, EmailSettingsRoute, FlowsRoute, ForgotPasswordRoute,
+    ProductivitySettingsRoute, ProfileRoute, QuickRepliesRoute, ReportsRoute, ResetPasswordRoute,
+    TemplatesRoute, UsersRoute,
 };
 use prefs::{provide_prefs, use_t, InitialPrefs};
 
@@ -120,6 +121,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/api-tokens") view={Lazy::<ApiTokensRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/api-tokens/docs") view={Lazy::<ApiDocsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/flows") view={Lazy::<FlowsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/flows/:id") view={Lazy::<FlowsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/reports") view={Lazy::<ReportsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async />
                 </ParentRoute>

@@ -11,6 +11,7 @@ pub mod connections;
 pub mod contacts;
 pub mod conversations;
 pub mod departments;
+pub mod flows;
 pub mod mail;
 pub mod people;
 pub mod reports;

@@ -233,6 +233,12 @@ const MAIN_NAV: &[NavItem] = &[
         needs: |_| true,
     },
     NavItem {
+        href: "/flows",
+        icon: Icon::Bolt,
+        label: |t| t.nav_flows,
+        needs: |s| s.can(Permission::ManageFlows),
+    },
+    NavItem {
         href: "/audit",
         icon: Icon::Shield,
         label: |t| t.nav_audit,

@@ -265,6 +265,7 @@ pub static STRINGS: Strings = Strings {
     productivity_hint: "Changes apply at once to every open browser, and are recorded in the audit log.",
     nav_dashboard: "Dashboard",
     nav_reports: "Reports",
+    nav_flows: "Flows",
     dashboard_title: "Dashboard",
     dashboard_subtitle: "Your team right now: who is working, idle or away, updated live.",
     status_board: "Status board",

@@ -618,6 +618,7 @@ mod strings {
         productivity_hint,
         nav_dashboard,
         nav_reports,
+        nav_flows,
         dashboard_title,
         dashboard_subtitle,
         status_board,

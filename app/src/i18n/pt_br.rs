@@ -265,6 +265,7 @@ pub static STRINGS: Strings = Strings {
     productivity_hint: "As mudanças valem na hora para todos os navegadores abertos e ficam registradas na auditoria.",
     nav_dashboard: "Painel",
     nav_reports: "Relatórios",
+    nav_flows: "Fluxos",
     dashboard_title: "Painel",
     dashboard_subtitle: "Sua equipe agora: quem está trabalhando, ocioso ou ausente, ao vivo.",
     status_board: "Quadro de status",

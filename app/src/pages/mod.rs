@@ -11,6 +11,7 @@ pub mod channels;
 pub mod connections;
 pub mod dashboard;
 pub mod departments;
+pub mod flows;
 pub mod inbox;
 pub mod quick_replies;
 pub mod recovery;
@@ -43,6 +44,7 @@ pub mod lazy {
     lazy_pages! {
         AuditRoute => super::audit::AuditPage,
         DashboardRoute => super::dashboard::DashboardPage,
+        FlowsRoute => super::flows::FlowsPage,
         ReportsRoute => super::reports::ReportsPage,
         ChannelsRoute => super::channels::ChannelsPage,
         ConnectionsRoute => super::connections::ConnectionsPage,

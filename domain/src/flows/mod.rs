@@ -4,6 +4,7 @@
 //! started with. The definition and its validation are
 //! `shared::flows` (docs/FLOWS.md); [`engine`] runs one.
 
+pub mod builder;
 pub mod engine;
 pub mod runs;
 
@@ -12,8 +13,8 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use shared::audit::AuditAction;
 use shared::flows::{
-    starter, validate, BlockKind, FlowDefinition, FlowProblem, FlowSummary, FlowVersion, Operand,
-    Operator, ProblemCode, RunCounts, ValidationContext,
+    starter, validate, BlockKind, FlowDefinition, FlowDraft, FlowProblem, FlowSummary, FlowVersion,
+    Operand, Operator, ProblemCode, RunCounts, ValidationContext,
 };
 use shared::values::DisplayName;
 use shared::{ErrorCode, Permission};
@@ -270,6 +271,24 @@ pub async fn draft(db: &Db, actor: &Actor, id: i64) -> Result<FlowDefinition> {
             .context("reading draft")?;
     tx.commit().await.context("commit")?;
     Ok(draft.ok_or(Error::NotFound)?.0)
+}
+
+/// The flow with its draft, as the builder opens it.
+pub async fn open(db: &Db, actor: &Actor, id: i64) -> Result<FlowDraft> {
+    actor.require(Permission::ManageFlows)?;
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let flow = summary_in(&mut tx, id).await?;
+    let definition: Json<FlowDefinition> =
+        sqlx::query_scalar("SELECT draft FROM flows WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await
+            .context("reading draft")?;
+    tx.commit().await.context("commit")?;
+    Ok(FlowDraft {
+        flow,
+        definition: definition.0,
+    })
 }
 
 /// Whether a draft that does not validate is stored.

@@ -189,3 +189,36 @@ pub fn is_variable_name(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+/// What the builder opens: the flow and its draft.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FlowDraft {
+    pub flow: FlowSummary,
+    pub definition: FlowDefinition,
+}
+
+/// What the builder's pickers offer (id and name of each).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FlowChoices {
+    pub departments: Vec<(i64, String)>,
+    pub agents: Vec<(uuid::Uuid, String)>,
+    pub channels: Vec<(i64, String)>,
+    pub flows: Vec<(i64, String)>,
+}
+
+/// One step of the builder's test chat: the customer's message (none: the
+/// start) moved the simulated run on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FlowTestStep {
+    /// The run's state to send with the next message (opaque here).
+    pub state: serde_json::Value,
+    /// What the bot said, in order.
+    pub said: Vec<String>,
+    /// What it did besides talking ("transfer to Suporte", "HTTP GET …").
+    pub did: Vec<String>,
+    /// Every block entered so far, in order.
+    pub path: Vec<String>,
+    pub variables: std::collections::BTreeMap<String, String>,
+    /// How the run ended, if it did ("completed", "handed_off", …).
+    pub ended: Option<String>,
+}

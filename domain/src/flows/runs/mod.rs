@@ -6,10 +6,10 @@
 //! is [`effects`]. While a run goes the conversation's status is `bot`; an
 //! agent who acts on it takes it over ([`take_over`]).
 
-mod effects;
+pub(crate) mod effects;
 mod http;
 pub(crate) mod triggers;
-mod world;
+pub(crate) mod world;
 
 use anyhow::Context;
 use chrono::{Duration, Utc};
@@ -71,7 +71,7 @@ impl Why {
 
 /// How a run ended, as stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Outcome {
+pub(crate) enum Outcome {
     Completed,
     HandedOff,
     Jumped,
@@ -80,7 +80,7 @@ enum Outcome {
 }
 
 impl Outcome {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Outcome::Completed => "completed",
             Outcome::HandedOff => "handed_off",

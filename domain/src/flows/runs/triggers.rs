@@ -99,7 +99,9 @@ async fn closed_hours(
     asked.dedup();
     let mut closed = Vec::new();
     for department_id in asked {
-        if let Some(calendar) = world::calendar_of(tx, conversation, department_id).await? {
+        if let Some(calendar) =
+            world::calendar_of(tx, conversation.account_id, department_id).await?
+        {
             if !calendar.is_open(now) {
                 closed.push((department_id, calendar.next_opening(now)));
             }

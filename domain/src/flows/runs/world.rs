@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use shared::flows::{BlockKind, FlowDefinition};
+use uuid::Uuid;
 
 use crate::business_time::Calendar;
 use crate::conversations::Locked;
@@ -14,7 +15,7 @@ use crate::db::Tx;
 use crate::flows::engine::World;
 use crate::service_desk::calendars;
 
-pub(super) struct ConversationWorld {
+pub(crate) struct ConversationWorld {
     now: DateTime<Utc>,
     builtins: HashMap<&'static str, String>,
     /// By department (`None`: the account's).
@@ -72,6 +73,48 @@ pub(super) async fn load(
         ("channel.name", facts.channel_name),
         ("conversation.number", facts.number.to_string()),
     ]);
+    Ok(ConversationWorld {
+        now: Utc::now(),
+        builtins,
+        calendars: calendars_for(tx, conversation.account_id, flow).await?,
+    })
+}
+
+/// The world of the builder's test chat: a made-up customer on the
+/// account's real calendars.
+pub(crate) async fn for_test(
+    tx: &mut Tx,
+    account_id: Uuid,
+    flow: &FlowDefinition,
+    customer: &str,
+) -> anyhow::Result<ConversationWorld> {
+    let builtins = HashMap::from([
+        ("contact.name", customer.to_string()),
+        ("contact.email", "cliente@example.com".to_string()),
+        ("contact.phone", "+5511999990000".to_string()),
+        ("channel.name", "Teste".to_string()),
+        ("conversation.number", "0".to_string()),
+    ]);
+    Ok(ConversationWorld {
+        now: Utc::now(),
+        builtins,
+        calendars: calendars_for(tx, account_id, flow).await?,
+    })
+}
+
+impl ConversationWorld {
+    /// The test chat skips a delay by moving its clock.
+    pub(crate) fn move_clock_to(&mut self, at: DateTime<Utc>) {
+        self.now = at;
+    }
+}
+
+/// The calendars the flow's business-hours blocks ask about.
+async fn calendars_for(
+    tx: &mut Tx,
+    account_id: Uuid,
+    flow: &FlowDefinition,
+) -> anyhow::Result<HashMap<Option<i64>, Calendar>> {
     let mut wanted: Vec<Option<i64>> = flow
         .blocks
         .iter()
@@ -84,28 +127,24 @@ pub(super) async fn load(
     wanted.dedup();
     let mut calendars = HashMap::new();
     for department_id in wanted {
-        if let Some(calendar) = calendar_of(tx, conversation, department_id).await? {
+        if let Some(calendar) = calendar_of(tx, account_id, department_id).await? {
             calendars.insert(department_id, calendar);
         }
     }
-    Ok(ConversationWorld {
-        now: Utc::now(),
-        builtins,
-        calendars,
-    })
+    Ok(calendars)
 }
 
 /// A department's calendar (its own or the account's); `None` asks for
 /// the account's. A department removed since publishing has none.
 pub(super) async fn calendar_of(
     tx: &mut Tx,
-    conversation: &Locked,
+    account_id: Uuid,
     department_id: Option<i64>,
 ) -> anyhow::Result<Option<Calendar>> {
     Ok(match department_id {
-        Some(id) => calendars::department_hours(tx, conversation.account_id, id)
+        Some(id) => calendars::department_hours(tx, account_id, id)
             .await?
             .map(|hours| hours.calendar),
-        None => Some(calendars::account_calendar(tx, conversation.account_id).await?),
+        None => Some(calendars::account_calendar(tx, account_id).await?),
     })
 }

@@ -1,0 +1,504 @@
+//! The canvas: blocks where the flow says, edges between them, and the
+//! pointer at work — move a block, drag from an output to a block to
+//! connect, drag the background to pan, wheel or buttons to zoom, drop a
+//! palette block in. Pointer events, so a finger works like a mouse.
+
+use leptos::html::Div;
+use leptos::prelude::*;
+use shared::flows::{BlockKind, FlowProblem};
+
+use super::builder::Editor;
+use super::model::{self, BLOCK_H, BLOCK_W};
+use super::strings::{block_label, trigger_label};
+use super::use_words;
+use crate::prefs::use_prefs;
+
+/// What the canvas shows: the offset of the flow's origin and the zoom.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Viewport {
+    pub x: f64,
+    pub y: f64,
+    pub zoom: f64,
+    /// The canvas's size on screen (for centring).
+    pub width: f64,
+    pub height: f64,
+}
+
+impl Default for Viewport {
+    fn default() -> Self {
+        Viewport {
+            x: 40.0,
+            y: 40.0,
+            zoom: 1.0,
+            width: 800.0,
+            height: 600.0,
+        }
+    }
+}
+
+impl Viewport {
+    /// The flow point at the middle of the screen.
+    pub fn centre(&self) -> (f64, f64) {
+        (
+            (self.width / 2.0 - self.x) / self.zoom,
+            (self.height / 2.0 - self.y) / self.zoom,
+        )
+    }
+
+    pub fn centre_on(&mut self, x: f64, y: f64) {
+        self.x = self.width / 2.0 - x * self.zoom;
+        self.y = self.height / 2.0 - y * self.zoom;
+    }
+
+    /// Zooms by `factor` keeping the screen point (`sx`, `sy`) still.
+    pub fn zoom_at(&mut self, factor: f64, sx: f64, sy: f64) {
+        let zoom = (self.zoom * factor).clamp(0.25, 2.0);
+        let (fx, fy) = ((sx - self.x) / self.zoom, (sy - self.y) / self.zoom);
+        self.zoom = zoom;
+        self.x = sx - fx * zoom;
+        self.y = sy - fy * zoom;
+    }
+
+    fn to_flow(self, sx: f64, sy: f64) -> (f64, f64) {
+        ((sx - self.x) / self.zoom, (sy - self.y) / self.zoom)
+    }
+}
+
+/// What the pointer is doing.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Drag {
+    Idle,
+    /// A block follows the pointer, held at (`grab_x`, `grab_y`) inside it.
+    Move {
+        id: String,
+        grab_x: f64,
+        grab_y: f64,
+    },
+    /// A line from an output follows the pointer (flow coordinates).
+    Connect {
+        from: String,
+        output: String,
+        at: (f64, f64),
+    },
+    Pan {
+        last: (f64, f64),
+    },
+    /// A palette block on its way to the canvas (screen coordinates).
+    Place {
+        type_name: String,
+        client: (f64, f64),
+    },
+}
+
+/// The canvas's place on screen: (left, top, width, height).
+fn canvas_rect(canvas: NodeRef<Div>) -> Option<(f64, f64, f64, f64)> {
+    #[cfg(feature = "hydrate")]
+    {
+        let rect = canvas.get_untracked()?.get_bounding_client_rect();
+        Some((rect.left(), rect.top(), rect.width(), rect.height()))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = canvas;
+        None
+    }
+}
+
+/// A screen point inside the canvas, in canvas pixels; `None` outside.
+fn on_canvas(canvas: NodeRef<Div>, client: (f64, f64)) -> Option<(f64, f64)> {
+    let (left, top, width, height) = canvas_rect(canvas)?;
+    let (x, y) = (client.0 - left, client.1 - top);
+    (x >= 0.0 && y >= 0.0 && x <= width && y <= height).then_some((x, y))
+}
+
+fn client_of(ev: &leptos::ev::PointerEvent) -> (f64, f64) {
+    (f64::from(ev.client_x()), f64::from(ev.client_y()))
+}
+
+#[component]
+pub fn Canvas(editor: Editor, problems: Memo<Vec<FlowProblem>>) -> impl IntoView {
+    let w = use_words();
+    let canvas = NodeRef::<Div>::new();
+    follow_the_pointer(editor, canvas);
+
+    let measure = move || {
+        if let Some((_, _, width, height)) = canvas_rect(canvas) {
+            editor.view.update(|v| {
+                v.width = width;
+                v.height = height;
+            });
+        }
+    };
+    Effect::new(move |_| measure());
+    let pan = move |ev: leptos::ev::PointerEvent| {
+        editor.selected.set(None);
+        editor.drag.set(Drag::Pan {
+            last: client_of(&ev),
+        });
+    };
+    let wheel = move |ev: leptos::ev::WheelEvent| {
+        ev.prevent_default();
+        let client = (f64::from(ev.client_x()), f64::from(ev.client_y()));
+        if let Some((sx, sy)) = on_canvas(canvas, client) {
+            let factor = if ev.delta_y() < 0.0 { 1.1 } else { 1.0 / 1.1 };
+            editor.view.update(|v| v.zoom_at(factor, sx, sy));
+        }
+    };
+    let zoom_by = move |factor: f64| {
+        measure();
+        editor.view.update(|v| {
+            let (w, h) = (v.width, v.height);
+            v.zoom_at(factor, w / 2.0, h / 2.0)
+        });
+    };
+    let fit = move |_| {
+        measure();
+        if let Some((left, top, width, height)) = editor.flow.with_untracked(model::bounds) {
+            editor.view.update(|v| {
+                v.zoom = ((v.width - 80.0) / width)
+                    .min((v.height - 80.0) / height)
+                    .clamp(0.25, 1.5);
+                v.centre_on(left + width / 2.0, top + height / 2.0);
+            });
+        }
+    };
+    let transform = move || {
+        let v = editor.view.get();
+        format!(
+            "transform: translate({}px, {}px) scale({}); transform-origin: 0 0",
+            v.x, v.y, v.zoom
+        )
+    };
+    let ids = move || {
+        editor
+            .flow
+            .with(|f| f.blocks.iter().map(|b| b.id.clone()).collect::<Vec<_>>())
+    };
+    view! {
+        <div node_ref=canvas id="flow-canvas" on:pointerdown=pan on:wheel=wheel
+            class="relative min-h-[50vh] flex-1 overflow-hidden bg-slate-100 [background-image:radial-gradient(#cbd5e1_1px,transparent_1px)] [background-size:20px_20px] dark:bg-slate-950 dark:[background-image:radial-gradient(#334155_1px,transparent_1px)]"
+            style="touch-action: none" data-zoom=move || format!("{:.2}", editor.view.get().zoom)>
+            <div class="absolute left-0 top-0" style=transform>
+                <svg class="pointer-events-none absolute left-0 top-0 overflow-visible" width="1" height="1" aria-hidden="true">
+                    <Edges editor=editor />
+                </svg>
+                <For each=ids key=|id| id.clone() let:id>
+                    <BlockCard editor=editor id=id problems=problems canvas=canvas />
+                </For>
+            </div>
+            <div class="absolute bottom-3 right-3 flex gap-1" on:pointerdown=|ev| ev.stop_propagation()>
+                <button type="button" class="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-600 dark:bg-slate-900"
+                    id="zoom-out" title=move || w().zoom_out aria-label=move || w().zoom_out on:click=move |_| zoom_by(1.0 / 1.25)>"−"</button>
+                <button type="button" class="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-600 dark:bg-slate-900"
+                    id="zoom-fit" title=move || w().fit aria-label=move || w().fit on:click=fit>"⤢"</button>
+                <button type="button" class="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-600 dark:bg-slate-900"
+                    id="zoom-in" title=move || w().zoom_in aria-label=move || w().zoom_in on:click=move |_| zoom_by(1.25)>"+"</button>
+            </div>
+        </div>
+    }
+}
+
+/// The window follows the pointer while something is dragged (a pointer
+/// may leave the canvas mid-drag) and finishes the drag where it is let go.
+fn follow_the_pointer(editor: Editor, canvas: NodeRef<Div>) {
+    let moving = window_event_listener(leptos::ev::pointermove, move |ev| {
+        let client = client_of(&ev);
+        let view = editor.view.get_untracked();
+        match editor.drag.get_untracked() {
+            Drag::Idle => {}
+            Drag::Move { id, grab_x, grab_y } => {
+                if let Some((sx, sy)) = on_canvas(canvas, client) {
+                    let (x, y) = view.to_flow(sx, sy);
+                    editor.preview(|f| model::move_block(f, &id, x - grab_x, y - grab_y));
+                }
+            }
+            Drag::Connect { from, output, .. } => {
+                if let Some((sx, sy)) = on_canvas(canvas, client) {
+                    editor.drag.set(Drag::Connect {
+                        from,
+                        output,
+                        at: view.to_flow(sx, sy),
+                    });
+                }
+            }
+            Drag::Pan { last } => {
+                editor.view.update(|v| {
+                    v.x += client.0 - last.0;
+                    v.y += client.1 - last.1;
+                });
+                editor.drag.set(Drag::Pan { last: client });
+            }
+            Drag::Place { type_name, .. } => editor.drag.set(Drag::Place { type_name, client }),
+        }
+    });
+    let letting_go = window_event_listener(leptos::ev::pointerup, move |ev| {
+        let client = client_of(&ev);
+        let view = editor.view.get_untracked();
+        let point = on_canvas(canvas, client).map(|(sx, sy)| view.to_flow(sx, sy));
+        match editor.drag.get_untracked() {
+            Drag::Move { .. } => editor.end_drag(),
+            Drag::Connect { from, output, .. } => {
+                let target = point
+                    .and_then(|(x, y)| editor.flow.with_untracked(|f| model::block_at(f, x, y)));
+                if let Some(to) = target {
+                    editor.edit(None, |f| {
+                        model::connect(f, &from, &output, &to);
+                    });
+                }
+            }
+            Drag::Place { type_name, .. } => {
+                if let Some((x, y)) = point {
+                    let id = editor
+                        .flow
+                        .with_untracked(|f| model::free_id(f, &type_name));
+                    editor.edit(None, |f| {
+                        model::add_block(f, &type_name, x - BLOCK_W / 2.0, y - BLOCK_H / 2.0);
+                    });
+                    editor.selected.set(Some(id));
+                }
+            }
+            Drag::Idle | Drag::Pan { .. } => {}
+        }
+        editor.drag.set(Drag::Idle);
+    });
+    on_cleanup(move || {
+        moving.remove();
+        letting_go.remove();
+    });
+}
+
+/// Every edge, and the one being drawn.
+#[component]
+fn Edges(editor: Editor) -> impl IntoView {
+    let paths = move || {
+        editor.flow.with(|f| {
+            f.edges
+                .iter()
+                .filter_map(|edge| {
+                    let from = f.block(&edge.from)?;
+                    let to = f.block(&edge.to)?;
+                    let outputs = from.kind.outputs();
+                    let index = outputs.iter().position(|o| o.name == edge.output)?;
+                    let d = model::edge_path(
+                        model::output_point(from, index, outputs.len()),
+                        model::input_point(to),
+                    );
+                    Some(view! {
+                        <path d=d fill="none" stroke-width="2" class="stroke-slate-400 dark:stroke-slate-500"
+                            data-edge=format!("{}:{}->{}", edge.from, edge.output, edge.to) />
+                    })
+                })
+                .collect_view()
+        })
+    };
+    let drawing = move || {
+        match editor.drag.get() {
+        Drag::Connect { from, output, at } => editor.flow.with(|f| {
+            let block = f.block(&from)?;
+            let outputs = block.kind.outputs();
+            let index = outputs.iter().position(|o| o.name == output)?;
+            let d = model::edge_path(model::output_point(block, index, outputs.len()), at);
+            Some(view! { <path d=d fill="none" stroke-width="2" stroke-dasharray="6 4" class="stroke-blue-500" /> })
+        }),
+        _ => None,
+    }
+    };
+    view! { {paths} {drawing} }
+}
+
+/// A block's one-line summary on its card.
+fn summary(kind: &BlockKind, locale: shared::Locale, editor: &Editor) -> String {
+    let name_of = |list: &[(i64, String)], id: Option<i64>| {
+        id.and_then(|id| list.iter().find(|(i, _)| *i == id).map(|(_, n)| n.clone()))
+            .unwrap_or_default()
+    };
+    match kind {
+        BlockKind::Start { trigger } => trigger_label(locale, trigger.kind()).to_string(),
+        BlockKind::SendText { text } => text.clone(),
+        BlockKind::SendMedia { url, .. } => url.clone(),
+        BlockKind::Ask { question, .. } => question.clone(),
+        BlockKind::Menu { text, .. } => text.clone(),
+        BlockKind::Condition { branches } => format!("{} ×", branches.len()),
+        BlockKind::BusinessHours { department_id } => editor
+            .choices
+            .with_untracked(|c| name_of(&c.departments, *department_id)),
+        BlockKind::Set { name, value, .. } => format!("{name} = {value}"),
+        BlockKind::Wait { seconds } => format!("{seconds} s"),
+        BlockKind::WaitForReply {
+            timeout_seconds, ..
+        } => format!("≤ {timeout_seconds} s"),
+        BlockKind::Http { method, url, .. } => format!("{method:?} {url}"),
+        BlockKind::Transfer {
+            department_id,
+            agent_id,
+        } => editor.choices.with_untracked(|c| match agent_id {
+            Some(agent) => c
+                .agents
+                .iter()
+                .find(|(id, _)| id == agent)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default(),
+            None => name_of(&c.departments, *department_id),
+        }),
+        BlockKind::End => String::new(),
+        BlockKind::Jump { flow_id } => editor
+            .choices
+            .with_untracked(|c| name_of(&c.flows, Some(*flow_id))),
+    }
+}
+
+#[component]
+fn BlockCard(
+    editor: Editor,
+    id: String,
+    problems: Memo<Vec<FlowProblem>>,
+    canvas: NodeRef<Div>,
+) -> impl IntoView {
+    let locale = use_prefs().locale;
+    let block = {
+        let id = id.clone();
+        Memo::new(move |_| editor.flow.with(|f| f.block(&id).cloned()))
+    };
+    let selected = {
+        let id = id.clone();
+        move || editor.selected.get().as_deref() == Some(id.as_str())
+    };
+    let current = {
+        let id = id.clone();
+        move || editor.current.get().as_deref() == Some(id.as_str())
+    };
+    let broken = {
+        let id = id.clone();
+        move || problems.with(|list| list.iter().any(|p| p.block.as_deref() == Some(id.as_str())))
+    };
+    let grab = {
+        let id = id.clone();
+        move |ev: leptos::ev::PointerEvent| {
+            ev.stop_propagation();
+            editor.selected.set(Some(id.clone()));
+            let view = editor.view.get_untracked();
+            let Some(b) = block.get_untracked() else {
+                return;
+            };
+            let (grab_x, grab_y) = on_canvas(canvas, client_of(&ev))
+                .map(|(sx, sy)| {
+                    let (x, y) = view.to_flow(sx, sy);
+                    (x - b.position.x, y - b.position.y)
+                })
+                .unwrap_or((BLOCK_W / 2.0, BLOCK_H / 2.0));
+            editor.drag.set(Drag::Move {
+                id: b.id.clone(),
+                grab_x,
+                grab_y,
+            });
+        }
+    };
+    let style = move || {
+        block
+            .get()
+            .map(|b| {
+                format!(
+                    "left: {}px; top: {}px; width: {BLOCK_W}px; height: {BLOCK_H}px; touch-action: none",
+                    b.position.x, b.position.y
+                )
+            })
+            .unwrap_or_default()
+    };
+    let class = move || {
+        let ring = if selected() {
+            "ring-2 ring-blue-600"
+        } else if current() {
+            "ring-2 ring-green-500"
+        } else {
+            ""
+        };
+        let border = if broken() {
+            "border-red-400 dark:border-red-600"
+        } else {
+            "border-slate-300 dark:border-slate-600"
+        };
+        format!("absolute cursor-move select-none rounded-xl border bg-white shadow-sm dark:bg-slate-900 {ring} {border}")
+    };
+    let outputs = move || {
+        let Some(b) = block.get() else {
+            return Vec::new();
+        };
+        let outputs = b.kind.outputs();
+        let count = outputs.len();
+        let labels: Vec<String> = match &b.kind {
+            BlockKind::Menu { options, .. } => outputs
+                .iter()
+                .map(|o| {
+                    options
+                        .iter()
+                        .position(|opt| opt.id == o.name)
+                        .map(|i| (i + 1).to_string())
+                        .unwrap_or_else(|| o.name.clone())
+                })
+                .collect(),
+            _ => outputs.iter().map(|o| o.name.clone()).collect(),
+        };
+        outputs
+            .into_iter()
+            .zip(labels)
+            .enumerate()
+            .map(|(index, (output, label))| {
+                let (x, _) = model::output_point(&b, index, count);
+                let left = x - b.position.x;
+                let from = b.id.clone();
+                let name = output.name.clone();
+                let connect = move |ev: leptos::ev::PointerEvent| {
+                    ev.stop_propagation();
+                    ev.prevent_default();
+                    let at = model::output_point(&b_clone_position(&from, editor), index, count);
+                    editor.drag.set(Drag::Connect {
+                        from: from.clone(),
+                        output: name.clone(),
+                        at,
+                    });
+                };
+                view! {
+                    <span class="absolute -translate-x-1/2 text-[10px] leading-none text-slate-500 dark:text-slate-400"
+                        style=format!("left: {left}px; bottom: 10px")>{label}</span>
+                    <span role="button" tabindex="-1" data-output=output.name.clone() on:pointerdown=connect
+                        class=if output.required { "absolute size-3.5 -translate-x-1/2 cursor-crosshair rounded-full border-2 border-white bg-blue-600 shadow" } else { "absolute size-3.5 -translate-x-1/2 cursor-crosshair rounded-full border-2 border-white bg-slate-400 shadow" }
+                        style=format!("left: {left}px; bottom: -7px; touch-action: none") />
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let type_name = move || {
+        block
+            .get()
+            .map(|b| model::type_of(&b.kind))
+            .unwrap_or_default()
+    };
+    let editor_for_summary = editor;
+    view! {
+        <div class=class style=style data-block=id.clone() data-type=type_name on:pointerdown=grab>
+            <span class="absolute -top-1.5 left-1/2 size-3 -translate-x-1/2 rounded-full border-2 border-white bg-slate-400" aria-hidden="true" />
+            <div class="flex items-center justify-between gap-2 border-b border-slate-200 px-2.5 py-1 dark:border-slate-700">
+                <span class="truncate text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-300">
+                    {move || block_label(locale.get(), type_name())}
+                </span>
+                <span class="truncate font-mono text-[10px] text-slate-400">{id.clone()}</span>
+            </div>
+            <p class="line-clamp-2 px-2.5 py-1 text-xs text-slate-700 dark:text-slate-200">
+                {move || block.get().map(|b| summary(&b.kind, locale.get(), &editor_for_summary)).unwrap_or_default()}
+            </p>
+            {outputs}
+        </div>
+    }
+}
+
+/// The block as it is now (it may have moved since the card drew it).
+fn b_clone_position(id: &str, editor: Editor) -> shared::flows::Block {
+    editor
+        .flow
+        .with_untracked(|f| f.block(id).cloned())
+        .unwrap_or_else(|| shared::flows::Block {
+            id: id.to_string(),
+            position: Default::default(),
+            kind: BlockKind::End,
+        })
+}
