@@ -222,8 +222,7 @@ fn Workbench(id: i64, draft: FlowDraft, choices: FlowChoices) -> impl IntoView {
                 };
                 view! {
                     <button type="button" data-palette=type_name on:pointerdown=grab on:click=click
-                        style="touch-action: none"
-                        class="w-full cursor-grab rounded-lg border border-slate-200 bg-white px-2 py-1.5 text-left text-sm hover:border-blue-400 dark:border-slate-700 dark:bg-slate-900">
+                        class="w-full rounded-lg border border-slate-200 bg-white px-2 py-1.5 text-left text-sm dark:border-slate-700 dark:bg-slate-900">
                         {move || block_label(locale.get(), type_name)}
                     </button>
                 }
@@ -231,10 +230,11 @@ fn Workbench(id: i64, draft: FlowDraft, choices: FlowChoices) -> impl IntoView {
             .collect_view()
     };
     view! {
-        <div class="flex h-[calc(100dvh-3.5rem)] flex-col">
+        <style>{super::BUILDER_CSS}</style>
+        <div class="fb-root">
             <header class="flex flex-wrap items-center gap-2 border-b border-slate-200 px-3 py-2 dark:border-slate-800">
                 <a href="/flows" class="text-sm text-blue-700 hover:underline dark:text-blue-400">"← " {move || w().back}</a>
-                <h1 class="mr-auto text-base font-semibold" id="flow-name">{draft.flow.name.clone()}</h1>
+                <h1 class="flex-1 text-base font-semibold" id="flow-name">{draft.flow.name.clone()}</h1>
                 <span id="save-state" role="status" class="text-xs text-slate-500 dark:text-slate-400" data-state=move || format!("{:?}", save_state.get()).to_lowercase()>
                     {move || match save_state.get() {
                         SaveState::Saved => w().saved,
@@ -250,15 +250,15 @@ fn Workbench(id: i64, draft: FlowDraft, choices: FlowChoices) -> impl IntoView {
                 <button type="button" class=PRIMARY_BUTTON id="publish" on:click=publish
                     disabled=move || !problems.with(Vec::is_empty)>{move || w().publish}</button>
             </header>
-            {move || message.get().map(|m| view! { <p role="status" id="publish-result" class="bg-green-50 px-3 py-1 text-sm text-green-800 dark:bg-green-900/30 dark:text-green-300">{m}</p> })}
+            {move || message.get().map(|m| view! { <p role="status" id="publish-result" class="bg-green-50 px-3 py-1 text-sm text-green-800 dark:text-green-400">{m}</p> })}
             <ErrorBanner error=Signal::derive(move || error.get()) />
-            <div class="flex min-h-0 flex-1 flex-col md:flex-row">
-                <aside class="flex gap-1 overflow-x-auto border-b border-slate-200 p-2 md:w-44 md:flex-col md:overflow-y-auto md:border-b-0 md:border-r dark:border-slate-800" aria-label=move || w().blocks>
-                    <p class="hidden text-xs text-slate-500 md:block dark:text-slate-400">{move || w().palette_hint}</p>
+            <div class="fb-main">
+                <aside class="fb-palette" aria-label=move || w().blocks>
+                    <p class="fb-hint text-xs text-slate-500 dark:text-slate-400">{move || w().palette_hint}</p>
                     {palette}
                 </aside>
                 <Canvas editor=editor problems=problems />
-                <aside class="flex max-h-[45vh] flex-col gap-4 overflow-y-auto border-t border-slate-200 p-3 md:max-h-none md:w-80 md:border-l md:border-t-0 dark:border-slate-800">
+                <aside class="fb-side">
                     <SettingsPanel editor=editor />
                     <Problems editor=editor problems=problems />
                     <TestChat editor=editor />
@@ -369,7 +369,7 @@ fn Problems(editor: Editor, problems: Memo<Vec<shared::flows::FlowProblem>>) -> 
                         };
                         view! {
                             <li>
-                                <button type="button" class="w-full rounded px-1 text-left text-red-700 hover:bg-red-50 dark:text-red-400 dark:hover:bg-red-900/20"
+                                <button type="button" class="w-full rounded px-1 text-left text-red-700 hover:underline dark:text-red-400"
                                     data-problem=problem.code.as_str() on:click=focus>
                                     <span class="font-mono text-xs">{problem.block.clone().unwrap_or_default()}</span>
                                     " " {move || problem_text(locale.get(), problem.code)}

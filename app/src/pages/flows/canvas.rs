@@ -162,12 +162,9 @@ pub fn Canvas(editor: Editor, problems: Memo<Vec<FlowProblem>>) -> impl IntoView
             });
         }
     };
-    let transform = move || {
+    let placement = move || {
         let v = editor.view.get();
-        format!(
-            "transform: translate({}px, {}px) scale({}); transform-origin: 0 0",
-            v.x, v.y, v.zoom
-        )
+        format!("translate: {}px {}px; scale: {}", v.x, v.y, v.zoom)
     };
     let ids = move || {
         editor
@@ -176,17 +173,16 @@ pub fn Canvas(editor: Editor, problems: Memo<Vec<FlowProblem>>) -> impl IntoView
     };
     view! {
         <div node_ref=canvas id="flow-canvas" on:pointerdown=pan on:wheel=wheel
-            class="relative min-h-[50vh] flex-1 overflow-hidden bg-slate-100 [background-image:radial-gradient(#cbd5e1_1px,transparent_1px)] [background-size:20px_20px] dark:bg-slate-950 dark:[background-image:radial-gradient(#334155_1px,transparent_1px)]"
-            style="touch-action: none" data-zoom=move || format!("{:.2}", editor.view.get().zoom)>
-            <div class="absolute left-0 top-0" style=transform>
-                <svg class="pointer-events-none absolute left-0 top-0 overflow-visible" width="1" height="1" aria-hidden="true">
+            class="fb-canvas" data-zoom=move || format!("{:.2}", editor.view.get().zoom)>
+            <div class="fb-layer" style=placement>
+                <svg class="fb-svg" width="1" height="1" aria-hidden="true">
                     <Edges editor=editor />
                 </svg>
                 <For each=ids key=|id| id.clone() let:id>
                     <BlockCard editor=editor id=id problems=problems canvas=canvas />
                 </For>
             </div>
-            <div class="absolute bottom-3 right-3 flex gap-1" on:pointerdown=|ev| ev.stop_propagation()>
+            <div class="fb-zoom" on:pointerdown=|ev| ev.stop_propagation()>
                 <button type="button" class="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-600 dark:bg-slate-900"
                     id="zoom-out" title=move || w().zoom_out aria-label=move || w().zoom_out on:click=move |_| zoom_by(1.0 / 1.25)>"−"</button>
                 <button type="button" class="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-600 dark:bg-slate-900"
@@ -284,24 +280,22 @@ fn Edges(editor: Editor) -> impl IntoView {
                         model::input_point(to),
                     );
                     Some(view! {
-                        <path d=d fill="none" stroke-width="2" class="stroke-slate-400 dark:stroke-slate-500"
+                        <path d=d class="fb-edge"
                             data-edge=format!("{}:{}->{}", edge.from, edge.output, edge.to) />
                     })
                 })
                 .collect_view()
         })
     };
-    let drawing = move || {
-        match editor.drag.get() {
+    let drawing = move || match editor.drag.get() {
         Drag::Connect { from, output, at } => editor.flow.with(|f| {
             let block = f.block(&from)?;
             let outputs = block.kind.outputs();
             let index = outputs.iter().position(|o| o.name == output)?;
             let d = model::edge_path(model::output_point(block, index, outputs.len()), at);
-            Some(view! { <path d=d fill="none" stroke-width="2" stroke-dasharray="6 4" class="stroke-blue-500" /> })
+            Some(view! { <path d=d class="fb-drawing" /> })
         }),
         _ => None,
-    }
     };
     view! { {paths} {drawing} }
 }
@@ -398,27 +392,13 @@ fn BlockCard(
             .get()
             .map(|b| {
                 format!(
-                    "left: {}px; top: {}px; width: {BLOCK_W}px; height: {BLOCK_H}px; touch-action: none",
+                    "left: {}px; top: {}px; width: {BLOCK_W}px; height: {BLOCK_H}px",
                     b.position.x, b.position.y
                 )
             })
             .unwrap_or_default()
     };
-    let class = move || {
-        let ring = if selected() {
-            "ring-2 ring-blue-600"
-        } else if current() {
-            "ring-2 ring-green-500"
-        } else {
-            ""
-        };
-        let border = if broken() {
-            "border-red-400 dark:border-red-600"
-        } else {
-            "border-slate-300 dark:border-slate-600"
-        };
-        format!("absolute cursor-move select-none rounded-xl border bg-white shadow-sm dark:bg-slate-900 {ring} {border}")
-    };
+    let class = "fb-block rounded-xl border border-slate-300 bg-white shadow-sm dark:border-slate-600 dark:bg-slate-900";
     let outputs = move || {
         let Some(b) = block.get() else {
             return Vec::new();
@@ -458,11 +438,9 @@ fn BlockCard(
                     });
                 };
                 view! {
-                    <span class="absolute -translate-x-1/2 text-[10px] leading-none text-slate-500 dark:text-slate-400"
-                        style=format!("left: {left}px; bottom: 10px")>{label}</span>
+                    <span class="fb-out-label" style=format!("left: {left}px")>{label}</span>
                     <span role="button" tabindex="-1" data-output=output.name.clone() on:pointerdown=connect
-                        class=if output.required { "absolute size-3.5 -translate-x-1/2 cursor-crosshair rounded-full border-2 border-white bg-blue-600 shadow" } else { "absolute size-3.5 -translate-x-1/2 cursor-crosshair rounded-full border-2 border-white bg-slate-400 shadow" }
-                        style=format!("left: {left}px; bottom: -7px; touch-action: none") />
+                        class="fb-out" data-optional=(!output.required).to_string() style=format!("left: {left}px") />
                 }
             })
             .collect::<Vec<_>>()
@@ -475,15 +453,16 @@ fn BlockCard(
     };
     let editor_for_summary = editor;
     view! {
-        <div class=class style=style data-block=id.clone() data-type=type_name on:pointerdown=grab>
-            <span class="absolute -top-1.5 left-1/2 size-3 -translate-x-1/2 rounded-full border-2 border-white bg-slate-400" aria-hidden="true" />
-            <div class="flex items-center justify-between gap-2 border-b border-slate-200 px-2.5 py-1 dark:border-slate-700">
+        <div class=class style=style data-block=id.clone() data-type=type_name on:pointerdown=grab
+            data-selected=move || selected().to_string() data-current=move || current().to_string() data-broken=move || broken().to_string()>
+            <span class="fb-in" aria-hidden="true" />
+            <div class="flex items-center justify-between gap-2 border-b border-slate-200 px-2 py-1 dark:border-slate-700">
                 <span class="truncate text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-300">
                     {move || block_label(locale.get(), type_name())}
                 </span>
-                <span class="truncate font-mono text-[10px] text-slate-400">{id.clone()}</span>
+                <span class="truncate font-mono text-xs text-slate-400">{id.clone()}</span>
             </div>
-            <p class="line-clamp-2 px-2.5 py-1 text-xs text-slate-700 dark:text-slate-200">
+            <p class="line-clamp-2 px-2 py-1 text-xs text-slate-700 dark:text-slate-200">
                 {move || block.get().map(|b| summary(&b.kind, locale.get(), &editor_for_summary)).unwrap_or_default()}
             </p>
             {outputs}

@@ -100,7 +100,7 @@ fn FlowCard(flow: FlowSummary) -> impl IntoView {
                 </a>
                 {match flow.live_version {
                     Some(version) => view! {
-                        <span class="rounded-full bg-green-100 px-2 py-0.5 text-xs font-medium text-green-800 dark:bg-green-900/40 dark:text-green-300">
+                        <span class="rounded-full bg-green-100 px-2 py-0.5 text-xs font-medium text-green-800 dark:text-green-400">
                             {move || w().live} " · v" {version}
                         </span>
                     }.into_any(),
@@ -113,9 +113,9 @@ fn FlowCard(flow: FlowSummary) -> impl IntoView {
                 {published.map(|at| view! { {at} " · " {move || w().published_by} " " {flow.published_by.clone().unwrap_or_default()} })}
                 {flow.unpublished_changes.then(|| view! { <span class="ml-2 text-amber-700 dark:text-amber-400">"● " {move || w().unpublished}</span> })}
             </p>
-            <dl class="mt-3 grid grid-cols-3 gap-2 text-center sm:grid-cols-6">
+            <dl class="mt-3 grid grid-cols-2 gap-2 text-center sm:grid-cols-3">
                 {move || counts().into_iter().map(|(label, value, key)| view! {
-                    <div class="rounded-lg bg-slate-50 p-2 dark:bg-slate-800/60" data-count=key>
+                    <div class="rounded-lg bg-slate-50 p-2 dark:bg-slate-800" data-count=key>
                         <dd class="text-lg font-semibold tabular-nums">{value}</dd>
                         <dt class="text-xs text-slate-500 dark:text-slate-400">{label}</dt>
                     </div>

@@ -289,7 +289,7 @@ fn Fields(editor: Editor, id: String, kind: BlockKind) -> impl IntoView {
                 let field_id = format!("menu-option-{}", index + 1);
                 view! {
                     <div class="mb-1 flex gap-1">
-                        <span class="w-5 pt-2 text-right text-xs text-slate-500">{index + 1}</span>
+                        <span class="pt-2 text-right text-xs text-slate-500" style="width: 1.25rem">{index + 1}</span>
                         <input id=field_id class=INPUT value=option.label.clone() on:input=move |ev| {
                             let value = event_target_value(&ev);
                             set_label(Box::new(move |k| if let BlockKind::Menu { options, .. } = k { if let Some(o) = options.get_mut(index) { o.label = value } }))

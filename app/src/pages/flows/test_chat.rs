@@ -84,9 +84,9 @@ pub fn TestChat(editor: Editor) -> impl IntoView {
                 </button>
             </div>
             <p class="mb-2 text-xs text-slate-500 dark:text-slate-400">{move || w().test_hint}</p>
-            <ol id="test-transcript" class="mb-2 max-h-60 space-y-1 overflow-y-auto text-sm">
+            <ol id="test-transcript" class="fb-transcript mb-2 space-y-1 text-sm">
                 {move || lines.get().into_iter().map(|line| view! {
-                    <li class=if line.from_customer { "ml-8 whitespace-pre-line rounded-lg bg-blue-600 px-2 py-1 text-white" } else { "mr-8 whitespace-pre-line rounded-lg bg-slate-100 px-2 py-1 dark:bg-slate-800" }
+                    <li class=if line.from_customer { "fb-customer rounded-lg bg-blue-700 px-2 py-1 text-white" } else { "fb-bot rounded-lg bg-slate-100 px-2 py-1 dark:bg-slate-800" }
                         data-from=if line.from_customer { "customer" } else { "bot" }>{line.text}</li>
                 }).collect_view()}
             </ol>
