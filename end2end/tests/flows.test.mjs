@@ -103,11 +103,14 @@ test('an admin builds a flow by dragging, tests and publishes it, and a visitor 
       await box.press('Enter');
       await visitor.locator('#ponte-widget .out', { hasText: 'Olá! Sou o robô de teste.' }).waitFor({ timeout: 10_000 });
       await visitor.locator('#ponte-widget .out', { hasText: 'Com quem você quer falar?' }).waitFor();
+      // Each one stored (its tick) before the next, so they arrive in order.
+      const stored = (text) => visitor.locator('#ponte-widget .msg.in', { hasText: text }).locator('.tick').waitFor();
       await box.fill('2');
       await box.press('Enter');
+      await stored('2');
       await box.fill(marker);
       await box.press('Enter');
-      await visitor.locator('#ponte-widget', { hasText: marker }).waitFor();
+      await stored(marker);
     });
 
     await page.goto(`${BASE_URL}/inbox`);

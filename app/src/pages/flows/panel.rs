@@ -33,14 +33,26 @@ pub fn SettingsPanel(editor: Editor) -> impl IntoView {
     });
     // Re-drawn when another block is selected or the block's type changes,
     // not on every keystroke (fields keep their focus).
+    // Re-drawn when another block is selected or its fields themselves
+    // change (its type, a start's trigger, a menu's number of options), not
+    // on every keystroke: fields keep their focus.
     let shape = Memo::new(move |_| {
-        selected.with(|b| b.as_ref().map(|b| (b.id.clone(), model::type_of(&b.kind))))
+        selected.with(|b| {
+            b.as_ref().map(|b| {
+                let (trigger, options) = match &b.kind {
+                    BlockKind::Start { trigger } => (trigger.kind(), 0),
+                    BlockKind::Menu { options, .. } => ("", options.len()),
+                    _ => ("", 0),
+                };
+                (b.id.clone(), model::type_of(&b.kind), trigger, options)
+            })
+        })
     });
     view! {
         <section id="block-settings" aria-live="polite">
             {move || match shape.get() {
                 None => view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || w().select_hint}</p> }.into_any(),
-                Some((id, type_name)) => view! {
+                Some((id, type_name, _, _)) => view! {
                     <div class="mb-2 flex items-center justify-between gap-2">
                         <h2 class="text-sm font-semibold">{move || block_label(locale.get(), type_name)}
                             " " <span class="font-mono text-xs text-slate-400">{id.clone()}</span></h2>
