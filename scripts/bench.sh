@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: ./ponte.sh bench [--conversations N] [--messages M] [ponte-bench options]
 #            ./ponte.sh bench web    (first load on an emulated phone: end2end/bench/web.mjs)
+#            ./ponte.sh bench flows  (the flow builder with 200 blocks: end2end/bench/flows.mjs)
 #            ./ponte.sh bench ingest (signed webhooks vs pgbench inserts, 1,000 req/s, backlog)
 #            ./ponte.sh bench dashboard (KPIs, charts and reports for 30 days on the load data
 #                                        plus 50 agents' 90 days of activity)
@@ -48,6 +49,26 @@ if [ "${1:-}" = web ]; then
     serve_release "$port"
     step "Measuring the first load on an emulated phone"
     (cd end2end && PONTE_URL="http://127.0.0.1:$port" node bench/web.mjs)
+    exit 0
+fi
+
+if [ "${1:-}" = flows ]; then
+    ensure_build_tools chromium
+    ensure_e2e_npm_packages
+    mkdir -p "$DATA_DIR"
+    ensure_database
+    build_release
+    db_url=$(scripts/fresh-database.sh ponte_bench_flows)
+    bench_data="$DATA_DIR/bench-flows"
+    rm -rf "$bench_data" && mkdir -p "$bench_data"
+    export DATABASE_URL="$db_url" PONTE_DATA_DIR="$bench_data"
+    port="${PONTE_BENCH_PORT:-3299}"
+    "$TARGET_DIR/release/ponte" migrate >/dev/null
+    "$TARGET_DIR/release/ponte" seed-demo >/dev/null
+    token=$("$TARGET_DIR/release/ponte" api-token create --email admin@demo.ponte.dev --name bench)
+    serve_release "$port"
+    step "Dragging and panning in a 200-block flow"
+    (cd end2end && PONTE_URL="http://127.0.0.1:$port" PONTE_TOKEN="$token" node bench/flows.mjs)
     exit 0
 fi
 
