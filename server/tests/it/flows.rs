@@ -250,3 +250,129 @@ async fn only_admins_manage_flows_and_accounts_never_see_each_others() {
     let (status, _) = admin.send(Method::GET, &format!("flows/{id}"), None).await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_http_allow_list_and_an_agents_manual_start_over_rest() {
+    use reqwest::Method;
+    let app = spawn_app().await;
+    let (demo, _) = app.demo_inbox().await;
+    let admin = Rest {
+        app: &app,
+        token: token_of(&app, &demo.actor(Role::GlobalAdmin)).await,
+    };
+    let agent = Rest {
+        app: &app,
+        token: token_of(&app, &demo.actor(Role::Agent)).await,
+    };
+
+    // The allow-list: hosts only, cleaned, audited; agents may not.
+    let (status, refused) = admin
+        .send(
+            Method::PUT,
+            "flows/http-allowlist",
+            Some(json!({ "hosts": ["erp.intranet", "http://x/y"] })),
+        )
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    let (status, saved) = admin
+        .send(
+            Method::PUT,
+            "flows/http-allowlist",
+            Some(json!({ "hosts": [" ERP.intranet ", "10.0.0.8", "erp.intranet"] })),
+        )
+        .await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved, json!({ "hosts": ["erp.intranet", "10.0.0.8"] }));
+    let (_, shown) = admin.send(Method::GET, "flows/http-allowlist", None).await;
+    assert_eq!(shown, saved);
+    let (status, _) = agent.send(Method::GET, "flows/http-allowlist", None).await;
+    assert_eq!(status, 403);
+    // What is allow-listed may be plain http in a flow.
+    let plain = json!({
+        "schema": 1, "variables": [],
+        "blocks": [
+            {"id": "inicio", "type": "start", "trigger": {"kind": "manual"}},
+            {"id": "erp", "type": "http", "method": "GET", "url": "http://erp.intranet/clientes"},
+            {"id": "fim", "type": "end"}
+        ],
+        "edges": [{"from": "inicio", "to": "erp"}, {"from": "erp", "to": "fim"}]
+    });
+    let (status, created) = admin
+        .send(
+            Method::POST,
+            "flows",
+            Some(json!({ "name": "ERP", "definition": plain })),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+
+    // A manual start: the agent's open conversation follows the flow.
+    let greeter = json!({
+        "schema": 1, "variables": [],
+        "blocks": [
+            {"id": "inicio", "type": "start", "trigger": {"kind": "manual"}},
+            {"id": "ola", "type": "send_text", "text": "Olá! Sou o assistente."},
+            {"id": "espera", "type": "wait_for_reply", "timeout_seconds": 600},
+            {"id": "fim", "type": "end"}
+        ],
+        "edges": [
+            {"from": "inicio", "to": "ola"}, {"from": "ola", "to": "espera"}, {"from": "espera", "to": "fim"}
+        ]
+    });
+    let (_, flow) = admin
+        .send(
+            Method::POST,
+            "flows",
+            Some(json!({ "name": "Saudação", "definition": greeter })),
+        )
+        .await;
+    let flow_id = flow["id"].as_i64().unwrap();
+    let number: i64 = sqlx::query_scalar(
+        "SELECT number FROM conversations WHERE account_id = $1 AND status = 'open' ORDER BY id LIMIT 1",
+    )
+    .bind(demo.account_id)
+    .fetch_one(&app.database.owner)
+    .await
+    .unwrap();
+    let path = format!("conversations/{number}/flow");
+    let (status, refused) = agent
+        .send(Method::POST, &path, Some(json!({ "flow_id": flow_id })))
+        .await;
+    assert_eq!(status, 422, "not published yet: {refused}");
+    admin
+        .send(Method::POST, &format!("flows/{flow_id}/publish"), None)
+        .await;
+    let (status, body) = agent
+        .send(Method::POST, &path, Some(json!({ "flow_id": flow_id })))
+        .await;
+    assert_eq!(status, 202, "{body}");
+    let (status, conversation) = agent
+        .send(Method::GET, &format!("conversations/{number}"), None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(conversation["status"], "bot", "{conversation}");
+    let said: Vec<String> = sqlx::query_scalar(
+        "SELECT m.body FROM messages m JOIN conversations c ON c.id = m.conversation_id
+          WHERE c.account_id = $1 AND c.number = $2 AND m.kind = 'outgoing' ORDER BY m.id DESC LIMIT 1",
+    )
+    .bind(demo.account_id)
+    .bind(number)
+    .fetch_all(&app.database.owner)
+    .await
+    .unwrap();
+    assert_eq!(said, ["Olá! Sou o assistente."]);
+
+    // A resolved conversation cannot start one.
+    let (status, _) = agent
+        .send(
+            Method::PATCH,
+            &format!("conversations/{number}"),
+            Some(json!({ "status": "resolved" })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, refused) = agent
+        .send(Method::POST, &path, Some(json!({ "flow_id": flow_id })))
+        .await;
+    assert_eq!(status, 409, "{refused}");
+}
