@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 use std::time::Duration;
 
+pub(crate) use crate::helpers::eventually;
 use crate::helpers::{spawn_app, TestApp, METRICS_TOKEN};
 use crate::mock_providers::{meta_signature, whatsapp_messages, whatsapp_status, MockGraph};
 
@@ -78,21 +79,6 @@ pub(crate) async fn post_webhook(
         request = request.header("x-hub-signature-256", meta_signature(secret, body));
     }
     request.send().await.unwrap().status().as_u16()
-}
-
-/// Polls until `check` holds (the workers are asynchronous).
-pub(crate) async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..200 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting until {what}");
 }
 
 pub(crate) async fn count(app: &TestApp, sql: &str) -> i64 {

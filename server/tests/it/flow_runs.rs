@@ -5,14 +5,12 @@
 //! agent who replies takes over; an HTTP block reads an allow-listed
 //! server.
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
 use shared::flows::FlowDefinition;
 use shared::Role;
 use sqlx::PgPool;
 
-use crate::helpers::TestApp;
+use crate::helpers::{eventually, TestApp};
 
 struct Demo {
     app: TestApp,
@@ -160,20 +158,6 @@ async fn conversation_of(owner: &PgPool, message_id: i64) -> i64 {
         .fetch_one(owner)
         .await
         .unwrap()
-}
-
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..100 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting until {what}");
 }
 
 fn at(x: i32, y: i32) -> Value {

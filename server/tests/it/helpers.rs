@@ -738,3 +738,19 @@ pub fn pdf_page_text(pdf: &[u8]) -> String {
     }
     text
 }
+
+/// Polls until `check` holds, for up to ten seconds (workers, sweepers and
+/// distribution run in the background).
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..200 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting until {what}");
+}

@@ -2,8 +2,6 @@
 //! instances), the queue, the customer wallet, out-of-hours replies and the
 //! departments REST API.
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
 use shared::departments::{
     Calendar, DepartmentForm, DepartmentMember, Distribution, ServiceDeskSettings, WalletFallback,
@@ -13,7 +11,7 @@ use shared::Role;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{eventually, spawn_app, TestApp};
 
 /// The demo's Suporte, made the website channel's default department with
 /// these members and mode, open around the clock. Returns its id.
@@ -92,21 +90,6 @@ async fn assignee_of(owner: &PgPool, conversation: i64) -> Option<Uuid> {
         .fetch_one(owner)
         .await
         .unwrap()
-}
-
-/// Waits until `check` holds (distribution runs in the background).
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..100 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting until {what}");
 }
 
 async fn online(app: &TestApp, demo: &domain::seed::DemoAccount, users: &[Uuid]) {
