@@ -572,3 +572,61 @@ async fn the_demo_flow_greets_website_visitors_and_hands_them_to_the_chosen_depa
     assert_eq!(status, "open");
     assert_eq!(department, Some(demo.department("Vendas").await));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_writing_while_a_request_is_under_way_does_not_make_it_twice() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let hits = Arc::new(AtomicUsize::new(0));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let counter = hits.clone();
+    let slow = axum::Router::new().route(
+        "/lento",
+        axum::routing::get(move || {
+            let counter = counter.clone();
+            async move {
+                counter.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+                axum::Json(json!({ "ok": "sim" }))
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, slow).await.unwrap() });
+
+    let demo = demo().await;
+    domain::flows::set_http_allowlist(&demo.app.database.db, &demo.admin(), &["127.0.0.1".into()])
+        .await
+        .unwrap();
+    demo.publish(
+        "Lento",
+        json!({
+            "schema": 1, "variables": ["ok"],
+            "blocks": [
+                {"id": "inicio", "type": "start", "position": at(0, 0), "trigger": {"kind": "new_conversation"}},
+                {"id": "erp", "type": "http", "position": at(0, 100), "method": "GET",
+                 "url": format!("http://127.0.0.1:{port}/lento"), "timeout_ms": 5000,
+                 "map": [{"path": "ok", "variable": "ok"}]},
+                {"id": "pronto", "type": "send_text", "position": at(0, 200), "text": "Consultado: {{ok}}"},
+                {"id": "fim", "type": "end", "position": at(0, 300)}
+            ],
+            "edges": [
+                {"from": "inicio", "to": "erp"}, {"from": "erp", "to": "pronto"}, {"from": "pronto", "to": "fim"}
+            ]
+        }),
+    )
+    .await;
+    let (visitor, _) = demo.new_customer("oi").await;
+    eventually("the request is under way", || async {
+        hits.load(Ordering::SeqCst) == 1
+    })
+    .await;
+    demo.app
+        .visitor_says(&demo.channel, &visitor, "ainda aí?")
+        .await;
+    eventually("the answer arrives", || async {
+        demo.customer_reads(&visitor).await == ["Consultado: sim"]
+    })
+    .await;
+    assert_eq!(hits.load(Ordering::SeqCst), 1, "the request was made once");
+}

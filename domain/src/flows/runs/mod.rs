@@ -254,7 +254,10 @@ pub(crate) async fn start(
         };
         next = drive(tx, conversation, run, Event::Started).await?;
     }
-    effects::give_to_people(tx, conversation, "🤖").await?;
+    // Still jumping after MAX_JUMPS: flows that send each other round.
+    if let Some((flow, _)) = next {
+        effects::give_to_people(tx, conversation, &label_of(&flow.name)).await?;
+    }
     Ok(())
 }
 
@@ -269,6 +272,7 @@ async fn drive(
     let world = world::load(tx, conversation, &run.flow).await?;
     let actions = run.state.advance(&run.flow, event, &world);
     let mut jump = None;
+    let mut requested = false;
     for action in actions {
         match action {
             Action::Http {
@@ -278,6 +282,7 @@ async fn drive(
                 body,
                 timeout_ms,
             } => {
+                requested = true;
                 run.http_request = Some(PendingRequest {
                     method,
                     url,
@@ -291,7 +296,7 @@ async fn drive(
         }
     }
     let Some(ending) = run.state.ended.clone() else {
-        save(tx, &run).await?;
+        save(tx, &run, requested).await?;
         return Ok(None);
     };
     finish(tx, run.id, &run.state, Outcome::from(&ending)).await?;
@@ -325,28 +330,35 @@ async fn drive(
     Ok(None)
 }
 
-/// Stores a run that goes on, and when the clock (or a request to make)
-/// wakes it.
-async fn save(tx: &mut Tx, run: &ActiveRun) -> anyhow::Result<()> {
+/// Stores a run that goes on, and when the clock (or a request to make:
+/// at once when `requested` just now; a request already under way keeps
+/// its lease) wakes it.
+async fn save(tx: &mut Tx, run: &ActiveRun, requested: bool) -> anyhow::Result<()> {
     let waiting_for_http = run.state.waiting == Some(Waiting::Http);
+    let keep_lease = waiting_for_http && !requested;
     let wake_at = match &run.state.waiting {
         Some(Waiting::Http) => Some(Utc::now()),
         Some(waiting) => waiting.deadline(),
         None => None,
     };
-    sqlx::query("UPDATE flow_runs SET state = $2, wake_at = $3, http_request = $4 WHERE id = $1")
-        .bind(run.id)
-        .bind(Json(&run.state))
-        .bind(wake_at)
-        .bind(
-            run.http_request
-                .as_ref()
-                .filter(|_| waiting_for_http)
-                .map(Json),
-        )
-        .execute(&mut **tx)
-        .await
-        .context("saving the flow run")?;
+    sqlx::query(
+        "UPDATE flow_runs
+            SET state = $2, wake_at = CASE WHEN $5 THEN wake_at ELSE $3 END, http_request = $4
+          WHERE id = $1",
+    )
+    .bind(run.id)
+    .bind(Json(&run.state))
+    .bind(wake_at)
+    .bind(
+        run.http_request
+            .as_ref()
+            .filter(|_| waiting_for_http)
+            .map(Json),
+    )
+    .bind(keep_lease)
+    .execute(&mut **tx)
+    .await
+    .context("saving the flow run")?;
     Ok(())
 }
 
@@ -482,7 +494,7 @@ pub async fn run_due(db: &Db, policy: &HttpPolicy) -> Result<usize> {
                     move_on(&mut tx, &mut conversation, run, Event::Clock).await?;
                 } else {
                     // This clock is behind the database's: stored again, found again.
-                    save(&mut tx, &run).await?;
+                    save(&mut tx, &run, false).await?;
                 }
                 tx.commit().await.context("commit")?;
             }

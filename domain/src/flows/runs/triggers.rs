@@ -21,8 +21,10 @@ pub(crate) struct Message<'a> {
     pub first: bool,
 }
 
-/// Moves on or starts a flow for the customer's message; whether a flow
-/// has the conversation now (its status is `bot`).
+/// Moves on or starts a flow for the customer's message; whether the flow
+/// answered it for good — it still has the conversation (`bot`) or closed
+/// it — so people's side (the out-of-hours reply, the queue) stays out.
+/// A handoff is `false`: from there the conversation is the people's.
 pub(crate) async fn customer_wrote(
     tx: &mut Tx,
     conversation: &mut Locked,
@@ -33,7 +35,7 @@ pub(crate) async fn customer_wrote(
         if let Some((flow, why)) = jump {
             start(tx, conversation, flow, why, Some(message.text)).await?;
         }
-        return Ok(conversation.status == ConversationStatus::Bot);
+        return Ok(bot_answered(conversation));
     }
     if conversation.assignee_id.is_some() || conversation.status != ConversationStatus::Open {
         return Ok(false);
@@ -68,7 +70,11 @@ pub(crate) async fn customer_wrote(
         .nth(index)
         .ok_or_else(|| anyhow::anyhow!("a chosen flow vanished"))?;
     start(tx, conversation, flow, why, Some(message.text)).await?;
-    Ok(conversation.status == ConversationStatus::Bot)
+    Ok(bot_answered(conversation))
+}
+
+fn bot_answered(conversation: &Locked) -> bool {
+    conversation.status == ConversationStatus::Bot || conversation.status.is_closed()
 }
 
 /// The departments (`None`: the account) outside-hours triggers ask about
