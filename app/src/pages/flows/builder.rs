@@ -305,7 +305,7 @@ fn shortcuts(editor: Editor) {
         let typing = ev
             .target()
             .and_then(|t| {
-                use wasm_bindgen_for_target::JsCast;
+                use leptos::wasm_bindgen::JsCast;
                 t.dyn_into::<leptos::web_sys::Element>().ok()
             })
             .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
@@ -334,10 +334,6 @@ fn shortcuts(editor: Editor) {
         }
     });
     on_cleanup(move || handle.remove());
-}
-
-mod wasm_bindgen_for_target {
-    pub use leptos::wasm_bindgen::JsCast;
 }
 
 #[component]

@@ -423,18 +423,18 @@ fn BlockCard(
             .zip(labels)
             .enumerate()
             .map(|(index, (output, label))| {
-                let (x, _) = model::output_point(&b, index, count);
+                let start = model::output_point(&b, index, count);
+                let (x, _) = start;
                 let left = x - b.position.x;
                 let from = b.id.clone();
                 let name = output.name.clone();
                 let connect = move |ev: leptos::ev::PointerEvent| {
                     ev.stop_propagation();
                     ev.prevent_default();
-                    let at = model::output_point(&b_clone_position(&from, editor), index, count);
                     editor.drag.set(Drag::Connect {
                         from: from.clone(),
                         output: name.clone(),
-                        at,
+                        at: start,
                     });
                 };
                 view! {
@@ -468,16 +468,4 @@ fn BlockCard(
             {outputs}
         </div>
     }
-}
-
-/// The block as it is now (it may have moved since the card drew it).
-fn b_clone_position(id: &str, editor: Editor) -> shared::flows::Block {
-    editor
-        .flow
-        .with_untracked(|f| f.block(id).cloned())
-        .unwrap_or_else(|| shared::flows::Block {
-            id: id.to_string(),
-            position: Default::default(),
-            kind: BlockKind::End,
-        })
 }
