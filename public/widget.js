@@ -71,6 +71,7 @@
     ".bar button{border:0;border-radius:10px;padding:9px 12px;color:#fff;cursor:pointer;font-size:14px}.bar .clip{background:#f1f5f9;color:#334155}" +
     ".pre{padding:16px;display:flex;flex-direction:column;gap:8px}.pre input{border:1px solid #cbd5e1;border-radius:8px;padding:9px;font-size:14px}.pre button{border:0;border-radius:8px;padding:10px;color:#fff;cursor:pointer}" +
     ".note{font-size:12px;text-align:center;color:#b45309;background:#fffbeb;padding:4px}.hidden{display:none}" +
+    ".choices{align-self:flex-start;display:flex;flex-wrap:wrap;gap:6px;max-width:90%}.choices button{background:#fff;border:1px solid;border-radius:16px;padding:6px 12px;font-size:13px;cursor:pointer}" +
     ".sys{align-self:center;font-size:12px;color:#b91c1c;background:#fef2f2;border-radius:8px;padding:6px 10px;text-align:center}.meta .tick{margin-left:4px}.meta .read{color:#2563eb}" +
     "</style>" +
     "<button class='launcher' part='launcher' aria-label='" + T.open + "'><svg viewBox='0 0 24 24' fill='none' stroke='currentColor' stroke-width='2'><path d='M21 12a9 9 0 0 1-13.3 7.9L3 21l1.1-4.7A9 9 0 1 1 21 12'/></svg><span class='badge hidden'></span></button>" +
@@ -108,6 +109,8 @@
       log.appendChild(g);
     }
     state.messages.forEach(function (m) { log.appendChild(bubble(m)); });
+    var last = state.messages[state.messages.length - 1];
+    if (last && last.direction === "outgoing" && last.options && last.options.length) log.appendChild(choices(last.options));
     log.scrollTop = log.scrollHeight;
     var ask = needsProfile();
     pre.classList.toggle("hidden", !ask);
@@ -153,6 +156,22 @@
     div.appendChild(meta);
     if (m.failed) div.onclick = function () { retry(m); };
     return div;
+  }
+
+  // A bot's menu, while it is the last word: one button per option, which
+  // answers with the option's name (as typing it would).
+  function choices(options) {
+    var row = document.createElement("div");
+    row.className = "choices";
+    options.forEach(function (option) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.textContent = option;
+      b.style.borderColor = b.style.color = (state.config && state.config.color) || "#1d4ed8";
+      b.onclick = function () { send(option); };
+      row.appendChild(b);
+    });
+    return row;
   }
 
   // A line from the widget itself (not a message), e.g. a file that is too large.

@@ -33,7 +33,8 @@ const MESSAGE_SELECT: &str = "
            m.client_id, m.created_at, m.updated_at, m.deleted_at,
            a.id AS attachment_id, a.file_name, a.content_type AS attachment_type, a.size_bytes,
            q.id AS quoted_id, q.kind AS quoted_kind, qu.name AS quoted_sender,
-           left(q.body, 140) AS quoted_body, q.deleted_at IS NOT NULL AS quoted_deleted, m.email
+           left(q.body, 140) AS quoted_body, q.deleted_at IS NOT NULL AS quoted_deleted, m.email,
+           m.menu_options
       FROM messages m
       LEFT JOIN users u ON u.id = m.sender_user_id
       LEFT JOIN attachments a ON a.id = m.attachment_id
@@ -68,6 +69,7 @@ pub(crate) struct MessageRow {
     quoted_body: Option<String>,
     quoted_deleted: Option<bool>,
     email: Option<serde_json::Value>,
+    menu_options: Vec<String>,
 }
 
 impl MessageRow {
@@ -137,6 +139,7 @@ impl MessageRow {
                 .email
                 .filter(|_| !hide)
                 .and_then(|e| serde_json::from_value(e).ok()),
+            menu_options: if hide { Vec::new() } else { self.menu_options },
         }
     }
 }

@@ -99,6 +99,7 @@ pub fn widget_message(view: &MessageView, visitor: &Visitor) -> Option<WidgetMes
             .map(|a| widget_attachment(a, visitor)),
         delivery_status: view.delivery_status,
         created_at: view.created_at,
+        options: view.menu_options.clone(),
     })
 }
 

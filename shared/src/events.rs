@@ -179,6 +179,9 @@ pub struct WidgetMessage {
     pub attachment: Option<WidgetAttachment>,
     pub delivery_status: Option<DeliveryStatus>,
     pub created_at: DateTime<Utc>,
+    /// A flow menu's options: buttons under the message.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -467,6 +467,11 @@ pub struct MessageView {
     /// What an e-mail carries besides its text.
     #[serde(default)]
     pub email: Option<EmailContent>,
+    /// A flow menu's options, for the channels that show them as buttons
+    /// (the body has them numbered). Never sent to browsers: agents read
+    /// the numbered text.
+    #[serde(skip)]
+    pub menu_options: Vec<String>,
 }
 
 /// The subject of an agent's e-mail reply: the conversation's, as a reply
@@ -654,6 +659,7 @@ string_enum!(
         Mention => "mention",
         Transfer => "transfer",
         SlaBreach => "sla_breach",
+        FlowHandoff => "flow_handoff",
     }
 );
 

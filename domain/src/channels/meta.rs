@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 use shared::inbox::{ContentType, DeliveryStatus};
 
+use super::menus;
 use super::provider::{
     array, follow_with_text, network_error, text_at, InboundItem, InboundMessage, MediaKind,
     MediaRef, OutgoingFile, SendError, StatusUpdate,
@@ -221,6 +222,31 @@ pub async fn send_text(
     body: &str,
 ) -> Result<String, SendError> {
     post_message(client, settings, secrets, to, json!({ "text": body })).await
+}
+
+/// A flow's menu as quick replies (a tap comes back as a message with the
+/// option's title), or the numbered `body` when they do not fit.
+pub async fn send_menu(
+    client: &reqwest::Client,
+    settings: &Settings,
+    secrets: &Secrets,
+    to: &str,
+    body: &str,
+    options: &[String],
+) -> Result<String, SendError> {
+    if !menus::fits_quick_replies(options) {
+        return send_text(client, settings, secrets, to, body).await;
+    }
+    let quick_replies: Vec<Value> = options
+        .iter()
+        .enumerate()
+        .map(|(n, title)| json!({ "content_type": "text", "title": title, "payload": (n + 1).to_string() }))
+        .collect();
+    let message = json!({
+        "text": menus::question_of(body, options),
+        "quick_replies": quick_replies,
+    });
+    post_message(client, settings, secrets, to, message).await
 }
 
 /// Sends a file by its public link; Meta's attachments carry no text, so a

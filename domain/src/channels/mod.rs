@@ -7,6 +7,7 @@ pub mod config;
 pub mod connections;
 pub mod email;
 pub mod media;
+pub(crate) mod menus;
 pub mod meta;
 pub mod outbound;
 pub mod pairing;

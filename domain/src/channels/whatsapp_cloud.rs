@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use shared::inbox::{ContentType, DeliveryStatus};
 
+use super::menus;
 use super::meta::{self, graph_error, GRAPH_VERSION};
 use super::provider::{
     array, follow_with_text, network_error, text_at, InboundItem, InboundMessage, MediaKind,
@@ -251,6 +252,56 @@ pub async fn send_text(
         "text": { "preview_url": false, "body": body },
     });
     post_message(client, settings, secrets, request, quoted).await
+}
+
+/// A flow's menu: reply buttons or a list (a tap comes back as an
+/// `interactive` message with the option's title), or the numbered `body`
+/// when the options do not fit either (see [`menus::whatsapp_menu`]).
+pub async fn send_menu(
+    client: &reqwest::Client,
+    settings: &Settings,
+    secrets: &Secrets,
+    to: &str,
+    body: &str,
+    options: &[String],
+) -> Result<String, SendError> {
+    let question = menus::question_of(body, options);
+    let rows = || {
+        options
+            .iter()
+            .enumerate()
+            .map(|(n, title)| ((n + 1).to_string(), title))
+    };
+    let interactive = match menus::whatsapp_menu(question, options) {
+        menus::WhatsappMenu::Text => {
+            return send_text(client, settings, secrets, to, body, None).await
+        }
+        menus::WhatsappMenu::Buttons => json!({
+            "type": "button",
+            "body": { "text": question },
+            "action": { "buttons": rows()
+                .map(|(id, title)| json!({ "type": "reply", "reply": { "id": id, "title": title } }))
+                .collect::<Vec<_>>() },
+        }),
+        menus::WhatsappMenu::List => json!({
+            "type": "list",
+            "body": { "text": question },
+            "action": {
+                "button": "Opções",
+                "sections": [{ "rows": rows()
+                    .map(|(id, title)| json!({ "id": id, "title": title }))
+                    .collect::<Vec<_>>() }],
+            },
+        }),
+    };
+    let request = json!({
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to,
+        "type": "interactive",
+        "interactive": interactive,
+    });
+    post_message(client, settings, secrets, request, None).await
 }
 
 /// Sends a file by its link, with the text as its caption (audio takes no

@@ -13,6 +13,7 @@ mod categories;
 mod channels;
 mod crash;
 mod email_channel;
+mod flow_channels;
 mod flow_runs;
 mod flows;
 mod helpers;

@@ -1,12 +1,13 @@
-//! What Ponte says by itself — the out-of-hours reply, a flow's messages —
-//! leaves like an agent's reply: stored, signalled, and queued for the
-//! provider (so channel limits, retries and statuses apply).
+//! What Ponte says by itself — the out-of-hours reply, a flow's messages and
+//! menus — leaves like an agent's reply: stored, signalled, and queued for
+//! the provider (so channel limits, retries and statuses apply).
 
 use anyhow::Context;
 use shared::inbox::DeliveryStatus;
 use uuid::Uuid;
 
 use super::Route;
+use crate::channels::menus;
 use crate::conversations::Locked;
 use crate::db::Tx;
 use crate::error::Result;
@@ -22,6 +23,29 @@ pub(crate) async fn send_automatic(
     conversation: &Locked,
     body: &str,
 ) -> Result<i64> {
+    store_and_send(tx, account_id, conversation, body, &[]).await
+}
+
+/// A flow's menu: stored as numbered text (what agents read, and what
+/// channels without buttons send), with its options for the channels that
+/// show buttons (see [`crate::channels::menus`]).
+pub(crate) async fn send_menu(
+    tx: &mut Tx,
+    conversation: &Locked,
+    question: &str,
+    options: &[String],
+) -> Result<i64> {
+    let body = menus::numbered(question, options);
+    store_and_send(tx, conversation.account_id, conversation, &body, options).await
+}
+
+async fn store_and_send(
+    tx: &mut Tx,
+    account_id: Uuid,
+    conversation: &Locked,
+    body: &str,
+    menu_options: &[String],
+) -> Result<i64> {
     let route = super::route_for_reply(
         tx,
         account_id,
@@ -35,14 +59,15 @@ pub(crate) async fn send_automatic(
         Route::Provider(_) => DeliveryStatus::Pending,
     };
     let message_id: i64 = sqlx::query_scalar(
-        "INSERT INTO messages (account_id, conversation_id, channel_id, kind, content_type, body, delivery_status)
-         VALUES ($1, $2, $3, 'outgoing', 'text', $4, $5) RETURNING id",
+        "INSERT INTO messages (account_id, conversation_id, channel_id, kind, content_type, body, delivery_status, menu_options)
+         VALUES ($1, $2, $3, 'outgoing', 'text', $4, $5, $6) RETURNING id",
     )
     .bind(account_id)
     .bind(conversation.id)
     .bind(conversation.channel_id)
     .bind(body)
     .bind(delivery)
+    .bind(menu_options)
     .fetch_one(&mut **tx)
     .await
     .context("storing the automatic reply")?;

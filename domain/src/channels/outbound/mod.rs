@@ -21,7 +21,7 @@ use crate::realtime::{self, Signal};
 
 mod automatic;
 mod send;
-pub(crate) use automatic::send_automatic;
+pub(crate) use automatic::{send_automatic, send_menu};
 use send::{send, Outgoing};
 pub use send::{Pace, Sender};
 
@@ -239,10 +239,11 @@ async fn read_outgoing(
         Option<String>,
         Option<String>,
         Option<String>,
+        Vec<String>,
     );
     let row: Option<Row> = sqlx::query_as(
         "SELECT o.attempts, m.body, m.template, m.created_at, m.conversation_id, c.number, m.channel_id, c.contact_id,
-                a.id, a.file_name, a.content_type, q.external_id
+                a.id, a.file_name, a.content_type, q.external_id, m.menu_options
            FROM outbound_messages o
            JOIN messages m ON m.id = o.message_id
            JOIN conversations c ON c.id = m.conversation_id
@@ -268,6 +269,7 @@ async fn read_outgoing(
         file_name,
         content_type,
         quoted,
+        menu,
     )) = row
     else {
         return Ok(None);
@@ -315,6 +317,7 @@ async fn read_outgoing(
         template: template.map(|t| t.0),
         file,
         quoted,
+        menu,
         created_at,
         to,
         connection,

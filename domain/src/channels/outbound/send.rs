@@ -59,6 +59,8 @@ pub(super) struct Outgoing {
     pub(super) file: Option<(i64, String, String)>,
     /// The provider's id of the message the reply quotes.
     pub(super) quoted: Option<String>,
+    /// A flow menu's options (its numbered text is `body`).
+    pub(super) menu: Vec<String>,
     pub(super) created_at: chrono::DateTime<chrono::Utc>,
     pub(super) to: String,
     pub(super) connection: Connection,
@@ -101,6 +103,9 @@ pub(super) async fn send(
             (None, Some(file)) => {
                 whatsapp_cloud::send_file(client, settings, secrets, to, body, file, quoted).await
             }
+            (None, None) if !outgoing.menu.is_empty() => {
+                whatsapp_cloud::send_menu(client, settings, secrets, to, body, &outgoing.menu).await
+            }
             (None, None) => {
                 whatsapp_cloud::send_text(client, settings, secrets, to, body, quoted).await
             }
@@ -132,6 +137,9 @@ pub(super) async fn send(
             settings, secrets, ..
         } => match &file {
             Some(file) => meta::send_file(client, settings, secrets, to, body, file).await,
+            None if !outgoing.menu.is_empty() => {
+                meta::send_menu(client, settings, secrets, to, body, &outgoing.menu).await
+            }
             None => meta::send_text(client, settings, secrets, to, body).await,
         },
         ProviderConfig::Email { settings, secrets } => {

@@ -243,6 +243,7 @@ fn ConversationView(opened: OpenedConversation) -> impl IntoView {
     }
 
     let panel_loaded = leptos::lazy_preload!(super::contact_panel::contact_panel);
+    let can_work = open.can_work;
     let contact = StoredValue::new(contact);
     view! {
         <div class="flex min-h-0 flex-1">
@@ -268,7 +269,7 @@ fn ConversationView(opened: OpenedConversation) -> impl IntoView {
                     <Suspense>
                         {move || {
                             let contact = contact.get_value();
-                            Suspend::new(async move { contact_panel(contact, show_contact).await })
+                            Suspend::new(async move { contact_panel(contact, show_contact, number, can_work).await })
                         }}
                     </Suspense>
                 </Show>
@@ -343,6 +344,7 @@ pub fn pending_message(
         deleted: false,
         quoted: None,
         email: None,
+        menu_options: Vec::new(),
     }
 }
 
@@ -397,6 +399,7 @@ mod tests {
             deleted: false,
             quoted: None,
             email: None,
+            menu_options: Vec::new(),
         }
     }
 
