@@ -105,9 +105,10 @@ test('an admin builds a flow by dragging, tests and publishes it, and a visitor 
       await visitor.locator('#ponte-widget .out', { hasText: 'Com quem você quer falar?' }).waitFor();
       // Each one stored (its tick) before the next, so they arrive in order.
       const stored = (text) => visitor.locator('#ponte-widget .msg.in', { hasText: text }).locator('.tick').waitFor();
-      await box.fill('2');
-      await box.press('Enter');
-      await stored('2');
+      // The menu's options are buttons; a tap answers with the option's name.
+      await visitor.locator('#ponte-widget .choices button', { hasText: 'Suporte' }).click();
+      await stored('Suporte');
+      assert.equal(await visitor.locator('#ponte-widget .choices').count(), 0, 'answered, the buttons go');
       await box.fill(marker);
       await box.press('Enter');
       await stored(marker);
@@ -125,4 +126,81 @@ test('an admin builds a flow by dragging, tests and publishes it, and a visitor 
     await timeline.locator('text=Olá! Sou o robô de teste.').waitFor();
     await timeline.locator(`text=${name}`).first().waitFor();
   });
+});
+
+test('an agent starts a flow by hand from the conversation, and the customer gets its menu', async () => {
+  const account = newAccount({ withFlow: true });
+  await withBrowser(async (context) => {
+    const page = await context.newPage();
+    await signIn(page, account.admin);
+    // Beatriz went through the demo flow and is with Suporte now.
+    const row = page.locator('#conversation-list li', { hasText: 'Beatriz' });
+    await row.waitFor();
+    await row.locator('a').click();
+    const timeline = page.locator('#timeline');
+    const menus = timeline.locator('text=Com quem você quer falar?');
+    await menus.first().waitFor();
+    assert.equal(await menus.count(), 1);
+    const badge = page.locator('#conversation > header .status-badge');
+    assert.notEqual(await badge.getAttribute('data-status'), 'bot', 'people have it before the start');
+
+    await page.locator('#toggle-contact').click();
+    const starter = page.locator('#flow-starter');
+    await starter.locator('#flow-starter-flow option', { hasText: 'Recepção do site' }).waitFor({ state: 'attached' });
+    await starter.getByRole('button', { name: 'Iniciar' }).click();
+    await starter.getByRole('status').waitFor();
+
+    // The flow's menu goes out again, live, and the conversation is the bot's.
+    await menus.nth(1).waitFor({ timeout: 10_000 });
+    await page.locator('#conversation > header .status-badge[data-status="bot"]').waitFor();
+    assert.equal(await badge.getAttribute('data-status'), 'bot');
+  });
+});
+
+test('on a touch screen, two fingers zoom the canvas; the panel points at a field\'s problem and renames a block', async () => {
+  const account = newAccount({ withFlow: true });
+  await withBrowser(async (context) => {
+    const page = await context.newPage();
+    await signIn(page, account.admin);
+    await page.goto(`${BASE_URL}/flows`);
+    await waitForHydration(page);
+    await page.locator('#flows-list article[data-flow="Recepção do site"] a').click();
+    await page.waitForURL(/\/flows\/\d+$/);
+    const canvas = page.locator('#flow-canvas');
+    await page.locator('[data-block="menu"]').waitFor();
+    await page.locator('#zoom-fit').click();
+
+    // Two fingers on the background, spreading apart: the canvas zooms in.
+    const box = await canvas.boundingBox();
+    const y = box.y + box.height - 15; // below the lowest blocks (fit leaves a margin)
+    const x = box.x + box.width / 2;
+    const before = Number(await canvas.getAttribute('data-zoom'));
+    const cdp = await context.newCDPSession(page);
+    const touch = (type, spread) => cdp.send('Input.dispatchTouchEvent', {
+      type,
+      touchPoints: type === 'touchEnd' ? [] : [{ x: x - spread, y, id: 1 }, { x: x + spread, y, id: 2 }],
+    });
+    await touch('touchStart', 40);
+    for (const spread of [50, 60, 70, 80]) await touch('touchMove', spread);
+    await touch('touchEnd', 0);
+    const after = Number(await canvas.getAttribute('data-zoom'));
+    assert.ok(after > before * 1.5, `zoom ${before} → ${after}`);
+    await page.locator('#zoom-fit').click();
+
+    // Emptying the menu's question: the field says what is wrong, at once.
+    await page.locator('[data-block="menu"]').click();
+    assert.equal(await page.locator('#block-text-problem').count(), 0, 'no problem while the text is there');
+    await page.fill('#block-text', '');
+    await page.locator('#block-text-problem').waitFor();
+    assert.equal(await page.locator('#block-text').getAttribute('aria-invalid'), 'true');
+    await page.fill('#block-text', 'Com quem?');
+    await page.locator('#block-text-problem').waitFor({ state: 'detached' });
+
+    // The block's id renamed in place: its edges follow it.
+    await page.fill('#block-id', 'escolha');
+    await page.locator('#block-id').press('Tab');
+    await page.locator('[data-block="escolha"]').waitFor();
+    await page.locator('[data-edge="ola:next->escolha"]').waitFor({ state: 'attached' });
+    assert.equal(await page.locator('[data-block="menu"]').count(), 0);
+  }, { hasTouch: true });
 });

@@ -65,17 +65,54 @@ pub async fn get_flow_choices() -> Result<FlowChoices, AppError> {
     finish(domain::flows::builder::choices(&state.db, &actor).await)
 }
 
-/// One step of the test chat (no `message`: start over).
+/// One step of the test chat (no `message`: start over; `time_runs_out`:
+/// nobody answers before the reply's deadline).
 #[server(endpoint = "test_flow", input = Json)]
 pub async fn test_flow(
     definition: FlowDefinition,
     state: Option<serde_json::Value>,
     message: Option<String>,
+    time_runs_out: Option<bool>,
 ) -> Result<FlowTestStep, AppError> {
     use crate::server::{actor, finish};
+    use domain::flows::builder::{simulate, TestInput};
     let (app, actor) = actor()?;
-    finish(
-        domain::flows::builder::simulate(&app.db, &actor, &definition, state, message.as_deref())
-            .await,
-    )
+    let input = match (message.as_deref(), time_runs_out) {
+        (_, Some(true)) => TestInput::TimeRunsOut,
+        (Some(text), _) => TestInput::Wrote(text),
+        (None, _) => TestInput::Start,
+    };
+    finish(simulate(&app.db, &actor, &definition, state, input).await)
+}
+
+/// The live flows with a manual start, for an agent in a conversation.
+#[server(endpoint = "manual_flows")]
+pub async fn manual_flows() -> Result<Vec<(i64, String)>, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::flows::runs::manual_flows(&state.db, &actor).await)
+}
+
+/// An agent starts a flow in the conversation `number` (one already
+/// running there stops).
+#[server(endpoint = "start_flow_in_conversation")]
+pub async fn start_flow_in_conversation(number: i64, flow_id: i64) -> Result<(), AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::flows::runs::start_manually(&state.db, &actor, number, flow_id).await)
+}
+
+/// The hosts HTTP blocks may call over plain http and at private addresses.
+#[server(endpoint = "flow_http_allowlist")]
+pub async fn flow_http_allowlist() -> Result<Vec<String>, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::flows::http_allowlist(&state.db, &actor).await)
+}
+
+#[server(endpoint = "save_flow_http_allowlist", input = Json)]
+pub async fn save_flow_http_allowlist(hosts: Vec<String>) -> Result<Vec<String>, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::flows::set_http_allowlist(&state.db, &actor, &hosts).await)
 }

@@ -6,10 +6,11 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use shared::events::ServerEvent;
-use shared::inbox::{InboxCounts, NotificationKind};
+use shared::inbox::{InboxCounts, Notification, NotificationKind};
 use std::collections::HashSet;
 
 use crate::api::conversations::inbox_counts;
+use crate::i18n::Strings;
 use crate::prefs::use_t;
 use crate::realtime::{Incoming, Realtime};
 
@@ -44,8 +45,11 @@ pub fn provide_attention(realtime: Realtime) -> Counts {
     realtime.subscribe(move |incoming| {
         let changed = match incoming {
             Incoming::Event(ServerEvent::ConversationChanged { conversation, .. }) => {
+                // A conversation a flow is answering is not people's yet:
+                // they hear of it at the handoff.
                 let new = conversation.incoming_count <= 1
                     && conversation.assignee_id.is_none()
+                    && conversation.status != shared::inbox::ConversationStatus::Bot
                     && (chrono::Utc::now() - conversation.created_at).num_seconds() < 60
                     && seen.try_update_value(|ids| ids.insert(conversation.id)) == Some(true);
                 if new {
@@ -62,13 +66,10 @@ pub fn provide_attention(realtime: Realtime) -> Counts {
                 true
             }
             Incoming::Event(ServerEvent::Notification { notification }) => {
-                let who = notification.actor_name.as_deref().unwrap_or("—");
-                let title = match notification.kind {
-                    NotificationKind::Mention => (t().mentioned_you)(who),
-                    NotificationKind::Transfer => (t().transferred_to_you)(who),
-                    NotificationKind::SlaBreach => t().sla_breach_notice.to_string(),
-                };
-                alert(&title, &notification.excerpt);
+                alert(
+                    &notification_title(t(), notification),
+                    &notification.excerpt,
+                );
                 false
             }
             Incoming::Event(
@@ -87,6 +88,17 @@ pub fn provide_attention(realtime: Realtime) -> Counts {
         }
     });
     counts
+}
+
+/// What a notification says, in the bell and in the desktop alert.
+pub fn notification_title(t: &Strings, notification: &Notification) -> String {
+    let who = notification.actor_name.as_deref().unwrap_or("—");
+    match notification.kind {
+        NotificationKind::Mention => (t.mentioned_you)(who),
+        NotificationKind::Transfer => (t.transferred_to_you)(who),
+        NotificationKind::SlaBreach => t.sla_breach_notice.to_string(),
+        NotificationKind::FlowHandoff => t.flow_handoff_notice.to_string(),
+    }
 }
 
 /// "(3) Ponte" while something is unread.

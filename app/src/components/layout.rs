@@ -748,11 +748,7 @@ fn NotificationBell() -> impl IntoView {
                             view! {
                                 <li>
                                     <A href=href attr:class=format!("block rounded-lg px-3 py-2 text-sm hover:bg-slate-100 dark:hover:bg-slate-800 {}", if n.read { "opacity-60" } else { "" })>
-                                        <p class="font-medium">{match n.kind {
-                                            shared::inbox::NotificationKind::Mention => (t().mentioned_you)(n.actor_name.as_deref().unwrap_or("—")),
-                                            shared::inbox::NotificationKind::Transfer => (t().transferred_to_you)(n.actor_name.as_deref().unwrap_or("—")),
-                                            shared::inbox::NotificationKind::SlaBreach => t().sla_breach_notice.to_string(),
-                                        }}
+                                        <p class="font-medium">{crate::components::attention::notification_title(t(), &n)}
                                             {n.conversation_number.map(|number| format!(" · #{number}"))}</p>
                                         <p class="truncate text-xs text-slate-500 dark:text-slate-400">{n.excerpt.clone()}</p>
                                     </A>

@@ -708,6 +708,7 @@ pub static STRINGS: Strings = Strings {
     sla_next_response: "Next response",
     sla_resolution: "Resolution",
     sla_breach_notice: "An SLA was breached",
+    flow_handoff_notice: "A flow handed a conversation to people",
     sla_policies: "SLA policies",
     sla_policies_hint: "Promised first-response, next-response and resolution times. Each department uses one, and may use another for some priorities.",
     sla_policy: "SLA policy",

@@ -707,6 +707,7 @@ mod strings {
         sla_next_response,
         sla_resolution,
         sla_breach_notice,
+        flow_handoff_notice,
         sla_policies,
         sla_policies_hint,
         sla_policy,

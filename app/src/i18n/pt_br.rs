@@ -711,6 +711,7 @@ pub static STRINGS: Strings = Strings {
     sla_next_response: "Próxima resposta",
     sla_resolution: "Resolução",
     sla_breach_notice: "Um SLA estourou",
+    flow_handoff_notice: "Um fluxo passou uma conversa para a equipe",
     sla_policies: "Políticas de SLA",
     sla_policies_hint: "Tempos prometidos de primeira resposta, de próxima resposta e de resolução. Cada departamento usa uma, e pode usar outra para algumas prioridades.",
     sla_policy: "Política de SLA",

@@ -8,8 +8,9 @@ use shared::flows::{FlowChoices, FlowDefinition, FlowTestStep, Trigger};
 use shared::{ErrorCode, Permission};
 
 use super::engine::{Action, Event, Run, Waiting};
-use super::runs::{effects::menu_text, world, Outcome};
+use super::runs::{world, Outcome};
 use crate::actor::Actor;
+use crate::channels::menus;
 use crate::db::Db;
 use crate::error::{Error, Result};
 
@@ -39,35 +40,57 @@ pub async fn choices(db: &Db, actor: &Actor) -> Result<FlowChoices> {
         .fetch_all(&mut *tx)
         .await
         .context("listing flows")?;
+    let http_allowlist = super::context(&mut tx, actor.account_id)
+        .await?
+        .http_allowlist;
     tx.commit().await.context("commit")?;
     Ok(FlowChoices {
         departments,
         agents,
         channels,
         flows,
+        http_allowlist,
     })
 }
 
-/// One step of the test chat: `message` (none: start over) moves the run
-/// in `state` on. Delays pass at once; an HTTP request is shown, not made,
-/// and the run goes on through `next`.
+/// What moves the test run on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TestInput<'a> {
+    /// Start over.
+    Start,
+    /// The made-up customer wrote this.
+    Wrote(&'a str),
+    /// Nobody wrote before the reply's deadline.
+    TimeRunsOut,
+}
+
+/// One step of the test chat: `input` moves the run in `state` on. Delays
+/// pass at once; an HTTP request is shown, not made, and the run goes on
+/// through `next`.
 pub async fn simulate(
     db: &Db,
     actor: &Actor,
     flow: &FlowDefinition,
     state: Option<Value>,
-    message: Option<&str>,
+    input: TestInput<'_>,
 ) -> Result<FlowTestStep> {
     actor.require(Permission::ManageFlows)?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let mut world = world::for_test(&mut tx, actor.account_id, flow, &actor.name).await?;
     tx.commit().await.context("commit")?;
-    let (mut run, event) = match (state, message) {
-        (Some(state), Some(text)) => (
-            serde_json::from_value::<Run>(state)
-                .map_err(|_| Error::field("state", ErrorCode::InvalidValue))?,
-            Event::CustomerWrote(text),
-        ),
+    let resumed = |state: Value| {
+        serde_json::from_value::<Run>(state)
+            .map_err(|_| Error::field("state", ErrorCode::InvalidValue))
+    };
+    let (mut run, event) = match (state, input) {
+        (Some(state), TestInput::Wrote(text)) => (resumed(state)?, Event::CustomerWrote(text)),
+        (Some(state), TestInput::TimeRunsOut) => {
+            let run = resumed(state)?;
+            if let Some(until) = run.waiting.as_ref().and_then(Waiting::deadline) {
+                world.move_clock_to(until);
+            }
+            (run, Event::Clock)
+        }
         _ => (Run::new(&first_start(flow)?), Event::Started),
     };
     let mut step = FlowTestStep {
@@ -77,6 +100,7 @@ pub async fn simulate(
         path: vec![],
         variables: Default::default(),
         ended: None,
+        reply_deadline: false,
     };
     let mut actions = run.advance(flow, event, &world);
     for _ in 0..MAX_AUTOMATIC_STEPS {
@@ -90,6 +114,7 @@ pub async fn simulate(
             _ => break,
         };
     }
+    step.reply_deadline = matches!(run.waiting, Some(Waiting::Reply { .. }));
     step.path = run.path.clone();
     step.variables = run.variables.clone();
     step.ended = run
@@ -114,7 +139,7 @@ fn describe(actions: Vec<Action>, step: &mut FlowTestStep) {
     for action in actions {
         match action {
             Action::Send { text } => step.said.push(text),
-            Action::SendMenu { text, options } => step.said.push(menu_text(&text, &options)),
+            Action::SendMenu { text, options } => step.said.push(menus::numbered(&text, &options)),
             Action::SendMedia { url, caption } => step.said.push(format!("{caption}\n{url}")),
             Action::SetContactAttribute { name, value } => {
                 step.did.push(format!("contact.{name} = {value}"))

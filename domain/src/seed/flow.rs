@@ -1,5 +1,6 @@
 //! The demo's example flow: on the website channel, a greeting, a menu
-//! "1 Vendas / 2 Suporte" and the handoff to the chosen department — and
+//! "1 Vendas / 2 Suporte" and the handoff to the chosen department (an agent
+//! may also start it at the menu, from a conversation) — and
 //! one visitor who already went through it, so the flow list has a run to
 //! count and the inbox a conversation with the bot's messages.
 
@@ -74,6 +75,8 @@ fn reception(channel_id: i64, vendas: i64, suporte: i64) -> serde_json::Value {
         "blocks": [
             {"id": "inicio", "type": "start", "position": at(0, 0),
              "trigger": {"kind": "new_conversation", "channel_ids": [channel_id]}},
+            {"id": "pelo_atendente", "type": "start", "position": at(360, 140),
+             "trigger": {"kind": "manual"}},
             {"id": "ola", "type": "send_text", "position": at(0, 140),
              "text": "Olá! Eu sou o assistente virtual da Demo."},
             {"id": "menu", "type": "menu", "position": at(0, 280),
@@ -87,6 +90,7 @@ fn reception(channel_id: i64, vendas: i64, suporte: i64) -> serde_json::Value {
         "edges": [
             {"from": "inicio", "to": "ola"},
             {"from": "ola", "to": "menu"},
+            {"from": "pelo_atendente", "to": "menu"},
             {"from": "menu", "output": "vendas", "to": "para_vendas"},
             {"from": "menu", "output": "suporte", "to": "para_suporte"},
             {"from": "menu", "output": "invalid", "to": "para_suporte"}

@@ -119,6 +119,37 @@ impl Demo {
             .unwrap()
     }
 
+    /// Makes `people` the department's members.
+    async fn staff(&self, department: i64, people: &[uuid::Uuid]) {
+        let db = &self.app.database.db;
+        let admin = self.admin();
+        let current = domain::departments::get(db, &admin, department)
+            .await
+            .unwrap();
+        let mut form = shared::departments::DepartmentForm::from_department(&current);
+        form.members = people
+            .iter()
+            .map(|&user_id| shared::departments::DepartmentMember {
+                user_id,
+                max_conversations: 5,
+            })
+            .collect();
+        domain::departments::save(db, &admin, Some(department), &form)
+            .await
+            .unwrap();
+    }
+
+    /// The flow handoffs in this person's bell: (conversation number, excerpt).
+    async fn handoffs_heard_by(&self, role: Role) -> Vec<(Option<i64>, String)> {
+        domain::notifications::list(&self.app.database.db, &self.demo.actor(role))
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|n| n.kind == shared::inbox::NotificationKind::FlowHandoff)
+            .map(|n| (n.conversation_number, n.excerpt))
+            .collect()
+    }
+
     async fn flow_summary(&self, id: i64) -> shared::flows::FlowSummary {
         domain::flows::get(&self.app.database.db, &self.admin(), id)
             .await
@@ -212,6 +243,10 @@ async fn a_new_conversation_follows_the_flow_and_is_handed_to_the_chosen_departm
     let demo = demo().await;
     let vendas = demo.department("Vendas").await;
     let suporte = demo.department("Suporte").await;
+    let alice = demo.demo.actor(Role::Agent).user_id;
+    let sergio = demo.demo.actor(Role::Supervisor).user_id;
+    demo.staff(suporte, &[alice]).await;
+    demo.staff(vendas, &[sergio]).await;
     let flow = demo
         .publish("Recepção", reception(demo.channel_id, vendas, suporte))
         .await;
@@ -235,6 +270,11 @@ async fn a_new_conversation_follows_the_flow_and_is_handed_to_the_chosen_departm
         "a wrong answer hears the retry message with the options"
     );
     assert_eq!(demo.status_of(conversation).await.0, "bot");
+    assert_eq!(
+        demo.handoffs_heard_by(Role::Agent).await,
+        [],
+        "nobody is called while the bot answers"
+    );
 
     demo.app.visitor_says(&demo.channel, &visitor, "2").await;
     let (status, department, assignee) = demo.status_of(conversation).await;
@@ -251,6 +291,21 @@ async fn a_new_conversation_follows_the_flow_and_is_handed_to_the_chosen_departm
     .unwrap();
     assert_eq!(line["to_department"], "Suporte", "{line}");
     assert_eq!(line["by"], "🤖 Recepção", "{line}");
+    let number: i64 = sqlx::query_scalar("SELECT number FROM conversations WHERE id = $1")
+        .bind(conversation)
+        .fetch_one(&demo.app.database.owner)
+        .await
+        .unwrap();
+    assert_eq!(
+        demo.handoffs_heard_by(Role::Agent).await,
+        [(Some(number), "2".to_string())],
+        "Suporte's member hears of the handoff, with what the customer last said"
+    );
+    assert_eq!(
+        demo.handoffs_heard_by(Role::Supervisor).await,
+        [],
+        "Vendas' member does not"
+    );
     let summary = demo.flow_summary(flow).await;
     assert_eq!(
         (
@@ -629,4 +684,121 @@ async fn a_customer_writing_while_a_request_is_under_way_does_not_make_it_twice(
     })
     .await;
     assert_eq!(hits.load(Ordering::SeqCst), 1, "the request was made once");
+}
+
+/// A start by hand, a word, the end.
+fn by_hand(said: &str) -> Value {
+    json!({
+        "schema": 1, "variables": [],
+        "blocks": [
+            {"id": "inicio", "type": "start", "position": at(0, 0), "trigger": {"kind": "manual"}},
+            {"id": "diz", "type": "send_text", "position": at(0, 100), "text": said},
+            {"id": "fim", "type": "end", "position": at(0, 200)}
+        ],
+        "edges": [{"from": "inicio", "to": "diz"}, {"from": "diz", "to": "fim"}]
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_is_offered_the_live_flows_that_start_by_hand() {
+    let demo = demo().await;
+    let db = &demo.app.database.db;
+    let by_hand_id = demo.publish("À mão", by_hand("Oi!")).await;
+    demo.publish("Pedidos", order_taker("Certo:")).await;
+    let unpublished: FlowDefinition = serde_json::from_value(by_hand("Rascunho")).unwrap();
+    domain::flows::create(db, &demo.admin(), "Rascunho", Some(&unpublished))
+        .await
+        .unwrap();
+
+    let agent = demo.demo.actor(Role::Agent);
+    assert_eq!(
+        domain::flows::runs::manual_flows(db, &agent).await.unwrap(),
+        [(by_hand_id, "À mão".to_string())],
+        "only the live flow with a manual start (not the new-conversation one, not a draft)"
+    );
+
+    // Started by hand in a conversation, it speaks to the customer.
+    let (visitor, conversation) = demo.new_customer("oi").await;
+    let number: i64 = sqlx::query_scalar("SELECT number FROM conversations WHERE id = $1")
+        .bind(conversation)
+        .fetch_one(&demo.app.database.owner)
+        .await
+        .unwrap();
+    assert!(!demo
+        .customer_reads(&visitor)
+        .await
+        .contains(&"Oi!".to_string()));
+    domain::flows::runs::start_manually(db, &agent, number, by_hand_id)
+        .await
+        .unwrap();
+    assert_eq!(demo.customer_reads(&visitor).await.last().unwrap(), "Oi!");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sla_clocks_wait_while_the_bot_answers_and_run_from_the_handoff() {
+    use chrono::{DateTime, Utc};
+    let demo = demo().await;
+    let db = &demo.app.database.db;
+    let owner = &demo.app.database.owner;
+    let admin = demo.admin();
+    let policy = domain::service_desk::sla::save(
+        db,
+        &admin,
+        None,
+        &shared::sla::SlaPolicyForm {
+            name: "Plantão 24h".into(),
+            first_response_minutes: Some(10),
+            next_response_minutes: None,
+            resolution_minutes: Some(60),
+            business_hours_only: false,
+            pause_while_waiting: false,
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    let desk = demo.department("Plantão").await;
+    let current = domain::departments::get(db, &admin, desk).await.unwrap();
+    let mut form = shared::departments::DepartmentForm::from_department(&current);
+    form.sla_policy_id = Some(policy);
+    domain::departments::save(db, &admin, Some(desk), &form)
+        .await
+        .unwrap();
+    domain::channels::set_default_department(db, &admin, demo.channel_id, Some(desk))
+        .await
+        .unwrap();
+    demo.publish("Recepção", reception(demo.channel_id, desk, desk))
+        .await;
+
+    let (visitor, conversation) = demo.new_customer("oi").await;
+    let clocks = || async {
+        sqlx::query_as::<_, (Option<DateTime<Utc>>, Option<DateTime<Utc>>)>(
+            "SELECT sla_first_response_due_at, sla_paused_at FROM conversations WHERE id = $1",
+        )
+        .bind(conversation)
+        .fetch_one(owner)
+        .await
+        .unwrap()
+    };
+    let (due, paused) = clocks().await;
+    let due = due.expect("the department's policy applies");
+    assert!(paused.is_some(), "stopped while the bot answers");
+
+    // The customer and the bot talk for 20 minutes, then the handoff.
+    sqlx::query(
+        "UPDATE conversations SET sla_paused_at = sla_paused_at - interval '20 minutes' WHERE id = $1",
+    )
+    .bind(conversation)
+    .execute(owner)
+    .await
+    .unwrap();
+    demo.app.visitor_says(&demo.channel, &visitor, "2").await;
+    assert_eq!(demo.status_of(conversation).await.0, "open");
+    let (due_now, paused) = clocks().await;
+    assert_eq!(paused, None, "running from the handoff");
+    let moved = (due_now.unwrap() - due).num_seconds();
+    assert!(
+        (moved - 20 * 60).abs() < 5,
+        "the first-response promise moved on by the bot's 20 minutes: {moved} s"
+    );
 }

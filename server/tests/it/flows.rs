@@ -376,3 +376,62 @@ async fn the_http_allow_list_and_an_agents_manual_start_over_rest() {
         .await;
     assert_eq!(status, 409, "{refused}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_test_chat_lets_a_replys_deadline_pass_into_the_timeout_way() {
+    use domain::flows::builder::{simulate, TestInput};
+    let app = spawn_app().await;
+    let demo = app.demo_account().await;
+    let admin = demo.actor(Role::GlobalAdmin);
+    let at = |x: i32, y: i32| json!({ "x": x, "y": y });
+    let flow: shared::flows::FlowDefinition = serde_json::from_value(json!({
+        "schema": 1, "variables": ["resposta"],
+        "blocks": [
+            {"id": "inicio", "type": "start", "position": at(0, 0), "trigger": {"kind": "manual"}},
+            {"id": "espera", "type": "wait_for_reply", "position": at(0, 100), "variable": "resposta", "timeout_seconds": 600},
+            {"id": "obrigado", "type": "send_text", "position": at(-100, 200), "text": "Obrigado: {{resposta}}"},
+            {"id": "sumiu", "type": "send_text", "position": at(100, 200), "text": "Ainda está aí?"},
+            {"id": "fim", "type": "end", "position": at(0, 300)}
+        ],
+        "edges": [
+            {"from": "inicio", "to": "espera"},
+            {"from": "espera", "to": "obrigado"},
+            {"from": "espera", "output": "timeout", "to": "sumiu"},
+            {"from": "obrigado", "to": "fim"},
+            {"from": "sumiu", "to": "fim"}
+        ]
+    }))
+    .unwrap();
+    let db = &app.database.db;
+    let started = simulate(db, &admin, &flow, None, TestInput::Start)
+        .await
+        .unwrap();
+    assert!(
+        started.reply_deadline,
+        "waiting for a reply, with a deadline"
+    );
+
+    let answered = simulate(
+        db,
+        &admin,
+        &flow,
+        Some(started.state.clone()),
+        TestInput::Wrote("aqui"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(answered.said, ["Obrigado: aqui"], "positive control");
+
+    let silent = simulate(
+        db,
+        &admin,
+        &flow,
+        Some(started.state),
+        TestInput::TimeRunsOut,
+    )
+    .await
+    .unwrap();
+    assert_eq!(silent.said, ["Ainda está aí?"]);
+    assert_eq!(silent.path, ["inicio", "espera", "sumiu", "fim"]);
+    assert!(!silent.reply_deadline);
+}

@@ -14,7 +14,9 @@ pub use blocks::{
     AskKind, BlockKind, ConditionBranch, ConditionRule, HttpHeader, HttpMapping, HttpMethod, Match,
     MenuOption, Operand, Operator, SetTarget, Trigger, CLOSED, ELSE, ERROR, INVALID, OPEN, TIMEOUT,
 };
-pub use validate::{url_allowed, validate, FlowProblem, ProblemCode, ValidationContext};
+pub use validate::{
+    is_block_id, url_allowed, validate, FlowProblem, ProblemCode, ValidationContext,
+};
 
 /// The schema version this code reads and writes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -197,13 +199,18 @@ pub struct FlowDraft {
     pub definition: FlowDefinition,
 }
 
-/// What the builder's pickers offer (id and name of each).
+/// What the builder's pickers offer (id and name of each), and what its
+/// validation must know of the account.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FlowChoices {
     pub departments: Vec<(i64, String)>,
     pub agents: Vec<(uuid::Uuid, String)>,
     pub channels: Vec<(i64, String)>,
     pub flows: Vec<(i64, String)>,
+    /// Hosts HTTP blocks may call over plain http (see
+    /// [`ValidationContext`]).
+    #[serde(default)]
+    pub http_allowlist: Vec<String>,
 }
 
 /// One step of the builder's test chat: the customer's message (none: the
@@ -221,4 +228,8 @@ pub struct FlowTestStep {
     pub variables: std::collections::BTreeMap<String, String>,
     /// How the run ended, if it did ("completed", "handed_off", …).
     pub ended: Option<String>,
+    /// The run waits for a reply with a deadline: the chat offers to let
+    /// the time run out (the `timeout` way).
+    #[serde(default)]
+    pub reply_deadline: bool,
 }

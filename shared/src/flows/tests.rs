@@ -235,7 +235,11 @@ fn settings_are_checked_block_by_block() {
         "{found:?}"
     );
     assert!(
-        found.contains(&at("para_vendas", ProblemCode::TransferTargetInvalid, "")),
+        found.contains(&at(
+            "para_vendas",
+            ProblemCode::TransferTargetInvalid,
+            "target"
+        )),
         "{found:?}"
     );
 }

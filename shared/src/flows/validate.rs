@@ -125,16 +125,20 @@ pub fn validate(flow: &FlowDefinition, context: &ValidationContext) -> Vec<FlowP
     problems.0
 }
 
+/// A block id: 1 to 40 ASCII letters, digits, `_` or `-`.
+pub fn is_block_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 40
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
 fn check_ids_and_starts(flow: &FlowDefinition, problems: &mut Problems) {
     let mut ids = HashSet::new();
     for block in &flow.blocks {
         let id = block.id.as_str();
-        let valid = !id.is_empty()
-            && id.len() <= 40
-            && id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if !valid {
+        if !is_block_id(id) {
             problems.add(Some(id), ProblemCode::BlockIdInvalid, "");
         } else if !ids.insert(id) {
             problems.add(Some(id), ProblemCode::DuplicateBlockId, "");
@@ -500,7 +504,7 @@ fn check_settings(
             agent_id,
         } => {
             if department_id.is_some() == agent_id.is_some() {
-                problems.add(Some(id), ProblemCode::TransferTargetInvalid, "");
+                problems.add(Some(id), ProblemCode::TransferTargetInvalid, "target");
             }
         }
         BlockKind::BusinessHours { .. } | BlockKind::End | BlockKind::Jump { .. } => {}

@@ -175,10 +175,12 @@ fn Workbench(id: i64, draft: FlowDraft, choices: FlowChoices) -> impl IntoView {
     autosave(id, editor, save_state);
     shortcuts(editor);
 
+    // The same rules as the server's, with the account's HTTP allow-list.
     let problems = Memo::new(move |_| {
-        editor
-            .flow
-            .with(|f| validate(f, &ValidationContext::default()))
+        let context = ValidationContext {
+            http_allowlist: editor.choices.with(|c| c.http_allowlist.clone()),
+        };
+        editor.flow.with(|f| validate(f, &context))
     });
     let publish = move |_| {
         message.set(None);
@@ -259,7 +261,7 @@ fn Workbench(id: i64, draft: FlowDraft, choices: FlowChoices) -> impl IntoView {
                 </aside>
                 <Canvas editor=editor problems=problems />
                 <aside class="fb-side">
-                    <SettingsPanel editor=editor />
+                    <SettingsPanel editor=editor problems=problems />
                     <Problems editor=editor problems=problems />
                     <TestChat editor=editor />
                 </aside>

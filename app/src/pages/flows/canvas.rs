@@ -1,7 +1,8 @@
 //! The canvas: blocks where the flow says, edges between them, and the
 //! pointer at work — move a block, drag from an output to a block to
-//! connect, drag the background to pan, wheel or buttons to zoom, drop a
-//! palette block in. Pointer events, so a finger works like a mouse.
+//! connect, drag the background to pan, wheel, buttons or two fingers to
+//! zoom, drop a palette block in. Pointer events, so a finger works like a
+//! mouse.
 
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -11,84 +12,8 @@ use super::builder::Editor;
 use super::model::{self, BLOCK_H, BLOCK_W};
 use super::strings::{block_label, trigger_label};
 use super::use_words;
+pub use super::viewport::{Drag, Fingers, Viewport};
 use crate::prefs::use_prefs;
-
-/// What the canvas shows: the offset of the flow's origin and the zoom.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Viewport {
-    pub x: f64,
-    pub y: f64,
-    pub zoom: f64,
-    /// The canvas's size on screen (for centring).
-    pub width: f64,
-    pub height: f64,
-}
-
-impl Default for Viewport {
-    fn default() -> Self {
-        Viewport {
-            x: 40.0,
-            y: 40.0,
-            zoom: 1.0,
-            width: 800.0,
-            height: 600.0,
-        }
-    }
-}
-
-impl Viewport {
-    /// The flow point at the middle of the screen.
-    pub fn centre(&self) -> (f64, f64) {
-        (
-            (self.width / 2.0 - self.x) / self.zoom,
-            (self.height / 2.0 - self.y) / self.zoom,
-        )
-    }
-
-    pub fn centre_on(&mut self, x: f64, y: f64) {
-        self.x = self.width / 2.0 - x * self.zoom;
-        self.y = self.height / 2.0 - y * self.zoom;
-    }
-
-    /// Zooms by `factor` keeping the screen point (`sx`, `sy`) still.
-    pub fn zoom_at(&mut self, factor: f64, sx: f64, sy: f64) {
-        let zoom = (self.zoom * factor).clamp(0.25, 2.0);
-        let (fx, fy) = ((sx - self.x) / self.zoom, (sy - self.y) / self.zoom);
-        self.zoom = zoom;
-        self.x = sx - fx * zoom;
-        self.y = sy - fy * zoom;
-    }
-
-    fn to_flow(self, sx: f64, sy: f64) -> (f64, f64) {
-        ((sx - self.x) / self.zoom, (sy - self.y) / self.zoom)
-    }
-}
-
-/// What the pointer is doing.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Drag {
-    Idle,
-    /// A block follows the pointer, held at (`grab_x`, `grab_y`) inside it.
-    Move {
-        id: String,
-        grab_x: f64,
-        grab_y: f64,
-    },
-    /// A line from an output follows the pointer (flow coordinates).
-    Connect {
-        from: String,
-        output: String,
-        at: (f64, f64),
-    },
-    Pan {
-        last: (f64, f64),
-    },
-    /// A palette block on its way to the canvas (screen coordinates).
-    Place {
-        type_name: String,
-        client: (f64, f64),
-    },
-}
 
 /// The canvas's place on screen: (left, top, width, height).
 fn canvas_rect(canvas: NodeRef<Div>) -> Option<(f64, f64, f64, f64)> {
@@ -115,11 +40,27 @@ fn client_of(ev: &leptos::ev::PointerEvent) -> (f64, f64) {
     (f64::from(ev.client_x()), f64::from(ev.client_y()))
 }
 
+/// The fingers touching the canvas's background: (pointer id, screen point).
+type Touches = StoredValue<Vec<(i32, (f64, f64))>>;
+
+/// The first two fingers, in canvas pixels.
+fn two_fingers(touches: Touches, canvas: NodeRef<Div>) -> Option<Fingers> {
+    let (left, top, _, _) = canvas_rect(canvas)?;
+    touches.with_value(|list| match list {
+        [(_, a), (_, b), ..] => Some(Fingers::of(
+            (a.0 - left, a.1 - top),
+            (b.0 - left, b.1 - top),
+        )),
+        _ => None,
+    })
+}
+
 #[component]
 pub fn Canvas(editor: Editor, problems: Memo<Vec<FlowProblem>>) -> impl IntoView {
     let w = use_words();
     let canvas = NodeRef::<Div>::new();
-    follow_the_pointer(editor, canvas);
+    let touches: Touches = StoredValue::new(Vec::new());
+    follow_the_pointer(editor, canvas, touches);
 
     let measure = move || {
         if let Some((_, _, width, height)) = canvas_rect(canvas) {
@@ -130,7 +71,19 @@ pub fn Canvas(editor: Editor, problems: Memo<Vec<FlowProblem>>) -> impl IntoView
         }
     };
     Effect::new(move |_| measure());
+    // One finger (or the mouse) pans; a second finger makes it a pinch.
     let pan = move |ev: leptos::ev::PointerEvent| {
+        if ev.pointer_type() == "touch" {
+            let id = ev.pointer_id();
+            touches.update_value(|list| {
+                list.retain(|(other, _)| *other != id);
+                list.push((id, client_of(&ev)));
+            });
+            if let Some(fingers) = two_fingers(touches, canvas) {
+                editor.drag.set(Drag::Pinch(fingers));
+                return;
+            }
+        }
         editor.selected.set(None);
         editor.drag.set(Drag::Pan {
             last: client_of(&ev),
@@ -196,12 +149,26 @@ pub fn Canvas(editor: Editor, problems: Memo<Vec<FlowProblem>>) -> impl IntoView
 
 /// The window follows the pointer while something is dragged (a pointer
 /// may leave the canvas mid-drag) and finishes the drag where it is let go.
-fn follow_the_pointer(editor: Editor, canvas: NodeRef<Div>) {
+fn follow_the_pointer(editor: Editor, canvas: NodeRef<Div>, touches: Touches) {
     let moving = window_event_listener(leptos::ev::pointermove, move |ev| {
         let client = client_of(&ev);
         let view = editor.view.get_untracked();
+        if ev.pointer_type() == "touch" {
+            let id = ev.pointer_id();
+            touches.update_value(|list| {
+                if let Some(finger) = list.iter_mut().find(|(other, _)| *other == id) {
+                    finger.1 = client;
+                }
+            });
+        }
         match editor.drag.get_untracked() {
             Drag::Idle => {}
+            Drag::Pinch(before) => {
+                if let Some(after) = two_fingers(touches, canvas) {
+                    editor.view.update(|v| v.pinch(before, after));
+                    editor.drag.set(Drag::Pinch(after));
+                }
+            }
             Drag::Move { id, grab_x, grab_y } => {
                 if let Some((sx, sy)) = on_canvas(canvas, client) {
                     let (x, y) = view.to_flow(sx, sy);
@@ -227,7 +194,18 @@ fn follow_the_pointer(editor: Editor, canvas: NodeRef<Div>) {
             Drag::Place { type_name, .. } => editor.drag.set(Drag::Place { type_name, client }),
         }
     });
+    let lift = move |ev: &leptos::ev::PointerEvent| {
+        let id = ev.pointer_id();
+        touches.update_value(|list| list.retain(|(other, _)| *other != id));
+    };
+    let cancelled = window_event_listener(leptos::ev::pointercancel, move |ev| {
+        lift(&ev);
+        if let Drag::Pinch(_) | Drag::Pan { .. } = editor.drag.get_untracked() {
+            editor.drag.set(Drag::Idle);
+        }
+    });
     let letting_go = window_event_listener(leptos::ev::pointerup, move |ev| {
+        lift(&ev);
         let client = client_of(&ev);
         let view = editor.view.get_untracked();
         let point = on_canvas(canvas, client).map(|(sx, sy)| view.to_flow(sx, sy));
@@ -253,12 +231,13 @@ fn follow_the_pointer(editor: Editor, canvas: NodeRef<Div>) {
                     editor.selected.set(Some(id));
                 }
             }
-            Drag::Idle | Drag::Pan { .. } => {}
+            Drag::Idle | Drag::Pan { .. } | Drag::Pinch(_) => {}
         }
         editor.drag.set(Drag::Idle);
     });
     on_cleanup(move || {
         moving.remove();
+        cancelled.remove();
         letting_go.remove();
     });
 }

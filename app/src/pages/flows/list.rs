@@ -6,10 +6,10 @@ use shared::flows::FlowSummary;
 use shared::AppError;
 
 use super::use_words;
-use crate::api::flows::{create_flow, list_flows};
-use crate::components::form::ErrorBanner;
+use crate::api::flows::{create_flow, flow_http_allowlist, list_flows, save_flow_http_allowlist};
+use crate::components::form::{ErrorBanner, SuccessBanner};
 use crate::components::layout::PageHeader;
-use crate::components::widgets::{INPUT, PRIMARY_BUTTON};
+use crate::components::widgets::{BUTTON, INPUT, PRIMARY_BUTTON};
 
 const CARD: &str = "rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900";
 
@@ -21,6 +21,7 @@ pub fn FlowList() -> impl IntoView {
         <PageHeader title=Signal::derive(move || w().title) subtitle=Signal::derive(move || w().subtitle) />
         <div class="max-w-4xl space-y-6 p-4 sm:p-6">
             <NewFlow />
+            <HttpAllowlist />
             <div id="flows-list" class="space-y-3">
                 <Transition fallback=move || view! { <p class="text-sm text-slate-500">{move || w().loading}</p> }>
                     {move || Suspend::new(async move {
@@ -71,6 +72,63 @@ fn NewFlow() -> impl IntoView {
             </div>
             <ErrorBanner error=Signal::derive(move || error.get()) />
         </form>
+    }
+}
+
+/// The hosts an admin lets HTTP blocks call over plain http or at private
+/// addresses (an intranet's API), one per line.
+#[component]
+fn HttpAllowlist() -> impl IntoView {
+    let w = use_words();
+    let t = crate::prefs::use_t();
+    let hosts = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<AppError>);
+    let saved = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let loaded = LocalResource::new(flow_http_allowlist);
+    Effect::new(move |_| {
+        if let Some(Ok(list)) = loaded.get() {
+            hosts.set(list.join("\n"));
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        saved.set(None);
+        let wanted: Vec<String> = hosts
+            .get_untracked()
+            .lines()
+            .map(|line| line.trim().to_string())
+            .filter(|line| !line.is_empty())
+            .collect();
+        leptos::task::spawn_local(async move {
+            match save_flow_http_allowlist(wanted).await {
+                Ok(list) => {
+                    hosts.set(list.join("\n"));
+                    error.set(None);
+                    saved.set(Some(w().allowlist_saved.to_string()));
+                }
+                Err(err) => error.set(Some(err)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <details class=CARD id="http-allowlist">
+            <summary class="cursor-pointer text-sm font-medium">{move || w().allowlist_title}</summary>
+            <form class="mt-2 space-y-2" on:submit=submit>
+                <p class="text-xs text-slate-500 dark:text-slate-400">{move || w().allowlist_hint}</p>
+                <textarea id="http-allowlist-hosts" class=INPUT rows="3" aria-label=move || w().allowlist_title
+                    placeholder="erp.intranet.local" prop:value=move || hosts.get()
+                    on:input=move |ev| hosts.set(event_target_value(&ev))></textarea>
+                {move || error.get().and_then(|e| e.field_code("hosts")).map(|code| view! {
+                    <p class="text-xs text-red-700 dark:text-red-400" role="alert" id="http-allowlist-problem">{t().code(code)}</p>
+                })}
+                <ErrorBanner error=Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Validation { .. }))) />
+                <SuccessBanner message=saved />
+                <button type="submit" class=BUTTON disabled=move || busy.get()>{move || w().save}</button>
+            </form>
+        </details>
     }
 }
 

@@ -9,6 +9,7 @@ pub mod model;
 mod panel;
 mod strings;
 mod test_chat;
+mod viewport;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;

@@ -158,6 +158,29 @@ pub fn move_block(flow: &mut FlowDefinition, id: &str, x: f64, y: f64) {
     }
 }
 
+/// Gives block `old` the id `new`, its edges following; `false` when `new`
+/// is not a valid id or another block has it.
+pub fn rename_block(flow: &mut FlowDefinition, old: &str, new: &str) -> bool {
+    if old == new {
+        return true;
+    }
+    if !shared::flows::is_block_id(new) || flow.block(new).is_some() || flow.block(old).is_none() {
+        return false;
+    }
+    for block in flow.blocks.iter_mut().filter(|b| b.id == old) {
+        block.id = new.to_string();
+    }
+    for edge in &mut flow.edges {
+        if edge.from == old {
+            edge.from = new.to_string();
+        }
+        if edge.to == old {
+            edge.to = new.to_string();
+        }
+    }
+    true
+}
+
 /// Removes a block and every edge into or out of it.
 pub fn remove_block(flow: &mut FlowDefinition, id: &str) {
     flow.blocks.retain(|b| b.id != id);
@@ -306,6 +329,29 @@ mod tests {
 
     fn flow() -> FlowDefinition {
         shared::flows::starter()
+    }
+
+    #[test]
+    fn a_renamed_block_keeps_its_edges_and_a_taken_or_odd_id_is_refused() {
+        let mut f = flow();
+        let menu = add_block(&mut f, "menu", 0.0, 200.0).unwrap();
+        assert!(connect(&mut f, "inicio", "next", &menu));
+        assert!(connect(&mut f, &menu, "op1", "fim"));
+        assert!(rename_block(&mut f, &menu, "escolha"));
+        assert!(f.block("escolha").is_some() && f.block(&menu).is_none());
+        let edges: Vec<(&str, &str)> = f
+            .edges
+            .iter()
+            .map(|e| (e.from.as_str(), e.to.as_str()))
+            .collect();
+        assert!(edges.contains(&("inicio", "escolha")) && edges.contains(&("escolha", "fim")));
+        assert!(!rename_block(&mut f, "escolha", "fim"), "taken");
+        assert!(!rename_block(&mut f, "escolha", "com espaço"), "odd");
+        assert!(!rename_block(&mut f, "escolha", ""), "empty");
+        assert!(
+            f.block("escolha").is_some(),
+            "a refused rename changes nothing"
+        );
     }
 
     #[test]

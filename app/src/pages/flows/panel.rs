@@ -2,11 +2,11 @@
 //! (conditions' rules, HTTP headers and mappings) in its JSON too.
 
 use leptos::prelude::*;
-use shared::flows::{AskKind, BlockKind, HttpMethod, MenuOption, SetTarget, Trigger};
+use shared::flows::{AskKind, BlockKind, FlowProblem, HttpMethod, MenuOption, SetTarget, Trigger};
 
 use super::builder::Editor;
 use super::model;
-use super::strings::{block_label, trigger_label, FlowStrings};
+use super::strings::{block_label, problem_text, trigger_label, FlowStrings};
 use super::use_words;
 use crate::components::widgets::{BUTTON, INPUT};
 use crate::prefs::use_prefs;
@@ -24,13 +24,23 @@ fn change(editor: Editor, id: &str, field: &str, apply: impl FnOnce(&mut BlockKi
 }
 
 #[component]
-pub fn SettingsPanel(editor: Editor) -> impl IntoView {
+pub fn SettingsPanel(editor: Editor, problems: Memo<Vec<FlowProblem>>) -> impl IntoView {
     let w = use_words();
     let locale = use_prefs().locale;
     let selected = Memo::new(move |_| {
         let id = editor.selected.get()?;
         editor.flow.with(|f| f.block(&id).cloned())
     });
+    let of_selected = Memo::new(move |_| {
+        let id = editor.selected.get();
+        problems.with(|list| {
+            list.iter()
+                .filter(|p| p.block.is_some() && p.block == id)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
+    provide_context(SelectedProblems(of_selected));
     // Re-drawn when another block is selected or the block's type changes,
     // not on every keystroke (fields keep their focus).
     // Re-drawn when another block is selected or its fields themselves
@@ -54,10 +64,11 @@ pub fn SettingsPanel(editor: Editor) -> impl IntoView {
                 None => view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || w().select_hint}</p> }.into_any(),
                 Some((id, type_name, _, _)) => view! {
                     <div class="mb-2 flex items-center justify-between gap-2">
-                        <h2 class="text-sm font-semibold">{move || block_label(locale.get(), type_name)}
-                            " " <span class="font-mono text-xs text-slate-400">{id.clone()}</span></h2>
+                        <h2 class="text-sm font-semibold">{move || block_label(locale.get(), type_name)}</h2>
                         <button type="button" class=BUTTON id="remove-block" on:click=move |_| editor.remove_selected()>{move || w().remove_block}</button>
                     </div>
+                    <BlockId editor=editor id=id.clone() />
+                    <BlockProblems problems=of_selected />
                     <Fields editor=editor id=id.clone() kind=selected.get_untracked().map(|b| b.kind).unwrap_or(BlockKind::End) />
                     <JsonSettings editor=editor id=id open=type_name == "condition" />
                 }.into_any(),
@@ -66,36 +77,107 @@ pub fn SettingsPanel(editor: Editor) -> impl IntoView {
     }
 }
 
+/// The selected block's problems, for its fields to show their own.
+#[derive(Clone, Copy)]
+struct SelectedProblems(Memo<Vec<FlowProblem>>);
+
+/// The settings the fields show problems for, as validation names them
+/// (`FlowProblem::detail`); the block's other problems are listed above
+/// its fields.
+const FIELD_SETTINGS: [&str; 14] = [
+    "keywords",
+    "text",
+    "url",
+    "caption",
+    "question",
+    "retry_message",
+    "max_retries",
+    "options",
+    "name",
+    "value",
+    "seconds",
+    "timeout_seconds",
+    "timeout_ms",
+    "target",
+];
+
+/// A problem with one of the settings the fields show (the others — a
+/// variable's name, a condition's branch — are listed above the fields).
+fn is_about_a_field(problem: &FlowProblem) -> bool {
+    use shared::flows::ProblemCode::*;
+    matches!(
+        problem.code,
+        TextRequired
+            | TooLong
+            | ChoicesInvalid
+            | UrlInvalid
+            | NumberInvalid
+            | TransferTargetInvalid
+    ) && FIELD_SETTINGS.contains(&problem.detail.as_str())
+}
+
+/// What is wrong with `setting` of the selected block, if anything.
+fn problem_with(setting: &'static str) -> Signal<Option<&'static str>> {
+    let problems = expect_context::<SelectedProblems>().0;
+    let locale = use_prefs().locale;
+    Signal::derive(move || {
+        problems.with(|list| {
+            list.iter()
+                .find(|p| is_about_a_field(p) && p.detail == setting)
+                .map(|p| problem_text(locale.get(), p.code))
+        })
+    })
+}
+
+/// The problem line under a field (`{field_id}-problem`, which the field
+/// names as its description).
+fn problem_line(field_id: &'static str, problem: Signal<Option<&'static str>>) -> impl IntoView {
+    move || {
+        problem.get().map(|text| {
+            view! { <p id=format!("{field_id}-problem") class="mt-1 text-xs text-red-700 dark:text-red-400">{text}</p> }
+        })
+    }
+}
+
 fn text_input(
     label: &'static str,
     field_id: &'static str,
+    setting: &'static str,
     value: String,
     multiline: bool,
     on_input: impl Fn(String) + 'static,
 ) -> impl IntoView {
+    let problem = problem_with(setting);
+    let invalid = move || problem.get().map(|_| "true");
+    let described = move || problem.get().map(|_| format!("{field_id}-problem"));
     let control = if multiline {
-        view! { <textarea id=field_id class=INPUT rows="3" on:input=move |ev| on_input(event_target_value(&ev))>{value}</textarea> }.into_any()
+        view! { <textarea id=field_id class=INPUT rows="3" aria-invalid=invalid aria-describedby=described on:input=move |ev| on_input(event_target_value(&ev))>{value}</textarea> }.into_any()
     } else {
-        view! { <input id=field_id class=INPUT value=value on:input=move |ev| on_input(event_target_value(&ev)) /> }.into_any()
+        view! { <input id=field_id class=INPUT value=value aria-invalid=invalid aria-describedby=described on:input=move |ev| on_input(event_target_value(&ev)) /> }.into_any()
     };
-    view! { <div class="mb-2"><label class=LABEL for=field_id>{label}</label>{control}</div> }
+    view! { <div class="mb-2"><label class=LABEL for=field_id>{label}</label>{control}{problem_line(field_id, problem)}</div> }
 }
 
 fn number_input(
     label: &'static str,
     field_id: &'static str,
+    setting: &'static str,
     value: u32,
     on_input: impl Fn(u32) + 'static,
 ) -> impl IntoView {
+    let problem = problem_with(setting);
     view! {
         <div class="mb-2">
             <label class=LABEL for=field_id>{label}</label>
             <input id=field_id type="number" min="0" class=INPUT value=value.to_string()
+                aria-invalid=move || problem.get().map(|_| "true")
+                aria-describedby=move || problem.get().map(|_| format!("{field_id}-problem"))
                 on:input=move |ev| {
                     if let Ok(n) = event_target_value(&ev).parse::<u32>() {
                         on_input(n)
                     }
                 } />
+            {problem_line(field_id, problem)}
         </div>
     }
 }
@@ -104,21 +186,25 @@ fn number_input(
 fn picker<T: Clone + PartialEq + ToString + std::str::FromStr + Send + Sync + 'static>(
     label: &'static str,
     field_id: &'static str,
+    setting: &'static str,
     empty: &'static str,
     choices: Vec<(T, String)>,
     value: Option<T>,
     on_change: impl Fn(Option<T>) + 'static,
 ) -> impl IntoView {
+    let problem = problem_with(setting);
     view! {
         <div class="mb-2">
             <label class=LABEL for=field_id>{label}</label>
-            <select id=field_id class=INPUT on:change=move |ev| on_change(event_target_value(&ev).parse::<T>().ok())>
+            <select id=field_id class=INPUT aria-invalid=move || problem.get().map(|_| "true")
+                on:change=move |ev| on_change(event_target_value(&ev).parse::<T>().ok())>
                 <option value="" selected=value.is_none()>{empty}</option>
                 {choices.into_iter().map(|(id, name)| {
                     let chosen = value.as_ref() == Some(&id);
                     view! { <option value=id.to_string() selected=chosen>{name}</option> }
                 }).collect_view()}
             </select>
+            {problem_line(field_id, problem)}
         </div>
     }
 }
@@ -161,6 +247,7 @@ fn Fields(editor: Editor, id: String, kind: BlockKind) -> impl IntoView {
                     picker(
                         w.every_connection,
                         "trigger-channel",
+                        "channels",
                         w.every_connection,
                         choices.channels.clone(),
                         channel_ids.first().copied(),
@@ -181,6 +268,7 @@ fn Fields(editor: Editor, id: String, kind: BlockKind) -> impl IntoView {
                     text_input(
                         w.keywords,
                         "trigger-keywords",
+                        "keywords",
                         keywords.join(", "),
                         false,
                         move |text| {
@@ -203,6 +291,7 @@ fn Fields(editor: Editor, id: String, kind: BlockKind) -> impl IntoView {
                     picker(
                         w.department,
                         "trigger-department",
+                        "department",
                         w.account_calendar,
                         choices.departments.clone(),
                         department_id,
@@ -233,7 +322,7 @@ fn Fields(editor: Editor, id: String, kind: BlockKind) -> impl IntoView {
         }
         BlockKind::SendText { text } => {
             let set = at("text");
-            text_input(w.text, "block-text", text, true, move |value| {
+            text_input(w.text, "block-text", "text", text, true, move |value| {
                 set(Box::new(move |k| {
                     if let BlockKind::SendText { text } = k {
                         *text = value
@@ -245,8 +334,8 @@ fn Fields(editor: Editor, id: String, kind: BlockKind) -> impl IntoView {
         BlockKind::SendMedia { url, caption } => {
             let (set_url, set_caption) = (at("url"), at("caption"));
             view! {
-                {text_input(w.url, "block-url", url, false, move |value| set_url(Box::new(move |k| if let BlockKind::SendMedia { url, .. } = k { *url = value })))}
-                {text_input(w.caption, "block-caption", caption, true, move |value| set_caption(Box::new(move |k| if let BlockKind::SendMedia { caption, .. } = k { *caption = value })))}
+                {text_input(w.url, "block-url", "url", url, false, move |value| set_url(Box::new(move |k| if let BlockKind::SendMedia { url, .. } = k { *url = value })))}
+                {text_input(w.caption, "block-caption", "caption", caption, true, move |value| set_caption(Box::new(move |k| if let BlockKind::SendMedia { caption, .. } = k { *caption = value })))}
             }
             .into_any()
         }
@@ -272,7 +361,7 @@ fn Fields(editor: Editor, id: String, kind: BlockKind) -> impl IntoView {
                 (AskKind::Date, "date"),
             ];
             view! {
-                {text_input(w.question, "block-question", question, true, move |value| set_q(Box::new(move |k| if let BlockKind::Ask { question, .. } = k { *question = value })))}
+                {text_input(w.question, "block-question", "question", question, true, move |value| set_q(Box::new(move |k| if let BlockKind::Ask { question, .. } = k { *question = value })))}
                 <div class="mb-2">
                     <label class=LABEL for="block-answer-kind">{w.answer_kind}</label>
                     <select id="block-answer-kind" class=INPUT on:change=move |ev| {
@@ -282,9 +371,9 @@ fn Fields(editor: Editor, id: String, kind: BlockKind) -> impl IntoView {
                         {kinds.into_iter().map(|(k, name)| view! { <option value=name selected=k == kind>{name}</option> }).collect_view()}
                     </select>
                 </div>
-                {text_input(w.variable, "block-variable", variable, false, move |value| set_var(Box::new(move |k| if let BlockKind::Ask { variable, .. } = k { *variable = value })))}
-                {text_input(w.retry_message, "block-retry", retry_message, false, move |value| set_retry(Box::new(move |k| if let BlockKind::Ask { retry_message, .. } = k { *retry_message = value })))}
-                {number_input(w.max_retries, "block-max-retries", max_retries.into(), move |n| set_max(Box::new(move |k| if let BlockKind::Ask { max_retries, .. } = k { *max_retries = n.min(10) as u8 })))}
+                {text_input(w.variable, "block-variable", "variable", variable, false, move |value| set_var(Box::new(move |k| if let BlockKind::Ask { variable, .. } = k { *variable = value })))}
+                {text_input(w.retry_message, "block-retry", "retry_message", retry_message, false, move |value| set_retry(Box::new(move |k| if let BlockKind::Ask { retry_message, .. } = k { *retry_message = value })))}
+                {number_input(w.max_retries, "block-max-retries", "max_retries", max_retries.into(), move |n| set_max(Box::new(move |k| if let BlockKind::Ask { max_retries, .. } = k { *max_retries = n.min(10) as u8 })))}
             }
             .into_any()
         }
@@ -312,14 +401,15 @@ fn Fields(editor: Editor, id: String, kind: BlockKind) -> impl IntoView {
             }).collect_view();
             let add = at("options");
             view! {
-                {text_input(w.text, "block-text", text, true, move |value| set_text(Box::new(move |k| if let BlockKind::Menu { text, .. } = k { *text = value })))}
+                {text_input(w.text, "block-text", "text", text, true, move |value| set_text(Box::new(move |k| if let BlockKind::Menu { text, .. } = k { *text = value })))}
                 <p class=LABEL>{w.options}</p>
                 {option_fields}
+                {problem_line("menu-options", problem_with("options"))}
                 <button type="button" class=BUTTON id="add-option" on:click=move |_| add(Box::new(|k| if let BlockKind::Menu { options, .. } = k {
                     let id = (1..).map(|n| format!("op{n}")).find(|id| options.iter().all(|o| &o.id != id)).unwrap_or_default();
                     options.push(MenuOption { label: format!("Opção {}", options.len() + 1), id });
                 }))>{w.add_option}</button>
-                <div class="mt-2">{text_input(w.retry_message, "block-retry", retry_message, false, move |value| set_retry(Box::new(move |k| if let BlockKind::Menu { retry_message, .. } = k { *retry_message = value })))}</div>
+                <div class="mt-2">{text_input(w.retry_message, "block-retry", "retry_message", retry_message, false, move |value| set_retry(Box::new(move |k| if let BlockKind::Menu { retry_message, .. } = k { *retry_message = value })))}</div>
             }
             .into_any()
         }
@@ -328,6 +418,7 @@ fn Fields(editor: Editor, id: String, kind: BlockKind) -> impl IntoView {
             picker(
                 w.department,
                 "block-department",
+                "department",
                 w.account_calendar,
                 choices.departments,
                 department_id,
@@ -363,14 +454,14 @@ fn Fields(editor: Editor, id: String, kind: BlockKind) -> impl IntoView {
                         {targets.into_iter().map(|(t, name)| view! { <option value=name selected=t == target>{name}</option> }).collect_view()}
                     </select>
                 </div>
-                {text_input(w.name, "block-name", name, false, move |v| set_name(Box::new(move |k| if let BlockKind::Set { name, .. } = k { *name = v })))}
-                {text_input(w.value, "block-value", value, false, move |v| set_value(Box::new(move |k| if let BlockKind::Set { value, .. } = k { *value = v })))}
+                {text_input(w.name, "block-name", "name", name, false, move |v| set_name(Box::new(move |k| if let BlockKind::Set { name, .. } = k { *name = v })))}
+                {text_input(w.value, "block-value", "value", value, false, move |v| set_value(Box::new(move |k| if let BlockKind::Set { value, .. } = k { *value = v })))}
             }
             .into_any()
         }
         BlockKind::Wait { seconds } => {
             let set = at("seconds");
-            number_input(w.seconds, "block-seconds", seconds, move |n| {
+            number_input(w.seconds, "block-seconds", "seconds", seconds, move |n| {
                 set(Box::new(move |k| *k = BlockKind::Wait { seconds: n }))
             })
             .into_any()
@@ -381,8 +472,8 @@ fn Fields(editor: Editor, id: String, kind: BlockKind) -> impl IntoView {
         } => {
             let (set_var, set_timeout) = (at("variable"), at("timeout"));
             view! {
-                {text_input(w.variable, "block-variable", variable.unwrap_or_default(), false, move |v| set_var(Box::new(move |k| if let BlockKind::WaitForReply { variable, .. } = k { *variable = Some(v).filter(|v| !v.trim().is_empty()) })))}
-                {number_input(w.timeout_seconds, "block-timeout", timeout_seconds, move |n| set_timeout(Box::new(move |k| if let BlockKind::WaitForReply { timeout_seconds, .. } = k { *timeout_seconds = n })))}
+                {text_input(w.variable, "block-variable", "variable", variable.unwrap_or_default(), false, move |v| set_var(Box::new(move |k| if let BlockKind::WaitForReply { variable, .. } = k { *variable = Some(v).filter(|v| !v.trim().is_empty()) })))}
+                {number_input(w.timeout_seconds, "block-timeout", "timeout_seconds", timeout_seconds, move |n| set_timeout(Box::new(move |k| if let BlockKind::WaitForReply { timeout_seconds, .. } = k { *timeout_seconds = n })))}
             }
             .into_any()
         }
@@ -412,9 +503,9 @@ fn Fields(editor: Editor, id: String, kind: BlockKind) -> impl IntoView {
                         {methods.into_iter().map(|m| { let name = format!("{m:?}").to_uppercase(); view! { <option value=name.clone() selected=m == method>{name.clone()}</option> } }).collect_view()}
                     </select>
                 </div>
-                {text_input(w.url, "block-url", url, false, move |v| set_url(Box::new(move |k| if let BlockKind::Http { url, .. } = k { *url = v })))}
-                {text_input(w.body, "block-body", body.unwrap_or_default(), true, move |v| set_body(Box::new(move |k| if let BlockKind::Http { body, .. } = k { *body = Some(v).filter(|v| !v.trim().is_empty()) })))}
-                {number_input(w.timeout_ms, "block-timeout", timeout_ms, move |n| set_timeout(Box::new(move |k| if let BlockKind::Http { timeout_ms, .. } = k { *timeout_ms = n })))}
+                {text_input(w.url, "block-url", "url", url, false, move |v| set_url(Box::new(move |k| if let BlockKind::Http { url, .. } = k { *url = v })))}
+                {text_input(w.body, "block-body", "body", body.unwrap_or_default(), true, move |v| set_body(Box::new(move |k| if let BlockKind::Http { body, .. } = k { *body = Some(v).filter(|v| !v.trim().is_empty()) })))}
+                {number_input(w.timeout_ms, "block-timeout", "timeout_ms", timeout_ms, move |n| set_timeout(Box::new(move |k| if let BlockKind::Http { timeout_ms, .. } = k { *timeout_ms = n })))}
             }
             .into_any()
         }
@@ -424,10 +515,10 @@ fn Fields(editor: Editor, id: String, kind: BlockKind) -> impl IntoView {
         } => {
             let (set_department, set_agent) = (at("target"), at("target"));
             view! {
-                {picker(w.department, "block-department", w.none, choices.departments, department_id, move |chosen| {
+                {picker(w.department, "block-department", "department", w.none, choices.departments, department_id, move |chosen| {
                     set_department(Box::new(move |k| *k = BlockKind::Transfer { department_id: chosen, agent_id: None }))
                 })}
-                {picker(w.agent, "block-agent", w.none, choices.agents, agent_id, move |chosen| {
+                {picker(w.agent, "block-agent", "target", w.none, choices.agents, agent_id, move |chosen| {
                     set_agent(Box::new(move |k| *k = BlockKind::Transfer { department_id: None, agent_id: chosen }))
                 })}
             }
@@ -438,6 +529,7 @@ fn Fields(editor: Editor, id: String, kind: BlockKind) -> impl IntoView {
             picker(
                 w.flow,
                 "block-flow",
+                "flow",
                 w.none,
                 choices.flows,
                 Some(flow_id).filter(|id| *id > 0),
@@ -456,6 +548,62 @@ fn Fields(editor: Editor, id: String, kind: BlockKind) -> impl IntoView {
                 .into_any()
         }
         BlockKind::Condition { .. } => ().into_any(),
+    }
+}
+
+/// The block's id, renamed in place (its edges follow; refused when odd or
+/// taken).
+#[component]
+fn BlockId(editor: Editor, id: String) -> impl IntoView {
+    let w = use_words();
+    let refused = RwSignal::new(false);
+    let current = id.clone();
+    let rename = move |ev: leptos::ev::Event| {
+        let wanted = event_target_value(&ev).trim().to_string();
+        let possible = editor
+            .flow
+            .with_untracked(|f| model::rename_block(&mut f.clone(), &current, &wanted));
+        refused.set(!possible);
+        if possible && wanted != current {
+            let (old, new) = (current.clone(), wanted.clone());
+            editor.edit(None, move |f| {
+                model::rename_block(f, &old, &new);
+            });
+            editor.selected.set(Some(wanted));
+        }
+    };
+    view! {
+        <div class="mb-2">
+            <label class=LABEL for="block-id">{move || w().block_id}</label>
+            <input id="block-id" class=format!("{INPUT} font-mono text-xs") value=id maxlength="40"
+                aria-invalid=move || refused.get().then_some("true") on:change=rename />
+            {move || refused.get().then(|| view! { <p class="mt-1 text-xs text-red-700 dark:text-red-400" role="alert">{move || w().block_id_refused}</p> })}
+        </div>
+    }
+}
+
+/// The block's problems that no field shows (an output leading nowhere, a
+/// variable never set, a condition's rule...).
+#[component]
+fn BlockProblems(problems: Memo<Vec<FlowProblem>>) -> impl IntoView {
+    let locale = use_prefs().locale;
+    let others = move || {
+        problems.with(|list| {
+            list.iter()
+                .filter(|p| !is_about_a_field(p))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <ul id="block-problems" class="mb-2 space-y-1 text-xs text-red-700 dark:text-red-400">
+            {move || others().into_iter().map(|p| view! {
+                <li data-problem=p.code.as_str()>
+                    {problem_text(locale.get(), p.code)}
+                    {(!p.detail.is_empty()).then(|| format!(" ({})", p.detail))}
+                </li>
+            }).collect_view()}
+        </ul>
     }
 }
 

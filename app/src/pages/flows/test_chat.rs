@@ -19,6 +19,15 @@ struct Line {
     text: String,
 }
 
+/// What the tester does next.
+#[derive(Clone, Debug, PartialEq)]
+enum Input {
+    Start,
+    Say(String),
+    /// Lets the reply's deadline pass.
+    Wait,
+}
+
 #[component]
 pub fn TestChat(editor: Editor) -> impl IntoView {
     let w = use_words();
@@ -27,26 +36,39 @@ pub fn TestChat(editor: Editor) -> impl IntoView {
     let error = RwSignal::new(None::<AppError>);
     let draft = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
-    let run = move |message: Option<String>| {
+    let run = move |input: Input| {
         let definition = editor.flow.get_untracked();
-        let state = message
-            .as_ref()
-            .and_then(|_| step.get_untracked().map(|s| s.state));
-        if message.is_none() {
-            lines.set(vec![]);
-        }
-        if let Some(text) = &message {
-            lines.update(|l| {
-                l.push(Line {
-                    from_customer: true,
-                    text: text.clone(),
-                })
-            });
-        }
+        let state = (input != Input::Start)
+            .then(|| step.get_untracked().map(|s| s.state))
+            .flatten();
+        let (message, time_runs_out) = match input {
+            Input::Start => {
+                lines.set(vec![]);
+                (None, None)
+            }
+            Input::Say(text) => {
+                lines.update(|l| {
+                    l.push(Line {
+                        from_customer: true,
+                        text: text.clone(),
+                    })
+                });
+                (Some(text), None)
+            }
+            Input::Wait => {
+                lines.update(|l| {
+                    l.push(Line {
+                        from_customer: true,
+                        text: format!("⏱ {}", w().time_runs_out),
+                    })
+                });
+                (None, Some(true))
+            }
+        };
         busy.set(true);
         error.set(None);
         leptos::task::spawn_local(async move {
-            match test_flow(definition, state, message).await {
+            match test_flow(definition, state, message, time_runs_out).await {
                 Ok(next) => {
                     lines.update(|l| {
                         l.extend(next.said.iter().map(|text| Line {
@@ -73,13 +95,13 @@ pub fn TestChat(editor: Editor) -> impl IntoView {
             return;
         }
         draft.set(String::new());
-        run(Some(text));
+        run(Input::Say(text));
     };
     view! {
         <section aria-labelledby="test-title" id="flow-test">
             <div class="mb-1 flex items-center justify-between">
                 <h2 id="test-title" class="text-sm font-semibold">{move || w().test}</h2>
-                <button type="button" class=BUTTON id="test-start" on:click=move |_| run(None) disabled=move || busy.get()>
+                <button type="button" class=BUTTON id="test-start" on:click=move |_| run(Input::Start) disabled=move || busy.get()>
                     {move || if step.with(Option::is_some) { w().restart } else { w().test }}
                 </button>
             </div>
@@ -96,6 +118,10 @@ pub fn TestChat(editor: Editor) -> impl IntoView {
                     disabled=move || step.with(|s| s.as_ref().is_none_or(|s| s.ended.is_some())) />
                 <button type="submit" class=PRIMARY_BUTTON disabled=move || busy.get()>{move || w().send}</button>
             </form>
+            {move || step.with(|s| s.as_ref().is_some_and(|s| s.reply_deadline)).then(|| view! {
+                <button type="button" class=format!("{BUTTON} mt-1") id="test-timeout" disabled=move || busy.get()
+                    on:click=move |_| run(Input::Wait)>"⏱ " {move || w().time_runs_out}</button>
+            })}
             <ErrorBanner error=Signal::derive(move || error.get()) />
             {move || step.get().map(|s| view! {
                 <p class="mt-2 text-xs"><span class="font-medium">{move || w().path} ": "</span>

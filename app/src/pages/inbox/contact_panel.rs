@@ -6,6 +6,7 @@ use leptos_router::components::A;
 use shared::inbox::{AttributeDefinition, AttributeKind, ContactDetails, ContactNote};
 use shared::{AppError, Permission};
 
+use super::flow_starter::FlowStarter;
 use super::{conversation_href, use_inbox};
 use crate::api::contacts::{add_contact_note, set_contact_owner, update_contact};
 use crate::components::form::{ErrorBanner, SuccessBanner};
@@ -16,15 +17,25 @@ use crate::prefs::{use_prefs, use_t};
 use crate::util::{date, date_time};
 
 /// The panel is a wasm chunk of its own (`--split`), loaded when a
-/// conversation opens, so the first download is smaller.
+/// conversation opens, so the first download is smaller. `number` is the
+/// open conversation's; `can_work` whether the person may change it.
 #[leptos::lazy]
-pub fn contact_panel(details: ContactDetails, shown: RwSignal<bool>) -> AnyView {
-    view! { <ContactPanel details=details on_close=move || shown.set(false) /> }.into_any()
+pub fn contact_panel(
+    details: ContactDetails,
+    shown: RwSignal<bool>,
+    number: i64,
+    can_work: bool,
+) -> AnyView {
+    let flow_starter = can_work.then_some(number);
+    view! { <ContactPanel details=details flow_starter=flow_starter on_close=move || shown.set(false) /> }
+        .into_any()
 }
 
 #[component]
 fn ContactPanel(
     details: ContactDetails,
+    /// The conversation an agent may start a flow in, if any.
+    flow_starter: Option<i64>,
     on_close: impl Fn() + Send + Sync + 'static,
 ) -> impl IntoView {
     let t = use_t();
@@ -35,7 +46,7 @@ fn ContactPanel(
                 <Svg icon=Icon::Close class="size-4" />
             </button>
         </div>
-        <ContactBody details=details />
+        <ContactBody details=details flow_starter=flow_starter />
     }
 }
 
@@ -49,7 +60,7 @@ fn attribute_text(value: Option<&serde_json::Value>) -> String {
 }
 
 #[component]
-fn ContactBody(details: ContactDetails) -> impl IntoView {
+fn ContactBody(details: ContactDetails, flow_starter: Option<i64>) -> impl IntoView {
     let t = use_t();
     let prefs = use_prefs();
     let session = use_session();
@@ -185,6 +196,8 @@ fn ContactBody(details: ContactDetails) -> impl IntoView {
             </form>
 
             <OwnerPicker contact_id=contact_id owner=contact.owner_id />
+
+            {flow_starter.map(|number| view! { <FlowStarter number=number /> })}
 
             {visitor.map(|v| view! {
                 <section id="visitor-context">

@@ -3,7 +3,7 @@
 //! bot — handed off, resolved, or given back to people.
 
 use anyhow::Context;
-use shared::inbox::{Activity, ConversationStatus};
+use shared::inbox::{Activity, ConversationStatus, NotificationKind};
 use uuid::Uuid;
 
 use super::status_line;
@@ -24,7 +24,10 @@ pub(super) async fn apply(
     match action {
         Action::Send { text } => send(tx, conversation, &text).await,
         Action::SendMenu { text, options } => {
-            send(tx, conversation, &menu_text(&text, &options)).await
+            if !text.trim().is_empty() {
+                outbound::send_menu(tx, conversation, &text, &options).await?;
+            }
+            Ok(())
         }
         Action::SendMedia { url, caption } => {
             let text = if caption.trim().is_empty() {
@@ -62,16 +65,6 @@ pub(super) async fn apply(
         } => hand_off(tx, conversation, department_id, agent_id, by).await,
         Action::Http { .. } | Action::Jump { .. } => Ok(()),
     }
-}
-
-/// A menu as text every channel shows: the question, then one numbered
-/// line per option (the customer answers with the number or the label).
-pub(crate) fn menu_text(text: &str, options: &[String]) -> String {
-    let mut out = text.trim_end().to_string();
-    for (n, option) in options.iter().enumerate() {
-        out.push_str(&format!("\n{} - {option}", n + 1));
-    }
-    out
 }
 
 async fn send(tx: &mut Tx, conversation: &Locked, text: &str) -> Result<()> {
@@ -112,16 +105,17 @@ async fn add_tag(tx: &mut Tx, conversation: &mut Locked, tag: &str, by: &str) ->
 }
 
 /// Moves the conversation to `to` with a line in its timeline (nothing when
-/// it is there already). Entering `bot` leaves the distribution queue.
+/// it is there already), and returns that line. Entering `bot` leaves the
+/// distribution queue.
 pub(super) async fn set_status(
     tx: &mut Tx,
     conversation: &mut Locked,
     to: ConversationStatus,
     by: &str,
-) -> Result<()> {
+) -> Result<Option<i64>> {
     let from = conversation.status;
     if from == to {
-        return Ok(());
+        return Ok(None);
     }
     sqlx::query(
         "UPDATE conversations
@@ -137,14 +131,14 @@ pub(super) async fn set_status(
     .execute(&mut **tx)
     .await
     .context("changing status from a flow")?;
-    conversations::add_activity(tx, conversation, &status_line(from, to, by)).await?;
+    let line = conversations::add_activity(tx, conversation, &status_line(from, to, by)).await?;
     conversation.status = to;
     if to.is_closed() {
         conversation.resolved_at = Some(chrono::Utc::now());
     }
     crate::service_desk::sla::follow_status(tx, conversation).await?;
     conversations::touch(tx, conversation.account_id, conversation.id).await?;
-    Ok(())
+    Ok(Some(line))
 }
 
 /// The flow's `end` block: the bot resolved the customer's matter.
@@ -162,9 +156,43 @@ pub(super) async fn give_to_people(tx: &mut Tx, conversation: &mut Locked, by: &
         } else {
             ConversationStatus::Open
         };
-        set_status(tx, conversation, to, by).await?;
+        if let Some(line) = set_status(tx, conversation, to, by).await? {
+            tell_people(tx, conversation, line).await?;
+        }
     }
     crate::service_desk::after_agent_change(tx, conversation).await
+}
+
+/// Those who take over a conversation the bot let go hear of it, in their
+/// bell and live: its agent, or else its department's members (each only if
+/// they may see it, see [`crate::notifications`]). `line` is the timeline
+/// line that says so.
+async fn tell_people(tx: &mut Tx, conversation: &Locked, line: i64) -> Result<()> {
+    let people: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT m.user_id FROM memberships m
+          WHERE m.account_id = $1 AND m.active AND m.role <> 'auditor'
+            AND CASE WHEN $3::uuid IS NOT NULL THEN m.user_id = $3
+                     ELSE EXISTS (SELECT 1 FROM department_members dm
+                                   WHERE dm.department_id = $2 AND dm.user_id = m.user_id) END",
+    )
+    .bind(conversation.account_id)
+    .bind(conversation.department_id)
+    .bind(conversation.assignee_id)
+    .fetch_all(&mut **tx)
+    .await
+    .context("finding who takes the conversation from the flow")?;
+    for person in people {
+        crate::notifications::notify_from_system(
+            tx,
+            conversation.account_id,
+            person,
+            NotificationKind::FlowHandoff,
+            conversation.id,
+            line,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// The handoff: open in the target department (or with the target agent),
@@ -224,7 +252,7 @@ async fn hand_off(
     .execute(&mut **tx)
     .await
     .context("handing the conversation off")?;
-    conversations::add_activity(
+    let line = conversations::add_activity(
         tx,
         conversation,
         &Activity::Transferred {
@@ -238,6 +266,7 @@ async fn hand_off(
     conversation.status = status;
     conversation.department_id = department_id;
     conversation.assignee_id = assignee_id;
+    tell_people(tx, conversation, line).await?;
     conversations::touch(tx, conversation.account_id, conversation.id).await?;
     crate::service_desk::after_agent_change(tx, conversation).await
 }

@@ -422,6 +422,20 @@ pub async fn start_manually(db: &Db, actor: &Actor, number: i64, flow_id: i64) -
     Ok(())
 }
 
+/// The live flows an agent may start in a conversation (those with a manual
+/// start), as (id, name), for the conversation screen.
+pub async fn manual_flows(db: &Db, actor: &Actor) -> Result<Vec<(i64, String)>> {
+    actor.require(shared::Permission::WorkConversations)?;
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let flows = live_flows(&mut tx, actor.account_id, None).await?;
+    tx.commit().await.context("commit")?;
+    Ok(flows
+        .into_iter()
+        .filter(|flow| Why::Manual.start_block(&flow.definition).is_some())
+        .map(|flow| (flow.id, flow.name))
+        .collect())
+}
+
 /// Before a flow is removed: its running conversations go to people.
 pub(crate) async fn release_runs_of(tx: &mut Tx, account_id: Uuid, flow_id: i64) -> Result<()> {
     let conversation_ids: Vec<i64> = sqlx::query_scalar(
@@ -447,6 +461,10 @@ pub(crate) async fn release_runs_of(tx: &mut Tx, account_id: Uuid, flow_id: i64)
     Ok(())
 }
 
+/// HTTP requests of flows one instance makes at once (a slow endpoint
+/// holds up only its own run).
+const PARALLEL_REQUESTS: usize = 8;
+
 /// Moves on the runs whose time came — a delay over, a reply that never
 /// came, a request to make — on any instance (a conversation another holds
 /// is skipped and found next time). Returns how many moved.
@@ -456,6 +474,8 @@ pub async fn run_due(db: &Db, policy: &HttpPolicy) -> Result<usize> {
         .await
         .context("finding due flow runs")?;
     let mut moved = 0;
+    // Leased under each run's lock, made together afterwards.
+    let mut requests = Vec::new();
     for (account_id, conversation_id, run_id) in due {
         let mut tx = db.tenant(account_id, None).await?;
         let Some(mut conversation) =
@@ -479,9 +499,7 @@ pub async fn run_due(db: &Db, policy: &HttpPolicy) -> Result<usize> {
             (Some(Waiting::Http), Some(request)) => {
                 lease(&mut tx, run.id, &request).await?;
                 tx.commit().await.context("commit")?;
-                let allowlist = http::allowlist(db, account_id).await?;
-                let response = policy.call(&request, &allowlist).await;
-                answer_request(db, account_id, conversation_id, run_id, response).await?;
+                requests.push((account_id, conversation_id, run_id, request));
             }
             (Some(Waiting::Http), None) => {
                 // Nothing to ask any more (never expected): out through `error`.
@@ -501,7 +519,30 @@ pub async fn run_due(db: &Db, policy: &HttpPolicy) -> Result<usize> {
         }
         moved += 1;
     }
+    make_requests(db, policy, requests).await?;
     Ok(moved)
+}
+
+/// Makes the leased requests, [`PARALLEL_REQUESTS`] at a time, and moves
+/// each run on with its answer.
+async fn make_requests(
+    db: &Db,
+    policy: &HttpPolicy,
+    requests: Vec<(Uuid, i64, i64, PendingRequest)>,
+) -> Result<()> {
+    use futures::StreamExt;
+    let answers = futures::stream::iter(requests)
+        .map(
+            |(account_id, conversation_id, run_id, request)| async move {
+                let allowlist = http::allowlist(db, account_id).await?;
+                let response = policy.call(&request, &allowlist).await;
+                answer_request(db, account_id, conversation_id, run_id, response).await
+            },
+        )
+        .buffer_unordered(PARALLEL_REQUESTS)
+        .collect::<Vec<Result<()>>>()
+        .await;
+    answers.into_iter().collect()
 }
 
 /// Holds a run's request for this instance while it is made (another

@@ -1,7 +1,6 @@
 use chrono::{DateTime, Utc};
 use shared::flows::FlowDefinition;
 
-use super::effects::menu_text;
 use super::triggers::{choose, mentions, Message};
 use super::{LiveFlow, Why};
 
@@ -41,17 +40,6 @@ fn keywords_match_whole_words_in_any_case() {
         "an empty keyword matches nothing"
     );
     assert!(mentions("ver o cardápio!", "cardápio"));
-}
-
-#[test]
-fn a_menu_reads_as_numbered_lines() {
-    assert_eq!(
-        menu_text(
-            "Com quem você quer falar?",
-            &["Vendas".into(), "Suporte".into()]
-        ),
-        "Com quem você quer falar?\n1 - Vendas\n2 - Suporte"
-    );
 }
 
 #[test]

@@ -200,18 +200,22 @@ pub(crate) async fn start_clocks(tx: &mut Tx, conversation: &mut Locked) -> Resu
     Ok(())
 }
 
-/// Stops the clocks when the conversation starts waiting on the customer
-/// (by policy) and moves the due times on by the stopped (counted) time
-/// when it stops waiting.
+/// Stops the clocks while a flow answers the customer (the promise is
+/// people's, and starts at the handoff) and while the conversation waits on
+/// the customer (by policy); when that ends, moves the due times on by the
+/// stopped (counted) time.
 pub(crate) async fn follow_status(tx: &mut Tx, conversation: &mut Locked) -> Result<()> {
     let Some(policy_id) = conversation.sla_policy_id else {
         return Ok(());
     };
-    let waiting = conversation.status == ConversationStatus::Waiting;
-    match (waiting, conversation.sla_paused_at) {
+    let held = matches!(
+        conversation.status,
+        ConversationStatus::Waiting | ConversationStatus::Bot
+    );
+    match (held, conversation.sla_paused_at) {
         (true, None) => {
             let clock = clock_of_conversation(tx, conversation, policy_id).await?;
-            if clock.pause_while_waiting {
+            if conversation.status == ConversationStatus::Bot || clock.pause_while_waiting {
                 let now = Utc::now();
                 sqlx::query(
                     "UPDATE conversations SET sla_paused_at = $3 WHERE account_id = $1 AND id = $2",
