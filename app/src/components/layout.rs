@@ -745,10 +745,11 @@ fn NotificationBell() -> impl IntoView {
                         }
                         list.into_iter().map(|n| {
                             let href = n.conversation_number.map(|number| format!("/inbox/{number}")).unwrap_or_else(|| "/inbox".into());
+                            let title = crate::components::attention::notification_title(t(), &n);
                             view! {
                                 <li>
                                     <A href=href attr:class=format!("block rounded-lg px-3 py-2 text-sm hover:bg-slate-100 dark:hover:bg-slate-800 {}", if n.read { "opacity-60" } else { "" })>
-                                        <p class="font-medium">{crate::components::attention::notification_title(t(), &n)}
+                                        <p class="font-medium">{title}
                                             {n.conversation_number.map(|number| format!(" · #{number}"))}</p>
                                         <p class="truncate text-xs text-slate-500 dark:text-slate-400">{n.excerpt.clone()}</p>
                                     </A>

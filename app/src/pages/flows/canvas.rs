@@ -46,7 +46,7 @@ type Touches = StoredValue<Vec<(i32, (f64, f64))>>;
 /// The first two fingers, in canvas pixels.
 fn two_fingers(touches: Touches, canvas: NodeRef<Div>) -> Option<Fingers> {
     let (left, top, _, _) = canvas_rect(canvas)?;
-    touches.with_value(|list| match list {
+    touches.with_value(|list| match list.as_slice() {
         [(_, a), (_, b), ..] => Some(Fingers::of(
             (a.0 - left, a.1 - top),
             (b.0 - left, b.1 - top),
