@@ -134,7 +134,7 @@ test('an agent starts a flow by hand from the conversation, and the customer get
     const page = await context.newPage();
     await signIn(page, account.admin);
     // Beatriz went through the demo flow and is with Suporte now.
-    const row = page.locator('#conversation-list li', { hasText: 'Beatriz' });
+    const row = page.locator('#conversation-list li', { hasText: 'Beatriz Alves' });
     await row.waitFor();
     await row.locator('a').click();
     const timeline = page.locator('#timeline');
