@@ -593,6 +593,8 @@ pub(crate) async fn attach(
     let (agent, contact) = match uploader {
         Uploader::Agent(user_id) => (Some(user_id), None),
         Uploader::Contact(contact_id) => (None, Some(contact_id)),
+        // Ponte's own files are linked by the job that fetched them.
+        Uploader::Automation => (None, None),
     };
     let row: Option<(String, String)> = sqlx::query_as(
         "UPDATE attachments a SET conversation_id = $3

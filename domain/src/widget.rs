@@ -76,14 +76,19 @@ impl Visitor {
 }
 
 /// How the widget shows a message; `None` for what visitors never see
-/// (notes, activity lines, deleted messages).
+/// (notes, activity lines, deleted messages) or have not received yet (a
+/// flow's file still being fetched, or one that could not be).
 pub fn widget_message(view: &MessageView, visitor: &Visitor) -> Option<WidgetMessage> {
     let direction = match view.kind {
         MessageKind::Incoming => Direction::Incoming,
         MessageKind::Outgoing => Direction::Outgoing,
         MessageKind::Note | MessageKind::Activity => return None,
     };
-    if view.deleted {
+    let undelivered = matches!(
+        view.delivery_status,
+        Some(DeliveryStatus::Pending | DeliveryStatus::Failed)
+    );
+    if view.deleted || (direction == Direction::Outgoing && undelivered) {
         return None;
     }
     Some(WidgetMessage {

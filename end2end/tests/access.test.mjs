@@ -23,6 +23,9 @@ test('a restricted connection hides its conversations until access is granted, l
       const visitor = await openWidget(visitorContext, account);
       await visitor.locator('#ponte-widget textarea').fill(text);
       await visitor.locator('#ponte-widget textarea').press('Enter');
+      // Stored (its tick) before the visitor's browser closes: closing earlier
+      // could drop the message still on its way.
+      await visitor.locator('#ponte-widget .msg.in', { hasText: text }).locator('.tick').waitFor({ timeout: 15_000 });
     });
     const row = agent.locator('#conversation-list li', { hasText: text });
     await row.waitFor({ timeout: 15_000 });

@@ -109,11 +109,13 @@ pub async fn remove_stale_uploads(db: &Db, storage: &Storage) -> Result<usize> {
     Ok(keys.len())
 }
 
-/// Who uploads: an agent, or a customer through a channel.
+/// Who uploads: an agent, a customer through a channel, or Ponte itself
+/// (a file a flow sends, fetched from its URL).
 #[derive(Clone, Copy, Debug)]
 pub enum Uploader {
     Agent(Uuid),
     Contact(i64),
+    Automation,
 }
 
 /// Stores a received upload for `account_id`, checking the content's type.
@@ -150,6 +152,7 @@ pub async fn store(
     let (uploaded_by, uploaded_by_contact) = match uploader {
         Uploader::Agent(id) => (Some(id), None),
         Uploader::Contact(id) => (None, Some(id)),
+        Uploader::Automation => (None, None),
     };
     let recorded = async {
         let mut tx = db.tenant(account_id, uploaded_by).await?;

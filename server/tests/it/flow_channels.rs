@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::channels::{admin_token, api, count, create_whatsapp, post_webhook, APP_SECRET};
 use crate::helpers::{eventually, spawn_app, TestApp};
-use crate::mock_providers::{meta_signature, whatsapp_messages, MockGraph};
+use crate::mock_providers::{meta_signature, whatsapp_messages, MockGraph, PNG};
 
 /// A department of the account; returns its id.
 async fn department(app: &TestApp, token: &str, name: &str) -> i64 {
@@ -42,6 +42,11 @@ async fn publish_menu(app: &TestApp, token: &str, options: &[(&str, i64)]) {
         edges.push(json!({"from": "menu", "output": format!("op{n}"), "to": format!("para_{n}")}));
     }
     let definition = json!({ "schema": 1, "variables": [], "blocks": blocks, "edges": edges });
+    publish(app, token, definition).await;
+}
+
+/// Publishes `definition` as a new flow; its id.
+async fn publish(app: &TestApp, token: &str, definition: Value) -> i64 {
     let (status, flow) = api(
         app,
         token,
@@ -51,11 +56,29 @@ async fn publish_menu(app: &TestApp, token: &str, options: &[(&str, i64)]) {
     )
     .await;
     assert_eq!(status, 201, "{flow}");
+    let id = flow["id"].as_i64().unwrap();
+    republish(app, token, id, None).await;
+    id
+}
+
+/// Publishes the flow's draft, replaced by `definition` if given.
+async fn republish(app: &TestApp, token: &str, flow: i64, definition: Option<Value>) {
+    if let Some(definition) = definition {
+        let (status, saved) = api(
+            app,
+            token,
+            reqwest::Method::PUT,
+            &format!("/flows/{flow}/draft"),
+            Some(definition),
+        )
+        .await;
+        assert_eq!(status, 200, "{saved}");
+    }
     let (status, published) = api(
         app,
         token,
         reqwest::Method::POST,
-        &format!("/flows/{}/publish", flow["id"]),
+        &format!("/flows/{flow}/publish"),
         None,
     )
     .await;
@@ -213,4 +236,124 @@ async fn a_longer_whatsapp_menu_is_a_list_and_messenger_offers_quick_replies() {
             ]
         })
     );
+}
+
+/// A server with a flow's files: the catalogue (slow to answer, so a reply
+/// said after it has every chance to overtake it), and nothing else.
+async fn file_server() -> String {
+    use axum::routing::get;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let files = axum::Router::new().route(
+        "/catalogo.png",
+        get(|| async {
+            tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+            ([("content-type", "image/png")], PNG)
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, files).await.unwrap() });
+    base
+}
+
+/// A new-conversation flow: a file from `url`, then a text.
+fn file_then_text(url: &str) -> Value {
+    let at = |x: i32, y: i32| json!({ "x": x, "y": y });
+    json!({
+        "schema": 1, "variables": [],
+        "blocks": [
+            {"id": "inicio", "type": "start", "position": at(0, 0), "trigger": {"kind": "new_conversation"}},
+            {"id": "catalogo", "type": "send_media", "position": at(0, 100), "url": url, "caption": "Nosso catálogo"},
+            {"id": "depois", "type": "send_text", "position": at(0, 200), "text": "Quer falar com alguém?"},
+            {"id": "fim", "type": "end", "position": at(0, 300)}
+        ],
+        "edges": [
+            {"from": "inicio", "to": "catalogo"}, {"from": "catalogo", "to": "depois"}, {"from": "depois", "to": "fim"}
+        ]
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flows_file_is_fetched_then_sent_as_a_real_image_before_what_follows_it() {
+    let app = spawn_app().await;
+    let graph = MockGraph::start().await;
+    let token = admin_token(&app).await;
+    let channel = create_whatsapp(&app, &token, &graph.base_url).await;
+    let id = channel["id"].as_i64().unwrap();
+    let files = file_server().await;
+    let url = format!("{files}/catalogo.png");
+    // Plain http on a private address: refused until an admin allow-lists it.
+    let (status, refused) = api(
+        &app,
+        &token,
+        reqwest::Method::POST,
+        "/flows",
+        Some(json!({ "name": "Catálogo", "definition": file_then_text(&url) })),
+    )
+    .await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["problems"][0]["block"], "catalogo", "{refused}");
+    let (status, _) = api(
+        &app,
+        &token,
+        reqwest::Method::PUT,
+        "/flows/http-allowlist",
+        Some(json!({ "hosts": ["127.0.0.1"] })),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let flow = publish(&app, &token, file_then_text(&url)).await;
+
+    let hello = whatsapp_messages(&[("wamid.F1", "5511987654321", "Oi")], "Júlia");
+    assert_eq!(post_webhook(&app, id, &hello, Some(APP_SECRET)).await, 200);
+    let sent = graph.wait_for_sends(2).await;
+    assert_eq!(
+        sent[0].body["type"], "image",
+        "the file first: {:?}",
+        sent[0].body
+    );
+    assert_eq!(sent[0].body["image"]["caption"], "Nosso catálogo");
+    let link = sent[0].body["image"]["link"].as_str().unwrap();
+    let fetched = app.plain_client().get(link).send().await.unwrap();
+    assert_eq!(
+        fetched.bytes().await.unwrap().as_ref(),
+        PNG,
+        "our copy of the file"
+    );
+    assert_eq!(sent[1].body["text"]["body"], "Quer falar com alguém?");
+    // Agents see the image in the timeline.
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM messages m JOIN attachments a ON a.id = m.attachment_id
+              WHERE m.kind = 'outgoing' AND m.content_type = 'image' AND m.body = 'Nosso catálogo'
+                AND a.content_type = 'image/png' AND a.conversation_id = m.conversation_id"
+        )
+        .await,
+        1
+    );
+
+    // A file that is not there: the message fails saying why, and what
+    // follows it still goes out.
+    republish(
+        &app,
+        &token,
+        flow,
+        Some(file_then_text(&format!("{files}/sumiu.png"))),
+    )
+    .await;
+    let other = whatsapp_messages(&[("wamid.F2", "5511911112222", "Olá")], "Caio");
+    assert_eq!(post_webhook(&app, id, &other, Some(APP_SECRET)).await, 200);
+    let sent = graph.wait_for_sends(3).await;
+    assert_eq!(sent[2].body["to"], "5511911112222");
+    assert_eq!(sent[2].body["text"]["body"], "Quer falar com alguém?");
+    eventually("the missing file's message fails with the reason", || async {
+        count(
+            &app,
+            "SELECT count(*) FROM messages WHERE kind = 'outgoing' AND delivery_status = 'failed'
+                AND body = 'Nosso catálogo' AND delivery_error LIKE 'the file could not be fetched:%404%'",
+        )
+        .await
+            == 1
+    })
+    .await;
 }

@@ -802,3 +802,83 @@ async fn the_sla_clocks_wait_while_the_bot_answers_and_run_from_the_handoff() {
         "the first-response promise moved on by the bot's 20 minutes: {moved} s"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_widget_visitor_gets_a_flows_file_as_an_image_in_its_place() {
+    use axum::routing::get;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let files = axum::Router::new().route(
+        "/boas-vindas.png",
+        get(|| async { ([("content-type", "image/png")], crate::mock_providers::PNG) }),
+    );
+    tokio::spawn(async move { axum::serve(listener, files).await.unwrap() });
+
+    let demo = demo().await;
+    domain::flows::set_http_allowlist(&demo.app.database.db, &demo.admin(), &["127.0.0.1".into()])
+        .await
+        .unwrap();
+    demo.publish(
+        "Boas-vindas",
+        json!({
+            "schema": 1, "variables": [],
+            "blocks": [
+                {"id": "inicio", "type": "start", "position": at(0, 0), "trigger": {"kind": "new_conversation"}},
+                {"id": "foto", "type": "send_media", "position": at(0, 100),
+                 "url": format!("http://127.0.0.1:{port}/boas-vindas.png"), "caption": "Bem-vindo à loja"},
+                {"id": "pergunta", "type": "send_text", "position": at(0, 200), "text": "Em que posso ajudar?"},
+                {"id": "fim", "type": "end", "position": at(0, 300)}
+            ],
+            "edges": [
+                {"from": "inicio", "to": "foto"}, {"from": "foto", "to": "pergunta"}, {"from": "pergunta", "to": "fim"}
+            ]
+        }),
+    )
+    .await;
+    let (visitor, _) = demo.new_customer("oi").await;
+    eventually(
+        "the file arrives before the question, as an image",
+        || async {
+            demo.customer_reads(&visitor).await == ["Bem-vindo à loja", "Em que posso ajudar?"]
+        },
+    )
+    .await;
+    let session: Value = demo
+        .app
+        .plain_client()
+        .post(format!(
+            "{}/widget/{}/session",
+            demo.app.base_url, demo.channel
+        ))
+        .header("origin", &demo.app.base_url)
+        .json(&json!({ "visitor": visitor }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let photo = session["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["body"] == "Bem-vindo à loja")
+        .unwrap();
+    assert_eq!(photo["attachment"]["content_type"], "image/png", "{photo}");
+    let served = demo
+        .app
+        .plain_client()
+        .get(format!(
+            "{}{}",
+            demo.app.base_url,
+            photo["attachment"]["url"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.status(), 200, "the visitor may open it");
+    assert_eq!(
+        served.bytes().await.unwrap().as_ref(),
+        crate::mock_providers::PNG
+    );
+}

@@ -392,7 +392,7 @@ fn check_settings(
         BlockKind::SendText { text: t } => problems.text(id, "text", t, true, MAX_TEXT_CHARS),
         BlockKind::SendMedia { url, caption } => {
             problems.text(id, "caption", caption, false, MAX_TEXT_CHARS);
-            if !url_allowed(url, &[]) {
+            if !url_allowed(url, &context.http_allowlist) {
                 problems.add(Some(id), ProblemCode::UrlInvalid, "url");
             }
         }

@@ -1,5 +1,5 @@
-//! What Ponte says by itself — the out-of-hours reply, a flow's messages and
-//! menus — leaves like an agent's reply: stored, signalled, and queued for
+//! What Ponte says by itself — the out-of-hours reply, a flow's messages,
+//! menus and files — leaves like an agent's reply: stored, signalled, and queued for
 //! the provider (so channel limits, retries and statuses apply).
 
 use anyhow::Context;
@@ -7,7 +7,7 @@ use shared::inbox::DeliveryStatus;
 use uuid::Uuid;
 
 use super::Route;
-use crate::channels::menus;
+use crate::channels::{media, menus};
 use crate::conversations::Locked;
 use crate::db::Tx;
 use crate::error::Result;
@@ -37,6 +37,51 @@ pub(crate) async fn send_menu(
 ) -> Result<i64> {
     let body = menus::numbered(question, options);
     store_and_send(tx, conversation.account_id, conversation, &body, options).await
+}
+
+/// A flow's file: stored now with its caption, waiting (pending) while the
+/// media workers fetch the file at `url`; they attach it and send it (see
+/// [`crate::channels::media`]). Replies said after it wait for it.
+pub(crate) async fn send_file_from_url(
+    tx: &mut Tx,
+    conversation: &Locked,
+    url: &str,
+    caption: &str,
+) -> Result<i64> {
+    let account_id = conversation.account_id;
+    // Refuses what the provider would (WhatsApp's 24-hour window) now, as
+    // for any reply.
+    super::route_for_reply(
+        tx,
+        account_id,
+        conversation.id,
+        conversation.channel_id,
+        false,
+    )
+    .await?;
+    let message_id: i64 = sqlx::query_scalar(
+        "INSERT INTO messages (account_id, conversation_id, channel_id, kind, content_type, body, delivery_status)
+         VALUES ($1, $2, $3, 'outgoing', 'file', $4, $5) RETURNING id",
+    )
+    .bind(account_id)
+    .bind(conversation.id)
+    .bind(conversation.channel_id)
+    .bind(caption)
+    .bind(DeliveryStatus::Pending)
+    .fetch_one(&mut **tx)
+    .await
+    .context("storing the flow's file")?;
+    media::enqueue_outgoing(tx, conversation, message_id, url).await?;
+    realtime::publish(
+        tx,
+        account_id,
+        Signal::MessageCreated {
+            conversation_id: conversation.id,
+            message_id,
+        },
+    )
+    .await?;
+    Ok(message_id)
 }
 
 async fn store_and_send(

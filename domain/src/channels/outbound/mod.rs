@@ -21,7 +21,7 @@ use crate::realtime::{self, Signal};
 
 mod automatic;
 mod send;
-pub(crate) use automatic::{send_automatic, send_menu};
+pub(crate) use automatic::{send_automatic, send_file_from_url, send_menu};
 use send::{send, Outgoing};
 pub use send::{Pace, Sender};
 
@@ -143,7 +143,10 @@ pub async fn retry(db: &Db, actor: &Actor, message_id: i64) -> Result<()> {
     .execute(&mut *tx)
     .await
     .context("marking the reply pending")?;
-    enqueue(&mut tx, actor.account_id, channel_id, message_id).await?;
+    // A flow's file that could not be fetched is fetched again first.
+    if !super::media::retry_outgoing(&mut tx, actor.account_id, message_id).await? {
+        enqueue(&mut tx, actor.account_id, channel_id, message_id).await?;
+    }
     realtime::publish(
         &mut tx,
         actor.account_id,
@@ -159,13 +162,15 @@ pub async fn retry(db: &Db, actor: &Actor, message_id: i64) -> Result<()> {
 
 /// Claims due replies and sends them; returns how many were claimed.
 pub async fn process_due(db: &Db, vault: &Vault, sender: &Sender) -> Result<usize> {
-    let claimed: Vec<(i64, Uuid)> =
+    let mut claimed: Vec<(i64, Uuid)> =
         sqlx::query_as("SELECT message_id, account_id FROM claim_outbound_messages($1, $2)")
             .bind(BATCH)
             .bind(LEASE_SECONDS)
             .fetch_all(db.pool())
             .await
             .context("claiming outbound messages")?;
+    // Oldest first: a conversation's replies leave in the order they were said.
+    claimed.sort_unstable_by_key(|&(message_id, _)| message_id);
     for &(message_id, account_id) in &claimed {
         if let Err(err) = deliver(db, vault, sender, account_id, message_id).await {
             tracing::warn!(message = message_id, error = ?err, "sending a reply failed unexpectedly");

@@ -30,12 +30,8 @@ pub(super) async fn apply(
             Ok(())
         }
         Action::SendMedia { url, caption } => {
-            let text = if caption.trim().is_empty() {
-                url
-            } else {
-                format!("{caption}\n{url}")
-            };
-            send(tx, conversation, &text).await
+            outbound::send_file_from_url(tx, conversation, &url, &caption).await?;
+            Ok(())
         }
         Action::SetContactAttribute { name, value } => {
             sqlx::query(

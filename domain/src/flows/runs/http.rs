@@ -33,22 +33,13 @@ impl HttpPolicy {
         request: &PendingRequest,
         allowlist: &[String],
     ) -> Result<serde_json::Value, String> {
-        if !url_allowed(&request.url, allowlist) {
-            return Err("the URL is not https, nor an allow-listed host".into());
-        }
-        let host = url::Url::parse(&request.url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
-            .ok_or("the URL has no host")?;
-        let listed = allowlist.iter().any(|h| h.eq_ignore_ascii_case(&host));
-        let client =
-            provider::client_for_public_url(&request.url, self.allow_private_targets || listed)
-                .await
-                .map_err(|err| match err {
-                    SendError::Permanent(reason)
-                    | SendError::Retry(reason)
-                    | SendError::Unauthorized(reason) => reason,
-                })?;
+        let client = client_for(&request.url, allowlist, self.allow_private_targets)
+            .await
+            .map_err(|err| match err {
+                SendError::Permanent(reason)
+                | SendError::Retry(reason)
+                | SendError::Unauthorized(reason) => reason,
+            })?;
         let method = match request.method {
             HttpMethod::Get => reqwest::Method::GET,
             HttpMethod::Post => reqwest::Method::POST,
@@ -90,8 +81,29 @@ impl HttpPolicy {
     }
 }
 
-/// The hosts the account's admin allow-listed for HTTP blocks.
-pub(super) async fn allowlist(db: &Db, account_id: Uuid) -> anyhow::Result<Vec<String>> {
+/// A client for a URL a flow names (an HTTP block's, a file's): `https` to
+/// a public address, or an allow-listed host (then private and plain `http`
+/// too).
+pub(crate) async fn client_for(
+    url: &str,
+    allowlist: &[String],
+    allow_private_targets: bool,
+) -> Result<reqwest::Client, SendError> {
+    if !url_allowed(url, allowlist) {
+        return Err(SendError::Permanent(
+            "the URL is not https, nor an allow-listed host".into(),
+        ));
+    }
+    let host = url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .ok_or_else(|| SendError::Permanent("the URL has no host".into()))?;
+    let listed = allowlist.iter().any(|h| h.eq_ignore_ascii_case(&host));
+    provider::client_for_public_url(url, allow_private_targets || listed).await
+}
+
+/// The hosts the account's admin allow-listed for HTTP blocks and files.
+pub(crate) async fn allowlist(db: &Db, account_id: Uuid) -> anyhow::Result<Vec<String>> {
     let mut tx = db.tenant(account_id, None).await?;
     let hosts: Vec<String> =
         sqlx::query_scalar("SELECT flow_http_allowlist FROM accounts WHERE id = $1")

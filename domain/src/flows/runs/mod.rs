@@ -27,6 +27,7 @@ use crate::error::{Error, Result};
 use shared::ConflictReason;
 
 pub use http::HttpPolicy;
+pub(crate) use http::{allowlist as http_allowlist_of, client_for as client_for_flow_url};
 
 /// A run that jumps this many times within one event stops (flows that
 /// jump to each other in a circle).

@@ -1,0 +1,244 @@
+//! Getting a file's bytes: from the customer's provider (with the
+//! connection's credentials), out of a stored e-mail, or from the URL a flow
+//! names — streamed into attachment storage under the account's limit.
+
+use anyhow::Context;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{Fetched, Job, Source};
+use crate::attachments::{self, IncomingFile, Storage, Uploader};
+use crate::channels::config::ProviderConfig;
+use crate::channels::meta;
+use crate::channels::outbound::Sender;
+use crate::channels::provider::{client_for_public_url, EmailPart, MediaRef, SendError};
+use crate::db::Db;
+use crate::flows::runs;
+
+/// Where the file is and how to ask for it, per provider.
+async fn locate(
+    sender: &Sender,
+    config: &ProviderConfig,
+    media: &MediaRef,
+) -> std::result::Result<Located, SendError> {
+    match (config, &media.media_id, &media.url) {
+        // Cloud API: the media id resolves (with the token) to a short-lived
+        // URL, fetched with the token too.
+        (ProviderConfig::WhatsappCloud { settings, secrets }, Some(id), _) => {
+            let base = meta::base_url(&settings.api_base_url);
+            let info: Value = sender
+                .client
+                .get(format!("{base}/{}/{id}", meta::GRAPH_VERSION))
+                .bearer_auth(&secrets.access_token)
+                .send()
+                .await
+                .map_err(|err| SendError::Retry(format!("network error: {err}")))?
+                .json()
+                .await
+                .map_err(|err| SendError::Retry(format!("media lookup: {err}")))?;
+            let url = info["url"]
+                .as_str()
+                .ok_or_else(|| SendError::Permanent("the media id resolved to no URL".into()))?
+                .to_string();
+            let client = client_for(sender, &url, &settings.api_base_url).await?;
+            let request = client.get(&url).bearer_auth(&secrets.access_token);
+            let mime = info["mime_type"].as_str().map(str::to_string);
+            Ok((url, request, mime))
+        }
+        // Twilio's media URLs need the account's credentials.
+        (ProviderConfig::Twilio { settings, secrets }, _, Some(url)) => {
+            let client = client_for(sender, url, &settings.api_base_url).await?;
+            let request = client
+                .get(url)
+                .basic_auth(&settings.account_sid, Some(&secrets.auth_token));
+            Ok((url.clone(), request, None))
+        }
+        (config, _, Some(url)) => {
+            let base = match config {
+                ProviderConfig::Zapi { settings, .. } => settings.api_base_url.as_str(),
+                ProviderConfig::Meta { settings, .. } => settings.api_base_url.as_str(),
+                _ => "",
+            };
+            let client = client_for(sender, url, base).await?;
+            Ok((url.clone(), client.get(url), None))
+        }
+        _ => Err(SendError::Permanent("no media id nor URL".into())),
+    }
+}
+
+/// The configured provider base URL may be anywhere (a local gateway);
+/// anything else must be a public address.
+async fn client_for(
+    sender: &Sender,
+    url: &str,
+    configured_base: &str,
+) -> std::result::Result<reqwest::Client, SendError> {
+    let origin = |u: &str| {
+        url::Url::parse(u)
+            .ok()
+            .map(|u| u.origin().ascii_serialization())
+    };
+    let configured = !configured_base.is_empty() && origin(url) == origin(configured_base);
+    client_for_public_url(url, configured || sender.allow_private_targets).await
+}
+
+/// The file's URL, the request that fetches it, and its type when the
+/// provider said it.
+type Located = (String, reqwest::RequestBuilder, Option<String>);
+
+/// A flow's file: any URL the flow's own rules allow (see
+/// [`crate::flows::runs::client_for_flow_url`]), fetched without credentials.
+async fn locate_flow_file(
+    db: &Db,
+    sender: &Sender,
+    account_id: Uuid,
+    media: &MediaRef,
+) -> std::result::Result<Located, SendError> {
+    let url = media
+        .url
+        .clone()
+        .ok_or_else(|| SendError::Permanent("no URL".into()))?;
+    let allowlist = runs::http_allowlist_of(db, account_id)
+        .await
+        .map_err(|err| SendError::Retry(err.to_string()))?;
+    let client = runs::client_for_flow_url(&url, &allowlist, sender.allow_private_targets).await?;
+    let request = client.get(&url);
+    Ok((url, request, None))
+}
+
+pub(super) async fn download(
+    db: &Db,
+    storage: &Storage,
+    sender: &Sender,
+    account_id: Uuid,
+    job: &Job,
+) -> std::result::Result<Fetched, SendError> {
+    if let Some(part) = job.media.email_part {
+        return email_file(db, storage, account_id, job, part).await;
+    }
+    let (url, request, resolved_mime) = match &job.source {
+        Source::Provider(config) => locate(sender, config, &job.media).await?,
+        Source::Flow => locate_flow_file(db, sender, account_id, &job.media).await?,
+    };
+    let mut response = request
+        .send()
+        .await
+        .map_err(|err| SendError::Retry(format!("network error: {err}")))?;
+    let status = response.status().as_u16();
+    if !(200..300).contains(&status) {
+        return Err(match status {
+            408 | 429 | 500.. => SendError::Retry(format!("the file's server answered {status}")),
+            _ => SendError::Permanent(format!("the file's server answered {status}")),
+        });
+    }
+    let unexpected = |err: crate::Error| SendError::Retry(err.to_string());
+    let limit = attachments::limit_bytes(db, account_id)
+        .await
+        .map_err(unexpected)?;
+    let mut incoming = storage.receive(limit).await.map_err(unexpected)?;
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|err| SendError::Retry(format!("download interrupted: {err}")))?
+    {
+        incoming
+            .write(&chunk)
+            .await
+            .map_err(|err| SendError::Permanent(format!("not stored: {err}")))?;
+    }
+    let file_name = job
+        .media
+        .file_name
+        .clone()
+        .or_else(|| {
+            url.rsplit('/')
+                .next()
+                .map(|s| s.split('?').next().unwrap_or(s).to_string())
+        })
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| {
+            let mime = job
+                .media
+                .mime_type
+                .clone()
+                .or(resolved_mime)
+                .unwrap_or_default();
+            format!("file.{}", mime.rsplit('/').next().unwrap_or("bin"))
+        });
+    store(db, storage, account_id, job, &file_name, incoming).await
+}
+
+/// A file inside a customer's mail: cut from the raw mail stored when it
+/// arrived, under the same size limit as any upload.
+async fn email_file(
+    db: &Db,
+    storage: &Storage,
+    account_id: Uuid,
+    job: &Job,
+    part: EmailPart,
+) -> std::result::Result<Fetched, SendError> {
+    let unexpected = |err: crate::Error| SendError::Retry(err.to_string());
+    let raw: Vec<u8> = async {
+        let mut tx = db.tenant(account_id, None).await?;
+        let raw: Vec<u8> =
+            sqlx::query_scalar("SELECT body FROM webhook_events WHERE account_id = $1 AND id = $2")
+                .bind(account_id)
+                .bind(part.event_id)
+                .fetch_one(&mut *tx)
+                .await
+                .context("reading the stored mail")?;
+        tx.commit().await.context("commit")?;
+        crate::Result::Ok(raw)
+    }
+    .await
+    .map_err(unexpected)?;
+    let mail = mail_parser::MessageParser::default()
+        .parse(&raw)
+        .ok_or_else(|| SendError::Permanent("the stored mail no longer parses".into()))?;
+    let contents = mail
+        .part(part.part)
+        .map(|p| p.contents())
+        .ok_or_else(|| SendError::Permanent("the mail has no such part".into()))?;
+    let limit = attachments::limit_bytes(db, account_id)
+        .await
+        .map_err(unexpected)?;
+    if contents.len() as u64 > limit {
+        return Err(SendError::Permanent(format!(
+            "the file is larger than the account's limit ({} MB)",
+            limit / 1_000_000
+        )));
+    }
+    let mut incoming = storage.receive(limit).await.map_err(unexpected)?;
+    incoming
+        .write(contents)
+        .await
+        .map_err(|err| SendError::Permanent(format!("not stored: {err}")))?;
+    let file_name = job
+        .media
+        .file_name
+        .clone()
+        .unwrap_or_else(|| "attachment".into());
+    store(db, storage, account_id, job, &file_name, incoming).await
+}
+
+/// Stores the received file: the customer's, or nobody's (a flow's).
+async fn store(
+    db: &Db,
+    storage: &Storage,
+    account_id: Uuid,
+    job: &Job,
+    file_name: &str,
+    incoming: IncomingFile,
+) -> std::result::Result<Fetched, SendError> {
+    let uploader = match job.source {
+        Source::Provider(_) => Uploader::Contact(job.contact_id),
+        Source::Flow => Uploader::Automation,
+    };
+    let stored = attachments::store(db, storage, account_id, uploader, file_name, incoming)
+        .await
+        .map_err(|err| SendError::Permanent(format!("not stored: {err}")))?;
+    Ok(Fetched {
+        attachment_id: stored.id,
+        content_type: stored.content_type,
+    })
+}
