@@ -9,6 +9,7 @@ pub mod access;
 pub mod accounts;
 pub mod activity;
 pub mod actor;
+pub mod ai;
 pub mod api_tokens;
 pub mod attachments;
 pub mod audit;

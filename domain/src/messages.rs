@@ -682,12 +682,14 @@ pub(crate) async fn insert_incoming(
     conversation: &Locked,
     incoming: &Incoming<'_>,
 ) -> anyhow::Result<Option<i64>> {
+    let sentiment = (!incoming.body.trim().is_empty())
+        .then(|| crate::ai::sentiment::of_text(incoming.body).score);
     let inserted: Option<i64> = sqlx::query_scalar(
         "INSERT INTO messages (account_id, conversation_id, channel_id, kind, content_type, body, attachment_id, external_id,
-                               reply_to_id, email)
+                               reply_to_id, email, sentiment)
          VALUES ($1, $2, $3, 'incoming', $4, $5, $6, $7,
                  (SELECT q.id FROM messages q WHERE q.channel_id = $3 AND q.external_id = $8 AND q.account_id = $1
-                                                AND q.conversation_id = $2), $9)
+                                                AND q.conversation_id = $2), $9, $10)
          ON CONFLICT (channel_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
          RETURNING id",
     )
@@ -700,6 +702,7 @@ pub(crate) async fn insert_incoming(
     .bind(incoming.external_id)
     .bind(incoming.quoted_external_id)
     .bind(&incoming.email)
+    .bind(sentiment)
     .fetch_optional(&mut **tx)
     .await
     .context("storing incoming message")?;
@@ -710,13 +713,18 @@ pub(crate) async fn insert_incoming(
         "UPDATE conversations
             SET incoming_count = incoming_count + 1, last_message_preview = $2, last_message_kind = 'incoming',
                 last_activity_at = now(), waiting_since = COALESCE(waiting_since, now()),
-                updated_at = now()
+                sentiment = $4, updated_at = now()
           WHERE account_id = $3 AND id = $1
           RETURNING incoming_count",
     )
     .bind(conversation.id)
     .bind(preview(incoming.body, incoming.content_type, incoming.file_name))
     .bind(account_id)
+    .bind(
+        sentiment
+            .map(|latest| crate::ai::sentiment::follow(conversation.sentiment, latest))
+            .or(conversation.sentiment),
+    )
     .fetch_one(&mut **tx)
     .await
     .context("updating conversation")?;

@@ -31,6 +31,9 @@ COMMANDS:
             Print a new REST API token for that user.
     audit verify
             Check every account's audit hash chain; exit code 1 on tampering.
+    evaluate-ai
+            Measure the offline AI engine on its labelled examples (accuracy
+            of sentiment per language; the misses with --verbose).
     help    Show this text.
 
 ENVIRONMENT:
@@ -66,6 +69,9 @@ enum Command {
         account: Option<String>,
     },
     AuditVerify,
+    EvaluateAi {
+        verbose: bool,
+    },
     Help,
 }
 
@@ -158,6 +164,16 @@ fn parse_args() -> anyhow::Result<Command> {
             Some(Value(sub)) if sub == "verify" => Ok(Command::AuditVerify),
             _ => bail!("usage: ponte audit verify"),
         },
+        "evaluate-ai" => {
+            let mut verbose = false;
+            while let Some(arg) = parser.next()? {
+                match arg {
+                    Long("verbose") => verbose = true,
+                    other => bail!("{}", other.unexpected()),
+                }
+            }
+            Ok(Command::EvaluateAi { verbose })
+        }
         "help" => Ok(Command::Help),
         other => bail!("unknown command {other:?}; see `ponte --help`"),
     }
@@ -197,6 +213,10 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let app = Application::build(settings).await?;
             tracing::info!(port = app.port(), public_url = %app.public_url(), "Ponte is listening");
             app.run_until_stopped().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::EvaluateAi { verbose } => {
+            evaluate_ai(verbose)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
@@ -347,4 +367,33 @@ async fn connect_both(settings: &Settings) -> anyhow::Result<(sqlx::PgPool, doma
     };
     let db = domain::Db::connect(&url, 2).await?;
     Ok((owner, db))
+}
+
+/// Prints the offline engine's accuracy on its labelled examples.
+fn evaluate_ai(verbose: bool) -> anyhow::Result<()> {
+    use domain::ai::sentiment::evaluation::{evaluate, Set};
+    println!("sentiment (offline engine), labelled examples:");
+    for set in Set::ALL {
+        let results = evaluate(set).map_err(|line| anyhow::anyhow!("not an example: {line}"))?;
+        for result in &results {
+            println!(
+                "  {:<12} {:<3} {:>3}/{:<3} right  {:>5.1}%",
+                set.name(),
+                result.language,
+                result.right,
+                result.examples,
+                result.ratio() * 100.0
+            );
+            if verbose {
+                for (text, expected, found) in &result.misses {
+                    println!(
+                        "        expected {:<8} found {:<8} {text}",
+                        expected.as_str(),
+                        found.as_str()
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
 }

@@ -254,7 +254,20 @@ pub struct ConversationSummary {
     pub sla_breached: bool,
     #[serde(default)]
     pub sla_paused: bool,
+    /// How the customer feels lately, by their messages (the AI's reading;
+    /// none before they write).
+    #[serde(default)]
+    pub ai_sentiment: Option<Feeling>,
 }
+
+string_enum!(
+    /// How a text or a customer feels, as people would sort it.
+    Feeling {
+        Negative => "negative",
+        Neutral => "neutral",
+        Positive => "positive",
+    }
+);
 
 /// A message that matched a search, to show and jump to.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

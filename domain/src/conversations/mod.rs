@@ -45,7 +45,7 @@ const SUMMARY_SELECT: &str = "
            c.snoozed_until, c.created_at, c.first_response_at, c.resolved_at, c.updated_at,
            c.incoming_count, r.read_incoming_count AS read_count, c.subject,
            c.sla_first_response_due_at, c.sla_resolution_due_at, c.sla_next_response_due_at, c.sla_breached,
-           c.sla_paused_at IS NOT NULL AS sla_paused
+           c.sla_paused_at IS NOT NULL AS sla_paused, c.sentiment
       FROM conversations c
       JOIN contacts ct ON ct.id = c.contact_id
       JOIN channels ch ON ch.id = c.channel_id
@@ -87,6 +87,7 @@ pub(crate) struct SummaryRow {
     sla_next_response_due_at: Option<DateTime<Utc>>,
     sla_breached: bool,
     sla_paused: bool,
+    sentiment: Option<f32>,
 }
 
 impl SummaryRow {
@@ -125,6 +126,7 @@ impl SummaryRow {
             sla_next_response_due_at: self.sla_next_response_due_at,
             sla_breached: self.sla_breached,
             sla_paused: self.sla_paused,
+            ai_sentiment: self.sentiment.map(crate::ai::sentiment::feeling_of),
         }
     }
 }
@@ -250,11 +252,13 @@ pub(crate) struct Locked {
     /// The SLA policy its clocks follow, and since when they are stopped.
     pub sla_policy_id: Option<i64>,
     pub sla_paused_at: Option<DateTime<Utc>>,
+    /// How the customer feels lately (see [`crate::ai::sentiment::follow`]).
+    pub sentiment: Option<f32>,
 }
 
 const LOCKED_COLUMNS: &str = "c.id, c.account_id, c.number, c.channel_id, c.status,
     c.snoozed_until, c.resolved_at, c.assignee_id, c.department_id, c.priority, c.critical, c.tags,
-    c.contact_id, c.out_of_hours_until, c.sla_policy_id, c.sla_paused_at";
+    c.contact_id, c.out_of_hours_until, c.sla_policy_id, c.sla_paused_at, c.sentiment";
 
 /// Locks a conversation the actor may see and change.
 pub(crate) async fn lock_for_change(tx: &mut Tx, actor: &Actor, number: i64) -> Result<Locked> {

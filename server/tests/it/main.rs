@@ -27,6 +27,7 @@ mod report_exports;
 mod report_schedules;
 mod reports;
 mod security;
+mod sentiment;
 mod server_functions;
 mod service_desk;
 mod sla;

@@ -3,9 +3,12 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use shared::inbox::{AttributeDefinition, AttributeKind, ContactDetails, ContactNote};
+use shared::inbox::{
+    AttributeDefinition, AttributeKind, ContactDetails, ContactNote, ConversationSummary,
+};
 use shared::{AppError, Permission};
 
+use super::customer_feeling::CustomerFeeling;
 use super::flow_starter::FlowStarter;
 use super::{conversation_href, use_inbox};
 use crate::api::contacts::{add_contact_note, set_contact_owner, update_contact};
@@ -17,23 +20,28 @@ use crate::prefs::{use_prefs, use_t};
 use crate::util::{date, date_time};
 
 /// The panel is a wasm chunk of its own (`--split`), loaded when a
-/// conversation opens, so the first download is smaller. `number` is the
-/// open conversation's; `can_work` whether the person may change it.
+/// conversation opens, so the first download is smaller. `conversation`
+/// is the open one (live); `can_work` whether the person may change it.
 #[leptos::lazy]
 pub fn contact_panel(
     details: ContactDetails,
     shown: RwSignal<bool>,
-    number: i64,
+    conversation: RwSignal<ConversationSummary>,
     can_work: bool,
 ) -> AnyView {
+    let number = conversation.with_untracked(|c| c.number);
     let flow_starter = can_work.then_some(number);
-    view! { <ContactPanel details=details flow_starter=flow_starter on_close=move || shown.set(false) /> }
-        .into_any()
+    view! {
+        <ContactPanel details=details conversation=conversation flow_starter=flow_starter
+            on_close=move || shown.set(false) />
+    }
+    .into_any()
 }
 
 #[component]
 fn ContactPanel(
     details: ContactDetails,
+    conversation: RwSignal<ConversationSummary>,
     /// The conversation an agent may start a flow in, if any.
     flow_starter: Option<i64>,
     on_close: impl Fn() + Send + Sync + 'static,
@@ -46,7 +54,7 @@ fn ContactPanel(
                 <Svg icon=Icon::Close class="size-4" />
             </button>
         </div>
-        <ContactBody details=details flow_starter=flow_starter />
+        <ContactBody details=details conversation=conversation flow_starter=flow_starter />
     }
 }
 
@@ -60,7 +68,11 @@ fn attribute_text(value: Option<&serde_json::Value>) -> String {
 }
 
 #[component]
-fn ContactBody(details: ContactDetails, flow_starter: Option<i64>) -> impl IntoView {
+fn ContactBody(
+    details: ContactDetails,
+    conversation: RwSignal<ConversationSummary>,
+    flow_starter: Option<i64>,
+) -> impl IntoView {
     let t = use_t();
     let prefs = use_prefs();
     let session = use_session();
@@ -196,6 +208,8 @@ fn ContactBody(details: ContactDetails, flow_starter: Option<i64>) -> impl IntoV
             </form>
 
             <OwnerPicker contact_id=contact_id owner=contact.owner_id />
+
+            <CustomerFeeling summary=conversation />
 
             {flow_starter.map(|number| view! { <FlowStarter number=number /> })}
 

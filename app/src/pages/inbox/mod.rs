@@ -5,6 +5,7 @@
 mod composer;
 mod contact_panel;
 mod conversation;
+mod customer_feeling;
 mod dialogs;
 mod flow_starter;
 mod list;

@@ -244,6 +244,7 @@ fn ConversationView(opened: OpenedConversation) -> impl IntoView {
 
     let panel_loaded = leptos::lazy_preload!(super::contact_panel::contact_panel);
     let can_work = open.can_work;
+    let summary = open.summary;
     let contact = StoredValue::new(contact);
     view! {
         <div class="flex min-h-0 flex-1">
@@ -269,7 +270,7 @@ fn ConversationView(opened: OpenedConversation) -> impl IntoView {
                     <Suspense>
                         {move || {
                             let contact = contact.get_value();
-                            Suspend::new(async move { contact_panel(contact, show_contact, number, can_work).await })
+                            Suspend::new(async move { contact_panel(contact, show_contact, summary, can_work).await })
                         }}
                     </Suspense>
                 </Show>

@@ -1,0 +1,5 @@
+//! Ponte's built-in AI: an offline engine that works on a fresh install with
+//! no provider anywhere, and the fallback when a provider fails. Its quality
+//! is measured on labelled examples kept in the repository, never asserted.
+
+pub mod sentiment;
