@@ -255,8 +255,9 @@ pub struct ConversationSummary {
     #[serde(default)]
     pub sla_paused: bool,
     /// How the customer feels lately, by their messages (the AI's reading;
-    /// none before they write).
-    #[serde(default)]
+    /// none before they write). Sent (REST, events) but not read back: the
+    /// browser's side panel asks for it, so the first download stays small.
+    #[serde(default, skip_deserializing)]
     pub ai_sentiment: Option<Feeling>,
 }
 

@@ -47,6 +47,17 @@ pub async fn open_conversation(number: i64) -> Result<OpenedConversation, AppErr
     })
 }
 
+/// How the customer of conversation `number` feels lately (the AI's
+/// reading), for the side panel — asked for there, in its lazy chunk, so
+/// the first download does not carry it.
+#[server(endpoint = "customer_feeling")]
+pub async fn customer_feeling(number: i64) -> Result<Option<shared::inbox::Feeling>, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    let summary = finish(domain::conversations::get(&state.db, &actor, number).await)?;
+    Ok(summary.ai_sentiment)
+}
+
 #[server(endpoint = "list_messages")]
 pub async fn list_messages(number: i64, before: Option<i64>) -> Result<MessagePage, AppError> {
     use crate::server::{actor, finish};

@@ -390,6 +390,7 @@ pub async fn demo_inbox(db: &Db, secret: &SecretKey, demo: &DemoAccount) -> anyh
             &[
                 "Oi, meu pedido 4821 ainda não chegou.",
                 "Comprei há 8 dias.",
+                "É a segunda vez que isso acontece, que decepção.",
             ],
             Some("Oi Mariana! Vou verificar agora mesmo."),
         ),

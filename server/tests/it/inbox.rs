@@ -670,16 +670,17 @@ async fn unread_counts_follow_what_each_agent_has_read() {
             .unwrap();
         c.unread(c.read_count.unwrap())
     };
-    assert_eq!(unread_of(&list(&agent, json!({})).await, 1), 2);
+    // Mariana wrote three messages.
+    assert_eq!(unread_of(&list(&agent, json!({})).await, 1), 3);
     let read: i32 = agent
         .call("mark_conversation_read", &[("number", "1")])
         .await
         .json();
-    assert_eq!(read, 2);
+    assert_eq!(read, 3);
     assert_eq!(unread_of(&list(&agent, json!({})).await, 1), 0);
     assert_eq!(
         unread_of(&list(&supervisor, json!({})).await, 1),
-        2,
+        3,
         "per agent"
     );
 }

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use shared::inbox::{ConversationSummary, Feeling};
 use shared::Locale;
 
+use crate::api::conversations::customer_feeling;
 use crate::prefs::use_prefs;
 
 struct Words {
@@ -39,14 +40,20 @@ fn words(locale: Locale) -> &'static Words {
     }
 }
 
-/// Nothing until the customer has written something to read.
+/// Nothing until the customer has written something to read; asked again
+/// each time they write.
 #[component]
 pub fn CustomerFeeling(summary: RwSignal<ConversationSummary>) -> impl IntoView {
     let prefs = use_prefs();
-    let feeling = Memo::new(move |_| summary.with(|c| c.ai_sentiment));
+    let number = summary.with_untracked(|c| c.number);
+    let written = Memo::new(move |_| summary.with(|c| c.incoming_count));
+    let feeling = LocalResource::new(move || {
+        written.track();
+        customer_feeling(number)
+    });
     move || {
         let w = words(prefs.locale.get());
-        feeling.get().map(|feeling| {
+        feeling.get().and_then(Result::ok).flatten().map(|feeling| {
             let (face, word, tone) = match feeling {
                 Feeling::Negative => ("🙁", w.negative, "text-red-700 dark:text-red-300"),
                 Feeling::Neutral => ("😐", w.neutral, "text-slate-700 dark:text-slate-300"),
