@@ -577,6 +577,9 @@ async fn before_agent_reply(tx: &mut Tx, actor: &Actor, conversation: &mut Locke
         .await?;
         conversation.assignee_id = Some(actor.user_id);
         conversation.status = ConversationStatus::InProgress;
+        // Out of `waiting`: clocks stopped while waiting on the customer run
+        // again (else they would stay stopped, never to breach).
+        crate::service_desk::sla::follow_status(tx, conversation).await?;
     }
     Ok(())
 }

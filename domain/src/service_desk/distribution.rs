@@ -138,7 +138,7 @@ impl Board {
         }
         if self.wallet_routing {
             if let Some(owner) = conversation.owner_id {
-                if self.agents.get(&owner).is_some_and(|a| a.online) {
+                if self.owner_free(owner, conversation.department_id) {
                     return Decision::Assign(owner, RoutingReason::Wallet);
                 }
                 if self.wallet_owner_offline == WalletFallback::Wait {
@@ -160,6 +160,31 @@ impl Board {
         match choose(*mode, seats) {
             Some(user) => Decision::Assign(user, reason),
             None => Decision::Wait,
+        }
+    }
+
+    /// The owner may take their customer: online and under capacity — the
+    /// conversation's department's limit for them, else their largest
+    /// limit anywhere (none set anywhere: no limit).
+    fn owner_free(&self, owner: Uuid, department: Option<i64>) -> bool {
+        if !self.agents.get(&owner).is_some_and(|a| a.online) {
+            return false;
+        }
+        let seat_in = |department: i64| {
+            self.departments
+                .get(&department)
+                .and_then(|(_, seats)| seats.iter().find(|s| s.user_id == owner))
+        };
+        if let Some(seat) = department.and_then(seat_in) {
+            return seat.free();
+        }
+        let seats = self
+            .departments
+            .values()
+            .flat_map(|(_, seats)| seats.iter().filter(|s| s.user_id == owner));
+        match seats.max_by_key(|s| s.capacity) {
+            Some(roomiest) => roomiest.free(),
+            None => true,
         }
     }
 
@@ -355,6 +380,62 @@ mod tests {
             last_routed_at: served_minute
                 .map(|m| Utc.with_ymd_and_hms(2026, 12, 1, 9, m, 0).unwrap()),
         }
+    }
+
+    /// Suporte (1) seats the owner (2) and another agent (3); the wallet on.
+    fn board(owner_load: u32, fallback: WalletFallback) -> Board {
+        let owner = agent(2, owner_load, 3, None);
+        let other = agent(3, 0, 3, None);
+        let agents = [&owner, &other]
+            .into_iter()
+            .map(|seat| {
+                let state = Agent {
+                    name: String::new(),
+                    online: true,
+                    load: seat.load,
+                };
+                (seat.user_id, state)
+            })
+            .collect();
+        Board {
+            agents,
+            departments: HashMap::from([(1, (Distribution::RoundRobin, vec![owner, other]))]),
+            wallet_routing: true,
+            wallet_owner_offline: fallback,
+        }
+    }
+
+    fn owned(department: Option<i64>) -> Queued {
+        Queued {
+            id: 1,
+            unattended: true,
+            department_id: department,
+            owner_id: Some(Uuid::from_u128(2)),
+        }
+    }
+
+    fn given_to(decision: Decision) -> Option<(u128, RoutingReason)> {
+        match decision {
+            Decision::Assign(user, reason) => Some((user.as_u128(), reason)),
+            Decision::Wait | Decision::Leave => None,
+        }
+    }
+
+    #[test]
+    fn the_wallet_respects_the_owners_capacity() {
+        // Room left: the owner gets the customer.
+        let decision = board(2, WalletFallback::Distribute).decide(&owned(Some(1)));
+        assert_eq!(given_to(decision), Some((2, RoutingReason::Wallet)));
+        // Full: as if away — the department's mode, or the wait.
+        let decision = board(3, WalletFallback::Distribute).decide(&owned(Some(1)));
+        assert_eq!(given_to(decision), Some((3, RoutingReason::RoundRobin)));
+        let decision = board(3, WalletFallback::Wait).decide(&owned(Some(1)));
+        assert!(matches!(decision, Decision::Wait));
+        // Outside the owner's departments, their own limit still holds.
+        let decision = board(3, WalletFallback::Wait).decide(&owned(None));
+        assert!(matches!(decision, Decision::Wait));
+        let decision = board(1, WalletFallback::Wait).decide(&owned(None));
+        assert_eq!(given_to(decision), Some((2, RoutingReason::Wallet)));
     }
 
     /// Gives `rounds` conversations one by one, as the worker does.

@@ -334,6 +334,46 @@ async fn waiting_on_the_customer_stops_the_clocks() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replying_to_an_unassigned_waiting_conversation_restarts_its_clocks() {
+    let app = spawn_app().await;
+    let (demo, desk) = desk_with_policy(&app).await;
+    let db = &app.database.db;
+    let number = customer_writes(&app, &desk).await;
+    let admin = demo.actor(Role::GlobalAdmin);
+    domain::conversations::set_status(
+        db,
+        &admin,
+        number,
+        shared::inbox::ConversationStatus::Waiting,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        conversation_json(&app, &desk, number).await["sla_paused"],
+        true
+    );
+    // The reply takes it (in progress): its clocks run again, so they can
+    // breach — a stopped clock on an active conversation never would.
+    let agent = demo.actor(Role::Agent);
+    let reply = domain::messages::Reply {
+        body: "Olá! Vou verificar.".into(),
+        ..Default::default()
+    };
+    domain::messages::send(db, &agent, number, &reply)
+        .await
+        .unwrap();
+    let answered = conversation_json(&app, &desk, number).await;
+    assert_eq!(answered["status"], "in_progress", "{answered}");
+    assert_eq!(answered["sla_paused"], false, "{answered}");
+    run_out(&app.database.owner, number, "sla_resolution_due_at").await;
+    assert_eq!(
+        domain::service_desk::sla::sweep_breaches(db).await.unwrap(),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sla_policies_over_rest_validate_and_detach_when_removed() {
     let app = spawn_app().await;
     let (_demo, desk) = desk_with_policy(&app).await;
