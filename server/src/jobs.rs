@@ -184,6 +184,10 @@ pub async fn run_queues(
             Ok(queued) => busy |= queued > 0,
             Err(err) => tracing::warn!(error = ?err, "connection alerts failed"),
         }
+        match domain::ai::quality::review_due(&db, outbox).await {
+            Ok(claimed) => busy |= claimed > 0,
+            Err(err) => tracing::warn!(error = ?err, "quality reviews failed"),
+        }
         match domain::reports::schedules::run_due(&db, outbox).await {
             Ok(claimed) => busy |= claimed > 0,
             Err(err) => tracing::warn!(error = ?err, "scheduled reports failed"),

@@ -201,6 +201,12 @@ pub enum Activity {
         removed: Vec<String>,
         by: String,
     },
+    /// The AI scored the resolution under the account's threshold and
+    /// marked the conversation critical.
+    LowQualityScore {
+        score: f32,
+        threshold: f32,
+    },
 }
 
 /// One row of the conversation list.
@@ -259,6 +265,26 @@ pub struct ConversationSummary {
     /// browser's side panel asks for it, so the first download stays small.
     #[serde(default, skip_deserializing)]
     pub ai_sentiment: Option<Feeling>,
+    /// The AI's review of the latest resolution: a quality score 0–10, why,
+    /// and a summary (none before the first resolution). Not read back by
+    /// the browser either: the side panel asks for them.
+    #[serde(default, skip_deserializing)]
+    pub ai_score: Option<f32>,
+    #[serde(default, skip_deserializing)]
+    pub ai_justification: Option<String>,
+    #[serde(default, skip_deserializing)]
+    pub ai_summary: Option<String>,
+}
+
+/// The AI's review of a conversation's latest resolution.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QualityReview {
+    /// 0–10, one decimal.
+    pub score: f32,
+    /// The account's threshold: under it, managers were alerted.
+    pub threshold: f32,
+    pub justification: String,
+    pub summary: Option<String>,
 }
 
 string_enum!(
@@ -674,6 +700,7 @@ string_enum!(
         Transfer => "transfer",
         SlaBreach => "sla_breach",
         FlowHandoff => "flow_handoff",
+        LowScore => "low_score",
     }
 );
 

@@ -34,6 +34,8 @@ string_enum!(
         // "Send test e-mail" in Settings → E-mail (sent at once, logged).
         SmtpTest => "smtp_test",
         ScheduledReport => "scheduled_report",
+        // The AI scored a resolved conversation under the threshold.
+        QualityAlert => "quality_alert",
     }
 );
 

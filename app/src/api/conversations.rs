@@ -58,6 +58,15 @@ pub async fn customer_feeling(number: i64) -> Result<Option<shared::inbox::Feeli
     Ok(summary.ai_sentiment)
 }
 
+/// The AI's review of conversation `number`'s latest resolution, if it has
+/// one — for the side panel's lazy chunk, like the feeling above.
+#[server(endpoint = "quality_review")]
+pub async fn quality_review(number: i64) -> Result<Option<shared::inbox::QualityReview>, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::ai::quality::review_of(&state.db, &actor, number).await)
+}
+
 #[server(endpoint = "list_messages")]
 pub async fn list_messages(number: i64, before: Option<i64>) -> Result<MessagePage, AppError> {
     use crate::server::{actor, finish};

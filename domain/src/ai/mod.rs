@@ -2,4 +2,5 @@
 //! no provider anywhere, and the fallback when a provider fails. Its quality
 //! is measured on labelled examples kept in the repository, never asserted.
 
+pub mod quality;
 pub mod sentiment;

@@ -45,7 +45,8 @@ const SUMMARY_SELECT: &str = "
            c.snoozed_until, c.created_at, c.first_response_at, c.resolved_at, c.updated_at,
            c.incoming_count, r.read_incoming_count AS read_count, c.subject,
            c.sla_first_response_due_at, c.sla_resolution_due_at, c.sla_next_response_due_at, c.sla_breached,
-           c.sla_paused_at IS NOT NULL AS sla_paused, c.sentiment
+           c.sla_paused_at IS NOT NULL AS sla_paused, c.sentiment,
+           c.ai_score, c.ai_justification, c.ai_summary
       FROM conversations c
       JOIN contacts ct ON ct.id = c.contact_id
       JOIN channels ch ON ch.id = c.channel_id
@@ -88,6 +89,9 @@ pub(crate) struct SummaryRow {
     sla_breached: bool,
     sla_paused: bool,
     sentiment: Option<f32>,
+    ai_score: Option<f32>,
+    ai_justification: Option<String>,
+    ai_summary: Option<String>,
 }
 
 impl SummaryRow {
@@ -127,6 +131,9 @@ impl SummaryRow {
             sla_breached: self.sla_breached,
             sla_paused: self.sla_paused,
             ai_sentiment: self.sentiment.map(crate::ai::sentiment::feeling_of),
+            ai_score: self.ai_score,
+            ai_justification: self.ai_justification,
+            ai_summary: self.ai_summary,
         }
     }
 }

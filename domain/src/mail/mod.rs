@@ -24,7 +24,7 @@ use crate::channels::vault::{Sealed, Vault};
 use crate::db::{Db, Tx};
 use crate::error::Result;
 use smtp::SmtpServer;
-pub use templates::SystemMail;
+pub use templates::{QualityAlert, SystemMail};
 
 /// Sends are tried this many times (back-off from 30 s to 1 h) before the
 /// mail counts as failed.

@@ -38,6 +38,22 @@ pub enum SystemMail<'a> {
         owner: &'a str,
         link: &'a str,
     },
+    /// The AI's review of a resolved conversation scored under the
+    /// account's threshold.
+    LowQualityScore(QualityAlert<'a>),
+}
+
+/// What the low-score mail says.
+pub struct QualityAlert<'a> {
+    pub name: &'a str,
+    pub number: i64,
+    pub contact: &'a str,
+    /// "4,5" / "4.5", as the reader writes numbers.
+    pub score: &'a str,
+    pub threshold: &'a str,
+    pub justification: &'a str,
+    pub summary: Option<&'a str>,
+    pub link: &'a str,
 }
 
 /// What a system mail says: a greeting, paragraphs, one button and the
@@ -59,6 +75,7 @@ impl SystemMail<'_> {
             Self::Invitation { .. } => super::MailKind::Invitation,
             Self::ConnectionDown { .. } => super::MailKind::ConnectionAlert,
             Self::ScheduledReport { .. } => super::MailKind::ScheduledReport,
+            Self::LowQualityScore(_) => super::MailKind::QualityAlert,
         }
     }
 
@@ -171,7 +188,63 @@ impl SystemMail<'_> {
                 owner,
                 link,
             } => scheduled_report(report, period, owner, link, locale),
+            Self::LowQualityScore(ref alert) => low_quality_score(alert, locale),
         }
+    }
+}
+
+fn low_quality_score(alert: &QualityAlert<'_>, locale: Locale) -> Wording {
+    let QualityAlert {
+        name,
+        number,
+        contact,
+        score,
+        threshold,
+        justification,
+        summary,
+        link,
+    } = *alert;
+    let pt = locale == Locale::PtBr;
+    let mut paragraphs = vec![if pt {
+        format!("A conversa #{number} com {contact} foi resolvida com nota de qualidade {score}/10, abaixo do limite da conta ({threshold}). Ela foi marcada como crítica.")
+    } else {
+        format!("Conversation #{number} with {contact} was resolved with a quality score of {score}/10, under the account's threshold ({threshold}). It is now marked critical.")
+    }];
+    paragraphs.push(if pt {
+        format!("Justificativa: {justification}")
+    } else {
+        format!("Justification: {justification}")
+    });
+    if let Some(summary) = summary {
+        paragraphs.push(if pt {
+            format!("Resumo:\n{summary}")
+        } else {
+            format!("Summary:\n{summary}")
+        });
+    }
+    Wording {
+        subject: if pt {
+            format!("Nota de qualidade {score}/10 na conversa #{number} ({contact})")
+        } else {
+            format!("Quality score {score}/10 on conversation #{number} ({contact})")
+        },
+        greeting: if pt {
+            format!("Olá, {name}!")
+        } else {
+            format!("Hello {name},")
+        },
+        paragraphs,
+        button: if pt {
+            "Abrir a conversa"
+        } else {
+            "Open the conversation"
+        },
+        link: link.into(),
+        closing: if pt {
+            "Você recebe este aviso por gerenciar o atendimento desta conversa; enviamos um por resolução. A nota é da IA, não do cliente."
+        } else {
+            "You get this notice as a manager of this conversation's team; we send one per resolution. The score is the AI's, not the customer's."
+        },
     }
 }
 

@@ -223,6 +223,10 @@ async fn status_changes_are_checked_logged_in_the_timeline_and_audited() {
                 .unwrap()
                 .to_string()
         })
+        // The AI's review of the resolution may land before the reopen
+        // (the customer went unanswered: a low score); tests/quality.rs
+        // covers it.
+        .filter(|kind| kind != "low_quality_score")
         .collect();
     assert_eq!(
         activity,

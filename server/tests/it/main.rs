@@ -22,6 +22,7 @@ mod mail;
 mod mock_providers;
 mod outbound_media;
 mod providers;
+mod quality;
 mod realtime;
 mod report_exports;
 mod report_schedules;

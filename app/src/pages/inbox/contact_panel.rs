@@ -10,6 +10,7 @@ use shared::{AppError, Permission};
 
 use super::customer_feeling::CustomerFeeling;
 use super::flow_starter::FlowStarter;
+use super::quality_review::QualityReviewCard;
 use super::{conversation_href, use_inbox};
 use crate::api::contacts::{add_contact_note, set_contact_owner, update_contact};
 use crate::components::form::{ErrorBanner, SuccessBanner};
@@ -210,6 +211,7 @@ fn ContactBody(
             <OwnerPicker contact_id=contact_id owner=contact.owner_id />
 
             <CustomerFeeling summary=conversation />
+            <QualityReviewCard summary=conversation />
 
             {flow_starter.map(|number| view! { <FlowStarter number=number /> })}
 

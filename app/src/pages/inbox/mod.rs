@@ -9,6 +9,7 @@ mod customer_feeling;
 mod dialogs;
 mod flow_starter;
 mod list;
+mod quality_review;
 mod views;
 
 use leptos::prelude::*;

@@ -427,6 +427,9 @@ pub fn activity_text(
         Activity::Assigned { to: None, by } => (t.activity_unassigned)(by),
         Activity::Routed { to, reason } => (t.activity_routed)(to, *reason),
         Activity::SlaBreached { target } => (t.activity_sla_breached)(*target),
+        Activity::LowQualityScore { score, threshold } => {
+            (t.activity_low_score)(*score, *threshold)
+        }
         Activity::Transferred {
             to_agent,
             to_department,

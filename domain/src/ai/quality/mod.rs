@@ -1,0 +1,351 @@
+//! The quality score workflow: every resolution is reviewed once by the AI
+//! (the offline engine here) — a summary, the customer's sentiment, a score
+//! 0–10 and its justification — and a score under the account's threshold
+//! e-mails the conversation's managers, rings their bell and marks the
+//! conversation critical. Driven by the AI's score, not the customer's.
+//!
+//! A database trigger queues the review in the transaction that resolves
+//! (agents, flows, the API alike); the workers here claim due reviews with
+//! `SKIP LOCKED`, and the review row, marked done in the same transaction as
+//! its effects, is what makes a retried review alert only once.
+
+mod score;
+pub mod settings;
+mod summary;
+mod transcript;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use shared::inbox::{Activity, NotificationKind, QualityReview};
+use shared::prefs::Locale;
+use shared::values::EmailAddress;
+use shared::{Permission, Role};
+use uuid::Uuid;
+
+pub use score::{score, Score, Signals};
+pub use summary::summarize;
+pub use transcript::{Line, Speaker, Transcript};
+
+use crate::actor::Actor;
+use crate::conversations::{self, Locked};
+use crate::db::{Db, Tx};
+use crate::error::Result;
+use crate::mail::{self, Outbox, QualityAlert, SystemMail};
+
+const BATCH: i32 = 20;
+/// A claimed review not done by then (a crashed worker) is tried again.
+const LEASE_SECONDS: i32 = 120;
+/// The most messages a review reads (the latest ones).
+const MAX_LINES: i64 = 2000;
+
+/// The review of the latest resolution of a conversation the actor sees.
+pub async fn review_of(db: &Db, actor: &Actor, number: i64) -> Result<Option<QualityReview>> {
+    let conversation = conversations::get(db, actor, number).await?;
+    let (Some(score), Some(justification)) = (conversation.ai_score, conversation.ai_justification)
+    else {
+        return Ok(None);
+    };
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    // The threshold the score was held to, not today's.
+    let threshold: Option<f32> = sqlx::query_scalar(
+        "SELECT threshold FROM quality_reviews
+          WHERE account_id = $1 AND conversation_id = $2 AND score IS NOT NULL
+          ORDER BY resolved_at DESC LIMIT 1",
+    )
+    .bind(actor.account_id)
+    .bind(conversation.id)
+    .fetch_optional(&mut *tx)
+    .await
+    .context("reading the review")?
+    .flatten();
+    let threshold = match threshold {
+        Some(threshold) => threshold,
+        None => {
+            settings::threshold_and_locale(&mut tx, actor.account_id)
+                .await?
+                .0
+        }
+    };
+    tx.commit().await.context("commit")?;
+    Ok(Some(QualityReview {
+        score,
+        threshold,
+        justification,
+        summary: conversation.ai_summary,
+    }))
+}
+
+/// Reviews the resolutions waiting for it; returns how many were claimed.
+pub async fn review_due(db: &Db, outbox: Outbox<'_>) -> Result<usize> {
+    let due: Vec<(Uuid, i64, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT account_id, conversation_id, resolved_at FROM claim_quality_reviews($1, $2)",
+    )
+    .bind(BATCH)
+    .bind(LEASE_SECONDS)
+    .fetch_all(db.pool())
+    .await
+    .context("claiming quality reviews")?;
+    for (account_id, conversation_id, resolved_at) in &due {
+        review(db, outbox, *account_id, *conversation_id, *resolved_at).await?;
+    }
+    Ok(due.len())
+}
+
+/// Reviews one resolution, unless it was reviewed already or the
+/// conversation was reopened since (the next resolution gets its own).
+async fn review(
+    db: &Db,
+    outbox: Outbox<'_>,
+    account_id: Uuid,
+    conversation_id: i64,
+    resolved_at: DateTime<Utc>,
+) -> Result<()> {
+    let mut tx = db.tenant(account_id, None).await?;
+    // Someone else holds it: the lease brings the review back later.
+    let Some(conversation) =
+        conversations::lock_by_id(&mut tx, account_id, conversation_id, true).await?
+    else {
+        return Ok(());
+    };
+    let pending: Option<i64> = sqlx::query_scalar(
+        "SELECT conversation_id FROM quality_reviews
+          WHERE conversation_id = $1 AND resolved_at = $2 AND reviewed_at IS NULL FOR UPDATE",
+    )
+    .bind(conversation_id)
+    .bind(resolved_at)
+    .fetch_optional(&mut *tx)
+    .await
+    .context("locking the review")?;
+    if pending.is_none() {
+        return Ok(());
+    }
+    if conversation.resolved_at != Some(resolved_at) {
+        finish(&mut tx, conversation_id, resolved_at, None, false).await?;
+        tx.commit().await.context("commit")?;
+        return Ok(());
+    }
+    let (threshold, locale) = settings::threshold_and_locale(&mut tx, account_id).await?;
+    let transcript = transcript_of(&mut tx, &conversation).await?;
+    let scored = score(&transcript);
+    let justification = scored.justification(locale);
+    let summary = summarize(&transcript, locale);
+    sqlx::query(
+        "UPDATE conversations SET ai_score = $3, ai_justification = $4, ai_summary = $5
+          WHERE account_id = $1 AND id = $2",
+    )
+    .bind(account_id)
+    .bind(conversation_id)
+    .bind(scored.value)
+    .bind(&justification)
+    .bind(&summary)
+    .execute(&mut *tx)
+    .await
+    .context("storing the review")?;
+    let below = scored.value < threshold;
+    finish(
+        &mut tx,
+        conversation_id,
+        resolved_at,
+        Some((scored.value, threshold)),
+        below,
+    )
+    .await?;
+    if below {
+        let review = Review {
+            score: scored.value,
+            threshold,
+            justification: &justification,
+            summary: summary.as_deref(),
+        };
+        alert(&mut tx, outbox, &conversation, &review).await?;
+    }
+    conversations::touch(&mut tx, account_id, conversation_id).await?;
+    tx.commit().await.context("commit")?;
+    Ok(())
+}
+
+async fn finish(
+    tx: &mut Tx,
+    conversation_id: i64,
+    resolved_at: DateTime<Utc>,
+    scored: Option<(f32, f32)>,
+    alerted: bool,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE quality_reviews SET reviewed_at = now(), score = $3, threshold = $4, alerted = $5
+          WHERE conversation_id = $1 AND resolved_at = $2",
+    )
+    .bind(conversation_id)
+    .bind(resolved_at)
+    .bind(scored.map(|(score, _)| score))
+    .bind(scored.map(|(_, threshold)| threshold))
+    .bind(alerted)
+    .execute(&mut **tx)
+    .await
+    .context("finishing the review")?;
+    Ok(())
+}
+
+async fn transcript_of(tx: &mut Tx, conversation: &Locked) -> anyhow::Result<Transcript> {
+    let rows: Vec<(bool, bool, DateTime<Utc>, String)> = sqlx::query_as(
+        "SELECT * FROM (
+            SELECT m.kind = 'incoming', m.sender_user_id IS NOT NULL AND COALESCE(mb.role <> 'bot', false),
+                   m.created_at, m.body, m.id
+              FROM messages m
+              LEFT JOIN memberships mb ON mb.account_id = m.account_id AND mb.user_id = m.sender_user_id
+             WHERE m.account_id = $1 AND m.conversation_id = $2
+               AND m.kind IN ('incoming', 'outgoing') AND m.deleted_at IS NULL
+             ORDER BY m.id DESC LIMIT $3) latest
+          ORDER BY id",
+    )
+    .bind(conversation.account_id)
+    .bind(conversation.id)
+    .bind(MAX_LINES)
+    .fetch_all(&mut **tx)
+    .await
+    .context("reading the conversation")?;
+    let lines = rows
+        .into_iter()
+        .map(|(incoming, by_person, at, text)| Line {
+            speaker: match (incoming, by_person) {
+                (true, _) => Speaker::Customer,
+                (false, true) => Speaker::Agent,
+                (false, false) => Speaker::Automatic,
+            },
+            at,
+            text,
+        })
+        .collect();
+    Ok(Transcript { lines })
+}
+
+/// What the alert says.
+struct Review<'a> {
+    score: f32,
+    threshold: f32,
+    justification: &'a str,
+    summary: Option<&'a str>,
+}
+
+/// Marks the conversation critical, rings its managers' bells and e-mails
+/// them: the managers are the members who watch the team (admins and
+/// supervisors) and may see this conversation.
+async fn alert(
+    tx: &mut Tx,
+    outbox: Outbox<'_>,
+    conversation: &Locked,
+    review: &Review<'_>,
+) -> Result<()> {
+    let account_id = conversation.account_id;
+    sqlx::query("UPDATE conversations SET critical = true WHERE account_id = $1 AND id = $2")
+        .bind(account_id)
+        .bind(conversation.id)
+        .execute(&mut **tx)
+        .await
+        .context("marking critical")?;
+    let line = conversations::add_activity(
+        tx,
+        conversation,
+        &Activity::LowQualityScore {
+            score: review.score,
+            threshold: review.threshold,
+        },
+    )
+    .await?;
+    let contact: String = sqlx::query_scalar("SELECT name FROM contacts WHERE id = $1")
+        .bind(conversation.contact_id)
+        .fetch_optional(&mut **tx)
+        .await
+        .context("naming the contact")?
+        .unwrap_or_default();
+    let link = outbox.link(&format!("/inbox/{}", conversation.number));
+    for manager in managers_of(tx, conversation).await? {
+        crate::notifications::notify_from_system(
+            tx,
+            account_id,
+            manager.user_id,
+            NotificationKind::LowScore,
+            conversation.id,
+            line,
+        )
+        .await?;
+        let Ok(to) = EmailAddress::parse(&manager.email) else {
+            continue;
+        };
+        let mail = SystemMail::LowQualityScore(QualityAlert {
+            name: &manager.name,
+            number: conversation.number,
+            contact: &contact,
+            score: &decimal(review.score, manager.locale),
+            threshold: &decimal(review.threshold, manager.locale),
+            justification: review.justification,
+            summary: review.summary,
+            link: &link,
+        });
+        mail::queue(
+            tx,
+            outbox.vault,
+            Some(account_id),
+            &to,
+            &mail,
+            manager.locale,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// "4,5" in Portuguese, "4.5" in English.
+fn decimal(value: f32, locale: Locale) -> String {
+    let text = format!("{value:.1}");
+    match locale {
+        Locale::PtBr => text.replace('.', ","),
+        Locale::En => text,
+    }
+}
+
+struct Manager {
+    user_id: Uuid,
+    email: String,
+    name: String,
+    locale: Locale,
+}
+
+async fn managers_of(tx: &mut Tx, conversation: &Locked) -> anyhow::Result<Vec<Manager>> {
+    let members: Vec<(Uuid, String, String, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT u.id, m.role, u.email, u.name, u.locale, a.default_locale
+           FROM memberships m JOIN users u ON u.id = m.user_id JOIN accounts a ON a.id = m.account_id
+          WHERE m.account_id = $1 AND m.active
+          ORDER BY u.name",
+    )
+    .bind(conversation.account_id)
+    .fetch_all(&mut **tx)
+    .await
+    .context("finding the managers")?;
+    let mut managers = Vec::new();
+    for (user_id, role, email, name, locale, account_locale) in members {
+        let watches_the_team = role
+            .parse::<Role>()
+            .is_ok_and(|role| role.can(Permission::ViewDashboard));
+        if !watches_the_team {
+            continue;
+        }
+        let Some(scope) = crate::access::member_scope(tx, conversation.account_id, user_id).await?
+        else {
+            continue;
+        };
+        if scope.sees(
+            conversation.assignee_id,
+            conversation.department_id,
+            conversation.channel_id,
+        ) {
+            managers.push(Manager {
+                user_id,
+                email,
+                name,
+                locale: locale.unwrap_or(account_locale).parse().unwrap_or_default(),
+            });
+        }
+    }
+    Ok(managers)
+}
