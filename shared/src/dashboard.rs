@@ -23,6 +23,7 @@ string_enum!(
         FirstContactResolution => "first_contact_resolution",
         ActiveSession => "active_session",
         Csat => "csat",
+        QualityScore => "quality_score",
         Sentiment => "sentiment",
         SlaCompliance => "sla_compliance",
     }
@@ -49,7 +50,7 @@ impl KpiKey {
             | KpiKey::Resolution
             | KpiKey::ActiveSession => KpiUnit::Seconds,
             KpiKey::FirstContactResolution | KpiKey::SlaCompliance => KpiUnit::Share,
-            KpiKey::Csat | KpiKey::Sentiment => KpiUnit::Score,
+            KpiKey::Csat | KpiKey::QualityScore | KpiKey::Sentiment => KpiUnit::Score,
         }
     }
 
@@ -137,6 +138,9 @@ pub struct DashboardFigures {
     pub per_category: Vec<NamedCount>,
     /// New conversations per weekday (Monday first) and hour: 7 × 24.
     pub heatmap: Vec<Vec<i64>>,
+    /// The period's AI quality scores per point: 0–1, 1–2, …, 9–10.
+    #[serde(default)]
+    pub quality_scores: Vec<i64>,
 }
 
 /// The bucket of `RESOLUTION_BUCKETS` a resolution after `seconds` falls in.

@@ -89,3 +89,22 @@ pub async fn dashboard_figures(
     let (app, actor) = actor()?;
     finish(domain::dashboard::figures(&app.db, &actor, period).await)
 }
+
+/// The AI quality score's threshold (managers).
+#[server(endpoint = "quality_threshold")]
+pub async fn get_quality_threshold() -> Result<f32, AppError> {
+    use crate::server::{actor, finish};
+    let (app, actor) = actor()?;
+    finish(domain::ai::quality::settings::threshold(&app.db, &actor).await)
+}
+
+#[server(endpoint = "save_quality_threshold")]
+pub async fn save_quality_threshold(quality_threshold: String) -> Result<f32, AppError> {
+    use crate::server::{actor, finish, redirect_plain_form};
+    let (app, actor) = actor()?;
+    let saved = finish(
+        domain::ai::quality::settings::set_threshold(&app.db, &actor, &quality_threshold).await,
+    )?;
+    redirect_plain_form("/settings/productivity?quality_saved=1");
+    Ok(saved)
+}

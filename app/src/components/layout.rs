@@ -269,7 +269,8 @@ const SETTINGS_NAV: &[NavItem] = &[
         href: "/settings/productivity",
         icon: Icon::Clock,
         label: |t| t.nav_productivity,
-        needs: |s| s.can(Permission::ManageAccountSettings),
+        // Supervisors set the quality threshold there.
+        needs: |s| s.can(Permission::ViewDashboard),
     },
     NavItem {
         href: "/settings/categories",

@@ -5,6 +5,7 @@ use shared::reports::{ProductivityCounts, ProductivityFigures};
 use std::collections::HashMap;
 use uuid::Uuid;
 
+use super::quality::QualityFigures;
 use super::ConversationScope;
 use crate::activity::clock::active_seconds;
 use crate::activity::sessions_in;
@@ -24,6 +25,7 @@ pub(super) async fn kpis(
     conversations: &ConversationScope,
     outcomes: &BeforeAndAfter<HashMap<Uuid, ProductivityCounts>>,
     created: Created,
+    quality: &QualityFigures,
 ) -> anyhow::Result<Vec<Kpi>> {
     let team = |counts: &HashMap<Uuid, ProductivityCounts>| {
         let mut total = ProductivityCounts::default();
@@ -81,9 +83,18 @@ pub(super) async fn kpis(
             seconds(sessions.before),
         ),
         kpi(KpiKey::SlaCompliance, sla.after, sla.before),
-        // Surveys and AI arrive with later work: "—", never a guess.
+        kpi(
+            KpiKey::QualityScore,
+            quality.score.after,
+            quality.score.before,
+        ),
+        kpi(
+            KpiKey::Sentiment,
+            quality.sentiment.after,
+            quality.sentiment.before,
+        ),
+        // Surveys arrive with later work: "—", never a guess.
         kpi(KpiKey::Csat, None, None),
-        kpi(KpiKey::Sentiment, None, None),
     ])
 }
 

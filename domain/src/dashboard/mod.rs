@@ -18,6 +18,7 @@ use crate::reports::{outcomes_by_agent, scope, Scope};
 mod charts;
 mod conversations;
 mod kpis;
+mod quality;
 
 use charts::{per_category, per_day, per_hour, resolution_times};
 use conversations::ConversationScope;
@@ -57,6 +58,7 @@ pub async fn figures(db: &Db, viewer: &Actor, period: DatePreset) -> Result<Dash
         now: new.total,
         before: conversations.count(&mut tx, &previous).await?,
     };
+    let quality = conversations.quality(&mut tx, &current, &previous).await?;
     let kpis = kpis(
         &mut tx,
         &current,
@@ -64,6 +66,7 @@ pub async fn figures(db: &Db, viewer: &Actor, period: DatePreset) -> Result<Dash
         &conversations,
         &outcomes,
         created,
+        &quality,
     )
     .await?;
     let per_agent = {
@@ -91,6 +94,7 @@ pub async fn figures(db: &Db, viewer: &Actor, period: DatePreset) -> Result<Dash
         resolution_times: resolution_times(&mut tx, &current).await?,
         per_category: per_category(&mut tx, &current).await?,
         heatmap: new.heatmap,
+        quality_scores: quality.spread,
     };
     tx.commit().await.context("commit")?;
     Ok(figures)

@@ -7,28 +7,10 @@
 use serde_json::{json, Value};
 use shared::Role;
 
+use crate::channels::api as rest;
 use crate::helpers::{
     eventually, spawn_app, spawn_app_sending_to, test_outbox, test_vault, MailSink, TestApp,
 };
-
-async fn rest(
-    app: &TestApp,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = app
-        .plain_client()
-        .request(method, format!("{}/api/v1/{path}", app.base_url))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 /// A visitor writes each text in turn; returns the conversation's number.
 async fn customer_says(app: &TestApp, channel: &str, texts: &[&str]) -> i64 {
@@ -79,7 +61,7 @@ async fn bells(app: &TestApp, number: i64) -> Vec<String> {
 async fn a_low_score_alerts_the_managers_once_per_resolution_and_a_good_one_does_not() {
     let sink = MailSink::start().await;
     let app = spawn_app_sending_to(&sink).await;
-    let (_demo, channel) = app.demo_inbox().await;
+    let (demo, channel) = app.demo_inbox().await;
     let token = app.demo_admin_token().await;
     let resolve = |number: i64| {
         let (app, token) = (&app, &token);
@@ -88,7 +70,7 @@ async fn a_low_score_alerts_the_managers_once_per_resolution_and_a_good_one_does
                 app,
                 token,
                 reqwest::Method::PATCH,
-                &format!("conversations/{number}"),
+                &format!("/conversations/{number}"),
                 Some(json!({ "status": "resolved" })),
             )
             .await;
@@ -102,7 +84,7 @@ async fn a_low_score_alerts_the_managers_once_per_resolution_and_a_good_one_does
                 app,
                 token,
                 reqwest::Method::GET,
-                &format!("conversations/{number}"),
+                &format!("/conversations/{number}"),
                 None,
             )
             .await
@@ -117,7 +99,7 @@ async fn a_low_score_alerts_the_managers_once_per_resolution_and_a_good_one_does
         &app,
         &token,
         reqwest::Method::POST,
-        &format!("conversations/{calm}/messages"),
+        &format!("/conversations/{calm}/messages"),
         Some(json!({ "content": "O prazo é de 5 dias úteis." })),
     )
     .await;
@@ -244,7 +226,7 @@ async fn a_low_score_alerts_the_managers_once_per_resolution_and_a_good_one_does
         &app,
         &token,
         reqwest::Method::PATCH,
-        &format!("conversations/{hostile}"),
+        &format!("/conversations/{hostile}"),
         Some(json!({ "status": "open" })),
     )
     .await;
@@ -265,6 +247,32 @@ async fn a_low_score_alerts_the_managers_once_per_resolution_and_a_good_one_does
         .await,
         2
     );
+
+    // The dashboard: the mean score and how the scores spread.
+    let (reviews, mean): (i64, f64) = sqlx::query_as(
+        "SELECT count(*), avg(score)::float8 FROM quality_reviews WHERE score IS NOT NULL",
+    )
+    .fetch_one(&app.database.owner)
+    .await
+    .unwrap();
+    assert!(reviews >= 3, "the calm one and two hostile resolutions");
+    let admin = demo.actor(Role::GlobalAdmin);
+    let figures =
+        domain::dashboard::figures(&app.database.db, &admin, shared::reports::DatePreset::Today)
+            .await
+            .unwrap();
+    let kpi = |key| figures.kpis.iter().find(|k| k.key == key).unwrap().current;
+    let shown = kpi(shared::dashboard::KpiKey::QualityScore).unwrap();
+    assert!((shown - mean).abs() < 1e-4, "{shown} vs {mean}");
+    assert!(kpi(shared::dashboard::KpiKey::Sentiment).is_some());
+    assert_eq!(figures.quality_scores.iter().sum::<i64>(), reviews);
+    let sevens: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM quality_reviews WHERE score >= 7 AND score < 8")
+            .fetch_one(&app.database.owner)
+            .await
+            .unwrap();
+    assert!(sevens >= 1, "the calm 7.5");
+    assert_eq!(figures.quality_scores[7], sevens);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -272,7 +280,7 @@ async fn managers_set_the_threshold_audited_and_agents_may_not() {
     let app = spawn_app().await;
     let (demo, _channel) = app.demo_inbox().await;
     let token = app.demo_admin_token().await;
-    let path = "account/quality";
+    let path = "/account/quality";
 
     let (status, body) = rest(&app, &token, reqwest::Method::GET, path, None).await;
     assert_eq!((status, body), (200, json!({ "quality_threshold": 7.0 })));

@@ -122,6 +122,12 @@ fn FiguresView(figures: DashboardFigures, locale: RwSignal<Locale>) -> impl Into
         .zip(RESOLUTION_BUCKETS)
         .map(|(n, label)| count_bar(label.to_string(), *n))
         .collect::<Vec<_>>();
+    let quality_scores = figures
+        .quality_scores
+        .iter()
+        .enumerate()
+        .map(|(point, n)| count_bar(format!("{point}–{}", point + 1), *n))
+        .collect::<Vec<_>>();
     let named = |list: &[shared::dashboard::NamedCount]| -> Vec<Bar> {
         list.iter()
             .map(|n| {
@@ -144,6 +150,7 @@ fn FiguresView(figures: DashboardFigures, locale: RwSignal<Locale>) -> impl Into
         (w.chart_per_agent, bars_or_empty(named(&figures.per_agent), w.chart_per_agent, w.no_data)),
         (w.chart_resolution_times, bars_or_empty(resolution, w.chart_resolution_times, w.no_data)),
         (w.chart_categories, bars_or_empty(named(&figures.per_category), w.chart_categories, w.no_data)),
+        (w.chart_quality_scores, bars_or_empty(quality_scores, w.chart_quality_scores, w.no_data)),
         (w.chart_heatmap, view! {
             <Heatmap rows=w.weekdays.iter().map(|d| d.to_string()).collect() values=figures.heatmap.clone() label=w.chart_heatmap />
         }.into_any()),

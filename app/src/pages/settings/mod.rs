@@ -7,6 +7,7 @@ mod email;
 mod member_limits;
 mod productivity;
 mod profile;
+mod quality;
 mod users;
 
 pub use account::AccountSettingsPage;

@@ -120,7 +120,7 @@ async fn review(
         return Ok(());
     }
     if conversation.resolved_at != Some(resolved_at) {
-        finish(&mut tx, conversation_id, resolved_at, None, false).await?;
+        finish(&mut tx, conversation_id, resolved_at, None).await?;
         tx.commit().await.context("commit")?;
         return Ok(());
     }
@@ -142,14 +142,13 @@ async fn review(
     .await
     .context("storing the review")?;
     let below = scored.value < threshold;
-    finish(
-        &mut tx,
-        conversation_id,
-        resolved_at,
-        Some((scored.value, threshold)),
-        below,
-    )
-    .await?;
+    let outcome = Outcome {
+        score: scored.value,
+        threshold,
+        sentiment: scored.signals.customer_sentiment,
+        alerted: below,
+    };
+    finish(&mut tx, conversation_id, resolved_at, Some(&outcome)).await?;
     if below {
         let review = Review {
             score: scored.value,
@@ -164,22 +163,32 @@ async fn review(
     Ok(())
 }
 
+/// What a review concluded, kept with it.
+struct Outcome {
+    score: f32,
+    threshold: f32,
+    sentiment: f32,
+    alerted: bool,
+}
+
+/// Marks the review done: with its outcome, or without one (superseded).
 async fn finish(
     tx: &mut Tx,
     conversation_id: i64,
     resolved_at: DateTime<Utc>,
-    scored: Option<(f32, f32)>,
-    alerted: bool,
+    outcome: Option<&Outcome>,
 ) -> anyhow::Result<()> {
     sqlx::query(
-        "UPDATE quality_reviews SET reviewed_at = now(), score = $3, threshold = $4, alerted = $5
+        "UPDATE quality_reviews
+            SET reviewed_at = now(), score = $3, threshold = $4, sentiment = $5, alerted = $6
           WHERE conversation_id = $1 AND resolved_at = $2",
     )
     .bind(conversation_id)
     .bind(resolved_at)
-    .bind(scored.map(|(score, _)| score))
-    .bind(scored.map(|(_, threshold)| threshold))
-    .bind(alerted)
+    .bind(outcome.map(|o| o.score))
+    .bind(outcome.map(|o| o.threshold))
+    .bind(outcome.map(|o| o.sentiment))
+    .bind(outcome.is_some_and(|o| o.alerted))
     .execute(&mut **tx)
     .await
     .context("finishing the review")?;
