@@ -28,11 +28,13 @@ pub async fn context(db: &Db, actor: &Actor) -> Result<InboxContext> {
         .await
         .context("listing tags")?;
     let quick_replies = quick_replies::list_in(&mut tx, actor).await?;
-    let limit: i32 = sqlx::query_scalar("SELECT attachment_limit_mb FROM accounts WHERE id = $1")
-        .bind(actor.account_id)
-        .fetch_one(&mut *tx)
-        .await
-        .context("reading attachment limit")?;
+    let (limit, surveys): (i32, bool) = sqlx::query_as(
+        "SELECT attachment_limit_mb, satisfaction_survey FROM accounts WHERE id = $1",
+    )
+    .bind(actor.account_id)
+    .fetch_one(&mut *tx)
+    .await
+    .context("reading attachment limit")?;
     let categories = crate::categories::setup_in(&mut tx, actor.account_id).await?;
     tx.commit().await.context("commit")?;
     Ok(InboxContext {
@@ -43,6 +45,7 @@ pub async fn context(db: &Db, actor: &Actor) -> Result<InboxContext> {
         quick_replies,
         attachment_limit_mb: limit.unsigned_abs(),
         categories,
+        survey_skippable: surveys && actor.can(shared::Permission::ResolveWithoutSurvey),
     })
 }
 

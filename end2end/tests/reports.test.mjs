@@ -77,8 +77,8 @@ test('a manager reads a report, exports it as PDF, and the dashboard shows its f
       const card = document.querySelector('#kpi-cards li[data-kpi="conversations_resolved"] p.text-2xl');
       return card && Number(card.textContent) > 20;
     });
-    // Surveys do not exist yet: a dash, never a made-up number.
-    assert.equal((await page.locator('#kpi-cards li[data-kpi="csat"] p.text-2xl').innerText()).trim(), '—');
+    // The demo's one survey answer: Paula rated 9.
+    assert.equal((await page.locator('#kpi-cards li[data-kpi="csat"] p.text-2xl').innerText()).trim(), '9.0');
     const heatmap = page.getByRole('img', { name: /Conversas novas por dia da semana e hora/ });
     await heatmap.waitFor();
 

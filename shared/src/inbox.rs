@@ -274,6 +274,33 @@ pub struct ConversationSummary {
     pub ai_justification: Option<String>,
     #[serde(default, skip_deserializing)]
     pub ai_summary: Option<String>,
+    /// The customer's answer to the satisfaction survey of the latest rated
+    /// resolution (0–10), and their comment. Not read back by the browser.
+    #[serde(default, skip_deserializing)]
+    pub csat: Option<u8>,
+    #[serde(default, skip_deserializing)]
+    pub csat_comment: Option<String>,
+}
+
+string_enum!(
+    /// Where one resolution's satisfaction survey stands: waiting for the
+    /// rating, rated (a comment may follow), done, let go (no rating after a
+    /// second ask), or never sent (the channel could not carry it).
+    SurveyState {
+        Asked => "asked",
+        Commenting => "commenting",
+        Answered => "answered",
+        Ignored => "ignored",
+        Unsent => "unsent",
+    }
+);
+
+/// What the customer answered to the satisfaction survey.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomerRating {
+    /// 0–10.
+    pub score: u8,
+    pub comment: Option<String>,
 }
 
 /// The AI's review of a conversation's latest resolution.
@@ -741,6 +768,10 @@ pub struct InboxContext {
     /// What agents pick from at wrap-up.
     #[serde(default)]
     pub categories: crate::categories::CategorySetup,
+    /// The account surveys customers on resolution and this user may
+    /// resolve without it.
+    #[serde(default)]
+    pub survey_skippable: bool,
 }
 
 /// Everything that changed since a moment: what a browser fetches after a

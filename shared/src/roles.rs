@@ -40,6 +40,9 @@ pub enum Permission {
     ManageCategories,
     /// Build, test and publish automation flows.
     ManageFlows,
+    /// Resolve a conversation without sending the customer the
+    /// satisfaction survey.
+    ResolveWithoutSurvey,
 }
 
 impl Role {
@@ -116,6 +119,9 @@ mod tests {
         assert!(Role::GlobalAdmin.can(Permission::ManageFlows));
         assert!(!Role::Supervisor.can(Permission::ManageFlows));
         assert!(Role::Supervisor.can(Permission::ViewAllConversations));
+        assert!(Role::Supervisor.can(Permission::ResolveWithoutSurvey));
+        assert!(!Role::Agent.can(Permission::ResolveWithoutSurvey));
+        assert!(!Role::Bot.can(Permission::ResolveWithoutSurvey));
     }
 
     #[test]

@@ -108,3 +108,26 @@ pub async fn save_quality_threshold(quality_threshold: String) -> Result<f32, Ap
     redirect_plain_form("/settings/productivity?quality_saved=1");
     Ok(saved)
 }
+
+/// Whether customers get the satisfaction survey on resolution (managers
+/// read it).
+#[server(endpoint = "satisfaction_survey")]
+pub async fn get_satisfaction_survey() -> Result<bool, AppError> {
+    use crate::server::{actor, finish};
+    let (app, actor) = actor()?;
+    finish(domain::satisfaction::survey_enabled(&app.db, &actor).await)
+}
+
+/// Turns the survey on or off (admins); a plain form's checkbox sends
+/// `satisfaction_survey=true` when ticked and nothing otherwise.
+#[server(endpoint = "save_satisfaction_survey")]
+pub async fn save_satisfaction_survey(
+    satisfaction_survey: Option<String>,
+) -> Result<bool, AppError> {
+    use crate::server::{actor, finish, redirect_plain_form};
+    let (app, actor) = actor()?;
+    let on = satisfaction_survey.is_some();
+    let saved = finish(domain::satisfaction::set_survey(&app.db, &actor, on).await)?;
+    redirect_plain_form("/settings/productivity?survey_saved=1");
+    Ok(saved)
+}

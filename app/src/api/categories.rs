@@ -58,13 +58,18 @@ pub async fn set_category_requirement(
     finish(domain::categories::set_requirement(&state.db, &actor, required, &channel_kinds).await)
 }
 
-/// Resolves a conversation with the categories the agent picked.
+/// Resolves a conversation with the categories the agent picked, and
+/// without the satisfaction survey when they chose so (and may).
 #[server(endpoint = "wrap_up_conversation", input = Json)]
 pub async fn wrap_up_conversation(
     number: i64,
     category_ids: Vec<i64>,
+    without_survey: bool,
 ) -> Result<ConversationSummary, AppError> {
     use crate::server::{actor, finish};
     let (state, actor) = actor()?;
-    finish(domain::conversations::wrap_up(&state.db, &actor, number, &category_ids).await)
+    finish(
+        domain::conversations::wrap_up(&state.db, &actor, number, &category_ids, without_survey)
+            .await,
+    )
 }

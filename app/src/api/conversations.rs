@@ -67,6 +67,17 @@ pub async fn quality_review(number: i64) -> Result<Option<shared::inbox::Quality
     finish(domain::ai::quality::review_of(&state.db, &actor, number).await)
 }
 
+/// The customer's answer to the satisfaction survey of conversation
+/// `number`'s latest rated resolution, for the side panel's lazy chunk.
+#[server(endpoint = "customer_rating")]
+pub async fn customer_rating(
+    number: i64,
+) -> Result<Option<shared::inbox::CustomerRating>, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::satisfaction::of_conversation(&state.db, &actor, number).await)
+}
+
 #[server(endpoint = "list_messages")]
 pub async fn list_messages(number: i64, before: Option<i64>) -> Result<MessagePage, AppError> {
     use crate::server::{actor, finish};

@@ -290,6 +290,7 @@ pub static STRINGS: Strings = Strings {
     wrap_up: "Wrap up",
     wrap_up_required: "Pick at least one category to resolve this conversation.",
     wrap_up_optional: "Pick the categories that describe this conversation (optional).",
+    without_survey: "Don't send the customer the satisfaction survey",
     app_name: "Ponte",
     tagline: "Omnichannel customer service for your team",
     loading: "Loading…",

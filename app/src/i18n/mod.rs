@@ -644,6 +644,7 @@ mod strings {
         wrap_up,
         wrap_up_required,
         wrap_up_optional,
+        without_survey,
         own_channel,
         no_own_channel,
         distribution,

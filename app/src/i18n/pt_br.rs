@@ -290,6 +290,7 @@ pub static STRINGS: Strings = Strings {
     wrap_up: "Finalizar atendimento",
     wrap_up_required: "Escolha ao menos uma categoria para resolver esta conversa.",
     wrap_up_optional: "Escolha as categorias que descrevem esta conversa (opcional).",
+    without_survey: "Não enviar a pesquisa de satisfação ao cliente",
     app_name: "Ponte",
     tagline: "Atendimento omnichannel para a sua equipe",
     loading: "Carregando…",

@@ -13,8 +13,10 @@ use shared::values::{DisplayName, EmailAddress};
 use shared::{ErrorCode, FieldErrors, Permission};
 use uuid::Uuid;
 
+mod language;
 mod merge;
 mod owner;
+pub(crate) use language::customer_locale;
 pub use merge::merge;
 pub use owner::set_owner;
 

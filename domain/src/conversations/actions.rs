@@ -178,7 +178,12 @@ pub(crate) async fn continue_or_start(
     contact_id: i64,
 ) -> Result<Locked> {
     if takes_the_customer_back(conversation.status, conversation.resolved_at, Utc::now()) {
-        resume(tx, &mut conversation, Resume::CustomerWrote).await?;
+        // An answer to its satisfaction survey leaves it resolved; whether
+        // the message is one is for the survey to say (see
+        // [`crate::service_desk::after_customer_message`]).
+        if !crate::satisfaction::awaits_answer(tx, &conversation).await? {
+            resume(tx, &mut conversation, Resume::CustomerWrote).await?;
+        }
         return Ok(conversation);
     }
     start_for_customer(
@@ -290,17 +295,31 @@ pub async fn set_status(
 ) -> Result<ConversationSummary> {
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let mut conversation = lock_for_change(&mut tx, actor, number).await?;
-    apply_status(&mut tx, actor, &mut conversation, status, snooze_until).await?;
+    apply_status(
+        &mut tx,
+        actor,
+        &mut conversation,
+        status,
+        snooze_until,
+        false,
+    )
+    .await?;
     finish_change(db, tx, actor, &conversation).await
 }
 
+/// `without_survey`: resolving, the customer is not sent the satisfaction
+/// survey (for those who may choose so).
 async fn apply_status(
     tx: &mut Tx,
     actor: &Actor,
     conversation: &mut Locked,
     status: ConversationStatus,
     snooze_until: Option<DateTime<Utc>>,
+    without_survey: bool,
 ) -> Result<()> {
+    if without_survey && status == ConversationStatus::Resolved {
+        actor.require(shared::Permission::ResolveWithoutSurvey)?;
+    }
     let from = conversation.status;
     if !from.can_change_to(status) {
         return Err(Error::field("status", ErrorCode::OptionInvalid));
@@ -358,6 +377,8 @@ async fn apply_status(
         json!({ "from": from, "to": status, "snoozed_until": snooze_until }),
     )
     .await?;
+    conversation.status = status;
+    conversation.snoozed_until = snooze_until;
     if status == ConversationStatus::Resolved {
         productivity::record(
             tx,
@@ -367,18 +388,19 @@ async fn apply_status(
             WorkEvent::ConversationResolved,
         )
         .await?;
+        crate::satisfaction::ask(tx, conversation, without_survey).await?;
     }
-    conversation.status = status;
-    conversation.snoozed_until = snooze_until;
     Ok(())
 }
 
-/// Wrap-up: the conversation's categories, then resolved — together.
+/// Wrap-up: the conversation's categories, then resolved — together, with
+/// or without the satisfaction survey.
 pub async fn wrap_up(
     db: &Db,
     actor: &Actor,
     number: i64,
     category_ids: &[i64],
+    without_survey: bool,
 ) -> Result<ConversationSummary> {
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let mut conversation = lock_for_change(&mut tx, actor, number).await?;
@@ -392,6 +414,7 @@ pub async fn wrap_up(
         &mut conversation,
         ConversationStatus::Resolved,
         None,
+        without_survey,
     )
     .await?;
     finish_change(db, tx, actor, &conversation).await
@@ -730,6 +753,8 @@ pub struct ConversationUpdate {
     pub priority: Option<Priority>,
     /// `Some(None)` unassigns.
     pub assignee: Option<Option<Uuid>>,
+    /// Resolving, skip the satisfaction survey (by permission).
+    pub without_survey: bool,
 }
 
 /// Applies an update in one transaction, in the order that makes every
@@ -746,7 +771,7 @@ pub async fn update(
     let (mut conversation, scope) = lock_in_scope(&mut tx, actor, number).await?;
     let mut status = change.status.filter(|s| *s != conversation.status);
     if let Some(reopen) = status.filter(|_| conversation.status.is_closed()) {
-        apply_status(&mut tx, actor, &mut conversation, reopen, None).await?;
+        apply_status(&mut tx, actor, &mut conversation, reopen, None, false).await?;
         status = None;
     }
     if let Some(assignee) = change.assignee.filter(|a| *a != conversation.assignee_id) {
@@ -765,7 +790,15 @@ pub async fn update(
         change_priority(&mut tx, &mut conversation, priority, &actor.name).await?;
     }
     if let Some(status) = status.filter(|s| *s != conversation.status) {
-        apply_status(&mut tx, actor, &mut conversation, status, None).await?;
+        apply_status(
+            &mut tx,
+            actor,
+            &mut conversation,
+            status,
+            None,
+            change.without_survey,
+        )
+        .await?;
     }
     finish_change(db, tx, actor, &conversation).await
 }

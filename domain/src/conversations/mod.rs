@@ -46,7 +46,7 @@ const SUMMARY_SELECT: &str = "
            c.incoming_count, r.read_incoming_count AS read_count, c.subject,
            c.sla_first_response_due_at, c.sla_resolution_due_at, c.sla_next_response_due_at, c.sla_breached,
            c.sla_paused_at IS NOT NULL AS sla_paused, c.sentiment,
-           c.ai_score, c.ai_justification, c.ai_summary
+           c.ai_score, c.ai_justification, c.ai_summary, c.csat, c.csat_comment
       FROM conversations c
       JOIN contacts ct ON ct.id = c.contact_id
       JOIN channels ch ON ch.id = c.channel_id
@@ -92,6 +92,8 @@ pub(crate) struct SummaryRow {
     ai_score: Option<f32>,
     ai_justification: Option<String>,
     ai_summary: Option<String>,
+    csat: Option<i16>,
+    csat_comment: Option<String>,
 }
 
 impl SummaryRow {
@@ -134,6 +136,8 @@ impl SummaryRow {
             ai_score: self.ai_score,
             ai_justification: self.ai_justification,
             ai_summary: self.ai_summary,
+            csat: self.csat.and_then(|score| u8::try_from(score).ok()),
+            csat_comment: self.csat_comment,
         }
     }
 }

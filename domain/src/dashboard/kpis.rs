@@ -93,8 +93,7 @@ pub(super) async fn kpis(
             quality.sentiment.after,
             quality.sentiment.before,
         ),
-        // Surveys arrive with later work: "—", never a guess.
-        kpi(KpiKey::Csat, None, None),
+        kpi(KpiKey::Csat, quality.csat.after, quality.csat.before),
     ])
 }
 

@@ -1,6 +1,7 @@
-//! The AI's figures on the dashboard: the mean quality score and the
-//! customers' mean sentiment at resolution (both periods), and how the
-//! period's scores spread — from the resolutions' reviews.
+//! The evaluation figures on the dashboard: the AI's mean quality score and
+//! the customers' mean sentiment at resolution (both periods), how the
+//! period's scores spread — from the resolutions' reviews — and the mean
+//! rating customers gave in satisfaction surveys (CSAT).
 
 use anyhow::Context;
 
@@ -17,6 +18,9 @@ pub(super) struct QualityFigures {
     pub sentiment: BeforeAndAfter<Option<f64>>,
     /// The current period's reviews per score bucket.
     pub spread: Vec<i64>,
+    /// The customers' mean rating (0–10) of the surveys answered in each
+    /// period.
+    pub csat: BeforeAndAfter<Option<f64>>,
 }
 
 impl ConversationScope {
@@ -43,7 +47,36 @@ impl ConversationScope {
         .fetch_all(&mut **tx)
         .await
         .context("reading the quality reviews")?;
-        Ok(figures(&rows))
+        let mut figures = figures(&rows);
+        figures.csat = self.csat(tx, current, previous).await?;
+        Ok(figures)
+    }
+
+    /// Mean survey rating of both periods, by when customers rated.
+    async fn csat(
+        &self,
+        tx: &mut Tx,
+        current: &Scope,
+        previous: &Scope,
+    ) -> anyhow::Result<BeforeAndAfter<Option<f64>>> {
+        let (after, before): (Option<f64>, Option<f64>) = sqlx::query_as(
+            "SELECT avg(s.score) FILTER (WHERE s.rated_at >= $5)::float8,
+                    avg(s.score) FILTER (WHERE s.rated_at < $5)::float8
+               FROM satisfaction_surveys s JOIN conversations c ON c.id = s.conversation_id
+              WHERE s.account_id = $1 AND s.score IS NOT NULL
+                AND s.rated_at >= $4 AND s.rated_at < $6
+                AND ($2::bigint[] IS NULL OR c.department_id = ANY($2) OR c.assignee_id = ANY($3))",
+        )
+        .bind(current.account_id)
+        .bind(self.departments.clone())
+        .bind(current.agent_ids())
+        .bind(previous.start)
+        .bind(current.start)
+        .bind(current.end)
+        .fetch_one(&mut **tx)
+        .await
+        .context("reading the survey ratings")?;
+        Ok(BeforeAndAfter { after, before })
     }
 }
 
@@ -83,6 +116,10 @@ fn figures(rows: &[(bool, f32, Option<f32>)]) -> QualityFigures {
             before: sentiments(false),
         },
         spread,
+        csat: BeforeAndAfter {
+            after: None,
+            before: None,
+        },
     }
 }
 

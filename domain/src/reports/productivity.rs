@@ -58,6 +58,7 @@ impl From<CountsRow> for ProductivityCounts {
             handling_seconds_sum: r.handling_seconds_sum,
             resolution_seconds_sum: r.resolution_seconds_sum,
             resolved_first_contact: r.resolved_first_contact,
+            ..ProductivityCounts::default()
         }
     }
 }
@@ -132,10 +133,37 @@ pub(crate) async fn counts_by_agent(
     .fetch_all(&mut **tx)
     .await
     .context("counting productivity events")?;
-    Ok(rows
+    let mut counts: HashMap<Uuid, ProductivityCounts> = rows
         .into_iter()
         .map(|row| (row.user_id, ProductivityCounts::from(row)))
-        .collect())
+        .collect();
+    for (agent_id, ratings, ratings_sum) in ratings_by_agent(tx, scope).await? {
+        let agent = counts.entry(agent_id).or_default();
+        agent.ratings = ratings;
+        agent.ratings_sum = ratings_sum;
+    }
+    Ok(counts)
+}
+
+/// The satisfaction survey ratings customers gave in the period, by the
+/// agent who had the conversation when it was resolved.
+async fn ratings_by_agent(tx: &mut Tx, scope: &Scope) -> anyhow::Result<Vec<(Uuid, i64, i64)>> {
+    // The events' filters ($1 to $6), read on the survey's conversation.
+    sqlx::query_as_with(
+        "SELECT e.agent_id, count(*), sum(e.score)::bigint
+           FROM satisfaction_surveys e JOIN conversations c ON c.id = e.conversation_id
+          WHERE e.account_id = $1 AND e.agent_id = ANY($2) AND e.score IS NOT NULL
+            AND e.rated_at >= $3 AND e.rated_at < $4
+            AND (cardinality($5::bigint[]) = 0 OR c.channel_id = ANY($5))
+            AND (cardinality($6::bigint[]) = 0 OR EXISTS (
+                  SELECT 1 FROM conversation_categories f
+                   WHERE f.conversation_id = e.conversation_id AND f.category_id = ANY($6)))
+          GROUP BY e.agent_id",
+        scope.event_arguments()?,
+    )
+    .fetch_all(&mut **tx)
+    .await
+    .context("counting survey ratings")
 }
 
 /// Each agent's first responses and resolutions (the dashboard's KPIs

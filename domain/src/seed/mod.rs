@@ -447,16 +447,33 @@ async fn visitor_writes(
     email: &str,
     lines: &[&str],
 ) -> anyhow::Result<Option<i64>> {
-    let fail =
-        |what: &'static str| move |err: crate::Error| anyhow::anyhow!("seeding {what}: {err}");
+    let visitor = demo_visitor(secret, public);
+    visitor_says(db, &visitor, demo, name, email, lines).await
+}
+
+/// A new visitor of the demo's website.
+fn demo_visitor(secret: &SecretKey, public: &channels::PublicChannel) -> widget::Visitor {
     let token = widget::issue_visitor_token(secret, &public.public_token);
     let visitor_id =
         widget::verify_visitor_token(secret, &public.public_token, &token).unwrap_or_default();
-    let visitor = widget::Visitor {
+    widget::Visitor {
         channel: public.clone(),
         visitor_id,
         token,
-    };
+    }
+}
+
+/// `visitor` writes each line; returns their conversation's number.
+async fn visitor_says(
+    db: &Db,
+    visitor: &widget::Visitor,
+    demo: &DemoAccount,
+    name: &str,
+    email: &str,
+    lines: &[&str],
+) -> anyhow::Result<Option<i64>> {
+    let fail =
+        |what: &'static str| move |err: crate::Error| anyhow::anyhow!("seeding {what}: {err}");
     let mut number = None;
     for line in lines {
         let message = widget::VisitorMessage {
@@ -465,11 +482,11 @@ async fn visitor_writes(
             email: Some(email.into()),
             ..Default::default()
         };
-        widget::send(db, &visitor, &message)
+        widget::send(db, visitor, &message)
             .await
             .map_err(fail("visitor message"))?;
         if number.is_none() {
-            let (_, conversation) = widget::whereabouts(db, &visitor)
+            let (_, conversation) = widget::whereabouts(db, visitor)
                 .await
                 .map_err(fail("conversation"))?
                 .unwrap_or_default();
@@ -523,18 +540,16 @@ async fn demo_categories(
             }
         }
     }
+    // The account surveys its customers: Paula rates her answer below.
+    crate::satisfaction::set_survey(db, &demo.actor(Role::GlobalAdmin), true)
+        .await
+        .map_err(fail("satisfaction survey"))?;
+    let paula = demo_visitor(secret, public);
+    let (name, email) = ("Paula Rocha", "paula@example.com");
     let lines = ["Tem atendimento no sábado?"];
-    let number = visitor_writes(
-        db,
-        secret,
-        public,
-        demo,
-        "Paula Rocha",
-        "paula@example.com",
-        &lines,
-    )
-    .await?
-    .context("the visitor's conversation")?;
+    let number = visitor_says(db, &paula, demo, name, email, &lines)
+        .await?
+        .context("the visitor's conversation")?;
     conversations::assign(db, &agent, number, Some(agent.user_id), None, None)
         .await
         .map_err(fail("assignment"))?;
@@ -545,9 +560,17 @@ async fn demo_categories(
     messages::send(db, &agent, number, &reply)
         .await
         .map_err(fail("agent reply"))?;
-    conversations::wrap_up(db, &agent, number, &hours.into_iter().collect::<Vec<_>>())
-        .await
-        .map_err(fail("wrap-up"))?;
+    conversations::wrap_up(
+        db,
+        &agent,
+        number,
+        &hours.into_iter().collect::<Vec<_>>(),
+        false,
+    )
+    .await
+    .map_err(fail("wrap-up"))?;
+    let answers = ["9", "Resposta rápida e clara, obrigada!"];
+    visitor_says(db, &paula, demo, name, email, &answers).await?;
     Ok(())
 }
 

@@ -17,10 +17,12 @@ use crate::error::Result;
 
 pub use distribution::distribute_queued;
 
-/// What the service desk does when a customer writes: a flow answers it
-/// (one running, or one the message starts); otherwise the out-of-hours
-/// reply if the department is closed and a place in the queue for a
-/// conversation nobody has yet. The next-response clock starts either way.
+/// What the service desk does when a customer writes: an answer to the
+/// satisfaction survey of a resolved conversation stays there; otherwise a
+/// flow answers it (one running, or one the message starts), or the
+/// out-of-hours reply if the department is closed and a place in the queue
+/// for a conversation nobody has yet. The next-response clock starts either
+/// way.
 pub(crate) async fn after_customer_message(
     tx: &mut Tx,
     account_id: Uuid,
@@ -28,6 +30,19 @@ pub(crate) async fn after_customer_message(
     message: &crate::flows::runs::triggers::Message<'_>,
 ) -> Result<()> {
     let mut conversation = conversation.clone();
+    if conversation.status.is_closed() {
+        match crate::satisfaction::take_answer(tx, &conversation, message.text).await? {
+            crate::satisfaction::Answer::Taken => return Ok(()),
+            crate::satisfaction::Answer::NotAnAnswer => {
+                crate::conversations::resume(
+                    tx,
+                    &mut conversation,
+                    crate::conversations::Resume::CustomerWrote,
+                )
+                .await?
+            }
+        }
+    }
     let bot_answers =
         crate::flows::runs::triggers::customer_wrote(tx, &mut conversation, message).await?;
     sla::customer_wrote(tx, &conversation).await?;

@@ -5,7 +5,6 @@
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use shared::departments::text_for;
-use shared::Locale;
 use uuid::Uuid;
 
 use super::calendars;
@@ -35,7 +34,7 @@ pub(super) async fn reply_if_closed(
     if hours.out_of_hours_messages.is_empty() || hours.calendar.is_open(now) {
         return Ok(());
     }
-    let locale = customer_locale(tx, account_id, conversation)
+    let locale = crate::contacts::customer_locale(tx, conversation)
         .await?
         .unwrap_or(hours.locale);
     let Some(text) = text_for(&hours.out_of_hours_messages, locale) else {
@@ -57,34 +56,4 @@ pub(super) async fn reply_if_closed(
     .context("remembering the out-of-hours reply")?;
     outbound::send_automatic(tx, account_id, conversation, text).await?;
     Ok(())
-}
-
-/// The language the customer's browser asked for, when the channel knows it.
-async fn customer_locale(
-    tx: &mut Tx,
-    account_id: Uuid,
-    conversation: &Locked,
-) -> anyhow::Result<Option<Locale>> {
-    let language: Option<String> = sqlx::query_scalar(
-        "SELECT context->>'language' FROM contact_identities
-          WHERE account_id = $1 AND contact_id = $2 AND channel_id = $3 AND context ? 'language'
-          LIMIT 1",
-    )
-    .bind(account_id)
-    .bind(conversation.contact_id)
-    .bind(conversation.channel_id)
-    .fetch_optional(&mut **tx)
-    .await
-    .context("reading the customer's language")?
-    .flatten();
-    Ok(language.and_then(|l| {
-        let l = l.to_ascii_lowercase();
-        if l.starts_with("pt") {
-            Some(Locale::PtBr)
-        } else if l.starts_with("en") {
-            Some(Locale::En)
-        } else {
-            None
-        }
-    }))
 }

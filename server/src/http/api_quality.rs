@@ -1,5 +1,6 @@
 //! `/api/v1/account/quality`: the AI quality score's threshold (a resolution
-//! scored under it alerts the managers), read and changed by managers.
+//! scored under it alerts the managers), read and changed by managers, and
+//! whether customers get the satisfaction survey (changed by admins).
 
 use axum::extract::State;
 use axum::routing::get;
@@ -14,27 +15,41 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/account/quality", get(read).put(update))
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Serialize)]
 struct QualitySettings {
     quality_threshold: f32,
+    satisfaction_survey: bool,
+}
+
+/// Either setting, or both.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QualityChange {
+    quality_threshold: Option<f32>,
+    satisfaction_survey: Option<bool>,
 }
 
 async fn read(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
 ) -> ApiResult<QualitySettings> {
-    let quality_threshold = domain::ai::quality::settings::threshold(&state.db, &actor).await?;
-    Ok(Json(QualitySettings { quality_threshold }))
+    Ok(Json(QualitySettings {
+        quality_threshold: domain::ai::quality::settings::threshold(&state.db, &actor).await?,
+        satisfaction_survey: domain::satisfaction::survey_enabled(&state.db, &actor).await?,
+    }))
 }
 
 async fn update(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    ApiJson(body): ApiJson<QualitySettings>,
+    ApiJson(body): ApiJson<QualityChange>,
 ) -> ApiResult<QualitySettings> {
-    let typed = body.quality_threshold.to_string();
-    let quality_threshold =
-        domain::ai::quality::settings::set_threshold(&state.db, &actor, &typed).await?;
-    Ok(Json(QualitySettings { quality_threshold }))
+    if let Some(on) = body.satisfaction_survey {
+        domain::satisfaction::set_survey(&state.db, &actor, on).await?;
+    }
+    if let Some(threshold) = body.quality_threshold {
+        domain::ai::quality::settings::set_threshold(&state.db, &actor, &threshold.to_string())
+            .await?;
+    }
+    read(State(state), ApiActor(actor)).await
 }

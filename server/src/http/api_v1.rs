@@ -288,6 +288,10 @@ struct ConversationPatch {
     /// An e-mail assigns; `null` unassigns; absent leaves it alone.
     #[serde(default, deserialize_with = "explicit_null")]
     assignee_email: Option<Option<String>>,
+    /// Resolving, don't send the customer the satisfaction survey (needs
+    /// the permission to).
+    #[serde(default)]
+    without_survey: bool,
 }
 
 /// Tells "absent" (outer None) from "null" (Some(None)).
@@ -320,6 +324,7 @@ async fn patch_conversation(
         status: patch.status,
         priority: patch.priority,
         assignee,
+        without_survey: patch.without_survey,
     };
     // One transaction: all of it happens, or none of it.
     Ok(Json(

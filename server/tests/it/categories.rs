@@ -88,13 +88,13 @@ async fn the_tree_is_managed_by_supervisors_with_unique_names_and_no_loops() {
         .categories
         .iter()
         .any(|c| c.id == boletos.id && !c.active));
-    let refused = domain::conversations::wrap_up(db, &agent, 2, &[boletos.id]).await;
+    let refused = domain::conversations::wrap_up(db, &agent, 2, &[boletos.id], false).await;
     assert_eq!(
         field_code(refused.unwrap_err(), "categories"),
         Some(ErrorCode::OptionInvalid)
     );
     // Positive control: an active one wraps the conversation up.
-    let resolved = domain::conversations::wrap_up(db, &agent, 2, &[finance])
+    let resolved = domain::conversations::wrap_up(db, &agent, 2, &[finance], false)
         .await
         .unwrap();
     assert_eq!(resolved.status, ConversationStatus::Resolved);
@@ -133,14 +133,14 @@ async fn resolving_needs_a_category_when_the_account_or_the_channel_kind_says_so
         field_code(refused.unwrap_err(), "categories"),
         Some(ErrorCode::Required)
     );
-    let refused = domain::conversations::wrap_up(db, &agent, 3, &[]).await;
+    let refused = domain::conversations::wrap_up(db, &agent, 3, &[], false).await;
     assert_eq!(
         field_code(refused.unwrap_err(), "categories"),
         Some(ErrorCode::Required)
     );
     // …and the wrap-up with a category resolves.
     let delivery = category_id(db, &agent, "Entrega").await;
-    let resolved = domain::conversations::wrap_up(db, &agent, 3, &[delivery])
+    let resolved = domain::conversations::wrap_up(db, &agent, 3, &[delivery], false)
         .await
         .unwrap();
     assert_eq!(resolved.status, ConversationStatus::Resolved);

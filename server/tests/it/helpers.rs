@@ -323,11 +323,32 @@ impl TestApp {
         domain::seed::demo_inbox(&self.database.db, &test_secret(), &demo)
             .await
             .expect("seed inbox");
+        // The demo surveys its customers; here only the tests about the
+        // survey turn it on ([`TestApp::survey_customers`]), so the others'
+        // resolutions say nothing more to their customers.
+        domain::satisfaction::set_survey(
+            &self.database.db,
+            &demo.actor(shared::Role::GlobalAdmin),
+            false,
+        )
+        .await
+        .expect("survey off");
         let token = domain::seed::demo_channel_token(&self.database.db)
             .await
             .expect("token")
             .expect("demo channel");
         (demo, token)
+    }
+
+    /// Turns the demo account's satisfaction survey on (after `demo_inbox`).
+    pub async fn survey_customers(&self, demo: &domain::seed::DemoAccount) {
+        domain::satisfaction::set_survey(
+            &self.database.db,
+            &demo.actor(shared::Role::GlobalAdmin),
+            true,
+        )
+        .await
+        .expect("survey on");
     }
 
     /// Signs in without a cookie jar and returns the `Cookie` header value.

@@ -27,6 +27,7 @@ mod realtime;
 mod report_exports;
 mod report_schedules;
 mod reports;
+mod satisfaction;
 mod security;
 mod sentiment;
 mod server_functions;

@@ -283,7 +283,13 @@ async fn managers_set_the_threshold_audited_and_agents_may_not() {
     let path = "/account/quality";
 
     let (status, body) = rest(&app, &token, reqwest::Method::GET, path, None).await;
-    assert_eq!((status, body), (200, json!({ "quality_threshold": 7.0 })));
+    assert_eq!(
+        (status, body),
+        (
+            200,
+            json!({ "quality_threshold": 7.0, "satisfaction_survey": false })
+        )
+    );
     let (status, body) = rest(
         &app,
         &token,
@@ -302,9 +308,11 @@ async fn managers_set_the_threshold_audited_and_agents_may_not() {
         Some(json!({ "quality_threshold": 6.5 })),
     )
     .await;
-    assert_eq!((status, body), (200, json!({ "quality_threshold": 6.5 })));
+    assert_eq!(body["quality_threshold"], 6.5, "{body}");
+    assert_eq!(status, 200);
     let audited: Vec<Value> = sqlx::query_scalar(
-        "SELECT details FROM audit_log WHERE action = 'account_settings_changed' AND details->>'section' = 'quality'",
+        "SELECT details FROM audit_log WHERE action = 'account_settings_changed'
+            AND details->>'section' = 'quality' AND details->'changes' ? 'quality_threshold'",
     )
     .fetch_all(&app.database.owner)
     .await

@@ -512,8 +512,8 @@ async fn the_dashboard_counts_today_against_yesterday_and_agents_may_not_see_it(
     assert_eq!(buckets, today_gained as i64);
     assert_eq!(
         kpi(&after, KpiKey::Csat),
-        (None, None),
-        "no surveys: no figure"
+        (Some(9.0), None),
+        "the demo's Paula rated 9 today; nobody yesterday: no figure, not 0"
     );
     assert_eq!(after.heatmap.len(), 7);
     assert!(after.heatmap.iter().all(|day| day.len() == 24));

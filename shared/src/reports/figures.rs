@@ -113,6 +113,10 @@ pub struct ProductivityCounts {
     pub handling_seconds_sum: i64,
     pub resolution_seconds_sum: i64,
     pub resolved_first_contact: i64,
+    /// Satisfaction survey ratings of the agent's resolutions, rated in the
+    /// period.
+    pub ratings: i64,
+    pub ratings_sum: i64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -132,7 +136,8 @@ pub struct ProductivityFigures {
     pub resolution_seconds: Option<i64>,
     /// First-contact resolution (FCR), 0 to 1.
     pub first_contact_resolution: Option<f64>,
-    /// Customer satisfaction: `None` until surveys exist (never faked).
+    /// Customer satisfaction: the mean survey rating (0–10) of the agent's
+    /// resolutions; `None` when no customer rated.
     pub csat: Option<f64>,
 }
 
@@ -150,7 +155,7 @@ impl From<&ProductivityCounts> for ProductivityFigures {
             handling_seconds: average(c.handling_seconds_sum, c.handled),
             resolution_seconds: average(c.resolution_seconds_sum, c.resolved),
             first_contact_resolution: share(c.resolved_first_contact, c.resolved),
-            csat: None,
+            csat: (c.ratings > 0).then(|| c.ratings_sum as f64 / c.ratings as f64),
         }
     }
 }
@@ -170,6 +175,8 @@ impl ProductivityCounts {
         self.handling_seconds_sum += o.handling_seconds_sum;
         self.resolution_seconds_sum += o.resolution_seconds_sum;
         self.resolved_first_contact += o.resolved_first_contact;
+        self.ratings += o.ratings;
+        self.ratings_sum += o.ratings_sum;
     }
 }
 
@@ -198,7 +205,7 @@ impl ProductivityFigures {
             Cell::Seconds(self.handling_seconds),
             Cell::Seconds(self.resolution_seconds),
             Cell::Share(self.first_contact_resolution),
-            Cell::Share(self.csat),
+            Cell::Score(self.csat),
         ]
     }
 }
@@ -369,15 +376,18 @@ mod tests {
             handling_seconds_sum: 601,
             resolution_seconds_sum: 3_000,
             resolved_first_contact: 2,
+            ratings: 4,
+            ratings_sum: 30,
             ..ProductivityCounts::default()
         };
         let figures = ProductivityFigures::from(&counts);
+        assert_eq!(figures.csat, Some(7.5));
         assert_eq!(figures.first_response_seconds, Some(33)); // 32.5 rounds up
         assert_eq!(figures.handling_seconds, Some(301)); // 300.5
         assert_eq!(figures.resolution_seconds, Some(1_000));
         assert_eq!(figures.first_contact_resolution, Some(2.0 / 3.0));
-        assert_eq!(figures.csat, None);
         let none = ProductivityFigures::from(&ProductivityCounts::default());
+        assert_eq!(none.csat, None, "nobody rated: no figure, not 0");
         assert_eq!(none.first_response_seconds, None);
         assert_eq!(none.first_contact_resolution, None);
     }

@@ -176,6 +176,8 @@ pub enum Cell {
     Seconds(Option<i64>),
     /// A share from 0 to 1; `None` when there is nothing to divide.
     Share(Option<f64>),
+    /// A mean on a 0–10 scale (ratings); `None` when there is none.
+    Score(Option<f64>),
 }
 
 impl Cell {
@@ -187,6 +189,7 @@ impl Cell {
             Cell::Count(n) => n.to_string(),
             Cell::Seconds(seconds) => seconds.map(|s| s.to_string()).unwrap_or_default(),
             Cell::Share(share) => share.map(|s| format!("{s:.4}")).unwrap_or_default(),
+            Cell::Score(score) => score.map(|s| format!("{s:.2}")).unwrap_or_default(),
         }
     }
 
@@ -202,6 +205,7 @@ impl Cell {
             Cell::Share(share) => {
                 share.map_or_else(|| "—".into(), |s| format!("{:.1}%", s * 100.0))
             }
+            Cell::Score(score) => score.map_or_else(|| "—".into(), |s| format!("{s:.1}")),
         }
     }
 
@@ -211,7 +215,7 @@ impl Cell {
             Cell::Text(_) => 0.0,
             Cell::Count(n) => *n as f64,
             Cell::Seconds(seconds) => seconds.unwrap_or(0) as f64,
-            Cell::Share(share) => share.unwrap_or(0.0),
+            Cell::Share(share) | Cell::Score(share) => share.unwrap_or(0.0),
         }
     }
 }
@@ -338,6 +342,9 @@ mod tests {
         assert_eq!(Cell::Seconds(Some(3_725)).csv_text(), "3725");
         assert_eq!(Cell::Seconds(None).display_text(), "—");
         assert_eq!(Cell::Seconds(None).csv_text(), "");
+        assert_eq!(Cell::Score(Some(8.25)).display_text(), "8.2");
+        assert_eq!(Cell::Score(Some(8.25)).csv_text(), "8.25");
+        assert_eq!(Cell::Score(None).display_text(), "—");
         assert_eq!(Cell::Share(Some(0.25)).display_text(), "25.0%");
         assert_eq!(Cell::Share(Some(0.25)).csv_text(), "0.2500");
     }

@@ -9,6 +9,7 @@ use shared::inbox::{
 use shared::{AppError, Permission};
 
 use super::customer_feeling::CustomerFeeling;
+use super::customer_rating::CustomerRatingCard;
 use super::flow_starter::FlowStarter;
 use super::quality_review::QualityReviewCard;
 use super::{conversation_href, use_inbox};
@@ -212,6 +213,7 @@ fn ContactBody(
 
             <CustomerFeeling summary=conversation />
             <QualityReviewCard summary=conversation />
+            <CustomerRatingCard summary=conversation />
 
             {flow_starter.map(|number| view! { <FlowStarter number=number /> })}
 

@@ -247,11 +247,11 @@ pub fn WrapUpDialog(
     let Some(open) = use_open_conversation() else {
         return ().into_any();
     };
-    let setup = inbox
+    let (setup, survey_skippable) = inbox
         .context
         .get_untracked()
         .and_then(Result::ok)
-        .map(|c| c.categories)
+        .map(|c| (c.categories, c.survey_skippable))
         .unwrap_or_default();
     let kind = open.summary.with_untracked(|s| s.channel_kind);
     let required = setup.required_for(kind.as_str());
@@ -260,18 +260,24 @@ pub fn WrapUpDialog(
         .into_iter()
         .map(|(depth, c)| (depth, c.id, c.name.clone()))
         .collect();
+    let has_rows = !rows.is_empty();
     let chosen = RwSignal::new(Vec::<i64>::new());
+    let without_survey = RwSignal::new(false);
     let close = on_close.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        open.act(wrap_up_conversation(number, chosen.get_untracked()));
+        open.act(wrap_up_conversation(
+            number,
+            chosen.get_untracked(),
+            without_survey.get_untracked(),
+        ));
         close();
     };
     let cancel = on_close.clone();
     view! {
         <Modal title=Signal::derive(move || t().wrap_up.to_string()) on_close=on_close id="wrap-up-dialog">
             <form on:submit=submit class="space-y-3">
-                <p class="text-sm text-slate-600 dark:text-slate-300">
+                <p class="text-sm text-slate-600 dark:text-slate-300" class:hidden=!has_rows>
                     {move || if required { t().wrap_up_required } else { t().wrap_up_optional }}
                 </p>
                 <ul class="max-h-72 space-y-1 overflow-y-auto" id="wrap-up-categories">
@@ -292,6 +298,11 @@ pub fn WrapUpDialog(
                         </li>
                     }).collect_view()}
                 </ul>
+                <label class="flex items-center gap-2 text-sm" class:hidden=!survey_skippable>
+                    <input type="checkbox" id="without-survey"
+                        on:change=move |ev| without_survey.set(event_target_checked(&ev)) />
+                    {move || t().without_survey}
+                </label>
                 <div class="flex justify-end gap-2">
                     <button type="button" class=BUTTON on:click=move |_| cancel()>{move || t().cancel}</button>
                     <button type="submit" class=PRIMARY_BUTTON id="confirm-wrap-up"

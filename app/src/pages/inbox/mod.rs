@@ -6,6 +6,7 @@ mod composer;
 mod contact_panel;
 mod conversation;
 mod customer_feeling;
+mod customer_rating;
 mod dialogs;
 mod flow_starter;
 mod list;

@@ -12,7 +12,7 @@ use crate::components::form::{
 use crate::components::layout::{use_session, PageHeader};
 use crate::prefs::use_t;
 
-use super::quality::QualityThresholdForm;
+use super::quality::{QualityThresholdForm, SatisfactionSurveyForm};
 use super::*;
 
 #[component]
@@ -64,6 +64,7 @@ pub fn ProductivitySettingsPage() -> impl IntoView {
             </Transition>
             })}
             <QualityThresholdForm />
+            {sets_activity.then(|| view! { <SatisfactionSurveyForm /> })}
         </div>
     }
     .into_any()

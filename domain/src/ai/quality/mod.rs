@@ -204,12 +204,18 @@ async fn transcript_of(tx: &mut Tx, conversation: &Locked) -> anyhow::Result<Tra
               LEFT JOIN memberships mb ON mb.account_id = m.account_id AND mb.user_id = m.sender_user_id
              WHERE m.account_id = $1 AND m.conversation_id = $2
                AND m.kind IN ('incoming', 'outgoing') AND m.deleted_at IS NULL
+               -- The satisfaction survey asked after the resolution is not
+               -- part of the service reviewed.
+               AND m.id < COALESCE((SELECT s.question_id FROM satisfaction_surveys s
+                                     WHERE s.account_id = $1 AND s.conversation_id = $2
+                                       AND s.resolved_at = $4), 9223372036854775807)
              ORDER BY m.id DESC LIMIT $3) latest
           ORDER BY id",
     )
     .bind(conversation.account_id)
     .bind(conversation.id)
     .bind(MAX_LINES)
+    .bind(conversation.resolved_at)
     .fetch_all(&mut **tx)
     .await
     .context("reading the conversation")?;

@@ -39,6 +39,18 @@ pub(crate) async fn send_menu(
     store_and_send(tx, conversation.account_id, conversation, &body, options).await
 }
 
+/// A question in its own words with answers the channels that show buttons
+/// offer as buttons (the satisfaction survey's ratings); elsewhere the text
+/// goes as it is.
+pub(crate) async fn send_question(
+    tx: &mut Tx,
+    conversation: &Locked,
+    question: &str,
+    options: &[String],
+) -> Result<i64> {
+    store_and_send(tx, conversation.account_id, conversation, question, options).await
+}
+
 /// A flow's file: stored now with its caption, waiting (pending) while the
 /// media workers fetch the file at `url`; they attach it and send it (see
 /// [`crate::channels::media`]). Replies said after it wait for it.

@@ -21,7 +21,7 @@ use crate::realtime::{self, Signal};
 
 mod automatic;
 mod send;
-pub(crate) use automatic::{send_automatic, send_file_from_url, send_menu};
+pub(crate) use automatic::{send_automatic, send_file_from_url, send_menu, send_question};
 use send::{send, Outgoing};
 pub use send::{Pace, Sender};
 

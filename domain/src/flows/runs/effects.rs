@@ -140,6 +140,7 @@ pub(super) async fn set_status(
 /// The flow's `end` block: the bot resolved the customer's matter.
 pub(super) async fn resolve(tx: &mut Tx, conversation: &mut Locked, by: &str) -> Result<()> {
     set_status(tx, conversation, ConversationStatus::Resolved, by).await?;
+    crate::satisfaction::ask(tx, conversation, false).await?;
     crate::service_desk::after_agent_change(tx, conversation).await
 }
 

@@ -110,14 +110,15 @@ impl OpenConversation {
     }
 
     /// Resolves: through the wrap-up dialog when the account has categories
-    /// to pick, at once otherwise. The button and the `e` shortcut both
+    /// to pick or the agent may skip the survey, at once otherwise. The button and the `e` shortcut both
     /// come here.
     pub fn resolve(&self, success: String) {
-        let has_categories = super::use_inbox()
+        // Categories to pick, or the survey to skip, ask first.
+        let asks = super::use_inbox()
             .and_then(|inbox| inbox.context.get_untracked())
             .and_then(Result::ok)
-            .is_some_and(|c| !c.categories.pickable().is_empty());
-        if has_categories {
+            .is_some_and(|c| c.survey_skippable || !c.categories.pickable().is_empty());
+        if asks {
             self.success_text.set_value(Some(success));
             self.wrap_up.set(true);
         } else {
