@@ -90,6 +90,13 @@ export async function openWidget(context, account) {
   return page;
 }
 
+/** The widget's visitor sends `text` and waits until the server has it. */
+export async function visitorSays(visitor, text) {
+  await visitor.locator('#ponte-widget textarea').fill(text);
+  await visitor.locator('#ponte-widget textarea').press('Enter');
+  await visitor.locator('#ponte-widget .msg.in', { hasText: text }).locator('.tick').waitFor({ timeout: 15_000 });
+}
+
 /** A unique suffix for names and e-mails created by a test. */
 export function unique() {
   return `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;

@@ -4,13 +4,7 @@
 // live, and the conversation stays resolved.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withBrowser, signIn, unique, newAccount, openWidget, BASE_URL, waitForHydration } from './helpers.mjs';
-
-async function say(visitor, text) {
-  await visitor.locator('#ponte-widget textarea').fill(text);
-  await visitor.locator('#ponte-widget textarea').press('Enter');
-  await visitor.locator('#ponte-widget .msg.in', { hasText: text }).locator('.tick').waitFor({ timeout: 15_000 });
-}
+import { withBrowser, signIn, unique, newAccount, openWidget, visitorSays as say, BASE_URL, waitForHydration } from './helpers.mjs';
 
 test('a customer answers the widget survey and the agent sees the rating live', async () => {
   const account = newAccount();

@@ -1,13 +1,7 @@
 // The offline AI reads how the customer feels, live beside the conversation:
 // an angry first message, then two happy ones that turn it around.
 import { test } from 'node:test';
-import { withBrowser, signIn, unique, newAccount, openWidget } from './helpers.mjs';
-
-async function say(visitor, text) {
-  await visitor.locator('#ponte-widget textarea').fill(text);
-  await visitor.locator('#ponte-widget textarea').press('Enter');
-  await visitor.locator('#ponte-widget .msg.in', { hasText: text }).locator('.tick').waitFor({ timeout: 15_000 });
-}
+import { withBrowser, signIn, unique, newAccount, openWidget, visitorSays as say } from './helpers.mjs';
 
 test('the side panel shows how the customer feels, and follows them live', async () => {
   const account = newAccount();

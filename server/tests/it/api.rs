@@ -161,12 +161,7 @@ async fn unknown_api_paths_answer_404_json() {
 }
 
 async fn demo_token(app: &crate::helpers::TestApp, email: &str) -> String {
-    let browser = app.signed_in(email, "ponte-demo-2026").await;
-    let created: shared::accounts::NewApiToken = browser
-        .call("create_api_token", &[("name", "tests")])
-        .await
-        .json();
-    created.token
+    app.demo_token(email).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -407,9 +407,12 @@ impl TestApp {
 
     /// An API token of the demo's admin (after `demo_inbox`).
     pub async fn demo_admin_token(&self) -> String {
-        let browser = self
-            .signed_in("admin@demo.ponte.dev", "ponte-demo-2026")
-            .await;
+        self.demo_token("admin@demo.ponte.dev").await
+    }
+
+    /// An API token of the demo's member `email` (after `demo_inbox`).
+    pub async fn demo_token(&self, email: &str) -> String {
+        let browser = self.signed_in(email, "ponte-demo-2026").await;
         let created: shared::accounts::NewApiToken = browser
             .call("create_api_token", &[("name", "tests")])
             .await

@@ -10,15 +10,6 @@ use serde_json::{json, Value};
 use crate::channels::api as rest;
 use crate::helpers::{spawn_app, TestApp};
 
-async fn token_of(app: &TestApp, email: &str) -> String {
-    let browser = app.signed_in(email, "ponte-demo-2026").await;
-    let created: shared::accounts::NewApiToken = browser
-        .call("create_api_token", &[("name", "tests")])
-        .await
-        .json();
-    created.token
-}
-
 /// A new visitor asks something; returns them and the conversation's number.
 async fn new_customer(app: &TestApp, channel: &str, text: &str) -> (String, i64) {
     let visitor = app.visitor(channel).await;
@@ -187,8 +178,8 @@ async fn resolving_without_the_survey_takes_the_permission_and_the_account_may_t
     )
     .await;
     assert_eq!((status, &body["satisfaction_survey"]), (200, &json!(true)));
-    let agent = token_of(&app, "agent@demo.ponte.dev").await;
-    let supervisor = token_of(&app, "supervisor@demo.ponte.dev").await;
+    let agent = app.demo_token("agent@demo.ponte.dev").await;
+    let supervisor = app.demo_token("supervisor@demo.ponte.dev").await;
     let surveys = |number: i64| {
         let app = &app;
         async move {
