@@ -2,9 +2,8 @@
 //! comment — or something else, which is asked about once and then let go.
 
 use anyhow::Context;
-use shared::Locale;
-
 use shared::inbox::SurveyState;
+use shared::Locale;
 
 use super::{texts, ANSWER_HOURS, COMMENT_MINUTES};
 use crate::channels::outbound;

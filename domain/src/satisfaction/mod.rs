@@ -35,8 +35,8 @@ pub const COMMENT_MINUTES: i64 = 30;
 
 /// After `conversation` was resolved: the account's survey goes to the
 /// customer, unless the agent chose (and may choose) to resolve without it.
-/// A channel that cannot carry it now (a closed WhatsApp window, a disabled
-/// connection) leaves it unsent; the resolution stands either way.
+/// A channel that refuses it now (Meta's closed 24-hour window) leaves it
+/// unsent; the resolution stands either way.
 pub(crate) async fn ask(tx: &mut Tx, conversation: &Locked, without_survey: bool) -> Result<()> {
     if without_survey || !settings::enabled(tx, conversation.account_id).await? {
         return Ok(());
@@ -44,9 +44,10 @@ pub(crate) async fn ask(tx: &mut Tx, conversation: &Locked, without_survey: bool
     let Some((resolved_at, agent_id)) = resolution_of(tx, conversation).await? else {
         return Ok(());
     };
-    let locale = crate::contacts::customer_locale(tx, conversation)
-        .await?
-        .unwrap_or(settings::account_locale(tx, conversation.account_id).await?);
+    let locale = match crate::contacts::customer_locale(tx, conversation).await? {
+        Some(locale) => locale,
+        None => settings::account_locale(tx, conversation.account_id).await?,
+    };
     let question = texts::question(locale);
     let sent = outbound::send_question(tx, conversation, question, &texts::rating_options()).await;
     let (state, question_id) = match sent {
