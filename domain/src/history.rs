@@ -113,7 +113,12 @@ pub async fn seed_conversations(
                   ('incoming', (ARRAY['Olá! Meu pedido ainda não chegou.','Preciso da segunda via da nota fiscal.',
                                       'Quero trocar um produto que veio com defeito.','Qual o horário de vocês no sábado?',
                                       'O pagamento pelo PIX não foi confirmado.'])[1 + c.number % 5], NULL::uuid, NULL::text, c.created_at),
-                  ('outgoing', 'Olá! Já verifiquei aqui e resolvi para você.', c.assignee_id, 'read', c.first_response_at),
+                  ('outgoing', (ARRAY['Sinto muito pela demora! Verifiquei o rastreio: seu pedido sai para entrega amanhã.',
+                                      'Claro! Enviei a segunda via da nota fiscal para o seu e-mail.',
+                                      'Sinto muito pelo defeito! A troca é grátis: enviei a etiqueta de devolução para o seu e-mail.',
+                                      'Aos sábados atendemos das 9h às 13h.',
+                                      'Verifiquei aqui: o PIX foi confirmado agora e seu pedido já está em separação.'])[1 + c.number % 5],
+                   c.assignee_id, 'read', c.first_response_at),
                   ('incoming', 'Perfeito, muito obrigado!', NULL, NULL, c.first_response_at + interval '2 minutes'),
                   ('outgoing', 'Por nada! Qualquer coisa, é só chamar.', c.assignee_id, 'read', c.resolved_at)
                 ) AS m(kind, body, sender, status, at)

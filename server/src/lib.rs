@@ -217,6 +217,7 @@ fn router(
         .route("/metrics", get(http::health::metrics))
         .merge(http::api_activity::routes())
         .merge(http::api_quality::routes())
+        .merge(http::api_suggestions::routes())
         .merge(http::api_reports::routes())
         .merge(http::api_exports::routes())
         .merge(http::api_v1::routes())

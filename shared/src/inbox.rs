@@ -315,6 +315,28 @@ pub struct QualityReview {
 }
 
 string_enum!(
+    /// Where a suggested reply comes from.
+    SuggestionSource {
+        QuickReply => "quick_reply",
+        PastAnswer => "past_answer",
+    }
+);
+
+/// A reply the AI suggests for the customer's latest messages: inserted
+/// into the composer when the agent clicks it, never sent by itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReplySuggestion {
+    /// Ready to send: the quick reply's variables filled in, a past
+    /// answer's customer name changed to this customer's.
+    pub text: String,
+    pub source: SuggestionSource,
+    /// The quick reply's shortcut (quick replies only).
+    pub shortcut: Option<String>,
+    /// How close the customer's words are to what it answers, 0–1.
+    pub score: f32,
+}
+
+string_enum!(
     /// How a text or a customer feels, as people would sort it.
     Feeling {
         Negative => "negative",

@@ -78,6 +78,17 @@ pub async fn customer_rating(
     finish(domain::satisfaction::of_conversation(&state.db, &actor, number).await)
 }
 
+/// The replies the AI suggests for conversation `number`'s latest customer
+/// messages — for the composer's lazy chunk.
+#[server(endpoint = "reply_suggestions")]
+pub async fn reply_suggestions(
+    number: i64,
+) -> Result<Vec<shared::inbox::ReplySuggestion>, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::ai::replies::suggest(&state.db, &actor, number).await)
+}
+
 #[server(endpoint = "list_messages")]
 pub async fn list_messages(number: i64, before: Option<i64>) -> Result<MessagePage, AppError> {
     use crate::server::{actor, finish};

@@ -3,4 +3,5 @@
 //! is measured on labelled examples kept in the repository, never asserted.
 
 pub mod quality;
+pub mod replies;
 pub mod sentiment;

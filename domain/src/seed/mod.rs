@@ -367,6 +367,10 @@ pub async fn demo_inbox(db: &Db, secret: &SecretKey, demo: &DemoAccount) -> anyh
             "prazo",
             "O prazo de entrega é de 3 a 5 dias úteis após a confirmação do pagamento.",
         ),
+        (
+            "nota-fiscal",
+            "Emitimos nota fiscal para CPF e CNPJ: é só informar os dados da empresa ao finalizar a compra.",
+        ),
     ] {
         quick_replies::create(db, &admin, shortcut, content, true)
             .await

@@ -8,6 +8,7 @@ pub mod api_flows;
 pub mod api_quality;
 pub mod api_reports;
 pub mod api_sla;
+pub mod api_suggestions;
 pub mod api_templates;
 pub mod api_v1;
 pub mod assets;

@@ -33,6 +33,7 @@ mod sentiment;
 mod server_functions;
 mod service_desk;
 mod sla;
+mod suggestions;
 mod templates;
 mod tenancy;
 mod throttling;

@@ -1,10 +1,11 @@
 //! The composer: reply or internal note, optimistic sending with retry, the
-//! keyboard handling and the layout. `/` quick replies and `@` mentions,
-//! attachments, emoji and typing signals live in the submodules.
+//! keyboard handling and the layout. `/` quick replies, `@` mentions, the AI's
+//! suggested replies, attachments, emoji and typing signals live in the submodules.
 
 mod attachments;
 mod draft;
 mod emoji;
+mod suggested_replies;
 mod suggestions;
 mod templates;
 mod typing;
@@ -16,6 +17,7 @@ use uuid::Uuid;
 
 use self::attachments::{chosen_file, dropped_file, pasted_file, Upload, UploadStatus};
 use self::emoji::EmojiPicker;
+use self::suggested_replies::suggested_replies;
 use self::suggestions::{MentionList, QuickReplyList, Suggestions};
 use self::templates::{uses_templates, window_closed, TemplatePicker};
 use self::typing::Typing;
@@ -203,6 +205,7 @@ pub fn Composer(number: i64) -> impl IntoView {
         me_name.clone(),
     );
     let typing = Typing::new(conversation_id, note);
+    let suggested_loaded = leptos::lazy_preload!(self::suggested_replies::suggested_replies);
 
     let send = {
         let me_name = me_name.clone();
@@ -387,6 +390,13 @@ pub fn Composer(number: i64) -> impl IntoView {
             // Quick replies and mentions pop up above the input.
             <QuickReplyList suggestions=suggestions />
             <MentionList suggestions=suggestions />
+            // The AI's suggested replies: browser-only, once their chunk
+            // has arrived (like the contact panel).
+            <Show when=move || suggested_loaded.get()>
+                <Suspense>
+                    {move || Suspend::new(async move { suggested_replies(number, open, text, note).await })}
+                </Suspense>
+            </Show>
 
             <UploadStatus upload=upload />
             {move || open.replying_to.get().map(|quoted| view! {

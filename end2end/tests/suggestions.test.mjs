@@ -1,0 +1,70 @@
+// Suggested replies in the browser: what the agent answered one customer is
+// offered, live, when another asks the same; the demo's /prazo quick reply
+// when a customer asks about delivery times. A click or Alt+1 puts the
+// suggestion into the composer — only sending sends it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withBrowser, signIn, unique, newAccount, openWidget, visitorSays as say } from './helpers.mjs';
+
+test('suggested replies appear live and insert into the composer', async () => {
+  const account = newAccount();
+  const marker = unique();
+  const answer = 'Aceitamos boleto bancário, sim! Ele vence em 3 dias.';
+  await withBrowser(async (agentContext) => {
+    const agent = await agentContext.newPage();
+    await signIn(agent, account.agent);
+    await agent.locator('#offline-banner').waitFor({ state: 'detached', timeout: 15_000 });
+
+    const openConversationOf = async (text) => {
+      const row = agent.locator('#conversation-list li', { hasText: text });
+      await row.waitFor({ timeout: 15_000 });
+      await row.locator('a').click();
+      await agent.locator('#timeline [data-kind="incoming"]', { hasText: text }).first().waitFor({ timeout: 15_000 });
+    };
+
+    // A first customer asks; the agent answers in their own words.
+    await withBrowser(async (firstContext) => {
+      const first = await openWidget(firstContext, account);
+      await say(first, `Vocês aceitam boleto bancário ${marker}?`);
+      await openConversationOf(`boleto bancário ${marker}`);
+      await agent.fill('#composer-input', answer);
+      await agent.press('#composer-input', 'Enter');
+      await first.locator('#ponte-widget .out', { hasText: 'Ele vence em 3 dias' }).waitFor({ timeout: 15_000 });
+    });
+
+    await withBrowser(async (secondContext) => {
+      const second = await openWidget(secondContext, account);
+      // Its own token, so nothing in it resembles the first question.
+      const greeting = `Olá, tudo bem? Aqui é ${unique()}.`;
+      await say(second, greeting);
+      const asked = agent.waitForResponse((r) => r.url().includes('reply_suggestions'));
+      await openConversationOf(greeting);
+      await asked;
+      await agent.locator('#composer-input').waitFor();
+      // Positive control below: a greeting alone has nothing to suggest.
+      assert.equal(await agent.locator('#suggested-replies').count(), 0);
+
+      // The same question: the earlier answer is offered without a reload.
+      await say(second, `Aceitam boleto bancário ${marker}?`);
+      const past = agent.locator('#suggested-replies .suggested-reply[data-source="past_answer"]', { hasText: 'Aceitamos boleto' });
+      await past.waitFor({ timeout: 15_000 });
+      await past.click();
+      assert.equal(await agent.inputValue('#composer-input'), answer);
+      await agent.fill('#composer-input', '');
+
+      // Delivery times: the /prazo quick reply, first, by keyboard.
+      await say(second, 'E qual o prazo de entrega?');
+      const quick = agent.locator('#suggested-replies .suggested-reply').first();
+      await agent.locator('#suggested-replies .suggested-reply[data-source="quick_reply"]', { hasText: 'prazo de entrega' }).waitFor({ timeout: 15_000 });
+      assert.equal(await quick.getAttribute('data-source'), 'quick_reply');
+      await agent.locator('#composer-input').focus();
+      await agent.keyboard.press('Alt+Digit1');
+      const inserted = await agent.inputValue('#composer-input');
+      assert.match(inserted, /^O prazo de entrega é de 3 a 5 dias úteis/);
+      // Nothing went to the customer until the agent sends it.
+      assert.equal(await second.locator('#ponte-widget .out', { hasText: 'prazo de entrega é' }).count(), 0);
+      await agent.press('#composer-input', 'Enter');
+      await second.locator('#ponte-widget .out', { hasText: 'prazo de entrega é de 3 a 5 dias' }).waitFor({ timeout: 15_000 });
+    });
+  });
+});

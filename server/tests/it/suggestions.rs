@@ -1,0 +1,199 @@
+//! Suggested replies: for the customer's latest messages, the account's
+//! quick replies that cover their words and what agents answered to a
+//! similar message before — readdressed to this customer, never what was
+//! already said here, and only from conversations the agent may see.
+
+use domain::actor::Actor;
+use serde_json::Value;
+use shared::inbox::{ReplySuggestion, SuggestionSource};
+use shared::Role;
+
+use crate::channels::api as rest;
+use crate::helpers::{spawn_app, TestApp};
+
+/// A new visitor named `name` writes `text`; returns the conversation's number.
+async fn customer_asks(app: &TestApp, channel: &str, name: &str, text: &str) -> i64 {
+    let visitor = app.visitor(channel).await;
+    let message = app.visitor_says(channel, &visitor, text).await;
+    sqlx::query_scalar(
+        "WITH asked AS (SELECT c.number, c.contact_id FROM messages m
+                          JOIN conversations c ON c.id = m.conversation_id WHERE m.id = $1)
+         UPDATE contacts SET name = $2 FROM asked WHERE contacts.id = asked.contact_id
+         RETURNING asked.number",
+    )
+    .bind(message["id"].as_i64().unwrap())
+    .bind(name)
+    .fetch_one(&app.database.owner)
+    .await
+    .unwrap()
+}
+
+async fn answer(app: &TestApp, who: &Actor, number: i64, text: &str) {
+    let reply = domain::messages::Reply {
+        body: text.into(),
+        ..Default::default()
+    };
+    domain::messages::send(&app.database.db, who, number, &reply)
+        .await
+        .expect("the answer is sent");
+}
+
+async fn suggested(app: &TestApp, who: &Actor, number: i64) -> Vec<ReplySuggestion> {
+    domain::ai::replies::suggest(&app.database.db, who, number)
+        .await
+        .expect("suggestions")
+}
+
+fn texts(suggestions: &[ReplySuggestion]) -> Vec<&str> {
+    suggestions.iter().map(|s| s.text.as_str()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_was_answered_before_is_suggested_to_this_customer_by_name() {
+    let app = spawn_app().await;
+    let (demo, channel) = app.demo_inbox().await;
+    let admin = demo.actor(Role::GlobalAdmin);
+    let before = customer_asks(
+        &app,
+        &channel,
+        "Lúcia Ramos",
+        "Vocês aceitam pagamento por boleto bancário?",
+    )
+    .await;
+    answer(
+        &app,
+        &admin,
+        before,
+        "Aceitamos boleto, sim, Lúcia! Ele vence em 3 dias.",
+    )
+    .await;
+
+    let now = customer_asks(
+        &app,
+        &channel,
+        "Paulo Dias",
+        "Oi! Aceitam boleto bancário como pagamento?",
+    )
+    .await;
+    let suggestions = suggested(&app, &admin, now).await;
+    let expected = "Aceitamos boleto, sim, Paulo! Ele vence em 3 dias.";
+    let found = suggestions
+        .iter()
+        .find(|s| s.text == expected)
+        .unwrap_or_else(|| panic!("the past answer, readdressed: {suggestions:?}"));
+    assert_eq!(found.source, SuggestionSource::PastAnswer);
+    assert!(found.score >= 0.3 && found.score <= 1.0, "{found:?}");
+
+    // The same through REST, as the API documents it.
+    let token = app.demo_admin_token().await;
+    let (status, body) = rest(
+        &app,
+        &token,
+        reqwest::Method::GET,
+        &format!("/conversations/{now}/suggestions"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let listed: Vec<&str> = body["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["text"].as_str())
+        .collect();
+    assert!(listed.contains(&expected), "{body}");
+    assert!(body["suggestions"][0]["source"].is_string(), "{body}");
+
+    // Once said here, it is not suggested again.
+    answer(&app, &admin, now, expected).await;
+    let after = suggested(&app, &admin, now).await;
+    assert!(!texts(&after).contains(&expected), "{after:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quick_replies_covering_the_request_are_suggested_and_nothing_unrelated() {
+    let app = spawn_app().await;
+    let (demo, channel) = app.demo_inbox().await;
+    let agent = demo.actor(Role::Agent);
+    let asked = customer_asks(
+        &app,
+        &channel,
+        "Rita Melo",
+        "Bom dia! Qual o prazo de entrega para Campinas?",
+    )
+    .await;
+    let suggestions = suggested(&app, &agent, asked).await;
+    let prazo = suggestions
+        .iter()
+        .find(|s| s.shortcut.as_deref() == Some("prazo"))
+        .unwrap_or_else(|| panic!("the demo's /prazo quick reply: {suggestions:?}"));
+    assert_eq!(prazo.source, SuggestionSource::QuickReply);
+    assert!(prazo
+        .text
+        .starts_with("O prazo de entrega é de 3 a 5 dias úteis"));
+
+    let unrelated = customer_asks(&app, &channel, "Rui Melo", "Vendem cartão-presente?").await;
+    assert_eq!(suggested(&app, &agent, unrelated).await, vec![]);
+    // A greeting alone covers no quick reply and was never answered here.
+    let greeting = customer_asks(&app, &channel, "Ivo Melo", "Oi, tudo bem?").await;
+    assert_eq!(suggested(&app, &agent, greeting).await, vec![]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_come_only_from_conversations_the_agent_may_see() {
+    let app = spawn_app().await;
+    let (demo, channel) = app.demo_inbox().await;
+    let db = &app.database.db;
+    let admin = demo.actor(Role::GlobalAdmin);
+    let agent = demo.actor(Role::Agent);
+    let hidden = customer_asks(
+        &app,
+        &channel,
+        "Lúcia Ramos",
+        "Vocês aceitam pagamento por boleto bancário?",
+    )
+    .await;
+    answer(
+        &app,
+        &admin,
+        hidden,
+        "Aceitamos boleto, sim! Ele vence em 3 dias.",
+    )
+    .await;
+    // In a department the agent is no member of, and not theirs.
+    let sales = domain::departments::create(db, &admin, "Vendas Corporativas")
+        .await
+        .unwrap();
+    sqlx::query("UPDATE conversations SET department_id = $2, assignee_id = $3 WHERE number = $1")
+        .bind(hidden)
+        .bind(sales.id)
+        .bind(admin.user_id)
+        .execute(&app.database.owner)
+        .await
+        .unwrap();
+
+    let asked = customer_asks(
+        &app,
+        &channel,
+        "Paulo Dias",
+        "Oi! Aceitam boleto bancário como pagamento?",
+    )
+    .await;
+    let answer_text = "Aceitamos boleto, sim! Ele vence em 3 dias.";
+    let for_admin = suggested(&app, &admin, asked).await;
+    assert!(texts(&for_admin).contains(&answer_text), "{for_admin:?}");
+    let for_agent = suggested(&app, &agent, asked).await;
+    assert!(!texts(&for_agent).contains(&answer_text), "{for_agent:?}");
+
+    // Nor are a hidden conversation's own suggestions for them.
+    let token = app.demo_token(&demo.users[2].0).await;
+    let (status, body): (u16, Value) = rest(
+        &app,
+        &token,
+        reqwest::Method::GET,
+        &format!("/conversations/{hidden}/suggestions"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+}
