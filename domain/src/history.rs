@@ -177,13 +177,13 @@ pub async fn seed_conversations(
         "INSERT INTO conversation_categories (account_id, conversation_id, category_id, chosen_by, chosen_at)
          SELECT c.account_id, c.id, leaf.id, c.assignee_id, c.resolved_at
            FROM conversations c
+           -- The category that fits the customer's question (the demo's).
            CROSS JOIN LATERAL (
                 SELECT id FROM categories
-                 WHERE parent_id IS NOT NULL AND active
-                 ORDER BY id
-                OFFSET c.number % greatest((SELECT count(*) FROM categories WHERE parent_id IS NOT NULL AND active), 1)
-                 LIMIT 1) leaf
-          WHERE c.account_id = $1 AND {history} AND c.number % 5 <> 0"
+                 WHERE active AND name = (ARRAY['Entrega', 'Nota fiscal', 'Troca e devolução',
+                                                'Horário de atendimento', 'Pagamento'])[1 + c.number % 5]
+                 ORDER BY id LIMIT 1) leaf
+          WHERE c.account_id = $1 AND {history} AND c.number % 7 <> 0"
     ))
     .bind(account_id)
     .bind(first_number)

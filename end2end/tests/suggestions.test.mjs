@@ -68,3 +68,71 @@ test('suggested replies appear live and insert into the composer', async () => {
     });
   });
 });
+
+test('the wrap-up dialog suggests the category similar conversations got', async () => {
+  // The demo's history: customers whose order had not arrived, filed under
+  // "Entrega".
+  const account = newAccount();
+  const marker = unique();
+  await withBrowser(async (agentContext) => {
+    const agent = await agentContext.newPage();
+    await signIn(agent, account.agent);
+    await agent.locator('#offline-banner').waitFor({ state: 'detached', timeout: 15_000 });
+    await withBrowser(async (visitorContext) => {
+      const visitor = await openWidget(visitorContext, account);
+      await say(visitor, `Olá! Meu pedido ainda não chegou. ${marker}`);
+      const row = agent.locator('#conversation-list li', { hasText: marker });
+      await row.waitFor({ timeout: 15_000 });
+      await row.locator('a').click();
+      await agent.locator('#timeline [data-kind="incoming"]', { hasText: marker }).waitFor({ timeout: 15_000 });
+      await agent.fill('#composer-input', 'Já verifiquei: sai para entrega amanhã.');
+      await agent.press('#composer-input', 'Enter');
+      await visitor.locator('#ponte-widget .out', { hasText: 'sai para entrega amanhã' }).waitFor({ timeout: 15_000 });
+
+      await agent.click('#resolve');
+      await agent.locator('#wrap-up-dialog').waitFor();
+      const chip = agent.locator('#suggested-categories .suggested-category[data-category="Entrega"]');
+      await chip.waitFor({ timeout: 15_000 });
+      const box = agent.locator('#wrap-up-categories input[data-category="Entrega"]');
+      // Suggested, not chosen: the agent decides.
+      assert.equal(await box.isChecked(), false);
+      await chip.click();
+      assert.equal(await box.isChecked(), true);
+      assert.equal(await chip.getAttribute('aria-pressed'), 'true');
+      await agent.click('#confirm-wrap-up');
+      await agent.locator('#conversation .status-badge[data-status="resolved"]').waitFor();
+    });
+  });
+});
+
+test('an agent summarizes the open conversation from the side panel', async () => {
+  const account = newAccount();
+  const marker = unique();
+  await withBrowser(async (agentContext) => {
+    const agent = await agentContext.newPage();
+    await signIn(agent, account.agent);
+    await agent.locator('#offline-banner').waitFor({ state: 'detached', timeout: 15_000 });
+    await withBrowser(async (visitorContext) => {
+      const visitor = await openWidget(visitorContext, account);
+      await say(visitor, `Preciso trocar o tamanho da camiseta ${marker}.`);
+      const row = agent.locator('#conversation-list li', { hasText: marker });
+      await row.waitFor({ timeout: 15_000 });
+      await row.locator('a').click();
+      await agent.locator('#timeline [data-kind="incoming"]', { hasText: marker }).waitFor({ timeout: 15_000 });
+      await agent.fill('#composer-input', 'Claro! A troca é grátis, enviei a etiqueta por e-mail.');
+      await agent.press('#composer-input', 'Enter');
+      await visitor.locator('#ponte-widget .out', { hasText: 'enviei a etiqueta' }).waitFor({ timeout: 15_000 });
+
+      // The side panel is beside the conversation on wide screens, a
+      // button away on narrow ones.
+      const summarize = agent.locator('#summarize');
+      await summarize.waitFor({ state: 'attached', timeout: 15_000 });
+      if (!(await summarize.isVisible())) await agent.click('#toggle-contact');
+      await summarize.click();
+      const text = agent.locator('#summary-text');
+      await text.waitFor();
+      assert.match(await text.innerText(), new RegExp(`Pedido: .*camiseta ${marker}`));
+      assert.match(await text.innerText(), /Resposta: .*etiqueta/);
+    });
+  });
+});

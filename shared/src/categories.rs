@@ -19,6 +19,16 @@ pub struct Category {
     pub active: bool,
 }
 
+/// A category the AI expects at wrap-up: how the account's conversations
+/// most like this one were categorized.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CategorySuggestion {
+    pub category_id: i64,
+    pub name: String,
+    /// Its share of the similar conversations' votes, 0–1.
+    pub share: f32,
+}
+
 /// The account's categories and whether resolving needs one.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CategorySetup {

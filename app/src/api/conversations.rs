@@ -89,6 +89,29 @@ pub async fn reply_suggestions(
     finish(domain::ai::replies::suggest(&state.db, &actor, number).await)
 }
 
+/// The categories the AI expects for conversation `number` at wrap-up —
+/// for the wrap-up dialog's lazy chunk.
+#[server(endpoint = "category_suggestions")]
+pub async fn category_suggestions(
+    number: i64,
+) -> Result<Vec<shared::categories::CategorySuggestion>, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::ai::categories::suggest(&state.db, &actor, number).await)
+}
+
+/// The offline AI's summary of conversation `number` so far, in `locale`
+/// — asked for from the side panel's lazy chunk.
+#[server(endpoint = "summarize_conversation")]
+pub async fn summarize_conversation(
+    number: i64,
+    locale: shared::Locale,
+) -> Result<Option<String>, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::ai::summary::summarize(&state.db, &actor, number, locale).await)
+}
+
 #[server(endpoint = "list_messages")]
 pub async fn list_messages(number: i64, before: Option<i64>) -> Result<MessagePage, AppError> {
     use crate::server::{actor, finish};

@@ -7,6 +7,7 @@
 mod access;
 mod activity;
 mod api;
+mod assist;
 mod audit;
 mod auth;
 mod categories;
@@ -33,7 +34,6 @@ mod sentiment;
 mod server_functions;
 mod service_desk;
 mod sla;
-mod suggestions;
 mod templates;
 mod tenancy;
 mod throttling;

@@ -8,6 +8,7 @@ use shared::inbox::{
 };
 use shared::{AppError, Permission};
 
+use super::conversation_summary::ConversationSummaryCard;
 use super::customer_feeling::CustomerFeeling;
 use super::customer_rating::CustomerRatingCard;
 use super::flow_starter::FlowStarter;
@@ -212,6 +213,7 @@ fn ContactBody(
             <OwnerPicker contact_id=contact_id owner=contact.owner_id />
 
             <CustomerFeeling summary=conversation />
+            <ConversationSummaryCard summary=conversation />
             <QualityReviewCard summary=conversation />
             <CustomerRatingCard summary=conversation />
 

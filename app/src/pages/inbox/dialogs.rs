@@ -1,4 +1,5 @@
-//! Dialogs of the inbox: transfer, snooze, keyboard shortcuts.
+//! Dialogs of the inbox: transfer, snooze, keyboard shortcuts (wrap-up has
+//! its own chunk, `wrap_up.rs`).
 
 use chrono::{DateTime, Datelike, Duration, NaiveDateTime, TimeZone, Timelike, Utc};
 use leptos::prelude::*;
@@ -7,7 +8,6 @@ use uuid::Uuid;
 
 use super::conversation::use_open_conversation;
 use super::use_inbox;
-use crate::api::categories::wrap_up_conversation;
 use crate::api::conversations::{assign_conversation, set_conversation_status};
 use crate::components::layout::use_session;
 use crate::components::widgets::{Modal, BUTTON, INPUT, PRIMARY_BUTTON};
@@ -231,87 +231,4 @@ mod tests {
         // Tomorrow 9:00 in São Paulo is 12:00 UTC.
         assert_eq!(tomorrow.hour(), 12);
     }
-}
-
-/// Wrap-up: the categories of the conversation, then resolve. Shown when
-/// the account has categories; required ones must be picked first.
-#[component]
-pub fn WrapUpDialog(
-    number: i64,
-    on_close: impl Fn() + Clone + Send + Sync + 'static,
-) -> impl IntoView {
-    let t = use_t();
-    let Some(inbox) = use_inbox() else {
-        return ().into_any();
-    };
-    let Some(open) = use_open_conversation() else {
-        return ().into_any();
-    };
-    let (setup, survey_skippable) = inbox
-        .context
-        .get_untracked()
-        .and_then(Result::ok)
-        .map(|c| (c.categories, c.survey_skippable))
-        .unwrap_or_default();
-    let kind = open.summary.with_untracked(|s| s.channel_kind);
-    let required = setup.required_for(kind.as_str());
-    let rows: Vec<(usize, i64, String)> = setup
-        .pickable()
-        .into_iter()
-        .map(|(depth, c)| (depth, c.id, c.name.clone()))
-        .collect();
-    let has_rows = !rows.is_empty();
-    let chosen = RwSignal::new(Vec::<i64>::new());
-    let without_survey = RwSignal::new(false);
-    let close = on_close.clone();
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        open.act(wrap_up_conversation(
-            number,
-            chosen.get_untracked(),
-            without_survey.get_untracked(),
-        ));
-        close();
-    };
-    let cancel = on_close.clone();
-    view! {
-        <Modal title=Signal::derive(move || t().wrap_up.to_string()) on_close=on_close id="wrap-up-dialog">
-            <form on:submit=submit class="space-y-3">
-                <p class="text-sm text-slate-600 dark:text-slate-300" class:hidden=!has_rows>
-                    {move || if required { t().wrap_up_required } else { t().wrap_up_optional }}
-                </p>
-                <ul class="max-h-72 space-y-1 overflow-y-auto" id="wrap-up-categories">
-                    {rows.into_iter().map(|(depth, id, name)| view! {
-                        <li style=format!("padding-left: {}rem", depth as f32 * 1.25)>
-                            <label class="flex items-center gap-2 text-sm">
-                                <input type="checkbox" data-category=name.clone()
-                                    prop:checked=move || chosen.with(|c| c.contains(&id))
-                                    on:change=move |ev| {
-                                        let on = event_target_checked(&ev);
-                                        chosen.update(|c| {
-                                            c.retain(|x| *x != id);
-                                            if on { c.push(id) }
-                                        });
-                                    } />
-                                {name}
-                            </label>
-                        </li>
-                    }).collect_view()}
-                </ul>
-                <label class="flex items-center gap-2 text-sm" class:hidden=!survey_skippable>
-                    <input type="checkbox" id="without-survey"
-                        on:change=move |ev| without_survey.set(event_target_checked(&ev)) />
-                    {move || t().without_survey}
-                </label>
-                <div class="flex justify-end gap-2">
-                    <button type="button" class=BUTTON on:click=move |_| cancel()>{move || t().cancel}</button>
-                    <button type="submit" class=PRIMARY_BUTTON id="confirm-wrap-up"
-                        disabled=move || required && chosen.with(Vec::is_empty)>
-                        {move || t().resolve}
-                    </button>
-                </div>
-            </form>
-        </Modal>
-    }
-    .into_any()
 }

@@ -5,13 +5,16 @@
 mod composer;
 mod contact_panel;
 mod conversation;
+mod conversation_summary;
 mod customer_feeling;
 mod customer_rating;
 mod dialogs;
 mod flow_starter;
 mod list;
 mod quality_review;
+mod suggested_categories;
 mod views;
+mod wrap_up;
 
 use leptos::prelude::*;
 use leptos_router::components::Outlet;

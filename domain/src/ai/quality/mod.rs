@@ -24,7 +24,7 @@ use uuid::Uuid;
 
 pub use score::{score, Score, Signals};
 pub use summary::summarize;
-pub use transcript::{Line, Speaker, Transcript};
+pub use transcript::{read as read_transcript, Line, Speaker, Transcript};
 
 use crate::actor::Actor;
 use crate::conversations::{self, Locked};
@@ -35,8 +35,6 @@ use crate::mail::{self, Outbox, QualityAlert, SystemMail};
 const BATCH: i32 = 20;
 /// A claimed review not done by then (a crashed worker) is tried again.
 const LEASE_SECONDS: i32 = 120;
-/// The most messages a review reads (the latest ones).
-const MAX_LINES: i64 = 2000;
 
 /// The review of the latest resolution of a conversation the actor sees.
 pub async fn review_of(db: &Db, actor: &Actor, number: i64) -> Result<Option<QualityReview>> {
@@ -125,7 +123,13 @@ async fn review(
         return Ok(());
     }
     let (threshold, locale) = settings::threshold_and_locale(&mut tx, account_id).await?;
-    let transcript = transcript_of(&mut tx, &conversation).await?;
+    let transcript = transcript::read(
+        &mut tx,
+        conversation.account_id,
+        conversation.id,
+        conversation.resolved_at,
+    )
+    .await?;
     let scored = score(&transcript);
     let justification = scored.justification(locale);
     let summary = summarize(&transcript, locale);
@@ -193,45 +197,6 @@ async fn finish(
     .await
     .context("finishing the review")?;
     Ok(())
-}
-
-async fn transcript_of(tx: &mut Tx, conversation: &Locked) -> anyhow::Result<Transcript> {
-    let rows: Vec<(bool, bool, DateTime<Utc>, String)> = sqlx::query_as(
-        "SELECT * FROM (
-            SELECT m.kind = 'incoming', m.sender_user_id IS NOT NULL AND COALESCE(mb.role <> 'bot', false),
-                   m.created_at, m.body, m.id
-              FROM messages m
-              LEFT JOIN memberships mb ON mb.account_id = m.account_id AND mb.user_id = m.sender_user_id
-             WHERE m.account_id = $1 AND m.conversation_id = $2
-               AND m.kind IN ('incoming', 'outgoing') AND m.deleted_at IS NULL
-               -- The satisfaction survey asked after the resolution is not
-               -- part of the service reviewed.
-               AND m.id < COALESCE((SELECT s.question_id FROM satisfaction_surveys s
-                                     WHERE s.account_id = $1 AND s.conversation_id = $2
-                                       AND s.resolved_at = $4), 9223372036854775807)
-             ORDER BY m.id DESC LIMIT $3) latest
-          ORDER BY id",
-    )
-    .bind(conversation.account_id)
-    .bind(conversation.id)
-    .bind(MAX_LINES)
-    .bind(conversation.resolved_at)
-    .fetch_all(&mut **tx)
-    .await
-    .context("reading the conversation")?;
-    let lines = rows
-        .into_iter()
-        .map(|(incoming, by_person, at, text)| Line {
-            speaker: match (incoming, by_person) {
-                (true, _) => Speaker::Customer,
-                (false, true) => Speaker::Agent,
-                (false, false) => Speaker::Automatic,
-            },
-            at,
-            text,
-        })
-        .collect();
-    Ok(Transcript { lines })
 }
 
 /// What the alert says.

@@ -19,9 +19,6 @@ use crate::error::Result;
 const SHOWN: usize = 3;
 /// A quick reply must cover this much of the request (one word in three).
 const MIN_COVERAGE: f32 = 0.33;
-/// Trigram similarity a past customer message needs to count as the same
-/// question (PostgreSQL's `%` operator, 0–1).
-const MIN_SIMILARITY: f32 = 0.3;
 /// The customer's latest messages read, and how much of each.
 const TURN_MESSAGES: i64 = 3;
 const TURN_CHARS: usize = 500;
@@ -31,12 +28,12 @@ const TURN_CHARS: usize = 500;
 pub async fn suggest(db: &Db, actor: &Actor, number: i64) -> Result<Vec<ReplySuggestion>> {
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let conversation = conversations::visible_summary(&mut tx, actor, number).await?;
-    let turn = customer_turn(&mut tx, conversation.id).await?;
+    let turn = customer_turn(&mut tx, actor, conversation.id).await?;
     if turn.is_empty() {
         tx.commit().await.context("commit")?;
         return Ok(vec![]);
     }
-    let said_here = said_in(&mut tx, conversation.id).await?;
+    let said_here = said_in(&mut tx, actor, conversation.id).await?;
     let quick_replies = crate::quick_replies::list_in(&mut tx, actor).await?;
     let scope = crate::access::scope_in(&mut tx, actor).await?;
     let past = past_answers(&mut tx, actor, &scope, conversation.id, &turn).await?;
@@ -113,20 +110,27 @@ fn first_distinct(
 
 /// The customer's latest messages not yet answered — or, once answered,
 /// the ones the latest answer was to — newest first, shortened.
-async fn customer_turn(tx: &mut Tx, conversation_id: i64) -> anyhow::Result<Vec<String>> {
+async fn customer_turn(
+    tx: &mut Tx,
+    actor: &Actor,
+    conversation_id: i64,
+) -> anyhow::Result<Vec<String>> {
     let bodies: Vec<String> = sqlx::query_scalar(
         "SELECT body FROM messages
-          WHERE conversation_id = $1 AND kind = 'incoming' AND deleted_at IS NULL AND body <> ''
+          WHERE account_id = $3 AND conversation_id = $1 AND kind = 'incoming'
+            AND deleted_at IS NULL AND body <> ''
             AND id > COALESCE((
                 SELECT max(o.id) FROM messages o
-                 WHERE o.conversation_id = $1 AND o.kind = 'outgoing'
+                 WHERE o.account_id = $3 AND o.conversation_id = $1 AND o.kind = 'outgoing'
                    AND o.id < (SELECT max(i.id) FROM messages i
-                                WHERE i.conversation_id = $1 AND i.kind = 'incoming'
-                                  AND i.deleted_at IS NULL AND i.body <> '')), 0)
+                                WHERE i.account_id = $3 AND i.conversation_id = $1
+                                  AND i.kind = 'incoming' AND i.deleted_at IS NULL
+                                  AND i.body <> '')), 0)
           ORDER BY id DESC LIMIT $2",
     )
     .bind(conversation_id)
     .bind(TURN_MESSAGES)
+    .bind(actor.account_id)
     .fetch_all(&mut **tx)
     .await
     .context("reading the customer's latest messages")?;
@@ -137,13 +141,15 @@ async fn customer_turn(tx: &mut Tx, conversation_id: i64) -> anyhow::Result<Vec<
 }
 
 /// What was already answered in this conversation (its latest replies).
-async fn said_in(tx: &mut Tx, conversation_id: i64) -> anyhow::Result<Vec<String>> {
+async fn said_in(tx: &mut Tx, actor: &Actor, conversation_id: i64) -> anyhow::Result<Vec<String>> {
     sqlx::query_scalar(
         "SELECT body FROM messages
-          WHERE conversation_id = $1 AND kind = 'outgoing' AND deleted_at IS NULL
+          WHERE account_id = $2 AND conversation_id = $1 AND kind = 'outgoing'
+            AND deleted_at IS NULL
           ORDER BY id DESC LIMIT 50",
     )
     .bind(conversation_id)
+    .bind(actor.account_id)
     .fetch_all(&mut **tx)
     .await
     .context("reading the conversation's replies")
@@ -166,11 +172,7 @@ async fn past_answers(
     conversation_id: i64,
     turn: &[String],
 ) -> anyhow::Result<Vec<PastAnswer>> {
-    sqlx::query("SELECT set_config('pg_trgm.similarity_threshold', $1, true)")
-        .bind(MIN_SIMILARITY.to_string())
-        .execute(&mut **tx)
-        .await
-        .context("setting the similarity threshold")?;
+    super::similar::set_threshold(tx).await?;
     let visible = visible_sql("$1", "$2", "$3");
     let sql = format!(
         "SELECT answer.body, ct.name, s.similarity
@@ -182,11 +184,12 @@ async fn past_answers(
                     AND m.conversation_id <> $6
                   ORDER BY similarity DESC LIMIT 50) s
            JOIN conversations c ON c.id = s.conversation_id
-           JOIN contacts ct ON ct.id = c.contact_id
+           JOIN contacts ct ON ct.account_id = $4 AND ct.id = c.contact_id
           CROSS JOIN LATERAL (
                 SELECT a.body FROM messages a
                   JOIN memberships mb ON mb.account_id = a.account_id AND mb.user_id = a.sender_user_id
-                 WHERE a.conversation_id = s.conversation_id AND a.id > s.id AND a.kind = 'outgoing'
+                 WHERE a.account_id = $4 AND a.conversation_id = s.conversation_id
+                   AND a.id > s.id AND a.kind = 'outgoing'
                    AND mb.role <> 'bot' AND a.deleted_at IS NULL AND a.content_type = 'text'
                    AND a.template IS NULL AND a.body <> ''
                  ORDER BY a.id LIMIT 1) answer

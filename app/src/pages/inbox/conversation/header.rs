@@ -16,7 +16,8 @@ use crate::components::icons::{Icon, Svg};
 use crate::components::layout::use_session;
 use crate::components::widgets::{Avatar, SlaBadge, StatusBadge, BUTTON};
 use crate::i18n::Strings;
-use crate::pages::inbox::dialogs::{SnoozeDialog, TransferDialog, WrapUpDialog};
+use crate::pages::inbox::dialogs::{SnoozeDialog, TransferDialog};
+use crate::pages::inbox::wrap_up::wrap_up_dialog;
 use crate::pages::inbox::{list_href, use_inbox};
 use crate::prefs::{use_prefs, use_t};
 use crate::util::{confirm, near_day_time};
@@ -40,6 +41,7 @@ pub fn ConversationHeader(open: OpenConversation, show_contact: RwSignal<bool>) 
     let show_transfer = RwSignal::new(false);
     let show_snooze = RwSignal::new(false);
     let show_wrap_up = open.wrap_up;
+    let wrap_up_loaded = leptos::lazy_preload!(crate::pages::inbox::wrap_up::wrap_up_dialog);
     // In the language on screen when the agent clicks.
     let say = move |text: Said| text(crate::i18n::strings(prefs.locale.get_untracked()))(number);
     let status_to = move |status: ConversationStatus, done: Said| {
@@ -175,8 +177,12 @@ pub fn ConversationHeader(open: OpenConversation, show_contact: RwSignal<bool>) 
         <Show when=move || show_snooze.get()>
             <SnoozeDialog number=number on_close=move || { show_snooze.set(false); open.toast_next_success(None) } />
         </Show>
-        <Show when=move || show_wrap_up.get()>
-            <WrapUpDialog number=number on_close=move || { show_wrap_up.set(false); open.toast_next_success(None) } />
+        // Its chunk is fetched while the conversation opens; a click before
+        // it arrives opens the dialog when it does.
+        <Show when=move || show_wrap_up.get() && wrap_up_loaded.get()>
+            <Suspense>
+                {move || Suspend::new(async move { wrap_up_dialog(number, show_wrap_up).await })}
+            </Suspense>
         </Show>
     }
     .into_any()

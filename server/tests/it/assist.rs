@@ -1,12 +1,15 @@
-//! Suggested replies: for the customer's latest messages, the account's
-//! quick replies that cover their words and what agents answered to a
-//! similar message before — readdressed to this customer, never what was
-//! already said here, and only from conversations the agent may see.
+//! The offline AI's help to agents on a conversation. Suggested replies:
+//! for the customer's latest messages, the account's quick replies that
+//! cover their words and what agents answered to a similar message before
+//! — readdressed to this customer, never what was already said here, and
+//! only from conversations the agent may see. Suggested categories at
+//! wrap-up, by the votes of similar categorized conversations. A summary
+//! on demand.
 
 use domain::actor::Actor;
 use serde_json::Value;
 use shared::inbox::{ReplySuggestion, SuggestionSource};
-use shared::Role;
+use shared::{Locale, Role};
 
 use crate::channels::api as rest;
 use crate::helpers::{spawn_app, TestApp};
@@ -14,7 +17,18 @@ use crate::helpers::{spawn_app, TestApp};
 /// A new visitor named `name` writes `text`; returns the conversation's number.
 async fn customer_asks(app: &TestApp, channel: &str, name: &str, text: &str) -> i64 {
     let visitor = app.visitor(channel).await;
-    let message = app.visitor_says(channel, &visitor, text).await;
+    customer_writes(app, channel, &visitor, name, text).await
+}
+
+/// `visitor`, named `name`, writes `text`; returns the conversation's number.
+async fn customer_writes(
+    app: &TestApp,
+    channel: &str,
+    visitor: &str,
+    name: &str,
+    text: &str,
+) -> i64 {
+    let message = app.visitor_says(channel, visitor, text).await;
     sqlx::query_scalar(
         "WITH asked AS (SELECT c.number, c.contact_id FROM messages m
                           JOIN conversations c ON c.id = m.conversation_id WHERE m.id = $1)
@@ -196,4 +210,155 @@ async fn answers_come_only_from_conversations_the_agent_may_see() {
     )
     .await;
     assert_eq!(status, 404, "{body}");
+}
+
+async fn category_named(app: &TestApp, account: uuid::Uuid, name: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM categories WHERE account_id = $1 AND name = $2")
+        .bind(account)
+        .bind(name)
+        .fetch_one(&app.database.owner)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_category_similar_conversations_got_is_suggested_at_wrap_up() {
+    let app = spawn_app().await;
+    let (demo, channel) = app.demo_inbox().await;
+    let db = &app.database.db;
+    let agent = demo.actor(Role::Agent);
+    let delivery = category_named(&app, demo.account_id, "Entrega").await;
+    let payment = category_named(&app, demo.account_id, "Pagamento").await;
+    for (name, text, category) in [
+        (
+            "Lúcia Ramos",
+            "Meu pedido ainda não chegou, já faz uma semana.",
+            delivery,
+        ),
+        (
+            "Rui Ramos",
+            "O pedido não chegou ainda, comprei na segunda.",
+            delivery,
+        ),
+        (
+            "Ivo Ramos",
+            "Quero pagar com boleto bancário, pode ser?",
+            payment,
+        ),
+    ] {
+        let number = customer_asks(&app, &channel, name, text).await;
+        answer(&app, &agent, number, "Pode deixar, já verifico.").await;
+        domain::conversations::wrap_up(db, &agent, number, &[category], false)
+            .await
+            .expect("wrapped up with a category");
+    }
+
+    let asked = customer_asks(
+        &app,
+        &channel,
+        "Paulo Dias",
+        "Oi! Meu pedido ainda não chegou.",
+    )
+    .await;
+    let suggested = domain::ai::categories::suggest(db, &agent, asked)
+        .await
+        .unwrap();
+    assert_eq!(suggested.len(), 1, "{suggested:?}");
+    assert_eq!(suggested[0].category_id, delivery);
+    assert_eq!(suggested[0].name, "Entrega");
+    assert!(suggested[0].share > 0.9, "{suggested:?}");
+
+    let token = app.demo_admin_token().await;
+    let (status, body) = rest(
+        &app,
+        &token,
+        reqwest::Method::GET,
+        &format!("/conversations/{asked}/category-suggestions"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["categories"][0]["category_id"], delivery, "{body}");
+
+    // Nothing similar was categorized: no guess.
+    let other = customer_asks(&app, &channel, "Ana Dias", "Vendem cartão-presente?").await;
+    assert_eq!(
+        domain::ai::categories::suggest(db, &agent, other)
+            .await
+            .unwrap(),
+        vec![]
+    );
+    // A deactivated category is no longer offered.
+    sqlx::query("UPDATE categories SET active = false WHERE id = $1")
+        .bind(delivery)
+        .execute(&app.database.owner)
+        .await
+        .unwrap();
+    assert_eq!(
+        domain::ai::categories::suggest(db, &agent, asked)
+            .await
+            .unwrap(),
+        vec![]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_conversation_is_summarized_on_demand_in_the_viewers_language() {
+    let app = spawn_app().await;
+    let (demo, channel) = app.demo_inbox().await;
+    let db = &app.database.db;
+    let agent = demo.actor(Role::Agent);
+    let visitor = app.visitor(&channel).await;
+    let number = customer_writes(&app, &channel, &visitor, "Lúcia Ramos", "Oi, tudo bem?").await;
+    assert_eq!(
+        domain::ai::summary::summarize(db, &agent, number, Locale::PtBr)
+            .await
+            .unwrap(),
+        None,
+        "a greeting says nothing worth repeating"
+    );
+    let request = "Preciso trocar o tamanho da camiseta do pedido 4821.";
+    customer_writes(&app, &channel, &visitor, "Lúcia Ramos", request).await;
+    answer(
+        &app,
+        &agent,
+        number,
+        "Claro! A troca do tamanho é grátis, enviei a etiqueta por e-mail.",
+    )
+    .await;
+
+    let summary = domain::ai::summary::summarize(db, &agent, number, Locale::PtBr)
+        .await
+        .unwrap()
+        .expect("a summary");
+    assert!(
+        summary.contains("Pedido: ") && summary.contains("camiseta"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("Resposta: ") && summary.contains("etiqueta"),
+        "{summary}"
+    );
+    let english = domain::ai::summary::summarize(db, &agent, number, Locale::En)
+        .await
+        .unwrap()
+        .expect("a summary");
+    assert!(english.starts_with("Request: "), "{english}");
+
+    // Only for those who may see the conversation.
+    let admin = demo.actor(Role::GlobalAdmin);
+    let sales = domain::departments::create(db, &admin, "Vendas Corporativas")
+        .await
+        .unwrap();
+    sqlx::query("UPDATE conversations SET department_id = $2, assignee_id = $3 WHERE number = $1")
+        .bind(number)
+        .bind(sales.id)
+        .bind(admin.user_id)
+        .execute(&app.database.owner)
+        .await
+        .unwrap();
+    assert!(matches!(
+        domain::ai::summary::summarize(db, &agent, number, Locale::En).await,
+        Err(domain::Error::NotFound)
+    ));
 }
