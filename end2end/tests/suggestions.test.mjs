@@ -1,35 +1,47 @@
-// Suggested replies in the browser: what the agent answered one customer is
-// offered, live, when another asks the same; the demo's /prazo quick reply
-// when a customer asks about delivery times. A click or Alt+1 puts the
-// suggestion into the composer — only sending sends it.
+// The offline AI helping an agent in the browser. Suggested replies: what
+// the agent answered one customer is offered, live, when another asks the
+// same; the demo's /prazo quick reply when a customer asks about delivery
+// times; a click or Alt+1 puts one into the composer — only sending sends
+// it. The wrap-up dialog's suggested category; the side panel's summary.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withBrowser, signIn, unique, newAccount, openWidget, visitorSays as say } from './helpers.mjs';
+
+/** The account's agent, signed in and connected, in `context`. */
+async function agentOf(context, account) {
+  const agent = await context.newPage();
+  await signIn(agent, account.agent);
+  await agent.locator('#offline-banner').waitFor({ state: 'detached', timeout: 15_000 });
+  return agent;
+}
+
+/** The agent opens the conversation whose customer wrote `text`. */
+async function openConversationOf(agent, text) {
+  const row = agent.locator('#conversation-list li', { hasText: text });
+  await row.waitFor({ timeout: 15_000 });
+  await row.locator('a').click();
+  await agent.locator('#timeline [data-kind="incoming"]', { hasText: text }).first().waitFor({ timeout: 15_000 });
+}
+
+/** The agent types and sends `reply`; the customer's widget shows it. */
+async function answerCustomer(agent, visitor, reply) {
+  await agent.fill('#composer-input', reply);
+  await agent.press('#composer-input', 'Enter');
+  await visitor.locator('#ponte-widget .out', { hasText: reply }).waitFor({ timeout: 15_000 });
+}
 
 test('suggested replies appear live and insert into the composer', async () => {
   const account = newAccount();
   const marker = unique();
   const answer = 'Aceitamos boleto bancário, sim! Ele vence em 3 dias.';
   await withBrowser(async (agentContext) => {
-    const agent = await agentContext.newPage();
-    await signIn(agent, account.agent);
-    await agent.locator('#offline-banner').waitFor({ state: 'detached', timeout: 15_000 });
-
-    const openConversationOf = async (text) => {
-      const row = agent.locator('#conversation-list li', { hasText: text });
-      await row.waitFor({ timeout: 15_000 });
-      await row.locator('a').click();
-      await agent.locator('#timeline [data-kind="incoming"]', { hasText: text }).first().waitFor({ timeout: 15_000 });
-    };
-
+    const agent = await agentOf(agentContext, account);
     // A first customer asks; the agent answers in their own words.
     await withBrowser(async (firstContext) => {
       const first = await openWidget(firstContext, account);
       await say(first, `Vocês aceitam boleto bancário ${marker}?`);
-      await openConversationOf(`boleto bancário ${marker}`);
-      await agent.fill('#composer-input', answer);
-      await agent.press('#composer-input', 'Enter');
-      await first.locator('#ponte-widget .out', { hasText: 'Ele vence em 3 dias' }).waitFor({ timeout: 15_000 });
+      await openConversationOf(agent, `boleto bancário ${marker}`);
+      await answerCustomer(agent, first, answer);
     });
 
     await withBrowser(async (secondContext) => {
@@ -38,7 +50,7 @@ test('suggested replies appear live and insert into the composer', async () => {
       const greeting = `Olá, tudo bem? Aqui é ${unique()}.`;
       await say(second, greeting);
       const asked = agent.waitForResponse((r) => r.url().includes('reply_suggestions'));
-      await openConversationOf(greeting);
+      await openConversationOf(agent, greeting);
       await asked;
       await agent.locator('#composer-input').waitFor();
       // Positive control below: a greeting alone has nothing to suggest.
@@ -75,19 +87,12 @@ test('the wrap-up dialog suggests the category similar conversations got', async
   const account = newAccount();
   const marker = unique();
   await withBrowser(async (agentContext) => {
-    const agent = await agentContext.newPage();
-    await signIn(agent, account.agent);
-    await agent.locator('#offline-banner').waitFor({ state: 'detached', timeout: 15_000 });
+    const agent = await agentOf(agentContext, account);
     await withBrowser(async (visitorContext) => {
       const visitor = await openWidget(visitorContext, account);
       await say(visitor, `Olá! Meu pedido ainda não chegou. ${marker}`);
-      const row = agent.locator('#conversation-list li', { hasText: marker });
-      await row.waitFor({ timeout: 15_000 });
-      await row.locator('a').click();
-      await agent.locator('#timeline [data-kind="incoming"]', { hasText: marker }).waitFor({ timeout: 15_000 });
-      await agent.fill('#composer-input', 'Já verifiquei: sai para entrega amanhã.');
-      await agent.press('#composer-input', 'Enter');
-      await visitor.locator('#ponte-widget .out', { hasText: 'sai para entrega amanhã' }).waitFor({ timeout: 15_000 });
+      await openConversationOf(agent, marker);
+      await answerCustomer(agent, visitor, 'Já verifiquei: sai para entrega amanhã.');
 
       await agent.click('#resolve');
       await agent.locator('#wrap-up-dialog').waitFor();
@@ -109,19 +114,12 @@ test('an agent summarizes the open conversation from the side panel', async () =
   const account = newAccount();
   const marker = unique();
   await withBrowser(async (agentContext) => {
-    const agent = await agentContext.newPage();
-    await signIn(agent, account.agent);
-    await agent.locator('#offline-banner').waitFor({ state: 'detached', timeout: 15_000 });
+    const agent = await agentOf(agentContext, account);
     await withBrowser(async (visitorContext) => {
       const visitor = await openWidget(visitorContext, account);
       await say(visitor, `Preciso trocar o tamanho da camiseta ${marker}.`);
-      const row = agent.locator('#conversation-list li', { hasText: marker });
-      await row.waitFor({ timeout: 15_000 });
-      await row.locator('a').click();
-      await agent.locator('#timeline [data-kind="incoming"]', { hasText: marker }).waitFor({ timeout: 15_000 });
-      await agent.fill('#composer-input', 'Claro! A troca é grátis, enviei a etiqueta por e-mail.');
-      await agent.press('#composer-input', 'Enter');
-      await visitor.locator('#ponte-widget .out', { hasText: 'enviei a etiqueta' }).waitFor({ timeout: 15_000 });
+      await openConversationOf(agent, marker);
+      await answerCustomer(agent, visitor, 'Claro! A troca é grátis, enviei a etiqueta por e-mail.');
 
       // The side panel is beside the conversation on wide screens, a
       // button away on narrow ones.

@@ -58,6 +58,21 @@ async fn suggested(app: &TestApp, who: &Actor, number: i64) -> Vec<ReplySuggesti
         .expect("suggestions")
 }
 
+/// Moves conversation `number` to a new department nobody belongs to and
+/// gives it to `admin`: the demo's agent no longer sees it.
+async fn hide_from_agents(app: &TestApp, admin: &Actor, number: i64) {
+    let sales = domain::departments::create(&app.database.db, admin, "Vendas Corporativas")
+        .await
+        .unwrap();
+    sqlx::query("UPDATE conversations SET department_id = $2, assignee_id = $3 WHERE number = $1")
+        .bind(number)
+        .bind(sales.id)
+        .bind(admin.user_id)
+        .execute(&app.database.owner)
+        .await
+        .unwrap();
+}
+
 fn texts(suggestions: &[ReplySuggestion]) -> Vec<&str> {
     suggestions.iter().map(|s| s.text.as_str()).collect()
 }
@@ -157,7 +172,6 @@ async fn quick_replies_covering_the_request_are_suggested_and_nothing_unrelated(
 async fn answers_come_only_from_conversations_the_agent_may_see() {
     let app = spawn_app().await;
     let (demo, channel) = app.demo_inbox().await;
-    let db = &app.database.db;
     let admin = demo.actor(Role::GlobalAdmin);
     let agent = demo.actor(Role::Agent);
     let hidden = customer_asks(
@@ -174,17 +188,7 @@ async fn answers_come_only_from_conversations_the_agent_may_see() {
         "Aceitamos boleto, sim! Ele vence em 3 dias.",
     )
     .await;
-    // In a department the agent is no member of, and not theirs.
-    let sales = domain::departments::create(db, &admin, "Vendas Corporativas")
-        .await
-        .unwrap();
-    sqlx::query("UPDATE conversations SET department_id = $2, assignee_id = $3 WHERE number = $1")
-        .bind(hidden)
-        .bind(sales.id)
-        .bind(admin.user_id)
-        .execute(&app.database.owner)
-        .await
-        .unwrap();
+    hide_from_agents(&app, &admin, hidden).await;
 
     let asked = customer_asks(
         &app,
@@ -346,17 +350,7 @@ async fn an_open_conversation_is_summarized_on_demand_in_the_viewers_language() 
     assert!(english.starts_with("Request: "), "{english}");
 
     // Only for those who may see the conversation.
-    let admin = demo.actor(Role::GlobalAdmin);
-    let sales = domain::departments::create(db, &admin, "Vendas Corporativas")
-        .await
-        .unwrap();
-    sqlx::query("UPDATE conversations SET department_id = $2, assignee_id = $3 WHERE number = $1")
-        .bind(number)
-        .bind(sales.id)
-        .bind(admin.user_id)
-        .execute(&app.database.owner)
-        .await
-        .unwrap();
+    hide_from_agents(&app, &demo.actor(Role::GlobalAdmin), number).await;
     assert!(matches!(
         domain::ai::summary::summarize(db, &agent, number, Locale::En).await,
         Err(domain::Error::NotFound)

@@ -98,7 +98,9 @@ fn SuggestedReplies(
             .code()
             .strip_prefix("Digit")
             .and_then(|d| d.parse::<usize>().ok());
-        let Some(index) = digit.filter(|d| ev.alt_key() && (1..=3).contains(d)) else {
+        // AltGr is Ctrl+Alt, and AltGr+1…3 types ¹²³ on Brazilian keyboards.
+        let alt_alone = ev.alt_key() && !ev.ctrl_key() && !ev.meta_key();
+        let Some(index) = digit.filter(|d| alt_alone && (1..=3).contains(d)) else {
             return;
         };
         if let Some(suggestion) = shown.with_untracked(|list| list.get(index - 1).cloned()) {
