@@ -44,6 +44,14 @@ impl Config {
             sending: self.mailer.can_send(),
         }
     }
+
+    /// How AI providers are reached from this server.
+    pub fn ai_reach(&self) -> domain::ai::providers::Reach<'_> {
+        domain::ai::providers::Reach {
+            vault: &self.vault,
+            allow_private_targets: self.allow_private_targets,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

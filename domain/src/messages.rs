@@ -34,7 +34,7 @@ const MESSAGE_SELECT: &str = "
            a.id AS attachment_id, a.file_name, a.content_type AS attachment_type, a.size_bytes,
            q.id AS quoted_id, q.kind AS quoted_kind, qu.name AS quoted_sender,
            left(q.body, 140) AS quoted_body, q.deleted_at IS NOT NULL AS quoted_deleted, m.email,
-           m.menu_options
+           m.menu_options, m.sentiment
       FROM messages m
       LEFT JOIN users u ON u.id = m.sender_user_id
       LEFT JOIN attachments a ON a.id = m.attachment_id
@@ -70,6 +70,7 @@ pub(crate) struct MessageRow {
     quoted_deleted: Option<bool>,
     email: Option<serde_json::Value>,
     menu_options: Vec<String>,
+    sentiment: Option<f32>,
 }
 
 impl MessageRow {
@@ -140,6 +141,10 @@ impl MessageRow {
                 .filter(|_| !hide)
                 .and_then(|e| serde_json::from_value(e).ok()),
             menu_options: if hide { Vec::new() } else { self.menu_options },
+            sentiment: self
+                .sentiment
+                .filter(|_| !hide)
+                .map(crate::ai::sentiment::feeling_of),
         }
     }
 }

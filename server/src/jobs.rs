@@ -55,6 +55,36 @@ pub async fn watch_mailboxes(db: Db, vault: Arc<Vault>, allow_private_targets: b
     }
 }
 
+/// Reviews resolutions (the quality score workflow) on their own loop: a
+/// provider may think for seconds, and the channel queues must not wait.
+pub async fn review_resolutions(
+    db: Db,
+    vault: Arc<Vault>,
+    mailer: domain::mail::Mailer,
+    public_url: String,
+    allow_private_targets: bool,
+) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let outbox = domain::mail::Outbox {
+            vault: &vault,
+            base_url: &public_url,
+            sending: mailer.can_send(),
+        };
+        loop {
+            match domain::ai::quality::review_due(&db, outbox, allow_private_targets).await {
+                Ok(claimed) if claimed > 0 => continue,
+                Ok(_) => break,
+                Err(err) => {
+                    tracing::warn!(error = ?err, "quality reviews failed");
+                    break;
+                }
+            }
+        }
+    }
+}
+
 /// Removes uploads never sent with a message, and partial uploads a crash
 /// left behind.
 pub async fn clean_up_uploads(db: Db, storage: Storage) {
@@ -183,10 +213,6 @@ pub async fn run_queues(
         match domain::mail::alerts::queue_due(&db, outbox).await {
             Ok(queued) => busy |= queued > 0,
             Err(err) => tracing::warn!(error = ?err, "connection alerts failed"),
-        }
-        match domain::ai::quality::review_due(&db, outbox).await {
-            Ok(claimed) => busy |= claimed > 0,
-            Err(err) => tracing::warn!(error = ?err, "quality reviews failed"),
         }
         match domain::reports::schedules::run_due(&db, outbox).await {
             Ok(claimed) => busy |= claimed > 0,

@@ -131,6 +131,13 @@ impl Application {
                 self.state.config.secret.clone(),
                 self.allow_private_webhooks,
             )),
+            tokio::spawn(jobs::review_resolutions(
+                self.state.db.clone(),
+                self.state.config.vault.clone(),
+                self.state.config.mailer.clone(),
+                self.state.config.public_url.clone(),
+                self.allow_private_webhooks,
+            )),
             tokio::spawn(jobs::build_report_exports(self.state.db.clone())),
             tokio::spawn(jobs::sweep_sla_breaches(self.state.db.clone())),
             tokio::spawn(jobs::run_flow_timers(
@@ -216,6 +223,7 @@ fn router(
         .route("/readyz", get(http::health::readyz))
         .route("/metrics", get(http::health::metrics))
         .merge(http::api_activity::routes())
+        .merge(http::api_ai::routes())
         .merge(http::api_quality::routes())
         .merge(http::api_suggestions::routes())
         .merge(http::api_reports::routes())

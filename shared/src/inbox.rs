@@ -553,6 +553,9 @@ pub struct MessageView {
     /// The message this one answers (a quoted reply).
     #[serde(default)]
     pub quoted: Option<QuotedMessage>,
+    /// How a customer's message reads to the AI (incoming text only).
+    #[serde(default)]
+    pub sentiment: Option<Feeling>,
     /// What an e-mail carries besides its text.
     #[serde(default)]
     pub email: Option<EmailContent>,

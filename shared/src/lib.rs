@@ -4,6 +4,7 @@
 pub mod access;
 pub mod accounts;
 pub mod activity;
+pub mod ai;
 pub mod audit;
 pub mod categories;
 pub mod connections;

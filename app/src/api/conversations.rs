@@ -100,16 +100,17 @@ pub async fn category_suggestions(
     finish(domain::ai::categories::suggest(&state.db, &actor, number).await)
 }
 
-/// The offline AI's summary of conversation `number` so far, in `locale`
-/// — asked for from the side panel's lazy chunk.
+/// The AI's summary of conversation `number` so far, in `locale` — asked
+/// for from the side panel's lazy chunk.
 #[server(endpoint = "summarize_conversation")]
 pub async fn summarize_conversation(
     number: i64,
     locale: shared::Locale,
-) -> Result<Option<String>, AppError> {
+) -> Result<Option<shared::ai::AiText>, AppError> {
     use crate::server::{actor, finish};
     let (state, actor) = actor()?;
-    finish(domain::ai::summary::summarize(&state.db, &actor, number, locale).await)
+    let reach = state.config.ai_reach();
+    finish(domain::ai::summary::summarize(&state.db, reach, &actor, number, locale).await)
 }
 
 #[server(endpoint = "list_messages")]

@@ -483,6 +483,8 @@ pub static STRINGS: Strings = Strings {
     conversation_not_found: "Conversation not found or not visible to you.",
     critical: "Critical",
     customer_typing: "Customer is typing…",
+    customer_seems_happy: "The customer seems happy here (AI)",
+    customer_seems_unhappy: "The customer seems unhappy here (AI)",
     deactivate_channel: "Deactivate channel",
     default_department: "Default department",
     delivery_delivered: "Delivered",

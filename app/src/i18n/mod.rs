@@ -322,6 +322,8 @@ mod strings {
         conversation_not_found,
         critical,
         customer_typing,
+        customer_seems_happy,
+        customer_seems_unhappy,
         deactivate_channel,
         default_department,
         delivery_delivered,

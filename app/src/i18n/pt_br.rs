@@ -483,6 +483,8 @@ pub static STRINGS: Strings = Strings {
     conversation_not_found: "Conversa não encontrada ou fora do seu acesso.",
     critical: "Crítico",
     customer_typing: "Cliente digitando…",
+    customer_seems_happy: "O cliente parece satisfeito aqui (IA)",
+    customer_seems_unhappy: "O cliente parece insatisfeito aqui (IA)",
     deactivate_channel: "Desativar canal",
     default_department: "Departamento padrão",
     delivery_delivered: "Entregue",

@@ -1,8 +1,11 @@
-//! Ponte's built-in AI: an offline engine that works on a fresh install with
-//! no provider anywhere, and the fallback when a provider fails. Its quality
-//! is measured on labelled examples kept in the repository, never asserted.
+//! Ponte's AI: the account's own OpenAI-compatible providers where it has
+//! connected one ([`providers`]), and a built-in offline engine that works on
+//! a fresh install with no provider anywhere and stands in whenever a
+//! provider fails. The engine's quality is measured on labelled examples
+//! kept in the repository, never asserted.
 
 pub mod categories;
+pub mod providers;
 pub mod quality;
 pub mod replies;
 pub mod sentiment;

@@ -1,6 +1,7 @@
 //! HTTP: routes outside Leptos and the middleware around everything.
 
 pub mod api_activity;
+pub mod api_ai;
 pub mod api_channels;
 pub mod api_departments;
 pub mod api_exports;

@@ -306,16 +306,30 @@ async fn the_category_similar_conversations_got_is_suggested_at_wrap_up() {
     );
 }
 
+/// The summary as the side panel asks for it (no provider reachable).
+async fn summary_of(
+    app: &TestApp,
+    actor: &Actor,
+    number: i64,
+    locale: Locale,
+) -> domain::Result<Option<shared::ai::AiText>> {
+    let vault = crate::helpers::test_vault();
+    let reach = domain::ai::providers::Reach {
+        vault: &vault,
+        allow_private_targets: false,
+    };
+    domain::ai::summary::summarize(&app.database.db, reach, actor, number, locale).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_open_conversation_is_summarized_on_demand_in_the_viewers_language() {
     let app = spawn_app().await;
     let (demo, channel) = app.demo_inbox().await;
-    let db = &app.database.db;
     let agent = demo.actor(Role::Agent);
     let visitor = app.visitor(&channel).await;
     let number = customer_writes(&app, &channel, &visitor, "Lúcia Ramos", "Oi, tudo bem?").await;
     assert_eq!(
-        domain::ai::summary::summarize(db, &agent, number, Locale::PtBr)
+        summary_of(&app, &agent, number, Locale::PtBr)
             .await
             .unwrap(),
         None,
@@ -331,10 +345,12 @@ async fn an_open_conversation_is_summarized_on_demand_in_the_viewers_language() 
     )
     .await;
 
-    let summary = domain::ai::summary::summarize(db, &agent, number, Locale::PtBr)
+    let summary = summary_of(&app, &agent, number, Locale::PtBr)
         .await
         .unwrap()
         .expect("a summary");
+    assert_eq!(summary.provider, None, "no provider: the offline engine");
+    let summary = summary.text;
     assert!(
         summary.contains("Pedido: ") && summary.contains("camiseta"),
         "{summary}"
@@ -343,16 +359,17 @@ async fn an_open_conversation_is_summarized_on_demand_in_the_viewers_language() 
         summary.contains("Resposta: ") && summary.contains("etiqueta"),
         "{summary}"
     );
-    let english = domain::ai::summary::summarize(db, &agent, number, Locale::En)
+    let english = summary_of(&app, &agent, number, Locale::En)
         .await
         .unwrap()
-        .expect("a summary");
+        .expect("a summary")
+        .text;
     assert!(english.starts_with("Request: "), "{english}");
 
     // Only for those who may see the conversation.
     hide_from_agents(&app, &demo.actor(Role::GlobalAdmin), number).await;
     assert!(matches!(
-        domain::ai::summary::summarize(db, &agent, number, Locale::En).await,
+        summary_of(&app, &agent, number, Locale::En).await,
         Err(domain::Error::NotFound)
     ));
 }

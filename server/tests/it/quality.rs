@@ -133,8 +133,8 @@ async fn a_low_score_alerts_the_managers_once_per_resolution_and_a_good_one_does
     // More workers race the server's own for the same review.
     let vault = test_vault();
     let (a, b) = tokio::join!(
-        domain::ai::quality::review_due(&app.database.db, test_outbox(&vault)),
-        domain::ai::quality::review_due(&app.database.db, test_outbox(&vault)),
+        domain::ai::quality::review_due(&app.database.db, test_outbox(&vault), true),
+        domain::ai::quality::review_due(&app.database.db, test_outbox(&vault), true),
     );
     a.unwrap();
     b.unwrap();
@@ -198,7 +198,7 @@ async fn a_low_score_alerts_the_managers_once_per_resolution_and_a_good_one_does
 
     // Once: the racing workers and a second look change nothing.
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    domain::ai::quality::review_due(&app.database.db, test_outbox(&vault))
+    domain::ai::quality::review_due(&app.database.db, test_outbox(&vault), true)
         .await
         .unwrap();
     let alerts_for = |mails: Vec<crate::helpers::ReceivedMail>| {

@@ -96,4 +96,36 @@ async fn the_customers_feeling_follows_their_messages_the_latest_weighing_most()
     .await;
     let second = count(&app, "SELECT max(number) FROM conversations").await;
     assert_eq!(feeling_of(&app, &token, second).await, "neutral");
+
+    // Each customer message says how it reads, as the timeline marks it.
+    let (status, page) = api(
+        &app,
+        &token,
+        Method::GET,
+        &format!("/conversations/{number}/messages"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let feelings: Vec<(&str, &Value)> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == "incoming")
+        .map(|m| (m["body"].as_str().unwrap(), &m["sentiment"]))
+        .collect();
+    assert_eq!(
+        feelings,
+        [
+            (
+                "Péssimo atendimento, ninguém resolve nada.",
+                &Value::from("negative")
+            ),
+            (
+                "Agora sim, resolvido! Muito obrigado, vocês são ótimos",
+                &Value::from("positive")
+            ),
+            ("Perfect, thank you so much!", &Value::from("positive")),
+        ]
+    );
 }

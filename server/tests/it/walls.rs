@@ -177,6 +177,27 @@ async fn two_full_accounts(db: &TestDb) -> (Uuid, Uuid) {
         domain::messages::send(&db.db, &supervisor, 1, &note)
             .await
             .unwrap();
+        let provider = shared::ai::AiProviderForm {
+            name: "Ollama".into(),
+            base_url: "http://10.0.0.5:11434/v1".into(),
+            model: "llama3.2".into(),
+            api_key: Some("chave".into()),
+            timeout_ms: 20_000,
+            max_tokens: 512,
+            is_default: true,
+        };
+        let provider = domain::ai::providers::save(&db.db, &vault, &admin, None, &provider)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO ai_calls (account_id, provider_id, purpose, ok, attempts, latency_ms)
+             VALUES ($1, $2, 'test', true, 1, 300)",
+        )
+        .bind(demo.account_id)
+        .bind(provider.id)
+        .execute(&db.owner)
+        .await
+        .unwrap();
         sqlx::query(
             "INSERT INTO attachments (account_id, storage_key, file_name, content_type, size_bytes, sha256)
              VALUES ($1, $2, 'a.txt', 'text/plain', 1, '\\x00')",

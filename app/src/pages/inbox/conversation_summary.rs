@@ -1,9 +1,11 @@
-//! "Summarize": the offline AI's summary of the conversation so far (the
+//! "Summarize": the AI's summary of the conversation so far (the
 //! customer's request, the answer, the outcome), asked for with a button
 //! beside the conversation and asked again with it. Part of the panel's
-//! lazy chunk, words included.
+//! lazy chunk, words included. Says who wrote it: the account's AI
+//! provider, or the offline engine.
 
 use leptos::prelude::*;
+use shared::ai::AiText;
 use shared::inbox::ConversationSummary;
 use shared::Locale;
 
@@ -18,6 +20,8 @@ struct Words {
     again: &'static str,
     working: &'static str,
     nothing: &'static str,
+    offline: &'static str,
+    by: &'static str,
 }
 
 const EN: Words = Words {
@@ -26,6 +30,8 @@ const EN: Words = Words {
     again: "Summarize again",
     working: "Summarizing…",
     nothing: "Nothing to summarize yet.",
+    offline: "By the offline engine",
+    by: "By",
 };
 
 const PT_BR: Words = Words {
@@ -34,6 +40,8 @@ const PT_BR: Words = Words {
     again: "Resumir de novo",
     working: "Resumindo…",
     nothing: "Ainda não há o que resumir.",
+    offline: "Pelo mecanismo offline",
+    by: "Por",
 };
 
 fn words(locale: Locale) -> &'static Words {
@@ -47,7 +55,7 @@ fn words(locale: Locale) -> &'static Words {
 pub fn ConversationSummaryCard(summary: RwSignal<ConversationSummary>) -> impl IntoView {
     let prefs = use_prefs();
     let number = summary.with_untracked(|c| c.number);
-    let result = RwSignal::new(None::<Option<String>>);
+    let result = RwSignal::new(None::<Option<AiText>>);
     let ask = Action::new_local(move |locale: &Locale| summarize_conversation(number, *locale));
     Effect::new(move |_| {
         if let Some(Ok(text)) = ask.value().get() {
@@ -73,9 +81,16 @@ pub fn ConversationSummaryCard(summary: RwSignal<ConversationSummary>) -> impl I
                     </button>
                 </div>
                 {move || result.get().map(|text| match text {
-                    Some(text) => view! {
-                        <p id="summary-text" class="whitespace-pre-line text-sm text-slate-800 dark:text-slate-200">{text}</p>
-                    }.into_any(),
+                    Some(AiText { text, provider }) => {
+                        let author = match provider {
+                            Some(name) => format!("{} {name}", w.by),
+                            None => w.offline.to_string(),
+                        };
+                        view! {
+                            <p id="summary-text" class="whitespace-pre-line text-sm text-slate-800 dark:text-slate-200">{text}</p>
+                            <p id="summary-author" class="text-xs text-slate-500 dark:text-slate-400">{author}</p>
+                        }.into_any()
+                    }
                     None => view! {
                         <p id="summary-text" class="text-xs text-slate-500 dark:text-slate-400">{w.nothing}</p>
                     }.into_any(),

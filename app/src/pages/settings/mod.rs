@@ -1,6 +1,7 @@
 //! Settings: the account, its users and invitations, one's profile, API tokens.
 
 mod account;
+mod ai_providers;
 mod api_tokens;
 mod categories;
 mod email;

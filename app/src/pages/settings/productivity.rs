@@ -12,6 +12,7 @@ use crate::components::form::{
 use crate::components::layout::{use_session, PageHeader};
 use crate::prefs::use_t;
 
+use super::ai_providers::AiProvidersCard;
 use super::quality::{QualityThresholdForm, SatisfactionSurveyForm};
 use super::*;
 
@@ -65,6 +66,7 @@ pub fn ProductivitySettingsPage() -> impl IntoView {
             })}
             <QualityThresholdForm />
             {sets_activity.then(|| view! { <SatisfactionSurveyForm /> })}
+            {sets_activity.then(|| view! { <AiProvidersCard /> })}
         </div>
     }
     .into_any()

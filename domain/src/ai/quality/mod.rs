@@ -1,6 +1,7 @@
 //! The quality score workflow: every resolution is reviewed once by the AI
-//! (the offline engine here) — a summary, the customer's sentiment, a score
-//! 0–10 and its justification — and a score under the account's threshold
+//! (the account's default provider, else the offline engine) — a summary,
+//! the customer's sentiment, a score 0–10 and its justification
+//! ([`verdict`]) — and a score under the account's threshold
 //! e-mails the conversation's managers, rings their bell and marks the
 //! conversation critical. Driven by the AI's score, not the customer's.
 //!
@@ -9,10 +10,12 @@
 //! `SKIP LOCKED`, and the review row, marked done in the same transaction as
 //! its effects, is what makes a retried review alert only once.
 
+pub mod prompts;
 mod score;
 pub mod settings;
 mod summary;
 mod transcript;
+mod verdict;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -25,16 +28,21 @@ use uuid::Uuid;
 pub use score::{score, Score, Signals};
 pub use summary::summarize;
 pub use transcript::{read as read_transcript, Line, Speaker, Transcript};
+use verdict::{judge, read_material, Material};
 
 use crate::actor::Actor;
+use crate::ai::providers::Reach;
 use crate::conversations::{self, Locked};
 use crate::db::{Db, Tx};
 use crate::error::Result;
 use crate::mail::{self, Outbox, QualityAlert, SystemMail};
 
-const BATCH: i32 = 20;
+/// One review per claim: a provider may take two timeouts (up to 2 × 120 s)
+/// on each, and a claimed review must not outlive its lease while others
+/// wait behind it.
+const BATCH: i32 = 1;
 /// A claimed review not done by then (a crashed worker) is tried again.
-const LEASE_SECONDS: i32 = 120;
+const LEASE_SECONDS: i32 = 300;
 
 /// The review of the latest resolution of a conversation the actor sees.
 pub async fn review_of(db: &Db, actor: &Actor, number: i64) -> Result<Option<QualityReview>> {
@@ -74,7 +82,7 @@ pub async fn review_of(db: &Db, actor: &Actor, number: i64) -> Result<Option<Qua
 }
 
 /// Reviews the resolutions waiting for it; returns how many were claimed.
-pub async fn review_due(db: &Db, outbox: Outbox<'_>) -> Result<usize> {
+pub async fn review_due(db: &Db, outbox: Outbox<'_>, allow_private_targets: bool) -> Result<usize> {
     let due: Vec<(Uuid, i64, DateTime<Utc>)> = sqlx::query_as(
         "SELECT account_id, conversation_id, resolved_at FROM claim_quality_reviews($1, $2)",
     )
@@ -83,21 +91,45 @@ pub async fn review_due(db: &Db, outbox: Outbox<'_>) -> Result<usize> {
     .fetch_all(db.pool())
     .await
     .context("claiming quality reviews")?;
+    let reach = Reach {
+        vault: outbox.vault,
+        allow_private_targets,
+    };
     for (account_id, conversation_id, resolved_at) in &due {
-        review(db, outbox, *account_id, *conversation_id, *resolved_at).await?;
+        review(
+            db,
+            outbox,
+            reach,
+            *account_id,
+            *conversation_id,
+            *resolved_at,
+        )
+        .await?;
     }
     Ok(due.len())
 }
 
 /// Reviews one resolution, unless it was reviewed already or the
 /// conversation was reopened since (the next resolution gets its own).
+/// The judging happens between two transactions, so that no lock waits on
+/// a provider; the second one checks again that the review is still due.
 async fn review(
     db: &Db,
     outbox: Outbox<'_>,
+    reach: Reach<'_>,
     account_id: Uuid,
     conversation_id: i64,
     resolved_at: DateTime<Utc>,
 ) -> Result<()> {
+    let Some(material) = read_material(db, account_id, conversation_id, resolved_at).await? else {
+        return Ok(());
+    };
+    let verdict = match material {
+        Material::Superseded => None,
+        Material::Resolution { transcript, locale } => {
+            Some(judge(db, reach, account_id, conversation_id, &transcript, locale).await?)
+        }
+    };
     let mut tx = db.tenant(account_id, None).await?;
     // Someone else holds it: the lease brings the review back later.
     let Some(conversation) =
@@ -117,48 +149,42 @@ async fn review(
     if pending.is_none() {
         return Ok(());
     }
-    if conversation.resolved_at != Some(resolved_at) {
-        finish(&mut tx, conversation_id, resolved_at, None).await?;
-        tx.commit().await.context("commit")?;
-        return Ok(());
-    }
-    let (threshold, locale) = settings::threshold_and_locale(&mut tx, account_id).await?;
-    let transcript = transcript::read(
-        &mut tx,
-        conversation.account_id,
-        conversation.id,
-        conversation.resolved_at,
-    )
-    .await?;
-    let scored = score(&transcript);
-    let justification = scored.justification(locale);
-    let summary = summarize(&transcript, locale);
+    let verdict = match verdict {
+        Some(verdict) if conversation.resolved_at == Some(resolved_at) => verdict,
+        _ => {
+            finish(&mut tx, conversation_id, resolved_at, None).await?;
+            tx.commit().await.context("commit")?;
+            return Ok(());
+        }
+    };
+    let (threshold, _) = settings::threshold_and_locale(&mut tx, account_id).await?;
     sqlx::query(
         "UPDATE conversations SET ai_score = $3, ai_justification = $4, ai_summary = $5
           WHERE account_id = $1 AND id = $2",
     )
     .bind(account_id)
     .bind(conversation_id)
-    .bind(scored.value)
-    .bind(&justification)
-    .bind(&summary)
+    .bind(verdict.score)
+    .bind(&verdict.justification)
+    .bind(&verdict.summary)
     .execute(&mut *tx)
     .await
     .context("storing the review")?;
-    let below = scored.value < threshold;
+    let below = verdict.score < threshold;
     let outcome = Outcome {
-        score: scored.value,
+        score: verdict.score,
         threshold,
-        sentiment: scored.signals.customer_sentiment,
+        sentiment: verdict.sentiment,
         alerted: below,
+        provider_id: verdict.provider_id,
     };
     finish(&mut tx, conversation_id, resolved_at, Some(&outcome)).await?;
     if below {
         let review = Review {
-            score: scored.value,
+            score: verdict.score,
             threshold,
-            justification: &justification,
-            summary: summary.as_deref(),
+            justification: &verdict.justification,
+            summary: verdict.summary.as_deref(),
         };
         alert(&mut tx, outbox, &conversation, &review).await?;
     }
@@ -173,6 +199,7 @@ struct Outcome {
     threshold: f32,
     sentiment: f32,
     alerted: bool,
+    provider_id: Option<i64>,
 }
 
 /// Marks the review done: with its outcome, or without one (superseded).
@@ -184,7 +211,8 @@ async fn finish(
 ) -> anyhow::Result<()> {
     sqlx::query(
         "UPDATE quality_reviews
-            SET reviewed_at = now(), score = $3, threshold = $4, sentiment = $5, alerted = $6
+            SET reviewed_at = now(), score = $3, threshold = $4, sentiment = $5, alerted = $6,
+                provider_id = $7
           WHERE conversation_id = $1 AND resolved_at = $2",
     )
     .bind(conversation_id)
@@ -193,6 +221,7 @@ async fn finish(
     .bind(outcome.map(|o| o.threshold))
     .bind(outcome.map(|o| o.sentiment))
     .bind(outcome.is_some_and(|o| o.alerted))
+    .bind(outcome.and_then(|o| o.provider_id))
     .execute(&mut **tx)
     .await
     .context("finishing the review")?;

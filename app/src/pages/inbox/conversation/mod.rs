@@ -345,6 +345,7 @@ pub fn pending_message(
         updated_at: chrono::Utc::now(),
         deleted: false,
         quoted: None,
+        sentiment: None,
         email: None,
         menu_options: Vec::new(),
     }
@@ -400,6 +401,7 @@ mod tests {
             updated_at: Utc::now(),
             deleted: false,
             quoted: None,
+            sentiment: None,
             email: None,
             menu_options: Vec::new(),
         }

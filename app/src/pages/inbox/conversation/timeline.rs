@@ -3,7 +3,7 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use shared::inbox::{Activity, DeliveryStatus, MessageKind, MessageView};
+use shared::inbox::{Activity, DeliveryStatus, Feeling, MessageKind, MessageView};
 use shared::Permission;
 
 use super::{use_open_conversation, OpenConversation};
@@ -263,6 +263,7 @@ fn MessageItem(
                     }.into_any()
                 }}
                 <p class="mt-0.5 flex items-center justify-end gap-1 text-[11px] opacity-90">
+                    {message.sentiment.and_then(feeling_mark)}
                     {at}
                     {(message.kind == MessageKind::Outgoing).then(|| view! { <DeliveryTicks status=message.delivery_status /> })}
                 </p>
@@ -318,6 +319,21 @@ fn MessageItem(
         </div>
     }
     .into_any()
+}
+
+/// A subtle mark on a customer's message the AI reads as unhappy or happy
+/// (nothing on neutral ones), said in words to screen readers.
+fn feeling_mark(feeling: Feeling) -> Option<impl IntoView> {
+    let t = use_t();
+    let (mark, label): (&str, fn(&Strings) -> &'static str) = match feeling {
+        Feeling::Negative => ("🙁", |t| t.customer_seems_unhappy),
+        Feeling::Positive => ("🙂", |t| t.customer_seems_happy),
+        Feeling::Neutral => return None,
+    };
+    Some(view! {
+        <span class="message-feeling" data-feeling=feeling.as_str() role="img"
+            aria-label=move || label(t()) title=move || label(t())>{mark}</span>
+    })
 }
 
 /// The message a reply answers, above the reply's text.
