@@ -2,7 +2,8 @@
 //! resolved conversations (more on weekdays, busiest around midday) on the
 //! account's channels and departments, each with the customer's message,
 //! the agent's reply, a first response, often a category, now and then a
-//! transfer — and the productivity events the domain would have recorded.
+//! transfer, the AI's review — and the productivity events the domain would
+//! have recorded.
 //! Generated in a few set-based statements (`ponte seed-demo`).
 
 use anyhow::Context;
@@ -191,6 +192,38 @@ pub async fn seed_conversations(
     .execute(&mut *tx)
     .await
     .context("categorizing past conversations")?;
+    // The AI's review of each resolution, so the dashboard's quality figures
+    // and the quality report have a spread: mostly good, some under the
+    // default threshold of 7 (the delivery complaints, and now and then a
+    // poor one).
+    sqlx::query(&format!(
+        "WITH scored AS (
+            SELECT c.id, c.account_id, c.resolved_at,
+                   (CASE WHEN c.number % 13 = 0 THEN 2.5 + c.number % 4
+                         WHEN c.number % 5 = 0 THEN 5.5 + (c.number % 3) * 0.5
+                         ELSE 7.0 + ((c.number * 37) % 31) / 10.0 END)::real AS score
+              FROM conversations c
+             WHERE c.account_id = $1 AND {history}),
+          marked AS (
+            UPDATE conversations c
+               SET ai_score = s.score,
+                   ai_justification = CASE
+                       WHEN s.score >= 7 THEN 'Respondido a tempo, pedido atendido e cliente satisfeito.'
+                       WHEN s.score >= 5 THEN 'Pedido atendido, mas o cliente esperou pela primeira resposta.'
+                       ELSE 'O cliente esperou muito e o pedido ficou sem solução clara.' END
+              FROM scored s WHERE c.id = s.id)
+         INSERT INTO quality_reviews (account_id, conversation_id, resolved_at, attempts, reviewed_at,
+                                      score, threshold, sentiment, alerted)
+         SELECT account_id, id, resolved_at, 1, resolved_at + interval '1 minute',
+                score, 7, ((score - 5) / 5)::real, score < 7
+           FROM scored"
+    ))
+    .bind(account_id)
+    .bind(first_number)
+    .bind(added)
+    .execute(&mut *tx)
+    .await
+    .context("reviewing past conversations")?;
     tx.commit().await.context("commit")?;
     Ok(added)
 }

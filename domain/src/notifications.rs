@@ -1,5 +1,6 @@
-//! In-app notifications: mentions, transfers, SLA breaches — each only to
-//! someone who may see its conversation.
+//! In-app notifications: mentions, transfers, SLA breaches, low scores —
+//! each only to someone who may see its conversation — and connections
+//! that went down, to the account's admins.
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -54,6 +55,28 @@ pub(crate) async fn notify_from_system(
     .await
 }
 
+/// Tells an admin, in their bell, that a connection went down (they are
+/// e-mailed too, by the same sweep, once per incident).
+pub(crate) async fn notify_connection_down(
+    tx: &mut Tx,
+    account_id: Uuid,
+    user_id: Uuid,
+    channel_id: i64,
+) -> anyhow::Result<()> {
+    let notification_id: i64 = sqlx::query_scalar(
+        "INSERT INTO notifications (account_id, user_id, kind, channel_id)
+         VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(account_id)
+    .bind(user_id)
+    .bind(NotificationKind::ConnectionDown)
+    .bind(channel_id)
+    .fetch_one(&mut **tx)
+    .await
+    .context("creating the connection alert")?;
+    signal(tx, account_id, user_id, notification_id).await
+}
+
 /// Stores and signals a notification — only for someone who may see the
 /// conversation (the visibility rule, with the recipient's scope).
 async fn insert(
@@ -97,6 +120,16 @@ async fn insert(
     .fetch_one(&mut **tx)
     .await
     .context("creating notification")?;
+    signal(tx, account_id, user_id, notification_id).await
+}
+
+/// Delivers the notification to its owner's open tabs after the commit.
+async fn signal(
+    tx: &mut Tx,
+    account_id: Uuid,
+    user_id: Uuid,
+    notification_id: i64,
+) -> anyhow::Result<()> {
     realtime::publish(
         tx,
         account_id,
@@ -109,11 +142,16 @@ async fn insert(
 }
 
 /// A mention quotes the note; a transfer its note, or else what the
-/// customer last said.
+/// customer last said; a connection alert names the connection and what its
+/// provider said.
 const NOTIFICATION_SELECT: &str = "
-    SELECT n.id, n.kind, c.number, u.name AS actor_name, left(COALESCE(NULLIF(m.body, ''), m.activity->>'note', c.last_message_preview, ''), 160) AS excerpt, n.created_at, n.read_at IS NOT NULL AS read
+    SELECT n.id, n.kind, c.number, u.name AS actor_name,
+           left(COALESCE(NULLIF(m.body, ''), m.activity->>'note', c.last_message_preview,
+                         ch.name || COALESCE(': ' || ch.health_detail, ''), ''), 160) AS excerpt,
+           n.created_at, n.read_at IS NOT NULL AS read
       FROM notifications n
       LEFT JOIN conversations c ON c.id = n.conversation_id
+      LEFT JOIN channels ch ON ch.id = n.channel_id
       LEFT JOIN users u ON u.id = n.actor_id
       LEFT JOIN messages m ON m.id = n.message_id";
 
@@ -165,6 +203,23 @@ pub async fn by_id(db: &Db, account_id: Uuid, id: i64) -> Result<Option<Notifica
         .context("reading notification")?;
     tx.commit().await.context("commit")?;
     Ok(row.map(from_row))
+}
+
+/// Marks one of the actor's notifications read (opening it from the bell).
+pub async fn mark_read(db: &Db, actor: &Actor, id: i64) -> Result<()> {
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    sqlx::query(
+        "UPDATE notifications SET read_at = now()
+          WHERE account_id = $1 AND user_id = $2 AND id = $3 AND read_at IS NULL",
+    )
+    .bind(actor.account_id)
+    .bind(actor.user_id)
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .context("marking the notification read")?;
+    tx.commit().await.context("commit")?;
+    Ok(())
 }
 
 pub async fn mark_all_read(db: &Db, actor: &Actor) -> Result<()> {

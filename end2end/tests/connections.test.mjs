@@ -164,3 +164,48 @@ test('a WhatsApp connection made in Settings receives live and replies through t
     graph.close();
   }
 });
+
+test('a connection that goes down rings the admin\'s bell, which leads to the connections', async () => {
+  const account = newAccount();
+  const graph = await mockGraph();
+  const name = `WhatsApp Caiu ${unique()}`;
+  try {
+    await withBrowser(async (context) => {
+      const page = await context.newPage();
+      await signIn(page, account.admin);
+      await page.goto(`${page.url().split('/inbox')[0]}/settings/connections`);
+      await waitForHydration(page);
+      await page.locator('#conn-new-name').waitFor();
+      await page.fill('#conn-new-name', name);
+      await page.fill('#conn-new-phone_number_id', '5550002');
+      await page.fill('#conn-new-access_token', 'revoked-token');
+      await page.fill('#conn-new-app_secret', `secret-${unique()}`);
+      await page.fill('#conn-new-verify_token', 'verify-e2e');
+      await page.fill('#conn-new-api_base_url', graph.url);
+      await page.click('form[data-connection-form="conn-new"] button[type="submit"]');
+      const card = page.locator('section[data-connection]', { hasText: name });
+      await card.waitFor();
+
+      // The local Graph API does not know the number: the test fails, the
+      // connection is down, and the bell rings without a reload.
+      await card.locator('[data-test-connection]').click();
+      await card.locator('[data-test-result="false"]').waitFor();
+      const alert = page.locator('#notifications li[data-kind="connection_down"]', { hasText: name });
+      await alert.waitFor({ state: 'attached', timeout: 20_000 });
+      assert.equal(await alert.getAttribute('data-read'), 'false');
+      await page.locator('#notification-count').waitFor();
+      await page.click('#notifications summary');
+      assert.match(await alert.textContent(), /Uma conexão caiu/);
+
+      // Opened from the inbox, it leads back here and is read.
+      await page.goto(`${page.url().split('/settings')[0]}/inbox`);
+      await waitForHydration(page);
+      await page.click('#notifications summary');
+      await page.locator('#notifications li[data-kind="connection_down"]', { hasText: name }).locator('a').click();
+      await page.waitForURL(/\/settings\/connections$/);
+      await page.locator('#notifications li[data-kind="connection_down"][data-read="true"]', { hasText: name }).waitFor({ state: 'attached' });
+    });
+  } finally {
+    graph.close();
+  }
+});

@@ -1,5 +1,6 @@
 // Reports and the dashboard's figures: a manager reads the work log, the
-// PDF export downloads as a real PDF with the report's title, the KPI cards
+// PDF export downloads as a real PDF with the report's title, the AI quality
+// report spreads the history's scores, the KPI cards
 // and charts show the demo's history, and an agent sees only their own row.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -67,6 +68,17 @@ test('a manager reads a report, exports it as PDF, and the dashboard shows its f
     await breakdown.locator('tr[data-category]').first().waitFor();
     const counts = await breakdown.locator('td[data-column="with_subcategories"]').allInnerTexts();
     assert.ok(counts.some((n) => Number(n) > 0), `category counts ${counts}`);
+
+    // Quality (AI): the history's reviews, per agent and spread over bands.
+    await page.getByRole('button', { name: 'Qualidade (IA)' }).click();
+    const quality = page.locator('#report-table[data-report="quality"]');
+    await quality.waitFor();
+    const reviewed = await quality.locator(`tr[data-agent="${account.agent}"] td[data-column="reviewed"]`).getAttribute('data-value');
+    assert.ok(Number(reviewed) > 0, `reviewed ${reviewed}`);
+    const mean = Number(await quality.locator(`tr[data-agent="${account.agent}"] td[data-column="mean_score"]`).getAttribute('data-value'));
+    assert.ok(mean > 0 && mean <= 10, `mean score ${mean}`);
+    const spread = page.locator('#score-spread svg[role="img"]');
+    assert.match(await spread.getAttribute('aria-label'), /^Notas da IA por faixa: Notas 0–2 \d+; Notas 2–4 \d+;/);
 
     await page.goto(`${BASE_URL}/dashboard`);
     await waitForHydration(page);

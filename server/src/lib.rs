@@ -225,6 +225,7 @@ fn router(
         .merge(http::api_activity::routes())
         .merge(http::api_ai::routes())
         .merge(http::api_quality::routes())
+        .merge(http::api_notifications::routes())
         .merge(http::api_suggestions::routes())
         .merge(http::api_reports::routes())
         .merge(http::api_exports::routes())

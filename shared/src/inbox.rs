@@ -753,6 +753,7 @@ string_enum!(
         SlaBreach => "sla_breach",
         FlowHandoff => "flow_handoff",
         LowScore => "low_score",
+        ConnectionDown => "connection_down",
     }
 );
 
@@ -766,6 +767,18 @@ pub struct Notification {
     pub excerpt: String,
     pub created_at: DateTime<Utc>,
     pub read: bool,
+}
+
+impl Notification {
+    /// Where opening it leads: its conversation, or for a connection that
+    /// went down, the connections.
+    pub fn href(&self) -> String {
+        match (self.kind, self.conversation_number) {
+            (NotificationKind::ConnectionDown, _) => "/settings/connections".into(),
+            (_, Some(number)) => format!("/inbox/{number}"),
+            (_, None) => "/inbox".into(),
+        }
+    }
 }
 
 fn default_notification_kind() -> NotificationKind {

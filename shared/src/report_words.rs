@@ -37,6 +37,8 @@ pub struct ReportWords {
     pub files: &'static str,
     pub no_rows: &'static str,
     pub chart_by_agent: &'static str,
+    /// The quality report's second chart: all its reviews per score band.
+    pub score_spread: &'static str,
     pub by_category: &'static str,
     pub category: &'static str,
     pub with_subcategories: &'static str,
@@ -131,10 +133,12 @@ pub fn report_title(locale: Locale, kind: ReportKind) -> &'static str {
         (Locale::PtBr, ReportKind::Productivity) => "Produtividade",
         (Locale::PtBr, ReportKind::Categorization) => "Categorização",
         (Locale::PtBr, ReportKind::Idle) => "Análise de ociosidade",
+        (Locale::PtBr, ReportKind::Quality) => "Qualidade (IA)",
         (Locale::En, ReportKind::WorkLog) => "Work log",
         (Locale::En, ReportKind::Productivity) => "Productivity",
         (Locale::En, ReportKind::Categorization) => "Categorization",
         (Locale::En, ReportKind::Idle) => "Idle analysis",
+        (Locale::En, ReportKind::Quality) => "Quality (AI)",
     }
 }
 
@@ -187,6 +191,15 @@ pub fn column_title(locale: Locale, column: &str) -> &'static str {
         "periods" => ("Períodos", "Periods"),
         "longest_period_seconds" => ("Maior período", "Longest period"),
         "inactive_share" => ("% inativo", "% inactive"),
+        "reviewed" => ("Avaliadas pela IA", "Reviewed by the AI"),
+        "mean_score" => ("Nota média", "Mean score"),
+        "low_scores" => ("Abaixo do limite", "Below threshold"),
+        "low_share" => ("% abaixo do limite", "% below threshold"),
+        "scores_0_2" => ("Notas 0–2", "Scores 0–2"),
+        "scores_2_4" => ("Notas 2–4", "Scores 2–4"),
+        "scores_4_6" => ("Notas 4–6", "Scores 4–6"),
+        "scores_6_8" => ("Notas 6–8", "Scores 6–8"),
+        "scores_8_10" => ("Notas 8–10", "Scores 8–10"),
         _ => ("", ""),
     };
     match locale {
@@ -199,7 +212,7 @@ static PT_BR: ReportWords = ReportWords {
     nav: "Relatórios",
     page_title: "Relatórios",
     page_subtitle:
-        "Trabalho, produtividade, categorias e ociosidade por agente, com exportação em CSV e PDF.",
+        "Trabalho, produtividade, categorias, ociosidade e qualidade por agente, com exportação em CSV e PDF.",
     report: "Relatório",
     period: "Período",
     from: "De",
@@ -226,6 +239,7 @@ static PT_BR: ReportWords = ReportWords {
     files: "Arquivos",
     no_rows: "Nenhum agente neste filtro.",
     chart_by_agent: "Por agente",
+    score_spread: "Notas da IA por faixa",
     by_category: "Resoluções por categoria",
     category: "Categoria",
     with_subcategories: "Com subcategorias",
@@ -274,7 +288,7 @@ static EN: ReportWords = ReportWords {
     nav: "Reports",
     page_title: "Reports",
     page_subtitle:
-        "Work, productivity, categories and idleness per agent, exported as CSV and PDF.",
+        "Work, productivity, categories, idleness and quality per agent, exported as CSV and PDF.",
     report: "Report",
     period: "Period",
     from: "From",
@@ -301,6 +315,7 @@ static EN: ReportWords = ReportWords {
     files: "Files",
     no_rows: "No agent matches these filters.",
     chart_by_agent: "By agent",
+    score_spread: "AI scores by band",
     by_category: "Resolutions by category",
     category: "Category",
     with_subcategories: "With subcategories",

@@ -248,6 +248,13 @@ pub async fn list_notifications() -> Result<Vec<Notification>, AppError> {
     finish(domain::notifications::list(&state.db, &actor).await)
 }
 
+#[server(endpoint = "mark_notification_read")]
+pub async fn mark_notification_read(id: i64) -> Result<(), AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::notifications::mark_read(&state.db, &actor, id).await)
+}
+
 #[server(endpoint = "mark_notifications_read")]
 pub async fn mark_notifications_read() -> Result<(), AppError> {
     use crate::server::{actor, finish};

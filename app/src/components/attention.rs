@@ -99,6 +99,7 @@ pub fn notification_title(t: &Strings, notification: &Notification) -> String {
         NotificationKind::SlaBreach => t.sla_breach_notice.to_string(),
         NotificationKind::FlowHandoff => t.flow_handoff_notice.to_string(),
         NotificationKind::LowScore => t.low_score_notice.to_string(),
+        NotificationKind::ConnectionDown => t.connection_down_notice.to_string(),
     }
 }
 

@@ -678,10 +678,13 @@ pub fn PageHeader(
     }
 }
 
-/// Mentions of the signed-in person, live.
+/// The signed-in person's alerts (mentions, transfers, breaches, low scores,
+/// connections down), live; opening one marks it read.
 #[component]
 fn NotificationBell() -> impl IntoView {
-    use crate::api::conversations::{list_notifications, mark_notifications_read};
+    use crate::api::conversations::{
+        list_notifications, mark_notification_read, mark_notifications_read,
+    };
     use crate::realtime::{use_realtime, Incoming};
     use shared::events::ServerEvent;
     let t = use_t();
@@ -724,6 +727,18 @@ fn NotificationBell() -> impl IntoView {
             }
         });
     };
+    let open = move |id: i64| {
+        let mark = |list: &mut Vec<shared::inbox::Notification>| {
+            list.iter_mut()
+                .filter(|n| n.id == id)
+                .for_each(|n| n.read = true);
+        };
+        live.update(mark);
+        loaded.update(mark);
+        leptos::task::spawn_local(async move {
+            let _ = mark_notification_read(id).await;
+        });
+    };
     view! {
         <details class="relative" id="notifications">
             <summary class="relative flex cursor-pointer list-none rounded-lg p-2 text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800" aria-label=move || t().notifications>
@@ -745,11 +760,11 @@ fn NotificationBell() -> impl IntoView {
                             return view! { <li class="px-3 py-4 text-center text-sm text-slate-500 dark:text-slate-400">{t().no_notifications}</li> }.into_any();
                         }
                         list.into_iter().map(|n| {
-                            let href = n.conversation_number.map(|number| format!("/inbox/{number}")).unwrap_or_else(|| "/inbox".into());
                             let title = crate::components::attention::notification_title(t(), &n);
+                            let (id, read) = (n.id, n.read);
                             view! {
-                                <li>
-                                    <A href=href attr:class=format!("block rounded-lg px-3 py-2 text-sm hover:bg-slate-100 dark:hover:bg-slate-800 {}", if n.read { "opacity-60" } else { "" })>
+                                <li class="notification" data-kind=n.kind.as_str() data-read=read.to_string()>
+                                    <A href=n.href() on:click=move |_| if !read { open(id) } attr:class=format!("block rounded-lg px-3 py-2 text-sm hover:bg-slate-100 dark:hover:bg-slate-800 {}", if read { "opacity-60" } else { "" })>
                                         <p class="font-medium">{title}
                                             {n.conversation_number.map(|number| format!(" · #{number}"))}</p>
                                         <p class="truncate text-xs text-slate-500 dark:text-slate-400">{n.excerpt.clone()}</p>

@@ -713,6 +713,7 @@ mod strings {
         sla_breach_notice,
         flow_handoff_notice,
         low_score_notice,
+        connection_down_notice,
         sla_policies,
         sla_policies_hint,
         sla_policy,

@@ -1,5 +1,6 @@
-//! "A connection went down": its account's admins are e-mailed once per
-//! incident (an incident ends when the connection works again).
+//! "A connection went down": its account's admins are told once per
+//! incident, in their bells and by e-mail (an incident ends when the
+//! connection works again).
 
 use anyhow::Context;
 use shared::values::EmailAddress;
@@ -12,8 +13,9 @@ use crate::error::Result;
 
 const BATCH: i32 = 20;
 
-/// Queues the mail for connections that went down since the last call, on
-/// whichever instance runs it first; returns how many connections.
+/// Alerts the admins of connections that went down since the last call (a
+/// bell and a queued mail each), on whichever instance runs it first;
+/// returns how many connections.
 pub async fn queue_due(db: &Db, outbox: Outbox<'_>) -> Result<usize> {
     let mut tx = db.anonymous().await?;
     let down: Vec<(Uuid, i64, String, Option<String>)> = sqlx::query_as(
@@ -24,10 +26,10 @@ pub async fn queue_due(db: &Db, outbox: Outbox<'_>) -> Result<usize> {
     .await
     .context("finding connections that went down")?;
     let link = outbox.link("/settings/connections");
-    for (account_id, _, connection, detail) in &down {
+    for (account_id, channel_id, connection, detail) in &down {
         set_tenant(&mut tx, *account_id, None).await?;
-        let admins: Vec<(String, String, Option<String>, String)> = sqlx::query_as(
-            "SELECT u.email, u.name, u.locale, a.default_locale
+        let admins: Vec<(Uuid, String, String, Option<String>, String)> = sqlx::query_as(
+            "SELECT u.id, u.email, u.name, u.locale, a.default_locale
                FROM memberships m JOIN users u ON u.id = m.user_id JOIN accounts a ON a.id = m.account_id
               WHERE m.account_id = $1 AND m.active AND m.role = 'global_admin'",
         )
@@ -35,7 +37,14 @@ pub async fn queue_due(db: &Db, outbox: Outbox<'_>) -> Result<usize> {
         .fetch_all(&mut *tx)
         .await
         .context("finding the account's admins")?;
-        for (email, name, locale, account_locale) in admins {
+        for (user_id, email, name, locale, account_locale) in admins {
+            crate::notifications::notify_connection_down(
+                &mut tx,
+                *account_id,
+                user_id,
+                *channel_id,
+            )
+            .await?;
             let Ok(to) = EmailAddress::parse(&email) else {
                 continue;
             };

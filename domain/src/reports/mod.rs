@@ -1,5 +1,5 @@
-//! Reports on agents' work: the work log, productivity, categorization and
-//! idle analysis. Each is one row per agent the viewer may see (admins:
+//! Reports on agents' work: the work log, productivity, categorization,
+//! idle analysis and AI quality. Each is one row per agent the viewer may see (admins:
 //! everyone; supervisors: their departments' agents; agents: themselves),
 //! over whole days in the account's time zone. The page, the REST API, the
 //! CSV and the PDF all come from the same functions (docs/METRICS.md).
@@ -11,6 +11,7 @@ pub mod export_jobs;
 mod idle;
 pub mod pdf;
 mod productivity;
+mod quality;
 pub mod schedules;
 mod work_log;
 
@@ -18,6 +19,7 @@ pub use categorization::{categorization, CategorizationReport};
 pub use export::{export, ExportFile};
 pub use idle::{idle, IdleReport};
 pub use productivity::{productivity, ProductivityReport};
+pub use quality::{quality, QualityReport};
 pub use work_log::{work_log, WorkLogReport};
 
 use anyhow::Context;
@@ -164,6 +166,7 @@ pub async fn table(
             categorization::table(categorization(db, viewer, filter).await?)
         }
         ReportKind::Idle => idle::table(idle(db, viewer, filter).await?),
+        ReportKind::Quality => quality::table(quality(db, viewer, filter).await?),
     })
 }
 

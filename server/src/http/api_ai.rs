@@ -5,9 +5,11 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 use app::server::AppState;
 use domain::ai::providers;
@@ -15,6 +17,7 @@ use shared::ai::{AiProvider, AiProviderForm, AiText, AiUsage, ProviderCheck};
 use shared::Locale;
 
 use super::api_v1::{ApiActor, ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
+use super::limits::{too_many, Limits};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -94,13 +97,19 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Each call may spend the account's key and wait on a provider.
 async fn test(
     State(state): State<AppState>,
+    Extension(limits): Extension<Arc<Limits>>,
     ApiActor(actor): ApiActor,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<ProviderCheck> {
+) -> Result<Response, ApiError> {
+    if let Err(wait) = limits.ai_calls_per_user.check(&actor.user_id.to_string()) {
+        return Ok(too_many(wait));
+    }
     let reach = state.config.ai_reach();
-    Ok(Json(providers::check(&state.db, reach, &actor, id).await?))
+    let check: ProviderCheck = providers::check(&state.db, reach, &actor, id).await?;
+    Ok(Json(check).into_response())
 }
 
 #[derive(Deserialize)]
@@ -141,13 +150,17 @@ struct SummaryQuery {
 /// when nothing worth summarizing was said yet.
 async fn summary(
     State(state): State<AppState>,
+    Extension(limits): Extension<Arc<Limits>>,
     ApiActor(actor): ApiActor,
     ApiPath(number): ApiPath<i64>,
     ApiQuery(query): ApiQuery<SummaryQuery>,
-) -> ApiResult<Option<AiText>> {
+) -> Result<Response, ApiError> {
+    if let Err(wait) = limits.ai_calls_per_user.check(&actor.user_id.to_string()) {
+        return Ok(too_many(wait));
+    }
     let locale = query.locale.unwrap_or_default();
     let reach = state.config.ai_reach();
-    Ok(Json(
-        domain::ai::summary::summarize(&state.db, reach, &actor, number, locale).await?,
-    ))
+    let summary: Option<AiText> =
+        domain::ai::summary::summarize(&state.db, reach, &actor, number, locale).await?;
+    Ok(Json(summary).into_response())
 }

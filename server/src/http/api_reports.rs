@@ -147,6 +147,9 @@ async fn deliver(
             ReportKind::Idle => {
                 Json(domain::reports::idle(db, actor, filter).await?).into_response()
             }
+            ReportKind::Quality => {
+                Json(domain::reports::quality(db, actor, filter).await?).into_response()
+            }
         },
         ExportFormat::Csv | ExportFormat::Pdf => {
             let format = match request.format {

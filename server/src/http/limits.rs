@@ -143,6 +143,9 @@ pub struct Limits {
     pub media_links_per_account: RateLimiter,
     /// Reports computed or exported, per user (page, REST and downloads).
     pub reports_per_user: RateLimiter,
+    /// Calls that may reach the account's AI provider (summaries, "test
+    /// connection") over REST, per user: each spends the account's key.
+    pub ai_calls_per_user: RateLimiter,
 }
 
 /// Client-to-server frames each socket may send per second (typing,
@@ -174,6 +177,8 @@ impl Default for Limits {
             // A manager flipping through filters, not a script hammering
             // the database with year-long ranges.
             reports_per_user: RateLimiter::new(Rate::new(30, s(2))),
+            // A person asking for summaries, not a script draining the key.
+            ai_calls_per_user: RateLimiter::new(Rate::new(20, s(3))),
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod api_channels;
 pub mod api_departments;
 pub mod api_exports;
 pub mod api_flows;
+pub mod api_notifications;
 pub mod api_quality;
 pub mod api_reports;
 pub mod api_sla;

@@ -563,5 +563,72 @@ async fn admins_are_mailed_once_per_incident_when_a_connection_goes_down() {
             .count()
     };
     assert_eq!(to(&admin.email), 2, "one per incident");
-    assert_eq!(to(&demo.actor(shared::Role::Agent).email), 0, "only admins");
+    let agent = demo.actor(shared::Role::Agent);
+    assert_eq!(to(&agent.email), 0, "only admins");
+
+    // The same alerts ring the admins' bells, leading to the connections.
+    let connection_alerts = |actor: &domain::actor::Actor| {
+        let actor = actor.clone();
+        async move {
+            domain::notifications::list(db, &actor)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|n| n.kind == shared::inbox::NotificationKind::ConnectionDown)
+                .collect::<Vec<_>>()
+        }
+    };
+    let bell = connection_alerts(&admin).await;
+    assert_eq!(bell.len(), 2, "one per incident: {bell:?}");
+    assert!(bell.iter().all(|n| !n.read), "{bell:?}");
+    assert!(bell[0].excerpt.starts_with("WhatsApp Vendas"), "{bell:?}");
+    assert_eq!(bell[0].href(), "/settings/connections");
+    assert!(connection_alerts(&agent).await.is_empty(), "only admins");
+
+    // Opening one marks only it read, and only by its owner.
+    domain::notifications::mark_read(db, &agent, bell[0].id)
+        .await
+        .unwrap();
+    assert!(connection_alerts(&admin).await.iter().all(|n| !n.read));
+    domain::notifications::mark_read(db, &admin, bell[0].id)
+        .await
+        .unwrap();
+    let read: Vec<(i64, bool)> = connection_alerts(&admin)
+        .await
+        .iter()
+        .map(|n| (n.id, n.read))
+        .collect();
+    assert!(read.contains(&(bell[0].id, true)), "{read:?}");
+    assert!(read.contains(&(bell[1].id, false)), "{read:?}");
+
+    // The same bell over REST, with where each alert leads; all read at once.
+    let token = app.demo_admin_token().await;
+    let rest_bell = || async {
+        let answer = app
+            .plain_client()
+            .get(format!("{}/api/v1/notifications", app.base_url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+        answer.json::<Vec<Value>>().await.unwrap()
+    };
+    let listed = rest_bell().await;
+    let alert = listed
+        .iter()
+        .find(|n| n["id"] == bell[1].id)
+        .unwrap_or_else(|| panic!("{listed:?}"));
+    assert_eq!(alert["kind"], "connection_down");
+    assert_eq!(alert["path"], "/settings/connections");
+    assert_eq!(alert["read"], false);
+    let read_all = app
+        .plain_client()
+        .post(format!("{}/api/v1/notifications/read", app.base_url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read_all.status(), 204);
+    assert!(rest_bell().await.iter().all(|n| n["read"] == true));
 }

@@ -387,6 +387,120 @@ async fn bad_filters_are_refused_with_the_field_that_is_wrong() {
     assert_eq!(status("productivity?preset=last_month").await.0, 200);
 }
 
+/// The AI's reviews of resolutions on DAY, and around it: the agent's three
+/// (two under the threshold), the supervisor's one, one still pending and
+/// one the day before.
+async fn reviewed_resolutions(owner: &PgPool, account: Uuid, agent: Uuid, supervisor: Uuid) {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM conversations WHERE account_id = $1 ORDER BY id LIMIT 6",
+    )
+    .bind(account)
+    .fetch_all(owner)
+    .await
+    .unwrap();
+    let reviews = [
+        (agent, Some(3.0_f32), "2026-03-10 12:00Z"),
+        (agent, Some(6.5), "2026-03-10 13:00Z"),
+        (agent, Some(9.0), "2026-03-10 14:00Z"),
+        (supervisor, Some(8.0), "2026-03-10 15:00Z"),
+        (agent, None, "2026-03-10 16:00Z"),
+        (agent, Some(1.0), "2026-03-09 12:00Z"),
+    ];
+    for (conversation, (assignee, score, resolved_at)) in ids.into_iter().zip(reviews) {
+        sqlx::query("UPDATE conversations SET assignee_id = $2 WHERE id = $1")
+            .bind(conversation)
+            .bind(assignee)
+            .execute(owner)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO quality_reviews (account_id, conversation_id, resolved_at, reviewed_at, score, threshold, alerted)
+             VALUES ($1, $2, $3::timestamptz, CASE WHEN $4::real IS NOT NULL THEN now() END, $4, 7, COALESCE($4 < 7, false))",
+        )
+        .bind(account)
+        .bind(conversation)
+        .bind(resolved_at)
+        .bind(score)
+        .execute(owner)
+        .await
+        .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quality_report_spreads_each_agents_ai_scores_and_agents_see_their_own() {
+    let app = spawn_app().await;
+    let (demo, _) = app.demo_inbox().await;
+    let owner = &app.database.owner;
+    let agent = demo.actor(Role::Agent);
+    let supervisor = demo.actor(Role::Supervisor);
+    reviewed_resolutions(owner, demo.account_id, agent.user_id, supervisor.user_id).await;
+    let token = app.demo_admin_token().await;
+    let get = |query: &str| {
+        let request = app
+            .plain_client()
+            .get(format!(
+                "{}/api/v1/reports/quality?from={DAY}&to={DAY}{query}",
+                app.base_url
+            ))
+            .bearer_auth(&token);
+        async move { request.send().await.unwrap() }
+    };
+
+    let report: Value = get("").await.json().await.unwrap();
+    let alice = row(&report, &agent.email);
+    assert_eq!(
+        alice["reviewed"], 3,
+        "pending and other days' reviews are not counted"
+    );
+    let mean = alice["mean_score"].as_f64().unwrap();
+    assert!((mean - 18.5 / 3.0).abs() < 1e-6, "{mean}");
+    assert_eq!(alice["low_scores"], 2);
+    let spread: Vec<i64> = [
+        "scores_0_2",
+        "scores_2_4",
+        "scores_4_6",
+        "scores_6_8",
+        "scores_8_10",
+    ]
+    .iter()
+    .map(|band| alice[band].as_i64().unwrap())
+    .collect();
+    assert_eq!(spread, [0, 1, 0, 1, 1]);
+    assert_eq!(row(&report, &supervisor.email)["mean_score"], 8.0);
+    let admin = row(&report, &demo.actor(Role::GlobalAdmin).email);
+    assert_eq!(admin["reviewed"], 0);
+    assert_eq!(
+        admin["mean_score"],
+        Value::Null,
+        "nothing reviewed: no score, not 0"
+    );
+    assert_eq!(report["totals"]["reviewed"], 4);
+    assert_eq!(report["totals"]["scores_8_10"], 2);
+    assert_eq!(report["totals"]["low_share"], 0.5);
+
+    // The CSV carries the same figures under the JSON's names.
+    let csv = get("&format=csv").await.text().await.unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert_eq!(&header[3..6], ["reviewed", "mean_score", "low_scores"]);
+    let line = csv.lines().find(|l| l.contains(&agent.email)).unwrap();
+    assert!(line.ends_with(",3,6.17,2,0.6667,0,1,0,1,1"), "{line}");
+
+    // An agent's report is their own row.
+    let filter = ReportFilter {
+        preset: Some(DatePreset::Custom),
+        from: DAY.parse().ok(),
+        to: DAY.parse().ok(),
+        ..ReportFilter::default()
+    };
+    let own = domain::reports::quality(&app.database.db, &agent, &filter)
+        .await
+        .unwrap();
+    assert_eq!(own.rows.len(), 1);
+    assert_eq!(own.rows[0].figures.reviewed, 3);
+    assert_eq!(own.totals.reviewed, 3);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn supervisors_report_on_their_departments_and_agents_on_themselves() {
     let app = spawn_app().await;

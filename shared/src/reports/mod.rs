@@ -13,9 +13,11 @@ use crate::inbox::string_enum;
 
 mod exports;
 mod figures;
+mod quality;
 mod schedule;
 pub use exports::*;
 pub use figures::*;
+pub use quality::*;
 pub use schedule::*;
 
 /// The widest range a report covers: a year and a day.
@@ -32,6 +34,8 @@ pub enum ReportKind {
     Categorization,
     #[serde(rename = "idle")]
     Idle,
+    #[serde(rename = "quality")]
+    Quality,
 }
 
 impl ReportKind {
@@ -40,6 +44,7 @@ impl ReportKind {
         ReportKind::Productivity,
         ReportKind::Categorization,
         ReportKind::Idle,
+        ReportKind::Quality,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +53,7 @@ impl ReportKind {
             ReportKind::Productivity => "productivity",
             ReportKind::Categorization => "categorization",
             ReportKind::Idle => "idle",
+            ReportKind::Quality => "quality",
         }
     }
 }

@@ -74,7 +74,15 @@ fn merge(
 ) {
     let position = list.iter().position(|c| c.id == changed.id);
     match (matches(filter, changed, me), position) {
-        (Some(true), Some(index)) | (None, Some(index)) => list[index] = changed.clone(),
+        (Some(true), Some(index)) | (None, Some(index)) => {
+            // A search result changed live (a reply, the AI's review) still
+            // shows, and opens at, what the search found in it.
+            let found = list[index].search_hit.take();
+            list[index] = changed.clone();
+            if list[index].search_hit.is_none() {
+                list[index].search_hit = found;
+            }
+        }
         (Some(true), None) => list.push(changed.clone()),
         (Some(false), Some(index)) => {
             list.remove(index);
@@ -691,5 +699,25 @@ mod tests {
         let resolved = conversation(None, ConversationStatus::Resolved);
         merge(&mut list, &resolved, &filter, me);
         assert!(list.is_empty());
+    }
+
+    #[test]
+    fn a_search_result_changed_live_keeps_what_was_found() {
+        let me = Uuid::from_u128(7);
+        let searching = InboxFilter {
+            q: Some("nota fiscal".into()),
+            ..Default::default()
+        };
+        let mut found = conversation(None, ConversationStatus::Resolved);
+        found.search_hit = Some(shared::inbox::SearchHit {
+            message_id: 9,
+            excerpt: "Vocês emitem nota fiscal?".into(),
+        });
+        let mut list = vec![found];
+        let mut reviewed = conversation(None, ConversationStatus::Resolved);
+        reviewed.critical = true;
+        merge(&mut list, &reviewed, &searching, me);
+        assert!(list[0].critical, "the change shows");
+        assert_eq!(list[0].search_hit.as_ref().map(|h| h.message_id), Some(9));
     }
 }

@@ -1,4 +1,5 @@
-//! Reports: the work log, productivity, categorization and idle analysis,
+//! Reports: the work log, productivity, categorization, idle analysis and
+//! AI quality (with its scores' spread),
 //! with shared filters (date presets, agent, department), a bar chart of
 //! the report's main figure and CSV / PDF files of exactly what is on
 //! screen, built in the background (exports.rs) or e-mailed on a schedule
@@ -221,6 +222,7 @@ fn ReportView(mut table: ReportTable, locale: RwSignal<Locale>) -> impl IntoView
     let expanded = has_details && table.rows.len() == 1;
     let header_columns = columns.clone();
     let categories = std::mem::take(&mut table.categories);
+    let spread = score_spread(&table, locale.get_untracked());
     view! {
         <section class=CARD aria-labelledby="report-chart-heading">
             <h2 id="report-chart-heading" class="mb-3 text-sm font-semibold">
@@ -262,8 +264,33 @@ fn ReportView(mut table: ReportTable, locale: RwSignal<Locale>) -> impl IntoView
             </table>
         </section>
         {(!categories.is_empty()).then(|| view! { <CategoryBreakdown categories=categories locale=locale /> })}
+        {(!spread.is_empty()).then(|| view! {
+            <section class=CARD id="score-spread" aria-labelledby="score-spread-heading">
+                <h2 id="score-spread-heading" class="mb-3 text-sm font-semibold">{move || w().score_spread}</h2>
+                <HorizontalBars bars=spread label=words(locale.get_untracked()).score_spread />
+            </section>
+        })}
     }
     .into_any()
+}
+
+/// The quality report's reviews per score band, all agents together, lowest
+/// band first; empty for other reports.
+fn score_spread(table: &ReportTable, locale: Locale) -> Vec<Bar> {
+    if table.kind != ReportKind::Quality {
+        return Vec::new();
+    }
+    table
+        .columns
+        .iter()
+        .zip(&table.totals)
+        .filter(|(column, _)| column.starts_with("scores_"))
+        .map(|(column, cell)| Bar {
+            label: column_title(locale, column).to_string(),
+            value: cell.magnitude(),
+            text: cell.display_text(),
+        })
+        .collect()
 }
 
 #[component]

@@ -1,7 +1,8 @@
 //! One chat-completions call to an OpenAI-compatible endpoint: SSRF-safe
 //! (the address pinned between the check and the call, no redirects),
 //! time-limited, retried once when the failure may pass (the network, a
-//! timeout, 429, 5xx), its answer read up to a limit.
+//! timeout, 5xx; a 429 after its `Retry-After` when that is short), its
+//! answer read up to a limit.
 
 use std::time::{Duration, Instant};
 
@@ -72,13 +73,21 @@ pub async fn complete(endpoint: &Endpoint, prompts: &[Prompt]) -> Exchange {
     let started = Instant::now();
     let mut attempts = 1;
     let mut result = attempt(endpoint, prompts).await;
-    if let Err(Failure::Passing(_)) = &result {
+    let retry_after = match &result {
+        Err(Failure::Passing(_)) => Some(Duration::ZERO),
+        Err(Failure::Throttled(_, wait)) => Some(*wait),
+        _ => None,
+    };
+    if let Some(wait) = retry_after {
+        tokio::time::sleep(wait).await;
         attempts = 2;
         result = attempt(endpoint, prompts).await;
     }
     Exchange {
         result: result.map_err(|failure| match failure {
-            Failure::Passing(reason) | Failure::Lasting(reason) => shorten(&reason),
+            Failure::Passing(reason) | Failure::Throttled(reason, _) | Failure::Lasting(reason) => {
+                shorten(&reason)
+            }
         }),
         attempts,
         latency: started.elapsed(),
@@ -88,7 +97,27 @@ pub async fn complete(endpoint: &Endpoint, prompts: &[Prompt]) -> Exchange {
 enum Failure {
     /// Worth another try.
     Passing(String),
+    /// Rate-limited (429): worth another try after the provider's short wait.
+    Throttled(String, Duration),
     Lasting(String),
+}
+
+/// The longest `Retry-After` waited for; a provider asking for more has
+/// run out of quota for now, and the offline engine answers instead.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(5);
+
+/// How long a 429 asks to wait (`Retry-After` in seconds; 1 s when absent).
+fn throttled(reason: String, headers: &reqwest::header::HeaderMap) -> Failure {
+    let wait = headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok())
+        .map_or(Duration::from_secs(1), Duration::from_secs);
+    if wait <= MAX_RETRY_WAIT {
+        Failure::Throttled(reason, wait)
+    } else {
+        Failure::Lasting(reason)
+    }
 }
 
 fn chat_url(base_url: &str) -> String {
@@ -136,10 +165,13 @@ async fn attempt(endpoint: &Endpoint, prompts: &[Prompt]) -> Result<Completion, 
         }
     })?;
     let status = response.status();
+    let headers = response.headers().clone();
     let body = read_limited(response).await?;
     if !status.is_success() {
         let reason = format!("HTTP {}: {}", status.as_u16(), error_message(&body));
-        return Err(if status.as_u16() == 429 || status.is_server_error() {
+        return Err(if status.as_u16() == 429 {
+            throttled(reason, &headers)
+        } else if status.is_server_error() {
             Failure::Passing(reason)
         } else {
             Failure::Lasting(reason)
@@ -261,6 +293,28 @@ mod tests {
         let gemini = br#"[{"error":{"code":400,"message":"API key not valid","status":"INVALID_ARGUMENT"}}]"#;
         assert_eq!(error_message(gemini), "API key not valid");
         assert_eq!(error_message(b"Bad Gateway"), "Bad Gateway");
+    }
+
+    #[test]
+    fn a_rate_limit_is_waited_out_only_when_short() {
+        use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+        let asking = |value: Option<&'static str>| {
+            let mut headers = HeaderMap::new();
+            if let Some(value) = value {
+                headers.insert(RETRY_AFTER, HeaderValue::from_static(value));
+            }
+            throttled("HTTP 429: slow down".into(), &headers)
+        };
+        assert!(
+            matches!(asking(Some("2")), Failure::Throttled(_, wait) if wait == Duration::from_secs(2))
+        );
+        assert!(
+            matches!(asking(None), Failure::Throttled(_, wait) if wait == Duration::from_secs(1))
+        );
+        assert!(
+            matches!(asking(Some("3600")), Failure::Lasting(_)),
+            "out of quota: not retried"
+        );
     }
 
     #[test]

@@ -153,6 +153,7 @@ pub async fn save(
     actor.require(Permission::ManageAccountSettings)?;
     validate(form)?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    one_change_at_a_time(&mut tx, actor.account_id).await?;
     let has_default: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM ai_providers
                          WHERE account_id = $1 AND is_default AND id IS DISTINCT FROM $2)",
@@ -270,10 +271,23 @@ async fn store_key(
     Ok(())
 }
 
-/// Removes a provider; its calls stay counted, without its name.
+/// Serializes changes to one account's providers, so two saved at once
+/// cannot both become its first default.
+async fn one_change_at_a_time(tx: &mut Tx, account_id: Uuid) -> anyhow::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('ai_providers:' || $1::text, 0))")
+        .bind(account_id)
+        .execute(&mut **tx)
+        .await
+        .context("waiting for the account's other provider changes")?;
+    Ok(())
+}
+
+/// Removes a provider (the oldest left becomes the default if it was);
+/// its calls stay counted, without its name.
 pub async fn remove(db: &Db, actor: &Actor, id: i64) -> Result<()> {
     actor.require(Permission::ManageAccountSettings)?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    one_change_at_a_time(&mut tx, actor.account_id).await?;
     let row = row_in(&mut tx, actor.account_id, id).await?;
     sqlx::query("DELETE FROM ai_providers WHERE account_id = $1 AND id = $2")
         .bind(actor.account_id)
@@ -281,6 +295,18 @@ pub async fn remove(db: &Db, actor: &Actor, id: i64) -> Result<()> {
         .execute(&mut *tx)
         .await
         .context("removing the AI provider")?;
+    // The AI keeps a provider while the account has one: the oldest left.
+    if row.is_default {
+        sqlx::query(
+            "UPDATE ai_providers SET is_default = true
+              WHERE account_id = $1
+                AND id = (SELECT min(id) FROM ai_providers WHERE account_id = $1)",
+        )
+        .bind(actor.account_id)
+        .execute(&mut *tx)
+        .await
+        .context("handing the default to another provider")?;
+    }
     audit::record(
         &mut tx,
         actor,
@@ -299,24 +325,25 @@ pub async fn check(db: &Db, reach: Reach<'_>, actor: &Actor, id: i64) -> Result<
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let row = row_in(&mut tx, actor.account_id, id).await?;
     tx.commit().await.context("commit")?;
-    let mut endpoint = row.endpoint(reach)?;
+    let mut endpoint = match row.endpoint(reach) {
+        Ok(endpoint) => endpoint,
+        Err(err) => {
+            tracing::warn!(provider = id, error = ?err, "AI provider's key does not open");
+            return Ok(ProviderCheck {
+                ok: false,
+                latency_ms: 0,
+                model: None,
+                error: Some("the saved key cannot be opened: save it again".into()),
+            });
+        }
+    };
     endpoint.max_tokens = 16;
     let prompts = [Prompt {
         role: Role::User,
         content: "Reply with the single word OK.".into(),
     }];
     let exchange = chat::complete(&endpoint, &prompts).await;
-    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
-    usage::record(
-        &mut tx,
-        actor.account_id,
-        id,
-        Purpose::Test,
-        None,
-        &exchange,
-    )
-    .await?;
-    tx.commit().await.context("commit")?;
+    record_call(db, actor.account_id, id, Purpose::Test, None, &exchange).await;
     let latency_ms = u32::try_from(exchange.latency.as_millis()).unwrap_or(u32::MAX);
     Ok(match exchange.result {
         Ok(completion) => ProviderCheck {
@@ -373,17 +400,7 @@ pub async fn ask(
         }
     };
     let exchange = chat::complete(&endpoint, prompts).await;
-    let mut tx = db.tenant(account_id, None).await?;
-    usage::record(
-        &mut tx,
-        account_id,
-        row.id,
-        purpose,
-        conversation_id,
-        &exchange,
-    )
-    .await?;
-    tx.commit().await.context("commit")?;
+    record_call(db, account_id, row.id, purpose, conversation_id, &exchange).await;
     match exchange.result {
         Ok(completion) => Ok(Some(Answer {
             text: completion.text,
@@ -394,5 +411,34 @@ pub async fn ask(
             tracing::warn!(provider = row.id, ?purpose, %reason, "AI provider failed; offline engine used");
             Ok(None)
         }
+    }
+}
+
+/// Counts a call in the usage log; a failure to count is logged, and never
+/// costs the caller the answer it paid for.
+async fn record_call(
+    db: &Db,
+    account_id: Uuid,
+    provider_id: i64,
+    purpose: Purpose,
+    conversation_id: Option<i64>,
+    exchange: &chat::Exchange,
+) {
+    let recorded = async {
+        let mut tx = db.tenant(account_id, None).await?;
+        usage::record(
+            &mut tx,
+            account_id,
+            provider_id,
+            purpose,
+            conversation_id,
+            exchange,
+        )
+        .await?;
+        tx.commit().await.context("commit")?;
+        anyhow::Ok(())
+    };
+    if let Err(err) = recorded.await {
+        tracing::warn!(provider = provider_id, error = ?err, "AI call not counted");
     }
 }

@@ -37,10 +37,10 @@ use crate::db::{Db, Tx};
 use crate::error::Result;
 use crate::mail::{self, Outbox, QualityAlert, SystemMail};
 
-/// One review per claim: a provider may take two timeouts (up to 2 × 120 s)
-/// on each, and a claimed review must not outlive its lease while others
-/// wait behind it.
-const BATCH: i32 = 1;
+/// Reviews claimed together and judged concurrently, so one account's slow
+/// provider (two timeouts, up to 2 × 120 s, within the lease) holds up one
+/// of them, not everyone's.
+const BATCH: i32 = 4;
 /// A claimed review not done by then (a crashed worker) is tried again.
 const LEASE_SECONDS: i32 = 300;
 
@@ -95,17 +95,17 @@ pub async fn review_due(db: &Db, outbox: Outbox<'_>, allow_private_targets: bool
         vault: outbox.vault,
         allow_private_targets,
     };
-    for (account_id, conversation_id, resolved_at) in &due {
-        review(
-            db,
-            outbox,
-            reach,
-            *account_id,
-            *conversation_id,
-            *resolved_at,
-        )
-        .await?;
-    }
+    // A failed review comes back after its lease (five tries in all); the
+    // others go on.
+    let reviews = due
+        .iter()
+        .map(|&(account_id, conversation_id, resolved_at)| async move {
+            let reviewed = review(db, outbox, reach, account_id, conversation_id, resolved_at);
+            if let Err(err) = reviewed.await {
+                tracing::warn!(error = ?err, %account_id, conversation_id, "quality review failed");
+            }
+        });
+    futures::future::join_all(reviews).await;
     Ok(due.len())
 }
 
@@ -212,7 +212,9 @@ async fn finish(
     sqlx::query(
         "UPDATE quality_reviews
             SET reviewed_at = now(), score = $3, threshold = $4, sentiment = $5, alerted = $6,
-                provider_id = $7
+                -- A provider removed while it reviewed is no longer named.
+                provider_id = (SELECT p.id FROM ai_providers p
+                                WHERE p.account_id = quality_reviews.account_id AND p.id = $7)
           WHERE conversation_id = $1 AND resolved_at = $2",
     )
     .bind(conversation_id)
