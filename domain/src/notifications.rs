@@ -1,6 +1,7 @@
 //! In-app notifications: mentions, transfers, SLA breaches, low scores —
-//! each only to someone who may see its conversation — and connections
-//! that went down, to the account's admins.
+//! each only to someone who may see its conversation — and, to the
+//! account's admins, connections that went down and AI providers that keep
+//! failing.
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -55,26 +56,46 @@ pub(crate) async fn notify_from_system(
     .await
 }
 
-/// Tells an admin, in their bell, that a connection went down (they are
-/// e-mailed too, by the same sweep, once per incident).
-pub(crate) async fn notify_connection_down(
+/// Something wrong with the account's setup, for its admins to fix.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum AdminAlert {
+    /// A connection went down (they are e-mailed too, once per incident).
+    ConnectionDown { channel_id: i64 },
+    /// The AI provider keeps failing (the offline engine answers meanwhile).
+    AiProviderFailing { provider_id: i64 },
+}
+
+/// Rings every active admin's bell about `alert`, live.
+pub(crate) async fn alert_admins(
     tx: &mut Tx,
     account_id: Uuid,
-    user_id: Uuid,
-    channel_id: i64,
+    alert: AdminAlert,
 ) -> anyhow::Result<()> {
-    let notification_id: i64 = sqlx::query_scalar(
-        "INSERT INTO notifications (account_id, user_id, kind, channel_id)
-         VALUES ($1, $2, $3, $4) RETURNING id",
+    let (kind, channel_id, provider_id) = match alert {
+        AdminAlert::ConnectionDown { channel_id } => {
+            (NotificationKind::ConnectionDown, Some(channel_id), None)
+        }
+        AdminAlert::AiProviderFailing { provider_id } => {
+            (NotificationKind::AiProviderFailing, None, Some(provider_id))
+        }
+    };
+    let created: Vec<(Uuid, i64)> = sqlx::query_as(
+        "INSERT INTO notifications (account_id, user_id, kind, channel_id, ai_provider_id)
+         SELECT m.account_id, m.user_id, $2, $3, $4 FROM memberships m
+          WHERE m.account_id = $1 AND m.active AND m.role = 'global_admin'
+         RETURNING user_id, id",
     )
     .bind(account_id)
-    .bind(user_id)
-    .bind(NotificationKind::ConnectionDown)
+    .bind(kind)
     .bind(channel_id)
-    .fetch_one(&mut **tx)
+    .bind(provider_id)
+    .fetch_all(&mut **tx)
     .await
-    .context("creating the connection alert")?;
-    signal(tx, account_id, user_id, notification_id).await
+    .context("alerting the admins")?;
+    for (user_id, notification_id) in created {
+        signal(tx, account_id, user_id, notification_id).await?;
+    }
+    Ok(())
 }
 
 /// Stores and signals a notification — only for someone who may see the
@@ -143,15 +164,20 @@ async fn signal(
 
 /// A mention quotes the note; a transfer its note, or else what the
 /// customer last said; a connection alert names the connection and what its
-/// provider said.
+/// provider said, an AI provider's its latest failure.
 const NOTIFICATION_SELECT: &str = "
     SELECT n.id, n.kind, c.number, u.name AS actor_name,
            left(COALESCE(NULLIF(m.body, ''), m.activity->>'note', c.last_message_preview,
-                         ch.name || COALESCE(': ' || ch.health_detail, ''), ''), 160) AS excerpt,
+                         ch.name || COALESCE(': ' || ch.health_detail, ''),
+                         ap.name || COALESCE(': ' || (SELECT f.error FROM ai_calls f
+                                                       WHERE f.provider_id = ap.id AND NOT f.ok
+                                                       ORDER BY f.id DESC LIMIT 1), ''),
+                         ''), 160) AS excerpt,
            n.created_at, n.read_at IS NOT NULL AS read
       FROM notifications n
       LEFT JOIN conversations c ON c.id = n.conversation_id
       LEFT JOIN channels ch ON ch.id = n.channel_id
+      LEFT JOIN ai_providers ap ON ap.id = n.ai_provider_id
       LEFT JOIN users u ON u.id = n.actor_id
       LEFT JOIN messages m ON m.id = n.message_id";
 

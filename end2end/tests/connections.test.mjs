@@ -37,6 +37,23 @@ async function mockGraph() {
   return state;
 }
 
+/** Connects a WhatsApp Cloud number in Settings; returns its card. */
+async function addWhatsappNumber(page, { name, phone, token, secret, graph }) {
+  await page.goto(`${page.url().split('/inbox')[0]}/settings/connections`);
+  await waitForHydration(page);
+  await page.locator('#conn-new-name').waitFor();
+  await page.fill('#conn-new-name', name);
+  await page.fill('#conn-new-phone_number_id', phone);
+  await page.fill('#conn-new-access_token', token);
+  await page.fill('#conn-new-app_secret', secret);
+  await page.fill('#conn-new-verify_token', 'verify-e2e');
+  await page.fill('#conn-new-api_base_url', graph.url);
+  await page.click('form[data-connection-form="conn-new"] button[type="submit"]');
+  const card = page.locator('section[data-connection]', { hasText: name });
+  await card.waitFor();
+  return card;
+}
+
 async function until(what, check) {
   for (let i = 0; i < 200; i++) {
     if (await check()) return;
@@ -54,18 +71,9 @@ test('a WhatsApp connection made in Settings receives live and replies through t
     await withBrowser(async (context) => {
       const page = await context.newPage();
       await signIn(page, account.admin);
-      await page.goto(`${page.url().split('/inbox')[0]}/settings/connections`);
-      await waitForHydration(page);
-      await page.locator('#conn-new-name').waitFor();
-      await page.fill('#conn-new-name', 'WhatsApp E2E');
-      await page.fill('#conn-new-phone_number_id', '5550001');
-      await page.fill('#conn-new-access_token', 'graph-token');
-      await page.fill('#conn-new-app_secret', appSecret);
-      await page.fill('#conn-new-verify_token', 'verify-e2e');
-      await page.fill('#conn-new-api_base_url', graph.url);
-      await page.click('form[data-connection-form="conn-new"] button[type="submit"]');
-      const card = page.locator('section[data-connection]', { hasText: 'WhatsApp E2E' });
-      await card.waitFor();
+      const card = await addWhatsappNumber(page, {
+        name: 'WhatsApp E2E', phone: '5550001', token: 'graph-token', secret: appSecret, graph,
+      });
       const webhookUrl = (await card.locator('[data-webhook-url]').textContent()).trim();
       assert.match(webhookUrl, /^http:\/\/127\.0\.0\.1:\d+\/webhooks\/whatsapp\/\d+$/);
       assert.doesNotMatch(await card.textContent(), new RegExp(appSecret), 'secrets are never shown');
@@ -173,18 +181,9 @@ test('a connection that goes down rings the admin\'s bell, which leads to the co
     await withBrowser(async (context) => {
       const page = await context.newPage();
       await signIn(page, account.admin);
-      await page.goto(`${page.url().split('/inbox')[0]}/settings/connections`);
-      await waitForHydration(page);
-      await page.locator('#conn-new-name').waitFor();
-      await page.fill('#conn-new-name', name);
-      await page.fill('#conn-new-phone_number_id', '5550002');
-      await page.fill('#conn-new-access_token', 'revoked-token');
-      await page.fill('#conn-new-app_secret', `secret-${unique()}`);
-      await page.fill('#conn-new-verify_token', 'verify-e2e');
-      await page.fill('#conn-new-api_base_url', graph.url);
-      await page.click('form[data-connection-form="conn-new"] button[type="submit"]');
-      const card = page.locator('section[data-connection]', { hasText: name });
-      await card.waitFor();
+      const card = await addWhatsappNumber(page, {
+        name, phone: '5550002', token: 'revoked-token', secret: `secret-${unique()}`, graph,
+      });
 
       // The local Graph API does not know the number: the test fails, the
       // connection is down, and the bell rings without a reload.

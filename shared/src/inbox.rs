@@ -754,6 +754,7 @@ string_enum!(
         FlowHandoff => "flow_handoff",
         LowScore => "low_score",
         ConnectionDown => "connection_down",
+        AiProviderFailing => "ai_provider_failing",
     }
 );
 
@@ -770,11 +771,12 @@ pub struct Notification {
 }
 
 impl Notification {
-    /// Where opening it leads: its conversation, or for a connection that
-    /// went down, the connections.
+    /// Where opening it leads: its conversation, or what an admin alert is
+    /// about (the connections, the AI providers).
     pub fn href(&self) -> String {
         match (self.kind, self.conversation_number) {
             (NotificationKind::ConnectionDown, _) => "/settings/connections".into(),
+            (NotificationKind::AiProviderFailing, _) => "/settings/productivity".into(),
             (_, Some(number)) => format!("/inbox/{number}"),
             (_, None) => "/inbox".into(),
         }

@@ -248,16 +248,14 @@ pub async fn list_notifications() -> Result<Vec<Notification>, AppError> {
     finish(domain::notifications::list(&state.db, &actor).await)
 }
 
-#[server(endpoint = "mark_notification_read")]
-pub async fn mark_notification_read(id: i64) -> Result<(), AppError> {
-    use crate::server::{actor, finish};
-    let (state, actor) = actor()?;
-    finish(domain::notifications::mark_read(&state.db, &actor, id).await)
-}
-
+/// Marks the signed-in person's notifications read: `only` one (opened
+/// from the bell), or all of them.
 #[server(endpoint = "mark_notifications_read")]
-pub async fn mark_notifications_read() -> Result<(), AppError> {
+pub async fn mark_notifications_read(only: Option<i64>) -> Result<(), AppError> {
     use crate::server::{actor, finish};
     let (state, actor) = actor()?;
-    finish(domain::notifications::mark_all_read(&state.db, &actor).await)
+    finish(match only {
+        Some(id) => domain::notifications::mark_read(&state.db, &actor, id).await,
+        None => domain::notifications::mark_all_read(&state.db, &actor).await,
+    })
 }

@@ -100,6 +100,7 @@ pub fn notification_title(t: &Strings, notification: &Notification) -> String {
         NotificationKind::FlowHandoff => t.flow_handoff_notice.to_string(),
         NotificationKind::LowScore => t.low_score_notice.to_string(),
         NotificationKind::ConnectionDown => t.connection_down_notice.to_string(),
+        NotificationKind::AiProviderFailing => t.ai_provider_failing_notice.to_string(),
     }
 }
 

@@ -682,9 +682,7 @@ pub fn PageHeader(
 /// connections down), live; opening one marks it read.
 #[component]
 fn NotificationBell() -> impl IntoView {
-    use crate::api::conversations::{
-        list_notifications, mark_notification_read, mark_notifications_read,
-    };
+    use crate::api::conversations::{list_notifications, mark_notifications_read};
     use crate::realtime::{use_realtime, Incoming};
     use shared::events::ServerEvent;
     let t = use_t();
@@ -721,7 +719,7 @@ fn NotificationBell() -> impl IntoView {
     let unread = move || all().iter().filter(|n| !n.read).count();
     let mark_read = move |_| {
         leptos::task::spawn_local(async move {
-            if mark_notifications_read().await.is_ok() {
+            if mark_notifications_read(None).await.is_ok() {
                 live.set(vec![]);
                 version.update(|v| *v += 1);
             }
@@ -736,12 +734,15 @@ fn NotificationBell() -> impl IntoView {
         live.update(mark);
         loaded.update(mark);
         leptos::task::spawn_local(async move {
-            let _ = mark_notification_read(id).await;
+            let _ = mark_notifications_read(Some(id)).await;
         });
     };
     view! {
         <details class="relative" id="notifications">
-            <summary class="relative flex cursor-pointer list-none rounded-lg p-2 text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800" aria-label=move || t().notifications>
+            <summary class="relative flex cursor-pointer list-none rounded-lg p-2 text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800" aria-label=move || match unread() {
+                0 => t().notifications.to_string(),
+                count => format!("{} ({count})", t().notifications),
+            }>
                 <Svg icon=Icon::Bell />
                 <Show when=move || { unread() > 0 }>
                     <span class="absolute right-1 top-1 min-w-4 rounded-full bg-red-600 px-1 text-center text-[10px] font-bold leading-4 text-white" id="notification-count">{unread}</span>

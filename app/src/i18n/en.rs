@@ -713,6 +713,7 @@ pub static STRINGS: Strings = Strings {
     sla_breach_notice: "An SLA was breached",
     low_score_notice: "The AI scored a resolved conversation low",
     connection_down_notice: "A connection is down",
+    ai_provider_failing_notice: "The AI provider keeps failing",
     flow_handoff_notice: "A flow handed a conversation to people",
     sla_policies: "SLA policies",
     sla_policies_hint: "Promised first-response, next-response and resolution times. Each department uses one, and may use another for some priorities.",

@@ -714,6 +714,7 @@ mod strings {
         flow_handoff_notice,
         low_score_notice,
         connection_down_notice,
+        ai_provider_failing_notice,
         sla_policies,
         sla_policies_hint,
         sla_policy,

@@ -716,6 +716,7 @@ pub static STRINGS: Strings = Strings {
     sla_breach_notice: "Um SLA estourou",
     low_score_notice: "A IA deu nota baixa a uma conversa resolvida",
     connection_down_notice: "Uma conexão caiu",
+    ai_provider_failing_notice: "O provedor de IA está falhando",
     flow_handoff_notice: "Um fluxo passou uma conversa para a equipe",
     sla_policies: "Políticas de SLA",
     sla_policies_hint: "Tempos prometidos de primeira resposta, de próxima resposta e de resolução. Cada departamento usa uma, e pode usar outra para algumas prioridades.",

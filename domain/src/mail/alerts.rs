@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::{queue, Outbox, SystemMail};
 use crate::db::{set_tenant, Db};
 use crate::error::Result;
+use crate::notifications::AdminAlert;
 
 const BATCH: i32 = 20;
 
@@ -28,8 +29,12 @@ pub async fn queue_due(db: &Db, outbox: Outbox<'_>) -> Result<usize> {
     let link = outbox.link("/settings/connections");
     for (account_id, channel_id, connection, detail) in &down {
         set_tenant(&mut tx, *account_id, None).await?;
-        let admins: Vec<(Uuid, String, String, Option<String>, String)> = sqlx::query_as(
-            "SELECT u.id, u.email, u.name, u.locale, a.default_locale
+        let alert = AdminAlert::ConnectionDown {
+            channel_id: *channel_id,
+        };
+        crate::notifications::alert_admins(&mut tx, *account_id, alert).await?;
+        let admins: Vec<(String, String, Option<String>, String)> = sqlx::query_as(
+            "SELECT u.email, u.name, u.locale, a.default_locale
                FROM memberships m JOIN users u ON u.id = m.user_id JOIN accounts a ON a.id = m.account_id
               WHERE m.account_id = $1 AND m.active AND m.role = 'global_admin'",
         )
@@ -37,14 +42,7 @@ pub async fn queue_due(db: &Db, outbox: Outbox<'_>) -> Result<usize> {
         .fetch_all(&mut *tx)
         .await
         .context("finding the account's admins")?;
-        for (user_id, email, name, locale, account_locale) in admins {
-            crate::notifications::notify_connection_down(
-                &mut tx,
-                *account_id,
-                user_id,
-                *channel_id,
-            )
-            .await?;
+        for (email, name, locale, account_locale) in admins {
             let Ok(to) = EmailAddress::parse(&email) else {
                 continue;
             };

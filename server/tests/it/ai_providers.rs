@@ -460,3 +460,89 @@ async fn the_provider_reviews_resolutions_unless_its_review_is_unreadable() {
         [(judged, provider["id"].as_i64()), (offline, None)]
     );
 }
+
+#[tokio::test]
+async fn a_provider_that_keeps_failing_rings_the_admins_bells_once_per_incident() {
+    let app = spawn_app().await;
+    let (_, channel) = app.demo_inbox().await;
+    let token = app.demo_admin_token().await;
+    let agent_token = app.demo_token("agent@demo.ponte.dev").await;
+    let mock = MockLlm::start().await;
+    let number = answered_conversation(&app, &channel, &token, "Vocês entregam em Recife?").await;
+    // The demo's resolutions reviewed offline first: only our calls count.
+    eventually("the demo's reviews are done", || async {
+        let pending: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM quality_reviews WHERE reviewed_at IS NULL")
+                .fetch_one(&app.database.owner)
+                .await
+                .unwrap();
+        pending == 0
+    })
+    .await;
+    add_provider(&app, &token, &mock, json!({})).await;
+    let summarize = || async {
+        let path = format!("/conversations/{number}/summary");
+        let (status, summary) = api(&app, &token, Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{summary}");
+        summary
+    };
+    let alerts = |token: String| {
+        let app = &app;
+        async move {
+            let (status, bell) = api(app, &token, Method::GET, "/notifications", None).await;
+            assert_eq!(status, 200, "{bell}");
+            bell.as_array()
+                .unwrap()
+                .iter()
+                .filter(|n| n["kind"] == "ai_provider_failing")
+                .cloned()
+                .collect::<Vec<Value>>()
+        }
+    };
+
+    // Two failures, and a failed test connection: not yet.
+    mock.behave(Behaviour::Failing);
+    for _ in 0..2 {
+        assert_eq!(summarize().await["provider"], Value::Null);
+    }
+    let provider_id = mock_provider_id(&app).await;
+    let (_, check) = api(
+        &app,
+        &token,
+        Method::POST,
+        &format!("/ai/providers/{provider_id}/test"),
+        None,
+    )
+    .await;
+    assert_eq!(check["ok"], false);
+    assert!(alerts(token.clone()).await.is_empty());
+
+    // The third in a row alerts the admins, once however long it lasts.
+    summarize().await;
+    summarize().await;
+    let bell = alerts(token.clone()).await;
+    assert_eq!(bell.len(), 1, "{bell:?}");
+    assert_eq!(bell[0]["path"], "/settings/productivity");
+    let excerpt = bell[0]["excerpt"].as_str().unwrap();
+    assert!(
+        excerpt.starts_with("Ollama local: HTTP 500: The server had an error"),
+        "{excerpt}"
+    );
+    assert!(alerts(agent_token.clone()).await.is_empty(), "only admins");
+
+    // It answers again: the incident ends, and the next one alerts again.
+    mock.behave(Behaviour::Answer("Resumo.".into()));
+    assert_eq!(summarize().await["provider"], "Ollama local");
+    mock.behave(Behaviour::Failing);
+    for _ in 0..3 {
+        summarize().await;
+    }
+    assert_eq!(alerts(token.clone()).await.len(), 2);
+}
+
+async fn mock_provider_id(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT id FROM ai_providers WHERE name = 'Ollama local'")
+        .fetch_one(&app.database.owner)
+        .await
+        .unwrap()
+}

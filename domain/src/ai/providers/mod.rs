@@ -5,6 +5,7 @@
 //! provider down, a key revoked all leave every feature working.
 
 pub mod chat;
+mod health;
 mod usage;
 
 use std::time::Duration;
@@ -414,8 +415,9 @@ pub async fn ask(
     }
 }
 
-/// Counts a call in the usage log; a failure to count is logged, and never
-/// costs the caller the answer it paid for.
+/// Counts a call in the usage log and follows the provider's failures
+/// (admins are alerted when it keeps failing); a failure to count is
+/// logged, and never costs the caller the answer it paid for.
 async fn record_call(
     db: &Db,
     account_id: Uuid,
@@ -435,6 +437,8 @@ async fn record_call(
             exchange,
         )
         .await?;
+        let ok = exchange.result.is_ok();
+        health::follow(&mut tx, account_id, provider_id, purpose, ok).await?;
         tx.commit().await.context("commit")?;
         anyhow::Ok(())
     };
