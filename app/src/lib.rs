@@ -27,7 +27,7 @@ use pages::lazy::{
     CategoriesRoute, ChannelsRoute, ConfirmEmailRoute, ConnectionsRoute, DashboardRoute,
     DepartmentsRoute, EmailSettingsRoute, FlowsRoute, ForgotPasswordRoute,
     ProductivitySettingsRoute, ProfileRoute, QuickRepliesRoute, ReportsRoute, ResetPasswordRoute,
-    TemplatesRoute, UsersRoute,
+    RulesRoute, TemplatesRoute, UsersRoute,
 };
 use prefs::{provide_prefs, use_t, InitialPrefs};
 
@@ -123,6 +123,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/flows") view={Lazy::<FlowsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/flows/:id") view={Lazy::<FlowsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/rules") view={Lazy::<RulesRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/reports") view={Lazy::<ReportsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async />
                 </ParentRoute>

@@ -35,6 +35,7 @@ pub mod productivity;
 pub mod quick_replies;
 pub mod realtime;
 pub mod reports;
+pub mod rules;
 pub mod satisfaction;
 pub mod secrets;
 pub mod seed;

@@ -63,6 +63,8 @@ pub(crate) enum AdminAlert {
     ConnectionDown { channel_id: i64 },
     /// The AI provider keeps failing (the offline engine answers meanwhile).
     AiProviderFailing { provider_id: i64 },
+    /// A rule kept failing and was switched off.
+    RuleDisabled { rule_id: i64 },
 }
 
 /// Rings every active admin's bell about `alert`, live.
@@ -71,17 +73,26 @@ pub(crate) async fn alert_admins(
     account_id: Uuid,
     alert: AdminAlert,
 ) -> anyhow::Result<()> {
-    let (kind, channel_id, provider_id) = match alert {
-        AdminAlert::ConnectionDown { channel_id } => {
-            (NotificationKind::ConnectionDown, Some(channel_id), None)
-        }
-        AdminAlert::AiProviderFailing { provider_id } => {
-            (NotificationKind::AiProviderFailing, None, Some(provider_id))
+    let (kind, channel_id, provider_id, rule_id) = match alert {
+        AdminAlert::ConnectionDown { channel_id } => (
+            NotificationKind::ConnectionDown,
+            Some(channel_id),
+            None,
+            None,
+        ),
+        AdminAlert::AiProviderFailing { provider_id } => (
+            NotificationKind::AiProviderFailing,
+            None,
+            Some(provider_id),
+            None,
+        ),
+        AdminAlert::RuleDisabled { rule_id } => {
+            (NotificationKind::RuleDisabled, None, None, Some(rule_id))
         }
     };
     let created: Vec<(Uuid, i64)> = sqlx::query_as(
-        "INSERT INTO notifications (account_id, user_id, kind, channel_id, ai_provider_id)
-         SELECT m.account_id, m.user_id, $2, $3, $4 FROM memberships m
+        "INSERT INTO notifications (account_id, user_id, kind, channel_id, ai_provider_id, rule_id)
+         SELECT m.account_id, m.user_id, $2, $3, $4, $5 FROM memberships m
           WHERE m.account_id = $1 AND m.active AND m.role = 'global_admin'
          RETURNING user_id, id",
     )
@@ -89,6 +100,7 @@ pub(crate) async fn alert_admins(
     .bind(kind)
     .bind(channel_id)
     .bind(provider_id)
+    .bind(rule_id)
     .fetch_all(&mut **tx)
     .await
     .context("alerting the admins")?;
@@ -96,6 +108,31 @@ pub(crate) async fn alert_admins(
         signal(tx, account_id, user_id, notification_id).await?;
     }
     Ok(())
+}
+
+/// A rule's alert about a conversation, with its text, to one of the
+/// conversation's managers (who may see it: see `managers_of`).
+pub(crate) async fn rule_alert(
+    tx: &mut Tx,
+    account_id: Uuid,
+    user_id: Uuid,
+    conversation_id: i64,
+    rule_id: i64,
+    detail: &str,
+) -> anyhow::Result<()> {
+    let notification_id: i64 = sqlx::query_scalar(
+        "INSERT INTO notifications (account_id, user_id, kind, conversation_id, rule_id, detail)
+         VALUES ($1, $2, 'rule_alert', $3, $4, $5) RETURNING id",
+    )
+    .bind(account_id)
+    .bind(user_id)
+    .bind(conversation_id)
+    .bind(rule_id)
+    .bind(detail)
+    .fetch_one(&mut **tx)
+    .await
+    .context("ringing the bell for a rule")?;
+    signal(tx, account_id, user_id, notification_id).await
 }
 
 /// Stores and signals a notification — only for someone who may see the
@@ -167,7 +204,9 @@ async fn signal(
 /// provider said, an AI provider's its latest failure.
 const NOTIFICATION_SELECT: &str = "
     SELECT n.id, n.kind, c.number, u.name AS actor_name,
-           left(COALESCE(NULLIF(m.body, ''), m.activity->>'note', c.last_message_preview,
+           left(COALESCE(n.detail, NULLIF(m.body, ''), m.activity->>'note',
+                         CASE WHEN n.kind = 'rule_disabled' THEN rl.name || COALESCE(': ' || rl.disabled_reason, '') END,
+                         c.last_message_preview,
                          ch.name || COALESCE(': ' || ch.health_detail, ''),
                          ap.name || COALESCE(': ' || (SELECT f.error FROM ai_calls f
                                                        WHERE f.provider_id = ap.id AND NOT f.ok
@@ -178,6 +217,7 @@ const NOTIFICATION_SELECT: &str = "
       LEFT JOIN conversations c ON c.id = n.conversation_id
       LEFT JOIN channels ch ON ch.id = n.channel_id
       LEFT JOIN ai_providers ap ON ap.id = n.ai_provider_id
+      LEFT JOIN rules rl ON rl.id = n.rule_id
       LEFT JOIN users u ON u.id = n.actor_id
       LEFT JOIN messages m ON m.id = n.message_id";
 

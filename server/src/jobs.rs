@@ -147,6 +147,27 @@ pub async fn sweep_sla_breaches(db: Db) {
     }
 }
 
+/// Fires the clock's rules ("no agent reply for X minutes"…) on any
+/// instance, and forgets the rules' old history once an hour.
+pub async fn sweep_rule_clocks(db: Db) {
+    let mut tick = tokio::time::interval(Duration::from_secs(20));
+    let mut last_cleanup: Option<tokio::time::Instant> = None;
+    loop {
+        tick.tick().await;
+        match domain::rules::clock::sweep(&db, chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(fired) => tracing::info!(fired, "clock rules fired"),
+            Err(err) => tracing::warn!(error = ?err, "clock rules failed"),
+        }
+        if last_cleanup.is_none_or(|at| at.elapsed() >= Duration::from_secs(3600)) {
+            last_cleanup = Some(tokio::time::Instant::now());
+            if let Err(err) = domain::rules::remove_old(&db).await {
+                tracing::warn!(error = ?err, "pruning the rules' history failed");
+            }
+        }
+    }
+}
+
 /// Moves flow runs on when their clock runs out (a delay, a reply that
 /// never came) and makes their HTTP requests, on any instance.
 pub async fn run_flow_timers(db: Db, policy: domain::flows::runs::HttpPolicy) {
@@ -160,8 +181,8 @@ pub async fn run_flow_timers(db: Db, policy: domain::flows::runs::HttpPolicy) {
 }
 
 /// Works the queues — received webhooks in, customers' files fetched,
-/// agents' replies, scheduled reports and outgoing mail out, conversations
-/// to agents — as soon as
+/// agents' replies, rules and their webhooks, scheduled reports and
+/// outgoing mail out, conversations to agents — as soon as
 /// any instance queues something (NOTIFY), and every second regardless
 /// (retries that came due, work a crashed instance leased).
 pub async fn run_queues(
@@ -213,6 +234,15 @@ pub async fn run_queues(
         match domain::mail::alerts::queue_due(&db, outbox).await {
             Ok(queued) => busy |= queued > 0,
             Err(err) => tracing::warn!(error = ?err, "connection alerts failed"),
+        }
+        match domain::rules::engine::run_due(&db, outbox).await {
+            Ok(claimed) => busy |= claimed > 0,
+            Err(err) => tracing::warn!(error = ?err, "rules failed"),
+        }
+        match domain::rules::webhooks::deliver_due(&db, &vault, sender.allow_private_targets).await
+        {
+            Ok(claimed) => busy |= claimed > 0,
+            Err(err) => tracing::warn!(error = ?err, "rules' webhooks failed"),
         }
         match domain::reports::schedules::run_due(&db, outbox).await {
             Ok(claimed) => busy |= claimed > 0,

@@ -140,6 +140,7 @@ impl Application {
             )),
             tokio::spawn(jobs::build_report_exports(self.state.db.clone())),
             tokio::spawn(jobs::sweep_sla_breaches(self.state.db.clone())),
+            tokio::spawn(jobs::sweep_rule_clocks(self.state.db.clone())),
             tokio::spawn(jobs::run_flow_timers(
                 self.state.db.clone(),
                 domain::flows::runs::HttpPolicy {
@@ -224,6 +225,7 @@ fn router(
         .route("/metrics", get(http::health::metrics))
         .merge(http::api_activity::routes())
         .merge(http::api_ai::routes())
+        .merge(http::api_rules::routes())
         .merge(http::api_quality::routes())
         .merge(http::api_notifications::routes())
         .merge(http::api_suggestions::routes())

@@ -52,10 +52,12 @@ pub enum AuditAction {
     SmtpAccountRemoved,
     WebhookEventsReplayed,
     AccessChanged,
+    RuleSaved,
+    RuleRemoved,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 41] = [
+    pub const ALL: [AuditAction; 43] = [
         Self::SignUp,
         Self::SignIn,
         Self::SignOut,
@@ -97,6 +99,8 @@ impl AuditAction {
         Self::SmtpAccountRemoved,
         Self::WebhookEventsReplayed,
         Self::AccessChanged,
+        Self::RuleSaved,
+        Self::RuleRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -130,6 +134,8 @@ impl AuditAction {
             Self::FlowCreated => "flow_created",
             Self::FlowPublished => "flow_published",
             Self::FlowRemoved => "flow_removed",
+            Self::RuleSaved => "rule_saved",
+            Self::RuleRemoved => "rule_removed",
             Self::AccessChanged => "access_changed",
             Self::CategoryCreated => "category_created",
             Self::CategoryUpdated => "category_updated",

@@ -755,6 +755,10 @@ string_enum!(
         LowScore => "low_score",
         ConnectionDown => "connection_down",
         AiProviderFailing => "ai_provider_failing",
+        // A rule's "notify managers" or "create alert", about a conversation.
+        RuleAlert => "rule_alert",
+        // A rule failed again and again and was switched off.
+        RuleDisabled => "rule_disabled",
     }
 );
 
@@ -777,6 +781,7 @@ impl Notification {
         match (self.kind, self.conversation_number) {
             (NotificationKind::ConnectionDown, _) => "/settings/connections".into(),
             (NotificationKind::AiProviderFailing, _) => "/settings/productivity".into(),
+            (NotificationKind::RuleDisabled, _) => "/rules".into(),
             (_, Some(number)) => format!("/inbox/{number}"),
             (_, None) => "/inbox".into(),
         }

@@ -20,6 +20,7 @@ pub mod prefs;
 pub mod report_words;
 pub mod reports;
 pub mod roles;
+pub mod rules;
 pub mod sla;
 pub mod text;
 pub mod values;

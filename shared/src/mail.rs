@@ -36,6 +36,7 @@ string_enum!(
         ScheduledReport => "scheduled_report",
         // The AI scored a resolved conversation under the threshold.
         QualityAlert => "quality_alert",
+        RuleAlert => "rule_alert",
     }
 );
 

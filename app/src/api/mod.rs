@@ -16,6 +16,7 @@ pub mod flows;
 pub mod mail;
 pub mod people;
 pub mod reports;
+pub mod rules;
 pub mod session;
 pub mod templates;
 pub mod tokens;

@@ -101,6 +101,8 @@ pub fn notification_title(t: &Strings, notification: &Notification) -> String {
         NotificationKind::LowScore => t.low_score_notice.to_string(),
         NotificationKind::ConnectionDown => t.connection_down_notice.to_string(),
         NotificationKind::AiProviderFailing => t.ai_provider_failing_notice.to_string(),
+        NotificationKind::RuleAlert => t.rule_alert_notice.to_string(),
+        NotificationKind::RuleDisabled => t.rule_disabled_notice.to_string(),
     }
 }
 

@@ -239,6 +239,12 @@ const MAIN_NAV: &[NavItem] = &[
         needs: |s| s.can(Permission::ManageFlows),
     },
     NavItem {
+        href: "/rules",
+        icon: Icon::Bolt,
+        label: |t| t.nav_rules,
+        needs: |s| s.can(Permission::ManageFlows),
+    },
+    NavItem {
         href: "/audit",
         icon: Icon::Shield,
         label: |t| t.nav_audit,

@@ -16,6 +16,7 @@ pub mod inbox;
 pub mod quick_replies;
 pub mod recovery;
 pub mod reports;
+pub mod rules;
 pub mod settings;
 pub mod templates;
 
@@ -45,6 +46,7 @@ pub mod lazy {
         AuditRoute => super::audit::AuditPage,
         DashboardRoute => super::dashboard::DashboardPage,
         FlowsRoute => super::flows::FlowsPage,
+        RulesRoute => super::rules::RulesPage,
         ReportsRoute => super::reports::ReportsPage,
         ChannelsRoute => super::channels::ChannelsPage,
         ConnectionsRoute => super::connections::ConnectionsPage,

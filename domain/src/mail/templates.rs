@@ -41,6 +41,16 @@ pub enum SystemMail<'a> {
     /// The AI's review of a resolved conversation scored under the
     /// account's threshold.
     LowQualityScore(QualityAlert<'a>),
+    /// A rule's "notify managers" action.
+    RuleAlert {
+        name: &'a str,
+        rule: &'a str,
+        number: i64,
+        contact: &'a str,
+        /// The rule's own words, when it has some.
+        note: Option<&'a str>,
+        link: &'a str,
+    },
 }
 
 /// What the low-score mail says.
@@ -76,6 +86,7 @@ impl SystemMail<'_> {
             Self::ConnectionDown { .. } => super::MailKind::ConnectionAlert,
             Self::ScheduledReport { .. } => super::MailKind::ScheduledReport,
             Self::LowQualityScore(_) => super::MailKind::QualityAlert,
+            Self::RuleAlert { .. } => super::MailKind::RuleAlert,
         }
     }
 
@@ -189,6 +200,14 @@ impl SystemMail<'_> {
                 link,
             } => scheduled_report(report, period, owner, link, locale),
             Self::LowQualityScore(ref alert) => low_quality_score(alert, locale),
+            Self::RuleAlert {
+                name,
+                rule,
+                number,
+                contact,
+                note,
+                link,
+            } => rule_alert(name, rule, number, contact, note, link, locale),
         }
     }
 }
@@ -244,6 +263,50 @@ fn low_quality_score(alert: &QualityAlert<'_>, locale: Locale) -> Wording {
             "Você recebe este aviso por gerenciar o atendimento desta conversa; enviamos um por resolução. A nota é da IA, não do cliente."
         } else {
             "You get this notice as a manager of this conversation's team; we send one per resolution. The score is the AI's, not the customer's."
+        },
+    }
+}
+
+fn rule_alert(
+    name: &str,
+    rule: &str,
+    number: i64,
+    contact: &str,
+    note: Option<&str>,
+    link: &str,
+    locale: Locale,
+) -> Wording {
+    let pt = locale == Locale::PtBr;
+    let mut paragraphs = vec![if pt {
+        format!("A regra \u{201c}{rule}\u{201d} pediu sua atenção para a conversa #{number} com {contact}.")
+    } else {
+        format!("The rule \u{201c}{rule}\u{201d} asks for your attention on conversation #{number} with {contact}.")
+    }];
+    if let Some(note) = note {
+        paragraphs.push(note.to_string());
+    }
+    Wording {
+        subject: if pt {
+            format!("Regra \u{201c}{rule}\u{201d}: conversa #{number} ({contact})")
+        } else {
+            format!("Rule \u{201c}{rule}\u{201d}: conversation #{number} ({contact})")
+        },
+        greeting: if pt {
+            format!("Olá, {name}!")
+        } else {
+            format!("Hello {name},")
+        },
+        paragraphs,
+        button: if pt {
+            "Abrir a conversa"
+        } else {
+            "Open the conversation"
+        },
+        link: link.into(),
+        closing: if pt {
+            "Você recebe este aviso por gerenciar o atendimento desta conversa; um administrador criou a regra em Automação → Regras."
+        } else {
+            "You get this notice as a manager of this conversation's team; an admin set the rule up in Automation → Rules."
         },
     }
 }

@@ -9,6 +9,7 @@ pub mod api_flows;
 pub mod api_notifications;
 pub mod api_quality;
 pub mod api_reports;
+pub mod api_rules;
 pub mod api_sla;
 pub mod api_suggestions;
 pub mod api_templates;

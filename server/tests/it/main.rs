@@ -29,6 +29,7 @@ mod realtime;
 mod report_exports;
 mod report_schedules;
 mod reports;
+mod rules;
 mod satisfaction;
 mod security;
 mod sentiment;

@@ -315,14 +315,19 @@ fn decimal(value: f32, locale: Locale) -> String {
     }
 }
 
-struct Manager {
-    user_id: Uuid,
-    email: String,
-    name: String,
-    locale: Locale,
+/// A member who watches the team (admins and supervisors) and may see the
+/// conversation: who hears of its low scores and its rules' alerts.
+pub(crate) struct Manager {
+    pub user_id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub locale: Locale,
 }
 
-async fn managers_of(tx: &mut Tx, conversation: &Locked) -> anyhow::Result<Vec<Manager>> {
+pub(crate) async fn managers_of(
+    tx: &mut Tx,
+    conversation: &Locked,
+) -> anyhow::Result<Vec<Manager>> {
     let members: Vec<(Uuid, String, String, String, Option<String>, String)> = sqlx::query_as(
         "SELECT u.id, m.role, u.email, u.name, u.locale, a.default_locale
            FROM memberships m JOIN users u ON u.id = m.user_id JOIN accounts a ON a.id = m.account_id

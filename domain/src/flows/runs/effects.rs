@@ -71,7 +71,12 @@ async fn send(tx: &mut Tx, conversation: &Locked, text: &str) -> Result<()> {
     Ok(())
 }
 
-async fn add_tag(tx: &mut Tx, conversation: &mut Locked, tag: &str, by: &str) -> Result<()> {
+pub(crate) async fn add_tag(
+    tx: &mut Tx,
+    conversation: &mut Locked,
+    tag: &str,
+    by: &str,
+) -> Result<()> {
     let Some(tag) = conversations::normalize_tag(tag) else {
         return Ok(());
     };
@@ -196,7 +201,7 @@ async fn tell_people(tx: &mut Tx, conversation: &Locked, line: i64) -> Result<()
 /// a "transferred by the flow" line, and distribution takes it from there.
 /// A target removed since the flow was published leaves the department as
 /// it was.
-async fn hand_off(
+pub(crate) async fn hand_off(
     tx: &mut Tx,
     conversation: &mut Locked,
     department_id: Option<i64>,

@@ -7,7 +7,7 @@
 //! agent who acts on it takes it over ([`take_over`]).
 
 pub(crate) mod effects;
-mod http;
+pub(crate) mod http;
 pub(crate) mod triggers;
 pub(crate) mod world;
 
