@@ -262,6 +262,11 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             if with_flow {
                 domain::seed::demo_flow(&db, &settings.secret_key, &demo).await?;
             }
+            let vault = domain::channels::vault::Vault::new(
+                &settings.secret_key,
+                &settings.old_secret_keys,
+            )?;
+            domain::seed::demo_rules(&db, &vault, &settings.secret_key, &demo).await?;
             println!(
                 "demo account {}{} — sign in with {} / {}",
                 if demo.created {

@@ -23,8 +23,10 @@ use crate::{
 };
 
 mod flow;
+mod rules;
 
 pub use flow::demo_flow;
+pub use rules::demo_rules;
 
 pub const DEMO_SLUG: &str = "demo";
 pub const DEMO_PASSWORD: &str = "ponte-demo-2026";

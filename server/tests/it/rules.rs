@@ -645,3 +645,39 @@ async fn rules_are_checked_kept_to_their_account_and_to_those_who_build_flows() 
     .await;
     assert_eq!(status, 204);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demos_rules_have_run_once_the_server_works_its_queue() {
+    let app = spawn_app().await;
+    let (demo, _channel) = app.demo_inbox().await;
+    let db = &app.database.db;
+    let vault = crate::helpers::test_vault();
+    let secret = crate::helpers::test_secret();
+    assert!(domain::seed::demo_rules(db, &vault, &secret, &demo)
+        .await
+        .unwrap());
+    assert!(
+        !domain::seed::demo_rules(db, &vault, &secret, &demo)
+            .await
+            .unwrap(),
+        "seeded once"
+    );
+    rules_settled(&app).await;
+    let token = app.demo_admin_token().await;
+    let roberto = latest_number(&app).await;
+    let threatened = conversation(&app, &token, roberto).await;
+    assert_eq!(threatened["contact_name"], "Roberto Nunes");
+    assert_eq!(threatened["critical"], true, "{threatened}");
+    assert_eq!(threatened["priority"], "urgent");
+    assert_eq!(threatened["tags"], json!(["risco-juridico"]));
+    let (_, rules) = rest(&app, &token, reqwest::Method::GET, "/rules", None).await;
+    let enabled: Vec<bool> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["enabled"].as_bool().unwrap())
+        .collect();
+    assert_eq!(enabled, [true, true, false]);
+    let procon = rules[0]["id"].as_i64().unwrap();
+    assert_eq!(runs(&app, &token, procon).await[0]["outcome"], "done");
+}
