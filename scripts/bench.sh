@@ -45,7 +45,7 @@ if [ "${1:-}" = web ]; then
     export DATABASE_URL="$db_url" PONTE_DATA_DIR="$bench_data"
     port="${PONTE_BENCH_PORT:-3299}"
     "$TARGET_DIR/release/ponte" migrate >/dev/null
-    "$TARGET_DIR/release/ponte" seed-demo --without-flow >/dev/null
+    "$TARGET_DIR/release/ponte" seed-demo --without-flow --without-rules >/dev/null
     serve_release "$port"
     step "Measuring the first load on an emulated phone"
     (cd end2end && PONTE_URL="http://127.0.0.1:$port" node bench/web.mjs)
@@ -85,7 +85,7 @@ if [ "${1:-}" = ingest ]; then
     export DATABASE_URL="$db_url" PONTE_DATA_DIR="$bench_data"
     port="${PONTE_BENCH_PORT:-3299}"
     "$TARGET_DIR/release/ponte" migrate >/dev/null
-    "$TARGET_DIR/release/ponte" seed-demo --without-flow >/dev/null
+    "$TARGET_DIR/release/ponte" seed-demo --without-flow --without-rules >/dev/null
     ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
     serve_release "$port"
     step "Measuring webhook ingest against pgbench"
@@ -118,7 +118,7 @@ if [ "${1:-}" = dashboard ]; then
     export DATABASE_URL="$db_url" PONTE_DATA_DIR="$bench_data"
     port="${PONTE_BENCH_PORT:-3299}"
     "$TARGET_DIR/release/ponte" migrate >/dev/null
-    "$TARGET_DIR/release/ponte" seed-demo --without-flow >/dev/null
+    "$TARGET_DIR/release/ponte" seed-demo --without-flow --without-rules >/dev/null
     step "Loading 100,000 conversations, 1,000,000 messages and 50 agents' 90 days of work"
     "$TARGET_DIR/release/ponte" seed-load --account demo --conversations 100000 --messages 1000000 --agents 50
     token=$("$TARGET_DIR/release/ponte" api-token create --email admin@demo.ponte.dev --name bench)
@@ -155,7 +155,7 @@ bench_data="$DATA_DIR/bench"
 rm -rf "$bench_data" && mkdir -p "$bench_data"
 export DATABASE_URL="$db_url" PONTE_DATA_DIR="$bench_data"
 "$TARGET_DIR/release/ponte" migrate >/dev/null
-"$TARGET_DIR/release/ponte" seed-demo --without-flow >/dev/null
+"$TARGET_DIR/release/ponte" seed-demo --without-flow --without-rules >/dev/null
 "$TARGET_DIR/release/ponte" seed-load --account demo --conversations "$conversations" --messages "$messages"
 
 # A thousand sockets need a thousand descriptors on each side.

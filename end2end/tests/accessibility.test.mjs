@@ -49,11 +49,15 @@ for (const theme of ['light', 'dark']) {
       await page.click('#conversation-list li[data-number="1"] a');
       await page.waitForSelector('#composer-input');
       await check('a conversation');
-      for (const path of ['/settings/users', '/settings/channels', '/settings/departments', '/settings/quick-replies', '/settings/attributes', '/settings/api-tokens', '/settings/api-tokens/docs', '/settings/account', '/settings/profile', '/settings/productivity', '/settings/categories', '/dashboard', '/reports', '/audit']) {
+      for (const path of ['/settings/users', '/settings/channels', '/settings/departments', '/settings/quick-replies', '/settings/attributes', '/settings/api-tokens', '/settings/api-tokens/docs', '/settings/account', '/settings/profile', '/settings/productivity', '/settings/categories', '/dashboard', '/reports', '/audit', '/rules']) {
         await page.goto(BASE_URL + path);
         await waitForHydration(page);
         await check(path);
       }
+      await page.click('#new-rule');
+      await page.click('#add-condition-group');
+      await page.click('#add-action');
+      await check('the rule form');
       assert.deepEqual(found, {});
     }, { colorScheme: theme });
   });
@@ -67,7 +71,7 @@ test('at 200% zoom no page scrolls sideways and filter labels are whole', async 
     const page = await ctx.newPage();
     await signIn(page, account.admin);
     const wide = {};
-    for (const path of ['/inbox', '/inbox/1', '/settings/users', '/settings/channels', '/settings/api-tokens', '/settings/account', '/settings/profile', '/settings/categories', '/dashboard', '/reports', '/audit']) {
+    for (const path of ['/inbox', '/inbox/1', '/settings/users', '/settings/channels', '/settings/api-tokens', '/settings/account', '/settings/profile', '/settings/categories', '/dashboard', '/reports', '/audit', '/rules']) {
       await page.goto(BASE_URL + path);
       await waitForHydration(page);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -6,7 +6,7 @@ import { withBrowser, waitForHydration, signIn, newAccount, BASE_URL, DEMO_PASSW
 
 // Today's sizes, as guards against regressions (docs/BENCHMARKS.md has the
 // targets and the history).
-const LOGIN_CEILING = 625_000;
+const LOGIN_CEILING = 627_000;
 const INBOX_CEILING = 700_000;
 
 /** Bytes on the wire for the site's own JS, wasm and CSS so far. */

@@ -269,6 +269,7 @@ fn router(
             app::shell,
         ))
         .route_layer(from_fn(http::metrics::label_route))
+        .layer(from_fn(http::limits::costly_server_fns))
         .layer(from_fn_with_state(state.clone(), http::session::resolve))
         .layer(from_fn_with_state(public_url, http::security::same_origin))
         .layer(from_fn(http::errors::client_errors_are_not_500))

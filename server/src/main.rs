@@ -19,12 +19,13 @@ COMMANDS:
             Run the web server (migrates first unless --no-migrate).
     migrate
             Apply pending database migrations and exit.
-    seed-demo [--slug SLUG] [--without-flow]
+    seed-demo [--slug SLUG] [--without-flow] [--without-rules]
             Create the demo account, its people and sample inbox (idempotent).
             Another slug makes a demo-like account with its own people
             (admin@SLUG.ponte.dev, …), e.g. one per browser test.
             --without-flow leaves out the example flow that greets website
-            visitors (for tests of the human path).
+            visitors (for tests of the human path); --without-rules the
+            example rules (benchmarks comparable with their history).
     seed-load [--account SLUG] [--conversations N] [--messages M]
             Add bulk test data to an account (default: demo, 100000, 1000000).
     api-token create --email E [--name N] [--account SLUG]
@@ -56,6 +57,7 @@ enum Command {
     SeedDemo {
         slug: String,
         with_flow: bool,
+        with_rules: bool,
     },
     SeedLoad {
         account: String,
@@ -105,11 +107,12 @@ fn parse_args() -> anyhow::Result<Command> {
         "migrate" => Ok(Command::Migrate),
         "seed-demo" => {
             let mut slug = domain::seed::DEMO_SLUG.to_string();
-            let mut with_flow = true;
+            let (mut with_flow, mut with_rules) = (true, true);
             while let Some(arg) = parser.next()? {
                 match arg {
                     Long("slug") => slug = parser.value()?.string()?,
                     Long("without-flow") => with_flow = false,
+                    Long("without-rules") => with_rules = false,
                     other => bail!("{}", other.unexpected()),
                 }
             }
@@ -118,7 +121,11 @@ fn parse_args() -> anyhow::Result<Command> {
                 shared::values::Slug::parse(&slug)
                     .map_err(|code| anyhow::anyhow!("--slug {slug}: {code}"))?;
             }
-            Ok(Command::SeedDemo { slug, with_flow })
+            Ok(Command::SeedDemo {
+                slug,
+                with_flow,
+                with_rules,
+            })
         }
         "seed-load" => {
             let (mut account, mut conversations, mut messages, mut agents) =
@@ -235,7 +242,11 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             println!("migrations applied");
             Ok(ExitCode::SUCCESS)
         }
-        Command::SeedDemo { slug, with_flow } => {
+        Command::SeedDemo {
+            slug,
+            with_flow,
+            with_rules,
+        } => {
             let settings = Settings::from_env()?;
             let (owner, db) = connect_both(&settings).await?;
             let demo = domain::seed::demo_with(&owner, &db, &slug).await?;
@@ -262,11 +273,13 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             if with_flow {
                 domain::seed::demo_flow(&db, &settings.secret_key, &demo).await?;
             }
-            let vault = domain::channels::vault::Vault::new(
-                &settings.secret_key,
-                &settings.old_secret_keys,
-            )?;
-            domain::seed::demo_rules(&db, &vault, &settings.secret_key, &demo).await?;
+            if with_rules {
+                let vault = domain::channels::vault::Vault::new(
+                    &settings.secret_key,
+                    &settings.old_secret_keys,
+                )?;
+                domain::seed::demo_rules(&db, &vault, &settings.secret_key, &demo).await?;
+            }
             println!(
                 "demo account {}{} — sign in with {} / {}",
                 if demo.created {

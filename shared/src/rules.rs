@@ -369,7 +369,9 @@ pub struct ConditionCheck {
     pub held: bool,
 }
 
-/// An action as done in a run (`error` when it could not be).
+/// An action done in a run, with what it did when there is more to say
+/// ("managers told: 2", "message 812"); a failed action is the run's
+/// `error`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ActionDone {
     pub action: RuleAction,

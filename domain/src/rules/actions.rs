@@ -64,17 +64,23 @@ pub(super) async fn apply(
     let detail = match action {
         RuleAction::NotifyManagers { note } => {
             let told = notify_managers(tx, outbox, conversation, rule, note, true).await?;
-            Some(format!("{told}"))
+            Some(format!("managers told: {told}"))
         }
         RuleAction::CreateAlert { text } => {
             let told = notify_managers(tx, outbox, conversation, rule, text, false).await?;
-            Some(format!("{told}"))
+            Some(format!("managers told: {told}"))
         }
         RuleAction::ChangePriority { priority } => {
             if *priority != conversation.priority {
                 conversations::change_priority(tx, conversation, *priority, &by).await?;
             }
             None
+        }
+        // A closed conversation stays closed: handing it off would reopen it.
+        RuleAction::AssignAgent { .. } | RuleAction::AssignDepartment { .. }
+            if conversation.status.is_closed() =>
+        {
+            Some("closed: left as it was".to_string())
         }
         RuleAction::AssignAgent { user_id } => {
             if conversation.assignee_id != Some(*user_id) {
@@ -105,7 +111,7 @@ pub(super) async fn apply(
         RuleAction::SendMessage { text } => {
             let id =
                 outbound::send_automatic(tx, conversation.account_id, conversation, text).await?;
-            Some(format!("#{id}"))
+            Some(format!("message {id}"))
         }
         RuleAction::CallWebhook { url } => {
             let allowlist = super::allowlist_in(tx, conversation.account_id).await?;

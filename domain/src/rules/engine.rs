@@ -114,8 +114,9 @@ async fn process(
         message_id: event.message_id,
         at: event.created_at,
     };
+    let rules = listening_rules(&mut tx, account_id, &event).await?;
     let mut facts = facts::read(&mut tx, &conversation, event.message_id, Utc::now()).await?;
-    for rule in listening_rules(&mut tx, account_id, &event).await? {
+    for rule in rules {
         if !rule_hears(&rule, &event, &facts) {
             continue;
         }

@@ -4,7 +4,10 @@
 //! instance protecting itself is what matters; sign-in throttling, which
 //! protects accounts, lives in PostgreSQL instead (`domain::auth::throttle`).
 
+use axum::extract::Request;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use http::{HeaderValue, StatusCode};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -181,6 +184,50 @@ impl Default for Limits {
             ai_calls_per_user: RateLimiter::new(Rate::new(20, s(3))),
         }
     }
+}
+
+/// The server functions behind the same budgets as their REST twins: the
+/// ones that may call the account's AI provider (each spends its key) and
+/// the ones that compute reports, per signed-in user.
+pub async fn costly_server_fns(
+    Extension(limits): Extension<Arc<Limits>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let limiter = match request.uri().path() {
+        "/api/summarize_conversation" | "/api/test_ai_provider" => &limits.ai_calls_per_user,
+        "/api/report_table" | "/api/start_report_export" => &limits.reports_per_user,
+        _ => return next.run(request).await,
+    };
+    let user = request
+        .extensions()
+        .get::<app::server::CurrentSession>()
+        .and_then(|session| session.0.as_ref())
+        .map(|session| session.actor.user_id.to_string());
+    if let Some(user) = user {
+        if let Err(wait) = limiter.check(&user) {
+            return server_fn_too_many(wait);
+        }
+    }
+    next.run(request).await
+}
+
+/// A 429 the browser's server-function client reads as its error.
+fn server_fn_too_many(wait: Duration) -> Response {
+    let secs = wait.as_secs().max(1);
+    let body = serde_json::to_string(&shared::AppError::RateLimited {
+        retry_after_secs: secs,
+    })
+    .unwrap_or_default();
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, body).into_response();
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+        .headers_mut()
+        .insert(http::header::RETRY_AFTER, HeaderValue::from(secs));
+    response
 }
 
 #[cfg(test)]

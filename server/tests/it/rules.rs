@@ -681,3 +681,77 @@ async fn the_demos_rules_have_run_once_the_server_works_its_queue() {
     let procon = rules[0]["id"].as_i64().unwrap();
     assert_eq!(runs(&app, &token, procon).await[0]["outcome"], "done");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_low_ai_score_and_an_sla_breach_start_their_rules() {
+    let app = spawn_app().await;
+    let (_demo, channel) = app.demo_inbox().await;
+    let token = app.demo_admin_token().await;
+    for (event, tag) in [("low_ai_score", "nota-baixa"), ("sla_breached", "sla")] {
+        create_rule(
+            &app,
+            &token,
+            json!({"name": event, "event": event, "actions": [{"kind": "add_tag", "tag": tag}]}),
+        )
+        .await;
+    }
+    // A hostile customer left unanswered, resolved: the AI scores it low.
+    let hostile = customer_says(
+        &app,
+        &channel,
+        &["Péssimo atendimento, estou furioso, vou cancelar tudo!"],
+    )
+    .await;
+    // Positive control: a calm one answered at once scores above 7.
+    let calm = customer_says(&app, &channel, &["Qual o prazo de entrega para Recife?"]).await;
+    let (status, _) = rest(
+        &app,
+        &token,
+        reqwest::Method::POST,
+        &format!("/conversations/{calm}/messages"),
+        Some(json!({ "content": "O prazo é de 5 dias úteis." })),
+    )
+    .await;
+    assert_eq!(status, 201);
+    for number in [hostile, calm] {
+        let (status, body) = rest(
+            &app,
+            &token,
+            reqwest::Method::PATCH,
+            &format!("/conversations/{number}"),
+            Some(json!({ "status": "resolved" })),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    eventually("both are reviewed", || async {
+        conversation(&app, &token, hostile).await["ai_score"].is_number()
+            && conversation(&app, &token, calm).await["ai_score"].is_number()
+    })
+    .await;
+    rules_settled(&app).await;
+    assert_eq!(
+        conversation(&app, &token, hostile).await["tags"],
+        json!(["nota-baixa"])
+    );
+    assert_eq!(conversation(&app, &token, calm).await["tags"], json!([]));
+
+    // An SLA clock runs out: the breach the sweeper records starts the rule.
+    let late = customer_says(&app, &channel, &["Preciso de ajuda com a nota fiscal"]).await;
+    sqlx::query(
+        "UPDATE conversations SET sla_first_response_due_at = now() - interval '1 minute'
+          WHERE number = $1",
+    )
+    .bind(late)
+    .execute(&app.database.owner)
+    .await
+    .unwrap();
+    domain::service_desk::sla::sweep_breaches(&app.database.db)
+        .await
+        .unwrap();
+    rules_settled(&app).await;
+    assert_eq!(
+        conversation(&app, &token, late).await["tags"],
+        json!(["sla"])
+    );
+}

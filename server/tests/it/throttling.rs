@@ -231,3 +231,43 @@ async fn sign_ups_are_budgeted_per_network() {
         .await;
     assert_eq!(elsewhere.status, 200, "another network signs up");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_functions_that_reach_the_ai_provider_share_its_budget() {
+    let app = spawn_app().await;
+    let (_demo, channel) = app.demo_inbox().await;
+    let visitor = app.visitor(&channel).await;
+    let message = app
+        .visitor_says(&channel, &visitor, "Qual o prazo de entrega?")
+        .await;
+    let number: i64 =
+        sqlx::query_scalar("SELECT c.number FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = $1")
+            .bind(message["id"].as_i64().unwrap())
+            .fetch_one(&app.database.owner)
+            .await
+            .unwrap();
+    let admin = app
+        .signed_in("admin@demo.ponte.dev", "ponte-demo-2026")
+        .await;
+    let number = number.to_string();
+    let form = [("number", number.as_str()), ("locale", "pt-BR")];
+    // Twenty at once are fine (the offline engine answers: no provider)…
+    for _ in 0..20 {
+        let answered = admin.call("summarize_conversation", &form).await;
+        assert_eq!(answered.status, 200, "{}", answered.body);
+    }
+    // …the next waits, told how long in the app's own error.
+    let refused = admin.call("summarize_conversation", &form).await;
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert!(
+        matches!(refused.error(), shared::AppError::RateLimited { .. }),
+        "{}",
+        refused.body
+    );
+    // Another person's budget is their own.
+    let supervisor = app
+        .signed_in("supervisor@demo.ponte.dev", "ponte-demo-2026")
+        .await;
+    let theirs = supervisor.call("summarize_conversation", &form).await;
+    assert_eq!(theirs.status, 200, "{}", theirs.body);
+}

@@ -198,6 +198,25 @@ async fn two_full_accounts(db: &TestDb) -> (Uuid, Uuid) {
         .execute(&db.owner)
         .await
         .unwrap();
+        // Rules, their queued events, log, clock episodes and a webhook call.
+        domain::seed::demo_rules(&db.db, &vault, &crate::helpers::test_secret(), &demo)
+            .await
+            .unwrap();
+        domain::rules::clock::sweep(&db.db, chrono::Utc::now() + chrono::Duration::hours(5))
+            .await
+            .unwrap();
+        domain::rules::engine::run_due(&db.db, crate::helpers::test_outbox(&mail_vault))
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO rule_webhook_calls (account_id, rule_id, url, body)
+             SELECT account_id, id, 'https://erp.example/hook', '{}' FROM rules
+              WHERE account_id = $1 LIMIT 1",
+        )
+        .bind(demo.account_id)
+        .execute(&db.owner)
+        .await
+        .unwrap();
         sqlx::query(
             "INSERT INTO attachments (account_id, storage_key, file_name, content_type, size_bytes, sha256)
              VALUES ($1, $2, 'a.txt', 'text/plain', 1, '\\x00')",

@@ -274,7 +274,7 @@ pub(super) fn RuleEditor(
                 <p class="text-xs text-red-700 dark:text-red-400" role="alert">{problem("name")}</p>
             </div>
             <fieldset class="space-y-2">
-                <legend class="text-sm font-semibold uppercase tracking-wide text-slate-500">{move || w().when}</legend>
+                <legend class="text-sm font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">{move || w().when}</legend>
                 {move || select("rule-event", w().when.to_string(), events(), event.get().as_str().to_string(), move |value| {
                     if let Ok(picked) = value.parse::<RuleEvent>() {
                         form.update(|f| {
@@ -316,7 +316,7 @@ pub(super) fn RuleEditor(
                                 let words = event_target_value(&ev).split(',').map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).collect();
                                 form.update(|f| f.keywords = words);
                             } />
-                        <p class="text-xs text-slate-500">{move || w().keywords_hint}</p>
+                        <p class="text-xs text-slate-500 dark:text-slate-400">{move || w().keywords_hint}</p>
                         <p class="text-xs text-red-700 dark:text-red-400" role="alert">{problem("keywords")}</p>
                     </div>
                 </Show>
@@ -369,7 +369,7 @@ fn Conditions(
     };
     view! {
         <fieldset class="space-y-3">
-            <legend class="text-sm font-semibold uppercase tracking-wide text-slate-500">{move || w().conditions}</legend>
+            <legend class="text-sm font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">{move || w().conditions}</legend>
             <Show when=move || groups.with(Vec::is_empty)>
                 <p class="text-sm text-slate-500 dark:text-slate-400">{move || w().conditions_hint}</p>
             </Show>
@@ -724,7 +724,7 @@ fn Actions(
     };
     view! {
         <fieldset class="space-y-3">
-            <legend class="text-sm font-semibold uppercase tracking-wide text-slate-500">{move || w().then}</legend>
+            <legend class="text-sm font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">{move || w().then}</legend>
             {move || actions.get().into_iter().enumerate().map(|(a, action)| {
                 action_editor(a, action, form, error, choices, w(), locale())
             }).collect_view()}
@@ -797,7 +797,7 @@ fn action_editor(
             view! {
                 <div class="space-y-1">
                     {text("action-url", w.webhook_url.to_string(), url, move |url| set(RuleAction::CallWebhook { url }))}
-                    <p class="text-xs text-slate-500">{w.webhook_hint}</p>
+                    <p class="text-xs text-slate-500 dark:text-slate-400">{w.webhook_hint}</p>
                 </div>
             }
             .into_any(),
@@ -858,7 +858,7 @@ fn action_editor(
     view! {
         <div class=format!("{ROW} action")>
             <div class="flex items-center gap-2">
-                <span class="text-sm font-semibold text-slate-500">{format!("{}.", a + 1)}</span>
+                <span class="text-sm font-semibold text-slate-500 dark:text-slate-400">{format!("{}.", a + 1)}</span>
                 <div class="flex-1">{kind_picker}</div>
                 <button type="button" class=SMALL on:click=move |_| form.update(|f| {
                     if a < f.actions.len() { f.actions.remove(a); }

@@ -41,9 +41,9 @@ pub(super) fn RuleLog(id: i64, name: String, panel: RwSignal<Option<Panel>>) -> 
                 <button type="button" class=SMALL on:click=move |_| panel.set(None)>{move || w().close}</button>
             </div>
             <ErrorBanner error=Signal::derive(move || error.get()) />
-            <Show when=move || loaded.get() fallback=move || view! { <p class="text-sm text-slate-500">{move || w().loading}</p> }>
+            <Show when=move || loaded.get() fallback=move || view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || w().loading}</p> }>
                 <Show when=move || !runs.with(Vec::is_empty)
-                    fallback=move || view! { <p id="rule-log-empty" class="text-sm text-slate-500">{move || w().log_empty}</p> }>
+                    fallback=move || view! { <p id="rule-log-empty" class="text-sm text-slate-500 dark:text-slate-400">{move || w().log_empty}</p> }>
                     <ol class="divide-y divide-slate-200 dark:divide-slate-800">
                         {move || runs.get().into_iter().map(|run| run_line(run, w(), locale(), offset)).collect_view()}
                     </ol>
@@ -82,9 +82,9 @@ fn run_line(run: RuleRun, w: &'static RuleWords, locale: Locale, offset: i32) ->
                     {strings::outcome_name(run.outcome, locale)}
                 </span>
                 <span>{strings::event_name(run.event, locale)}</span>
-                <span class="text-slate-500">{w.conversation}" "</span>{conversation}
-                {(run.depth > 0).then(|| view! { <span class="text-xs text-slate-500">{format!("({} {})", w.depth, run.depth)}</span> })}
-                <time class="ml-auto text-xs text-slate-500">{date_time(run.ran_at, offset, locale)}</time>
+                <span class="text-slate-500 dark:text-slate-400">{w.conversation}" "</span>{conversation}
+                {(run.depth > 0).then(|| view! { <span class="text-xs text-slate-500 dark:text-slate-400">{format!("({} {})", w.depth, run.depth)}</span> })}
+                <time class="ml-auto text-xs text-slate-500 dark:text-slate-400">{date_time(run.ran_at, offset, locale)}</time>
             </div>
             {(!run.conditions.is_empty()).then(|| view! {
                 <ul class="flex flex-wrap gap-x-3 text-xs">
@@ -92,7 +92,7 @@ fn run_line(run: RuleRun, w: &'static RuleWords, locale: Locale, offset: i32) ->
                         let mark = if check.held { "✓" } else { "✗" };
                         let said = if check.held { w.held } else { w.not_held };
                         view! {
-                            <li class:text-green-700=check.held class:text-slate-500=!check.held>
+                            <li class=if check.held { "text-green-700 dark:text-green-300" } else { "text-slate-500 dark:text-slate-400" }>
                                 {format!("{mark} {}", describe(&check.condition, locale))}
                                 <span class="sr-only">{format!(" ({said})")}</span>
                             </li>

@@ -80,7 +80,7 @@ pub fn RulesPage() -> impl IntoView {
                 None => ().into_any(),
             }}
             <div id="rules-list" class="space-y-3">
-                <Transition fallback=move || view! { <p class="text-sm text-slate-500">{move || w().loading}</p> }>
+                <Transition fallback=move || view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || w().loading}</p> }>
                     {move || Suspend::new(async move {
                         match rules.await {
                             Err(err) => view! { <ErrorBanner error=Signal::derive(move || Some(err.clone())) /> }.into_any(),
@@ -208,7 +208,7 @@ fn RuleCard(
                 <label class="inline-flex cursor-pointer items-center gap-2">
                     <input type="checkbox" class="rule-enabled size-4" prop:checked=enabled on:change=toggle
                         aria-label=move || format!("{} — {}", w().rule_enabled, name) />
-                    <span class="text-xs font-medium" class:text-green-700=enabled class:text-slate-500=!enabled>
+                    <span class=if enabled { "text-xs font-medium text-green-700 dark:text-green-300" } else { "text-xs font-medium text-slate-500 dark:text-slate-400" }>
                         {move || if enabled { w().enabled } else { w().disabled }}
                     </span>
                 </label>
