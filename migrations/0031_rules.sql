@@ -304,10 +304,15 @@ RETURNS TABLE (account_id uuid, rule_id bigint, event text, conversation_id bigi
       CROSS JOIN LATERAL (
           SELECT CASE r.event
                    WHEN 'no_agent_reply' THEN c.waiting_since
+                   -- Since a person's answer (not a bot's or a rule's own
+                   -- reminder, which would start the episode again), and
+                   -- not before the conversation was last opened.
                    WHEN 'waiting_on_customer' THEN
                        CASE WHEN c.waiting_since IS NULL THEN
-                           (SELECT max(m.created_at) FROM messages m
-                             WHERE m.conversation_id = c.id AND m.kind = 'outgoing')
+                           (SELECT GREATEST(max(m.created_at), c.opened_at) FROM messages m
+                             WHERE m.conversation_id = c.id AND m.kind = 'outgoing'
+                               AND m.sender_user_id IS NOT NULL
+                            HAVING max(m.created_at) IS NOT NULL)
                        END
                    WHEN 'open_too_long' THEN c.opened_at
                  END AS began_at) e

@@ -110,6 +110,24 @@ pub enum Condition {
     },
 }
 
+impl Condition {
+    /// Its `kind` in JSON.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Condition::Channel { .. } => "channel",
+            Condition::Department { .. } => "department",
+            Condition::Tag { .. } => "tag",
+            Condition::Priority { .. } => "priority",
+            Condition::Status { .. } => "status",
+            Condition::BusinessHours { .. } => "business_hours",
+            Condition::ContactAttribute { .. } => "contact_attribute",
+            Condition::MessageText { .. } => "message_text",
+            Condition::Sentiment { .. } => "sentiment",
+            Condition::MessageFrom { .. } => "message_from",
+        }
+    }
+}
+
 /// Conditions that must all (or any) hold.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

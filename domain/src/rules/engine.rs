@@ -188,7 +188,14 @@ async fn run_rule(
             savepoint(tx, "RELEASE SAVEPOINT rule_actions").await?;
             conversations::touch(tx, run.conversation.account_id, run.conversation.id).await?;
             run.log(tx, RunOutcome::Done, &checks, &done, None).await?;
-            succeeded(tx, run.conversation.account_id, rule.id).await?;
+            // A queued webhook is not a success yet: its delivery says.
+            let calls_webhooks = rule
+                .actions
+                .iter()
+                .any(|a| matches!(a, RuleAction::CallWebhook { .. }));
+            if !calls_webhooks {
+                succeeded(tx, run.conversation.account_id, rule.id).await?;
+            }
             Ok(true)
         }
         Some(error) => {
@@ -315,7 +322,8 @@ impl Run<'_> {
     }
 }
 
-async fn succeeded(tx: &mut Tx, account_id: Uuid, rule_id: i64) -> anyhow::Result<()> {
+/// A run (or a webhook call) that worked: the failures in a row start over.
+pub(crate) async fn succeeded(tx: &mut Tx, account_id: Uuid, rule_id: i64) -> anyhow::Result<()> {
     sqlx::query(
         "UPDATE rules SET failures_in_a_row = 0
           WHERE account_id = $1 AND id = $2 AND failures_in_a_row > 0",

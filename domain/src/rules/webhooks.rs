@@ -3,7 +3,10 @@
 //! like the API channel's replies (`X-Ponte-Signature: sha256=<hex HMAC of
 //! the raw body>` with the rule's secret), SSRF-safe (https to public
 //! addresses, or an allow-listed host), retried with backoff; a call out of
-//! retries counts as a failed run of its rule.
+//! retries counts as a failed run of its rule, a delivered one as a success
+//! (the run that queued it counts as neither). A few at a time, concurrently,
+//! so one slow receiver holds up little; each carries `X-Ponte-Delivery`, the
+//! same on its retries, for receivers to drop a duplicate.
 
 use std::time::Duration;
 
@@ -11,7 +14,7 @@ use anyhow::Context;
 use uuid::Uuid;
 
 use super::actions::{webhook_body, Cause};
-use super::engine::{failed, RuleRow};
+use super::engine::{failed, succeeded, RuleRow};
 use crate::channels::api_channel::{signature, SIGNATURE_HEADER};
 use crate::channels::provider::SendError;
 use crate::channels::vault::{Sealed, Vault};
@@ -24,11 +27,15 @@ use crate::flows::runs::http::client_for;
 const MAX_ATTEMPTS: i32 = 5;
 const BACKOFF_SECONDS: [i64; 4] = [30, 120, 600, 3600];
 const TIMEOUT: Duration = Duration::from_secs(10);
-const BATCH: i32 = 10;
-const LEASE_SECONDS: i32 = 60;
+const BATCH: i32 = 4;
+/// Well over one call's timeout (and its DNS lookup): a call being made is
+/// not claimed again by another instance.
+const LEASE_SECONDS: i32 = 120;
 
 /// The header naming the rule, so one receiver can serve several.
 pub const RULE_HEADER: &str = "X-Ponte-Rule";
+/// The call's id, the same on every retry.
+pub const DELIVERY_HEADER: &str = "X-Ponte-Delivery";
 
 pub(super) async fn queue(
     tx: &mut Tx,
@@ -79,11 +86,12 @@ pub async fn deliver_due(db: &Db, vault: &Vault, allow_private_targets: bool) ->
             .fetch_all(db.pool())
             .await
             .context("claiming rule webhooks")?;
-    for &(id, account_id) in &due {
+    let calls = due.iter().map(|&(id, account_id)| async move {
         if let Err(err) = deliver(db, vault, allow_private_targets, account_id, id).await {
             tracing::warn!(error = ?err, %account_id, id, "a rule's webhook failed");
         }
-    }
+    });
+    futures::future::join_all(calls).await;
     Ok(due.len())
 }
 
@@ -111,17 +119,33 @@ async fn deliver(
         return Ok(());
     };
     // No transaction waits on the receiver.
-    let outcome = post(vault, allow_private_targets, &allowlist, &call).await;
+    let outcome = post(vault, allow_private_targets, &allowlist, id, &call).await;
     let mut tx = db.tenant(account_id, None).await?;
+    // Still this try's (a lease that ran out went to another instance).
+    let ours: Option<i32> = sqlx::query_scalar(
+        "SELECT attempts FROM rule_webhook_calls
+          WHERE account_id = $1 AND id = $2 AND done_at IS NULL FOR UPDATE",
+    )
+    .bind(account_id)
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await
+    .context("re-reading the rule's webhook")?;
+    if ours != Some(call.attempts) {
+        return Ok(());
+    }
     match outcome {
         Ok(()) => {
             sqlx::query(
-                "UPDATE rule_webhook_calls SET done_at = now(), last_error = NULL WHERE id = $1",
+                "UPDATE rule_webhook_calls SET done_at = now(), last_error = NULL
+                  WHERE account_id = $1 AND id = $2",
             )
+            .bind(account_id)
             .bind(id)
             .execute(&mut *tx)
             .await
             .context("recording the webhook's delivery")?;
+            succeeded(&mut tx, account_id, call.rule_id).await?;
         }
         Err(error) => {
             let error: String = error.chars().take(500).collect();
@@ -135,12 +159,13 @@ async fn deliver(
                     SET last_error = $2,
                         done_at = CASE WHEN $3 THEN now() END,
                         next_attempt_at = now() + make_interval(secs => $4)
-                  WHERE id = $1",
+                  WHERE account_id = $5 AND id = $1",
             )
             .bind(id)
             .bind(&error)
             .bind(last)
             .bind(wait as f64)
+            .bind(account_id)
             .execute(&mut *tx)
             .await
             .context("recording the webhook's failure")?;
@@ -159,10 +184,13 @@ async fn deliver(
     Ok(())
 }
 
+/// Makes the call; the error says why without the URL (a receiver's URL may
+/// carry its token, and errors are logged).
 async fn post(
     vault: &Vault,
     allow_private_targets: bool,
     allowlist: &[String],
+    id: i64,
     call: &Call,
 ) -> std::result::Result<(), String> {
     let secret = match (&call.signing_secret, &call.signing_secret_key_id) {
@@ -191,10 +219,11 @@ async fn post(
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header(SIGNATURE_HEADER, signature(&secret, call.body.as_bytes()))
         .header(RULE_HEADER, call.rule_id.to_string())
+        .header(DELIVERY_HEADER, id.to_string())
         .body(call.body.clone())
         .send()
         .await
-        .map_err(|err| format!("request failed: {err}"))?;
+        .map_err(|err| format!("request failed: {}", err.without_url()))?;
     if response.status().is_success() {
         Ok(())
     } else {

@@ -405,6 +405,27 @@ impl TestApp {
         response.json().await.expect("json")
     }
 
+    /// A new visitor writes each text in turn; returns their conversation's
+    /// number.
+    pub async fn customer_says(&self, channel: &str, texts: &[&str]) -> i64 {
+        let visitor = self.visitor(channel).await;
+        for text in texts {
+            self.visitor_says(channel, &visitor, text).await;
+        }
+        self.latest_customer_conversation().await
+    }
+
+    /// The number of the conversation a customer wrote in last.
+    pub async fn latest_customer_conversation(&self) -> i64 {
+        sqlx::query_scalar(
+            "SELECT c.number FROM messages m JOIN conversations c ON c.id = m.conversation_id
+              WHERE m.kind = 'incoming' ORDER BY m.id DESC LIMIT 1",
+        )
+        .fetch_one(&self.database.owner)
+        .await
+        .expect("a customer's conversation")
+    }
+
     /// An API token of the demo's admin (after `demo_inbox`).
     pub async fn demo_admin_token(&self) -> String {
         self.demo_token("admin@demo.ponte.dev").await

@@ -12,21 +12,6 @@ use crate::helpers::{
     eventually, spawn_app, spawn_app_sending_to, test_outbox, test_vault, MailSink, TestApp,
 };
 
-/// A visitor writes each text in turn; returns the conversation's number.
-async fn customer_says(app: &TestApp, channel: &str, texts: &[&str]) -> i64 {
-    let visitor = app.visitor(channel).await;
-    for text in texts {
-        app.visitor_says(channel, &visitor, text).await;
-    }
-    sqlx::query_scalar(
-        "SELECT c.number FROM messages m JOIN conversations c ON c.id = m.conversation_id
-          WHERE m.kind = 'incoming' ORDER BY m.id DESC LIMIT 1",
-    )
-    .fetch_one(&app.database.owner)
-    .await
-    .unwrap()
-}
-
 async fn count(app: &TestApp, sql: &str, number: i64) -> i64 {
     sqlx::query_scalar(sql)
         .bind(number)
@@ -94,7 +79,9 @@ async fn a_low_score_alerts_the_managers_once_per_resolution_and_a_good_one_does
 
     // Positive control first: a plain question answered at once scores 7.5,
     // above the default threshold of 7 — nobody is alerted.
-    let calm = customer_says(&app, &channel, &["Qual o prazo de entrega para Recife?"]).await;
+    let calm = app
+        .customer_says(&channel, &["Qual o prazo de entrega para Recife?"])
+        .await;
     let (status, _) = rest(
         &app,
         &token,
@@ -120,15 +107,15 @@ async fn a_low_score_alerts_the_managers_once_per_resolution_and_a_good_one_does
     assert!(bells(&app, calm).await.is_empty());
 
     // A hostile customer whose last message went unanswered.
-    let hostile = customer_says(
-        &app,
-        &channel,
-        &[
-            "Meu pedido não chegou e ninguém responde",
-            "Péssimo atendimento, estou furioso, vou cancelar tudo!",
-        ],
-    )
-    .await;
+    let hostile = app
+        .customer_says(
+            &channel,
+            &[
+                "Meu pedido não chegou e ninguém responde",
+                "Péssimo atendimento, estou furioso, vou cancelar tudo!",
+            ],
+        )
+        .await;
     resolve(hostile).await;
     // More workers race the server's own for the same review.
     let vault = test_vault();

@@ -16,25 +16,6 @@ async fn create_rule(app: &TestApp, token: &str, rule: Value) -> Value {
     body
 }
 
-/// A visitor writes each text; returns the conversation's number.
-async fn customer_says(app: &TestApp, channel: &str, texts: &[&str]) -> i64 {
-    let visitor = app.visitor(channel).await;
-    for text in texts {
-        app.visitor_says(channel, &visitor, text).await;
-    }
-    latest_number(app).await
-}
-
-async fn latest_number(app: &TestApp) -> i64 {
-    sqlx::query_scalar(
-        "SELECT c.number FROM messages m JOIN conversations c ON c.id = m.conversation_id
-          WHERE m.kind = 'incoming' ORDER BY m.id DESC LIMIT 1",
-    )
-    .fetch_one(&app.database.owner)
-    .await
-    .unwrap()
-}
-
 async fn conversation(app: &TestApp, token: &str, number: i64) -> Value {
     rest(
         app,
@@ -109,9 +90,13 @@ async fn a_keyword_rule_acts_alerts_the_managers_and_logs_its_runs() {
     );
 
     // Positive control for "nothing happens": a calm customer.
-    let calm = customer_says(&app, &channel, &["Qual o prazo de entrega?"]).await;
+    let calm = app
+        .customer_says(&channel, &["Qual o prazo de entrega?"])
+        .await;
     // The keyword, in capitals and with punctuation around it.
-    let angry = customer_says(&app, &channel, &["Vou reclamar no PROCON!"]).await;
+    let angry = app
+        .customer_says(&channel, &["Vou reclamar no PROCON!"])
+        .await;
     rules_settled(&app).await;
 
     let acted = conversation(&app, &token, angry).await;
@@ -201,7 +186,7 @@ async fn a_keyword_rule_acts_alerts_the_managers_and_logs_its_runs() {
     )
     .await;
     assert_eq!(status, 200);
-    let later = customer_says(&app, &channel, &["Procon de novo"]).await;
+    let later = app.customer_says(&channel, &["Procon de novo"]).await;
     rules_settled(&app).await;
     assert_eq!(conversation(&app, &token, later).await["tags"], json!([]));
     assert_eq!(runs(&app, &token, rule_id).await.len(), 1);
@@ -227,7 +212,7 @@ async fn conditions_that_do_not_hold_are_logged_and_change_nothing() {
     let visitor = app.visitor(&channel).await;
     app.visitor_says(&channel, &visitor, "Péssimo atendimento, estou furioso!")
         .await;
-    let hostile = latest_number(&app).await;
+    let hostile = app.latest_customer_conversation().await;
     rules_settled(&app).await;
     assert_eq!(
         conversation(&app, &token, hostile).await["priority"],
@@ -286,7 +271,7 @@ async fn a_clock_rule_fires_once_per_episode() {
     sweep(0).await.unwrap();
     let visitor = app.visitor(&channel).await;
     app.visitor_says(&channel, &visitor, "Alguém aí?").await;
-    let number = latest_number(&app).await;
+    let number = app.latest_customer_conversation().await;
     let owner = &app.database.owner;
     let fired = |number: i64| async move {
         sqlx::query_scalar::<_, i64>(
@@ -354,7 +339,7 @@ async fn a_rule_that_feeds_itself_stops_after_three_levels() {
     )
     .await;
     let rule_id = saved["rule"]["id"].as_i64().unwrap();
-    let number = customer_says(&app, &channel, &["oi"]).await;
+    let number = app.customer_says(&channel, &["oi"]).await;
     rules_settled(&app).await;
     // The customer's message, then the rule's answer to it and to its own
     // answers, two levels deep; the third level is stopped and logged.
@@ -395,7 +380,7 @@ async fn a_rule_that_keeps_failing_is_switched_off_and_the_admins_are_told() {
     .await;
     let rule_id = saved["rule"]["id"].as_i64().unwrap();
     // Positive control: while Alice works here, the rule assigns to her.
-    let first = customer_says(&app, &channel, &["Bom dia"]).await;
+    let first = app.customer_says(&channel, &["Bom dia"]).await;
     rules_settled(&app).await;
     let assigned = conversation(&app, &token, first).await;
     assert_eq!(
@@ -411,7 +396,7 @@ async fn a_rule_that_keeps_failing_is_switched_off_and_the_admins_are_told() {
         .await
         .unwrap();
     for text in ["Olá", "Oi", "E aí"] {
-        let number = customer_says(&app, &channel, &[text]).await;
+        let number = app.customer_says(&channel, &[text]).await;
         rules_settled(&app).await;
         assert_eq!(conversation(&app, &token, number).await["tags"], json!([]));
     }
@@ -444,7 +429,7 @@ async fn a_rule_that_keeps_failing_is_switched_off_and_the_admins_are_told() {
     .unwrap();
     assert_eq!(told, ["admin@demo.ponte.dev"]);
     // Off, a fourth conversation is not even evaluated.
-    customer_says(&app, &channel, &["Alô"]).await;
+    app.customer_says(&channel, &["Alô"]).await;
     rules_settled(&app).await;
     assert_eq!(runs(&app, &token, rule_id).await.len(), 4);
 }
@@ -519,7 +504,9 @@ async fn a_webhook_action_posts_the_event_signed_with_the_rules_secret() {
         "the secret is shown once"
     );
 
-    let number = customer_says(&app, &channel, &["Pode encerrar, obrigado"]).await;
+    let number = app
+        .customer_says(&channel, &["Pode encerrar, obrigado"])
+        .await;
     let (status, _) = rest(
         &app,
         &token,
@@ -537,6 +524,7 @@ async fn a_webhook_action_posts_the_event_signed_with_the_rules_secret() {
     let expected = domain::channels::api_channel::signature(&secret, &body);
     assert_eq!(headers["x-ponte-signature"], expected.as_str());
     assert_eq!(headers["x-ponte-rule"], rule_id.to_string().as_str());
+    assert!(headers.contains_key("x-ponte-delivery"));
     let event: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(event["event"], "conversation_resolved");
     assert_eq!(event["conversation"]["number"], number);
@@ -664,7 +652,7 @@ async fn the_demos_rules_have_run_once_the_server_works_its_queue() {
     );
     rules_settled(&app).await;
     let token = app.demo_admin_token().await;
-    let roberto = latest_number(&app).await;
+    let roberto = app.latest_customer_conversation().await;
     let threatened = conversation(&app, &token, roberto).await;
     assert_eq!(threatened["contact_name"], "Roberto Nunes");
     assert_eq!(threatened["critical"], true, "{threatened}");
@@ -696,14 +684,16 @@ async fn a_low_ai_score_and_an_sla_breach_start_their_rules() {
         .await;
     }
     // A hostile customer left unanswered, resolved: the AI scores it low.
-    let hostile = customer_says(
-        &app,
-        &channel,
-        &["Péssimo atendimento, estou furioso, vou cancelar tudo!"],
-    )
-    .await;
+    let hostile = app
+        .customer_says(
+            &channel,
+            &["Péssimo atendimento, estou furioso, vou cancelar tudo!"],
+        )
+        .await;
     // Positive control: a calm one answered at once scores above 7.
-    let calm = customer_says(&app, &channel, &["Qual o prazo de entrega para Recife?"]).await;
+    let calm = app
+        .customer_says(&channel, &["Qual o prazo de entrega para Recife?"])
+        .await;
     let (status, _) = rest(
         &app,
         &token,
@@ -737,7 +727,9 @@ async fn a_low_ai_score_and_an_sla_breach_start_their_rules() {
     assert_eq!(conversation(&app, &token, calm).await["tags"], json!([]));
 
     // An SLA clock runs out: the breach the sweeper records starts the rule.
-    let late = customer_says(&app, &channel, &["Preciso de ajuda com a nota fiscal"]).await;
+    let late = app
+        .customer_says(&channel, &["Preciso de ajuda com a nota fiscal"])
+        .await;
     sqlx::query(
         "UPDATE conversations SET sla_first_response_due_at = now() - interval '1 minute'
           WHERE number = $1",
@@ -754,4 +746,76 @@ async fn a_low_ai_score_and_an_sla_breach_start_their_rules() {
         conversation(&app, &token, late).await["tags"],
         json!(["sla"])
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reminder_to_a_silent_customer_is_sent_once_per_answer() {
+    let app = spawn_app().await;
+    let (_demo, channel) = app.demo_inbox().await;
+    let token = app.demo_admin_token().await;
+    create_rule(
+        &app,
+        &token,
+        json!({
+            "name": "Lembrete",
+            "event": "waiting_on_customer",
+            "after_minutes": 60,
+            "actions": [{"kind": "send_message", "text": "Ainda está por aí?"}]
+        }),
+    )
+    .await;
+    let visitor = app.visitor(&channel).await;
+    app.visitor_says(&channel, &visitor, "Quero trocar um produto")
+        .await;
+    let number = app.latest_customer_conversation().await;
+    let answer = |text: &'static str| {
+        let (app, token) = (&app, &token);
+        async move {
+            let (status, _) = rest(
+                app,
+                token,
+                reqwest::Method::POST,
+                &format!("/conversations/{number}/messages"),
+                Some(json!({ "content": text })),
+            )
+            .await;
+            assert_eq!(status, 201);
+        }
+    };
+    let reminders = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
+              WHERE c.number = $1 AND m.body = 'Ainda está por aí?'",
+        )
+        .bind(number)
+        .fetch_one(&app.database.owner)
+        .await
+        .unwrap()
+    };
+    let db = &app.database.db;
+    let now = chrono::Utc::now();
+    let sweep =
+        |minutes: i64| domain::rules::clock::sweep(db, now + chrono::Duration::minutes(minutes));
+
+    // The customer is waiting on us: not this rule's episode.
+    sweep(120).await.unwrap();
+    rules_settled(&app).await;
+    assert_eq!(reminders().await, 0);
+    answer("Claro! Qual o número do pedido?").await;
+    sweep(30).await.unwrap();
+    rules_settled(&app).await;
+    assert_eq!(reminders().await, 0, "too early");
+    sweep(61).await.unwrap();
+    rules_settled(&app).await;
+    assert_eq!(reminders().await, 1);
+    // The reminder itself does not start a new wait.
+    sweep(200).await.unwrap();
+    rules_settled(&app).await;
+    assert_eq!(reminders().await, 1, "once per answer");
+    // The customer writes, we answer again: a new episode.
+    app.visitor_says(&channel, &visitor, "É o 4821").await;
+    answer("Obrigado, já vejo.").await;
+    sweep(24 * 60).await.unwrap();
+    rules_settled(&app).await;
+    assert_eq!(reminders().await, 2);
 }

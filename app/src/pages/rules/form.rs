@@ -57,21 +57,6 @@ const OPERATORS: [Operator; 9] = [
     Operator::IsEmpty,
 ];
 
-fn condition_kind(condition: &Condition) -> &'static str {
-    match condition {
-        Condition::Channel { .. } => "channel",
-        Condition::Department { .. } => "department",
-        Condition::Tag { .. } => "tag",
-        Condition::Priority { .. } => "priority",
-        Condition::Status { .. } => "status",
-        Condition::BusinessHours { .. } => "business_hours",
-        Condition::ContactAttribute { .. } => "contact_attribute",
-        Condition::MessageText { .. } => "message_text",
-        Condition::Sentiment { .. } => "sentiment",
-        Condition::MessageFrom { .. } => "message_from",
-    }
-}
-
 fn new_condition(kind: &str) -> Condition {
     match kind {
         "channel" => Condition::Channel {
@@ -139,8 +124,12 @@ fn select(
     selected: String,
     pick: impl Fn(String) + 'static,
 ) -> AnyView {
+    // The property as well as each option's attribute: a row rebuilt in
+    // place after the person picked something shows the state, not the
+    // first choice it was drawn with.
+    let value = selected.clone();
     view! {
-        <select class=format!("{INPUT} {class}") aria-label=label
+        <select class=format!("{INPUT} {class}") aria-label=label prop:value=value
             on:change=move |ev| pick(event_target_value(&ev))>
             {options.into_iter().map(|(value, text)| {
                 let chosen = value == selected;
@@ -290,7 +279,7 @@ pub(super) fn RuleEditor(
                         <span class="text-sm">{move || w().after}</span>
                         <input type="number" min="1" class=format!("{INPUT} rule-after") style="max-width: 7rem"
                             aria-label=move || w().after
-                            prop:value=move || form.with(|f| f.after_minutes.unwrap_or(30) / unit.get()).to_string()
+                            prop:value=move || form.with(|f| f.after_minutes.map(|m| (m / unit.get()).to_string()).unwrap_or_default())
                             on:change=move |ev| {
                                 let amount = event_target_value(&ev).trim().parse::<u32>().ok();
                                 form.update(|f| f.after_minutes = amount.map(|a| a.saturating_mul(unit.get_untracked())));
@@ -356,6 +345,13 @@ fn Conditions(
     let (w, locale) = use_words();
     let groups = Memo::new(move |_| form.with(|f| f.conditions.groups.clone()));
     let joined = Memo::new(move |_| form.with(|f| f.conditions.r#match));
+    let t = use_t();
+    let problem = move || {
+        error
+            .get()
+            .and_then(|e| e.field_code("conditions"))
+            .map(|code| t().code(code))
+    };
     let matches = move || {
         [Match::All, Match::Any]
             .iter()
@@ -383,6 +379,7 @@ fn Conditions(
             {move || groups.get().into_iter().enumerate().map(|(g, group)| {
                 group_editor(g, group, form, error, choices, w(), locale())
             }).collect_view()}
+            <p class="text-xs text-red-700 dark:text-red-400" role="alert">{problem}</p>
             <button type="button" id="add-condition-group" class=SMALL on:click=move |_| form.update(|f| f.conditions.groups.push(ConditionGroup {
                 r#match: Match::All,
                 conditions: vec![new_condition("message_text")],
@@ -424,15 +421,24 @@ fn group_editor(
             )
         })
         .collect();
+    let t = use_t();
+    let key = format!("conditions.{g}");
+    let problem = move || {
+        error
+            .get()
+            .and_then(|e| e.field_code(&key))
+            .map(|code| t().code(code))
+    };
     view! {
         <div class=format!("{ROW} condition-group")>
             <div class="flex flex-wrap items-center gap-2 text-sm">
                 <span>{w.group_match}</span>
                 {select("rule-group-match", w.group_match.to_string(), matches, match_value(group.r#match).to_string(),
                     move |value| form.update(|f| if let Some(group) = f.conditions.groups.get_mut(g) { group.r#match = parse_match(&value) }))}
-                <button type="button" class=format!("{SMALL} ml-auto") on:click=move |_| form.update(|f| {
-                    if g < f.conditions.groups.len() { f.conditions.groups.remove(g); }
-                })>{w.remove_item}</button>
+                <button type="button" class=format!("{SMALL} ml-auto") on:click=move |_| {
+                    error.set(None);
+                    form.update(|f| if g < f.conditions.groups.len() { f.conditions.groups.remove(g); });
+                }>{w.remove_item}</button>
             </div>
             {group.conditions.into_iter().enumerate().map(|(c, condition)| {
                 condition_editor(g, c, condition, form, error, choices, w, locale)
@@ -440,6 +446,7 @@ fn group_editor(
             <button type="button" class=format!("{SMALL} add-condition") on:click=move |_| form.update(|f| {
                 if let Some(group) = f.conditions.groups.get_mut(g) { group.conditions.push(new_condition("message_text")) }
             })>{w.add_condition}</button>
+            <p class="text-xs text-red-700 dark:text-red-400" role="alert">{problem}</p>
         </div>
     }
     .into_any()
@@ -490,7 +497,7 @@ fn condition_editor(
         "condition-kind",
         w.conditions.to_string(),
         kinds,
-        condition_kind(&condition).to_string(),
+        condition.kind().to_string(),
         move |kind| set_condition(form, g, c, new_condition(&kind)),
     );
     let set = move |condition: Condition| set_condition(form, g, c, condition);
@@ -672,11 +679,12 @@ fn condition_editor(
         <div class="condition space-y-2 border-l-2 border-blue-200 pl-3 dark:border-blue-900">
             <div class="flex items-center gap-2">
                 <div class="flex-1">{kind_picker}</div>
-                <button type="button" class=SMALL on:click=move |_| form.update(|f| {
-                    if let Some(group) = f.conditions.groups.get_mut(g) {
+                <button type="button" class=SMALL on:click=move |_| {
+                    error.set(None);
+                    form.update(|f| if let Some(group) = f.conditions.groups.get_mut(g) {
                         if c < group.conditions.len() { group.conditions.remove(c); }
-                    }
-                })>{w.remove_item}</button>
+                    });
+                }>{w.remove_item}</button>
             </div>
             {editor}
             <p class="text-xs text-red-700 dark:text-red-400" role="alert">{problem}</p>
@@ -860,9 +868,10 @@ fn action_editor(
             <div class="flex items-center gap-2">
                 <span class="text-sm font-semibold text-slate-500 dark:text-slate-400">{format!("{}.", a + 1)}</span>
                 <div class="flex-1">{kind_picker}</div>
-                <button type="button" class=SMALL on:click=move |_| form.update(|f| {
-                    if a < f.actions.len() { f.actions.remove(a); }
-                })>{w.remove_item}</button>
+                <button type="button" class=SMALL on:click=move |_| {
+                    error.set(None);
+                    form.update(|f| if a < f.actions.len() { f.actions.remove(a); });
+                }>{w.remove_item}</button>
             </div>
             {editor}
             <p class="text-xs text-red-700 dark:text-red-400" role="alert">{problem}</p>

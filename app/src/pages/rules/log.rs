@@ -112,18 +112,7 @@ fn run_line(run: RuleRun, w: &'static RuleWords, locale: Locale, offset: i32) ->
 
 /// A condition in a few words ("Etiqueta: vip").
 fn describe(condition: &Condition, locale: Locale) -> String {
-    let kind = match condition {
-        Condition::Channel { .. } => "channel",
-        Condition::Department { .. } => "department",
-        Condition::Tag { .. } => "tag",
-        Condition::Priority { .. } => "priority",
-        Condition::Status { .. } => "status",
-        Condition::BusinessHours { .. } => "business_hours",
-        Condition::ContactAttribute { .. } => "contact_attribute",
-        Condition::MessageText { .. } => "message_text",
-        Condition::Sentiment { .. } => "sentiment",
-        Condition::MessageFrom { .. } => "message_from",
-    };
+    let kind = condition.kind();
     let name = strings::condition_kind_name(kind, locale);
     let detail = match condition {
         Condition::Tag { tag, .. } => tag.clone(),
