@@ -49,7 +49,7 @@ for (const theme of ['light', 'dark']) {
       await page.click('#conversation-list li[data-number="1"] a');
       await page.waitForSelector('#composer-input');
       await check('a conversation');
-      for (const path of ['/settings/users', '/settings/channels', '/settings/departments', '/settings/quick-replies', '/settings/attributes', '/settings/api-tokens', '/settings/api-tokens/docs', '/settings/account', '/settings/profile', '/settings/productivity', '/settings/categories', '/dashboard', '/reports', '/audit', '/rules']) {
+      for (const path of ['/settings/users', '/settings/channels', '/settings/departments', '/settings/quick-replies', '/settings/attributes', '/settings/api-tokens', '/settings/api-tokens/docs', '/settings/account', '/settings/profile', '/settings/productivity', '/settings/categories', '/dashboard', '/reports', '/audit', '/flows/agents', '/rules']) {
         await page.goto(BASE_URL + path);
         await waitForHydration(page);
         await check(path);
@@ -58,6 +58,11 @@ for (const theme of ['light', 'dark']) {
       await page.click('#add-condition-group');
       await page.click('#add-action');
       await check('the rule form');
+      await page.goto(BASE_URL + '/flows/agents');
+      await waitForHydration(page);
+      await page.locator('#agents .open-knowledge').first().click();
+      await page.locator('#agents .knowledge-form').waitFor();
+      await check("an agent's knowledge");
       assert.deepEqual(found, {});
     }, { colorScheme: theme });
   });
@@ -71,7 +76,7 @@ test('at 200% zoom no page scrolls sideways and filter labels are whole', async 
     const page = await ctx.newPage();
     await signIn(page, account.admin);
     const wide = {};
-    for (const path of ['/inbox', '/inbox/1', '/settings/users', '/settings/channels', '/settings/api-tokens', '/settings/account', '/settings/profile', '/settings/categories', '/dashboard', '/reports', '/audit', '/rules']) {
+    for (const path of ['/inbox', '/inbox/1', '/settings/users', '/settings/channels', '/settings/api-tokens', '/settings/account', '/settings/profile', '/settings/categories', '/dashboard', '/reports', '/audit', '/rules', '/flows/agents']) {
       await page.goto(BASE_URL + path);
       await waitForHydration(page);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -169,12 +169,16 @@ pub async fn sweep_rule_clocks(db: Db) {
 }
 
 /// Moves flow runs on when their clock runs out (a delay, a reply that
-/// never came) and makes their HTTP requests, on any instance.
-pub async fn run_flow_timers(db: Db, policy: domain::flows::runs::HttpPolicy) {
+/// never came) and makes their HTTP requests and AI asks, on any instance.
+pub async fn run_flow_timers(db: Db, policy: domain::flows::runs::HttpPolicy, vault: Arc<Vault>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let reach = domain::ai::providers::Reach {
+        vault: &vault,
+        allow_private_targets: policy.allow_private_targets,
+    };
     loop {
         tick.tick().await;
-        if let Err(err) = domain::flows::runs::run_due(&db, &policy).await {
+        if let Err(err) = domain::flows::runs::run_due(&db, &policy, reach).await {
             tracing::warn!(error = ?err, "flow timers failed");
         }
     }

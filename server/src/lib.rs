@@ -146,6 +146,7 @@ impl Application {
                 domain::flows::runs::HttpPolicy {
                     allow_private_targets: self.allow_private_webhooks,
                 },
+                self.state.config.vault.clone(),
             )),
             tokio::spawn(jobs::watch_mailboxes(
                 self.state.db.clone(),
@@ -225,6 +226,7 @@ fn router(
         .route("/metrics", get(http::health::metrics))
         .merge(http::api_activity::routes())
         .merge(http::api_ai::routes())
+        .merge(http::api_ai_agents::routes())
         .merge(http::api_rules::routes())
         .merge(http::api_quality::routes())
         .merge(http::api_notifications::routes())

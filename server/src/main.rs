@@ -273,6 +273,9 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             if with_flow {
                 domain::seed::demo_flow(&db, &settings.secret_key, &demo).await?;
             }
+            // Agents answer only in flows that ask them (the demo's starts by
+            // hand), so every demo-like account has them.
+            domain::seed::demo_agents(&db, &demo).await?;
             if with_rules {
                 let vault = domain::channels::vault::Vault::new(
                     &settings.secret_key,

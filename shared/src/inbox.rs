@@ -319,6 +319,7 @@ string_enum!(
     SuggestionSource {
         QuickReply => "quick_reply",
         PastAnswer => "past_answer",
+        Knowledge => "knowledge",
     }
 );
 

@@ -5,6 +5,7 @@ pub mod access;
 pub mod accounts;
 pub mod activity;
 pub mod ai;
+pub mod ai_agents;
 pub mod audit;
 pub mod categories;
 pub mod connections;

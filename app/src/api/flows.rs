@@ -82,7 +82,8 @@ pub async fn test_flow(
         (Some(text), _) => TestInput::Wrote(text),
         (None, _) => TestInput::Start,
     };
-    finish(simulate(&app.db, &actor, &definition, state, input).await)
+    let reach = app.config.ai_reach();
+    finish(simulate(&app.db, reach, &actor, &definition, state, input).await)
 }
 
 /// The live flows with a manual start, for an agent in a conversation.

@@ -4,6 +4,7 @@
 //! provider fails. The engine's quality is measured on labelled examples
 //! kept in the repository, never asserted.
 
+pub mod agents;
 pub mod categories;
 pub mod providers;
 pub mod quality;

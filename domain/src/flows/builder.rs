@@ -7,7 +7,7 @@ use serde_json::Value;
 use shared::flows::{FlowChoices, FlowDefinition, FlowTestStep, Trigger};
 use shared::{ErrorCode, Permission};
 
-use super::engine::{Action, Event, Run, Waiting};
+use super::engine::{Action, AiTask, Event, Run, Waiting};
 use super::runs::{world, Outcome};
 use crate::actor::Actor;
 use crate::channels::menus;
@@ -43,6 +43,11 @@ pub async fn choices(db: &Db, actor: &Actor) -> Result<FlowChoices> {
     let http_allowlist = super::context(&mut tx, actor.account_id)
         .await?
         .http_allowlist;
+    // Names only: AI agents choose among them (keys and URLs stay with admins).
+    let ai_providers = sqlx::query_as("SELECT id, name FROM ai_providers ORDER BY lower(name)")
+        .fetch_all(&mut *tx)
+        .await
+        .context("listing AI providers")?;
     tx.commit().await.context("commit")?;
     Ok(FlowChoices {
         departments,
@@ -50,6 +55,7 @@ pub async fn choices(db: &Db, actor: &Actor) -> Result<FlowChoices> {
         channels,
         flows,
         http_allowlist,
+        ai_providers,
     })
 }
 
@@ -69,6 +75,7 @@ pub enum TestInput<'a> {
 /// through `next`.
 pub async fn simulate(
     db: &Db,
+    reach: crate::ai::providers::Reach<'_>,
     actor: &Actor,
     flow: &FlowDefinition,
     state: Option<Value>,
@@ -104,9 +111,31 @@ pub async fn simulate(
     };
     let mut actions = run.advance(flow, event, &world);
     for _ in 0..MAX_AUTOMATIC_STEPS {
+        let pending_ask = actions.iter().find_map(|action| match action {
+            Action::Ai {
+                task,
+                department_id,
+                text,
+            } => Some(crate::flows::runs::PendingAsk {
+                task: task.clone(),
+                department_id: *department_id,
+                text: text.clone(),
+            }),
+            _ => None,
+        });
         describe(actions, &mut step);
         actions = match run.waiting.clone() {
             Some(Waiting::Http) => run.advance(flow, Event::HttpDone(Ok(Value::Null)), &world),
+            // The agents answer for real: the admin tries what customers will get.
+            Some(Waiting::Ai) => match pending_ask {
+                Some(ask) => {
+                    let account_id = actor.account_id;
+                    let heard =
+                        crate::ai::agents::respond(db, reach, account_id, None, &ask).await?;
+                    run.advance(flow, Event::AiDone(heard), &world)
+                }
+                None => break,
+            },
             Some(Waiting::Delay { until }) => {
                 world.move_clock_to(until);
                 run.advance(flow, Event::Clock, &world)
@@ -159,6 +188,11 @@ fn describe(actions: Vec<Action>, step: &mut FlowTestStep) {
                 _ => "→ ?".into(),
             }),
             Action::Jump { flow_id } => step.did.push(format!("→ flow {flow_id}")),
+            Action::Ai { task, .. } => step.did.push(match task {
+                AiTask::Reply => "AI ↩".to_string(),
+                AiTask::Sentiment => "AI: sentiment?".to_string(),
+                AiTask::Intent { .. } => "AI: intent?".to_string(),
+            }),
         }
     }
 }

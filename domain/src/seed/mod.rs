@@ -22,9 +22,11 @@ use crate::{
     categories, channels, contacts, conversations, departments, messages, quick_replies, widget,
 };
 
+mod agents;
 mod flow;
 mod rules;
 
+pub use agents::demo_agents;
 pub use flow::demo_flow;
 pub use rules::demo_rules;
 

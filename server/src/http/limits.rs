@@ -195,7 +195,9 @@ pub async fn costly_server_fns(
     next: Next,
 ) -> Response {
     let limiter = match request.uri().path() {
-        "/api/summarize_conversation" | "/api/test_ai_provider" => &limits.ai_calls_per_user,
+        "/api/summarize_conversation" | "/api/test_ai_provider" | "/api/ask_ai_agent" => {
+            &limits.ai_calls_per_user
+        }
         "/api/report_table" | "/api/start_report_export" => &limits.reports_per_user,
         _ => return next.run(request).await,
     };

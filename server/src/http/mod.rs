@@ -2,6 +2,7 @@
 
 pub mod api_activity;
 pub mod api_ai;
+pub mod api_ai_agents;
 pub mod api_channels;
 pub mod api_departments;
 pub mod api_exports;

@@ -21,7 +21,7 @@ use crate::helpers::{eventually, spawn_app, TestApp};
 
 /// How the mock answers the next calls.
 #[derive(Clone)]
-enum Behaviour {
+pub(crate) enum Behaviour {
     Answer(String),
     /// OpenAI's answer to a wrong key.
     WrongKey,
@@ -30,18 +30,18 @@ enum Behaviour {
 }
 
 /// A request the mock received: its `Authorization` header and body.
-type Received = (Option<String>, Value);
+pub(crate) type Received = (Option<String>, Value);
 
 #[derive(Clone)]
-struct MockLlm {
-    base_url: String,
+pub(crate) struct MockLlm {
+    pub(crate) base_url: String,
     behaviour: Arc<Mutex<Behaviour>>,
     delay_ms: Arc<AtomicU64>,
     received: Arc<Mutex<Vec<Received>>>,
 }
 
 impl MockLlm {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let mock = MockLlm {
             base_url: String::new(),
             behaviour: Arc::new(Mutex::new(Behaviour::Answer("OK".into()))),
@@ -57,11 +57,11 @@ impl MockLlm {
         MockLlm { base_url, ..mock }
     }
 
-    fn behave(&self, behaviour: Behaviour) {
+    pub(crate) fn behave(&self, behaviour: Behaviour) {
         *self.behaviour.lock().unwrap() = behaviour;
     }
 
-    fn received(&self) -> Vec<Received> {
+    pub(crate) fn received(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }
 }
@@ -105,7 +105,12 @@ async fn complete(
     }
 }
 
-async fn add_provider(app: &TestApp, token: &str, mock: &MockLlm, extra: Value) -> Value {
+pub(crate) async fn add_provider(
+    app: &TestApp,
+    token: &str,
+    mock: &MockLlm,
+    extra: Value,
+) -> Value {
     let mut body = json!({
         "name": "Ollama local",
         "base_url": mock.base_url,

@@ -12,14 +12,14 @@ use sqlx::PgPool;
 
 use crate::helpers::{eventually, TestApp};
 
-struct Demo {
-    app: TestApp,
-    demo: domain::seed::DemoAccount,
-    channel: String,
-    channel_id: i64,
+pub(crate) struct Demo {
+    pub(crate) app: TestApp,
+    pub(crate) demo: domain::seed::DemoAccount,
+    pub(crate) channel: String,
+    pub(crate) channel_id: i64,
 }
 
-async fn demo() -> Demo {
+pub(crate) async fn demo() -> Demo {
     let app = crate::helpers::spawn_app().await;
     let (demo, channel) = app.demo_inbox().await;
     let channel_id: i64 = sqlx::query_scalar("SELECT id FROM channels WHERE public_token = $1")
@@ -43,11 +43,11 @@ async fn demo() -> Demo {
 }
 
 impl Demo {
-    fn admin(&self) -> domain::Actor {
+    pub(crate) fn admin(&self) -> domain::Actor {
         self.demo.actor(Role::GlobalAdmin)
     }
 
-    async fn department(&self, name: &str) -> i64 {
+    pub(crate) async fn department(&self, name: &str) -> i64 {
         let admin = self.admin();
         let existing = domain::departments::list(&self.app.database.db, &admin)
             .await
@@ -66,7 +66,7 @@ impl Demo {
     }
 
     /// Creates and publishes a flow; returns its id.
-    async fn publish(&self, name: &str, definition: Value) -> i64 {
+    pub(crate) async fn publish(&self, name: &str, definition: Value) -> i64 {
         let admin = self.admin();
         let definition: FlowDefinition = serde_json::from_value(definition).unwrap();
         let flow = domain::flows::create(&self.app.database.db, &admin, name, Some(&definition))
@@ -97,7 +97,7 @@ impl Demo {
 
     /// A new visitor's first message; returns the visitor and the
     /// conversation's id.
-    async fn new_customer(&self, body: &str) -> (String, i64) {
+    pub(crate) async fn new_customer(&self, body: &str) -> (String, i64) {
         let visitor = self.app.visitor(&self.channel).await;
         let message = self.app.visitor_says(&self.channel, &visitor, body).await;
         let conversation =
@@ -107,11 +107,14 @@ impl Demo {
 
     /// What the customer reads from the company, in order (their widget's
     /// history).
-    async fn customer_reads(&self, visitor: &str) -> Vec<String> {
+    pub(crate) async fn customer_reads(&self, visitor: &str) -> Vec<String> {
         customer_reads_at(&self.app.base_url, &self.app, &self.channel, visitor).await
     }
 
-    async fn status_of(&self, conversation: i64) -> (String, Option<i64>, Option<uuid::Uuid>) {
+    pub(crate) async fn status_of(
+        &self,
+        conversation: i64,
+    ) -> (String, Option<i64>, Option<uuid::Uuid>) {
         sqlx::query_as("SELECT status, department_id, assignee_id FROM conversations WHERE id = $1")
             .bind(conversation)
             .fetch_one(&self.app.database.owner)
@@ -191,7 +194,7 @@ async fn conversation_of(owner: &PgPool, message_id: i64) -> i64 {
         .unwrap()
 }
 
-fn at(x: i32, y: i32) -> Value {
+pub(crate) fn at(x: i32, y: i32) -> Value {
     json!({ "x": x, "y": y })
 }
 

@@ -403,7 +403,12 @@ async fn the_test_chat_lets_a_replys_deadline_pass_into_the_timeout_way() {
     }))
     .unwrap();
     let db = &app.database.db;
-    let started = simulate(db, &admin, &flow, None, TestInput::Start)
+    let vault = crate::helpers::test_vault();
+    let reach = domain::ai::providers::Reach {
+        vault: &vault,
+        allow_private_targets: false,
+    };
+    let started = simulate(db, reach, &admin, &flow, None, TestInput::Start)
         .await
         .unwrap();
     assert!(
@@ -413,6 +418,7 @@ async fn the_test_chat_lets_a_replys_deadline_pass_into_the_timeout_way() {
 
     let answered = simulate(
         db,
+        reach,
         &admin,
         &flow,
         Some(started.state.clone()),
@@ -424,6 +430,7 @@ async fn the_test_chat_lets_a_replys_deadline_pass_into_the_timeout_way() {
 
     let silent = simulate(
         db,
+        reach,
         &admin,
         &flow,
         Some(started.state),

@@ -71,6 +71,7 @@ async fn two_full_accounts(db: &TestDb) -> (Uuid, Uuid) {
         domain::flows::publish(&db.db, &admin, flow.id)
             .await
             .unwrap();
+        assert!(domain::seed::demo_agents(&db.db, &demo).await.unwrap());
         let open: i64 = sqlx::query_scalar(
             "SELECT number FROM conversations WHERE account_id = $1 AND status = 'open' LIMIT 1",
         )

@@ -161,6 +161,32 @@ fn default_http_timeout() -> u32 {
     5_000
 }
 
+fn default_ai_turns() -> u8 {
+    5
+}
+
+/// What an "AI classify" block reads in the customer's message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassifyBy {
+    /// `positive`, `neutral` or `negative` (the sentiment agent).
+    Sentiment,
+    /// One of the block's intents, else `else`.
+    Intent,
+}
+
+/// An intent an "AI classify" block recognizes: a label and what customers
+/// who mean it write.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Intent {
+    /// The output this intent leads through.
+    pub id: String,
+    pub label: String,
+    #[serde(default)]
+    pub examples: Vec<String>,
+}
+
 /// A block's kind and settings (`"type"` in JSON).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -237,6 +263,26 @@ pub enum BlockKind {
         #[serde(default)]
         map: Vec<HttpMapping>,
     },
+    /// Answers the customer's messages as a bot with the department's AI
+    /// agent (none: the global one) and its knowledge; leaves through
+    /// `handoff` when unsure, when the customer asks for a person, or after
+    /// `max_turns` answers.
+    AiReply {
+        #[serde(default)]
+        department_id: Option<i64>,
+        #[serde(default = "default_ai_turns")]
+        max_turns: u8,
+    },
+    /// Routes by what the customer's latest message means: its sentiment,
+    /// or which of the intents it expresses (a department's agent, none: the
+    /// global one).
+    AiClassify {
+        by: ClassifyBy,
+        #[serde(default)]
+        department_id: Option<i64>,
+        #[serde(default)]
+        intents: Vec<Intent>,
+    },
     /// Hands the conversation to people: a department's queue or an agent.
     Transfer {
         #[serde(default)]
@@ -262,6 +308,12 @@ pub const ERROR: &str = "error";
 /// Outputs of the business-hours block.
 pub const OPEN: &str = "open";
 pub const CLOSED: &str = "closed";
+/// Output of an AI reply that gives the customer to people.
+pub const HANDOFF: &str = "handoff";
+/// Outputs of an AI classify block by sentiment.
+pub const POSITIVE: &str = "positive";
+pub const NEUTRAL: &str = "neutral";
+pub const NEGATIVE: &str = "negative";
 
 fn output(name: &str, required: bool) -> Output {
     Output {
@@ -293,6 +345,20 @@ impl BlockKind {
             BlockKind::BusinessHours { .. } => vec![output(OPEN, true), output(CLOSED, true)],
             BlockKind::WaitForReply { .. } => vec![output(NEXT, true), output(TIMEOUT, false)],
             BlockKind::Http { .. } => vec![output(NEXT, true), output(ERROR, false)],
+            BlockKind::AiReply { .. } => vec![output(HANDOFF, true)],
+            BlockKind::AiClassify {
+                by: ClassifyBy::Sentiment,
+                ..
+            } => vec![
+                output(POSITIVE, true),
+                output(NEUTRAL, true),
+                output(NEGATIVE, true),
+            ],
+            BlockKind::AiClassify { intents, .. } => intents
+                .iter()
+                .map(|i| output(&i.id, true))
+                .chain([output(ELSE, false)])
+                .collect(),
             BlockKind::Transfer { .. } | BlockKind::End | BlockKind::Jump { .. } => vec![],
         }
     }
@@ -306,6 +372,7 @@ impl BlockKind {
                 | BlockKind::Menu { .. }
                 | BlockKind::Wait { .. }
                 | BlockKind::WaitForReply { .. }
+                | BlockKind::AiReply { .. }
         )
     }
 
@@ -365,6 +432,8 @@ impl BlockKind {
             | BlockKind::BusinessHours { .. }
             | BlockKind::Wait { .. }
             | BlockKind::WaitForReply { .. }
+            | BlockKind::AiReply { .. }
+            | BlockKind::AiClassify { .. }
             | BlockKind::Transfer { .. }
             | BlockKind::End
             | BlockKind::Jump { .. } => {}

@@ -11,8 +11,9 @@ mod validate;
 use serde::{Deserialize, Serialize};
 
 pub use blocks::{
-    AskKind, BlockKind, ConditionBranch, ConditionRule, HttpHeader, HttpMapping, HttpMethod, Match,
-    MenuOption, Operand, Operator, SetTarget, Trigger, CLOSED, ELSE, ERROR, INVALID, OPEN, TIMEOUT,
+    AskKind, BlockKind, ClassifyBy, ConditionBranch, ConditionRule, HttpHeader, HttpMapping,
+    HttpMethod, Intent, Match, MenuOption, Operand, Operator, SetTarget, Trigger, CLOSED, ELSE,
+    ERROR, HANDOFF, INVALID, NEGATIVE, NEUTRAL, OPEN, POSITIVE, TIMEOUT,
 };
 pub use validate::{
     is_block_id, url_allowed, validate, FlowProblem, ProblemCode, ValidationContext,
@@ -211,6 +212,9 @@ pub struct FlowChoices {
     /// [`ValidationContext`]).
     #[serde(default)]
     pub http_allowlist: Vec<String>,
+    /// The account's AI providers by name, for its AI agents.
+    #[serde(default)]
+    pub ai_providers: Vec<(i64, String)>,
 }
 
 /// One step of the builder's test chat: the customer's message (none: the

@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use super::blocks::{BlockKind, Operand, Operator, SetTarget, Trigger};
+use super::blocks::{BlockKind, ClassifyBy, Operand, Operator, SetTarget, Trigger};
 use super::{is_builtin, is_variable_name, FlowDefinition, SCHEMA_VERSION};
 use crate::errors::ErrorCode;
 use crate::inbox::{string_enum, Priority};
@@ -24,6 +24,10 @@ pub const MAX_CHOICES: usize = 10;
 pub const MAX_WAIT_SECONDS: u32 = 7 * 24 * 3600;
 /// Slowest HTTP request.
 pub const MAX_HTTP_TIMEOUT_MS: u32 = 10_000;
+/// Most answers an AI reply block gives before handing off.
+pub const MAX_AI_TURNS: u8 = 50;
+/// Most example messages of one intent.
+pub const MAX_INTENT_EXAMPLES: usize = 20;
 
 string_enum!(
     /// Why a flow cannot run; the UI says it in the admin's language.
@@ -507,6 +511,29 @@ fn check_settings(
                 problems.add(Some(id), ProblemCode::TransferTargetInvalid, "target");
             }
         }
+        BlockKind::AiReply { max_turns, .. } => {
+            if !(1..=MAX_AI_TURNS).contains(max_turns) {
+                problems.add(Some(id), ProblemCode::NumberInvalid, "max_turns");
+            }
+        }
+        BlockKind::AiClassify { by, intents, .. } => match by {
+            ClassifyBy::Sentiment => {}
+            ClassifyBy::Intent => {
+                let ids: Vec<&str> = intents.iter().map(|i| i.id.as_str()).collect();
+                if !choices_valid(&ids) {
+                    problems.add(Some(id), ProblemCode::ChoicesInvalid, "intents");
+                }
+                for intent in intents {
+                    problems.text(id, "intents", &intent.label, true, MAX_LABEL_CHARS);
+                    if intent.examples.len() > MAX_INTENT_EXAMPLES {
+                        problems.add(Some(id), ProblemCode::ChoicesInvalid, "intents");
+                    }
+                    for example in &intent.examples {
+                        problems.text(id, "intents", example, false, MAX_LABEL_CHARS * 2);
+                    }
+                }
+            }
+        },
         BlockKind::BusinessHours { .. } | BlockKind::End | BlockKind::Jump { .. } => {}
     }
 }
@@ -523,7 +550,10 @@ fn choices_valid(ids: &[&str]) -> bool {
                 && id
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-                && !matches!(*id, "else" | "invalid" | "next" | "timeout" | "error")
+                && !matches!(
+                    *id,
+                    "else" | "invalid" | "next" | "timeout" | "error" | "handoff"
+                )
         })
 }
 

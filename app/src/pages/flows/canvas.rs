@@ -6,7 +6,7 @@
 
 use leptos::html::Div;
 use leptos::prelude::*;
-use shared::flows::{BlockKind, FlowProblem};
+use shared::flows::{BlockKind, ClassifyBy, FlowProblem};
 
 use super::builder::Editor;
 use super::model::{self, BLOCK_H, BLOCK_W};
@@ -301,6 +301,18 @@ fn summary(kind: &BlockKind, locale: shared::Locale, editor: &Editor) -> String 
             timeout_seconds, ..
         } => format!("≤ {timeout_seconds} s"),
         BlockKind::Http { method, url, .. } => format!("{method:?} {url}"),
+        BlockKind::AiReply { department_id, .. } => editor
+            .choices
+            .with_untracked(|c| name_of(&c.departments, *department_id)),
+        BlockKind::AiClassify {
+            by: ClassifyBy::Sentiment,
+            ..
+        } => "😊 😐 😠".to_string(),
+        BlockKind::AiClassify { intents, .. } => intents
+            .iter()
+            .map(|i| i.label.as_str())
+            .collect::<Vec<_>>()
+            .join(" · "),
         BlockKind::Transfer {
             department_id,
             agent_id,
@@ -392,6 +404,16 @@ fn BlockCard(
                         .iter()
                         .position(|opt| opt.id == o.name)
                         .map(|i| (i + 1).to_string())
+                        .unwrap_or_else(|| o.name.clone())
+                })
+                .collect(),
+            BlockKind::AiClassify { intents, .. } => outputs
+                .iter()
+                .map(|o| {
+                    intents
+                        .iter()
+                        .find(|i| i.id == o.name && !i.label.trim().is_empty())
+                        .map(|i| i.label.chars().take(14).collect())
                         .unwrap_or_else(|| o.name.clone())
                 })
                 .collect(),

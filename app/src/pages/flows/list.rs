@@ -20,6 +20,7 @@ pub fn FlowList() -> impl IntoView {
     view! {
         <PageHeader title=Signal::derive(move || w().title) subtitle=Signal::derive(move || w().subtitle) />
         <div class="max-w-4xl space-y-6 p-4 sm:p-6">
+            <a id="ai-agents-link" href="/flows/agents" class=BUTTON>{move || w().ai_agents}</a>
             <NewFlow />
             <HttpAllowlist />
             <div id="flows-list" class="space-y-3">

@@ -1,7 +1,9 @@
-//! Fluxos: the list of automation flows with how their runs went, and the
-//! drag-and-drop builder (`/flows/:id`). One lazy route for both, so the
-//! whole area is one chunk loaded when first opened.
+//! Fluxos: the list of automation flows with how their runs went, the
+//! drag-and-drop builder (`/flows/:id`) and the AI agents its AI blocks
+//! speak through (`/flows/agents`). One lazy route for all, so the whole
+//! area is one chunk loaded when first opened.
 
+mod agents;
 mod builder;
 mod canvas;
 mod list;
@@ -33,11 +35,12 @@ pub fn FlowsPage() -> impl IntoView {
         return view! { <Forbidden /> }.into_any();
     }
     let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let id = move || params.with(|p| p.get("id"));
     view! {
-        {move || match id() {
-            Some(id) => view! { <builder::FlowBuilder id=id /> }.into_any(),
-            None => view! { <list::FlowList /> }.into_any(),
+        {move || match id().as_deref().map(|id| (id, id.parse::<i64>())) {
+            Some((_, Ok(id))) => view! { <builder::FlowBuilder id=id /> }.into_any(),
+            Some(("agents", _)) => view! { <agents::AgentsPage /> }.into_any(),
+            _ => view! { <list::FlowList /> }.into_any(),
         }}
     }
     .into_any()

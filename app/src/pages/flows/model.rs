@@ -2,8 +2,8 @@
 //! functions over the definition (tested natively, no browser).
 
 use shared::flows::{
-    AskKind, Block, BlockKind, ConditionBranch, ConditionRule, Edge, FlowDefinition, HttpMethod,
-    Match, MenuOption, Operand, Operator, Position, SetTarget, Trigger,
+    AskKind, Block, BlockKind, ClassifyBy, ConditionBranch, ConditionRule, Edge, FlowDefinition,
+    HttpMethod, Intent, Match, MenuOption, Operand, Operator, Position, SetTarget, Trigger,
 };
 
 pub const BLOCK_W: f64 = 224.0;
@@ -20,6 +20,8 @@ pub const PALETTE: &[&str] = &[
     "wait",
     "wait_for_reply",
     "http",
+    "ai_reply",
+    "ai_classify",
     "send_media",
     "transfer",
     "end",
@@ -41,6 +43,8 @@ pub fn type_of(kind: &BlockKind) -> &'static str {
         BlockKind::Wait { .. } => "wait",
         BlockKind::WaitForReply { .. } => "wait_for_reply",
         BlockKind::Http { .. } => "http",
+        BlockKind::AiReply { .. } => "ai_reply",
+        BlockKind::AiClassify { .. } => "ai_classify",
         BlockKind::Transfer { .. } => "transfer",
         BlockKind::End => "end",
         BlockKind::Jump { .. } => "jump",
@@ -114,6 +118,19 @@ pub fn fresh_kind(type_name: &str) -> Option<BlockKind> {
             body: None,
             timeout_ms: 5_000,
             map: vec![],
+        },
+        "ai_reply" => BlockKind::AiReply {
+            department_id: None,
+            max_turns: 5,
+        },
+        "ai_classify" => BlockKind::AiClassify {
+            by: ClassifyBy::Intent,
+            department_id: None,
+            intents: vec![Intent {
+                id: "in1".into(),
+                label: String::new(),
+                examples: vec![],
+            }],
         },
         "transfer" => BlockKind::Transfer {
             department_id: None,

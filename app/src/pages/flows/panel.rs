@@ -2,7 +2,9 @@
 //! (conditions' rules, HTTP headers and mappings) in its JSON too.
 
 use leptos::prelude::*;
-use shared::flows::{AskKind, BlockKind, FlowProblem, HttpMethod, MenuOption, SetTarget, Trigger};
+use shared::flows::{
+    AskKind, BlockKind, ClassifyBy, FlowProblem, HttpMethod, Intent, MenuOption, SetTarget, Trigger,
+};
 
 use super::builder::Editor;
 use super::model;
@@ -520,6 +522,75 @@ fn Fields(editor: Editor, id: String, kind: BlockKind) -> impl IntoView {
                 })}
                 {picker(w.agent, "block-agent", "target", w.none, choices.agents, agent_id, move |chosen| {
                     set_agent(Box::new(move |k| *k = BlockKind::Transfer { department_id: None, agent_id: chosen }))
+                })}
+            }
+            .into_any()
+        }
+        BlockKind::AiReply {
+            department_id,
+            max_turns,
+        } => {
+            let (set_department, set_turns) = (at("department"), at("turns"));
+            view! {
+                {picker(w.ai_agent, "block-department", "department", w.global_agent, choices.departments, department_id, move |chosen| {
+                    set_department(Box::new(move |k| if let BlockKind::AiReply { department_id, .. } = k { *department_id = chosen }))
+                })}
+                {number_input(w.max_turns, "block-max-turns", "max_turns", max_turns.into(), move |n| set_turns(Box::new(move |k| if let BlockKind::AiReply { max_turns, .. } = k { *max_turns = n.min(50) as u8 })))}
+                <p class="mb-2 text-xs text-slate-600 dark:text-slate-300">{w.ai_reply_note}</p>
+            }
+            .into_any()
+        }
+        BlockKind::AiClassify {
+            by,
+            department_id,
+            intents,
+        } => {
+            let (set_by, set_department) = (at("by"), at("department"));
+            let intent_fields = intents.iter().enumerate().map(|(index, intent)| {
+                let (set_label, set_examples, remove) = (at("intent"), at("examples"), at("intents"));
+                let label_id = format!("intent-label-{}", index + 1);
+                let examples_id = format!("intent-examples-{}", index + 1);
+                view! {
+                    <fieldset class="mb-2 rounded border border-slate-200 p-2 dark:border-slate-700">
+                        <div class="flex gap-1">
+                            <input id=label_id class=INPUT value=intent.label.clone() placeholder=w.intent_label aria-label=w.intent_label on:input=move |ev| {
+                                let value = event_target_value(&ev);
+                                set_label(Box::new(move |k| if let BlockKind::AiClassify { intents, .. } = k { if let Some(i) = intents.get_mut(index) { i.label = value } }))
+                            } />
+                            <button type="button" class=BUTTON aria-label="×" on:click=move |_| remove(Box::new(move |k| if let BlockKind::AiClassify { intents, .. } = k { if intents.len() > 1 { intents.remove(index); } }))>"×"</button>
+                        </div>
+                        <label class=LABEL for=examples_id.clone()>{w.intent_examples}</label>
+                        <textarea id=examples_id class=INPUT rows="2" on:input=move |ev| {
+                            let examples: Vec<String> = event_target_value(&ev).lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
+                            set_examples(Box::new(move |k| if let BlockKind::AiClassify { intents, .. } = k { if let Some(i) = intents.get_mut(index) { i.examples = examples } }))
+                        }>{intent.examples.join("\n")}</textarea>
+                    </fieldset>
+                }
+            }).collect_view();
+            let add = at("intents");
+            let by_intent = by == ClassifyBy::Intent;
+            view! {
+                <div class="mb-2">
+                    <label class=LABEL for="block-classify-by">{w.classify_by}</label>
+                    <select id="block-classify-by" class=INPUT on:change=move |ev| {
+                        let chosen = if event_target_value(&ev) == "sentiment" { ClassifyBy::Sentiment } else { ClassifyBy::Intent };
+                        set_by(Box::new(move |k| if let BlockKind::AiClassify { by, .. } = k { *by = chosen }))
+                    }>
+                        <option value="intent" selected=by_intent>{w.by_intent}</option>
+                        <option value="sentiment" selected=!by_intent>{w.by_sentiment}</option>
+                    </select>
+                </div>
+                {picker(w.ai_agent, "block-department", "department", w.global_agent, choices.departments, department_id, move |chosen| {
+                    set_department(Box::new(move |k| if let BlockKind::AiClassify { department_id, .. } = k { *department_id = chosen }))
+                })}
+                {by_intent.then(|| view! {
+                    <p class=LABEL>{w.intents}</p>
+                    {intent_fields}
+                    {problem_line("classify-intents", problem_with("intents"))}
+                    <button type="button" class=BUTTON id="add-intent" on:click=move |_| add(Box::new(|k| if let BlockKind::AiClassify { intents, .. } = k {
+                        let id = (1..).map(|n| format!("in{n}")).find(|id| intents.iter().all(|i| &i.id != id)).unwrap_or_default();
+                        intents.push(Intent { id, label: String::new(), examples: vec![] });
+                    }))>{w.add_intent}</button>
                 })}
             }
             .into_any()

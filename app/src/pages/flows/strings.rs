@@ -84,6 +84,18 @@ pub struct FlowStrings {
     pub json_invalid: &'static str,
     pub flow: &'static str,
     pub end_note: &'static str,
+    pub ai_agent: &'static str,
+    pub global_agent: &'static str,
+    pub max_turns: &'static str,
+    pub ai_reply_note: &'static str,
+    pub classify_by: &'static str,
+    pub by_intent: &'static str,
+    pub by_sentiment: &'static str,
+    pub intents: &'static str,
+    pub intent_label: &'static str,
+    pub intent_examples: &'static str,
+    pub add_intent: &'static str,
+    pub ai_agents: &'static str,
 }
 
 const PT_BR: FlowStrings = FlowStrings {
@@ -166,6 +178,18 @@ const PT_BR: FlowStrings = FlowStrings {
     json_invalid: "JSON inválido para este bloco.",
     flow: "Fluxo",
     end_note: "Encerra o atendimento: a conversa é resolvida.",
+    ai_agent: "Agente de IA (departamento)",
+    global_agent: "Agente global",
+    max_turns: "Respostas antes de passar a uma pessoa",
+    ai_reply_note: "Responde com a base de conhecimento do agente; sai por \"handoff\" quando não tem certeza ou o cliente pede uma pessoa.",
+    classify_by: "Classificar por",
+    by_intent: "Intenção",
+    by_sentiment: "Sentimento",
+    intents: "Intenções",
+    intent_label: "Nome da intenção",
+    intent_examples: "Exemplos de mensagens (um por linha)",
+    add_intent: "Adicionar intenção",
+    ai_agents: "🤖 Agentes de IA e base de conhecimento",
 };
 
 const EN: FlowStrings = FlowStrings {
@@ -248,6 +272,18 @@ const EN: FlowStrings = FlowStrings {
     json_invalid: "Invalid JSON for this block.",
     flow: "Flow",
     end_note: "Ends the service: the conversation is resolved.",
+    ai_agent: "AI agent (department)",
+    global_agent: "Global agent",
+    max_turns: "Answers before handing to a person",
+    ai_reply_note: "Answers from the agent's knowledge base; leaves through \"handoff\" when unsure or when the customer asks for a person.",
+    classify_by: "Classify by",
+    by_intent: "Intent",
+    by_sentiment: "Sentiment",
+    intents: "Intents",
+    intent_label: "Intent name",
+    intent_examples: "Example messages (one per line)",
+    add_intent: "Add intent",
+    ai_agents: "🤖 AI agents and knowledge base",
 };
 
 pub fn strings(locale: Locale) -> &'static FlowStrings {
@@ -283,6 +319,10 @@ pub fn block_label(locale: Locale, type_name: &str) -> &'static str {
         ("wait_for_reply", false) => "Wait for reply",
         ("http", true) => "Requisição HTTP",
         ("http", false) => "HTTP request",
+        ("ai_reply", true) => "Resposta por IA",
+        ("ai_reply", false) => "AI reply",
+        ("ai_classify", true) => "Classificar por IA",
+        ("ai_classify", false) => "AI classify",
         ("transfer", true) => "Transferir",
         ("transfer", false) => "Transfer",
         ("end", true) => "Encerrar",

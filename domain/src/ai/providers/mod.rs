@@ -381,14 +381,61 @@ pub async fn ask(
     conversation_id: Option<i64>,
     prompts: &[Prompt],
 ) -> anyhow::Result<Option<Answer>> {
+    ask_one(
+        db,
+        reach,
+        account_id,
+        None,
+        purpose,
+        conversation_id,
+        prompts,
+    )
+    .await
+}
+
+/// [`ask`] of one provider of the account (an AI agent's own).
+pub async fn ask_provider(
+    db: &Db,
+    reach: Reach<'_>,
+    account_id: Uuid,
+    provider_id: i64,
+    purpose: Purpose,
+    conversation_id: Option<i64>,
+    prompts: &[Prompt],
+) -> anyhow::Result<Option<Answer>> {
+    let provider = Some(provider_id);
+    ask_one(
+        db,
+        reach,
+        account_id,
+        provider,
+        purpose,
+        conversation_id,
+        prompts,
+    )
+    .await
+}
+
+/// Asks provider `provider_id` (none: the default one).
+async fn ask_one(
+    db: &Db,
+    reach: Reach<'_>,
+    account_id: Uuid,
+    provider_id: Option<i64>,
+    purpose: Purpose,
+    conversation_id: Option<i64>,
+    prompts: &[Prompt],
+) -> anyhow::Result<Option<Answer>> {
     let mut tx = db.tenant(account_id, None).await?;
     let row: Option<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM ai_providers WHERE account_id = $1 AND is_default"
+        "SELECT {COLUMNS} FROM ai_providers
+          WHERE account_id = $1 AND CASE WHEN $2::bigint IS NULL THEN is_default ELSE id = $2 END"
     ))
     .bind(account_id)
+    .bind(provider_id)
     .fetch_optional(&mut *tx)
     .await
-    .context("finding the default AI provider")?;
+    .context("finding the AI provider")?;
     tx.commit().await.context("commit")?;
     let Some(row) = row else {
         return Ok(None);

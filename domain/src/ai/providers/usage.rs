@@ -17,6 +17,10 @@ pub enum Purpose {
     Test,
     Summary,
     QualityReview,
+    /// An AI agent answering a customer (a flow's AI reply, "try it").
+    AgentReply,
+    /// An AI agent sorting a customer's message (a flow's AI classify).
+    Classify,
 }
 
 impl Purpose {
@@ -25,6 +29,8 @@ impl Purpose {
             Purpose::Test => "test",
             Purpose::Summary => "summary",
             Purpose::QualityReview => "quality_review",
+            Purpose::AgentReply => "agent_reply",
+            Purpose::Classify => "classify",
         }
     }
 }

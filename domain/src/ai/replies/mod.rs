@@ -1,10 +1,11 @@
 //! Suggested replies for the customer's latest messages, from the
 //! account's own data and no provider: the quick replies that cover the
-//! customer's words, and what agents answered to similar messages before
+//! customer's words, the passage of the department's AI agent's knowledge
+//! base that answers them, and what agents answered to similar messages before
 //! (trigram similarity, `pg_trgm`, over the conversations the agent may
 //! see). Shown beside the composer; the agent chooses, nothing is sent.
 
-mod words;
+pub(crate) mod words;
 
 use anyhow::Context;
 use shared::inbox::{render_template, QuickReply, ReplySuggestion, SuggestionSource};
@@ -37,6 +38,13 @@ pub async fn suggest(db: &Db, actor: &Actor, number: i64) -> Result<Vec<ReplySug
     let quick_replies = crate::quick_replies::list_in(&mut tx, actor).await?;
     let scope = crate::access::scope_in(&mut tx, actor).await?;
     let past = past_answers(&mut tx, actor, &scope, conversation.id, &turn).await?;
+    let known = crate::ai::agents::knowledge_answer(
+        &mut tx,
+        actor.account_id,
+        conversation.department_id,
+        &turn.join(" "),
+    )
+    .await?;
     tx.commit().await.context("commit")?;
 
     let request = words::request_words(&turn.join(" "));
@@ -54,6 +62,12 @@ pub async fn suggest(db: &Db, actor: &Actor, number: i64) -> Result<Vec<ReplySug
             shortcut: Some(reply.shortcut.clone()),
             score,
         })
+        .chain(known.map(|(text, score)| ReplySuggestion {
+            text,
+            source: SuggestionSource::Knowledge,
+            shortcut: None,
+            score,
+        }))
         .chain(past.into_iter().map(|answer| ReplySuggestion {
             text: match words::first_name(&answer.customer) {
                 Some(them) => words::readdressed(&answer.body, them, customer),

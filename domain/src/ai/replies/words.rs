@@ -145,7 +145,7 @@ const STEM_CHARS: usize = 5;
 const WHOLE_REQUEST: usize = 3;
 
 /// The words of `text` as matched: folded, stemmed, in order, each once.
-pub(super) fn stems(text: &str) -> Vec<String> {
+pub(crate) fn stems(text: &str) -> Vec<String> {
     let mut stems: Vec<String> = Vec::new();
     for word in shared::text::fold(text).split(|c: char| !c.is_alphanumeric()) {
         let stem: String = word.chars().take(STEM_CHARS).collect();
@@ -158,23 +158,35 @@ pub(super) fn stems(text: &str) -> Vec<String> {
 
 /// The request's words in `text`: its stems, without the stop words,
 /// numbers and words under three letters.
-pub(super) fn request_words(text: &str) -> Vec<String> {
-    let folded = shared::text::fold(text);
+pub(crate) fn request_words(text: &str) -> Vec<String> {
     let mut words: Vec<String> = Vec::new();
-    for word in folded.split(|c: char| !c.is_alphanumeric()) {
-        let meaningful = word.chars().count() >= 3
-            && !word.chars().all(|c| c.is_ascii_digit())
-            && !STOP_WORDS.contains(&word);
+    for word in request_terms(text) {
         let stem: String = word.chars().take(STEM_CHARS).collect();
-        if meaningful && !words.contains(&stem) {
+        if !words.contains(&stem) {
             words.push(stem);
         }
     }
     words
 }
 
+/// The request's words in `text` whole (folded, each once), for a
+/// full-text search.
+pub(crate) fn request_terms(text: &str) -> Vec<String> {
+    let folded = shared::text::fold(text);
+    let mut terms: Vec<String> = Vec::new();
+    for word in folded.split(|c: char| !c.is_alphanumeric()) {
+        let meaningful = word.chars().count() >= 3
+            && !word.chars().all(|c| c.is_ascii_digit())
+            && !STOP_WORDS.contains(&word);
+        if meaningful && !terms.iter().any(|t| t == word) {
+            terms.push(word.to_string());
+        }
+    }
+    terms
+}
+
 /// How much of the request a reply's words cover, 0–1.
-pub(super) fn coverage(request: &[String], reply: &[String]) -> f32 {
+pub(crate) fn coverage(request: &[String], reply: &[String]) -> f32 {
     if request.is_empty() {
         return 0.0;
     }

@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use shared::flows::{
-    template, Block, BlockKind, FlowDefinition, HttpMethod, Operand, SetTarget, CLOSED, ELSE,
-    ERROR, INVALID, NEXT, OPEN, TIMEOUT,
+    template, Block, BlockKind, ClassifyBy, FlowDefinition, HttpMethod, Intent, Operand, SetTarget,
+    CLOSED, ELSE, ERROR, HANDOFF, INVALID, NEXT, OPEN, TIMEOUT,
 };
 use shared::inbox::Priority;
 use uuid::Uuid;
@@ -35,6 +35,8 @@ pub enum Waiting {
     Delay { until: DateTime<Utc> },
     /// The HTTP request's response.
     Http,
+    /// The AI agent's answer or reading.
+    Ai,
 }
 
 impl Waiting {
@@ -42,7 +44,7 @@ impl Waiting {
     pub fn deadline(&self) -> Option<DateTime<Utc>> {
         match self {
             Waiting::Reply { until } | Waiting::Delay { until } => Some(*until),
-            Waiting::Answer | Waiting::Http => None,
+            Waiting::Answer | Waiting::Http | Waiting::Ai => None,
         }
     }
 }
@@ -75,6 +77,10 @@ pub struct Run {
     /// The customer's latest message in this run (`message.text`).
     #[serde(default)]
     pub last_message: Option<String>,
+    /// Whether no block took the latest message yet (an AI reply answers
+    /// the message that brought the run to it, never a menu's "2").
+    #[serde(default)]
+    pub unanswered: bool,
 }
 
 /// What moves a run on.
@@ -86,6 +92,31 @@ pub enum Event<'a> {
     Clock,
     /// The HTTP request's JSON response, or why it failed.
     HttpDone(Result<serde_json::Value, String>),
+    /// What the AI agent said.
+    AiDone(AiOutcome),
+}
+
+/// What an AI block asks its agent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "task", rename_all = "snake_case")]
+pub enum AiTask {
+    /// An answer to the customer's message, or a handoff.
+    Reply,
+    /// The message's sentiment: `positive`, `neutral` or `negative`.
+    Sentiment,
+    /// Which intent the message expresses (an intent's id, else `else`).
+    Intent { intents: Vec<Intent> },
+}
+
+/// What the agent said.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AiOutcome {
+    /// Says this to the customer.
+    Reply(String),
+    /// Gives the customer to people.
+    Handoff,
+    /// The block's output the message belongs to.
+    Class(String),
 }
 
 /// What the caller does for the run, in order.
@@ -123,6 +154,12 @@ pub enum Action {
     Jump {
         flow_id: i64,
     },
+    /// Asks the AI agent of the department (none: the global one).
+    Ai {
+        task: AiTask,
+        department_id: Option<i64>,
+        text: String,
+    },
 }
 
 /// What the run needs from the world.
@@ -153,6 +190,7 @@ impl Run {
             path: vec![],
             ended: None,
             last_message: None,
+            unanswered: false,
         }
     }
 
@@ -171,6 +209,7 @@ impl Run {
         }
         if let Event::CustomerWrote(text) = &event {
             self.last_message = Some(text.trim().to_string());
+            self.unanswered = true;
         }
         let Some(block) = flow.block(&self.block) else {
             self.ended = Some(Ending::Dropped);
@@ -189,6 +228,7 @@ impl Run {
                 {
                     self.variables.insert(name.clone(), text.trim().to_string());
                 }
+                self.unanswered = false;
                 Next::Output(NEXT)
             }
             (Some(Waiting::Reply { until }), Event::Clock) if world.now() >= *until => {
@@ -207,6 +247,7 @@ impl Run {
                 Next::Output(NEXT)
             }
             (Some(Waiting::Http), Event::HttpDone(Err(_))) => Next::Output(ERROR),
+            (Some(Waiting::Ai), Event::AiDone(outcome)) => self.heard(block, outcome, &mut actions),
             _ => return actions,
         };
         self.waiting = None;
@@ -334,6 +375,24 @@ impl Run {
                 });
                 Next::Wait(Waiting::Http)
             }
+            BlockKind::AiReply { department_id, .. } => match self.take_message() {
+                Some(text) => {
+                    actions.push(Action::Ai {
+                        task: AiTask::Reply,
+                        department_id: *department_id,
+                        text,
+                    });
+                    Next::Wait(Waiting::Ai)
+                }
+                None => Next::Wait(Waiting::Answer),
+            },
+            BlockKind::AiClassify { .. } => match self.last_message.clone() {
+                Some(text) if !text.is_empty() => {
+                    actions.extend(classify(block, text));
+                    Next::Wait(Waiting::Ai)
+                }
+                _ => Next::Wait(Waiting::Answer),
+            },
             BlockKind::Transfer {
                 department_id,
                 agent_id,
@@ -371,6 +430,25 @@ impl Run {
             }
         };
         let (chosen, retry, max_retries) = match &block.kind {
+            BlockKind::AiReply {
+                department_id,
+                max_turns,
+            } => {
+                if self.retries >= *max_turns {
+                    return Next::Output(HANDOFF);
+                }
+                self.unanswered = false;
+                actions.push(Action::Ai {
+                    task: AiTask::Reply,
+                    department_id: *department_id,
+                    text: text.trim().to_string(),
+                });
+                return Next::Wait(Waiting::Ai);
+            }
+            BlockKind::AiClassify { .. } => {
+                actions.extend(classify(block, text.trim().to_string()));
+                return Next::Wait(Waiting::Ai);
+            }
             BlockKind::Ask {
                 kind,
                 variable,
@@ -400,6 +478,7 @@ impl Run {
             }
             _ => return Next::Wait(Waiting::Answer),
         };
+        self.unanswered = false;
         match (chosen, &block.kind) {
             (Some((variable, answer)), BlockKind::Ask { .. }) => {
                 self.variables.insert(variable, answer);
@@ -415,6 +494,56 @@ impl Run {
         }
     }
 
+    /// The agent's word on the current AI block: an answer said (and the
+    /// next message awaited, or asked about at once when the customer wrote
+    /// meanwhile), a handoff, or the output a classification chose.
+    fn heard(&mut self, block: &Block, outcome: AiOutcome, actions: &mut Vec<Action>) -> Next {
+        match (&block.kind, outcome) {
+            (BlockKind::AiReply { .. }, AiOutcome::Reply(text)) => {
+                actions.push(Action::Send { text });
+                self.retries = self.retries.saturating_add(1);
+                let max_turns = match block.kind {
+                    BlockKind::AiReply { max_turns, .. } => max_turns,
+                    _ => 0,
+                };
+                match self.take_message() {
+                    Some(_) if self.retries >= max_turns => Next::Output(HANDOFF),
+                    Some(text) => {
+                        if let BlockKind::AiReply { department_id, .. } = &block.kind {
+                            actions.push(Action::Ai {
+                                task: AiTask::Reply,
+                                department_id: *department_id,
+                                text,
+                            });
+                        }
+                        Next::Wait(Waiting::Ai)
+                    }
+                    None => Next::Wait(Waiting::Answer),
+                }
+            }
+            (BlockKind::AiClassify { .. }, AiOutcome::Class(output)) => {
+                let known = block.kind.outputs().iter().any(|o| o.name == output);
+                if known {
+                    Next::Choice(output)
+                } else {
+                    Next::Output(ELSE)
+                }
+            }
+            (BlockKind::AiClassify { .. }, _) => Next::Output(ELSE),
+            (_, _) => Next::Output(HANDOFF),
+        }
+    }
+
+    /// The latest message, if no block took it yet (and now this one has).
+    fn take_message(&mut self) -> Option<String> {
+        let text = self.last_message.clone().filter(|t| !t.is_empty());
+        if !self.unanswered {
+            return None;
+        }
+        self.unanswered = false;
+        text
+    }
+
     /// A variable's value: the run's own, the latest message, or built in.
     fn value(&self, name: &str, world: &impl World) -> Option<String> {
         if name == "message.text" {
@@ -427,6 +556,29 @@ impl Run {
             .cloned()
             .or_else(|| world.builtin(name))
     }
+}
+
+/// The request an AI classify block makes about `text`.
+fn classify(block: &Block, text: String) -> Option<Action> {
+    let BlockKind::AiClassify {
+        by,
+        department_id,
+        intents,
+    } = &block.kind
+    else {
+        return None;
+    };
+    let task = match by {
+        ClassifyBy::Sentiment => AiTask::Sentiment,
+        ClassifyBy::Intent => AiTask::Intent {
+            intents: intents.clone(),
+        },
+    };
+    Some(Action::Ai {
+        task,
+        department_id: *department_id,
+        text,
+    })
 }
 
 /// A field of a JSON document by its dotted path (`data.items.0.name`), as

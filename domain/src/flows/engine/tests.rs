@@ -372,3 +372,123 @@ fn json_paths_read_fields_items_and_numbers() {
     assert_eq!(lookup(&document, "a.z"), None);
     assert_eq!(lookup(&document, "a.b.9"), None);
 }
+
+fn said(actions: &[Action]) -> Vec<String> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Send { text } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn asked_ai(actions: &[Action]) -> Vec<(AiTask, String)> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Ai { task, text, .. } => Some((task.clone(), text.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn an_ai_reply_answers_each_message_until_it_hands_off_and_never_a_menus_choice() {
+    let f = flow(
+        &[],
+        json!([
+            { "id": "menu", "type": "menu", "text": "1 Dúvidas", "options": [{ "id": "duvidas", "label": "Dúvidas" }] },
+            { "id": "ia", "type": "ai_reply", "department_id": 7, "max_turns": 2 },
+            { "id": "pessoa", "type": "send_text", "text": "Chamando uma pessoa." }
+        ]),
+        json!([
+            { "from": "menu", "output": "duvidas", "to": "ia" },
+            { "from": "ia", "output": "handoff", "to": "pessoa" }
+        ]),
+    );
+    let world = FakeWorld::new();
+    let mut run = Run::new("inicio");
+    run.advance(&f, Event::Started, &world);
+    // The menu's "1" leads to the AI, which waits for a real question.
+    let chose = run.advance(&f, Event::CustomerWrote("1"), &world);
+    assert!(asked_ai(&chose).is_empty(), "{chose:?}");
+    assert_eq!(run.waiting, Some(Waiting::Answer));
+
+    let asked = run.advance(&f, Event::CustomerWrote("Qual a garantia?"), &world);
+    assert_eq!(
+        asked_ai(&asked),
+        [(AiTask::Reply, "Qual a garantia?".to_string())]
+    );
+    assert_eq!(run.waiting, Some(Waiting::Ai));
+    // A message while the agent thinks is asked right after the answer.
+    run.advance(&f, Event::CustomerWrote("E o prazo?"), &world);
+    let answered = run.advance(
+        &f,
+        Event::AiDone(AiOutcome::Reply("12 meses.".into())),
+        &world,
+    );
+    assert_eq!(said(&answered), ["12 meses."]);
+    assert_eq!(
+        asked_ai(&answered),
+        [(AiTask::Reply, "E o prazo?".to_string())]
+    );
+    let second = run.advance(
+        &f,
+        Event::AiDone(AiOutcome::Reply("7 dias.".into())),
+        &world,
+    );
+    assert_eq!(said(&second), ["7 dias."]);
+    assert_eq!(run.waiting, Some(Waiting::Answer));
+    // Two answers given (max_turns): the next message goes to people.
+    let over = run.advance(&f, Event::CustomerWrote("E a cor?"), &world);
+    assert_eq!(said(&over), ["Chamando uma pessoa."]);
+
+    // Positive control: a handoff from the agent leaves the same way.
+    let mut unsure = Run::new("inicio");
+    unsure.advance(&f, Event::Started, &world);
+    unsure.advance(&f, Event::CustomerWrote("1"), &world);
+    unsure.advance(&f, Event::CustomerWrote("Vocês vendem tablets?"), &world);
+    let handed = unsure.advance(&f, Event::AiDone(AiOutcome::Handoff), &world);
+    assert_eq!(said(&handed), ["Chamando uma pessoa."]);
+}
+
+#[test]
+fn an_ai_classify_block_asks_about_the_message_that_brought_the_run_and_follows_the_answer() {
+    let f = flow(
+        &[],
+        json!([
+            { "id": "humor", "type": "ai_classify", "by": "sentiment", "chain": false },
+            { "id": "calma", "type": "send_text", "text": "Sinto muito.", "chain": false },
+            { "id": "oba", "type": "send_text", "text": "Que bom!", "chain": false },
+            { "id": "ok", "type": "send_text", "text": "Certo." }
+        ]),
+        json!([
+            { "from": "inicio", "to": "humor" },
+            { "from": "humor", "output": "negative", "to": "calma" },
+            { "from": "humor", "output": "positive", "to": "oba" },
+            { "from": "humor", "output": "neutral", "to": "ok" }
+        ]),
+    );
+    let world = FakeWorld::new();
+    let mut run = Run::new("inicio");
+    run.last_message = Some("Que absurdo".into());
+    let asked = run.advance(&f, Event::Started, &world);
+    assert_eq!(
+        asked_ai(&asked),
+        [(AiTask::Sentiment, "Que absurdo".to_string())]
+    );
+    let mut glad = run.clone();
+    let routed = run.advance(
+        &f,
+        Event::AiDone(AiOutcome::Class("negative".into())),
+        &world,
+    );
+    assert_eq!(said(&routed), ["Sinto muito."]);
+    let routed = glad.advance(
+        &f,
+        Event::AiDone(AiOutcome::Class("positive".into())),
+        &world,
+    );
+    assert_eq!(said(&routed), ["Que bom!"]);
+}

@@ -13,8 +13,8 @@ use crate::db::Tx;
 use crate::error::Result;
 use crate::flows::engine::Action;
 
-/// Carries out one action of the run named `by` (HTTP requests and jumps
-/// are the run's own business, see [`super::drive`]).
+/// Carries out one action of the run named `by` (HTTP requests, AI asks
+/// and jumps are the run's own business, see [`super::drive`]).
 pub(super) async fn apply(
     tx: &mut Tx,
     conversation: &mut Locked,
@@ -59,7 +59,7 @@ pub(super) async fn apply(
             department_id,
             agent_id,
         } => hand_off(tx, conversation, department_id, agent_id, by).await,
-        Action::Http { .. } | Action::Jump { .. } => Ok(()),
+        Action::Http { .. } | Action::Jump { .. } | Action::Ai { .. } => Ok(()),
     }
 }
 

@@ -6,6 +6,7 @@
 //! is [`effects`]. While a run goes the conversation's status is `bot`; an
 //! agent who acts on it takes it over ([`take_over`]).
 
+mod asks;
 pub(crate) mod effects;
 pub(crate) mod http;
 pub(crate) mod triggers;
@@ -19,8 +20,9 @@ use shared::inbox::{Activity, ConversationStatus};
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use super::engine::{Action, Ending, Event, Run, Waiting};
+use super::engine::{Action, AiTask, Ending, Event, Run, Waiting};
 use crate::actor::Actor;
+use crate::ai::providers::Reach;
 use crate::conversations::{self, Locked};
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
@@ -113,6 +115,14 @@ pub(crate) struct PendingRequest {
     timeout_ms: u32,
 }
 
+/// What an AI block asks its agent, kept with the run until answered.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PendingAsk {
+    pub task: AiTask,
+    pub department_id: Option<i64>,
+    pub text: String,
+}
+
 /// A run still going, locked, with the version it follows.
 struct ActiveRun {
     id: i64,
@@ -121,6 +131,7 @@ struct ActiveRun {
     flow: FlowDefinition,
     state: Run,
     http_request: Option<PendingRequest>,
+    ai_request: Option<PendingAsk>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -130,6 +141,7 @@ struct RunRow {
     definition: Json<FlowDefinition>,
     state: Json<Run>,
     http_request: Option<Json<PendingRequest>>,
+    ai_request: Option<Json<PendingAsk>>,
 }
 
 impl From<RunRow> for ActiveRun {
@@ -140,6 +152,7 @@ impl From<RunRow> for ActiveRun {
             flow: row.definition.0,
             state: row.state.0,
             http_request: row.http_request.map(|r| r.0),
+            ai_request: row.ai_request.map(|r| r.0),
         }
     }
 }
@@ -152,7 +165,7 @@ fn label_of(flow_name: &str) -> String {
 /// be locked first, always in that order).
 async fn active_run(tx: &mut Tx, conversation: &Locked) -> anyhow::Result<Option<ActiveRun>> {
     let row: Option<RunRow> = sqlx::query_as(
-        "SELECT r.id, f.name, v.definition, r.state, r.http_request
+        "SELECT r.id, f.name, v.definition, r.state, r.http_request, r.ai_request
            FROM flow_runs r
            JOIN flow_versions v ON v.flow_id = r.flow_id AND v.version = r.version
            JOIN flows f ON f.id = r.flow_id
@@ -231,6 +244,7 @@ pub(crate) async fn start(
         };
         let mut state = Run::new(start);
         state.last_message = message.map(|m| m.trim().to_string());
+        state.unanswered = state.last_message.is_some();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO flow_runs (account_id, flow_id, version, conversation_id, trigger, state)
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -252,6 +266,7 @@ pub(crate) async fn start(
             flow: flow.definition,
             state,
             http_request: None,
+            ai_request: None,
         };
         next = drive(tx, conversation, run, Event::Started).await?;
     }
@@ -290,6 +305,18 @@ async fn drive(
                     headers,
                     body,
                     timeout_ms,
+                });
+            }
+            Action::Ai {
+                task,
+                department_id,
+                text,
+            } => {
+                requested = true;
+                run.ai_request = Some(PendingAsk {
+                    task,
+                    department_id,
+                    text,
                 });
             }
             Action::Jump { flow_id } => jump = Some(flow_id),
@@ -336,15 +363,17 @@ async fn drive(
 /// its lease) wakes it.
 async fn save(tx: &mut Tx, run: &ActiveRun, requested: bool) -> anyhow::Result<()> {
     let waiting_for_http = run.state.waiting == Some(Waiting::Http);
-    let keep_lease = waiting_for_http && !requested;
+    let waiting_for_ai = run.state.waiting == Some(Waiting::Ai);
+    let keep_lease = (waiting_for_http || waiting_for_ai) && !requested;
     let wake_at = match &run.state.waiting {
-        Some(Waiting::Http) => Some(Utc::now()),
+        Some(Waiting::Http | Waiting::Ai) => Some(Utc::now()),
         Some(waiting) => waiting.deadline(),
         None => None,
     };
     sqlx::query(
         "UPDATE flow_runs
-            SET state = $2, wake_at = CASE WHEN $5 THEN wake_at ELSE $3 END, http_request = $4
+            SET state = $2, wake_at = CASE WHEN $5 THEN wake_at ELSE $3 END, http_request = $4,
+                ai_request = $6
           WHERE id = $1",
     )
     .bind(run.id)
@@ -357,6 +386,7 @@ async fn save(tx: &mut Tx, run: &ActiveRun, requested: bool) -> anyhow::Result<(
             .map(Json),
     )
     .bind(keep_lease)
+    .bind(run.ai_request.as_ref().filter(|_| waiting_for_ai).map(Json))
     .execute(&mut **tx)
     .await
     .context("saving the flow run")?;
@@ -365,7 +395,9 @@ async fn save(tx: &mut Tx, run: &ActiveRun, requested: bool) -> anyhow::Result<(
 
 async fn finish(tx: &mut Tx, run_id: i64, state: &Run, outcome: Outcome) -> anyhow::Result<()> {
     sqlx::query(
-        "UPDATE flow_runs SET state = $2, outcome = $3, ended_at = now(), wake_at = NULL, http_request = NULL
+        "UPDATE flow_runs
+            SET state = $2, outcome = $3, ended_at = now(), wake_at = NULL, http_request = NULL,
+                ai_request = NULL
           WHERE id = $1",
     )
     .bind(run_id)
@@ -469,7 +501,7 @@ const PARALLEL_REQUESTS: usize = 8;
 /// Moves on the runs whose time came — a delay over, a reply that never
 /// came, a request to make — on any instance (a conversation another holds
 /// is skipped and found next time). Returns how many moved.
-pub async fn run_due(db: &Db, policy: &HttpPolicy) -> Result<usize> {
+pub async fn run_due(db: &Db, policy: &HttpPolicy, reach: Reach<'_>) -> Result<usize> {
     let due: Vec<(Uuid, i64, i64)> = sqlx::query_as("SELECT * FROM due_flow_runs(100)")
         .fetch_all(db.pool())
         .await
@@ -477,6 +509,7 @@ pub async fn run_due(db: &Db, policy: &HttpPolicy) -> Result<usize> {
     let mut moved = 0;
     // Leased under each run's lock, made together afterwards.
     let mut requests = Vec::new();
+    let mut asks = Vec::new();
     for (account_id, conversation_id, run_id) in due {
         let mut tx = db.tenant(account_id, None).await?;
         let Some(mut conversation) =
@@ -502,6 +535,19 @@ pub async fn run_due(db: &Db, policy: &HttpPolicy) -> Result<usize> {
                 tx.commit().await.context("commit")?;
                 requests.push((account_id, conversation_id, run_id, request));
             }
+            (Some(Waiting::Ai), _) => match run.ai_request.clone() {
+                Some(ask) => {
+                    asks::lease(&mut tx, run.id).await?;
+                    tx.commit().await.context("commit")?;
+                    asks.push((account_id, conversation_id, run_id, ask));
+                }
+                None => {
+                    // Nothing to ask any more (never expected): to people.
+                    let outcome = Event::AiDone(super::engine::AiOutcome::Handoff);
+                    move_on(&mut tx, &mut conversation, run, outcome).await?;
+                    tx.commit().await.context("commit")?;
+                }
+            },
             (Some(Waiting::Http), None) => {
                 // Nothing to ask any more (never expected): out through `error`.
                 let failed = Err("the request was lost".to_string());
@@ -521,6 +567,7 @@ pub async fn run_due(db: &Db, policy: &HttpPolicy) -> Result<usize> {
         moved += 1;
     }
     make_requests(db, policy, requests).await?;
+    asks::ask_agents(db, reach, asks).await?;
     Ok(moved)
 }
 
@@ -586,7 +633,7 @@ async fn answer_request(
     Ok(())
 }
 
-/// [`drive`] for the clock and HTTP responses: on into a flow it jumps to,
+/// [`drive`] for the clock, HTTP responses and AI answers: on into a flow it jumps to,
 /// and everyone told the conversation changed.
 async fn move_on(
     tx: &mut Tx,

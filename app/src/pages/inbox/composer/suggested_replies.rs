@@ -17,18 +17,21 @@ struct Words {
     title: &'static str,
     quick_reply: &'static str,
     past_answer: &'static str,
+    knowledge: &'static str,
 }
 
 const EN: Words = Words {
     title: "Suggested replies",
     quick_reply: "Quick reply",
     past_answer: "Answered before to a similar message",
+    knowledge: "From the AI agent's knowledge base",
 };
 
 const PT_BR: Words = Words {
     title: "Respostas sugeridas",
     quick_reply: "Resposta rápida",
     past_answer: "Já respondida a uma mensagem parecida",
+    knowledge: "Da base de conhecimento do agente de IA",
 };
 
 fn words(locale: Locale) -> &'static Words {
@@ -128,6 +131,7 @@ fn SuggestedReplies(
                         (SuggestionSource::QuickReply, Some(shortcut)) => format!("{} /{shortcut}", w.quick_reply),
                         (SuggestionSource::QuickReply, None) => w.quick_reply.to_string(),
                         (SuggestionSource::PastAnswer, _) => w.past_answer.to_string(),
+                        (SuggestionSource::Knowledge, _) => w.knowledge.to_string(),
                     };
                     let title = format!("{origin} · Alt+{}\n{}", index + 1, suggestion.text);
                     let label = suggestion.text.clone();
