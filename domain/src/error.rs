@@ -42,6 +42,23 @@ impl Error {
             code,
         }])
     }
+
+    /// A form's problems, as (field, code), as one validation error; `Ok`
+    /// when it has none.
+    pub fn check(problems: Vec<(&'static str, ErrorCode)>) -> Result<()> {
+        if problems.is_empty() {
+            return Ok(());
+        }
+        Err(Self::Validation(
+            problems
+                .into_iter()
+                .map(|(field, code)| FieldError {
+                    field: field.to_string(),
+                    code,
+                })
+                .collect(),
+        ))
+    }
 }
 
 impl From<AppError> for Error {

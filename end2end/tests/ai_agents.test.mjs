@@ -39,6 +39,19 @@ test('an admin teaches the global agent a document and tries it', async () => {
     assert.match(await reply.innerText(), /50, 100 e 200 reais/);
     await global.locator('.agent-answer .agent-source', { hasText: title }).waitFor();
 
+    // Rewritten, the document answers with its new text.
+    await global.locator(`.knowledge-document[data-document="${title}"] .edit-document`).click();
+    assert.match(await global.locator('.doc-body').inputValue(), /50, 100 e 200 reais/);
+    await global.locator('.doc-body').fill(
+      'Vendemos cartão presente de 50 a 500 reais, enviado por e-mail na hora da compra.',
+    );
+    await global.locator('.knowledge-form button[type="submit"]').click();
+    // Saved, the form is a new document's again.
+    await global.locator('.knowledge-form button[type="submit"]', { hasText: /Adicionar documento|Add document/ }).waitFor();
+    await global.locator('.agent-question').fill('Vocês vendem cartão presente?');
+    await global.locator('.try-agent button[type="submit"]').click();
+    await global.locator('.agent-answer .agent-reply', { hasText: '50 a 500 reais' }).waitFor();
+
     // Positive control above; a customer asking for a person is handed off.
     await global.locator('.agent-question').fill('Quero falar com um atendente');
     await global.locator('.try-agent button[type="submit"]').click();

@@ -49,6 +49,7 @@ struct Words {
     doc_title: &'static str,
     doc_body: &'static str,
     add_document: &'static str,
+    save_document: &'static str,
     try_it: &'static str,
     question: &'static str,
     ask: &'static str,
@@ -87,6 +88,7 @@ const PT_BR: Words = Words {
     doc_title: "Título",
     doc_body: "Texto (parágrafos separados por linha em branco)",
     add_document: "Adicionar documento",
+    save_document: "Salvar documento",
     try_it: "Experimente",
     question: "Mensagem de um cliente",
     ask: "Perguntar",
@@ -125,6 +127,7 @@ const EN: Words = Words {
     doc_title: "Title",
     doc_body: "Text (paragraphs separated by a blank line)",
     add_document: "Add document",
+    save_document: "Save document",
     try_it: "Try it",
     question: "A customer's message",
     ask: "Ask",
@@ -374,6 +377,8 @@ fn Knowledge(agent_id: i64, changed: RwSignal<usize>) -> impl IntoView {
     let body = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
     let busy = RwSignal::new(false);
+    // The document being rewritten in the form (none: a new one).
+    let rewriting = RwSignal::new(None::<i64>);
     let after = move |result: Result<(), AppError>| match result {
         Ok(()) => {
             version.update(|n| *n += 1);
@@ -386,11 +391,13 @@ fn Knowledge(agent_id: i64, changed: RwSignal<usize>) -> impl IntoView {
         busy.set(true);
         error.set(None);
         let (t, b) = (title.get_untracked(), body.get_untracked());
+        let id = rewriting.get_untracked();
         leptos::task::spawn_local(async move {
-            let saved = save_knowledge(agent_id, None, t, b).await;
+            let saved = save_knowledge(agent_id, id, t, b).await;
             if saved.is_ok() {
                 title.set(String::new());
                 body.set(String::new());
+                rewriting.set(None);
             }
             after(saved.map(|_| ()));
             busy.set(false);
@@ -401,13 +408,22 @@ fn Knowledge(agent_id: i64, changed: RwSignal<usize>) -> impl IntoView {
     };
     let row = move |doc: KnowledgeDocument| {
         let id = doc.id;
+        let (doc_title, doc_body) = (doc.title.clone(), doc.body.clone());
+        let rewrite = move |_| {
+            title.set(doc_title.clone());
+            body.set(doc_body.clone());
+            rewriting.set(Some(id));
+        };
         view! {
             <li class="knowledge-document flex items-start justify-between gap-2 py-2" data-document=doc.title.clone()>
                 <div>
                     <p class="text-sm font-medium">{doc.title.clone()}</p>
                     <p class="text-xs text-slate-600 dark:text-slate-300">{move || format!("{} {}", doc.passages, w().passages)}</p>
                 </div>
-                <button type="button" class=format!("{BUTTON} remove-document") on:click=move |_| remove(id)>{move || w().remove}</button>
+                <div class="flex shrink-0 gap-1">
+                    <button type="button" class=format!("{BUTTON} edit-document") on:click=rewrite>{move || w().edit}</button>
+                    <button type="button" class=format!("{BUTTON} remove-document") on:click=move |_| remove(id)>{move || w().remove}</button>
+                </div>
             </li>
         }
     };
@@ -437,7 +453,18 @@ fn Knowledge(agent_id: i64, changed: RwSignal<usize>) -> impl IntoView {
                         prop:value=move || body.get() on:input=move |ev| body.set(event_target_value(&ev))></textarea>
                 </div>
                 <ErrorBanner error=error />
-                <button type="submit" class=BUTTON disabled=move || busy.get()>{move || w().add_document}</button>
+                <div class="flex gap-2">
+                    <button type="submit" class=BUTTON disabled=move || busy.get()>
+                        {move || if rewriting.get().is_some() { w().save_document } else { w().add_document }}
+                    </button>
+                    {move || rewriting.get().is_some().then(|| view! {
+                        <button type="button" class=BUTTON on:click=move |_| {
+                            rewriting.set(None);
+                            title.set(String::new());
+                            body.set(String::new());
+                        }>{move || w().cancel}</button>
+                    })}
+                </div>
             </form>
         </section>
     }

@@ -7,7 +7,7 @@ use anyhow::Context;
 use serde_json::json;
 use shared::ai_agents::{KnowledgeDocument, KnowledgeForm, KnowledgeSource};
 use shared::audit::AuditAction;
-use shared::{FieldError, Permission};
+use shared::Permission;
 use uuid::Uuid;
 
 use crate::actor::Actor;
@@ -92,17 +92,7 @@ pub async fn save(
     form: &KnowledgeForm,
 ) -> Result<KnowledgeDocument> {
     actor.require(Permission::ManageFlows)?;
-    let problems: Vec<FieldError> = form
-        .problems()
-        .into_iter()
-        .map(|(field, code)| FieldError {
-            field: field.to_string(),
-            code,
-        })
-        .collect();
-    if !problems.is_empty() {
-        return Err(Error::Validation(problems));
-    }
+    Error::check(form.problems())?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     require_agent(&mut tx, actor.account_id, agent_id).await?;
     let (title, body) = (form.title.trim(), form.body.trim());

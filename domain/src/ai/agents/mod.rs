@@ -12,7 +12,7 @@ use anyhow::Context;
 use serde_json::json;
 use shared::ai_agents::{AgentAnswer, AgentKind, AiAgent, AiAgentForm};
 use shared::audit::AuditAction;
-use shared::{ErrorCode, FieldError, Permission};
+use shared::{ErrorCode, Permission};
 use uuid::Uuid;
 
 use super::providers::Reach;
@@ -104,27 +104,11 @@ async fn view_in(tx: &mut Tx, account_id: Uuid, id: i64) -> Result<AiAgent> {
     row.map(AiAgent::from).ok_or(Error::NotFound)
 }
 
-fn validate(form: &AiAgentForm) -> Result<()> {
-    let problems: Vec<FieldError> = form
-        .problems()
-        .into_iter()
-        .map(|(field, code)| FieldError {
-            field: field.to_string(),
-            code,
-        })
-        .collect();
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Validation(problems))
-    }
-}
-
 /// Creates (`id` None) or changes an agent. Its kind and department stay
 /// what they were created as.
 pub async fn save(db: &Db, actor: &Actor, id: Option<i64>, form: &AiAgentForm) -> Result<AiAgent> {
     actor.require(Permission::ManageFlows)?;
-    validate(form)?;
+    Error::check(form.problems())?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let id = match id {
         Some(id) => {

@@ -14,7 +14,7 @@ use anyhow::Context;
 use serde_json::json;
 use shared::ai::{AiProvider, AiProviderForm, ProviderCheck};
 use shared::audit::AuditAction;
-use shared::{ErrorCode, FieldError, Permission};
+use shared::{ErrorCode, Permission};
 use uuid::Uuid;
 
 pub use chat::{Prompt, Role};
@@ -126,22 +126,6 @@ async fn row_in(tx: &mut Tx, account_id: Uuid, id: i64) -> Result<Row> {
     row.ok_or(Error::NotFound)
 }
 
-fn validate(form: &AiProviderForm) -> Result<()> {
-    let problems = form.problems();
-    if problems.is_empty() {
-        return Ok(());
-    }
-    Err(Error::Validation(
-        problems
-            .into_iter()
-            .map(|(field, code)| FieldError {
-                field: field.to_string(),
-                code,
-            })
-            .collect(),
-    ))
-}
-
 /// Creates (`id` None) or changes a provider. The first one becomes the
 /// default; making one the default takes it from the others.
 pub async fn save(
@@ -152,7 +136,7 @@ pub async fn save(
     form: &AiProviderForm,
 ) -> Result<AiProvider> {
     actor.require(Permission::ManageAccountSettings)?;
-    validate(form)?;
+    Error::check(form.problems())?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     one_change_at_a_time(&mut tx, actor.account_id).await?;
     let has_default: bool = sqlx::query_scalar(

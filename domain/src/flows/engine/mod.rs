@@ -162,6 +162,17 @@ pub enum Action {
     },
 }
 
+impl Action {
+    /// An AI reply block's question to its agent.
+    fn reply_to(department_id: Option<i64>, text: String) -> Action {
+        Action::Ai {
+            task: AiTask::Reply,
+            department_id,
+            text,
+        }
+    }
+}
+
 /// What the run needs from the world.
 pub trait World {
     fn now(&self) -> DateTime<Utc>;
@@ -377,11 +388,7 @@ impl Run {
             }
             BlockKind::AiReply { department_id, .. } => match self.take_message() {
                 Some(text) => {
-                    actions.push(Action::Ai {
-                        task: AiTask::Reply,
-                        department_id: *department_id,
-                        text,
-                    });
+                    actions.push(Action::reply_to(*department_id, text));
                     Next::Wait(Waiting::Ai)
                 }
                 None => Next::Wait(Waiting::Answer),
@@ -438,11 +445,7 @@ impl Run {
                     return Next::Output(HANDOFF);
                 }
                 self.unanswered = false;
-                actions.push(Action::Ai {
-                    task: AiTask::Reply,
-                    department_id: *department_id,
-                    text: text.trim().to_string(),
-                });
+                actions.push(Action::reply_to(*department_id, text.trim().to_string()));
                 return Next::Wait(Waiting::Ai);
             }
             BlockKind::AiClassify { .. } => {
@@ -499,23 +502,19 @@ impl Run {
     /// meanwhile), a handoff, or the output a classification chose.
     fn heard(&mut self, block: &Block, outcome: AiOutcome, actions: &mut Vec<Action>) -> Next {
         match (&block.kind, outcome) {
-            (BlockKind::AiReply { .. }, AiOutcome::Reply(text)) => {
+            (
+                BlockKind::AiReply {
+                    department_id,
+                    max_turns,
+                },
+                AiOutcome::Reply(text),
+            ) => {
                 actions.push(Action::Send { text });
                 self.retries = self.retries.saturating_add(1);
-                let max_turns = match block.kind {
-                    BlockKind::AiReply { max_turns, .. } => max_turns,
-                    _ => 0,
-                };
                 match self.take_message() {
-                    Some(_) if self.retries >= max_turns => Next::Output(HANDOFF),
+                    Some(_) if self.retries >= *max_turns => Next::Output(HANDOFF),
                     Some(text) => {
-                        if let BlockKind::AiReply { department_id, .. } = &block.kind {
-                            actions.push(Action::Ai {
-                                task: AiTask::Reply,
-                                department_id: *department_id,
-                                text,
-                            });
-                        }
+                        actions.push(Action::reply_to(*department_id, text));
                         Next::Wait(Waiting::Ai)
                     }
                     None => Next::Wait(Waiting::Answer),

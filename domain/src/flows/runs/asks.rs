@@ -6,9 +6,8 @@ use anyhow::Context;
 use chrono::{Duration, Utc};
 use uuid::Uuid;
 
-use super::{active_run, move_on, PendingAsk};
+use super::{answered, PendingAsk};
 use crate::ai::providers::Reach;
-use crate::conversations;
 use crate::db::{Db, Tx};
 use crate::error::Result;
 use crate::flows::engine::{Event, Waiting};
@@ -42,20 +41,8 @@ pub(super) async fn ask_agents(
             let outcome =
                 crate::ai::agents::respond(db, reach, account_id, Some(conversation_id), &ask)
                     .await?;
-            let mut tx = db.tenant(account_id, None).await?;
-            let Some(mut conversation) =
-                conversations::lock_by_id(&mut tx, account_id, conversation_id, false).await?
-            else {
-                return Ok(());
-            };
-            let run = active_run(&mut tx, &conversation)
-                .await?
-                .filter(|r| r.id == run_id && r.state.waiting == Some(Waiting::Ai));
-            if let Some(run) = run {
-                move_on(&mut tx, &mut conversation, run, Event::AiDone(outcome)).await?;
-            }
-            tx.commit().await.context("commit")?;
-            Ok(())
+            let run = (account_id, conversation_id, run_id);
+            answered(db, run, Waiting::Ai, Event::AiDone(outcome)).await
         })
         .buffer_unordered(PARALLEL_ASKS)
         .collect::<Vec<Result<()>>>()

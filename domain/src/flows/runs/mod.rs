@@ -584,7 +584,17 @@ async fn make_requests(
             |(account_id, conversation_id, run_id, request)| async move {
                 let allowlist = http::allowlist(db, account_id).await?;
                 let response = policy.call(&request, &allowlist).await;
-                answer_request(db, account_id, conversation_id, run_id, response).await
+                if let Err(reason) = &response {
+                    tracing::info!(run_id, reason, "a flow's HTTP request failed");
+                }
+                let answer = Event::HttpDone(response);
+                answered(
+                    db,
+                    (account_id, conversation_id, run_id),
+                    Waiting::Http,
+                    answer,
+                )
+                .await
             },
         )
         .buffer_unordered(PARALLEL_REQUESTS)
@@ -606,13 +616,13 @@ async fn lease(tx: &mut Tx, run_id: i64, request: &PendingRequest) -> anyhow::Re
     Ok(())
 }
 
-/// The response to a run's request moves it on, if it still waits for it.
-async fn answer_request(
+/// What a run waited for (an HTTP response, its AI agent's word) moves it
+/// on, if it still waits for it; `run` is (account, conversation, run).
+async fn answered(
     db: &Db,
-    account_id: Uuid,
-    conversation_id: i64,
-    run_id: i64,
-    response: std::result::Result<serde_json::Value, String>,
+    (account_id, conversation_id, run_id): (Uuid, i64, i64),
+    awaited: Waiting,
+    answer: Event<'_>,
 ) -> Result<()> {
     let mut tx = db.tenant(account_id, None).await?;
     let Some(mut conversation) =
@@ -622,12 +632,9 @@ async fn answer_request(
     };
     let run = active_run(&mut tx, &conversation)
         .await?
-        .filter(|r| r.id == run_id && r.state.waiting == Some(Waiting::Http));
+        .filter(|r| r.id == run_id && r.state.waiting.as_ref() == Some(&awaited));
     if let Some(run) = run {
-        if let Err(reason) = &response {
-            tracing::info!(run_id, reason, "a flow's HTTP request failed");
-        }
-        move_on(&mut tx, &mut conversation, run, Event::HttpDone(response)).await?;
+        move_on(&mut tx, &mut conversation, run, answer).await?;
     }
     tx.commit().await.context("commit")?;
     Ok(())
