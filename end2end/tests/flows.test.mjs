@@ -2,6 +2,7 @@
 // dragging from their outputs, undo/redo, the test chat's path, publishing —
 // and the published flow answering a website visitor and handing them to the
 // department they chose, whose inbox then shows the bot's messages.
+// An AI classify block by category takes its outputs from the ticked categories.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withBrowser, signIn, waitForHydration, unique, newAccount, openWidget, BASE_URL } from './helpers.mjs';
@@ -203,4 +204,31 @@ test('on a touch screen, two fingers zoom the canvas; the panel points at a fiel
     await page.locator('[data-edge="ola:next->escolha"]').waitFor({ state: 'attached' });
     assert.equal(await page.locator('[data-block="menu"]').count(), 0);
   }, { hasTouch: true });
+});
+
+test('an AI classify block routes by the categories the admin ticks', async () => {
+  const account = newAccount();
+  await withBrowser(async (context) => {
+    const page = await context.newPage();
+    await signIn(page, account.admin);
+    await page.goto(`${BASE_URL}/flows`);
+    await waitForHydration(page);
+    await page.fill('#new-flow-name', `Triagem ${unique()}`);
+    await page.locator('#new-flow-name').press('Enter');
+    await page.waitForURL(/\/flows\/\d+$/);
+    await page.locator('[data-block="inicio"]').waitFor();
+    const classify = await dropBlock(page, 'ai_classify', 160, 250);
+    await page.selectOption('#block-classify-by', 'category');
+    // The account's active categories; each one ticked becomes an output.
+    await page.locator('#classify-categories label', { hasText: 'Entrega' }).click();
+    await page.locator('#classify-categories label', { hasText: 'Pagamento' }).click();
+    const outputs = page.locator(`[data-block="${classify}"] [data-output^="category-"]`);
+    await outputs.nth(1).waitFor();
+    assert.equal(await outputs.count(), 2);
+    assert.match(await page.locator(`[data-block="${classify}"]`).textContent(), /Entrega · Pagamento/);
+    // Unticked, its output goes.
+    await page.locator('#classify-categories label', { hasText: 'Entrega' }).click();
+    await outputs.nth(1).waitFor({ state: 'detached' });
+    assert.equal(await outputs.count(), 1);
+  });
 });

@@ -68,3 +68,40 @@ test('an admin builds a rule in the form and watches it act live', async () => {
     assert.equal(await admin.locator('#rule-log .rule-run').count(), 1);
   });
 });
+
+test('a rule sends an approved WhatsApp template, a value per placeholder', async () => {
+  const account = newAccount();
+  const name = `Pedido enviado ${unique()}`;
+  await withBrowser(async (context) => {
+    const admin = await context.newPage();
+    await signIn(admin, account.admin);
+    await admin.goto(`${BASE_URL}/rules`);
+    await waitForHydration(admin);
+    await admin.click('#new-rule');
+    await admin.locator('#rule-form').waitFor();
+    await admin.fill('#rule-name', name);
+    await admin.fill('#rule-keywords', 'rastreio');
+    await admin.press('#rule-keywords', 'Tab');
+    // The demo number's templates are offered; the chosen one asks for its
+    // two placeholders.
+    await admin.locator('#rule-form .action-kind').first().selectOption('send_template');
+    await admin.locator('#rule-form .action-template').selectOption({ label: 'pedido_enviado (pt_BR)' });
+    const values = admin.locator('#rule-form .action-template-value');
+    await values.nth(1).waitFor();
+    assert.equal(await values.count(), 2);
+    await values.nth(0).fill('{{contact.name}}');
+    await values.nth(0).press('Tab');
+    await values.nth(1).fill('#{{conversation.number}}');
+    await values.nth(1).press('Tab');
+    await admin.click('#save-rule');
+    await admin.locator('#rule-form').waitFor({ state: 'detached', timeout: 15_000 });
+    const card = admin.locator('#rules-list .rule', { hasText: name });
+    await card.waitFor();
+    assert.match(await card.locator('.rule-summary').textContent(), /Enviar modelo do WhatsApp/);
+    // Opened again, the rule shows the template and its values.
+    await card.locator('.edit-rule').click();
+    await admin.locator('#rule-form').waitFor();
+    assert.equal(await admin.locator('#rule-form .action-template').inputValue(), 'pedido_enviado|pt_BR');
+    assert.equal(await admin.locator('#rule-form .action-template-value').nth(1).inputValue(), '#{{conversation.number}}');
+  });
+});

@@ -21,6 +21,10 @@ pub const MAX_KEYWORDS: usize = 20;
 pub const MAX_TEXT: usize = 1000;
 /// A note or alert text (the bell shows 160 characters of it).
 pub const MAX_NOTE: usize = 300;
+/// A template action's placeholders, and the longest value of each
+/// (Meta's limit).
+pub const MAX_TEMPLATE_VALUES: usize = 10;
+pub const MAX_TEMPLATE_VALUE: usize = 1024;
 
 string_enum!(
     /// What starts a rule.
@@ -177,6 +181,17 @@ pub enum RuleAction {
     SendMessage {
         text: String,
     },
+    /// Send the customer the conversation's WhatsApp connection's approved
+    /// template of this name (and language; empty: whichever it has), its
+    /// placeholders filled with `values` in order: what still reaches a
+    /// customer whose 24-hour window has closed.
+    SendTemplate {
+        name: String,
+        #[serde(default)]
+        language: String,
+        #[serde(default)]
+        values: Vec<String>,
+    },
     /// POST the event to this URL, signed (`X-Ponte-Signature`).
     CallWebhook {
         url: String,
@@ -194,6 +209,7 @@ impl RuleAction {
             RuleAction::MarkCritical => "mark_critical",
             RuleAction::CreateAlert { .. } => "create_alert",
             RuleAction::SendMessage { .. } => "send_message",
+            RuleAction::SendTemplate { .. } => "send_template",
             RuleAction::CallWebhook { .. } => "call_webhook",
         }
     }
@@ -335,6 +351,15 @@ fn check_action(action: &RuleAction) -> Result<(), ErrorCode> {
         RuleAction::NotifyManagers { note } => text(note, false, MAX_NOTE),
         RuleAction::CreateAlert { text: alert } => text(alert, true, MAX_NOTE),
         RuleAction::SendMessage { text: message } => text(message, true, MAX_TEXT),
+        RuleAction::SendTemplate { name, values, .. } => {
+            text(name, true, 512)?;
+            if values.len() > MAX_TEMPLATE_VALUES {
+                return Err(ErrorCode::TooLong);
+            }
+            values
+                .iter()
+                .try_for_each(|value| text(value, true, MAX_TEMPLATE_VALUE))
+        }
         RuleAction::AddTag { tag } => text(tag, true, 40),
         RuleAction::CallWebhook { url } => {
             if url.trim().is_empty() {

@@ -48,6 +48,25 @@ pub async fn choices(db: &Db, actor: &Actor) -> Result<FlowChoices> {
         .fetch_all(&mut *tx)
         .await
         .context("listing AI providers")?;
+    let categories =
+        sqlx::query_as("SELECT id, name FROM categories WHERE active ORDER BY lower(name)")
+            .fetch_all(&mut *tx)
+            .await
+            .context("listing categories")?;
+    let templates: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT name, language, min(body) FROM message_templates
+          WHERE status = 'approved' GROUP BY name, language ORDER BY name, language",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .context("listing message templates")?;
+    let message_templates = templates
+        .into_iter()
+        .map(|(name, language, body)| {
+            let placeholders = shared::connections::template_variables(&body).len();
+            (name, language, placeholders)
+        })
+        .collect();
     tx.commit().await.context("commit")?;
     Ok(FlowChoices {
         departments,
@@ -56,6 +75,8 @@ pub async fn choices(db: &Db, actor: &Actor) -> Result<FlowChoices> {
         flows,
         http_allowlist,
         ai_providers,
+        categories,
+        message_templates,
     })
 }
 
@@ -192,6 +213,7 @@ fn describe(actions: Vec<Action>, step: &mut FlowTestStep) {
                 AiTask::Reply => "AI ↩".to_string(),
                 AiTask::Sentiment => "AI: sentiment?".to_string(),
                 AiTask::Intent { .. } => "AI: intent?".to_string(),
+                AiTask::Category { .. } => "AI: category?".to_string(),
             }),
         }
     }

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::engine::RuleRow;
 use crate::ai::quality::managers_of;
 use crate::channels::outbound;
+use crate::channels::templates::TemplateChoice;
 use crate::conversations::{self, Locked};
 use crate::db::Tx;
 use crate::error::Result;
@@ -29,6 +30,8 @@ pub enum ActionError {
     DepartmentGone,
     #[error("the webhook's host is not https nor allow-listed")]
     WebhookNotAllowed,
+    #[error("the conversation's connection has no approved template by that name")]
+    TemplateMissing,
     #[error(transparent)]
     Storage(#[from] crate::error::Error),
 }
@@ -109,8 +112,28 @@ pub(super) async fn apply(
             None
         }
         RuleAction::SendMessage { text } => {
+            let text = fill(tx, conversation, text).await?;
             let id =
-                outbound::send_automatic(tx, conversation.account_id, conversation, text).await?;
+                outbound::send_automatic(tx, conversation.account_id, conversation, &text).await?;
+            Some(format!("message {id}"))
+        }
+        RuleAction::SendTemplate {
+            name,
+            language,
+            values,
+        } => {
+            let template_id = approved_template(tx, conversation, name, language)
+                .await?
+                .ok_or(ActionError::TemplateMissing)?;
+            let mut filled = Vec::with_capacity(values.len());
+            for value in values {
+                filled.push(fill(tx, conversation, value).await?);
+            }
+            let choice = TemplateChoice {
+                template_id,
+                values: filled,
+            };
+            let id = outbound::send_template(tx, conversation, &choice).await?;
             Some(format!("message {id}"))
         }
         RuleAction::CallWebhook { url } => {
@@ -146,14 +169,7 @@ async fn notify_managers(
     };
     let detail: String = detail.chars().take(shared::rules::MAX_NOTE).collect();
     let managers = managers_of(tx, conversation).await?;
-    let contact: String =
-        sqlx::query_scalar("SELECT name FROM contacts WHERE account_id = $1 AND id = $2")
-            .bind(conversation.account_id)
-            .bind(conversation.contact_id)
-            .fetch_optional(&mut **tx)
-            .await
-            .context("naming the contact")?
-            .unwrap_or_default();
+    let contact = contact_name(tx, conversation).await?;
     let link = outbox.link(&format!("/inbox/{}", conversation.number));
     for manager in &managers {
         crate::notifications::rule_alert(
@@ -190,6 +206,50 @@ async fn notify_managers(
         .await?;
     }
     Ok(managers.len())
+}
+
+async fn contact_name(tx: &mut Tx, conversation: &Locked) -> anyhow::Result<String> {
+    let name: Option<String> =
+        sqlx::query_scalar("SELECT name FROM contacts WHERE account_id = $1 AND id = $2")
+            .bind(conversation.account_id)
+            .bind(conversation.contact_id)
+            .fetch_optional(&mut **tx)
+            .await
+            .context("naming the contact")?;
+    Ok(name.unwrap_or_default())
+}
+
+/// A message's text with `{{contact.name}}` and `{{conversation.number}}`
+/// filled in.
+async fn fill(tx: &mut Tx, conversation: &Locked, text: &str) -> anyhow::Result<String> {
+    let mut text = text.replace("{{conversation.number}}", &conversation.number.to_string());
+    if text.contains("{{contact.name}}") {
+        text = text.replace("{{contact.name}}", &contact_name(tx, conversation).await?);
+    }
+    Ok(text)
+}
+
+/// The conversation's connection's approved template `name` (in `language`,
+/// empty: any), if it has one.
+async fn approved_template(
+    tx: &mut Tx,
+    conversation: &Locked,
+    name: &str,
+    language: &str,
+) -> anyhow::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "SELECT id FROM message_templates
+          WHERE account_id = $1 AND channel_id = $2 AND name = $3
+            AND ($4 = '' OR language = $4) AND status = 'approved'
+          ORDER BY id LIMIT 1",
+    )
+    .bind(conversation.account_id)
+    .bind(conversation.channel_id)
+    .bind(name.trim())
+    .bind(language.trim())
+    .fetch_optional(&mut **tx)
+    .await
+    .context("finding the rule's template")
 }
 
 async fn mark_critical(tx: &mut Tx, conversation: &mut Locked, by: &str) -> Result<()> {

@@ -279,6 +279,11 @@ async fn check_references(tx: &mut Tx, account_id: Uuid, form: &RuleForm) -> Res
                 all_departments_exist(tx, account_id, &[*department_id]).await?
             }
             RuleAction::CallWebhook { url } => shared::flows::url_allowed(url, &allowlist),
+            RuleAction::SendTemplate {
+                name,
+                language,
+                values,
+            } => template_fits(tx, account_id, name, language, values.len()).await?,
             _ => true,
         };
         if !valid {
@@ -290,6 +295,30 @@ async fn check_references(tx: &mut Tx, account_id: Uuid, form: &RuleForm) -> Res
         }
     }
     Ok(())
+}
+
+/// Whether some connection of the account has an approved template `name`
+/// (in `language`, empty: any) with this many placeholders.
+async fn template_fits(
+    tx: &mut Tx,
+    account_id: Uuid,
+    name: &str,
+    language: &str,
+    values: usize,
+) -> anyhow::Result<bool> {
+    let bodies: Vec<String> = sqlx::query_scalar(
+        "SELECT body FROM message_templates
+          WHERE account_id = $1 AND name = $2 AND ($3 = '' OR language = $3) AND status = 'approved'",
+    )
+    .bind(account_id)
+    .bind(name.trim())
+    .bind(language.trim())
+    .fetch_all(&mut **tx)
+    .await
+    .context("checking the rule's template")?;
+    Ok(bodies
+        .iter()
+        .any(|body| shared::connections::template_variables(body).len() == values))
 }
 
 async fn all_departments_exist(tx: &mut Tx, account_id: Uuid, ids: &[i64]) -> anyhow::Result<bool> {

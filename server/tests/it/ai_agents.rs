@@ -1,9 +1,9 @@
 //! AI agents end to end through the website widget: a flow's AI reply
 //! answers from the department's knowledge (offline engine, then a provider
 //! speaking OpenAI's format, then the offline engine again when it fails)
-//! and hands the customer to people when asked or unsure; AI classify
-//! routes by sentiment and intent; agents and knowledge are managed over
-//! REST, tried with `ask`, and stay in their account.
+//! and hands the customer to people when asked or unsure; agents and
+//! knowledge are managed over REST, tried with `ask`, and stay in their
+//! account. AI classify is in `ai_classify`.
 
 use reqwest::Method;
 use serde_json::json;
@@ -86,7 +86,7 @@ async fn publish_ai_reply(demo: &Demo, suporte: i64) {
     .await;
 }
 
-async fn reads(demo: &Demo, visitor: &str, wanted: &str) {
+pub(crate) async fn reads(demo: &Demo, visitor: &str, wanted: &str) {
     eventually(&format!("the customer reads {wanted:?}"), || async {
         demo.customer_reads(visitor)
             .await
@@ -96,7 +96,7 @@ async fn reads(demo: &Demo, visitor: &str, wanted: &str) {
     .await;
 }
 
-async fn handed_to(demo: &Demo, conversation: i64, department: i64) {
+pub(crate) async fn handed_to(demo: &Demo, conversation: i64, department: i64) {
     eventually("the conversation is handed to people", || async {
         let (status, department_id, _) = demo.status_of(conversation).await;
         status != "bot" && department_id == Some(department)
@@ -162,14 +162,7 @@ async fn a_provider_answers_with_the_agents_knowledge_and_the_offline_engine_whe
     // The provider also reviews the demo's resolutions: the agent's ask is
     // the one that speaks to customers.
     let asked = mock
-        .received()
-        .into_iter()
-        .map(|(_, body)| body)
-        .rfind(|body| {
-            body["messages"][0]["content"]
-                .as_str()
-                .is_some_and(|system| system.starts_with("You answer a company's customers"))
-        })
+        .asked("You answer a company's customers")
         .expect("the agent asked the provider");
     let system = asked["messages"][0]["content"].as_str().unwrap();
     assert!(system.contains("12 meses contra defeitos"), "{system}");
@@ -203,65 +196,6 @@ async fn a_provider_answers_with_the_agents_knowledge_and_the_offline_engine_whe
             ("agent_reply".to_string(), false)
         ],
         "each call counted, without its content"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ai_classify_routes_by_sentiment_then_by_intent() {
-    let demo = demo().await;
-    let suporte = demo.department("Suporte").await;
-    demo.publish(
-        "Triagem",
-        json!({
-            "schema": 1, "variables": [],
-            "blocks": [
-                {"id": "inicio", "type": "start", "position": at(0, 0),
-                 "trigger": {"kind": "new_conversation", "channel_ids": [demo.channel_id]}},
-                {"id": "humor", "type": "ai_classify", "position": at(0, 100), "by": "sentiment"},
-                {"id": "desculpas", "type": "send_text", "position": at(-200, 200), "text": "Sinto muito pelo transtorno."},
-                {"id": "suporte", "type": "transfer", "position": at(-200, 300), "department_id": suporte},
-                {"id": "oba", "type": "send_text", "position": at(200, 200), "text": "Que bom!"},
-                {"id": "fim", "type": "end", "position": at(200, 300)},
-                {"id": "assunto", "type": "ai_classify", "position": at(0, 200), "by": "intent",
-                 "intents": [
-                    {"id": "boleto", "label": "Segunda via de boleto", "examples": ["fatura atrasada"]},
-                    {"id": "entrega", "label": "Onde está meu pedido", "examples": ["rastreio da entrega", "pedido não chegou"]}
-                 ]},
-                {"id": "via", "type": "send_text", "position": at(-100, 300), "text": "A segunda via vai por e-mail."},
-                {"id": "rastreio", "type": "send_text", "position": at(100, 300), "text": "Veja o rastreio no site."},
-                {"id": "pessoas", "type": "transfer", "position": at(0, 400), "department_id": suporte}
-            ],
-            "edges": [
-                {"from": "inicio", "to": "humor"},
-                {"from": "humor", "output": "negative", "to": "desculpas"},
-                {"from": "desculpas", "to": "suporte"},
-                {"from": "humor", "output": "positive", "to": "oba"},
-                {"from": "oba", "to": "fim"},
-                {"from": "humor", "output": "neutral", "to": "assunto"},
-                {"from": "assunto", "output": "boleto", "to": "via"},
-                {"from": "via", "to": "pessoas"},
-                {"from": "assunto", "output": "entrega", "to": "rastreio"},
-                {"from": "rastreio", "to": "pessoas"},
-                {"from": "assunto", "output": "else", "to": "pessoas"}
-            ]
-        }),
-    )
-    .await;
-    let (angry, _) = demo
-        .new_customer("Péssimo atendimento, estou muito irritado com vocês")
-        .await;
-    reads(&demo, &angry, "Sinto muito pelo transtorno.").await;
-    let (billing, _) = demo.new_customer("Preciso da segunda via do boleto").await;
-    reads(&demo, &billing, "A segunda via vai por e-mail.").await;
-    let (waiting, _) = demo
-        .new_customer("Onde está o rastreio do meu pedido?")
-        .await;
-    reads(&demo, &waiting, "Veja o rastreio no site.").await;
-    let (other, elsewhere) = demo.new_customer("Vocês abrem no feriado?").await;
-    handed_to(&demo, elsewhere, suporte).await;
-    assert!(
-        demo.customer_reads(&other).await.is_empty(),
-        "neither intent: straight to people"
     );
 }
 

@@ -64,6 +64,18 @@ impl MockLlm {
     pub(crate) fn received(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }
+
+    /// The body of the latest request whose system prompt starts so.
+    pub(crate) fn asked(&self, system_prompt_start: &str) -> Option<Value> {
+        self.received()
+            .into_iter()
+            .map(|(_, body)| body)
+            .rfind(|body| {
+                body["messages"][0]["content"]
+                    .as_str()
+                    .is_some_and(|system| system.starts_with(system_prompt_start))
+            })
+    }
 }
 
 async fn complete(

@@ -7,6 +7,7 @@
 mod access;
 mod activity;
 mod ai_agents;
+mod ai_classify;
 mod ai_providers;
 mod api;
 mod assist;

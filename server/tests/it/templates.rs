@@ -1,6 +1,7 @@
 //! WhatsApp message templates: synced from a mock Graph API (paged), typed
-//! in by hand, kept current by Meta's status webhook, and the only thing
-//! that goes out once the customer's 24-hour window has closed.
+//! in by hand, kept current by Meta's status webhook, the only thing that
+//! goes out once the customer's 24-hour window has closed, and sent by
+//! rules.
 
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -289,4 +290,102 @@ async fn templates_are_synced_kept_current_and_sent_when_the_window_has_closed()
     )
     .await;
     assert_eq!(status, 404, "removed once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_sends_a_template_filled_with_the_customers_name() {
+    let app = spawn_app().await;
+    let graph = MockGraph::start().await;
+    let token = admin_token(&app).await;
+    let channel = create_whatsapp(&app, &token, &graph.base_url).await;
+    let id = channel["id"].as_i64().unwrap();
+    let (status, _) = api(
+        &app,
+        &token,
+        Method::POST,
+        &format!("/channels/{id}/templates/sync"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    let rule = |name: &str, values: Value| {
+        json!({
+            "name": "Pedido a caminho", "event": "message_created",
+            "conditions": {"groups": [{"conditions": [
+                {"kind": "message_from", "customer": true},
+                {"kind": "message_text", "op": "contains", "value": "pedido"}]}]},
+            "actions": [{"kind": "send_template", "name": name, "language": "pt_BR", "values": values}]
+        })
+    };
+    // A template the account lacks, one under review, or the wrong number
+    // of values is refused when the rule is saved.
+    for (name, values) in [
+        ("nao_existe", json!(["a", "b"])),
+        ("promo_natal", json!(["10"])),
+        ("pedido_enviado", json!(["{{contact.name}}"])),
+    ] {
+        let (status, refused) = api(
+            &app,
+            &token,
+            Method::POST,
+            "/rules",
+            Some(rule(name, values)),
+        )
+        .await;
+        assert_eq!(status, 422, "{name}: {refused}");
+        assert_eq!(field_error(&refused).0, "actions.0", "{refused}");
+    }
+    let (status, saved) = api(
+        &app,
+        &token,
+        Method::POST,
+        "/rules",
+        Some(rule(
+            "pedido_enviado",
+            json!(["{{contact.name}}", "#{{conversation.number}}"]),
+        )),
+    )
+    .await;
+    assert_eq!(status, 201, "{saved}");
+
+    // A customer's message without the word: nothing goes out.
+    let hello = whatsapp_messages(&[("wamid.A", "5511987654321", "Bom dia")], "Júlia");
+    assert_eq!(post_webhook(&app, id, &hello, Some(APP_SECRET)).await, 200);
+    let asked = whatsapp_messages(&[("wamid.B", "5511987654321", "Cadê meu pedido?")], "Júlia");
+    assert_eq!(post_webhook(&app, id, &asked, Some(APP_SECRET)).await, 200);
+    graph.wait_for_sends(1).await;
+    eventually("the rule heard both customer messages", || async {
+        count(&app, "SELECT count(*) FROM rule_runs WHERE depth = 0").await == 2
+            && count(
+                &app,
+                "SELECT count(*) FROM rule_events WHERE done_at IS NULL",
+            )
+            .await
+                == 0
+    })
+    .await;
+    let received = graph.received();
+    let number = count(&app, "SELECT number FROM conversations").await;
+    assert_eq!(
+        received[0].body["template"],
+        json!({"name": "pedido_enviado", "language": {"code": "pt_BR"},
+               "components": [{"type": "body", "parameters": [
+                   {"type": "text", "text": "Júlia"}, {"type": "text", "text": format!("#{number}")}]}]})
+    );
+    assert_eq!(received.len(), 1, "only the message with the word");
+    let text = format!("Olá Júlia, seu pedido #{number} saiu para entrega.");
+    eventually("the template shows in the conversation, sent", || async {
+        let sent: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM messages
+              WHERE kind = 'outgoing' AND body = $1 AND template IS NOT NULL
+                AND delivery_status = 'sent'",
+        )
+        .bind(&text)
+        .fetch_one(&app.database.owner)
+        .await
+        .unwrap();
+        sent == 1
+    })
+    .await;
 }

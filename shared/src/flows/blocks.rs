@@ -173,6 +173,15 @@ pub enum ClassifyBy {
     Sentiment,
     /// One of the block's intents, else `else`.
     Intent,
+    /// One of the block's interaction categories (as the account's agents
+    /// chose them for conversations like this), else `else`.
+    Category,
+}
+
+/// The output an "AI classify" block by category leads through for
+/// category `id`.
+pub fn category_output(id: i64) -> String {
+    format!("category-{id}")
 }
 
 /// An intent an "AI classify" block recognizes: a label and what customers
@@ -274,14 +283,17 @@ pub enum BlockKind {
         max_turns: u8,
     },
     /// Routes by what the customer's latest message means: its sentiment,
-    /// or which of the intents it expresses (a department's agent, none: the
-    /// global one).
+    /// which of the intents it expresses or which category it belongs to
+    /// (a department's agent, none: the global one).
     AiClassify {
         by: ClassifyBy,
         #[serde(default)]
         department_id: Option<i64>,
         #[serde(default)]
         intents: Vec<Intent>,
+        /// Category ids, for `by: category`.
+        #[serde(default)]
+        categories: Vec<i64>,
     },
     /// Hands the conversation to people: a department's queue or an agent.
     Transfer {
@@ -354,6 +366,15 @@ impl BlockKind {
                 output(NEUTRAL, true),
                 output(NEGATIVE, true),
             ],
+            BlockKind::AiClassify {
+                by: ClassifyBy::Category,
+                categories,
+                ..
+            } => categories
+                .iter()
+                .map(|id| output(&category_output(*id), true))
+                .chain([output(ELSE, false)])
+                .collect(),
             BlockKind::AiClassify { intents, .. } => intents
                 .iter()
                 .map(|i| output(&i.id, true))

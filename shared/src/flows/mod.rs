@@ -11,9 +11,9 @@ mod validate;
 use serde::{Deserialize, Serialize};
 
 pub use blocks::{
-    AskKind, BlockKind, ClassifyBy, ConditionBranch, ConditionRule, HttpHeader, HttpMapping,
-    HttpMethod, Intent, Match, MenuOption, Operand, Operator, SetTarget, Trigger, CLOSED, ELSE,
-    ERROR, HANDOFF, INVALID, NEGATIVE, NEUTRAL, OPEN, POSITIVE, TIMEOUT,
+    category_output, AskKind, BlockKind, ClassifyBy, ConditionBranch, ConditionRule, HttpHeader,
+    HttpMapping, HttpMethod, Intent, Match, MenuOption, Operand, Operator, SetTarget, Trigger,
+    CLOSED, ELSE, ERROR, HANDOFF, INVALID, NEGATIVE, NEUTRAL, OPEN, POSITIVE, TIMEOUT,
 };
 pub use validate::{
     is_block_id, url_allowed, validate, FlowProblem, ProblemCode, ValidationContext,
@@ -215,6 +215,13 @@ pub struct FlowChoices {
     /// The account's AI providers by name, for its AI agents.
     #[serde(default)]
     pub ai_providers: Vec<(i64, String)>,
+    /// The account's active interaction categories, for AI classify.
+    #[serde(default)]
+    pub categories: Vec<(i64, String)>,
+    /// The approved WhatsApp templates as (name, language, placeholders),
+    /// for rules that send one.
+    #[serde(default)]
+    pub message_templates: Vec<(String, String, usize)>,
 }
 
 /// One step of the builder's test chat: the customer's message (none: the

@@ -361,3 +361,38 @@ fn the_example_in_the_docs_is_a_valid_flow() {
     let flow: FlowDefinition = serde_json::from_str(&docs[start..end]).expect("the example parses");
     assert_eq!(validate(&flow, &ValidationContext::default()), []);
 }
+
+#[test]
+fn classifying_by_category_has_an_output_per_category_and_needs_one_to_ten() {
+    let classify = |categories: serde_json::Value| {
+        let mut flow = demo();
+        flow["blocks"].as_array_mut().unwrap().push(json!({
+            "id": "extra", "type": "ai_classify", "by": "category", "categories": categories
+        }));
+        flow["edges"] = json!([
+            { "from": "inicio", "to": "extra" },
+            { "from": "extra", "output": "category-7", "to": "ola" },
+            { "from": "extra", "output": "category-9", "to": "ola" },
+            { "from": "ola", "to": "menu" },
+            { "from": "menu", "output": "vendas", "to": "para_vendas" },
+            { "from": "menu", "output": "suporte", "to": "para_suporte" }
+        ]);
+        problems(flow)
+    };
+    assert_eq!(classify(json!([7, 9])), []);
+    let block = BlockKind::AiClassify {
+        by: ClassifyBy::Category,
+        department_id: None,
+        intents: vec![],
+        categories: vec![7, 9],
+    };
+    let outputs: Vec<String> = block.outputs().into_iter().map(|o| o.name).collect();
+    assert_eq!(outputs, ["category-7", "category-9", "else"]);
+    assert_eq!(category_output(7), "category-7");
+    assert!(classify(json!([7, 9, 7])).contains(&at(
+        "extra",
+        ProblemCode::ChoicesInvalid,
+        "categories"
+    )));
+    assert!(classify(json!([])).contains(&at("extra", ProblemCode::ChoicesInvalid, "categories")));
+}

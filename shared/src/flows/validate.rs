@@ -516,8 +516,21 @@ fn check_settings(
                 problems.add(Some(id), ProblemCode::NumberInvalid, "max_turns");
             }
         }
-        BlockKind::AiClassify { by, intents, .. } => match by {
+        BlockKind::AiClassify {
+            by,
+            intents,
+            categories,
+            ..
+        } => match by {
             ClassifyBy::Sentiment => {}
+            ClassifyBy::Category => {
+                let unique: HashSet<&i64> = categories.iter().collect();
+                if !(1..=MAX_CHOICES).contains(&categories.len())
+                    || unique.len() != categories.len()
+                {
+                    problems.add(Some(id), ProblemCode::ChoicesInvalid, "categories");
+                }
+            }
             ClassifyBy::Intent => {
                 let ids: Vec<&str> = intents.iter().map(|i| i.id.as_str()).collect();
                 if !choices_valid(&ids) {

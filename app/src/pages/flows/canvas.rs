@@ -6,7 +6,7 @@
 
 use leptos::html::Div;
 use leptos::prelude::*;
-use shared::flows::{BlockKind, ClassifyBy, FlowProblem};
+use shared::flows::{category_output, BlockKind, ClassifyBy, FlowProblem};
 
 use super::builder::Editor;
 use super::model::{self, BLOCK_H, BLOCK_W};
@@ -308,6 +308,17 @@ fn summary(kind: &BlockKind, locale: shared::Locale, editor: &Editor) -> String 
             by: ClassifyBy::Sentiment,
             ..
         } => "😊 😐 😠".to_string(),
+        BlockKind::AiClassify {
+            by: ClassifyBy::Category,
+            categories,
+            ..
+        } => editor.choices.with_untracked(|c| {
+            categories
+                .iter()
+                .map(|id| name_of(&c.categories, Some(*id)))
+                .collect::<Vec<_>>()
+                .join(" · ")
+        }),
         BlockKind::AiClassify { intents, .. } => intents
             .iter()
             .map(|i| i.label.as_str())
@@ -407,6 +418,21 @@ fn BlockCard(
                         .unwrap_or_else(|| o.name.clone())
                 })
                 .collect(),
+            BlockKind::AiClassify {
+                by: ClassifyBy::Category,
+                ..
+            } => editor.choices.with(|c| {
+                outputs
+                    .iter()
+                    .map(|o| {
+                        c.categories
+                            .iter()
+                            .find(|(id, _)| category_output(*id) == o.name)
+                            .map(|(_, name)| name.chars().take(14).collect())
+                            .unwrap_or_else(|| o.name.clone())
+                    })
+                    .collect()
+            }),
             BlockKind::AiClassify { intents, .. } => outputs
                 .iter()
                 .map(|o| {

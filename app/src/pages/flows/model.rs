@@ -131,6 +131,7 @@ pub fn fresh_kind(type_name: &str) -> Option<BlockKind> {
                 label: String::new(),
                 examples: vec![],
             }],
+            categories: vec![],
         },
         "transfer" => BlockKind::Transfer {
             department_id: None,

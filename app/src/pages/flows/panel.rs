@@ -43,20 +43,27 @@ pub fn SettingsPanel(editor: Editor, problems: Memo<Vec<FlowProblem>>) -> impl I
         })
     });
     provide_context(SelectedProblems(of_selected));
-    // Re-drawn when another block is selected or the block's type changes,
-    // not on every keystroke (fields keep their focus).
     // Re-drawn when another block is selected or its fields themselves
-    // change (its type, a start's trigger, a menu's number of options), not
-    // on every keystroke: fields keep their focus.
+    // change (its type, a start's trigger, what an AI classify reads, the
+    // number of a menu's options or of an AI classify's intents), not on
+    // every keystroke: fields keep their focus.
     let shape = Memo::new(move |_| {
         selected.with(|b| {
             b.as_ref().map(|b| {
-                let (trigger, options) = match &b.kind {
+                let (variant, options) = match &b.kind {
                     BlockKind::Start { trigger } => (trigger.kind(), 0),
                     BlockKind::Menu { options, .. } => ("", options.len()),
+                    BlockKind::AiClassify { by, intents, .. } => {
+                        let by = match by {
+                            ClassifyBy::Sentiment => "sentiment",
+                            ClassifyBy::Intent => "intent",
+                            ClassifyBy::Category => "category",
+                        };
+                        (by, intents.len())
+                    }
                     _ => ("", 0),
                 };
-                (b.id.clone(), model::type_of(&b.kind), trigger, options)
+                (b.id.clone(), model::type_of(&b.kind), variant, options)
             })
         })
     });
@@ -544,8 +551,27 @@ fn Fields(editor: Editor, id: String, kind: BlockKind) -> impl IntoView {
             by,
             department_id,
             intents,
+            categories,
         } => {
             let (set_by, set_department) = (at("by"), at("department"));
+            let no_categories = choices.categories.is_empty();
+            let category_boxes = choices.categories.into_iter().map(|(category_id, name)| {
+                let toggle = at("categories");
+                let box_id = format!("classify-category-{category_id}");
+                let label_for = box_id.clone();
+                view! {
+                    <label class="flex items-center gap-2 py-1 text-sm" for=label_for>
+                        <input type="checkbox" id=box_id checked=categories.contains(&category_id) on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            toggle(Box::new(move |k| if let BlockKind::AiClassify { categories, .. } = k {
+                                categories.retain(|id| *id != category_id);
+                                if on { categories.push(category_id) }
+                            }))
+                        } />
+                        {name}
+                    </label>
+                }
+            }).collect_view();
             let intent_fields = intents.iter().enumerate().map(|(index, intent)| {
                 let (set_label, set_examples, remove) = (at("intent"), at("examples"), at("intents"));
                 let label_id = format!("intent-label-{}", index + 1);
@@ -568,16 +594,17 @@ fn Fields(editor: Editor, id: String, kind: BlockKind) -> impl IntoView {
                 }
             }).collect_view();
             let add = at("intents");
-            let by_intent = by == ClassifyBy::Intent;
+            let (by_intent, by_category) = (by == ClassifyBy::Intent, by == ClassifyBy::Category);
             view! {
                 <div class="mb-2">
                     <label class=LABEL for="block-classify-by">{w.classify_by}</label>
                     <select id="block-classify-by" class=INPUT on:change=move |ev| {
-                        let chosen = if event_target_value(&ev) == "sentiment" { ClassifyBy::Sentiment } else { ClassifyBy::Intent };
+                        let chosen = match event_target_value(&ev).as_str() { "sentiment" => ClassifyBy::Sentiment, "category" => ClassifyBy::Category, _ => ClassifyBy::Intent };
                         set_by(Box::new(move |k| if let BlockKind::AiClassify { by, .. } = k { *by = chosen }))
                     }>
                         <option value="intent" selected=by_intent>{w.by_intent}</option>
-                        <option value="sentiment" selected=!by_intent>{w.by_sentiment}</option>
+                        <option value="category" selected=by_category>{w.by_category}</option>
+                        <option value="sentiment" selected=by == ClassifyBy::Sentiment>{w.by_sentiment}</option>
                     </select>
                 </div>
                 {picker(w.ai_agent, "block-department", "department", w.global_agent, choices.departments, department_id, move |chosen| {
@@ -591,6 +618,15 @@ fn Fields(editor: Editor, id: String, kind: BlockKind) -> impl IntoView {
                         let id = (1..).map(|n| format!("in{n}")).find(|id| intents.iter().all(|i| &i.id != id)).unwrap_or_default();
                         intents.push(Intent { id, label: String::new(), examples: vec![] });
                     }))>{w.add_intent}</button>
+                })}
+                {by_category.then(|| view! {
+                    <fieldset id="classify-categories" class="mb-2">
+                        <legend class=LABEL>{w.categories}</legend>
+                        {category_boxes}
+                        {no_categories.then(|| view! { <p class="text-xs text-slate-600 dark:text-slate-300">{w.no_categories}</p> })}
+                    </fieldset>
+                    {problem_line("classify-categories", problem_with("categories"))}
+                    <p class="mb-2 text-xs text-slate-600 dark:text-slate-300">{w.by_category_note}</p>
                 })}
             }
             .into_any()

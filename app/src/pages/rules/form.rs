@@ -33,7 +33,7 @@ const CONDITION_KINDS: [&str; 10] = [
     "contact_attribute",
 ];
 
-const ACTION_KINDS: [&str; 9] = [
+const ACTION_KINDS: [&str; 10] = [
     "notify_managers",
     "create_alert",
     "mark_critical",
@@ -42,6 +42,7 @@ const ACTION_KINDS: [&str; 9] = [
     "assign_agent",
     "assign_department",
     "send_message",
+    "send_template",
     "call_webhook",
 ];
 
@@ -110,6 +111,11 @@ fn new_action(kind: &str) -> RuleAction {
         "assign_department" => RuleAction::AssignDepartment { department_id: 0 },
         "send_message" => RuleAction::SendMessage {
             text: String::new(),
+        },
+        "send_template" => RuleAction::SendTemplate {
+            name: String::new(),
+            language: String::new(),
+            values: Vec::new(),
         },
         "call_webhook" => RuleAction::CallWebhook { url: String::new() },
         _ => RuleAction::MarkCritical,
@@ -801,6 +807,11 @@ fn action_editor(
             }
             .into_any(),
         ),
+        RuleAction::SendTemplate {
+            name,
+            language,
+            values,
+        } => Some(template_editor(name, language, values, choices, w, set)),
         RuleAction::CallWebhook { url } => Some(
             view! {
                 <div class="space-y-1">
@@ -875,6 +886,84 @@ fn action_editor(
             </div>
             {editor}
             <p class="text-xs text-red-700 dark:text-red-400" role="alert">{problem}</p>
+        </div>
+    }
+    .into_any()
+}
+
+/// The template picker, and one input per placeholder of the chosen
+/// template.
+fn template_editor(
+    name: String,
+    language: String,
+    values: Vec<String>,
+    choices: StoredValue<FlowChoices>,
+    w: &'static RuleWords,
+    set: impl Fn(RuleAction) + Copy + 'static,
+) -> AnyView {
+    let templates = choices.with_value(|c| c.message_templates.clone());
+    let placeholders_of = {
+        let templates = templates.clone();
+        move |name: &str, language: &str| {
+            templates
+                .iter()
+                .find(|(n, l, _)| n == name && l == language)
+                .map(|(_, _, count)| *count)
+        }
+    };
+    let placeholders = placeholders_of(&name, &language).unwrap_or(values.len());
+    let none_approved = templates.is_empty();
+    let options = std::iter::once((String::new(), w.choose.to_string()))
+        .chain(
+            templates
+                .iter()
+                .map(|(n, l, _)| (format!("{n}|{l}"), format!("{n} ({l})"))),
+        )
+        .collect();
+    let chosen = if name.is_empty() {
+        String::new()
+    } else {
+        format!("{name}|{language}")
+    };
+    let picker = select(
+        "action-template",
+        w.template.to_string(),
+        options,
+        chosen,
+        move |value| {
+            let (name, language) = value.split_once('|').unwrap_or_default();
+            let count = placeholders_of(name, language).unwrap_or(0);
+            set(RuleAction::SendTemplate {
+                name: name.to_string(),
+                language: language.to_string(),
+                values: vec![String::new(); count],
+            });
+        },
+    );
+    let inputs = (0..placeholders)
+        .map(|at| {
+            let (name, language, values) = (name.clone(), language.clone(), values.clone());
+            let current = values.get(at).cloned().unwrap_or_default();
+            let label = format!("{} {{{{{}}}}}", w.template_value, at + 1);
+            text("action-template-value", label, current, move |value| {
+                let mut values = values.clone();
+                values.resize(placeholders, String::new());
+                values[at] = value;
+                set(RuleAction::SendTemplate {
+                    name: name.clone(),
+                    language: language.clone(),
+                    values,
+                });
+            })
+        })
+        .collect_view();
+    view! {
+        <div class="space-y-1">
+            {picker}
+            {inputs}
+            <p class="text-xs text-slate-500 dark:text-slate-400">
+                {if none_approved { w.no_templates } else { w.template_hint }}
+            </p>
         </div>
     }
     .into_any()

@@ -12,6 +12,7 @@ use anyhow::Context;
 use serde_json::json;
 use shared::ai_agents::{AgentAnswer, AgentKind, AiAgent, AiAgentForm};
 use shared::audit::AuditAction;
+use shared::flows::category_output;
 use shared::{ErrorCode, Permission};
 use uuid::Uuid;
 
@@ -258,7 +259,7 @@ pub(crate) async fn respond(
     let mut tx = db.tenant(account_id, None).await?;
     let agent = match ask.task {
         AiTask::Sentiment => sentiment_agent(&mut tx, account_id).await?,
-        AiTask::Reply | AiTask::Intent { .. } => {
+        AiTask::Reply | AiTask::Intent { .. } | AiTask::Category { .. } => {
             speaking_for(&mut tx, account_id, ask.department_id).await?
         }
     };
@@ -284,6 +285,11 @@ pub(crate) async fn respond(
             classify::intent(asking, agent.as_ref(), intents, &ask.text)
                 .await
                 .unwrap_or_else(|| shared::flows::ELSE.to_string()),
+        ),
+        AiTask::Category { categories } => AiOutcome::Class(
+            classify::category(asking, agent.as_ref(), categories, &ask.text)
+                .await?
+                .map_or_else(|| shared::flows::ELSE.to_string(), category_output),
         ),
     })
 }

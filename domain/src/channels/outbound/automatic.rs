@@ -1,12 +1,15 @@
 //! What Ponte says by itself — the out-of-hours reply, a flow's messages,
-//! menus and files — leaves like an agent's reply: stored, signalled, and queued for
-//! the provider (so channel limits, retries and statuses apply).
+//! menus and files, a rule's messages and templates — leaves like an
+//! agent's reply: stored, signalled, and queued for the provider (so
+//! channel limits, retries and statuses apply).
 
 use anyhow::Context;
 use shared::inbox::DeliveryStatus;
 use uuid::Uuid;
 
 use super::Route;
+use crate::channels::templates::{self, TemplateChoice};
+use crate::channels::whatsapp_templates::TemplateSend;
 use crate::channels::{media, menus};
 use crate::conversations::Locked;
 use crate::db::Tx;
@@ -23,7 +26,20 @@ pub(crate) async fn send_automatic(
     conversation: &Locked,
     body: &str,
 ) -> Result<i64> {
-    store_and_send(tx, account_id, conversation, body, &[]).await
+    store_and_send(tx, account_id, conversation, body, &[], None).await
+}
+
+/// An approved WhatsApp template, filled (a rule's reminder once the
+/// customer's 24-hour window has closed): stored with the text the customer
+/// reads, sent by the worker as the template.
+pub(crate) async fn send_template(
+    tx: &mut Tx,
+    conversation: &Locked,
+    choice: &TemplateChoice,
+) -> Result<i64> {
+    let account_id = conversation.account_id;
+    let (text, send) = templates::prepare(tx, account_id, conversation.channel_id, choice).await?;
+    store_and_send(tx, account_id, conversation, &text, &[], Some(&send)).await
 }
 
 /// A flow's menu: stored as numbered text (what agents read, and what
@@ -36,7 +52,15 @@ pub(crate) async fn send_menu(
     options: &[String],
 ) -> Result<i64> {
     let body = menus::numbered(question, options);
-    store_and_send(tx, conversation.account_id, conversation, &body, options).await
+    store_and_send(
+        tx,
+        conversation.account_id,
+        conversation,
+        &body,
+        options,
+        None,
+    )
+    .await
 }
 
 /// A question in its own words with answers the channels that show buttons
@@ -48,7 +72,15 @@ pub(crate) async fn send_question(
     question: &str,
     options: &[String],
 ) -> Result<i64> {
-    store_and_send(tx, conversation.account_id, conversation, question, options).await
+    store_and_send(
+        tx,
+        conversation.account_id,
+        conversation,
+        question,
+        options,
+        None,
+    )
+    .await
 }
 
 /// A flow's file: stored now with its caption, waiting (pending) while the
@@ -102,13 +134,14 @@ async fn store_and_send(
     conversation: &Locked,
     body: &str,
     menu_options: &[String],
+    template: Option<&TemplateSend>,
 ) -> Result<i64> {
     let route = super::route_for_reply(
         tx,
         account_id,
         conversation.id,
         conversation.channel_id,
-        false,
+        template.is_some(),
     )
     .await?;
     let delivery = match route {
@@ -116,8 +149,8 @@ async fn store_and_send(
         Route::Provider(_) => DeliveryStatus::Pending,
     };
     let message_id: i64 = sqlx::query_scalar(
-        "INSERT INTO messages (account_id, conversation_id, channel_id, kind, content_type, body, delivery_status, menu_options)
-         VALUES ($1, $2, $3, 'outgoing', 'text', $4, $5, $6) RETURNING id",
+        "INSERT INTO messages (account_id, conversation_id, channel_id, kind, content_type, body, delivery_status, menu_options, template)
+         VALUES ($1, $2, $3, 'outgoing', 'text', $4, $5, $6, $7) RETURNING id",
     )
     .bind(account_id)
     .bind(conversation.id)
@@ -125,6 +158,7 @@ async fn store_and_send(
     .bind(body)
     .bind(delivery)
     .bind(menu_options)
+    .bind(template.map(sqlx::types::Json))
     .fetch_one(&mut **tx)
     .await
     .context("storing the automatic reply")?;

@@ -21,7 +21,9 @@ use crate::realtime::{self, Signal};
 
 mod automatic;
 mod send;
-pub(crate) use automatic::{send_automatic, send_file_from_url, send_menu, send_question};
+pub(crate) use automatic::{
+    send_automatic, send_file_from_url, send_menu, send_question, send_template,
+};
 use send::{send, Outgoing};
 pub use send::{Pace, Sender};
 

@@ -106,6 +106,9 @@ pub enum AiTask {
     Sentiment,
     /// Which intent the message expresses (an intent's id, else `else`).
     Intent { intents: Vec<Intent> },
+    /// Which of these interaction categories the message belongs to (its
+    /// [`category_output`](shared::flows::category_output), else `else`).
+    Category { categories: Vec<i64> },
 }
 
 /// What the agent said.
@@ -563,6 +566,7 @@ fn classify(block: &Block, text: String) -> Option<Action> {
         by,
         department_id,
         intents,
+        categories,
     } = &block.kind
     else {
         return None;
@@ -571,6 +575,9 @@ fn classify(block: &Block, text: String) -> Option<Action> {
         ClassifyBy::Sentiment => AiTask::Sentiment,
         ClassifyBy::Intent => AiTask::Intent {
             intents: intents.clone(),
+        },
+        ClassifyBy::Category => AiTask::Category {
+            categories: categories.clone(),
         },
     };
     Some(Action::Ai {

@@ -492,3 +492,49 @@ fn an_ai_classify_block_asks_about_the_message_that_brought_the_run_and_follows_
     );
     assert_eq!(said(&routed), ["Que bom!"]);
 }
+
+#[test]
+fn an_ai_classify_block_by_category_asks_for_its_categories_and_takes_only_those() {
+    let f = flow(
+        &[],
+        json!([
+            { "id": "assunto", "type": "ai_classify", "by": "category", "categories": [7, 9], "chain": false },
+            { "id": "entrega", "type": "send_text", "text": "Veja o rastreio.", "chain": false },
+            { "id": "pix", "type": "send_text", "text": "Aceitamos Pix.", "chain": false },
+            { "id": "pessoas", "type": "send_text", "text": "Chamando uma pessoa." }
+        ]),
+        json!([
+            { "from": "inicio", "to": "assunto" },
+            { "from": "assunto", "output": "category-7", "to": "entrega" },
+            { "from": "assunto", "output": "category-9", "to": "pix" },
+            { "from": "assunto", "output": "else", "to": "pessoas" }
+        ]),
+    );
+    let world = FakeWorld::new();
+    let mut run = Run::new("inicio");
+    run.last_message = Some("Cadê meu pedido?".into());
+    let asked = run.advance(&f, Event::Started, &world);
+    assert_eq!(
+        asked_ai(&asked),
+        [(
+            AiTask::Category {
+                categories: vec![7, 9]
+            },
+            "Cadê meu pedido?".to_string()
+        )]
+    );
+    let mut stray = run.clone();
+    let routed = run.advance(
+        &f,
+        Event::AiDone(AiOutcome::Class("category-9".into())),
+        &world,
+    );
+    assert_eq!(said(&routed), ["Aceitamos Pix."]);
+    // A category the block doesn't list goes through else.
+    let routed = stray.advance(
+        &f,
+        Event::AiDone(AiOutcome::Class("category-8".into())),
+        &world,
+    );
+    assert_eq!(said(&routed), ["Chamando uma pessoa."]);
+}
