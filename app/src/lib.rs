@@ -25,7 +25,7 @@ use pages::inbox::{ConversationPane, InboxPage, NoConversation};
 use pages::lazy::{
     AccountSettingsRoute, ApiDocsRoute, ApiTokensRoute, AttributesRoute, AuditRoute,
     CategoriesRoute, ChannelsRoute, ConfirmEmailRoute, ConnectionsRoute, DashboardRoute,
-    DepartmentsRoute, EmailSettingsRoute, FlowsRoute, ForgotPasswordRoute,
+    DepartmentsRoute, EmailSettingsRoute, FlowAgentsRoute, FlowsRoute, ForgotPasswordRoute,
     ProductivitySettingsRoute, ProfileRoute, QuickRepliesRoute, ReportsRoute, ResetPasswordRoute,
     RulesRoute, TemplatesRoute, UsersRoute,
 };
@@ -42,6 +42,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(not(feature = "ssr"))]
     let (locale, theme) = (shared::Locale::default(), shared::Theme::default());
     provide_context(InitialPrefs(locale, theme));
+    #[cfg(feature = "ssr")]
+    let without_wasm = use_context::<http::request::Parts>()
+        .is_some_and(|request| pages::auth::SERVED_WITHOUT_WASM.contains(&request.uri.path()));
+    #[cfg(not(feature = "ssr"))]
+    let without_wasm = false;
     view! {
         <!DOCTYPE html>
         <html lang=locale.as_str() class=theme.html_class()>
@@ -52,7 +57,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="theme-color" content="#1d4ed8" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HashedStylesheet options=options.clone() id="ponte-css" />
-                <HydrationScripts options />
+                {if without_wasm {
+                    pages::auth::signed_out_script().into_any()
+                } else {
+                    view! { <HydrationScripts options /> }.into_any()
+                }}
                 <MetaTags />
             </head>
             <body class="bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
@@ -122,6 +131,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/api-tokens/docs") view={Lazy::<ApiDocsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/flows") view={Lazy::<FlowsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/flows/agents") view={Lazy::<FlowAgentsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/flows/:id") view={Lazy::<FlowsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/rules") view={Lazy::<RulesRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/reports") view={Lazy::<ReportsRoute>::new()} ssr=SsrMode::Async />

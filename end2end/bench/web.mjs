@@ -37,7 +37,7 @@ async function emulatePhone(context, page) {
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: PHONE.cpu });
 }
 
-/** One visit: bytes of /pkg/* on the wire and ms until hydrated. */
+/** One visit: bytes of JS, wasm and CSS on the wire and ms until the page is ready. */
 async function visit(context, path) {
   const page = await context.newPage();
   await page.addInitScript(RECORD_HYDRATION);
@@ -47,7 +47,7 @@ async function visit(context, path) {
   const result = await page.evaluate(() => ({
     ms: window.__hydratedAt,
     bytes: performance.getEntriesByType('resource')
-      .filter((r) => new URL(r.name).pathname.startsWith('/pkg/'))
+      .filter((r) => /\.(js|wasm|css)$/.test(new URL(r.name).pathname))
       .reduce((sum, r) => sum + r.transferSize, 0),
     url: location.pathname,
   }));

@@ -51,6 +51,11 @@ test('an admin signs in; a wrong password shows an error', async () => {
     const alert = await page.waitForSelector('[role=alert]:has-text("E-mail ou senha incorretos")');
     assert.ok(alert);
     assert.match(page.url(), /\/login/);
+    // The page came back from the server: the address typed is still there,
+    // and the cursor waits in the password field.
+    await waitForHydration(page);
+    assert.equal(await page.inputValue('#field-email'), account.admin);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'field-password');
 
     await signIn(page, account.admin);
     assert.equal((await page.textContent('#account-name')).trim(), account.name);

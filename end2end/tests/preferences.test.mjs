@@ -1,7 +1,7 @@
 // Language and theme: switchable, and remembered across reloads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withBrowser, signIn, waitForHydration, newAccount } from './helpers.mjs';
+import { withBrowser, signIn, waitForHydration, newAccount, BASE_URL } from './helpers.mjs';
 
 /** Resolves once the language/theme choice has been saved on the server. */
 function saved(page) {
@@ -55,5 +55,30 @@ test('the dark theme applies at once and survives a reload without a flash', asy
     await page.reload();
     await waitForHydration(page);
     assert.ok(await page.evaluate(() => document.documentElement.classList.contains('dark')));
+  });
+});
+
+test('the sign-in page (served without the wasm) switches language and theme, and remembers both', async () => {
+  await withBrowser(async (ctx) => {
+    const page = await ctx.newPage();
+    await page.goto(BASE_URL + '/login');
+    await waitForHydration(page);
+    assert.equal((await page.textContent('h1')).trim(), 'Entrar no Ponte');
+
+    await Promise.all([page.waitForNavigation(), page.selectOption('#language-switcher', 'en')]);
+    await waitForHydration(page);
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    assert.equal((await page.textContent('h1')).trim(), 'Sign in to Ponte');
+
+    const stored = saved(page);
+    await page.click('button[data-theme=dark]');
+    assert.ok(await page.evaluate(() => document.documentElement.classList.contains('dark')), 'dark at once');
+    assert.equal(await page.getAttribute('button[data-theme=dark]', 'aria-pressed'), 'true');
+    assert.equal(await page.getAttribute('button[data-theme=system]', 'aria-pressed'), 'false');
+    await stored;
+    await page.reload();
+    await waitForHydration(page);
+    assert.match(await page.getAttribute('html', 'class'), /\bdark\b/);
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
   });
 });

@@ -166,6 +166,8 @@ pub fn SubmitButton(
             class=format!("{width} inline-flex items-center justify-center gap-2 rounded-lg bg-blue-700 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-blue-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-blue-600 focus-visible:ring-offset-2 disabled:cursor-wait disabled:opacity-70 dark:ring-offset-slate-900")
             disabled=move || pending.get()
             aria-busy=move || pending.get().to_string()
+            // For the pages served without the wasm (pages::auth).
+            data-busy-label=move || busy_label.get()
         >
             <Show when=move || pending.get()>
                 <span class="size-4 animate-spin rounded-full border-2 border-white/40 border-t-white" aria-hidden="true"></span>

@@ -13,6 +13,24 @@ use crate::components::layout::{hard_navigate, FullPageSpinner, LanguageSwitcher
 use crate::prefs::use_t;
 use crate::util::focus_first_invalid;
 
+/// Pages served as plain HTML, without the wasm: their forms post as
+/// classic forms (the server answers with a redirect, errors in the query
+/// string), and a few lines of inline script do what hydration would do
+/// there. A phone's first visit to sign in then downloads the stylesheet
+/// only; the app's wasm comes with the inbox (docs/BENCHMARKS.md). Reached
+/// by a link inside the running app, they render as usual.
+pub const SERVED_WITHOUT_WASM: &[&str] = &["/login"];
+
+/// The script of the pages [`SERVED_WITHOUT_WASM`], inline (one request
+/// less on a slow link) under the page's CSP nonce.
+pub fn signed_out_script() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let script = include_str!("signed_out.js");
+    #[cfg(not(feature = "ssr"))]
+    let script = "";
+    view! { <script nonce=leptos::nonce::use_nonce() inner_html=script></script> }
+}
+
 /// The centred card every signed-out page sits in.
 #[component]
 pub(crate) fn AuthCard(
@@ -72,13 +90,16 @@ pub fn LoginPage() -> impl IntoView {
     on_auth_result(action);
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
+    // Back from a failed attempt, the address typed is kept (signed_out.js)
+    // and the password is what to type again.
+    let failed = query.read_untracked().get("form_error").is_some();
     view! {
         <AuthCard title=Signal::derive(move || t().sign_in_title.to_string()) subtitle=Signal::derive(move || t().sign_in_subtitle.to_string())>
             <ActionForm action=action>
                 <div class="space-y-3">
                     <input type="hidden" name="next" value=next />
-                    <Field name="email" kind="email" label=Signal::derive(move || t().email) autocomplete="username" required=true autofocus=true error=field_error(error, "email") />
-                    <Field name="password" kind="password" label=Signal::derive(move || t().password) autocomplete="current-password" required=true error=field_error(error, "password") />
+                    <Field name="email" kind="email" label=Signal::derive(move || t().email) autocomplete="username" required=true autofocus=!failed error=field_error(error, "email") />
+                    <Field name="password" kind="password" label=Signal::derive(move || t().password) autocomplete="current-password" required=true autofocus=failed error=field_error(error, "password") />
                     <p class="text-right text-sm">
                         <A href="/forgot-password" attr:class="font-medium text-blue-700 hover:underline dark:text-blue-400" attr:id="forgot-password">{move || t().forgot_password}</A>
                     </p>

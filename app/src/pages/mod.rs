@@ -1,5 +1,6 @@
-//! The app's pages. The inbox (where agents live) and the sign-in pages are
-//! in the first download; every other page is a lazy route, its code a wasm
+//! The app's pages. The inbox (where agents live) and the sign-up and
+//! invitation pages are in the first download (`/login` needs no wasm at all:
+//! [`auth::SERVED_WITHOUT_WASM`]); every other page is a lazy route, its code a wasm
 //! chunk of its own loaded when first opened (`cargo leptos build --split`).
 //! New areas follow the same pattern: add them to [`lazy`]. (A lazy inbox
 //! was measured and reverted: docs/BENCHMARKS.md.)
@@ -46,6 +47,7 @@ pub mod lazy {
         AuditRoute => super::audit::AuditPage,
         DashboardRoute => super::dashboard::DashboardPage,
         FlowsRoute => super::flows::FlowsPage,
+        FlowAgentsRoute => super::flows::FlowAgentsPage,
         RulesRoute => super::rules::RulesPage,
         ReportsRoute => super::reports::ReportsPage,
         ChannelsRoute => super::channels::ChannelsPage,

@@ -733,3 +733,32 @@ async fn renewing_and_revoking_invitations_are_audited_and_old_links_die() {
         admin.call("list_invitations", &[]).await.json();
     assert!(pending.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sign_in_page_is_served_without_the_wasm_and_other_pages_with_it() {
+    let app = spawn_app().await;
+    let browser = app.browser();
+    let login = browser.get("/login").await;
+    assert_eq!(login.status, 200);
+    assert!(
+        login.body.contains("action=\"/api/sign_in\""),
+        "a plain form"
+    );
+    assert!(
+        login.body.contains("save_display_preferences"),
+        "the inline script for the switchers"
+    );
+    let site_files = |body: &str| body.matches("/pkg/ponte").count();
+    assert_eq!(
+        site_files(&login.body),
+        1,
+        "the stylesheet only: {}",
+        login.body
+    );
+    assert!(login.body.contains("ponte.css"), "the stylesheet");
+    // Positive control: the sign-up page loads the app (its JS and wasm).
+    let signup = browser.get("/signup").await;
+    assert_eq!(signup.status, 200);
+    assert!(site_files(&signup.body) >= 3, "{}", signup.body);
+    assert!(!signup.body.contains("save_display_preferences"));
+}

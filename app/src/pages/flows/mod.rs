@@ -1,7 +1,7 @@
-//! Fluxos: the list of automation flows with how their runs went, the
-//! drag-and-drop builder (`/flows/:id`) and the AI agents its AI blocks
-//! speak through (`/flows/agents`). One lazy route for all, so the whole
-//! area is one chunk loaded when first opened.
+//! Fluxos: the list of automation flows with how their runs went and the
+//! drag-and-drop builder (`/flows/:id`), one lazy route; the AI agents its
+//! AI blocks speak through (`/flows/agents`), another, so each chunk stays
+//! within the budget for a lazily loaded chunk (150 KB brotli).
 
 mod agents;
 mod builder;
@@ -39,11 +39,19 @@ pub fn FlowsPage() -> impl IntoView {
     view! {
         {move || match id().as_deref().map(|id| (id, id.parse::<i64>())) {
             Some((_, Ok(id))) => view! { <builder::FlowBuilder id=id /> }.into_any(),
-            Some(("agents", _)) => view! { <agents::AgentsPage /> }.into_any(),
             _ => view! { <list::FlowList /> }.into_any(),
         }}
     }
     .into_any()
+}
+
+/// Fluxos → Agentes de IA.
+#[component]
+pub fn FlowAgentsPage() -> impl IntoView {
+    if !use_session().can(Permission::ManageFlows) {
+        return view! { <Forbidden /> }.into_any();
+    }
+    view! { <agents::AgentsPage /> }.into_any()
 }
 
 /// The builder's own layout and canvas styles, shipped in this lazy chunk
