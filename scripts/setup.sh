@@ -255,12 +255,24 @@ release_fingerprint() {
     } | sha256sum | cut -c1-64
 }
 
+# Whether the build recorded in <stamp> was made from the sources as they are.
+built_from_current_sources() { # built_from_current_sources <stamp file>
+    [ "$(cat "$1" 2>/dev/null)" = "$(release_fingerprint):$ROOT" ]
+}
+
+record_build() { # record_build <stamp file>...
+    local fingerprint stamp
+    fingerprint=$(release_fingerprint)
+    for stamp in "$@"; do echo "$fingerprint:$ROOT" >"$stamp"; done
+}
+
+SITE_STAMP_NAME=".ponte-site-build"
+
 # The release build (server binary and site), skipped when its inputs are
 # unchanged since the last one.
 build_release() {
-    local stamp="$TARGET_DIR/.ponte-release-build" site="$ROOT/target/site/pkg" fingerprint
-    fingerprint=$(release_fingerprint)
-    if [ -x "$TARGET_DIR/release/ponte" ] && [ -d "$site" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$fingerprint:$ROOT" ]; then
+    local stamp="$TARGET_DIR/.ponte-release-build"
+    if [ -x "$TARGET_DIR/release/ponte" ] && [ -d "$ROOT/target/site/pkg" ] && built_from_current_sources "$stamp"; then
         step "Release build is up to date (no source changed since the last one)"
         return
     fi
@@ -268,6 +280,24 @@ build_release() {
     local started=$SECONDS
     cargo leptos build --release --split
     node scripts/precompress.mjs "$ROOT/target/site"
-    echo "$fingerprint:$ROOT" >"$stamp"
+    record_build "$stamp" "$TARGET_DIR/$SITE_STAMP_NAME"
+    note "built in $(elapsed_since "$started")"
+}
+
+# The site alone (release wasm, JS and CSS, split, named by content,
+# precompressed: what browsers get), skipped when its inputs are unchanged
+# since the last build of it. The browser tests serve it with the server
+# binary `cargo test` built.
+build_site() {
+    local stamp="$TARGET_DIR/$SITE_STAMP_NAME"
+    if [ -f "$TARGET_DIR/release/hash.txt" ] && [ -d "$ROOT/target/site/pkg" ] && built_from_current_sources "$stamp"; then
+        step "The site is up to date (no source changed since the last build)"
+        return
+    fi
+    step "Building the site (release wasm, JS and CSS)"
+    local started=$SECONDS
+    cargo leptos build --release --split --frontend-only
+    node scripts/precompress.mjs "$ROOT/target/site"
+    record_build "$stamp"
     note "built in $(elapsed_since "$started")"
 }
