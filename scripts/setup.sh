@@ -255,24 +255,24 @@ release_fingerprint() {
     } | sha256sum | cut -c1-64
 }
 
-# Whether the build recorded in <stamp> was made from the sources as they are.
-built_from_current_sources() { # built_from_current_sources <stamp file>
-    [ "$(cat "$1" 2>/dev/null)" = "$(release_fingerprint):$ROOT" ]
+# The release fingerprint with the checkout it belongs to, as build stamps
+# record it: taken before a build, so an edit made during one is not missed.
+sources_stamp() {
+    echo "$(release_fingerprint):$ROOT"
 }
 
-record_build() { # record_build <stamp file>...
-    local fingerprint stamp
-    fingerprint=$(release_fingerprint)
-    for stamp in "$@"; do echo "$fingerprint:$ROOT" >"$stamp"; done
+# Where build_site records what it built from (build_release too, as it
+# builds the same site).
+site_stamp() {
+    echo "$TARGET_DIR/.ponte-site-build"
 }
-
-SITE_STAMP_NAME=".ponte-site-build"
 
 # The release build (server binary and site), skipped when its inputs are
 # unchanged since the last one.
 build_release() {
-    local stamp="$TARGET_DIR/.ponte-release-build"
-    if [ -x "$TARGET_DIR/release/ponte" ] && [ -d "$ROOT/target/site/pkg" ] && built_from_current_sources "$stamp"; then
+    local stamp="$TARGET_DIR/.ponte-release-build" sources
+    sources=$(sources_stamp)
+    if [ -x "$TARGET_DIR/release/ponte" ] && [ -d "$ROOT/target/site/pkg" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sources" ]; then
         step "Release build is up to date (no source changed since the last one)"
         return
     fi
@@ -280,7 +280,7 @@ build_release() {
     local started=$SECONDS
     cargo leptos build --release --split
     node scripts/precompress.mjs "$ROOT/target/site"
-    record_build "$stamp" "$TARGET_DIR/$SITE_STAMP_NAME"
+    echo "$sources" | tee "$(site_stamp)" >"$stamp"
     note "built in $(elapsed_since "$started")"
 }
 
@@ -289,8 +289,9 @@ build_release() {
 # since the last build of it. The browser tests serve it with the server
 # binary `cargo test` built.
 build_site() {
-    local stamp="$TARGET_DIR/$SITE_STAMP_NAME"
-    if [ -f "$TARGET_DIR/release/hash.txt" ] && [ -d "$ROOT/target/site/pkg" ] && built_from_current_sources "$stamp"; then
+    local sources
+    sources=$(sources_stamp)
+    if [ -f "$TARGET_DIR/release/hash.txt" ] && [ -d "$ROOT/target/site/pkg" ] && [ "$(cat "$(site_stamp)" 2>/dev/null)" = "$sources" ]; then
         step "The site is up to date (no source changed since the last build)"
         return
     fi
@@ -298,6 +299,6 @@ build_site() {
     local started=$SECONDS
     cargo leptos build --release --split --frontend-only
     node scripts/precompress.mjs "$ROOT/target/site"
-    record_build "$stamp"
+    echo "$sources" >"$(site_stamp)"
     note "built in $(elapsed_since "$started")"
 }
