@@ -35,11 +35,11 @@ pub fn FlowsPage() -> impl IntoView {
         return view! { <Forbidden /> }.into_any();
     }
     let params = use_params_map();
-    let id = move || params.with(|p| p.get("id"));
+    let id = move || params.with(|p| p.get("id")?.parse::<i64>().ok());
     view! {
-        {move || match id().as_deref().map(|id| (id, id.parse::<i64>())) {
-            Some((_, Ok(id))) => view! { <builder::FlowBuilder id=id /> }.into_any(),
-            _ => view! { <list::FlowList /> }.into_any(),
+        {move || match id() {
+            Some(id) => view! { <builder::FlowBuilder id=id /> }.into_any(),
+            None => view! { <list::FlowList /> }.into_any(),
         }}
     }
     .into_any()
