@@ -95,30 +95,45 @@ test('hours, the out-of-hours reply and round-robin distribution, live', async (
       '5',
     );
 
-    await withBrowser(async (agentContext) => {
-      const agent = await agentContext.newPage();
-      await signIn(agent, account.agent);
-      await withBrowser(async (visitorContext) => {
-        const text = `Quero comprar ${unique()}`;
-        const visitor = await openWidget(visitorContext, account);
-        await visitor.locator('#ponte-widget textarea').fill(text);
-        await visitor.locator('#ponte-widget textarea').press('Enter');
-        const row = agent.locator('#conversation-list li', { hasText: text });
-        await row.waitFor({ timeout: 15_000 });
-        await row.locator('a').click();
-        await agent.waitForURL(/\/inbox\/\d+/);
-        await agent.locator('#timeline', { hasText: 'Atribuída a Alice Atendente por rodízio' }).waitFor({ timeout: 15_000 });
-        assert.equal(await visitor.locator('#ponte-widget .out', { hasText: closedText }).count(), 0, 'open: no out-of-hours reply');
+    // Suporte has no supervisor among its members now: every supervisor
+    // hears of its breaches, in the bell, live.
+    await withBrowser(async (supervisorContext) => {
+      const supervisor = await supervisorContext.newPage();
+      await signIn(supervisor, account.supervisor);
+      await withBrowser(async (agentContext) => {
+        const agent = await agentContext.newPage();
+        await signIn(agent, account.agent);
+        await withBrowser(async (visitorContext) => {
+          const text = `Quero comprar ${unique()}`;
+          const visitor = await openWidget(visitorContext, account);
+          await visitor.locator('#ponte-widget textarea').fill(text);
+          await visitor.locator('#ponte-widget textarea').press('Enter');
+          const row = agent.locator('#conversation-list li', { hasText: text });
+          await row.waitFor({ timeout: 15_000 });
+          await row.locator('a').click();
+          await agent.waitForURL(/\/inbox\/\d+/);
+          await agent.locator('#timeline', { hasText: 'Atribuída a Alice Atendente por rodízio' }).waitFor({ timeout: 15_000 });
+          assert.equal(await visitor.locator('#ponte-widget .out', { hasText: closedText }).count(), 0, 'open: no out-of-hours reply');
 
-        // The SLA clock shows in the list and the header, and turns to
-        // "breached" by itself once the minute runs out unanswered.
-        await row.locator('.sla-badge[data-sla="soon"]').waitFor();
-        const header = agent.locator('#conversation .sla-badge');
-        assert.match(await header.getAttribute('aria-label'), /Primeira resposta/);
-        await agent.locator('#conversation .sla-badge[data-sla="breached"]').waitFor({ timeout: 100_000 });
-        await row.locator('.sla-badge[data-sla="breached"]').waitFor();
-        await agent.locator('#timeline', { hasText: 'SLA de primeira resposta estourado' }).waitFor();
+          // The SLA clock shows in the list and the header, and turns to
+          // "breached" by itself once the minute runs out unanswered.
+          await row.locator('.sla-badge[data-sla="soon"]').waitFor();
+          // Time left and when it is due, in words and on the badge.
+          const header = agent.locator('#conversation .sla-badge');
+          assert.match(await header.getAttribute('aria-label'), /^Primeira resposta: faltam \d+ min, vence (Hoje|Amanhã) \d\d:\d\d$/);
+          assert.match(await header.textContent(), /^SLA \d+ min · (Hoje|Amanhã) \d\d:\d\d$/);
+          assert.equal(await supervisor.locator('#notifications li', { hasText: 'Um SLA estourou' }).count(), 0, 'nothing breached yet');
+          await agent.locator('#conversation .sla-badge[data-sla="breached"]').waitFor({ timeout: 100_000 });
+          await row.locator('.sla-badge[data-sla="breached"]').waitFor();
+          await agent.locator('#timeline', { hasText: 'SLA de primeira resposta estourado' }).waitFor();
+        });
       });
+      const alert = supervisor.locator('#notifications li', { hasText: 'Um SLA estourou' });
+      await alert.waitFor({ state: 'attached', timeout: 20_000 });
+      await supervisor.click('#notifications summary');
+      await alert.locator('a').click();
+      await supervisor.waitForURL(/\/inbox\/\d+/);
+      await supervisor.locator('#timeline', { hasText: 'SLA de primeira resposta estourado' }).waitFor({ timeout: 15_000 });
     });
   });
 });

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
 use crate::errors::ErrorCode;
-use crate::inbox::{string_enum, ConversationStatus, ConversationSummary};
+use crate::inbox::{string_enum, ConversationSummary};
 
 /// A year, in minutes: the longest target.
 pub const MAX_SLA_MINUTES: u32 = 525_600;
@@ -129,7 +129,8 @@ pub enum SlaStanding {
         target: SlaTarget,
         at: DateTime<Utc>,
     },
-    /// Waiting on the customer: the clocks are stopped.
+    /// The clocks are stopped: waiting on the customer (by policy) or
+    /// held by a flow's bot.
     Paused,
 }
 
@@ -151,7 +152,7 @@ pub fn standing(c: &ConversationSummary) -> Option<SlaStanding> {
         return None;
     }
     let (target, at) = next_clock(c)?;
-    if c.status == ConversationStatus::Waiting && c.sla_paused {
+    if c.sla_paused {
         return Some(SlaStanding::Paused);
     }
     Some(SlaStanding::Due { target, at })
@@ -217,6 +218,24 @@ mod tests {
         assert_eq!(next_due(&late_turn), Some(at(12)));
         assert!(standing(&late_turn).unwrap().soon(at(12)));
         assert!(!standing(&late_turn).unwrap().soon(at(8)));
+    }
+
+    #[test]
+    fn stopped_clocks_show_paused_whoever_holds_them_and_are_never_due_soon() {
+        for status in ["waiting", "bot"] {
+            let held = conversation(serde_json::json!({
+                "status": status, "sla_paused": true,
+                "sla_first_response_due_at": at(9), "sla_resolution_due_at": at(12)
+            }));
+            assert_eq!(standing(&held), Some(SlaStanding::Paused), "{status}");
+            assert!(!passes(SlaFilter::Soon, &held, at(9)), "{status}");
+        }
+        // Positive control: the same clocks running are due, and soon at 9.
+        let running = conversation(serde_json::json!({
+            "status": "bot", "sla_paused": false,
+            "sla_first_response_due_at": at(9), "sla_resolution_due_at": at(12)
+        }));
+        assert!(passes(SlaFilter::Soon, &running, at(9)));
     }
 
     #[test]

@@ -88,15 +88,20 @@ pub fn PriorityBadge(priority: Priority) -> impl IntoView {
     view! { <span class=format!("rounded px-1.5 text-xs font-medium {class}")>{move || (t().priority_name)(priority)}</span> }.into_any()
 }
 
-/// Where a conversation stands against its SLA: time left (amber when
-/// little is), breached (red) or paused; nothing without an SLA.
+/// Where a conversation stands against its SLA: time left and when it is
+/// due (amber when little is left), breached (red) or paused; nothing
+/// without an SLA. `show_due` puts the due time in the text too (the
+/// conversation's header); the list keeps it in the name and tooltip.
 #[component]
 pub fn SlaBadge(
     #[prop(into)] standing: Signal<Option<shared::sla::SlaStanding>>,
     #[prop(into)] now: Signal<chrono::DateTime<chrono::Utc>>,
+    #[prop(optional)] show_due: bool,
 ) -> impl IntoView {
     use shared::sla::{SlaStanding, SlaTarget};
     let t = use_t();
+    let locale = crate::prefs::use_prefs().locale;
+    let offset = crate::components::layout::use_session().utc_offset_minutes;
     move || {
         standing.get().map(|standing| {
             let now = now.get();
@@ -125,12 +130,18 @@ pub fn SlaBadge(
                         SlaTarget::NextResponse => t().sla_next_response,
                         SlaTarget::Resolution => t().sla_resolution,
                     };
+                    let due = crate::util::near_day_time(at, now, offset, locale.get());
                     let (state, class) = if standing.soon(now) {
                         ("soon", "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-200")
                     } else {
                         ("due", "bg-emerald-50 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200")
                     };
-                    (state, class, format!("SLA {left}"), format!("{what}: {left}"))
+                    let text = if show_due {
+                        format!("SLA {left} · {due}")
+                    } else {
+                        format!("SLA {left}")
+                    };
+                    (state, class, text, (t().sla_due)(what, &left, &due))
                 }
             };
             view! {

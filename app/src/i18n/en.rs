@@ -707,6 +707,7 @@ pub static STRINGS: Strings = Strings {
     contact_owner_hint: "With the wallet on, this customer's conversations go to their owner first.",
     sla_breached: "SLA breached",
     sla_paused: "SLA paused",
+    sla_due: |what, left, at| format!("{what}: {left} left, due {at}"),
     sla_first_response: "First response",
     sla_next_response: "Next response",
     sla_resolution: "Resolution",

@@ -112,6 +112,7 @@ mod strings {
                 pub activity_critical_off: fn(&str) -> String,
                 pub activity_tags: fn(&str, &str, &str) -> String,
                 pub activity_sla_breached: fn(shared::sla::SlaTarget) -> String,
+                pub sla_due: fn(&str, &str, &str) -> String,
                 pub activity_low_score: fn(f32, f32) -> String,
                 pub weekday_name: fn(usize) -> &'static str,
                 pub time_zone_note: fn(&str) -> String,

@@ -710,6 +710,7 @@ pub static STRINGS: Strings = Strings {
     contact_owner_hint: "Com a carteira ativa, as conversas deste cliente vão primeiro para o dono.",
     sla_breached: "SLA estourado",
     sla_paused: "SLA pausado",
+    sla_due: |what, left, at| format!("{what}: faltam {left}, vence {at}"),
     sla_first_response: "Primeira resposta",
     sla_next_response: "Próxima resposta",
     sla_resolution: "Resolução",

@@ -109,7 +109,7 @@ pub(super) async fn check_references(
     .await
     .context("checking members")?;
     if usize::try_from(valid).ok() != Some(users.len()) {
-        return Err(Error::field("member_ids", ErrorCode::OptionInvalid));
+        return Err(Error::field("members", ErrorCode::OptionInvalid));
     }
     Ok(())
 }

@@ -122,7 +122,10 @@ struct DepartmentBody {
 }
 
 impl DepartmentBody {
-    fn apply(self, form: &mut DepartmentForm, locale: Locale) -> Result<(), ApiError> {
+    /// Writes the body's fields over `form`. A department that starts a
+    /// calendar of its own starts from the account's, so a body with only
+    /// `holidays` keeps the account's hours (and the reverse).
+    fn apply(self, form: &mut DepartmentForm, defaults: &AccountDefaults) -> Result<(), ApiError> {
         let DepartmentBody {
             name,
             description,
@@ -148,7 +151,10 @@ impl DepartmentBody {
             }
             Some(true) => form.calendar = None,
             Some(false) | None if own_calendar_fields => {
-                let mut calendar = form.calendar.take().unwrap_or_default();
+                let mut calendar = form
+                    .calendar
+                    .take()
+                    .unwrap_or_else(|| defaults.calendar.clone());
                 if let Some(hours) = business_hours {
                     calendar.business_hours = hours;
                 }
@@ -158,7 +164,8 @@ impl DepartmentBody {
                 form.calendar = Some(calendar);
             }
             Some(false) => {
-                form.calendar.get_or_insert_with(Calendar::default);
+                form.calendar
+                    .get_or_insert_with(|| defaults.calendar.clone());
             }
             None => {}
         }
@@ -166,7 +173,7 @@ impl DepartmentBody {
             match text.filter(|t| !t.trim().is_empty()) {
                 Some(text) => {
                     form.out_of_hours_messages
-                        .insert(locale.as_str().to_string(), text);
+                        .insert(defaults.locale.as_str().to_string(), text);
                 }
                 None => form.out_of_hours_messages.clear(),
             }
@@ -224,7 +231,7 @@ async fn create(
         sla_by_priority: SlaByPriority::new(),
         grants: vec![],
     };
-    body.apply(&mut form, defaults.locale)?;
+    body.apply(&mut form, &defaults)?;
     let created = domain::departments::save(&state.db, &actor, None, &form).await?;
     Ok((
         StatusCode::CREATED,
@@ -242,7 +249,7 @@ async fn update(
     let defaults = account_defaults(&state, &actor).await?;
     let current = domain::departments::get(&state.db, &actor, id).await?;
     let mut form = DepartmentForm::from_department(&current);
-    body.apply(&mut form, defaults.locale)?;
+    body.apply(&mut form, &defaults)?;
     let saved = domain::departments::save(&state.db, &actor, Some(id), &form).await?;
     Ok(Json(department_json(&saved, &defaults)))
 }

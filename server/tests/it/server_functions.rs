@@ -132,7 +132,7 @@ async fn departments_are_renamed_staffed_and_removed_by_managers_only() {
         )
         .await;
     assert_eq!(
-        stranger.error().field_code("member_ids"),
+        stranger.error().field_code("members"),
         Some(ErrorCode::OptionInvalid),
         "only the account's members can join"
     );

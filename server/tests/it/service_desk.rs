@@ -502,7 +502,7 @@ async fn departments_rest_api_round_trips_hours_members_and_distribution() {
         (json!({ "holidays": ["2026-13-01"] }), "holidays"),
         (
             json!({ "members": [{ "user_id": Uuid::new_v4(), "max_conversations": 2 }] }),
-            "member_ids",
+            "\"members\"",
         ),
     ] {
         let refused = client
@@ -537,6 +537,25 @@ async fn departments_rest_api_round_trips_hours_members_and_distribution() {
             .unwrap();
     assert_eq!(
         patched["business_hours"],
+        json!(account.calendar.business_hours)
+    );
+
+    // Holidays of its own, on the account's hours: the hours stay.
+    let own_holidays: Value = client
+        .patch(url(&format!("departments/{id}")))
+        .bearer_auth(&token)
+        .json(&json!({ "holidays": ["2026-11-20"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(own_holidays["uses_account_calendar"], false);
+    assert_eq!(own_holidays["holidays"], json!(["2026-11-20"]));
+    assert_ne!(own_holidays["business_hours"], Value::Null);
+    assert_eq!(
+        own_holidays["business_hours"],
         json!(account.calendar.business_hours)
     );
 

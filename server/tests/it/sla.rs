@@ -162,16 +162,30 @@ async fn a_breach_is_recorded_once_when_its_clock_runs_out() {
     );
     assert_eq!(fresh["sla_breached"], false);
 
-    // Positive control: nothing is due yet.
+    // A fake clock: nothing a second before the due time (nor now), the
+    // first response's breach at it, stamped with it, and only once.
+    let sweep_at = |now| domain::service_desk::sla::sweep_breaches_at(db, now);
     assert_eq!(
         domain::service_desk::sla::sweep_breaches(db).await.unwrap(),
         0
     );
-    run_out(owner, number, "sla_first_response_due_at").await;
+    assert_eq!(sweep_at(first_due - Duration::seconds(1)).await.unwrap(), 0);
+    assert_eq!(sweep_at(first_due).await.unwrap(), 1);
     assert_eq!(
-        domain::service_desk::sla::sweep_breaches(db).await.unwrap(),
-        1
+        sweep_at(first_due + Duration::minutes(1)).await.unwrap(),
+        0,
+        "once"
     );
+    let breached_at: DateTime<Utc> = sqlx::query_scalar(
+        "SELECT sla_first_response_breached_at FROM conversations WHERE number = $1",
+    )
+    .bind(number)
+    .fetch_one(owner)
+    .await
+    .unwrap();
+    assert_eq!(breached_at, first_due);
+    // The real clock catches up: the due time is behind us.
+    run_out(owner, number, "sla_first_response_due_at").await;
     assert_eq!(
         domain::service_desk::sla::sweep_breaches(db).await.unwrap(),
         0,

@@ -1,6 +1,7 @@
 //! The sweeper: clocks that ran out, each breach recorded once.
 
 use anyhow::Context;
+use chrono::{DateTime, Utc};
 use shared::inbox::{Activity, NotificationKind};
 use shared::sla::SlaTarget;
 use uuid::Uuid;
@@ -12,12 +13,19 @@ use crate::error::Result;
 /// Breaches one sweep records at most, per target.
 const SWEEP_LIMIT: i32 = 200;
 
-/// Records the clocks that ran out since the last sweep, each once
-/// (every account; a conversation someone holds is found next time).
+/// Records the clocks that have run out, each once (every account; a
+/// conversation someone holds is found next time).
 pub async fn sweep_breaches(db: &Db) -> Result<usize> {
+    sweep_breaches_at(db, Utc::now()).await
+}
+
+/// [`sweep_breaches`] as of `now`: the clocks due by then, each breach
+/// stamped with it (tests drive the sweeper with a fake clock).
+pub async fn sweep_breaches_at(db: &Db, now: DateTime<Utc>) -> Result<usize> {
     let due: Vec<(Uuid, i64, SlaTarget)> =
-        sqlx::query_as("SELECT account_id, conversation_id, target FROM due_sla_breaches($1)")
+        sqlx::query_as("SELECT account_id, conversation_id, target FROM due_sla_breaches($1, $2)")
             .bind(SWEEP_LIMIT)
+            .bind(now)
             .fetch_all(db.pool())
             .await
             .context("finding SLA breaches")?;
@@ -29,7 +37,7 @@ pub async fn sweep_breaches(db: &Db) -> Result<usize> {
         else {
             continue;
         };
-        if record_breach(&mut tx, &conversation, target).await? {
+        if record_breach(&mut tx, &conversation, target, now).await? {
             recorded += 1;
         }
         tx.commit().await.context("commit")?;
@@ -37,26 +45,31 @@ pub async fn sweep_breaches(db: &Db) -> Result<usize> {
     Ok(recorded)
 }
 
-async fn record_breach(tx: &mut Tx, conversation: &Locked, target: SlaTarget) -> Result<bool> {
+async fn record_breach(
+    tx: &mut Tx,
+    conversation: &Locked,
+    target: SlaTarget,
+    now: DateTime<Utc>,
+) -> Result<bool> {
     // The same conditions the finder used, now under the row lock.
     let sql = match target {
         SlaTarget::FirstResponse => {
-            "UPDATE conversations SET sla_first_response_breached_at = now()
+            "UPDATE conversations SET sla_first_response_breached_at = $3
               WHERE account_id = $1 AND id = $2 AND sla_first_response_breached_at IS NULL
                 AND first_response_at IS NULL AND sla_paused_at IS NULL
-                AND sla_first_response_due_at <= now() AND status IN ('open', 'in_progress', 'waiting', 'bot')"
+                AND sla_first_response_due_at <= $3 AND status IN ('open', 'in_progress', 'waiting', 'bot')"
         }
         SlaTarget::Resolution => {
-            "UPDATE conversations SET sla_resolution_breached_at = now()
+            "UPDATE conversations SET sla_resolution_breached_at = $3
               WHERE account_id = $1 AND id = $2 AND sla_resolution_breached_at IS NULL
                 AND resolved_at IS NULL AND sla_paused_at IS NULL
-                AND sla_resolution_due_at <= now() AND status IN ('open', 'in_progress', 'waiting', 'bot')"
+                AND sla_resolution_due_at <= $3 AND status IN ('open', 'in_progress', 'waiting', 'bot')"
         }
         // One breach per unanswered turn (see `due_sla_breaches`).
         SlaTarget::NextResponse => {
-            "UPDATE conversations SET sla_next_response_breached_at = now()
+            "UPDATE conversations SET sla_next_response_breached_at = $3
               WHERE account_id = $1 AND id = $2 AND sla_paused_at IS NULL
-                AND sla_next_response_due_at <= now()
+                AND sla_next_response_due_at <= $3
                 AND (sla_next_response_breached_at IS NULL
                      OR sla_next_response_breached_at < sla_next_response_due_at)
                 AND status IN ('open', 'in_progress', 'waiting', 'bot')"
@@ -65,6 +78,7 @@ async fn record_breach(tx: &mut Tx, conversation: &Locked, target: SlaTarget) ->
     let done = sqlx::query(sql)
         .bind(conversation.account_id)
         .bind(conversation.id)
+        .bind(now)
         .execute(&mut **tx)
         .await
         .context("recording SLA breach")?;

@@ -12,6 +12,6 @@ mod breaches;
 mod clocks;
 mod policies;
 
-pub use breaches::sweep_breaches;
+pub use breaches::{sweep_breaches, sweep_breaches_at};
 pub(crate) use clocks::{customer_wrote, follow_status, reopened, retarget, start_clocks};
 pub use policies::{list, remove, save};

@@ -73,7 +73,7 @@ pub fn ConversationHeader(open: OpenConversation, show_contact: RwSignal<bool>) 
                         {move || s.with(|c| c.snoozed_until).map(|until| format!(" · ⏰ {}", near_day_time(until, chrono::Utc::now(), offset, prefs.locale.get())))}
                     </p>
                 </div>
-                <SlaBadge standing=Signal::derive(move || s.with(shared::sla::standing)) now=inbox.clock />
+                <SlaBadge standing=Signal::derive(move || s.with(shared::sla::standing)) now=inbox.clock show_due=true />
                 {move || view! { <StatusBadge status=s.with(|c| c.status) /> }}
                 <button type="button" class="rounded-lg p-1.5 text-slate-600 hover:bg-slate-100 2xl:hidden dark:text-slate-300 dark:hover:bg-slate-800"
                     on:click=move |_| show_contact.update(|v| *v = !*v) aria-label=move || t().contact title=move || t().contact id="toggle-contact">
