@@ -266,6 +266,8 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                     recipients: supervisor.email.clone(),
                     agents: vec![],
                     departments: vec![],
+                    channels: vec![],
+                    categories: vec![],
                     locale: shared::Locale::PtBr,
                 };
                 domain::reports::schedules::create(&db, &supervisor, &weekly).await?;

@@ -47,6 +47,8 @@ string_enum!(
         SignOut => "sign_out",
         AutoLogout => "auto_logout",
         HeartbeatLost => "heartbeat_lost",
+        // An admin ended the person's sessions (deactivated them).
+        Revoked => "revoked",
     }
 );
 

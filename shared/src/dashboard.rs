@@ -13,6 +13,9 @@ use crate::reports::DatePreset;
 string_enum!(
     /// One KPI card.
     KpiKey {
+        AgentsActive => "agents_active",
+        AgentsIdle => "agents_idle",
+        AgentsOffline => "agents_offline",
         ConversationsCreated => "conversations_created",
         ConversationsResolved => "conversations_resolved",
         OpenNow => "open_now",
@@ -41,7 +44,10 @@ pub enum KpiUnit {
 impl KpiKey {
     pub fn unit(self) -> KpiUnit {
         match self {
-            KpiKey::ConversationsCreated
+            KpiKey::AgentsActive
+            | KpiKey::AgentsIdle
+            | KpiKey::AgentsOffline
+            | KpiKey::ConversationsCreated
             | KpiKey::ConversationsResolved
             | KpiKey::OpenNow
             | KpiKey::WaitingNow => KpiUnit::Count,
@@ -58,7 +64,9 @@ impl KpiKey {
     pub fn lower_is_better(self) -> bool {
         matches!(
             self,
-            KpiKey::OpenNow
+            KpiKey::AgentsIdle
+                | KpiKey::AgentsOffline
+                | KpiKey::OpenNow
                 | KpiKey::WaitingNow
                 | KpiKey::FirstResponse
                 | KpiKey::Handling

@@ -21,24 +21,14 @@ pub async fn my_activity() -> Result<ActivitySnapshot, AppError> {
 }
 
 /// The browser stayed idle past the account's auto-logout grace (and
-/// nobody answered the warning): signs out and ends the work session.
+/// nobody answered the warning): signs out and ends the work session, if
+/// the server's record agrees (`domain::activity::auto_sign_out`).
 #[server(endpoint = "auto_sign_out")]
 pub async fn auto_sign_out() -> Result<String, AppError> {
-    use crate::server::{clear_session_cookie, fail, finish, session, state};
+    use crate::server::{clear_session_cookie, finish, session, state};
     if let Some(current) = session() {
         let app = state()?;
-        let rules = finish(domain::activity::settings(&app.db, &current.actor).await)?;
-        if !rules.auto_logout {
-            return Err(fail(AppError::Forbidden));
-        }
-        finish(
-            domain::auth::sign_out(
-                &app.db,
-                &current,
-                shared::activity::SessionEndReason::AutoLogout,
-            )
-            .await,
-        )?;
+        finish(domain::activity::auto_sign_out(&app.db, &current).await)?;
     }
     clear_session_cookie();
     Ok("/login?auto_logout=1".into())

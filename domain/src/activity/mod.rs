@@ -7,12 +7,14 @@
 //! or heartbeat lost. Only whether the agent interacts with Ponte is
 //! recorded — never what they type, other applications, or where they are.
 
+mod auto_logout;
 pub mod clock;
 mod history;
 mod settings;
 mod status_board;
 mod sweeper;
 
+pub use auto_logout::auto_sign_out;
 pub use history::{seed_history, write_history};
 pub use settings::{settings, settings_of, update_settings, SettingsForm};
 pub use status_board::{agent_statuses, may_watch};

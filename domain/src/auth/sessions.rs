@@ -150,7 +150,8 @@ pub async fn revoke_all_for_user(
     Ok(done.rows_affected())
 }
 
-/// Ends the sessions a user has open in one account.
+/// Ends the sessions a user has open in one account, and their work
+/// session there (they are no longer working, from now).
 pub async fn revoke_in_account(
     tx: &mut Tx,
     user_id: Uuid,
@@ -165,6 +166,14 @@ pub async fn revoke_in_account(
     .execute(&mut **tx)
     .await
     .context("revoking sessions in an account")?;
+    crate::activity::end(
+        tx,
+        account_id,
+        user_id,
+        shared::activity::SessionEndReason::Revoked,
+        None,
+    )
+    .await?;
     Ok(done.rows_affected())
 }
 

@@ -71,10 +71,19 @@ fn pdf_text(table: &ReportTable, locale: Locale, filter: &ReportFilter) -> pdf::
         format_date(locale, table.from),
         format_date(locale, table.to)
     );
+    let names = &table.filtered_by;
     if filter.agents.is_empty() && filter.departments.is_empty() {
         subtitle.push_str(&format!(" · {}", w.all_agents));
-    } else {
-        subtitle.push_str(&format!(" · {}: {}", w.agents, table.rows.len()));
+    }
+    for (label, chosen) in [
+        (w.agents, &names.agents),
+        (w.departments, &names.departments),
+        (w.channels, &names.channels),
+        (w.categories, &names.categories),
+    ] {
+        if !chosen.is_empty() {
+            subtitle.push_str(&format!(" · {label}: {}", chosen.join(", ")));
+        }
     }
     let chart_column = table
         .columns

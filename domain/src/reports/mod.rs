@@ -8,6 +8,7 @@ mod categorization;
 pub mod csv;
 mod export;
 pub mod export_jobs;
+mod filter_names;
 mod idle;
 pub mod pdf;
 mod productivity;
@@ -159,7 +160,7 @@ pub async fn table(
     kind: ReportKind,
     filter: &ReportFilter,
 ) -> Result<ReportTable> {
-    Ok(match kind {
+    let mut table = match kind {
         ReportKind::WorkLog => work_log::table(work_log(db, viewer, filter).await?),
         ReportKind::Productivity => productivity::table(productivity(db, viewer, filter).await?),
         ReportKind::Categorization => {
@@ -167,7 +168,9 @@ pub async fn table(
         }
         ReportKind::Idle => idle::table(idle(db, viewer, filter).await?),
         ReportKind::Quality => quality::table(quality(db, viewer, filter).await?),
-    })
+    };
+    table.filtered_by = filter_names::names(db, viewer, filter, &table).await?;
+    Ok(table)
 }
 
 /// The conditions every event-based report puts on `productivity_events e`:
@@ -198,5 +201,6 @@ fn layout(
         chart_column,
         generated_at: Utc::now(),
         categories: Vec::new(),
+        filtered_by: Default::default(),
     }
 }

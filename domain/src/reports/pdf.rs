@@ -73,13 +73,21 @@ enum LineStyle {
     Totals,
 }
 
+const SUBTITLE_LINES: usize = 3;
+
 fn title_page(table: &ReportTable, text: &PdfText) -> Page {
     let mut page = Page::default();
     let mut y = PAGE_HEIGHT - MARGIN - 20.0;
     page.text(MARGIN, y, 20.0, Font::Bold, INK, &text.title);
     y -= 20.0;
-    page.text(MARGIN, y, 10.0, Font::Regular, GREY, &text.subtitle);
-    y -= 14.0;
+    // The period and every filter: a few lines at most.
+    for line in wrap(&text.subtitle, PAGE_WIDTH - 2.0 * MARGIN, 10.0)
+        .iter()
+        .take(SUBTITLE_LINES)
+    {
+        page.text(MARGIN, y, 10.0, Font::Regular, GREY, line);
+        y -= 14.0;
+    }
     page.text(MARGIN, y, 10.0, Font::Regular, GREY, &text.generated);
     y -= 34.0;
     page.text(MARGIN, y, 13.0, Font::Bold, INK, &text.chart_title);
@@ -444,6 +452,7 @@ mod tests {
             chart_column: 0,
             generated_at: Utc::now(),
             categories: Vec::new(),
+            filtered_by: Default::default(),
         }
     }
 

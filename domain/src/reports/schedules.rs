@@ -41,6 +41,8 @@ struct ScheduleRow {
     recipients: Vec<String>,
     agents: Vec<Uuid>,
     departments: Vec<i64>,
+    channels: Vec<i64>,
+    categories: Vec<i64>,
     locale: Locale,
     owner: String,
     next_run_at: DateTime<Utc>,
@@ -58,6 +60,8 @@ impl ScheduleRow {
             recipients: self.recipients,
             agents: self.agents,
             departments: self.departments,
+            channels: self.channels,
+            categories: self.categories,
             locale: self.locale,
             owner: self.owner,
             next_run_at: self.next_run_at,
@@ -69,7 +73,8 @@ impl ScheduleRow {
 
 /// A [`ScheduleRow`] from `report_schedules s JOIN users u` (its owner).
 const SCHEDULE_COLUMNS: &str = "s.id, s.report, s.frequency, s.format, s.recipients, s.agents,
-    s.departments, s.locale, u.name AS owner, s.next_run_at, s.last_run_at, s.last_error";
+    s.departments, s.channels, s.categories, s.locale, u.name AS owner, s.next_run_at,
+    s.last_run_at, s.last_error";
 
 /// The schedules the viewer manages: admins, the account's; others, their own.
 pub async fn list(db: &Db, viewer: &Actor) -> Result<Vec<ReportSchedule>> {
@@ -98,8 +103,9 @@ pub async fn create(db: &Db, viewer: &Actor, form: &ScheduleForm) -> Result<Repo
     let next_run_at = next_run(&mut tx, viewer.account_id, form.frequency, Utc::now()).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO report_schedules (account_id, owner_id, report, frequency, format, recipients,
-                                       agents, departments, locale, next_run_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                                       agents, departments, channels, categories, locale,
+                                       next_run_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(viewer.account_id)
     .bind(viewer.user_id)
@@ -109,6 +115,8 @@ pub async fn create(db: &Db, viewer: &Actor, form: &ScheduleForm) -> Result<Repo
     .bind(&recipients)
     .bind(&form.agents)
     .bind(&form.departments)
+    .bind(&form.channels)
+    .bind(&form.categories)
     .bind(form.locale)
     .bind(next_run_at)
     .fetch_one(&mut *tx)
@@ -137,6 +145,8 @@ pub async fn create(db: &Db, viewer: &Actor, form: &ScheduleForm) -> Result<Repo
         recipients,
         agents: form.agents.clone(),
         departments: form.departments.clone(),
+        channels: form.channels.clone(),
+        categories: form.categories.clone(),
         locale: form.locale,
         owner: viewer.name.clone(),
         next_run_at,
@@ -145,25 +155,34 @@ pub async fn create(db: &Db, viewer: &Actor, form: &ScheduleForm) -> Result<Repo
     })
 }
 
-/// Filters must name the account's own agents and departments (what the
-/// owner may see of them is decided at each run).
+/// Filters must name the account's own agents, departments, channels and
+/// categories (what the owner may see of them is decided at each run).
 async fn check_filters(tx: &mut Tx, viewer: &Actor, form: &ScheduleForm) -> Result<()> {
-    let (agents, departments): (i64, i64) = sqlx::query_as(
+    let found: (i64, i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM memberships WHERE account_id = $1 AND user_id = ANY($2)),
-                (SELECT count(*) FROM departments WHERE account_id = $1 AND id = ANY($3))",
+                (SELECT count(*) FROM departments WHERE account_id = $1 AND id = ANY($3)),
+                (SELECT count(*) FROM channels WHERE account_id = $1 AND id = ANY($4)
+                                                 AND removed_at IS NULL),
+                (SELECT count(*) FROM categories WHERE account_id = $1 AND id = ANY($5))",
     )
     .bind(viewer.account_id)
     .bind(&form.agents)
     .bind(&form.departments)
+    .bind(&form.channels)
+    .bind(&form.categories)
     .fetch_one(&mut **tx)
     .await
     .context("checking a schedule's filters")?;
     let distinct = |n: usize| n as i64;
-    if agents != distinct(unique(&form.agents)) {
-        return Err(Error::field("agents", ErrorCode::OptionInvalid));
-    }
-    if departments != distinct(unique(&form.departments)) {
-        return Err(Error::field("departments", ErrorCode::OptionInvalid));
+    for (field, count, asked) in [
+        ("agents", found.0, unique(&form.agents)),
+        ("departments", found.1, unique(&form.departments)),
+        ("channels", found.2, unique(&form.channels)),
+        ("categories", found.3, unique(&form.categories)),
+    ] {
+        if count != distinct(asked) {
+            return Err(Error::field(field, ErrorCode::OptionInvalid));
+        }
     }
     Ok(())
 }
@@ -307,6 +326,8 @@ async fn run_one(db: &Db, outbox: Outbox<'_>, account_id: Uuid, id: i64) -> Resu
                 to: Some(to),
                 agents: due.agents.clone(),
                 departments: due.departments.clone(),
+                channels: due.channels.clone(),
+                categories: due.categories.clone(),
                 ..ReportFilter::default()
             };
             match export(db, &owner, kind, &filter, due.format, due.locale).await {

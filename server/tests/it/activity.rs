@@ -189,7 +189,7 @@ async fn idle_hidden_and_away_pause_the_timer_and_activity_resumes_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn auto_logout_ends_the_work_session_only_when_the_account_allows_it() {
+async fn auto_logout_ends_the_work_session_only_when_the_account_allows_it_and_the_agent_is_idle() {
     let app = spawn_app().await;
     let demo = app.demo_account().await;
     let owner = &app.database.owner;
@@ -221,6 +221,26 @@ async fn auto_logout_ends_the_work_session_only_when_the_account_allows_it() {
         .unwrap();
     assert_eq!(patched.status(), 200);
 
+    // The browser's word is not enough: the server's record says active,
+    // then idle for less than the 5 minutes' grace.
+    let early = browser.call("auto_sign_out", &[]).await;
+    assert_eq!(early.status, 403, "{}", early.body);
+    let idle = browser.call("report_activity", &[("state", "idle")]).await;
+    assert_eq!(idle.status, 200, "{}", idle.body);
+    let early = browser.call("auto_sign_out", &[]).await;
+    assert_eq!(early.status, 403, "{}", early.body);
+    assert!(browser.session().await.is_some());
+    assert!(work_sessions(owner, agent_id).await[0].ended_at.is_none());
+
+    // Idle for the grace: signed out.
+    sqlx::query(
+        "UPDATE inactivity_periods SET started_at = started_at - interval '5 minutes'
+          WHERE user_id = $1 AND ended_at IS NULL",
+    )
+    .bind(agent_id)
+    .execute(owner)
+    .await
+    .unwrap();
     let signed_out = browser.call("auto_sign_out", &[]).await;
     assert_eq!(signed_out.status, 200, "{}", signed_out.body);
     assert!(browser.session().await.is_none());

@@ -313,6 +313,15 @@ async fn deactivating_a_member_ends_their_sessions_at_once() {
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert!(agent.session().await.is_none(), "the agent is signed out");
+    // …and stops working at once: their work session ends now, not when
+    // the sweeper misses their heartbeats.
+    let ended: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT end_reason FROM work_sessions WHERE user_id = $1")
+            .bind(demo.users[2].1)
+            .fetch_all(&app.database.owner)
+            .await
+            .unwrap();
+    assert_eq!(ended, [Some("revoked".to_string())]);
     let again = app
         .browser_from("10.9.9.9")
         .call(

@@ -151,6 +151,8 @@ async fn managers_schedule_their_own_and_an_owner_who_loses_the_right_stops_the_
         recipients: "gestora@azul.example".into(),
         agents: vec![],
         departments: vec![],
+        channels: vec![],
+        categories: vec![],
         locale: Locale::En,
     };
     use domain::reports::schedules;
@@ -169,6 +171,29 @@ async fn managers_schedule_their_own_and_an_owner_who_loses_the_right_stops_the_
         matches!(&refused, Err(domain::Error::Validation(errors)) if errors[0].field == "agents"),
         "{refused:?}"
     );
+    // Channels and categories of another account (or none) are refused too.
+    for (field, stranger) in [
+        (
+            "channels",
+            ScheduleForm {
+                channels: vec![i64::MAX],
+                ..form.clone()
+            },
+        ),
+        (
+            "categories",
+            ScheduleForm {
+                categories: vec![i64::MAX],
+                ..form.clone()
+            },
+        ),
+    ] {
+        let refused = schedules::create(db, &admin, &stranger).await;
+        assert!(
+            matches!(&refused, Err(domain::Error::Validation(errors)) if errors[0].field == field),
+            "{field}: {refused:?}"
+        );
+    }
     let mut admin_socket = agent_socket(&app, &app.base_url, &admin.email).await;
     let mut agent_socket_ = agent_socket(&app, &app.base_url, &agent.email).await;
     let mine = schedules::create(db, &supervisor, &form).await.unwrap();

@@ -195,6 +195,66 @@ async fn reports_give_hand_computed_figures_and_the_csv_equals_the_json() {
     assert_eq!(sergio["first_response_seconds"], Value::Null);
     assert_eq!(productivity["totals"]["resolved"], 2);
 
+    // The channel and category filters narrow what is counted: per channel,
+    // her resolutions there; none on a channel she did not work; the parent
+    // category only conversation A, the subcategory both.
+    let resolved_per_channel: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT e.channel_id, count(*) FROM productivity_events e JOIN accounts a ON a.id = e.account_id
+          WHERE e.account_id = $1 AND e.user_id = $2 AND e.kind = 'conversation_resolved'
+            AND (e.occurred_at AT TIME ZONE a.timezone)::date = $3
+          GROUP BY e.channel_id",
+    )
+    .bind(demo.account_id)
+    .bind(agent.user_id)
+    .bind(chrono::NaiveDate::parse_from_str(DAY, "%Y-%m-%d").unwrap())
+    .fetch_all(owner)
+    .await
+    .unwrap();
+    let narrowed = |query: String| {
+        let response = get(format!(
+            "/api/v1/reports/productivity?from={DAY}&to={DAY}&{query}"
+        ));
+        let email = agent.email.clone();
+        async move {
+            let report: Value = response.await.json().await.unwrap();
+            row(&report, &email)["resolved"].clone()
+        }
+    };
+    for (channel, count) in &resolved_per_channel {
+        assert_eq!(narrowed(format!("channels={channel}")).await, *count);
+    }
+    let unworked: i64 = sqlx::query_scalar(
+        "SELECT id FROM channels WHERE account_id = $1 AND id <> ALL($2) ORDER BY id LIMIT 1",
+    )
+    .bind(demo.account_id)
+    .bind(
+        resolved_per_channel
+            .iter()
+            .map(|(c, _)| *c)
+            .collect::<Vec<_>>(),
+    )
+    .fetch_one(owner)
+    .await
+    .unwrap();
+    assert_eq!(narrowed(format!("channels={unworked}")).await, 0);
+    let category_id = |name: String| async move {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT c.id FROM categories c LEFT JOIN categories p ON p.id = c.parent_id
+              WHERE c.account_id = $1 AND coalesce(p.name || ' › ', '') || c.name = $2",
+        )
+        .bind(demo.account_id)
+        .bind(name)
+        .fetch_one(owner)
+        .await
+        .unwrap()
+    };
+    let (parent_id, child_id) = (
+        category_id(parent.clone()).await,
+        category_id(child.clone()).await,
+    );
+    assert_eq!(narrowed(format!("categories={parent_id}")).await, 1);
+    assert_eq!(narrowed(format!("categories={child_id}")).await, 2);
+
     let work_log: Value = json("work-log").await.json().await.unwrap();
     let alice = row(&work_log, &agent.email);
     assert_eq!(alice["total_seconds"], 8 * 3600);
@@ -657,6 +717,41 @@ async fn the_dashboard_counts_today_against_yesterday_and_agents_may_not_see_it(
     assert!(after.per_channel.iter().all(|c| !c.name.is_empty()));
     let per_department: i64 = after.per_department.iter().map(|c| c.count).sum();
     assert_eq!(per_department, created);
+
+    // An agent who had not signed in today starts working a minute ago:
+    // one more who worked, one fewer who never signed in, none idle more.
+    let absent: Uuid = sqlx::query_scalar(
+        "SELECT m.user_id FROM memberships m JOIN accounts a ON a.id = m.account_id
+          WHERE m.account_id = $1 AND m.active AND m.role = 'agent' AND NOT EXISTS (
+                SELECT 1 FROM work_sessions w WHERE w.user_id = m.user_id AND w.account_id = m.account_id
+                   AND coalesce(w.ended_at, now()) > date_trunc('day', now() AT TIME ZONE a.timezone) AT TIME ZONE a.timezone)
+          ORDER BY m.user_id LIMIT 1",
+    )
+    .bind(demo.account_id)
+    .fetch_one(owner)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO work_sessions (account_id, user_id, started_at, last_seen_at)
+         VALUES ($1, $2, now() - interval '1 minute', now())",
+    )
+    .bind(demo.account_id)
+    .bind(absent)
+    .execute(owner)
+    .await
+    .unwrap();
+    let working = domain::dashboard::figures(db, &admin, DatePreset::Today)
+        .await
+        .unwrap();
+    let change = |key| kpi(&working, key).0.unwrap() - kpi(&after, key).0.unwrap();
+    assert_eq!(
+        (
+            change(KpiKey::AgentsActive),
+            change(KpiKey::AgentsOffline),
+            change(KpiKey::AgentsIdle)
+        ),
+        (1.0, -1.0, 0.0)
+    );
 
     // Agents have their own figures on the reports page, not the team's.
     let refused = domain::dashboard::figures(db, &agent, DatePreset::Today).await;

@@ -89,6 +89,8 @@ async fn two_full_accounts(db: &TestDb) -> (Uuid, Uuid) {
             recipients: format!("gestora@{slug}.com"),
             agents: vec![],
             departments: vec![],
+            channels: vec![],
+            categories: vec![],
             locale: shared::Locale::PtBr,
         };
         domain::reports::schedules::create(&db.db, &admin, &weekly)

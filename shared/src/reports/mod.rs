@@ -39,6 +39,15 @@ pub enum ReportKind {
 }
 
 impl ReportKind {
+    /// Counted from conversations, so the channel and category filters
+    /// apply (the work log and idle analysis count sessions).
+    pub fn counts_conversations(self) -> bool {
+        matches!(
+            self,
+            ReportKind::Productivity | ReportKind::Categorization | ReportKind::Quality
+        )
+    }
+
     pub const ALL: &'static [ReportKind] = &[
         ReportKind::WorkLog,
         ReportKind::Productivity,
@@ -243,6 +252,20 @@ pub struct ReportTable {
     /// the table's agents together.
     #[serde(default)]
     pub categories: Vec<CategoryCount>,
+    /// The names of what the filter picked (all empty: everything the
+    /// viewer may see), for the PDF's subtitle.
+    #[serde(default)]
+    pub filtered_by: FilterNames,
+}
+
+/// A report filter's choices by name, in the account's words.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterNames {
+    pub agents: Vec<String>,
+    pub departments: Vec<String>,
+    pub channels: Vec<String>,
+    /// "Vendas › Orçamento" for a subcategory.
+    pub categories: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -67,6 +67,11 @@ pub struct ReportSchedule {
     /// Filters; empty: every agent the schedule's owner may see.
     pub agents: Vec<Uuid>,
     pub departments: Vec<i64>,
+    /// Conversations on these channels, with these categories (empty: all).
+    #[serde(default)]
+    pub channels: Vec<i64>,
+    #[serde(default)]
+    pub categories: Vec<i64>,
     pub locale: Locale,
     pub owner: String,
     pub next_run_at: DateTime<Utc>,
@@ -88,6 +93,10 @@ pub struct ScheduleForm {
     pub agents: Vec<Uuid>,
     #[serde(default)]
     pub departments: Vec<i64>,
+    #[serde(default)]
+    pub channels: Vec<i64>,
+    #[serde(default)]
+    pub categories: Vec<i64>,
     #[serde(default)]
     pub locale: Locale,
 }

@@ -94,10 +94,18 @@ impl Activity {
         }
         self.signing_out.set_value(true);
         leptos::task::spawn_local(async move {
-            let path = crate::api::activity::auto_sign_out()
-                .await
-                .unwrap_or_else(|_| "/login".into());
-            crate::components::layout::hard_navigate(&path);
+            match crate::api::activity::auto_sign_out().await {
+                Ok(path) => crate::components::layout::hard_navigate(&path),
+                // The server's record says the agent is not idle long
+                // enough (working in another browser, say): stay, and ask
+                // again in a minute if this browser still thinks so.
+                Err(_) => {
+                    self.logout_warning.set(None);
+                    #[cfg(feature = "hydrate")]
+                    gloo_timers::future::TimeoutFuture::new(60_000).await;
+                    self.signing_out.set_value(false);
+                }
+            }
         });
     }
 

@@ -1,6 +1,7 @@
 //! Reports: the work log, productivity, categorization, idle analysis and
 //! AI quality (with its scores' spread),
-//! with shared filters (date presets, agent, department), a bar chart of
+//! with shared filters (date presets, agent, department; channel and
+//! category for the reports counted from conversations), a bar chart of
 //! the report's main figure and CSV / PDF files of exactly what is on
 //! screen, built in the background (exports.rs) or e-mailed on a schedule
 //! (schedules.rs). Managers see their
@@ -22,10 +23,12 @@ use crate::components::widgets::INPUT;
 use crate::prefs::{use_prefs, use_t};
 
 mod categories;
+mod conversation_filters;
 mod days;
 mod exports;
 mod schedules;
 use categories::CategoryBreakdown;
+use conversation_filters::ConversationFilters;
 use days::DayList;
 use exports::{ExportButtons, ExportList};
 use schedules::{OnScreen, ScheduledReports};
@@ -61,13 +64,28 @@ pub fn ReportsPage() -> impl IntoView {
     let to = RwSignal::new(String::new());
     let agent = RwSignal::new(query.get("agent").unwrap_or_default());
     let department = RwSignal::new(String::new());
-    let filter = Memo::new(move |_| ReportFilter {
-        preset: Some(preset.get()),
-        from: from.get().parse().ok(),
-        to: to.get().parse().ok(),
-        agents: agent.get().parse().ok().into_iter().collect(),
-        departments: department.get().parse().ok().into_iter().collect(),
-        ..ReportFilter::default()
+    let channel = RwSignal::new(String::new());
+    let category = RwSignal::new(String::new());
+    let filter = Memo::new(move |_| {
+        // Channels and categories narrow the reports counted from
+        // conversations; the others ignore them.
+        let by_conversation = kind.get().counts_conversations();
+        let chosen = |value: RwSignal<String>| -> Vec<i64> {
+            if by_conversation {
+                value.get().parse().ok().into_iter().collect()
+            } else {
+                Vec::new()
+            }
+        };
+        ReportFilter {
+            preset: Some(preset.get()),
+            from: from.get().parse().ok(),
+            to: to.get().parse().ok(),
+            agents: agent.get().parse().ok().into_iter().collect(),
+            departments: department.get().parse().ok().into_iter().collect(),
+            channels: chosen(channel),
+            categories: chosen(category),
+        }
     });
     let table = Resource::new(
         move || (kind.get(), filter.get()),
@@ -96,6 +114,7 @@ pub fn ReportsPage() -> impl IntoView {
                 }).collect_view()}
             </nav>
             <Filters locale=locale manager=manager preset=preset from=from to=to agent=agent department=department />
+            <ConversationFilters locale=locale kind=kind channel=channel category=category />
             <ExportList locale=locale start=start_export />
             <Transition fallback=move || view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || t().loading}</p> }>
                 {move || Suspend::new(async move {
@@ -106,7 +125,7 @@ pub fn ReportsPage() -> impl IntoView {
                 })}
             </Transition>
             <Show when=move || manager>
-                <ScheduledReports on_screen=OnScreen { kind, agent, department } locale=locale />
+                <ScheduledReports on_screen=OnScreen { kind, filter } locale=locale />
             </Show>
         </div>
     }

@@ -6,7 +6,9 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use shared::events::ServerEvent;
 use shared::report_words::{report_title, words};
-use shared::reports::{FileFormat, Frequency, ReportKind, ReportSchedule, ScheduleForm};
+use shared::reports::{
+    FileFormat, Frequency, ReportFilter, ReportKind, ReportSchedule, ScheduleForm,
+};
 use shared::Locale;
 
 use super::{CARD, LABEL};
@@ -22,8 +24,7 @@ use crate::util::date_time;
 #[derive(Clone, Copy)]
 pub struct OnScreen {
     pub kind: RwSignal<ReportKind>,
-    pub agent: RwSignal<String>,
-    pub department: RwSignal<String>,
+    pub filter: Memo<ReportFilter>,
 }
 
 fn frequency_label(locale: Locale, frequency: Frequency) -> &'static str {
@@ -77,26 +78,17 @@ pub fn ScheduledReports(on_screen: OnScreen, locale: RwSignal<Locale>) -> impl I
     });
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
+        let filter = on_screen.filter.get_untracked();
         create.dispatch(ScheduleReport {
             form: ScheduleForm {
                 report: on_screen.kind.get_untracked(),
                 frequency: frequency.get_untracked(),
                 format: format.get_untracked(),
                 recipients: recipients.get_untracked(),
-                agents: on_screen
-                    .agent
-                    .get_untracked()
-                    .parse()
-                    .ok()
-                    .into_iter()
-                    .collect(),
-                departments: on_screen
-                    .department
-                    .get_untracked()
-                    .parse()
-                    .ok()
-                    .into_iter()
-                    .collect(),
+                agents: filter.agents,
+                departments: filter.departments,
+                channels: filter.channels,
+                categories: filter.categories,
                 locale: locale.get_untracked(),
             },
         });
