@@ -78,6 +78,22 @@ test('a WhatsApp connection made in Settings receives live and replies through t
       assert.match(webhookUrl, /^http:\/\/127\.0\.0\.1:\d+\/webhooks\/whatsapp\/\d+$/);
       assert.doesNotMatch(await card.textContent(), new RegExp(appSecret), 'secrets are never shown');
 
+      // Its conversations start in Suporte, and customers whose language is
+      // unknown are written to in English; both survive a reload.
+      const routing = card.locator('form[data-routing]');
+      const department = routing.locator('select[name="default_department_id"]');
+      await department.locator('option', { hasText: 'Suporte' }).waitFor({ state: 'attached' });
+      await department.selectOption({ label: 'Suporte' });
+      await routing.locator('select[name="language"]').selectOption('en');
+      await routing.locator('button[type="submit"]').click();
+      await routing.getByRole('status').waitFor();
+      await page.reload();
+      await waitForHydration(page);
+      const saved = page.locator('section[data-connection]', { hasText: 'WhatsApp E2E' }).locator('form[data-routing]');
+      await saved.locator('select[name="default_department_id"] option', { hasText: 'Suporte' }).waitFor({ state: 'attached' });
+      assert.equal(await saved.locator('select[name="language"]').inputValue(), 'en');
+      assert.equal((await saved.locator('select[name="default_department_id"] option:checked').textContent()).trim(), 'Suporte');
+
       // The inbox is open when the customer writes: it appears without a reload.
       await page.goto(webhookUrl.replace(/\/webhooks\/.*$/, '/inbox'));
       await waitForHydration(page);

@@ -33,6 +33,10 @@ pub struct ConnectionView {
     /// Where its new conversations go.
     #[serde(default)]
     pub default_department_id: Option<i64>,
+    /// What its customers are spoken to in when their own language is
+    /// unknown (`null`: the account's).
+    #[serde(default)]
+    pub language: Option<crate::Locale>,
     /// Webhook events that kept failing, parked for an admin to replay.
     #[serde(default)]
     pub parked_events: i64,

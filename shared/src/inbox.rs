@@ -735,6 +735,10 @@ pub struct ChannelView {
     pub public_token: String,
     pub website: WebsiteSettings,
     pub default_department_id: Option<i64>,
+    /// What its customers are spoken to in when their own language is
+    /// unknown; `None`: the account's.
+    #[serde(default)]
+    pub language: Option<crate::Locale>,
     pub active: bool,
 }
 

@@ -22,6 +22,9 @@ pub struct WebsiteChannelForm {
     #[serde(default)]
     pub prechat_form: bool,
     pub default_department_id: Option<String>,
+    /// `pt-BR`, `en`, or empty for the account's.
+    #[serde(default)]
+    pub language: Option<String>,
     #[serde(default)]
     pub inactive: bool,
 }
@@ -38,6 +41,7 @@ pub async fn save_website_channel(channel: WebsiteChannelForm) -> Result<Channel
         color: channel.color,
         prechat_form: channel.prechat_form,
         default_department_id: channel.default_department_id.and_then(|d| d.parse().ok()),
+        language: channel.language.and_then(|l| l.parse().ok()),
     };
     finish(match channel.id {
         Some(id) => {
@@ -75,4 +79,22 @@ pub async fn remove_quick_reply(id: i64) -> Result<(), AppError> {
     use crate::server::{actor, finish};
     let (state, actor) = actor()?;
     finish(domain::quick_replies::remove(&state.db, &actor, id).await)
+}
+
+/// Where a channel's new conversations start and what its customers are
+/// spoken to in when theirs is unknown (any kind of channel; empty values:
+/// no department, the account's language).
+#[server(endpoint = "save_channel_routing")]
+pub async fn save_channel_routing(
+    id: i64,
+    #[server(default)] default_department_id: Option<String>,
+    #[server(default)] language: Option<String>,
+) -> Result<(), AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    let change = domain::channels::RoutingChange {
+        default_department_id: Some(default_department_id.and_then(|d| d.parse().ok())),
+        language: Some(language.and_then(|l| l.parse().ok())),
+    };
+    finish(domain::channels::set_routing(&state.db, &actor, id, &change).await)
 }

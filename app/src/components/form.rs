@@ -150,6 +150,27 @@ pub fn SelectField(
     }
 }
 
+/// The language a connection's customers are spoken to in when theirs is
+/// unknown: the account's (empty value) or one Ponte speaks.
+#[component]
+pub fn CustomerLanguageSelect(
+    name: &'static str,
+    current: Option<shared::Locale>,
+) -> impl IntoView {
+    let t = use_t();
+    view! {
+        <label class="space-y-1">
+            <span class="block text-sm font-medium">{move || t().customer_language}</span>
+            <select name=name class=INPUT_CLASS title=move || t().customer_language_hint>
+                <option value="" selected=current.is_none()>{move || t().customer_language_account}</option>
+                {shared::Locale::ALL.iter().map(|&locale| view! {
+                    <option value=locale.as_str() selected=current == Some(locale)>{locale.native_name()}</option>
+                }).collect_view()}
+            </select>
+        </label>
+    }
+}
+
 /// A primary submit button that disables itself and shows `busy_label`
 /// while the action runs.
 #[component]

@@ -8,7 +8,8 @@ use shared::{AppError, Permission};
 use crate::api::channels::{list_channels, SaveWebsiteChannel};
 use crate::api::departments::list_departments;
 use crate::components::form::{
-    field_error, form_error, reset_on_success, ErrorBanner, Field, SubmitButton, SuccessBanner,
+    field_error, form_error, reset_on_success, CustomerLanguageSelect, ErrorBanner, Field,
+    SubmitButton, SuccessBanner,
 };
 use crate::components::icons::{Icon, Svg};
 use crate::components::layout::{use_session, PageHeader};
@@ -181,6 +182,7 @@ fn ChannelForm(
             ..Default::default()
         },
         default_department_id: None,
+        language: None,
         active: true,
     });
     let current_department = c.default_department_id;
@@ -220,6 +222,7 @@ fn ChannelForm(
                             </Transition>
                         </select>
                     </label>
+                    <CustomerLanguageSelect name="channel[language]" current=c.language />
                     <label class="flex items-center gap-2 text-sm">
                         <input type="checkbox" name="channel[prechat_form]" value="true" checked=c.website.prechat_form />
                         {move || t().prechat_form}

@@ -43,11 +43,12 @@ struct ConnectionRow {
     health: String,
     health_detail: Option<String>,
     default_department_id: Option<i64>,
+    language: Option<shared::Locale>,
     parked_events: i64,
 }
 
 const COLUMNS: &str = "id, account_id, kind, name, public_token, settings, credentials, \
-                       credentials_key_id, active, health, health_detail, default_department_id, \
+                       credentials_key_id, active, health, health_detail, default_department_id, language, \
                        (SELECT count(*) FROM webhook_events e \
                          WHERE e.channel_id = channels.id AND e.state = 'parked') AS parked_events";
 
@@ -79,6 +80,7 @@ impl ConnectionRow {
             health_detail: self.health_detail,
             config: config.masked(),
             default_department_id: self.default_department_id,
+            language: self.language,
             parked_events: self.parked_events,
             issued: None,
         })

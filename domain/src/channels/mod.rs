@@ -25,7 +25,7 @@ use serde_json::json;
 use shared::audit::AuditAction;
 use shared::inbox::{ChannelKind, ChannelView, WebsiteSettings};
 use shared::values::DisplayName;
-use shared::{ErrorCode, FieldErrors, Permission};
+use shared::{ErrorCode, FieldErrors, Locale, Permission};
 use uuid::Uuid;
 
 use crate::actor::Actor;
@@ -42,6 +42,7 @@ struct ChannelRow {
     public_token: String,
     settings: serde_json::Value,
     default_department_id: Option<i64>,
+    language: Option<Locale>,
     active: bool,
 }
 
@@ -57,13 +58,14 @@ impl ChannelRow {
             public_token: self.public_token,
             website: serde_json::from_value(self.settings).unwrap_or_default(),
             default_department_id: self.default_department_id,
+            language: self.language,
             active: self.active,
         })
     }
 }
 
 const CHANNEL_COLUMNS: &str =
-    "id, kind, name, public_token, settings, default_department_id, active";
+    "id, kind, name, public_token, settings, default_department_id, language, active";
 
 pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<ChannelView>> {
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
@@ -117,6 +119,7 @@ pub struct WebsiteForm {
     pub color: String,
     pub prechat_form: bool,
     pub default_department_id: Option<i64>,
+    pub language: Option<Locale>,
 }
 
 fn validate(form: &WebsiteForm) -> Result<(DisplayName, WebsiteSettings)> {
@@ -189,14 +192,16 @@ pub async fn create_website(db: &Db, actor: &Actor, form: &WebsiteForm) -> Resul
     let (name, settings) = validate(form)?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let row: ChannelRow = sqlx::query_as(&format!(
-        "INSERT INTO channels (account_id, kind, name, public_token, settings, default_department_id)
-         VALUES ($1, 'website', $2, $3, $4, $5) RETURNING {CHANNEL_COLUMNS}"
+        "INSERT INTO channels (account_id, kind, name, public_token, settings, default_department_id,
+                               language)
+         VALUES ($1, 'website', $2, $3, $4, $5, $6) RETURNING {CHANNEL_COLUMNS}"
     ))
     .bind(actor.account_id)
     .bind(name.as_str())
     .bind(format!("wc_{}", &random_token()[..24]))
     .bind(serde_json::to_value(&settings).context("encoding settings")?)
     .bind(form.default_department_id)
+    .bind(form.language)
     .fetch_one(&mut *tx)
     .await
     .map_err(refused_by_the_database)?;
@@ -223,7 +228,8 @@ pub async fn update_website(
     let (name, settings) = validate(form)?;
     let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
     let row: Option<ChannelRow> = sqlx::query_as(&format!(
-        "UPDATE channels SET name = $2, settings = $3, default_department_id = $4, active = $5, updated_at = now()
+        "UPDATE channels SET name = $2, settings = $3, default_department_id = $4, active = $5,
+                language = $7, updated_at = now()
           WHERE account_id = $6 AND id = $1 AND kind = 'website' RETURNING {CHANNEL_COLUMNS}"
     ))
     .bind(id)
@@ -232,6 +238,7 @@ pub async fn update_website(
     .bind(form.default_department_id)
     .bind(active)
     .bind(actor.account_id)
+    .bind(form.language)
     .fetch_optional(&mut *tx)
     .await
     .map_err(refused_by_the_database)?;
@@ -253,37 +260,61 @@ pub async fn update_website(
     Ok(row.into_view()?)
 }
 
-/// Sets the department a channel's new conversations start in (any kind
-/// of channel; `None`: no department).
+/// A change to where a channel's conversations go and what its customers
+/// are spoken to in; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct RoutingChange {
+    /// A department (`Some(None)`: none).
+    pub default_department_id: Option<Option<i64>>,
+    /// A language (`Some(None)`: the account's).
+    pub language: Option<Option<Locale>>,
+}
+
+/// Sets the department a channel's new conversations start in and the
+/// language its customers get when theirs is unknown (any kind of channel).
+pub async fn set_routing(db: &Db, actor: &Actor, id: i64, change: &RoutingChange) -> Result<()> {
+    crate::access::require_manage(db, actor, id).await?;
+    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
+    let saved: Option<(String, Option<i64>, Option<Locale>)> = sqlx::query_as(
+        "UPDATE channels
+            SET default_department_id = CASE WHEN $3 THEN $4 ELSE default_department_id END,
+                language = CASE WHEN $5 THEN $6 ELSE language END, updated_at = now()
+          WHERE account_id = $1 AND id = $2 RETURNING name, default_department_id, language",
+    )
+    .bind(actor.account_id)
+    .bind(id)
+    .bind(change.default_department_id.is_some())
+    .bind(change.default_department_id.flatten())
+    .bind(change.language.is_some())
+    .bind(change.language.flatten())
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(refused_by_the_database)?;
+    let (name, department_id, language) = saved.ok_or(Error::NotFound)?;
+    audit::record(
+        &mut tx,
+        actor,
+        AuditAction::ChannelUpdated,
+        Some(Target::new("channel", id)),
+        json!({ "name": name, "default_department_id": department_id, "language": language }),
+    )
+    .await?;
+    tx.commit().await.context("commit")?;
+    Ok(())
+}
+
+/// [`set_routing`] of the department alone.
 pub async fn set_default_department(
     db: &Db,
     actor: &Actor,
     id: i64,
     department_id: Option<i64>,
 ) -> Result<()> {
-    crate::access::require_manage(db, actor, id).await?;
-    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
-    let name: Option<String> = sqlx::query_scalar(
-        "UPDATE channels SET default_department_id = $3, updated_at = now()
-          WHERE account_id = $1 AND id = $2 RETURNING name",
-    )
-    .bind(actor.account_id)
-    .bind(id)
-    .bind(department_id)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(refused_by_the_database)?;
-    let name = name.ok_or(Error::NotFound)?;
-    audit::record(
-        &mut tx,
-        actor,
-        AuditAction::ChannelUpdated,
-        Some(Target::new("channel", id)),
-        json!({ "name": name, "default_department_id": department_id }),
-    )
-    .await?;
-    tx.commit().await.context("commit")?;
-    Ok(())
+    let change = RoutingChange {
+        default_department_id: Some(department_id),
+        ..RoutingChange::default()
+    };
+    set_routing(db, actor, id, &change).await
 }
 
 /// What the public widget endpoints know about their channel.

@@ -338,6 +338,7 @@ pub async fn demo_inbox(db: &Db, secret: &SecretKey, demo: &DemoAccount) -> anyh
             color: "#1d4ed8".into(),
             prechat_form: false,
             default_department_id: None,
+            language: None,
         },
     )
     .await

@@ -11,11 +11,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use shared::access::ChannelAccessSettings;
 use shared::inbox::{ChannelKind, ChannelView};
-use shared::{AppError, ErrorCode};
+use shared::{AppError, ErrorCode, Locale};
 
 use app::server::AppState;
 use domain::channels::connections::{self, ConnectionChanges, NewConnection};
-use domain::channels::WebsiteForm;
+use domain::channels::{RoutingChange, WebsiteForm};
 use domain::Actor;
 use shared::connections::ConnectionView;
 
@@ -43,6 +43,7 @@ fn website_json(channel: &ChannelView) -> Value {
         "active": channel.active,
         "widget_token": channel.public_token,
         "default_department_id": channel.default_department_id,
+        "language": channel.language,
         "config": {
             "allowed_origins": channel.website.allowed_origins,
             "greeting": channel.website.greeting,
@@ -153,6 +154,9 @@ struct ChannelPatch {
     /// A department id; `null` for none; absent leaves it alone.
     #[serde(default, deserialize_with = "super::api_v1::explicit_null")]
     default_department_id: Option<Option<i64>>,
+    /// `pt-BR` or `en`; `null` for the account's; absent leaves it alone.
+    #[serde(default, deserialize_with = "super::api_v1::explicit_null")]
+    language: Option<Option<Locale>>,
 }
 
 async fn update(
@@ -161,8 +165,12 @@ async fn update(
     ApiPath(id): ApiPath<i64>,
     ApiJson(patch): ApiJson<ChannelPatch>,
 ) -> Result<Json<Value>, ApiError> {
-    if let Some(department) = patch.default_department_id {
-        domain::channels::set_default_department(&state.db, &actor, id, department).await?;
+    if patch.default_department_id.is_some() || patch.language.is_some() {
+        let change = RoutingChange {
+            default_department_id: patch.default_department_id,
+            language: patch.language,
+        };
+        domain::channels::set_routing(&state.db, &actor, id, &change).await?;
         if patch.name.is_none() && patch.active.is_none() && patch.config.is_none() {
             return show(State(state), ApiActor(actor), ApiPath(id)).await;
         }
@@ -268,6 +276,7 @@ fn website_form(
         color: text("color", settings.color)?,
         prechat_form,
         default_department_id: current.and_then(|c| c.default_department_id),
+        language: current.and_then(|c| c.language),
     })
 }
 

@@ -449,6 +449,37 @@ async fn the_out_of_hours_reply_goes_once_per_closed_period() {
     .unwrap();
     app.visitor_says(&channel, &visitor, "e agora?").await;
     assert_eq!(outgoing_bodies(owner, conversation).await.len(), 2);
+
+    // A customer whose own language is unknown gets the connection's
+    // (set over REST), not the account's Portuguese.
+    let token = app.demo_admin_token().await;
+    let channel_number = channel_id(owner, &channel).await;
+    let patched: Value = app
+        .plain_client()
+        .patch(format!("{}/api/v1/channels/{channel_number}", app.base_url))
+        .bearer_auth(&token)
+        .json(&json!({ "language": "en" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(patched["language"], "en", "{patched}");
+    let (_, english) = new_customer_writes(&app, &channel, "hello?").await;
+    assert_eq!(
+        outgoing_bodies(owner, english).await,
+        ["We are closed; back tomorrow."]
+    );
+    let refused = app
+        .plain_client()
+        .patch(format!("{}/api/v1/channels/{channel_number}", app.base_url))
+        .bearer_auth(&token)
+        .json(&json!({ "language": "fr" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

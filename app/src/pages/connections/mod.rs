@@ -2,6 +2,8 @@
 //! shows where the provider must post (the webhook URL), the connection's
 //! health live, and what it is configured with — never its secrets.
 
+mod routing;
+
 use crate::components::grants::ChannelAccessPanel;
 use leptos::prelude::*;
 use serde_json::{Map, Value};
@@ -271,6 +273,7 @@ fn ConnectionCard(
                     <div class="min-w-0"><dt class="text-slate-500 dark:text-slate-400">{move || field_label(t(), key)}</dt><dd class="truncate font-mono">{value}</dd></div>
                 }).collect_view()}
             </dl>
+            <routing::ConnectionRouting connection=connection.clone() />
             {(connection.kind == ChannelKind::Zapi).then(|| view! { <ZapiPairing id=id /> })}
             {admin.then(|| view! { <ChannelAccessPanel channel_id=id /> })}
             <Show when=move || editing.get()>
