@@ -328,6 +328,43 @@ async fn a_new_conversation_follows_the_flow_and_is_handed_to_the_chosen_departm
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_choose_department_step_offers_the_departments_and_hands_over_to_the_pick() {
+    let demo = demo().await;
+    let vendas = demo.department("Vendas").await;
+    let suporte = demo.department("Suporte").await;
+    let financeiro = demo.department("Financeiro").await;
+    let flow = json!({
+        "schema": 1, "variables": [],
+        "blocks": [
+            {"id": "inicio", "type": "start", "position": at(0, 0),
+             "trigger": {"kind": "new_conversation", "channel_ids": [demo.channel_id]}},
+            {"id": "setor", "type": "choose_department", "position": at(0, 100),
+             "text": "Qual setor?", "departments": [suporte, vendas],
+             "retry_message": "Escolha 1 ou 2."}
+        ],
+        "edges": [{"from": "inicio", "to": "setor"}]
+    });
+    demo.publish("Setores", flow).await;
+
+    // Only the departments the step names, in its order (Financeiro not).
+    let (visitor, conversation) = demo.new_customer("oi").await;
+    assert_eq!(
+        demo.customer_reads(&visitor).await,
+        ["Qual setor?\n1 - Suporte\n2 - Vendas"]
+    );
+    demo.app.visitor_says(&demo.channel, &visitor, "3").await;
+    assert_eq!(
+        demo.customer_reads(&visitor).await.last().unwrap(),
+        "Escolha 1 ou 2.\n1 - Suporte\n2 - Vendas"
+    );
+    assert_eq!(demo.status_of(conversation).await.0, "bot");
+    demo.app.visitor_says(&demo.channel, &visitor, "vendas").await;
+    let (status, department, _) = demo.status_of(conversation).await;
+    assert_eq!((status.as_str(), department), ("open", Some(vendas)));
+    assert_ne!(department, Some(financeiro));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_waiting_for_an_answer_resumes_on_another_server() {
     let demo = demo().await;
     demo.publish("Pedidos", order_taker("Certo:")).await;

@@ -295,6 +295,19 @@ pub enum BlockKind {
         #[serde(default)]
         categories: Vec<i64>,
     },
+    /// Offers departments as a menu (buttons where the channel has them)
+    /// and hands the conversation to the queue of the one the customer
+    /// picks; `invalid` after the retries.
+    ChooseDepartment {
+        text: String,
+        /// Offered in this order; empty: every department of the account.
+        #[serde(default)]
+        departments: Vec<i64>,
+        #[serde(default)]
+        retry_message: String,
+        #[serde(default = "default_retries")]
+        max_retries: u8,
+    },
     /// Hands the conversation to people: a department's queue or an agent.
     Transfer {
         #[serde(default)]
@@ -358,6 +371,7 @@ impl BlockKind {
             BlockKind::WaitForReply { .. } => vec![output(NEXT, true), output(TIMEOUT, false)],
             BlockKind::Http { .. } => vec![output(NEXT, true), output(ERROR, false)],
             BlockKind::AiReply { .. } => vec![output(HANDOFF, true)],
+            BlockKind::ChooseDepartment { .. } => vec![output(INVALID, false)],
             BlockKind::AiClassify {
                 by: ClassifyBy::Sentiment,
                 ..
@@ -391,6 +405,7 @@ impl BlockKind {
             self,
             BlockKind::Ask { .. }
                 | BlockKind::Menu { .. }
+                | BlockKind::ChooseDepartment { .. }
                 | BlockKind::Wait { .. }
                 | BlockKind::WaitForReply { .. }
                 | BlockKind::AiReply { .. }
@@ -426,6 +441,14 @@ impl BlockKind {
                 for option in options {
                     text(&option.label);
                 }
+            }
+            BlockKind::ChooseDepartment {
+                text: t,
+                retry_message,
+                ..
+            } => {
+                text(t);
+                text(retry_message);
             }
             BlockKind::Set { value, .. } => text(value),
             BlockKind::Http {

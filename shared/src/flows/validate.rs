@@ -503,6 +503,22 @@ fn check_settings(
                 problems.add(Some(id), ProblemCode::ChoicesInvalid, "map");
             }
         }
+        BlockKind::ChooseDepartment {
+            text: t,
+            departments,
+            retry_message,
+            max_retries,
+        } => {
+            problems.text(id, "text", t, true, MAX_TEXT_CHARS);
+            problems.text(id, "retry_message", retry_message, false, MAX_TEXT_CHARS);
+            let unique: HashSet<&i64> = departments.iter().collect();
+            if departments.len() > MAX_CHOICES || unique.len() != departments.len() {
+                problems.add(Some(id), ProblemCode::ChoicesInvalid, "departments");
+            }
+            if usize::from(*max_retries) > MAX_CHOICES {
+                problems.add(Some(id), ProblemCode::NumberInvalid, "max_retries");
+            }
+        }
         BlockKind::Transfer {
             department_id,
             agent_id,

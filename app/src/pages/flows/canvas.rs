@@ -324,6 +324,7 @@ fn summary(kind: &BlockKind, locale: shared::Locale, editor: &Editor) -> String 
             .map(|i| i.label.as_str())
             .collect::<Vec<_>>()
             .join(" · "),
+        BlockKind::ChooseDepartment { text, .. } => text.clone(),
         BlockKind::Transfer {
             department_id,
             agent_id,

@@ -23,6 +23,7 @@ pub const PALETTE: &[&str] = &[
     "ai_reply",
     "ai_classify",
     "send_media",
+    "choose_department",
     "transfer",
     "end",
     "jump",
@@ -45,6 +46,7 @@ pub fn type_of(kind: &BlockKind) -> &'static str {
         BlockKind::Http { .. } => "http",
         BlockKind::AiReply { .. } => "ai_reply",
         BlockKind::AiClassify { .. } => "ai_classify",
+        BlockKind::ChooseDepartment { .. } => "choose_department",
         BlockKind::Transfer { .. } => "transfer",
         BlockKind::End => "end",
         BlockKind::Jump { .. } => "jump",
@@ -132,6 +134,12 @@ pub fn fresh_kind(type_name: &str) -> Option<BlockKind> {
                 examples: vec![],
             }],
             categories: vec![],
+        },
+        "choose_department" => BlockKind::ChooseDepartment {
+            text: String::new(),
+            departments: vec![],
+            retry_message: String::new(),
+            max_retries: 2,
         },
         "transfer" => BlockKind::Transfer {
             department_id: None,

@@ -518,6 +518,42 @@ fn Fields(editor: Editor, id: String, kind: BlockKind) -> impl IntoView {
             }
             .into_any()
         }
+        BlockKind::ChooseDepartment {
+            text,
+            departments,
+            retry_message,
+            ..
+        } => {
+            let (set_text, set_retry) = (at("text"), at("retry"));
+            let department_boxes = choices.departments.into_iter().map(|(department_id, name)| {
+                let toggle = at("departments");
+                let box_id = format!("offered-department-{department_id}");
+                let label_for = box_id.clone();
+                view! {
+                    <label class="flex items-center gap-2 py-1 text-sm" for=label_for>
+                        <input type="checkbox" id=box_id checked=departments.contains(&department_id) on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            toggle(Box::new(move |k| if let BlockKind::ChooseDepartment { departments, .. } = k {
+                                departments.retain(|id| *id != department_id);
+                                if on { departments.push(department_id) }
+                            }))
+                        } />
+                        {name}
+                    </label>
+                }
+            }).collect_view();
+            view! {
+                {text_input(w.text, "block-text", "text", text, true, move |value| set_text(Box::new(move |k| if let BlockKind::ChooseDepartment { text, .. } = k { *text = value })))}
+                <fieldset class="mb-2">
+                    <legend class=LABEL>{w.departments_offered}</legend>
+                    {department_boxes}
+                    <p class="text-xs text-slate-600 dark:text-slate-300">{w.departments_offered_hint}</p>
+                    {problem_line("offered-departments", problem_with("departments"))}
+                </fieldset>
+                {text_input(w.retry_message, "block-retry", "retry_message", retry_message, false, move |value| set_retry(Box::new(move |k| if let BlockKind::ChooseDepartment { retry_message, .. } = k { *retry_message = value })))}
+            }
+            .into_any()
+        }
         BlockKind::Transfer {
             department_id,
             agent_id,

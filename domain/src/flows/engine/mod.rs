@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use shared::flows::{
-    template, Block, BlockKind, ClassifyBy, FlowDefinition, HttpMethod, Intent, Operand, SetTarget,
-    CLOSED, ELSE, ERROR, HANDOFF, INVALID, NEXT, OPEN, TIMEOUT,
+    template, Block, BlockKind, ClassifyBy, FlowDefinition, HttpMethod, Intent, MenuOption,
+    Operand, SetTarget, CLOSED, ELSE, ERROR, HANDOFF, INVALID, NEXT, OPEN, TIMEOUT,
 };
 use shared::inbox::Priority;
 use uuid::Uuid;
@@ -183,6 +183,21 @@ pub trait World {
     fn is_open(&self, department_id: Option<i64>) -> bool;
     /// A built-in variable (`contact.name`, `channel.name`, …).
     fn builtin(&self, name: &str) -> Option<String>;
+    /// The departments a choose-department block offers, by id and name, in
+    /// its order (`chosen` empty: every one); those removed since are left out.
+    fn departments(&self, chosen: &[i64]) -> Vec<(i64, String)>;
+}
+
+/// The departments offered as a menu's options (each option's id is the
+/// department's).
+fn department_options(offered: &[(i64, String)]) -> Vec<MenuOption> {
+    offered
+        .iter()
+        .map(|(id, name)| MenuOption {
+            id: id.to_string(),
+            label: name.clone(),
+        })
+        .collect()
 }
 
 /// Where a block sends the run next.
@@ -318,6 +333,19 @@ impl Run {
                 actions.push(Action::SendMenu {
                     text: render(text),
                     options: options.iter().map(|o| render(&o.label)).collect(),
+                });
+                Next::Wait(Waiting::Answer)
+            }
+            BlockKind::ChooseDepartment {
+                text, departments, ..
+            } => {
+                let offered = world.departments(departments);
+                if offered.is_empty() {
+                    return Next::Output(INVALID);
+                }
+                actions.push(Action::SendMenu {
+                    text: render(text),
+                    options: offered.into_iter().map(|(_, name)| name).collect(),
                 });
                 Next::Wait(Waiting::Answer)
             }
@@ -481,6 +509,27 @@ impl Run {
                     options: options.iter().map(|o| render(&o.label)).collect(),
                 };
                 (chosen, retry, *max_retries)
+            }
+            BlockKind::ChooseDepartment {
+                text: menu,
+                departments,
+                retry_message,
+                max_retries,
+            } => {
+                let offered = department_options(&world.departments(departments));
+                if let Some(department) = answers::read_choice(&offered, text) {
+                    self.unanswered = false;
+                    actions.push(Action::Transfer {
+                        department_id: department.id.parse().ok(),
+                        agent_id: None,
+                    });
+                    return Next::End(Ending::HandedOff);
+                }
+                let retry = Action::SendMenu {
+                    text: again(retry_message, menu),
+                    options: offered.into_iter().map(|o| o.label).collect(),
+                };
+                (None, retry, *max_retries)
             }
             _ => return Next::Wait(Waiting::Answer),
         };

@@ -35,6 +35,19 @@ impl World for FakeWorld {
     fn builtin(&self, name: &str) -> Option<String> {
         (name == "contact.name").then(|| "Ana".to_string())
     }
+    fn departments(&self, chosen: &[i64]) -> Vec<(i64, String)> {
+        let all = [(1, "Financeiro"), (2, "Suporte"), (3, "Vendas")];
+        let name = |id: &i64| {
+            all.iter()
+                .find(|(d, _)| d == id)
+                .map(|(d, n)| (*d, n.to_string()))
+        };
+        if chosen.is_empty() {
+            all.iter().filter_map(|(id, _)| name(id)).collect()
+        } else {
+            chosen.iter().filter_map(name).collect()
+        }
+    }
 }
 
 /// A flow from its blocks, chained `next` → `next` in order, plus `extra`
@@ -135,6 +148,44 @@ fn a_question_is_asked_again_then_left_through_invalid() {
     let found = run.advance(&f, Event::CustomerWrote("1.234"), &world);
     assert_eq!(sent(&found), ["Pedido 1234 encontrado."]);
     assert_eq!(run.variables["pedido"], "1234");
+}
+
+#[test]
+fn choosing_a_department_hands_the_conversation_to_its_queue() {
+    let f = flow(
+        &[],
+        json!([
+            { "id": "setor", "type": "choose_department", "text": "Qual setor?",
+              "departments": [3, 2], "max_retries": 1, "chain": false },
+            { "id": "humano", "type": "transfer", "agent_id": "00000000-0000-0000-0000-000000000001" }
+        ]),
+        json!([{ "from": "setor", "output": "invalid", "to": "humano" }]),
+    );
+    let world = FakeWorld::new();
+    let mut run = Run::new("inicio");
+    // Offered in the block's order, only those it names.
+    assert_eq!(
+        sent(&run.advance(&f, Event::Started, &world)),
+        ["Qual setor? [Vendas | Suporte]"]
+    );
+    assert_eq!(
+        run.advance(&f, Event::CustomerWrote("suporte"), &world),
+        [Action::Transfer {
+            department_id: Some(2),
+            agent_id: None
+        }]
+    );
+    assert_eq!(run.ended, Some(Ending::HandedOff));
+
+    // A wrong answer asks again; a second one leaves through `invalid`.
+    let mut lost = Run::new("inicio");
+    lost.advance(&f, Event::Started, &world);
+    assert_eq!(
+        sent(&lost.advance(&f, Event::CustomerWrote("9"), &world)),
+        ["Qual setor? [Vendas | Suporte]"]
+    );
+    lost.advance(&f, Event::CustomerWrote("nenhum"), &world);
+    assert_eq!(lost.path, ["inicio", "setor", "humano"]);
 }
 
 #[test]

@@ -20,6 +20,8 @@ pub(crate) struct ConversationWorld {
     builtins: HashMap<&'static str, String>,
     /// By department (`None`: the account's).
     calendars: HashMap<Option<i64>, Calendar>,
+    /// The account's departments by name, when a block offers them.
+    departments: Vec<(i64, String)>,
 }
 
 impl World for ConversationWorld {
@@ -36,6 +38,16 @@ impl World for ConversationWorld {
 
     fn builtin(&self, name: &str) -> Option<String> {
         self.builtins.get(name).cloned().filter(|v| !v.is_empty())
+    }
+
+    fn departments(&self, chosen: &[i64]) -> Vec<(i64, String)> {
+        if chosen.is_empty() {
+            return self.departments.clone();
+        }
+        chosen
+            .iter()
+            .filter_map(|id| self.departments.iter().find(|(d, _)| d == id).cloned())
+            .collect()
     }
 }
 
@@ -77,6 +89,7 @@ pub(super) async fn load(
         now: Utc::now(),
         builtins,
         calendars: calendars_for(tx, conversation.account_id, flow).await?,
+        departments: departments_for(tx, conversation.account_id, flow).await?,
     })
 }
 
@@ -99,6 +112,7 @@ pub(crate) async fn for_test(
         now: Utc::now(),
         builtins,
         calendars: calendars_for(tx, account_id, flow).await?,
+        departments: departments_for(tx, account_id, flow).await?,
     })
 }
 
@@ -107,6 +121,27 @@ impl ConversationWorld {
     pub(crate) fn move_clock_to(&mut self, at: DateTime<Utc>) {
         self.now = at;
     }
+}
+
+/// The account's departments, when one of the flow's blocks offers them
+/// (none read otherwise).
+async fn departments_for(
+    tx: &mut Tx,
+    account_id: Uuid,
+    flow: &FlowDefinition,
+) -> anyhow::Result<Vec<(i64, String)>> {
+    let offers = flow
+        .blocks
+        .iter()
+        .any(|block| matches!(block.kind, BlockKind::ChooseDepartment { .. }));
+    if !offers {
+        return Ok(Vec::new());
+    }
+    sqlx::query_as("SELECT id, name FROM departments WHERE account_id = $1 ORDER BY lower(name)")
+        .bind(account_id)
+        .fetch_all(&mut **tx)
+        .await
+        .context("listing the departments a flow offers")
 }
 
 /// The calendars the flow's business-hours blocks ask about.
