@@ -37,6 +37,7 @@ string_enum!(
         LowAiScore => "low_ai_score",
         SlaBreached => "sla_breached",
         ConversationResolved => "conversation_resolved",
+        ConversationAssigned => "conversation_assigned",
         NoAgentReply => "no_agent_reply",
         WaitingOnCustomer => "waiting_on_customer",
         OpenTooLong => "open_too_long",

@@ -358,7 +358,9 @@ async fn a_choose_department_step_offers_the_departments_and_hands_over_to_the_p
         "Escolha 1 ou 2.\n1 - Suporte\n2 - Vendas"
     );
     assert_eq!(demo.status_of(conversation).await.0, "bot");
-    demo.app.visitor_says(&demo.channel, &visitor, "vendas").await;
+    demo.app
+        .visitor_says(&demo.channel, &visitor, "vendas")
+        .await;
     let (status, department, _) = demo.status_of(conversation).await;
     assert_eq!((status.as_str(), department), ("open", Some(vendas)));
     assert_ne!(department, Some(financeiro));

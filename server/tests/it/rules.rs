@@ -248,6 +248,57 @@ async fn conditions_that_do_not_hold_are_logged_and_change_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_assignment_starts_the_rules_listening_for_it() {
+    let app = spawn_app().await;
+    let (_demo, channel) = app.demo_inbox().await;
+    let token = app.demo_admin_token().await;
+    let saved = create_rule(
+        &app,
+        &token,
+        json!({
+            "name": "Marcar atribuídas",
+            "event": "conversation_assigned",
+            "actions": [{"kind": "add_tag", "tag": "atribuida"}]
+        }),
+    )
+    .await;
+    let rule_id = saved["rule"]["id"].as_i64().unwrap();
+    let visitor = app.visitor(&channel).await;
+    app.visitor_says(&channel, &visitor, "Olá, preciso de ajuda")
+        .await;
+    let number = app.latest_customer_conversation().await;
+    rules_settled(&app).await;
+    // Nobody has it yet: the rule has not run.
+    assert!(runs(&app, &token, rule_id).await.is_empty());
+
+    let assign = |email: Value| {
+        let token = token.clone();
+        let app = &app;
+        async move {
+            let path = format!("/conversations/{number}");
+            let body = json!({ "assignee_email": email });
+            let (status, body) = rest(app, &token, reqwest::Method::PATCH, &path, Some(body)).await;
+            assert_eq!(status, 200, "{body}");
+        }
+    };
+    assign(json!("agent@demo.ponte.dev")).await;
+    rules_settled(&app).await;
+    let tags = conversation(&app, &token, number).await["tags"].clone();
+    assert!(
+        tags.as_array().unwrap().contains(&json!("atribuida")),
+        "{tags}"
+    );
+    assert_eq!(runs(&app, &token, rule_id).await.len(), 1);
+    // Taking it away is not an assignment; giving it to someone else is.
+    assign(Value::Null).await;
+    rules_settled(&app).await;
+    assert_eq!(runs(&app, &token, rule_id).await.len(), 1);
+    assign(json!("supervisor@demo.ponte.dev")).await;
+    rules_settled(&app).await;
+    assert_eq!(runs(&app, &token, rule_id).await.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clock_rule_fires_once_per_episode() {
     let app = spawn_app().await;
     let (_demo, channel) = app.demo_inbox().await;

@@ -231,6 +231,7 @@ pub fn event_name(event: RuleEvent, l: Locale) -> &'static str {
         RuleEvent::LowAiScore => pick(l, "Nota da IA abaixo do limite", "AI score below threshold"),
         RuleEvent::SlaBreached => pick(l, "SLA estourado", "SLA breached"),
         RuleEvent::ConversationResolved => pick(l, "Conversa resolvida", "Conversation resolved"),
+        RuleEvent::ConversationAssigned => pick(l, "Conversa atribuída", "Conversation assigned"),
         RuleEvent::NoAgentReply => pick(l, "Sem resposta do agente há…", "No agent reply for…"),
         RuleEvent::WaitingOnCustomer => pick(
             l,
