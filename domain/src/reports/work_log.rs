@@ -3,7 +3,8 @@
 //! applied day by day (a session across midnight counts on both days).
 
 use anyhow::Context;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
+use chrono_tz::Tz;
 use shared::reports::{
     DayStretch, ReportFilter, ReportKind, ReportTable, TableRow, WorkLogDay, WorkLogFigures,
     WorkLogRow,
@@ -20,9 +21,35 @@ use crate::error::Result;
 
 pub type WorkLogReport = shared::reports::Report<WorkLogRow, WorkLogFigures>;
 
+/// A day in the account's time zone: when it starts and ends, and how its
+/// clock reads (a day the zone changes its offset has 23 or 25 hours).
+#[derive(Clone, Copy)]
+struct LocalDay {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    zone: Tz,
+}
+
+impl LocalDay {
+    /// Minutes since local midnight by the wall clock; 1440 at the day's end.
+    fn minute(&self, at: DateTime<Utc>) -> u16 {
+        if at >= self.end {
+            return 1440;
+        }
+        let local = at.max(self.start).with_timezone(&self.zone);
+        (local.hour() * 60 + local.minute()) as u16
+    }
+
+    /// "08:21"; "24:00" for the day's very end.
+    fn clock(&self, at: DateTime<Utc>) -> String {
+        let minute = self.minute(at);
+        format!("{:02}:{:02}", minute / 60, minute % 60)
+    }
+}
+
 /// One agent's day as it adds up, session by session.
 struct DayTally {
-    start: DateTime<Utc>,
+    day: LocalDay,
     first_login: DateTime<Utc>,
     last_logout: DateTime<Utc>,
     signed_in_now: bool,
@@ -33,8 +60,9 @@ struct DayTally {
 
 pub async fn work_log(db: &Db, viewer: &Actor, filter: &ReportFilter) -> Result<WorkLogReport> {
     let (mut tx, scope) = scope(db, viewer, filter).await?;
-    let days: Vec<(NaiveDate, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT d::date, d AT TIME ZONE a.timezone, (d + interval '1 day') AT TIME ZONE a.timezone
+    let days: Vec<(NaiveDate, DateTime<Utc>, DateTime<Utc>, String)> = sqlx::query_as(
+        "SELECT d::date, d AT TIME ZONE a.timezone, (d + interval '1 day') AT TIME ZONE a.timezone,
+                a.timezone
            FROM accounts a,
                 generate_series($2::date::timestamp, $3::date::timestamp, interval '1 day') d
           WHERE a.id = $1 ORDER BY d",
@@ -45,6 +73,13 @@ pub async fn work_log(db: &Db, viewer: &Actor, filter: &ReportFilter) -> Result<
     .fetch_all(&mut *tx)
     .await
     .context("listing the report's days")?;
+    let days: Vec<(NaiveDate, LocalDay)> = days
+        .into_iter()
+        .map(|(date, start, end, zone)| {
+            let zone = zone.parse().unwrap_or(Tz::UTC);
+            (date, LocalDay { start, end, zone })
+        })
+        .collect();
     let sessions = sessions_in(
         &mut tx,
         scope.account_id,
@@ -63,7 +98,8 @@ pub async fn work_log(db: &Db, viewer: &Actor, filter: &ReportFilter) -> Result<
             *session_counts.entry(spans.user_id).or_default() += 1;
         }
         let inactive = spans.inactive();
-        for &(date, day_start, day_end) in &days {
+        for &(date, day) in &days {
+            let (day_start, day_end) = (day.start, day.end);
             let total = clipped_seconds(spans.session, day_start, day_end, now);
             if total == 0 {
                 continue;
@@ -77,7 +113,7 @@ pub async fn work_log(db: &Db, viewer: &Actor, filter: &ReportFilter) -> Result<
                 .or_default()
                 .entry(date)
                 .or_insert(DayTally {
-                    start: day_start,
+                    day,
                     first_login: login,
                     last_logout: logout,
                     signed_in_now: false,
@@ -90,9 +126,7 @@ pub async fn work_log(db: &Db, viewer: &Actor, filter: &ReportFilter) -> Result<
             tally.signed_in_now |= signed_in_now;
             tally.total += total;
             tally.active += active;
-            tally
-                .timeline
-                .extend(stretches(spans, day_start, day_end, now));
+            tally.timeline.extend(stretches(spans, day, now));
         }
     }
 
@@ -111,9 +145,8 @@ pub async fn work_log(db: &Db, viewer: &Actor, filter: &ReportFilter) -> Result<
                         tally.timeline
                     },
                     date,
-                    login: clock_of_day(tally.start, tally.first_login),
-                    logout: (!tally.signed_in_now)
-                        .then(|| clock_of_day(tally.start, tally.last_logout)),
+                    login: tally.day.clock(tally.first_login),
+                    logout: (!tally.signed_in_now).then(|| tally.day.clock(tally.last_logout)),
                     total_seconds: tally.total,
                     active_seconds: tally.active,
                     inactive_seconds: tally.total - tally.active,
@@ -146,15 +179,10 @@ pub async fn work_log(db: &Db, viewer: &Actor, filter: &ReportFilter) -> Result<
 /// One session's part of a day as active stretches and inactivity
 /// periods, in minutes from the day's start; what the formulas count as
 /// active is the session minus its periods, and so is this.
-fn stretches(
-    spans: &SessionSpans,
-    day_start: DateTime<Utc>,
-    day_end: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Vec<DayStretch> {
-    let start = spans.session.start.max(day_start);
-    let end = spans.session.end.unwrap_or(now).min(day_end);
-    let minute = |at: DateTime<Utc>| (at - day_start).num_minutes().clamp(0, 1440) as u16;
+fn stretches(spans: &SessionSpans, day: LocalDay, now: DateTime<Utc>) -> Vec<DayStretch> {
+    let start = spans.session.start.max(day.start);
+    let end = spans.session.end.unwrap_or(now).min(day.end);
+    let minute = |at: DateTime<Utc>| day.minute(at);
     let mut timeline = Vec::new();
     let mut push = |from: DateTime<Utc>, to: DateTime<Utc>, inactive| {
         if minute(from) < minute(to) {
@@ -182,14 +210,6 @@ fn stretches(
     timeline
 }
 
-/// "08:21": the local time of `at` on the day starting at `day_start`
-/// (exact but on the rare day a time zone changes its offset); "24:00" for
-/// the day's very end.
-fn clock_of_day(day_start: DateTime<Utc>, at: DateTime<Utc>) -> String {
-    let minutes = (at - day_start).num_minutes().max(0);
-    format!("{:02}:{:02}", minutes / 60, minutes % 60)
-}
-
 pub(super) fn table(report: WorkLogReport) -> ReportTable {
     layout(
         report.report,
@@ -211,21 +231,42 @@ mod tests {
     use crate::activity::clock::Span;
     use chrono::TimeZone;
 
+    fn day(start: DateTime<Utc>, hours: i64, zone: Tz) -> LocalDay {
+        LocalDay {
+            start,
+            end: start + chrono::Duration::hours(hours),
+            zone,
+        }
+    }
+
     #[test]
-    fn local_clock_counts_from_the_day_start() {
+    fn local_clock_reads_the_wall_clock_of_the_account_zone() {
         // Midnight in São Paulo is 03:00 UTC.
-        let day_start = Utc.with_ymd_and_hms(2026, 3, 10, 3, 0, 0).unwrap();
+        let sao_paulo = day(
+            Utc.with_ymd_and_hms(2026, 3, 10, 3, 0, 0).unwrap(),
+            24,
+            chrono_tz::America::Sao_Paulo,
+        );
         let at = Utc.with_ymd_and_hms(2026, 3, 10, 11, 21, 40).unwrap();
-        assert_eq!(clock_of_day(day_start, at), "08:21");
-        let next_midnight = Utc.with_ymd_and_hms(2026, 3, 11, 3, 0, 0).unwrap();
-        assert_eq!(clock_of_day(day_start, next_midnight), "24:00");
+        assert_eq!(sao_paulo.clock(at), "08:21");
+        assert_eq!(sao_paulo.clock(sao_paulo.end), "24:00");
+        // New York springs forward at 02:00 on 8 March: 09:00 UTC is 05:00
+        // by the clock, though only four hours after midnight (05:00 UTC).
+        let new_york = day(
+            Utc.with_ymd_and_hms(2026, 3, 8, 5, 0, 0).unwrap(),
+            23,
+            chrono_tz::America::New_York,
+        );
+        let at = Utc.with_ymd_and_hms(2026, 3, 8, 9, 0, 0).unwrap();
+        assert_eq!(new_york.clock(at), "05:00");
+        assert_eq!(new_york.clock(new_york.end), "24:00");
     }
 
     #[test]
     fn a_day_is_active_stretches_between_its_inactivity_periods() {
         use shared::activity::InactivityReason::{Away, Idle};
         let at = |h: u32, m: u32| Utc.with_ymd_and_hms(2026, 3, 10, h, m, 0).unwrap();
-        let (day_start, day_end) = (at(3, 0), at(3, 0) + chrono::Duration::days(1));
+        let today = day(at(3, 0), 24, chrono_tz::America::Sao_Paulo);
         let stretch = |from, to, inactive| DayStretch {
             from_minute: from,
             to_minute: to,
@@ -241,7 +282,7 @@ mod tests {
             ],
         };
         assert_eq!(
-            stretches(&spans, day_start, day_end, at(20, 0)),
+            stretches(&spans, today, at(20, 0)),
             [
                 stretch(480, 540, None),
                 stretch(540, 570, Some(Idle)),
@@ -255,9 +296,6 @@ mod tests {
             session: Span::new(at(1, 0), None),
             periods: vec![],
         };
-        assert_eq!(
-            stretches(&open, day_start, day_end, at(13, 0)),
-            [stretch(0, 600, None)]
-        );
+        assert_eq!(stretches(&open, today, at(13, 0)), [stretch(0, 600, None)]);
     }
 }

@@ -417,6 +417,68 @@ async fn reports_give_hand_computed_figures_and_the_csv_equals_the_json() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_across_midnight_on_a_daylight_saving_night_splits_by_the_local_day() {
+    let app = spawn_app().await;
+    let (demo, _) = app.demo_inbox().await;
+    let owner = &app.database.owner;
+    let agent = demo.actor(Role::Agent);
+    // New York springs forward at 02:00 on 8 March 2026: that day has 23
+    // hours. The session runs 23:00 on the 7th (EST) to 05:00 on the 8th
+    // (EDT): five real hours, one on the 7th and four on the 8th.
+    exec(
+        owner,
+        "UPDATE accounts SET timezone = 'America/New_York' WHERE id = $1 AND $2::uuid IS NOT NULL",
+        demo.account_id,
+        agent.user_id,
+    )
+    .await;
+    exec(
+        owner,
+        "INSERT INTO work_sessions (account_id, user_id, started_at, last_seen_at, ended_at, end_reason)
+         VALUES ($1, $2, '2026-03-08 04:00Z', '2026-03-08 09:00Z', '2026-03-08 09:00Z', 'sign_out')",
+        demo.account_id,
+        agent.user_id,
+    )
+    .await;
+    let token = app.demo_admin_token().await;
+    let report: Value = app
+        .plain_client()
+        .get(format!(
+            "{}/api/v1/reports/work-log?from=2026-03-07&to=2026-03-08&agents={}",
+            app.base_url, agent.user_id
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let alice = row(&report, &agent.email);
+    let days: Vec<(String, i64, String)> = alice["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["date"].as_str().unwrap().to_string(),
+                d["total_seconds"].as_i64().unwrap(),
+                d["login"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        days,
+        [
+            ("2026-03-07".to_string(), 3600, "23:00".to_string()),
+            ("2026-03-08".to_string(), 4 * 3600, "00:00".to_string()),
+        ]
+    );
+    assert_eq!(alice["total_seconds"], 5 * 3600);
+    assert_eq!(alice["days"][1]["logout"], "05:00");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_filters_are_refused_with_the_field_that_is_wrong() {
     let app = spawn_app().await;
     app.demo_account().await;
