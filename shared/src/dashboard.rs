@@ -125,6 +125,23 @@ pub struct DayCount {
     pub resolved: i64,
 }
 
+/// The days added up by week (Monday to Sunday); each week is dated by the
+/// first of its days in the period.
+pub fn per_week(days: &[DayCount]) -> Vec<DayCount> {
+    let mut weeks: Vec<DayCount> = Vec::new();
+    for day in days {
+        let monday = day.date.week(chrono::Weekday::Mon).first_day();
+        match weeks.last_mut() {
+            Some(week) if week.date.week(chrono::Weekday::Mon).first_day() == monday => {
+                week.created += day.created;
+                week.resolved += day.resolved;
+            }
+            _ => weeks.push(day.clone()),
+        }
+    }
+    weeks
+}
+
 /// Resolution-time buckets, as the chart's labels: under 15 minutes, up to
 /// an hour, 4 hours, a day, 3 days, and longer.
 pub const RESOLUTION_BUCKETS: [&str; 6] = ["<15m", "15m–1h", "1–4h", "4–24h", "1–3d", ">3d"];
@@ -173,6 +190,24 @@ mod tests {
             current,
             previous,
         }
+    }
+
+    #[test]
+    fn days_add_up_by_monday_to_sunday_weeks() {
+        // Friday 4 December 2026 to Tuesday 15 December: three weeks.
+        let days: Vec<DayCount> = (4..=15)
+            .map(|d| DayCount {
+                date: NaiveDate::from_ymd_opt(2026, 12, d).unwrap(),
+                created: 1,
+                resolved: i64::from(d % 2),
+            })
+            .collect();
+        let weeks = per_week(&days);
+        let summary: Vec<(u32, i64, i64)> = weeks
+            .iter()
+            .map(|w| (chrono::Datelike::day(&w.date), w.created, w.resolved))
+            .collect();
+        assert_eq!(summary, [(4, 3, 1), (7, 7, 4), (14, 2, 1)]);
     }
 
     #[test]

@@ -98,18 +98,34 @@ fn FiguresView(figures: DashboardFigures, locale: RwSignal<Locale>) -> impl Into
         .iter()
         .map(|d| d.date.format("%d/%m").to_string())
         .collect();
-    let per_day = vec![
-        Series {
-            name: w.created.into(),
-            fill: "fill-blue-600 dark:fill-blue-400",
-            values: figures.per_day.iter().map(|d| d.created).collect(),
-        },
-        Series {
-            name: w.resolved.into(),
-            fill: "fill-emerald-600 dark:fill-emerald-400",
-            values: figures.per_day.iter().map(|d| d.resolved).collect(),
-        },
-    ];
+    let created_and_resolved = |counts: &[shared::dashboard::DayCount]| {
+        vec![
+            Series {
+                name: w.created.into(),
+                fill: "fill-blue-600 dark:fill-blue-400",
+                values: counts.iter().map(|d| d.created).collect(),
+            },
+            Series {
+                name: w.resolved.into(),
+                fill: "fill-emerald-600 dark:fill-emerald-400",
+                values: counts.iter().map(|d| d.resolved).collect(),
+            },
+        ]
+    };
+    let per_day = created_and_resolved(&figures.per_day);
+    // Periods longer than a week also show the weeks.
+    let weeks = shared::dashboard::per_week(&figures.per_day);
+    let per_week = (weeks.len() > 1).then(|| {
+        let labels: Vec<String> = weeks
+            .iter()
+            .map(|d| d.date.format("%d/%m").to_string())
+            .collect();
+        let series = created_and_resolved(&weeks);
+        (
+            w.chart_per_week,
+            view! { <Columns labels=labels series=series label=w.chart_per_week /> }.into_any(),
+        )
+    });
     let per_hour = vec![Series {
         name: w.chart_per_hour.into(),
         fill: "fill-blue-600 dark:fill-blue-400",
@@ -142,7 +158,7 @@ fn FiguresView(figures: DashboardFigures, locale: RwSignal<Locale>) -> impl Into
             })
             .collect()
     };
-    let charts: Vec<(&'static str, AnyView)> = vec![
+    let mut charts: Vec<(&'static str, AnyView)> = vec![
         (w.chart_per_day, view! { <Columns labels=day_labels series=per_day label=w.chart_per_day /> }.into_any()),
         (w.chart_per_hour, view! { <Columns labels=hours series=per_hour label=w.chart_per_hour /> }.into_any()),
         (w.chart_per_channel, bars_or_empty(named(&figures.per_channel), w.chart_per_channel, w.no_data)),
@@ -155,6 +171,9 @@ fn FiguresView(figures: DashboardFigures, locale: RwSignal<Locale>) -> impl Into
             <Heatmap rows=w.weekdays.iter().map(|d| d.to_string()).collect() values=figures.heatmap.clone() label=w.chart_heatmap />
         }.into_any()),
     ];
+    if let Some(weekly) = per_week {
+        charts.insert(1, weekly);
+    }
     view! {
         <ul class="grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-4" id="kpi-cards">
             {figures.kpis.into_iter().map(|kpi| view! { <KpiCard kpi=kpi locale=l /> }).collect_view()}
