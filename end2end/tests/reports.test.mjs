@@ -60,6 +60,19 @@ test('a manager reads a report, exports it as PDF, and the dashboard shows its f
     assert.equal(await progress.getAttribute('aria-valuenow'), '100');
     await page.getByRole('link', { name: 'Baixar de novo' }).waitFor();
 
+    // Filters pick any number of agents: ticking one leaves their row alone
+    // (the team had more), and the button says who is picked.
+    const rows = table.locator('tbody tr[data-agent]');
+    assert.ok(await rows.count() > 1, 'the whole team first');
+    await page.locator('#report-agents summary').click();
+    await page.locator('#report-agents label', { hasText: 'Alice Atendente' }).locator('input').check();
+    await page.waitForFunction(() => document.querySelectorAll('#report-table[data-report="work-log"] tbody tr[data-agent]').length === 1);
+    assert.equal(await rows.first().getAttribute('data-agent'), account.agent);
+    assert.match(await page.locator('#report-agents summary').innerText(), /Alice Atendente/);
+    await page.locator('#report-agents label', { hasText: 'Alice Atendente' }).locator('input').uncheck();
+    await page.waitForFunction(() => document.querySelectorAll('#report-table[data-report="work-log"] tbody tr[data-agent]').length > 1);
+    await page.locator('#report-agents summary').click();
+
     // Categorization: every category used, subcategories under their parent.
     await page.selectOption('#report-preset', 'last_30_days');
     await page.getByRole('button', { name: 'Categorização' }).click();
@@ -118,7 +131,7 @@ test('an agent sees only their own figures', async () => {
     assert.equal(await rows.count(), 1);
     assert.equal(await rows.first().getAttribute('data-agent'), account.agent);
     // No agent or department filter to widen the view, and no team e-mails.
-    assert.equal(await page.locator('#report-agent').count(), 0);
+    assert.equal(await page.locator('#report-agents').count(), 0);
     assert.equal(await page.locator('#schedule-recipients').count(), 0);
     // Their work log opens on their days, with the timeline of each.
     await page.getByRole('button', { name: 'Registro de trabalho' }).click();

@@ -1,29 +1,29 @@
 //! The filters of reports counted from conversations (productivity,
-//! categorization, quality): the channel and the interaction category.
+//! categorization, quality): channels and interaction categories.
 
 use leptos::prelude::*;
 use shared::report_words::words;
 use shared::reports::ReportKind;
 use shared::Locale;
 
-use super::{CARD, LABEL};
+use super::multi_pick::MultiPick;
+use super::CARD;
 use crate::api::categories::get_category_setup;
 use crate::api::channels::list_channels;
-use crate::components::widgets::INPUT;
 
 #[component]
 pub fn ConversationFilters(
     locale: RwSignal<Locale>,
     kind: RwSignal<ReportKind>,
-    channel: RwSignal<String>,
-    category: RwSignal<String>,
+    channels: RwSignal<Vec<String>>,
+    categories: RwSignal<Vec<String>>,
 ) -> impl IntoView {
     let w = move || words(locale.get());
-    let channels = Resource::new(
+    let channel_list = Resource::new(
         || (),
         |_| async { list_channels().await.unwrap_or_default() },
     );
-    let categories = Resource::new(
+    let category_list = Resource::new(
         || (),
         |_| async {
             get_category_setup()
@@ -36,48 +36,24 @@ pub fn ConversationFilters(
     view! {
         <section class=format!("{CARD} grid gap-3 sm:grid-cols-2 lg:grid-cols-5") class:hidden=move || !shown()
             aria-label=move || format!("{} · {}", w().channels, w().categories)>
-            <div>
-                <label for="report-channel" class=LABEL>{move || w().channels}</label>
-                <Transition>
-                    {move || Suspend::new(async move {
-                        let chosen = channel.get_untracked();
-                        let options = channels.await.into_iter().map(|c| {
-                            let id = c.id.to_string();
-                            let selected = id == chosen;
-                            view! { <option value=id selected=selected>{c.name}</option> }
-                        }).collect_view();
-                        view! {
-                            <select id="report-channel" class=INPUT on:change=move |ev| channel.set(event_target_value(&ev))>
-                                <option value="">{move || w().all_channels}</option>
-                                {options}
-                            </select>
-                        }
-                    })}
-                </Transition>
-            </div>
-            <div>
-                <label for="report-category" class=LABEL>{move || w().categories}</label>
-                <Transition>
-                    {move || Suspend::new(async move {
-                        let chosen = category.get_untracked();
-                        let all = categories.await;
-                        let options = shared::categories::in_tree_order(&all).into_iter().map(|(depth, c)| {
-                            let id = c.id.to_string();
-                            let selected = id == chosen;
-                            // Indented under its parent; deactivated ones stay
-                            // (their history still counts).
-                            let name = format!("{}{}", "\u{a0}\u{a0}".repeat(depth), c.name);
-                            view! { <option value=id selected=selected>{name}</option> }
-                        }).collect_view();
-                        view! {
-                            <select id="report-category" class=INPUT on:change=move |ev| category.set(event_target_value(&ev))>
-                                <option value="">{move || w().all_categories}</option>
-                                {options}
-                            </select>
-                        }
-                    })}
-                </Transition>
-            </div>
+            <Transition>
+                {move || Suspend::new(async move {
+                    let options = channel_list.await.into_iter().map(|c| (c.id.to_string(), c.name)).collect();
+                    view! { <MultiPick id="report-channels" label=Signal::derive(move || w().channels) all_label=Signal::derive(move || w().all_channels) options=options chosen=channels /> }
+                })}
+            </Transition>
+            <Transition>
+                {move || Suspend::new(async move {
+                    let all = category_list.await;
+                    // Indented under their parents; deactivated ones stay
+                    // (their history still counts).
+                    let options = shared::categories::in_tree_order(&all)
+                        .into_iter()
+                        .map(|(depth, c)| (c.id.to_string(), format!("{}{}", "  ".repeat(depth), c.name)))
+                        .collect();
+                    view! { <MultiPick id="report-categories" label=Signal::derive(move || w().categories) all_label=Signal::derive(move || w().all_categories) options=options chosen=categories /> }
+                })}
+            </Transition>
         </section>
     }
 }

@@ -26,11 +26,13 @@ mod categories;
 mod conversation_filters;
 mod days;
 mod exports;
+mod multi_pick;
 mod schedules;
 use categories::CategoryBreakdown;
 use conversation_filters::ConversationFilters;
 use days::DayList;
 use exports::{ExportButtons, ExportList};
+use multi_pick::MultiPick;
 use schedules::{OnScreen, ScheduledReports};
 
 const CARD: &str = "rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900";
@@ -62,17 +64,20 @@ pub fn ReportsPage() -> impl IntoView {
     );
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
-    let agent = RwSignal::new(query.get("agent").unwrap_or_default());
-    let department = RwSignal::new(String::new());
-    let channel = RwSignal::new(String::new());
-    let category = RwSignal::new(String::new());
+    let agents = RwSignal::new(query.get("agent").into_iter().collect::<Vec<String>>());
+    let departments = RwSignal::new(Vec::<String>::new());
+    let channels = RwSignal::new(Vec::<String>::new());
+    let categories = RwSignal::new(Vec::<String>::new());
     let filter = Memo::new(move |_| {
         // Channels and categories narrow the reports counted from
         // conversations; the others ignore them.
         let by_conversation = kind.get().counts_conversations();
-        let chosen = |value: RwSignal<String>| -> Vec<i64> {
+        let ids = |picked: RwSignal<Vec<String>>| -> Vec<i64> {
+            picked.with(|p| p.iter().filter_map(|v| v.parse().ok()).collect())
+        };
+        let conversation_ids = |picked| {
             if by_conversation {
-                value.get().parse().ok().into_iter().collect()
+                ids(picked)
             } else {
                 Vec::new()
             }
@@ -81,10 +86,10 @@ pub fn ReportsPage() -> impl IntoView {
             preset: Some(preset.get()),
             from: from.get().parse().ok(),
             to: to.get().parse().ok(),
-            agents: agent.get().parse().ok().into_iter().collect(),
-            departments: department.get().parse().ok().into_iter().collect(),
-            channels: chosen(channel),
-            categories: chosen(category),
+            agents: agents.with(|p| p.iter().filter_map(|v| v.parse().ok()).collect()),
+            departments: ids(departments),
+            channels: conversation_ids(channels),
+            categories: conversation_ids(categories),
         }
     });
     let table = Resource::new(
@@ -113,8 +118,8 @@ pub fn ReportsPage() -> impl IntoView {
                     </button>
                 }).collect_view()}
             </nav>
-            <Filters locale=locale manager=manager preset=preset from=from to=to agent=agent department=department />
-            <ConversationFilters locale=locale kind=kind channel=channel category=category />
+            <Filters locale=locale manager=manager preset=preset from=from to=to agents=agents departments=departments />
+            <ConversationFilters locale=locale kind=kind channels=channels categories=categories />
             <ExportList locale=locale start=start_export />
             <Transition fallback=move || view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || t().loading}</p> }>
                 {move || Suspend::new(async move {
@@ -138,11 +143,11 @@ fn Filters(
     preset: RwSignal<DatePreset>,
     from: RwSignal<String>,
     to: RwSignal<String>,
-    agent: RwSignal<String>,
-    department: RwSignal<String>,
+    agents: RwSignal<Vec<String>>,
+    departments: RwSignal<Vec<String>>,
 ) -> impl IntoView {
     let w = move || words(locale.get());
-    let agents = Resource::new(
+    let people = Resource::new(
         || (),
         move |_| async move {
             if manager {
@@ -152,7 +157,7 @@ fn Filters(
             }
         },
     );
-    let departments = Resource::new(
+    let teams = Resource::new(
         || (),
         move |_| async move {
             if manager {
@@ -184,41 +189,18 @@ fn Filters(
                 <input id="report-to" type="date" class=INPUT prop:value=to on:change=move |ev| to.set(event_target_value(&ev)) />
             </div>
             <Show when=move || manager>
-                <div>
-                    <label for="report-agent" class=LABEL>{move || w().agents}</label>
-                    <Transition>
-                        {move || Suspend::new(async move {
-                            let chosen = agent.get_untracked();
-                            let options = agents.await.into_iter().map(|a| {
-                                let id = a.user_id.to_string();
-                                let selected = id == chosen;
-                                view! { <option value=id selected=selected>{a.name}</option> }
-                            }).collect_view();
-                            view! {
-                                <select id="report-agent" class=INPUT on:change=move |ev| agent.set(event_target_value(&ev))>
-                                    <option value="">{move || w().all_agents}</option>
-                                    {options}
-                                </select>
-                            }
-                        })}
-                    </Transition>
-                </div>
-                <div>
-                    <label for="report-department" class=LABEL>{move || w().departments}</label>
-                    <Transition>
-                        {move || Suspend::new(async move {
-                            let options = departments.await.into_iter().map(|d| view! {
-                                <option value=d.id.to_string()>{d.name}</option>
-                            }).collect_view();
-                            view! {
-                                <select id="report-department" class=INPUT on:change=move |ev| department.set(event_target_value(&ev))>
-                                    <option value="">{move || w().all_departments}</option>
-                                    {options}
-                                </select>
-                            }
-                        })}
-                    </Transition>
-                </div>
+                <Transition>
+                    {move || Suspend::new(async move {
+                        let options = people.await.into_iter().map(|a| (a.user_id.to_string(), a.name)).collect();
+                        view! { <MultiPick id="report-agents" label=Signal::derive(move || w().agents) all_label=Signal::derive(move || w().all_agents) options=options chosen=agents /> }
+                    })}
+                </Transition>
+                <Transition>
+                    {move || Suspend::new(async move {
+                        let options = teams.await.into_iter().map(|d| (d.id.to_string(), d.name)).collect();
+                        view! { <MultiPick id="report-departments" label=Signal::derive(move || w().departments) all_label=Signal::derive(move || w().all_departments) options=options chosen=departments /> }
+                    })}
+                </Transition>
             </Show>
         </section>
     }
