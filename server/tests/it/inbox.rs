@@ -1045,7 +1045,9 @@ async fn catching_up_pages_through_many_changes_made_in_the_same_instant() {
         .fetch_one(&app.database.owner)
         .await
         .unwrap();
-    let mut seen = std::collections::HashSet::new();
+    // The server's own workers (SLA, rules) may change a demo conversation
+    // again while paging: it comes again then, newer; never unchanged.
+    let mut seen = std::collections::HashMap::new();
     let (mut since, mut after) = (since, None::<i64>);
     let mut calls = 0;
     loop {
@@ -1059,7 +1061,13 @@ async fn catching_up_pages_through_many_changes_made_in_the_same_instant() {
         assert_eq!(reply.status, 200, "{}", reply.body);
         let changes: shared::inbox::Changes = reply.json();
         for c in &changes.conversations {
-            assert!(seen.insert(c.id), "conversation {} repeated", c.id);
+            if let Some(before) = seen.insert(c.id, c.updated_at) {
+                assert!(
+                    c.updated_at > before,
+                    "conversation {} repeated unchanged",
+                    c.id
+                );
+            }
         }
         if !changes.has_more {
             break;
@@ -1068,5 +1076,5 @@ async fn catching_up_pages_through_many_changes_made_in_the_same_instant() {
         (since, after) = (changes.server_time, changes.next_after);
     }
     assert_eq!(calls, 3, "454 changes take three pages");
-    assert_eq!(seen.len() as i64, total, "every changed conversation, once");
+    assert_eq!(seen.len() as i64, total, "every changed conversation");
 }

@@ -96,6 +96,8 @@ pub fn ConnectionsPage() -> impl IntoView {
     let admin = session.can(Permission::ManageChannels);
     let version = RwSignal::new(0u32);
     let connections = Resource::new(move || version.get(), |_| list_connections());
+    // Read once for every card's routing form.
+    let departments = Resource::new(|| (), |_| crate::api::departments::list_departments());
     if let Some(realtime) = crate::realtime::use_realtime() {
         realtime.subscribe(move |incoming| {
             if let crate::realtime::Incoming::Event(
@@ -123,10 +125,11 @@ pub fn ConnectionsPage() -> impl IntoView {
                 <Transition fallback=move || view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || t().loading}</p> }>
                     {move || Suspend::new(async move {
                         let list = connections.await.unwrap_or_default();
+                        let departments = departments.await.unwrap_or_default();
                         if list.is_empty() {
                             return view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || t().no_connections}</p> }.into_any();
                         }
-                        list.into_iter().map(|c| view! { <ConnectionCard connection=c changed=changed tests=tests /> }).collect_view().into_any()
+                        list.into_iter().map(|c| view! { <ConnectionCard connection=c departments=departments.clone() changed=changed tests=tests /> }).collect_view().into_any()
                     })}
                 </Transition>
             </div>
@@ -160,6 +163,7 @@ fn HealthBadge(health: ConnectionHealth) -> impl IntoView {
 #[component]
 fn ConnectionCard(
     connection: ConnectionView,
+    departments: Vec<shared::departments::Department>,
     changed: Callback<()>,
     tests: RwSignal<BTreeMap<i64, ConnectionTest>>,
 ) -> impl IntoView {
@@ -273,7 +277,7 @@ fn ConnectionCard(
                     <div class="min-w-0"><dt class="text-slate-500 dark:text-slate-400">{move || field_label(t(), key)}</dt><dd class="truncate font-mono">{value}</dd></div>
                 }).collect_view()}
             </dl>
-            <routing::ConnectionRouting connection=connection.clone() />
+            <routing::ConnectionRouting connection=connection.clone() departments=departments />
             {(connection.kind == ChannelKind::Zapi).then(|| view! { <ZapiPairing id=id /> })}
             {admin.then(|| view! { <ChannelAccessPanel channel_id=id /> })}
             <Show when=move || editing.get()>

@@ -5,18 +5,19 @@ use leptos::prelude::*;
 use shared::connections::ConnectionView;
 
 use crate::api::channels::SaveChannelRouting;
-use crate::api::departments::list_departments;
 use crate::components::form::{form_error, CustomerLanguageSelect, ErrorBanner, SubmitButton};
 use crate::components::widgets::INPUT;
 use crate::prefs::use_t;
 
 #[component]
-pub fn ConnectionRouting(connection: ConnectionView) -> impl IntoView {
+pub fn ConnectionRouting(
+    connection: ConnectionView,
+    departments: Vec<shared::departments::Department>,
+) -> impl IntoView {
     let t = use_t();
     let action = ServerAction::<SaveChannelRouting>::new();
     let error = form_error(action);
     let saved = move || matches!(action.value().get(), Some(Ok(())));
-    let departments = Resource::new(|| (), |_| list_departments());
     let current_department = connection.default_department_id;
     view! {
         <ActionForm action=action attr:class="mt-3 flex flex-wrap items-end gap-3" attr:data-routing=connection.id>
@@ -25,14 +26,10 @@ pub fn ConnectionRouting(connection: ConnectionView) -> impl IntoView {
                 <span class="block text-sm font-medium">{move || t().default_department}</span>
                 <select name="default_department_id" class=INPUT>
                     <option value="">{move || t().no_department}</option>
-                    <Transition>
-                        {move || Suspend::new(async move {
-                            departments.await.unwrap_or_default().into_iter().map(|d| {
-                                let selected = current_department == Some(d.id);
-                                view! { <option value=d.id selected=selected>{d.name}</option> }
-                            }).collect_view()
-                        })}
-                    </Transition>
+                    {departments.into_iter().map(|d| {
+                        let selected = current_department == Some(d.id);
+                        view! { <option value=d.id selected=selected>{d.name}</option> }
+                    }).collect_view()}
                 </select>
             </label>
             <CustomerLanguageSelect name="language" current=connection.language />

@@ -62,8 +62,13 @@ pub fn resend(open: OpenConversation, number: i64, failed: MessageView) {
     });
 }
 
+/// How long a message that failed again waits before the next try (the
+/// connection may have come back before the server is reachable).
+const RESEND_BACKOFF_MS: [u32; 4] = [1_000, 2_000, 4_000, 8_000];
+
 /// Every message that failed to go out, again, in the order they were
-/// written (after the connection comes back).
+/// written (after the connection comes back), each tried a few more times
+/// with growing pauses before waiting for the next reconnection.
 fn resend_failed(open: OpenConversation, number: i64) {
     let failed: Vec<MessageView> = open.messages.with_untracked(|list| {
         list.iter()
@@ -77,7 +82,16 @@ fn resend_failed(open: OpenConversation, number: i64) {
     }
     leptos::task::spawn_local(async move {
         for message in failed {
-            if !send_again(open, number, message).await {
+            let mut sent = send_again(open, number, message.clone()).await;
+            for _pause in RESEND_BACKOFF_MS {
+                if sent {
+                    break;
+                }
+                #[cfg(feature = "hydrate")]
+                gloo_timers::future::TimeoutFuture::new(_pause).await;
+                sent = send_again(open, number, message.clone()).await;
+            }
+            if !sent {
                 break;
             }
         }
