@@ -278,10 +278,24 @@ build_release() {
     fi
     step "Building Ponte (release)"
     local started=$SECONDS
-    cargo leptos build --release --split
-    node scripts/precompress.mjs "$ROOT/target/site"
-    echo "$sources" | tee "$(site_stamp)" >"$stamp"
+    if site_is_current "$sources"; then
+        # `./ponte.sh test` has just built this very site: the server alone.
+        note "the site is current: building the server alone"
+        cargo leptos build --release --split --server-only
+    else
+        cargo leptos build --release --split
+        node scripts/precompress.mjs "$ROOT/target/site"
+        echo "$sources" >"$(site_stamp)"
+    fi
+    echo "$sources" >"$stamp"
     note "built in $(elapsed_since "$started")"
+}
+
+# Whether the site on disk was built from `sources` (its hashed names
+# recorded in hash.txt).
+site_is_current() {
+    [ -f "$TARGET_DIR/release/hash.txt" ] && [ -d "$ROOT/target/site/pkg" ] &&
+        [ "$(cat "$(site_stamp)" 2>/dev/null)" = "$1" ]
 }
 
 # The site alone (release wasm, JS and CSS, split, named by content,
@@ -291,7 +305,7 @@ build_release() {
 build_site() {
     local sources
     sources=$(sources_stamp)
-    if [ -f "$TARGET_DIR/release/hash.txt" ] && [ -d "$ROOT/target/site/pkg" ] && [ "$(cat "$(site_stamp)" 2>/dev/null)" = "$sources" ]; then
+    if site_is_current "$sources"; then
         step "The site is up to date (no source changed since the last build)"
         return
     fi

@@ -111,21 +111,27 @@ impl ConversationScope {
         previous: &Scope,
     ) -> anyhow::Result<BeforeAndAfter<Option<f64>>> {
         let (met_now, ended_now, met_before, ended_before): (i64, i64, i64, i64) = sqlx::query_as(
+            // Each clock found by when it ended (the expressions of the
+            // indexes of migration 0038).
             "WITH ended AS (
                 SELECT COALESCE(c.sla_first_response_breached_at, c.first_response_at) AS at,
                        c.sla_first_response_breached_at IS NULL AS met
                   FROM conversations c
                  WHERE c.account_id = $1 AND c.sla_first_response_due_at IS NOT NULL
+                   AND COALESCE(c.sla_first_response_breached_at, c.first_response_at) >= $4
+                   AND COALESCE(c.sla_first_response_breached_at, c.first_response_at) < $6
                    AND ($2::bigint[] IS NULL OR c.department_id = ANY($2) OR c.assignee_id = ANY($3))
                 UNION ALL
                 SELECT COALESCE(c.sla_resolution_breached_at, c.resolved_at),
                        c.sla_resolution_breached_at IS NULL
                   FROM conversations c
                  WHERE c.account_id = $1 AND c.sla_resolution_due_at IS NOT NULL
+                   AND COALESCE(c.sla_resolution_breached_at, c.resolved_at) >= $4
+                   AND COALESCE(c.sla_resolution_breached_at, c.resolved_at) < $6
                    AND ($2::bigint[] IS NULL OR c.department_id = ANY($2) OR c.assignee_id = ANY($3)))
              SELECT count(*) FILTER (WHERE met AND at >= $5), count(*) FILTER (WHERE at >= $5),
                     count(*) FILTER (WHERE met AND at < $5), count(*) FILTER (WHERE at < $5)
-               FROM ended WHERE at >= $4 AND at < $6",
+               FROM ended",
         )
         .bind(current.account_id)
         .bind(self.departments.clone())
