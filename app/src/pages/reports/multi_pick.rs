@@ -34,14 +34,17 @@ pub fn MultiPick(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let heading = format!("{id}-label");
-    let heading_id = heading.clone();
+    let heading_id = format!("{id}-label");
+    let value_id = format!("{id}-value");
+    // Named by the label and what it shows, so the visible words are part of
+    // the name (axe's label-content-name-mismatch).
+    let labelled_by = format!("{heading_id} {value_id}");
     view! {
         <div>
             <span id=heading_id class=LABEL>{move || label.get()}</span>
             <details class="relative" id=id>
-                <summary class=format!("{INPUT} flex cursor-pointer list-none items-center justify-between gap-1") aria-labelledby=heading>
-                    <span class="truncate">{summary}</span>
+                <summary class=format!("{INPUT} flex cursor-pointer list-none items-center justify-between gap-1") aria-labelledby=labelled_by>
+                    <span id=value_id class="truncate">{summary}</span>
                     <Svg icon=Icon::ChevronDown class="size-4 shrink-0" />
                 </summary>
                 <fieldset class="absolute z-20 mt-1 max-h-64 w-full min-w-48 overflow-y-auto rounded-lg border border-slate-200 bg-white p-2 shadow-lg dark:border-slate-700 dark:bg-slate-900">
