@@ -308,6 +308,8 @@ pub struct Hub {
     pub last_signal: Mutex<Option<chrono::DateTime<Utc>>>,
     /// The connections webhooks name, kept until they change.
     pub webhook_connections: domain::channels::connections::WebhookConnections,
+    /// Where verified webhook requests are stored, in groups under load.
+    pub webhook_intake: domain::channels::webhooks::Intake,
     /// Each account's agents' departments, for deciding who watches whose
     /// status changes; read once, forgotten when departments change.
     teams: Mutex<HashMap<Uuid, Arc<Teams>>>,
@@ -324,6 +326,7 @@ fn frame<T: serde::Serialize>(event: &T) -> Option<Utf8Bytes> {
 
 impl Hub {
     pub fn new(db: Db, metrics: Arc<Metrics>) -> Arc<Self> {
+        let webhook_intake = domain::channels::webhooks::Intake::start(db.clone());
         Arc::new(Self {
             db,
             metrics,
@@ -331,6 +334,7 @@ impl Hub {
             clients: RwLock::new(HashMap::new()),
             last_signal: Mutex::new(None),
             webhook_connections: Default::default(),
+            webhook_intake,
             teams: Mutex::new(HashMap::new()),
             teams_forgotten: AtomicU64::new(0),
         })

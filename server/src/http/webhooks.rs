@@ -140,7 +140,7 @@ async fn meta_event(
         );
     }
     let stored_headers = json!({ "x-hub-signature-256": signature });
-    match accept(&state, &connection, &body, stored_headers).await {
+    match accept(&hub, &connection, &body, stored_headers).await {
         Ok(_) => (StatusCode::OK, "EVENT_RECEIVED").into_response(),
         Err(response) => response,
     }
@@ -187,7 +187,7 @@ async fn twilio_event(
         );
     }
     let stored_headers = json!({ "x-twilio-signature": signature, "url": url });
-    match accept(&state, &connection, &body, stored_headers).await {
+    match accept(&hub, &connection, &body, stored_headers).await {
         Ok(_) => (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "text/xml")],
@@ -235,7 +235,7 @@ async fn zapi_event(
             "instanceId is not this connection's",
         );
     }
-    match accept(&state, &connection, &body, json!({})).await {
+    match accept(&hub, &connection, &body, json!({})).await {
         Ok(_) => StatusCode::OK.into_response(),
         Err(response) => response,
     }
@@ -277,14 +277,7 @@ async fn email_event(
         )
             .into_response();
     }
-    match accept(
-        &state,
-        &connection,
-        &body,
-        json!({ "via": "inbound-parse" }),
-    )
-    .await
-    {
+    match accept(&hub, &connection, &body, json!({ "via": "inbound-parse" })).await {
         Ok(_) => StatusCode::OK.into_response(),
         Err(response) => response,
     }
@@ -331,7 +324,7 @@ async fn api_message(
             .collect();
         return ApiError(AppError::Validation { fields }).into_response();
     }
-    match accept(&state, &connection, &body, json!({})).await {
+    match accept(&hub, &connection, &body, json!({})).await {
         Ok(Some(event_id)) => {
             if let Err(err) =
                 webhooks::process_now(&state.db, connection.account_id, event_id).await
@@ -398,12 +391,13 @@ fn rejected(metrics: &Metrics, channel_id: i64, status: StatusCode, why: &'stati
 /// Stores the verified request; the provider hears 200 only once it is
 /// committed (a failure here is a 503 the provider retries).
 async fn accept(
-    state: &AppState,
+    hub: &Hub,
     connection: &Connection,
     body: &Bytes,
     headers: serde_json::Value,
 ) -> Result<Option<i64>, Response> {
-    webhooks::store(&state.db, connection, body, headers)
+    hub.webhook_intake
+        .store(connection, body, headers)
         .await
         .map_err(|err| {
             tracing::error!(channel_id = connection.id, error = ?err, "storing webhook failed");

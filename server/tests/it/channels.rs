@@ -785,3 +785,62 @@ async fn crashed_claims_come_back_and_poison_events_are_parked_then_replayed() {
         "replays are audited"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_arriving_together_are_stored_together_once_each() {
+    let app = spawn_app().await;
+    let token = admin_token(&app).await;
+    let channel = create_whatsapp(&app, &token, "http://127.0.0.1:9").await;
+    let id = channel["id"].as_i64().unwrap();
+    let db = &app.database.db;
+    let vault = domain::channels::vault::Vault::new(&crate::helpers::test_secret(), &[]).unwrap();
+    let connection = domain::channels::connections::for_webhook(db, &vault, id)
+        .await
+        .unwrap();
+    // A connection removed a moment ago: its request fails alone.
+    let removed = domain::channels::connections::Connection {
+        id: id + 1000,
+        ..connection.clone()
+    };
+    let intake = domain::channels::webhooks::Intake::start(db.clone());
+    let bodies: Vec<Vec<u8>> = (0..30)
+        .map(|n| whatsapp_messages(&[(&format!("wamid.G{n}"), "5511987654321", "Oi")], "Ana"))
+        .collect();
+    // 30 distinct bodies, the first ten of them twice, all at once.
+    let requests = bodies.iter().chain(&bodies[..10]).map(|body| {
+        let intake = intake.clone();
+        let connection = connection.clone();
+        async move { intake.store(&connection, body, json!({})).await }
+    });
+    let bad = intake.store(&removed, &bodies[0], json!({}));
+    let (stored, bad) = tokio::join!(futures::future::join_all(requests), bad);
+    assert!(bad.is_err(), "the removed connection's request is refused");
+    let ids: Vec<i64> = stored
+        .iter()
+        .map(|s| s.as_ref().expect("stored"))
+        .filter_map(|id| *id)
+        .collect();
+    assert_eq!(ids.len(), 30, "each body once: {stored:?}");
+    let distinct: std::collections::HashSet<_> = ids.iter().collect();
+    assert_eq!(distinct.len(), 30);
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT count(*) FROM webhook_events WHERE channel_id = {id}")
+        )
+        .await,
+        30
+    );
+    // A redelivery later is a redelivery too.
+    let again = intake.store(&connection, &bodies[29], json!({})).await;
+    assert_eq!(again.unwrap(), None);
+    eventually("each stored request became one message", || async {
+        count(
+            &app,
+            "SELECT count(*) FROM messages WHERE external_id LIKE 'wamid.G%'",
+        )
+        .await
+            == 30
+    })
+    .await;
+}

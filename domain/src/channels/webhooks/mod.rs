@@ -4,12 +4,11 @@
 //! events that keep failing.
 
 use anyhow::Context;
-use serde_json::Value;
 use shared::inbox::{ChannelKind, DeliveryStatus};
 use shared::phone::{Country, PhoneNumber};
 use uuid::Uuid;
 
-use super::connections::{self, Connection};
+use super::connections;
 use super::provider::{replaceable_by, InboundItem, InboundMessage, StatusUpdate};
 use super::{api_channel, email, media, meta, templates, twilio, whatsapp_cloud, zapi};
 use crate::contacts;
@@ -18,7 +17,6 @@ use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
 use crate::messages::{self, Incoming};
 use crate::realtime::{self, Signal};
-use crate::secrets::{hex, sha256};
 
 /// Attempts before an event is parked for an admin to look at.
 pub const MAX_ATTEMPTS: i32 = 8;
@@ -29,72 +27,11 @@ const BATCH: i32 = 32;
 const PARALLEL: usize = 4;
 /// Wakes workers on every instance when work is queued.
 pub const JOBS_CHANNEL: &str = "ponte_jobs";
+/// What a NOTIFY about stored webhooks says (also in `store_webhook_events`).
+pub const WAKE_PAYLOAD: &str = "webhook";
 
-/// Stores a verified request; its id, or `None` when the same body was
-/// stored before (a redelivery). Committed before the caller answers the
-/// provider.
-pub async fn store(
-    db: &Db,
-    connection: &Connection,
-    raw_body: &[u8],
-    headers: Value,
-) -> Result<Option<i64>> {
-    let kind = connection.config.kind();
-    let order_key = parse(kind, raw_body)
-        .ok()
-        .and_then(|items| items.first().map(|item| item.order_key().to_string()))
-        .unwrap_or_default();
-    // One round trip, no transaction of our own: this is the hot path.
-    let inserted: Option<i64> =
-        sqlx::query_scalar("SELECT store_webhook_event($1, $2, $3, $4, $5, $6, $7, $8)")
-            .bind(connection.account_id)
-            .bind(connection.id)
-            .bind(kind.as_str())
-            .bind(raw_body)
-            .bind(headers)
-            .bind(hex(&sha256(raw_body)))
-            .bind(order_key)
-            .bind(wake_workers_now(db))
-            .fetch_one(db.pool())
-            .await
-            .context("storing webhook event")?;
-    Ok(inserted)
-}
-
-/// Whether this store should NOTIFY the workers itself: at most once every
-/// few milliseconds per instance, since each NOTIFY serialises commits on
-/// PostgreSQL's notification queue. A store that does not gets one
-/// trailing wake-up sent shortly after, so no event waits for the poll.
-fn wake_workers_now(db: &Db) -> bool {
-    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-    static LAST_WAKE_MS: AtomicU64 = AtomicU64::new(0);
-    static TRAILING: AtomicBool = AtomicBool::new(false);
-    const EVERY_MS: u64 = 5;
-    let now = chrono::Utc::now().timestamp_millis().unsigned_abs();
-    let last = LAST_WAKE_MS.load(Ordering::Relaxed);
-    if now >= last + EVERY_MS
-        && LAST_WAKE_MS
-            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-            .is_ok()
-    {
-        return true;
-    }
-    if !TRAILING.swap(true, Ordering::AcqRel) {
-        let db = db.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(std::time::Duration::from_millis(EVERY_MS)).await;
-            TRAILING.store(false, Ordering::Release);
-            let woken = sqlx::query("SELECT pg_notify($1, 'webhook')")
-                .bind(JOBS_CHANNEL)
-                .execute(db.pool())
-                .await;
-            if let Err(err) = woken {
-                tracing::warn!(error = %err, "waking the workers failed; they poll anyway");
-            }
-        });
-    }
-    false
-}
+mod intake;
+pub use intake::{store, Intake};
 
 /// Claims due events and processes them, several customers at once (the
 /// claim hands out one event per customer at a time, so each customer's
@@ -149,15 +86,18 @@ pub async fn process_now(db: &Db, account_id: Uuid, id: i64) -> Result<()> {
 /// crash anywhere before the commit leaves it to be processed again.
 async fn process_one(db: &Db, account_id: Uuid, id: i64) -> Result<()> {
     let mut tx = db.tenant(account_id, None).await?;
+    // Marked done first, which also locks it: the mark is committed with
+    // the event's effects or not at all.
     let event: Option<(i64, String, Vec<u8>, bool)> = sqlx::query_as(
-        "SELECT channel_id, provider, body, received_at > now() - interval '2 minutes' FROM webhook_events
-          WHERE account_id = $1 AND id = $2 AND state = 'pending' FOR UPDATE",
+        "UPDATE webhook_events SET state = 'done', processed_at = now(), last_error = NULL
+          WHERE account_id = $1 AND id = $2 AND state = 'pending'
+      RETURNING channel_id, provider, body, received_at > now() - interval '2 minutes'",
     )
     .bind(account_id)
     .bind(id)
     .fetch_optional(&mut *tx)
     .await
-    .context("locking webhook event")?;
+    .context("taking the webhook event")?;
     let Some((channel_id, provider, body, recent)) = event else {
         // Another worker finished it while this one waited for the lock.
         return Ok(());
@@ -202,15 +142,6 @@ async fn process_one(db: &Db, account_id: Uuid, id: i64) -> Result<()> {
             }
         }
     }
-    sqlx::query(
-        "UPDATE webhook_events SET state = 'done', processed_at = now(), last_error = NULL
-          WHERE account_id = $1 AND id = $2",
-    )
-    .bind(account_id)
-    .bind(id)
-    .execute(&mut *tx)
-    .await
-    .context("marking webhook event done")?;
     tx.commit().await.context("commit")?;
     Ok(())
 }
@@ -253,8 +184,9 @@ pub async fn replay_parked(db: &Db, actor: &crate::Actor, channel_id: i64) -> Re
     .context("replaying parked events")?
     .rows_affected();
     if replayed > 0 {
-        sqlx::query("SELECT pg_notify($1, 'webhook')")
+        sqlx::query("SELECT pg_notify($1, $2)")
             .bind(JOBS_CHANNEL)
+            .bind(WAKE_PAYLOAD)
             .execute(&mut *tx)
             .await
             .context("waking workers")?;
