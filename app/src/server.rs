@@ -54,16 +54,18 @@ impl Config {
     }
 }
 
+/// Cloned for every request by axum's extractors and middleware, so each
+/// field is cheap to clone (the Leptos options are a dozen strings).
 #[derive(Clone, Debug)]
 pub struct AppState {
-    pub leptos_options: LeptosOptions,
+    pub leptos_options: Arc<LeptosOptions>,
     pub db: Db,
     pub config: Arc<Config>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
+        LeptosOptions::clone(&state.leptos_options)
     }
 }
 

@@ -9,6 +9,7 @@ use domain::Db;
 use sqlx::postgres::PgListener;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Notify;
 
 /// Ends snoozes when their time comes.
 pub async fn end_snoozes(db: Db) {
@@ -110,13 +111,9 @@ pub async fn clean_up_uploads(db: Db, storage: Storage) {
 /// (builds a crashed instance leased); apart from the other queues, so a
 /// long report never holds up customers' messages. Files older than a day
 /// are removed.
-pub async fn build_report_exports(db: Db) {
-    let mut listener = None;
+pub async fn build_report_exports(db: Db, wakes: Arc<Wakes>) {
     let mut last_cleanup: Option<tokio::time::Instant> = None;
     loop {
-        if listener.is_none() {
-            listener = listen_for_jobs(&db).await;
-        }
         match domain::reports::export_jobs::run_due(&db).await {
             Ok(0) => {}
             Ok(_) => continue,
@@ -130,7 +127,7 @@ pub async fn build_report_exports(db: Db) {
                 Err(err) => tracing::warn!(error = ?err, "removing old report exports failed"),
             }
         }
-        wait_for_jobs(&mut listener, Duration::from_secs(5)).await;
+        wakes.wait(&wakes.exports, Duration::from_secs(5)).await;
     }
 }
 
@@ -184,7 +181,32 @@ pub async fn run_flow_timers(db: Db, policy: domain::flows::runs::HttpPolicy, va
     }
 }
 
-/// Works the queues — received webhooks in, customers' files fetched,
+/// Turns received webhooks into contacts, conversations and messages, on a
+/// loop of its own: a slow send or report in the other queues never holds
+/// up customers' messages, and a burst of webhooks costs the other queues
+/// nothing. Wakes when any instance stores one (NOTIFY), and every second
+/// regardless (retries that came due, events a crashed instance leased).
+pub async fn run_webhook_queue(db: Db, wakes: Arc<Wakes>) {
+    loop {
+        match webhooks::process_due(&db).await {
+            Ok(0) => {}
+            Ok(_) => continue,
+            Err(err) => tracing::warn!(error = ?err, "webhook queue failed"),
+        }
+        wakes.wait(&wakes.webhooks, Duration::from_secs(1)).await;
+    }
+}
+
+/// How this instance's outgoing messages point back at it: the public URL
+/// and the key that signs file links, and whether private addresses may be
+/// called (tests, on-premise installs).
+pub struct OutboundLinks {
+    pub public_url: String,
+    pub link_key: domain::secrets::SecretKey,
+    pub allow_private_targets: bool,
+}
+
+/// Works the other queues — customers' files fetched,
 /// agents' replies, rules and their webhooks, scheduled reports and
 /// outgoing mail out, conversations to agents — as soon as
 /// any instance queues something (NOTIFY), and every second regardless
@@ -194,16 +216,15 @@ pub async fn run_queues(
     vault: Arc<Vault>,
     mailer: domain::mail::Mailer,
     storage: Storage,
-    public_url: String,
-    link_key: domain::secrets::SecretKey,
-    allow_private_targets: bool,
+    links: OutboundLinks,
+    wakes: Arc<Wakes>,
 ) {
     let sender = match provider::http_client() {
         Ok(client) => outbound::Sender {
             client,
-            public_url,
-            link_key,
-            allow_private_targets,
+            public_url: links.public_url,
+            link_key: links.link_key,
+            allow_private_targets: links.allow_private_targets,
             pace: outbound::Pace::default(),
             storage: storage.clone(),
         },
@@ -212,16 +233,8 @@ pub async fn run_queues(
             return;
         }
     };
-    let mut listener = None;
     loop {
-        if listener.is_none() {
-            listener = listen_for_jobs(&db).await;
-        }
         let mut busy = false;
-        match webhooks::process_due(&db).await {
-            Ok(claimed) => busy |= claimed > 0,
-            Err(err) => tracing::warn!(error = ?err, "webhook queue failed"),
-        }
         match outbound::process_due(&db, &vault, &sender).await {
             Ok(claimed) => busy |= claimed > 0,
             Err(err) => tracing::warn!(error = ?err, "outbound queue failed"),
@@ -266,31 +279,64 @@ pub async fn run_queues(
         if busy {
             continue;
         }
-        wait_for_jobs(&mut listener, Duration::from_secs(1)).await;
+        wakes.wait(&wakes.others, Duration::from_secs(1)).await;
     }
 }
 
-/// Waits for a job notification, or `wait` at most; forgets a listener
-/// whose connection broke, so the caller listens again.
-async fn wait_for_jobs(listener: &mut Option<PgListener>, wait: Duration) {
-    match listener.as_mut() {
-        Some(l) => {
-            if let Ok(Err(err)) = tokio::time::timeout(wait, l.try_recv()).await {
-                tracing::warn!(error = ?err, "jobs listener lost; reconnecting");
-                *listener = None;
+/// Wakes for the job loops, from one LISTEN connection per instance: each
+/// loop wakes for its own queue's NOTIFYs only, so a burst of stored
+/// webhooks never makes the other queues poll. A wake that comes while its
+/// loop is busy is kept (one), so none is lost.
+#[derive(Default)]
+pub struct Wakes {
+    webhooks: Notify,
+    exports: Notify,
+    others: Notify,
+}
+
+impl Wakes {
+    fn wake(&self, payload: &str) {
+        if payload == webhooks::WAKE_PAYLOAD {
+            self.webhooks.notify_one();
+        } else if payload == domain::reports::export_jobs::WAKE_PAYLOAD {
+            self.exports.notify_one();
+        } else {
+            self.others.notify_one();
+        }
+    }
+
+    fn wake_all(&self) {
+        for wake in [&self.webhooks, &self.exports, &self.others] {
+            wake.notify_one();
+        }
+    }
+
+    /// Until `wake` is woken, or `wait` at most.
+    async fn wait(&self, wake: &Notify, wait: Duration) {
+        let _ = tokio::time::timeout(wait, wake.notified()).await;
+    }
+}
+
+/// Listens for `NOTIFY ponte_jobs` and wakes the loop each is for; after a
+/// lost connection every loop is woken (what was sent meanwhile is lost)
+/// and the listener connects again.
+pub async fn listen_for_jobs(db: Db, wakes: Arc<Wakes>) {
+    loop {
+        let listening = async {
+            let mut listener = PgListener::connect_with(db.pool()).await?;
+            listener.listen(webhooks::JOBS_CHANNEL).await?;
+            loop {
+                match listener.try_recv().await? {
+                    Some(note) => wakes.wake(note.payload()),
+                    None => wakes.wake_all(),
+                }
             }
+        };
+        let lost: Result<(), sqlx::Error> = listening.await;
+        if let Err(err) = lost {
+            tracing::warn!(error = ?err, "jobs listener lost; reconnecting");
         }
-        None => tokio::time::sleep(wait).await,
-    }
-}
-
-async fn listen_for_jobs(db: &Db) -> Option<PgListener> {
-    let mut listener = PgListener::connect_with(db.pool()).await.ok()?;
-    match listener.listen(webhooks::JOBS_CHANNEL).await {
-        Ok(()) => Some(listener),
-        Err(err) => {
-            tracing::warn!(error = ?err, "LISTEN for jobs failed");
-            None
-        }
+        wakes.wake_all();
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }

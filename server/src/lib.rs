@@ -66,7 +66,7 @@ impl Application {
             })
             .build();
         let state = AppState {
-            leptos_options,
+            leptos_options: Arc::new(leptos_options),
             db,
             config: Arc::new(Config {
                 secure_cookies: public_url.starts_with("https://"),
@@ -116,20 +116,29 @@ impl Application {
     /// periodic jobs running alongside.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let storage = domain::attachments::Storage::new(&self.state.config.data_dir);
+        let wakes = Arc::new(jobs::Wakes::default());
         let background = [
             tokio::spawn(self.hub.clone().listen()),
+            tokio::spawn(jobs::listen_for_jobs(self.state.db.clone(), wakes.clone())),
             tokio::spawn(self.hub.clone().housekeeping()),
             tokio::spawn(jobs::end_snoozes(self.state.db.clone())),
             tokio::spawn(jobs::sweep_silent_agents(self.state.db.clone())),
             tokio::spawn(jobs::clean_up_uploads(self.state.db.clone(), storage)),
+            tokio::spawn(jobs::run_webhook_queue(
+                self.state.db.clone(),
+                wakes.clone(),
+            )),
             tokio::spawn(jobs::run_queues(
                 self.state.db.clone(),
                 self.state.config.vault.clone(),
                 self.state.config.mailer.clone(),
                 domain::attachments::Storage::new(&self.state.config.data_dir),
-                self.state.config.public_url.clone(),
-                self.state.config.secret.clone(),
-                self.allow_private_webhooks,
+                jobs::OutboundLinks {
+                    public_url: self.state.config.public_url.clone(),
+                    link_key: self.state.config.secret.clone(),
+                    allow_private_targets: self.allow_private_webhooks,
+                },
+                wakes.clone(),
             )),
             tokio::spawn(jobs::review_resolutions(
                 self.state.db.clone(),
@@ -138,7 +147,7 @@ impl Application {
                 self.state.config.public_url.clone(),
                 self.allow_private_webhooks,
             )),
-            tokio::spawn(jobs::build_report_exports(self.state.db.clone())),
+            tokio::spawn(jobs::build_report_exports(self.state.db.clone(), wakes)),
             tokio::spawn(jobs::sweep_sla_breaches(self.state.db.clone())),
             tokio::spawn(jobs::sweep_rule_clocks(self.state.db.clone())),
             tokio::spawn(jobs::run_flow_timers(
@@ -242,7 +251,7 @@ fn router(
         .merge(http::webhooks::routes())
         .merge(http::widget::routes(&state))
         .leptos_routes(&state, routes, {
-            let options = state.leptos_options.clone();
+            let options = LeptosOptions::clone(&state.leptos_options);
             move || app::shell(options.clone())
         })
         .layer(http::assets::compress_responses())

@@ -101,8 +101,9 @@ pub async fn start(db: &Db, viewer: &Actor, request: &ExportRequest) -> Result<R
     .fetch_one(&mut *tx)
     .await
     .context("queueing an export")?;
-    sqlx::query("SELECT pg_notify($1, '')")
+    sqlx::query("SELECT pg_notify($1, $2)")
         .bind(JOBS_CHANNEL)
+        .bind(WAKE_PAYLOAD)
         .execute(&mut *tx)
         .await
         .context("waking the workers")?;
@@ -148,6 +149,10 @@ pub async fn file(db: &Db, viewer: &Actor, id: Uuid) -> Result<ExportFile> {
         bytes,
     })
 }
+
+/// What a new export's NOTIFY on the jobs channel says, so that the export
+/// builder wakes for exports only, not for every webhook stored.
+pub const WAKE_PAYLOAD: &str = "report_export";
 
 /// Builds the next waiting export, if any; returns how many were claimed.
 pub async fn run_due(db: &Db) -> Result<usize> {
