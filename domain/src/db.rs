@@ -51,32 +51,28 @@ impl Db {
     /// A transaction acting for `account_id` (and, when known, `user_id`):
     /// row-level security shows and accepts only that account's rows.
     pub async fn tenant(&self, account_id: Uuid, user_id: Option<Uuid>) -> anyhow::Result<Tx> {
-        let mut tx = self
-            .pool
-            .begin()
+        // One round trip, not two: the tenant is set in the same simple
+        // query as BEGIN (every request and every job pays it). The ids are
+        // typed UUIDs, so their text is only hex digits and dashes.
+        let user = user_id.map(|id| id.to_string()).unwrap_or_default();
+        self.pool
+            .begin_with(format!(
+                "BEGIN; SELECT set_config('app.account_id', '{account_id}', true), \
+                 set_config('app.user_id', '{user}', true)"
+            ))
             .await
-            .context("begin tenant transaction")?;
-        sqlx::query(
-            "SELECT set_config('app.account_id', $1, true), set_config('app.user_id', $2, true)",
-        )
-        .bind(account_id.to_string())
-        .bind(user_id.map(|id| id.to_string()).unwrap_or_default())
-        .execute(&mut *tx)
-        .await
-        .context("set tenant context")?;
-        Ok(tx)
+            .context("begin tenant transaction")
     }
 
     /// A transaction for one user with no account chosen yet (sign-in,
     /// listing one's own accounts): tenant tables show nothing.
     pub async fn as_user(&self, user_id: Uuid) -> anyhow::Result<Tx> {
-        let mut tx = self.pool.begin().await.context("begin user transaction")?;
-        sqlx::query("SELECT set_config('app.user_id', $1, true)")
-            .bind(user_id.to_string())
-            .execute(&mut *tx)
+        self.pool
+            .begin_with(format!(
+                "BEGIN; SELECT set_config('app.user_id', '{user_id}', true)"
+            ))
             .await
-            .context("set user context")?;
-        Ok(tx)
+            .context("begin user transaction")
     }
 
     /// A transaction with no tenant at all: only identity tables are usable.
