@@ -24,7 +24,7 @@ pub const MAX_ATTEMPTS: i32 = 8;
 pub const LEASE_SECONDS: i32 = 60;
 /// Events one worker claims at a time, and processes at once.
 const BATCH: i32 = 32;
-const PARALLEL: usize = 4;
+const PARALLEL: usize = 6;
 /// Wakes workers on every instance when work is queued.
 pub const JOBS_CHANNEL: &str = "ponte_jobs";
 /// What a NOTIFY about stored webhooks says (also in `store_webhook_events`).
