@@ -134,9 +134,11 @@ pub fn parse(raw_body: &[u8]) -> anyhow::Result<Vec<InboundItem>> {
                 if message.get("is_echo").and_then(Value::as_bool) == Some(true) {
                     continue;
                 }
-                if let Some(item) = message_item(sender, message) {
-                    items.push(InboundItem::Message(item));
-                }
+                items.extend(
+                    message_items(sender, message)
+                        .into_iter()
+                        .map(InboundItem::Message),
+                );
             } else if let Some(postback) = event.get("postback") {
                 let id = text_at(postback, "/mid")
                     .map(str::to_string)
@@ -180,37 +182,63 @@ pub fn parse(raw_body: &[u8]) -> anyhow::Result<Vec<InboundItem>> {
     Ok(items)
 }
 
-fn message_item(sender: &str, message: &Value) -> Option<InboundMessage> {
-    let external_id = text_at(message, "/mid")?.to_string();
-    let text = text_at(message, "/text").unwrap_or_default().to_string();
-    let attachment = array(message, "attachments").next();
-    let content_type = match attachment.and_then(|a| text_at(a, "/type")) {
-        Some("image") => ContentType::Image,
-        Some("video") => ContentType::Video,
-        Some("audio") => ContentType::Audio,
-        Some("file") => ContentType::File,
-        _ => ContentType::Text,
+/// A message, or one per attachment when it carries several: the text rides
+/// with the first, the others get ids of their own so redeliveries stay
+/// single.
+fn message_items(sender: &str, message: &Value) -> Vec<InboundMessage> {
+    let Some(mid) = text_at(message, "/mid") else {
+        return Vec::new();
     };
-    let media = (content_type != ContentType::Text)
-        .then(|| attachment.and_then(|a| text_at(a, "/payload/url")))
-        .flatten()
-        .map(|url| MediaRef {
-            url: Some(url.to_string()),
-            ..Default::default()
-        });
-    Some(InboundMessage {
-        external_id,
+    let text = InboundMessage {
+        external_id: mid.to_string(),
         from: sender.to_string(),
         phone: None,
         profile_name: None,
-        body: text,
-        content_type,
+        body: text_at(message, "/text").unwrap_or_default().to_string(),
+        content_type: ContentType::Text,
         from_me: false,
-        media,
+        media: None,
         // A reply to one of the page's messages.
         quoted_id: text_at(message, "/reply_to/mid").map(str::to_string),
         email: None,
-    })
+    };
+    let files: Vec<(ContentType, MediaRef)> = array(message, "attachments")
+        .filter_map(attached_file)
+        .collect();
+    if files.is_empty() {
+        return vec![text];
+    }
+    files
+        .into_iter()
+        .enumerate()
+        .map(|(index, (content_type, media))| {
+            let mut item = text.clone();
+            if index > 0 {
+                item.external_id = format!("{mid}/{index}");
+                item.body.clear();
+            }
+            item.content_type = content_type;
+            item.media = Some(media);
+            item
+        })
+        .collect()
+}
+
+/// A file Meta hosts for us; stickers, locations and shares carry none.
+fn attached_file(attachment: &Value) -> Option<(ContentType, MediaRef)> {
+    let content_type = match text_at(attachment, "/type")? {
+        "image" => ContentType::Image,
+        "video" => ContentType::Video,
+        "audio" => ContentType::Audio,
+        "file" => ContentType::File,
+        _ => return None,
+    };
+    let url = text_at(attachment, "/payload/url")?;
+    let media = MediaRef {
+        url: Some(url.to_string()),
+        ..Default::default()
+    };
+    Some((content_type, media))
 }
 
 /// Replies to a customer inside Meta's 24-hour window.
@@ -421,6 +449,36 @@ mod tests {
                 from: "U1".into(),
                 watermark_ms: 1_700_000_000_000
             }
+        );
+    }
+
+    #[test]
+    fn every_attached_file_becomes_a_message_of_its_own() {
+        let body = json!({"object": "instagram", "entry": [{"id": "IG", "messaging": [
+            {"sender": {"id": "U1"}, "recipient": {"id": "IG"}, "timestamp": 1, "message": {"mid": "m_1", "text": "Fotos", "attachments": [
+                {"type": "image", "payload": {"url": "https://lookaside.fbsbx.com/a.jpg"}},
+                {"type": "file", "payload": {"url": "https://lookaside.fbsbx.com/b.pdf"}},
+                {"type": "fallback", "payload": {"title": "a shared post"}}]}}
+        ]}]});
+        let items = parse(body.to_string().as_bytes()).unwrap();
+        let messages: Vec<_> = items
+            .iter()
+            .map(|item| match item {
+                InboundItem::Message(m) => (
+                    m.external_id.as_str(),
+                    m.body.as_str(),
+                    m.content_type,
+                    m.media.as_ref().and_then(|media| media.url.as_deref()),
+                ),
+                _ => panic!("{item:?}"),
+            })
+            .collect();
+        assert_eq!(
+            messages,
+            vec![
+                ("m_1", "Fotos", ContentType::Image, Some("https://lookaside.fbsbx.com/a.jpg")),
+                ("m_1/1", "", ContentType::File, Some("https://lookaside.fbsbx.com/b.pdf")),
+            ]
         );
     }
 }

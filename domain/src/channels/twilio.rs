@@ -15,6 +15,8 @@ use super::provider::{
 use super::whatsapp_cloud::canonical_wa_id;
 
 pub const DEFAULT_API_BASE_URL: &str = "https://api.twilio.com";
+/// Twilio attaches at most ten files to one message.
+const MAX_MEDIA: usize = 10;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
@@ -118,32 +120,60 @@ pub fn parse(raw_body: &[u8]) -> anyhow::Result<Vec<InboundItem>> {
         .or_else(|| field(&fields, "From").map(|f| f.trim_start_matches("whatsapp:")))
         .ok_or_else(|| anyhow::anyhow!("a Twilio message without a sender"))?;
     let from = canonical_wa_id(address);
-    let media_type = field(&fields, "MediaContentType0").unwrap_or_default();
-    let content_type = match media_type.split('/').next() {
-        Some("image") => ContentType::Image,
-        Some("video") => ContentType::Video,
-        Some("audio") => ContentType::Audio,
-        _ if !media_type.is_empty() => ContentType::File,
-        _ => ContentType::Text,
-    };
-    let body = field(&fields, "Body").unwrap_or_default().to_string();
-    let media = field(&fields, "MediaUrl0").map(|url| MediaRef {
-        url: Some(url.to_string()),
-        mime_type: Some(media_type.to_string()).filter(|m| !m.is_empty()),
-        ..Default::default()
-    });
-    Ok(vec![InboundItem::Message(InboundMessage {
-        external_id: sid,
+    let message = InboundMessage {
+        external_id: sid.clone(),
         phone: Some(format!("+{from}")),
         profile_name: field(&fields, "ProfileName").map(str::to_string),
         from,
-        body,
-        content_type,
+        body: field(&fields, "Body").unwrap_or_default().to_string(),
+        content_type: ContentType::Text,
         from_me: false,
-        media,
+        media: None,
         quoted_id: field(&fields, "OriginalRepliedMessageSid").map(str::to_string),
         email: None,
-    })])
+    };
+    let files = attached_files(&fields);
+    if files.is_empty() {
+        return Ok(vec![InboundItem::Message(message)]);
+    }
+    // One message per file, as WhatsApp shows them; the text rides with the
+    // first, and the others get ids of their own so redeliveries stay single.
+    Ok(files
+        .into_iter()
+        .enumerate()
+        .map(|(index, (content_type, media))| {
+            let mut item = message.clone();
+            if index > 0 {
+                item.external_id = format!("{sid}/{index}");
+                item.body.clear();
+            }
+            item.content_type = content_type;
+            item.media = Some(media);
+            InboundItem::Message(item)
+        })
+        .collect())
+}
+
+/// `MediaUrl0` … `MediaUrl{NumMedia-1}`, each with its content type.
+fn attached_files(fields: &[(String, String)]) -> Vec<(ContentType, MediaRef)> {
+    (0..MAX_MEDIA)
+        .map_while(|index| {
+            let url = field(fields, &format!("MediaUrl{index}"))?;
+            let mime_type = field(fields, &format!("MediaContentType{index}")).unwrap_or_default();
+            let content_type = match mime_type.split('/').next() {
+                Some("image") => ContentType::Image,
+                Some("video") => ContentType::Video,
+                Some("audio") => ContentType::Audio,
+                _ => ContentType::File,
+            };
+            let media = MediaRef {
+                url: Some(url.to_string()),
+                mime_type: Some(mime_type.to_string()).filter(|m| !m.is_empty()),
+                ..Default::default()
+            };
+            Some((content_type, media))
+        })
+        .collect()
 }
 
 fn base_url(settings: &Settings) -> &str {
@@ -324,5 +354,37 @@ mod tests {
         assert!(parse(b"MessageSid=SM3&MessageStatus=queued")
             .unwrap()
             .is_empty());
+    }
+
+    #[test]
+    fn every_attached_file_becomes_a_message_of_its_own() {
+        let form = b"MessageSid=MM1&WaId=551187654321&Body=As+fotos&NumMedia=2\
+&MediaUrl0=https%3A%2F%2Fapi.twilio.com%2Fm%2F0&MediaContentType0=image%2Fjpeg\
+&MediaUrl1=https%3A%2F%2Fapi.twilio.com%2Fm%2F1&MediaContentType1=application%2Fpdf";
+        let items = parse(form).unwrap();
+        let messages: Vec<_> = items
+            .iter()
+            .map(|item| match item {
+                InboundItem::Message(m) => (
+                    m.external_id.as_str(),
+                    m.body.as_str(),
+                    m.content_type,
+                    m.media.as_ref().and_then(|media| media.url.as_deref()),
+                ),
+                _ => panic!("{item:?}"),
+            })
+            .collect();
+        assert_eq!(
+            messages,
+            vec![
+                ("MM1", "As fotos", ContentType::Image, Some("https://api.twilio.com/m/0")),
+                ("MM1/1", "", ContentType::File, Some("https://api.twilio.com/m/1")),
+            ]
+        );
+        let text = parse(b"MessageSid=SM9&WaId=551187654321&Body=Oi&NumMedia=0").unwrap();
+        let InboundItem::Message(m) = &text[0] else {
+            panic!()
+        };
+        assert_eq!((text.len(), m.content_type, m.media.is_none()), (1, ContentType::Text, true));
     }
 }
