@@ -225,7 +225,6 @@ pub async fn run_queues(
             public_url: links.public_url,
             link_key: links.link_key,
             allow_private_targets: links.allow_private_targets,
-            pace: outbound::Pace::default(),
             storage: storage.clone(),
         },
         Err(err) => {

@@ -476,8 +476,18 @@ mod tests {
         assert_eq!(
             messages,
             vec![
-                ("m_1", "Fotos", ContentType::Image, Some("https://lookaside.fbsbx.com/a.jpg")),
-                ("m_1/1", "", ContentType::File, Some("https://lookaside.fbsbx.com/b.pdf")),
+                (
+                    "m_1",
+                    "Fotos",
+                    ContentType::Image,
+                    Some("https://lookaside.fbsbx.com/a.jpg")
+                ),
+                (
+                    "m_1/1",
+                    "",
+                    ContentType::File,
+                    Some("https://lookaside.fbsbx.com/b.pdf")
+                ),
             ]
         );
     }

@@ -377,14 +377,27 @@ mod tests {
         assert_eq!(
             messages,
             vec![
-                ("MM1", "As fotos", ContentType::Image, Some("https://api.twilio.com/m/0")),
-                ("MM1/1", "", ContentType::File, Some("https://api.twilio.com/m/1")),
+                (
+                    "MM1",
+                    "As fotos",
+                    ContentType::Image,
+                    Some("https://api.twilio.com/m/0")
+                ),
+                (
+                    "MM1/1",
+                    "",
+                    ContentType::File,
+                    Some("https://api.twilio.com/m/1")
+                ),
             ]
         );
         let text = parse(b"MessageSid=SM9&WaId=551187654321&Body=Oi&NumMedia=0").unwrap();
         let InboundItem::Message(m) = &text[0] else {
             panic!()
         };
-        assert_eq!((text.len(), m.content_type, m.media.is_none()), (1, ContentType::Text, true));
+        assert_eq!(
+            (text.len(), m.content_type, m.media.is_none()),
+            (1, ContentType::Text, true)
+        );
     }
 }

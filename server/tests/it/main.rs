@@ -25,6 +25,7 @@ mod inbox;
 mod mail;
 mod mock_providers;
 mod outbound_media;
+mod outbound_retries;
 mod providers;
 mod quality;
 mod realtime;

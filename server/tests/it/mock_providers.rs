@@ -10,6 +10,7 @@ use axum::{Json, Router};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -19,6 +20,7 @@ pub struct Received {
     pub path: String,
     pub authorization: Option<String>,
     pub body: Value,
+    pub at: std::time::Instant,
 }
 
 #[derive(Default)]
@@ -29,8 +31,23 @@ pub struct MockState {
     /// While set, Meta lists only the second of its two templates (the
     /// first was deleted in WhatsApp Manager).
     pub first_template_deleted: AtomicBool,
+    /// Answers given before the usual ones, first to last: a provider's
+    /// passing trouble (5xx, rate limits) for Meta's sends and the API
+    /// channel's company endpoint.
+    pub next_answers: Mutex<VecDeque<(StatusCode, Value)>>,
     sent: AtomicUsize,
     base_url: Mutex<String>,
+}
+
+impl MockState {
+    /// Queues answers to give before the usual ones.
+    pub fn answer_next(&self, answers: impl IntoIterator<Item = (StatusCode, Value)>) {
+        self.next_answers.lock().unwrap().extend(answers);
+    }
+
+    fn next_answer(&self) -> Option<(StatusCode, Value)> {
+        self.next_answers.lock().unwrap().pop_front()
+    }
 }
 
 /// A 1×1 PNG: what customers' "photos" are here.
@@ -119,6 +136,7 @@ async fn send_message(
         path: format!("/v21.0/{phone_number_id}/messages"),
         authorization: authorization(&headers),
         body: body.clone(),
+        at: std::time::Instant::now(),
     });
     if authorization(&headers).as_deref() != Some("Bearer graph-token") {
         return (
@@ -135,6 +153,9 @@ async fn send_message(
                 json!({"error": {"message": "Message Undeliverable.", "type": "OAuthException", "code": 131026}}),
             ),
         );
+    }
+    if let Some((status, answer)) = state.next_answer() {
+        return (status, Json(answer));
     }
     let n = state.sent.fetch_add(1, Ordering::SeqCst) + 1;
     // WhatsApp Cloud answers `messages[0].id`; Messenger `message_id`.
@@ -200,6 +221,7 @@ fn record(state: &MockState, path: String, headers: &HeaderMap, body: Value) {
         path,
         authorization: authorization(headers),
         body,
+        at: std::time::Instant::now(),
     });
 }
 
@@ -312,7 +334,9 @@ async fn company_endpoint(
         &headers,
         json!({"raw": String::from_utf8_lossy(&body), "signature": signature}),
     );
-    StatusCode::OK
+    state
+        .next_answer()
+        .map_or(StatusCode::OK, |(status, _)| status)
 }
 
 async fn phone_number(

@@ -24,8 +24,8 @@ mod send;
 pub(crate) use automatic::{
     send_automatic, send_file_from_url, send_menu, send_question, send_template,
 };
+pub use send::Sender;
 use send::{send, Outgoing};
-pub use send::{Pace, Sender};
 
 /// Sends tried before a message is marked failed.
 pub const MAX_ATTEMPTS: i32 = 6;
@@ -207,13 +207,12 @@ async fn deliver(
         }
     };
     let sent = if outgoing.connection.active {
-        sender
-            .pace
-            .wait(
-                outgoing.connection.id,
-                outgoing.connection.config.messages_per_second(),
-            )
-            .await;
+        send::wait_for_send_slot(
+            db,
+            outgoing.connection.id,
+            outgoing.connection.config.messages_per_second(),
+        )
+        .await?;
         send(sender, &outgoing, message_id).await
     } else {
         Err(SendError::Permanent("the connection is disabled".into()))

@@ -6,7 +6,10 @@ use crate::channels::connections::{Connection, ProviderConfig};
 use crate::channels::provider::{OutgoingFile, SendError};
 use crate::channels::whatsapp_templates::{self, TemplateSend};
 use crate::channels::{api_channel, email, meta, twilio, whatsapp_cloud, zapi};
+use crate::db::Db;
+use crate::error::Result;
 use crate::secrets::SecretKey;
+use anyhow::Context;
 
 /// What sending needs besides the database: the shared HTTP client, the
 /// public URL (Twilio's status callbacks, files' signed links) and the key
@@ -17,34 +20,32 @@ pub struct Sender {
     pub public_url: String,
     pub link_key: SecretKey,
     pub allow_private_targets: bool,
-    pub pace: Pace,
     /// Where agents' files are, for e-mail (which carries them inline).
     pub storage: crate::attachments::Storage,
 }
 
-/// Each connection's send rate on this instance (`messages_per_second`):
-/// the time its next send may start.
-#[derive(Default)]
-pub struct Pace(std::sync::Mutex<std::collections::HashMap<i64, tokio::time::Instant>>);
-
-impl Pace {
-    /// Waits for this connection's next slot.
-    pub async fn wait(&self, connection_id: i64, per_second: u32) {
-        let interval = std::time::Duration::from_secs(1) / per_second.max(1);
-        let start = {
-            let mut next = self.0.lock().unwrap_or_else(|p| p.into_inner());
-            let now = tokio::time::Instant::now();
-            let slot = next
-                .get(&connection_id)
-                .copied()
-                .filter(|at| *at > now)
-                .unwrap_or(now);
-            next.insert(connection_id, slot + interval);
-            slot
-        };
-        tokio::time::sleep_until(start).await;
+/// Waits for the connection's next send slot at `per_second` sends a
+/// second. The slots are reserved in the database, so every instance's
+/// workers together keep the connection's rate.
+pub(super) async fn wait_for_send_slot(db: &Db, connection_id: i64, per_second: u32) -> Result<()> {
+    let wait: Option<f64> = sqlx::query_scalar("SELECT reserve_send_slot($1, $2)")
+        .bind(connection_id)
+        .bind(i32::try_from(per_second).unwrap_or(i32::MAX))
+        .fetch_one(db.pool())
+        .await
+        .context("reserving a send slot")?;
+    if let Some(wait) = wait.filter(|seconds| *seconds > 0.0) {
+        tokio::time::sleep(std::time::Duration::from_secs_f64(
+            wait.min(MAX_SLOT_WAIT_SECONDS),
+        ))
+        .await;
     }
+    Ok(())
 }
+
+/// A slot further away than this means a clock or configuration went wrong:
+/// sending a little early beats a worker asleep for hours.
+const MAX_SLOT_WAIT_SECONDS: f64 = 60.0;
 
 /// Everything one send needs, read in a short transaction: no database
 /// connection is held while the provider answers.
