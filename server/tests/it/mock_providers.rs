@@ -308,10 +308,19 @@ async fn zapi_session(Path((_, _, action)): Path<(String, String, String)>) -> i
     }
 }
 
-/// Customers' files; WhatsApp's need the token, the others are public.
+/// Customers' files; WhatsApp Cloud's need the token, Twilio's (`tw-…`)
+/// the account's credentials, the others are public.
 async fn media_file(Path(name): Path<String>, headers: HeaderMap) -> impl IntoResponse {
-    if name.starts_with("media") && authorization(&headers).as_deref() != Some("Bearer graph-token")
-    {
+    use base64::Engine;
+    let required = if name.starts_with("media") {
+        Some("Bearer graph-token".to_string())
+    } else if name.starts_with("tw-") {
+        let credentials = base64::engine::general_purpose::STANDARD.encode("AC1:twilio-token");
+        Some(format!("Basic {credentials}"))
+    } else {
+        None
+    };
+    if required.is_some() && authorization(&headers) != required {
         return (StatusCode::UNAUTHORIZED, Vec::new());
     }
     (StatusCode::OK, PNG.to_vec())
@@ -420,7 +429,7 @@ pub fn whatsapp_status(wamid: &str, status: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-fn escape_non_ascii(text: &str) -> String {
+pub fn escape_non_ascii(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_ascii() {

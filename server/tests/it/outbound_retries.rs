@@ -6,21 +6,10 @@ use axum::http::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-use crate::channels::{admin_token, api, count, create_whatsapp, post_webhook, APP_SECRET};
+use crate::channels::{admin_token, api, create_whatsapp, post_webhook, APP_SECRET};
 use crate::helpers::{spawn_app, TestApp};
 use crate::mock_providers::{whatsapp_messages, MockGraph};
-
-async fn eventually(app: &TestApp, what: &str, sql: &str, expected: i64) {
-    let mut seen = 0;
-    for _ in 0..200 {
-        seen = count(app, sql).await;
-        if seen == expected {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting until {what}: {sql} = {seen}");
-}
+use crate::providers::{eventually, reply};
 
 /// Makes the retry the queue scheduled due now, instead of in seconds.
 async fn bring_retries_forward(app: &TestApp) {
@@ -28,20 +17,6 @@ async fn bring_retries_forward(app: &TestApp) {
         .execute(&app.database.owner)
         .await
         .unwrap();
-}
-
-async fn reply(app: &TestApp, token: &str, text: &str) -> i64 {
-    let number = count(app, "SELECT max(number) FROM conversations").await;
-    let (status, sent) = api(
-        app,
-        token,
-        reqwest::Method::POST,
-        &format!("/conversations/{number}/messages"),
-        Some(json!({"content": text})),
-    )
-    .await;
-    assert_eq!(status, 201, "{sent}");
-    sent["id"].as_i64().unwrap()
 }
 
 /// A WhatsApp Cloud connection with a customer who just wrote.
