@@ -844,3 +844,58 @@ async fn requests_arriving_together_are_stored_together_once_each() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_item_of_a_thousand_message_batch_is_processed() {
+    let app = spawn_app().await;
+    let token = admin_token(&app).await;
+    let channel = create_whatsapp(&app, &token, "http://127.0.0.1:9").await;
+    let id = channel["id"].as_i64().unwrap();
+    // Meta's largest batch: a thousand messages from fifty customers.
+    let messages: Vec<(String, String, String)> = (0..1000)
+        .map(|n| {
+            (
+                format!("wamid.batch.{n}"),
+                format!("55119870{:05}", n % 50),
+                format!("Mensagem {n}"),
+            )
+        })
+        .collect();
+    let items: Vec<(&str, &str, &str)> = messages
+        .iter()
+        .map(|(id, from, text)| (id.as_str(), from.as_str(), text.as_str()))
+        .collect();
+    let body = whatsapp_messages(&items, "Cliente");
+    assert_eq!(post_webhook(&app, id, &body, Some(APP_SECRET)).await, 200);
+    assert_eq!(post_webhook(&app, id, &body, Some(APP_SECRET)).await, 200);
+    for _ in 0..600 {
+        if count(
+            &app,
+            "SELECT count(*) FROM webhook_events WHERE state = 'done'",
+        )
+        .await
+            == 1
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM messages WHERE kind = 'incoming'"
+        )
+        .await,
+        1000
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(DISTINCT external_id) FROM messages WHERE external_id LIKE 'wamid.batch.%'"
+        )
+        .await,
+        1000
+    );
+    assert_eq!(count(&app, "SELECT count(*) FROM conversations").await, 50);
+    assert_eq!(count(&app, "SELECT count(*) FROM contacts").await, 50);
+}
