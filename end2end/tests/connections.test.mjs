@@ -224,3 +224,85 @@ test('a connection that goes down rings the admin\'s bell, which leads to the co
     graph.close();
   }
 });
+
+/** A local Z-API instance: a few QR codes until restarted, paired on demand. */
+async function mockZapi() {
+  const state = { paired: false, codes: 0, maxCodes: 2 };
+  const server = createServer((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    const action = req.url.replace(/^\/instances\/[^/]+\/token\/[^/]+\//, '');
+    if (req.headers['client-token'] !== 'zapi-client') {
+      res.statusCode = 401;
+      res.end(JSON.stringify({ error: 'Unauthorized' }));
+    } else if (action === 'status') {
+      res.end(JSON.stringify({ connected: state.paired, error: state.paired ? 'You are already connected.' : 'You are not connected.' }));
+    } else if (action === 'qr-code/image' && state.codes < state.maxCodes) {
+      state.codes += 1;
+      res.end(JSON.stringify({ value: `data:image/png;base64,iVBORw0KGgo${state.codes}=` }));
+    } else if (action === 'qr-code/image') {
+      res.end(JSON.stringify({ connected: false, error: 'QR code attempts exhausted.' }));
+    } else if (action === 'restart') {
+      state.codes = 0;
+      res.end(JSON.stringify({ value: true }));
+    } else {
+      res.statusCode = 404;
+      res.end('{}');
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.url = `http://127.0.0.1:${server.address().port}`;
+  state.close = () => server.close();
+  return state;
+}
+
+test('a Z-API number is paired by QR code, which expires until the session restarts', async () => {
+  const account = newAccount();
+  const zapi = await mockZapi();
+  const name = `Z-API ${unique()}`;
+  try {
+    await withBrowser(async (context) => {
+      const page = await context.newPage();
+      await signIn(page, account.admin);
+      await page.goto(`${page.url().split('/inbox')[0]}/settings/connections`);
+      await waitForHydration(page);
+      await page.selectOption('#conn-new-type', 'zapi');
+      await page.fill('#conn-new-name', name);
+      await page.fill('#conn-new-instance_id', 'I-E2E');
+      await page.fill('#conn-new-token', 'zapi-token');
+      await page.fill('#conn-new-client_token', 'zapi-client');
+      await page.fill('#conn-new-api_base_url', zapi.url);
+      await page.click('form[data-connection-form="conn-new"] button[type="submit"]');
+      const card = page.locator('section[data-connection]', { hasText: name });
+      await card.waitFor();
+      const panel = card.locator('[data-zapi-pairing]');
+      assert.match(await panel.getByRole('note').textContent(), /não oficial/, 'the ban warning');
+
+      const showQr = panel.getByRole('button', { name: 'Mostrar QR code' });
+      const state = (value) => panel.locator(`[data-session-state="${value}"]`);
+      await showQr.click();
+      await state('awaiting_scan').waitFor();
+      const first = await panel.locator('img[data-qr-code]').getAttribute('src');
+      await showQr.click();
+      await panel.locator(`img[data-qr-code]:not([src="${first}"])`).waitFor();
+      // Z-API offers no more codes: the panel says so and points at Restart.
+      await showQr.click();
+      await state('qr_expired').waitFor();
+      assert.match(await state('qr_expired').textContent(), /Reiniciar/);
+      assert.equal(await panel.locator('img[data-qr-code]').count(), 0);
+      await panel.getByRole('button', { name: 'Reiniciar' }).click();
+      await state('awaiting_scan').waitFor();
+      await panel.locator('img[data-qr-code]').waitFor();
+
+      // The phone scans: connected, on the card too after a reload.
+      zapi.paired = true;
+      await showQr.click();
+      await state('connected').waitFor();
+      assert.equal(await panel.locator('img[data-qr-code]').count(), 0);
+      await page.reload();
+      await waitForHydration(page);
+      await page.locator('section[data-connection]', { hasText: name }).locator('[data-health="connected"]').first().waitFor();
+    });
+  } finally {
+    zapi.close();
+  }
+});

@@ -171,10 +171,40 @@ pub enum PairingAction {
     Restart,
 }
 
+/// A Z-API number's WhatsApp session, as the pairing panel shows it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionState {
+    Connected,
+    /// Not paired; a QR code (or a phone code) waits to be read.
+    AwaitingScan,
+    /// Z-API offers no QR code any more (too many went unread): restarting
+    /// the session brings new ones.
+    QrExpired,
+    /// Not paired, or Z-API could not be asked.
+    #[default]
+    Disconnected,
+}
+
+impl SessionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Connected => "connected",
+            Self::AwaitingScan => "awaiting_scan",
+            Self::QrExpired => "qr_expired",
+            Self::Disconnected => "disconnected",
+        }
+    }
+}
+
+/// How long WhatsApp honours one QR code; the panel fetches a fresh one
+/// before then, and shows a code older than this as expired.
+pub const QR_CODE_VALID_SECONDS: u32 = 20;
+
 /// What Z-API said.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Pairing {
-    pub connected: bool,
+    pub state: SessionState,
     /// A `data:image/png;base64,…` QR code while not connected.
     pub qr_code: Option<String>,
     pub phone_code: Option<String>,

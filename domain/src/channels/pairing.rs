@@ -1,9 +1,10 @@
 //! Pairing a Z-API number from the settings page: the session's state with
-//! a fresh QR code, a code to type on the phone, disconnect and restart.
-//! What Z-API answers becomes the connection's health.
+//! a fresh QR code (or "QR expired" once Z-API stops offering them), a code
+//! to type on the phone, disconnect and restart. What Z-API answers becomes
+//! the connection's health.
 
 use anyhow::Context;
-use shared::connections::{Pairing, PairingAction};
+use shared::connections::{Pairing, PairingAction, SessionState};
 
 use super::config::ProviderConfig;
 use super::connections;
@@ -45,16 +46,20 @@ pub async fn zapi(
                 zapi::session_action(&client, settings, secrets, "restart").await?
             }
         }
-        match zapi::test_connection(&client, settings, secrets).await {
-            Ok(_) => pairing.connected = true,
+        pairing.state = match zapi::test_connection(&client, settings, secrets).await {
+            Ok(_) => SessionState::Connected,
             Err(SendError::Unauthorized(detail)) => {
                 pairing.detail = Some(detail);
                 if action != PairingAction::PhoneCode {
                     pairing.qr_code = zapi::qr_code(&client, settings, secrets).await?;
                 }
+                match (&pairing.qr_code, &pairing.phone_code) {
+                    (None, None) => SessionState::QrExpired,
+                    _ => SessionState::AwaitingScan,
+                }
             }
             Err(other) => return Err(other),
-        }
+        };
         Ok(())
     }
     .await;
@@ -67,7 +72,7 @@ pub async fn zapi(
         &mut tx,
         actor.account_id,
         id,
-        pairing.connected,
+        pairing.state == SessionState::Connected,
         pairing.detail.as_deref(),
     )
     .await?;

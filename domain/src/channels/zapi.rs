@@ -312,8 +312,8 @@ pub async fn test_connection(
     }
 }
 
-/// What pairing a number needs: a QR code image (a data URL, renewed by
-/// Z-API every ~20 s), or a code to type on the phone.
+/// The QR code to pair the number with: an image as a data URL, renewed by
+/// WhatsApp every ~20 s; none once too many went unread (until a restart).
 pub async fn qr_code(
     client: &reqwest::Client,
     settings: &Settings,
@@ -324,7 +324,11 @@ pub async fn qr_code(
         secrets,
     )
     .await?;
-    Ok(text_at(&answer, "/value").map(str::to_string))
+    // Only an image goes into the page; anything else (no code, an error)
+    // means Z-API offers none now.
+    Ok(text_at(&answer, "/value")
+        .filter(|value| value.starts_with("data:image/"))
+        .map(str::to_string))
 }
 
 pub async fn phone_code(

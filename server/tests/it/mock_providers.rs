@@ -35,6 +35,9 @@ pub struct MockState {
     /// passing trouble (5xx, rate limits) for Meta's sends and the API
     /// channel's company endpoint.
     pub next_answers: Mutex<VecDeque<(StatusCode, Value)>>,
+    /// Whether the mock Z-API session's phone has scanned a QR code.
+    pub zapi_paired: AtomicBool,
+    zapi_qr_codes_served: AtomicUsize,
     sent: AtomicUsize,
     base_url: Mutex<String>,
 }
@@ -298,14 +301,53 @@ async fn zapi_send(
     )
 }
 
-async fn zapi_session(Path((_, _, action)): Path<(String, String, String)>) -> impl IntoResponse {
-    match action.as_str() {
-        "status" => Json(
-            json!({"connected": false, "error": "You are not connected.", "smartphoneConnected": false}),
-        ),
-        "qr-code/image" => Json(json!({"value": "data:image/png;base64,iVBORw0KGgo="})),
-        _ => Json(json!({"value": true})),
+/// How many QR codes the mock Z-API offers before the session stops
+/// offering them (until a restart).
+pub const ZAPI_QR_CODES: usize = 3;
+
+/// A Z-API instance's session: not connected until `zapi_paired` is set;
+/// a few QR codes, then none until `restart`.
+async fn zapi_session(
+    State(state): State<Arc<MockState>>,
+    Path((_, token, action)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> impl IntoResponse {
+    let client_token = headers.get("client-token").and_then(|v| v.to_str().ok());
+    if token != "zapi-token" || client_token != Some("zapi-client") {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": "Unauthorized"})),
+        );
     }
+    let paired = state.zapi_paired.load(Ordering::SeqCst);
+    let answer = match action.as_str() {
+        "status" if paired => {
+            json!({"connected": true, "error": "You are already connected.", "smartphoneConnected": true})
+        }
+        "status" => {
+            json!({"connected": false, "error": "You are not connected.", "smartphoneConnected": false})
+        }
+        "qr-code/image" if paired => json!({"connected": true}),
+        "qr-code/image" => {
+            let served = state.zapi_qr_codes_served.fetch_add(1, Ordering::SeqCst);
+            if served < ZAPI_QR_CODES {
+                json!({"value": format!("data:image/png;base64,iVBORw0KGgo{served}=")})
+            } else {
+                json!({"connected": false, "error": "QR code attempts exhausted. Restart the instance."})
+            }
+        }
+        "restart" => {
+            state.zapi_qr_codes_served.store(0, Ordering::SeqCst);
+            json!({"value": true})
+        }
+        "disconnect" => {
+            state.zapi_paired.store(false, Ordering::SeqCst);
+            json!({"value": true})
+        }
+        phone if phone.starts_with("phone-code/") => json!({"code": "ABCD-EFGH"}),
+        _ => return (StatusCode::NOT_FOUND, Json(json!({"error": "Not found"}))),
+    };
+    (StatusCode::OK, Json(answer))
 }
 
 /// Customers' files; WhatsApp Cloud's need the token, Twilio's (`tw-…`)

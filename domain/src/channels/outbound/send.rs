@@ -174,27 +174,3 @@ pub(super) async fn send(
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test(start_paused = true)]
-    async fn each_connection_keeps_its_own_pace() {
-        let pace = Pace::default();
-        let started = tokio::time::Instant::now();
-        for _ in 0..3 {
-            pace.wait(1, 10).await;
-        }
-        assert!(
-            started.elapsed() >= std::time::Duration::from_millis(200),
-            "10/s: the third waits 200 ms"
-        );
-        let other = tokio::time::Instant::now();
-        pace.wait(2, 10).await;
-        assert!(
-            other.elapsed() < std::time::Duration::from_millis(5),
-            "another connection is not held up"
-        );
-    }
-}

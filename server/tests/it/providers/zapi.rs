@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 use super::{admin_token, create, eventually, reply};
 use crate::channels::{api, count};
 use crate::helpers::spawn_app;
-use crate::mock_providers::MockGraph;
+use crate::mock_providers::{MockGraph, ZAPI_QR_CODES};
+use shared::connections::{Pairing, SessionState};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zapi_urls_carry_a_secret_and_phone_echoes_are_ours() {
@@ -226,4 +227,81 @@ async fn zapi_redeliveries_and_late_statuses_change_nothing() {
         1,
         "late statuses never undo 'read'"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pairing_offers_fresh_qr_codes_then_says_expired_until_a_restart() {
+    let app = spawn_app().await;
+    let mock = MockGraph::start().await;
+    let browser = app.sign_up("Loja QR", "loja-qr", "dono@lojaqr.com").await;
+    let created: shared::accounts::NewApiToken = browser
+        .call("create_api_token", &[("name", "pairing")])
+        .await
+        .json();
+    let channel = create(&app, &created.token, "zapi", json!({
+        "instance_id": "I1", "token": "zapi-token", "client_token": "zapi-client", "api_base_url": mock.base_url
+    })).await;
+    let id = channel["id"].as_i64().unwrap();
+    let pair = |action: &'static str| {
+        let browser = &browser;
+        async move {
+            let reply = browser
+                .call_json(
+                    "zapi_pairing",
+                    &json!({"id": id, "action": action, "phone": "+55 11 98765-4321"}),
+                )
+                .await;
+            assert_eq!(reply.status, 200, "{}", reply.body);
+            reply.json::<Pairing>()
+        }
+    };
+    let connected_sql =
+        format!("SELECT count(*) FROM channels WHERE id = {id} AND health = 'connected'");
+    let health = || count(&app, &connected_sql);
+
+    let mut codes = Vec::new();
+    for _ in 0..ZAPI_QR_CODES {
+        let pairing = pair("status").await;
+        assert_eq!(pairing.state, SessionState::AwaitingScan);
+        assert_eq!(pairing.detail.as_deref(), Some("You are not connected."));
+        codes.push(pairing.qr_code.expect("a QR code to scan"));
+    }
+    codes.dedup();
+    assert_eq!(codes.len(), ZAPI_QR_CODES, "a fresh code each time");
+    let expired = pair("status").await;
+    assert_eq!(
+        (expired.state, expired.qr_code),
+        (SessionState::QrExpired, None)
+    );
+    let restarted = pair("restart").await;
+    assert_eq!(
+        restarted.state,
+        SessionState::AwaitingScan,
+        "a restart brings new codes"
+    );
+    assert!(restarted.qr_code.is_some());
+    let by_phone = pair("phone_code").await;
+    assert_eq!(
+        (
+            by_phone.state,
+            by_phone.phone_code.as_deref(),
+            by_phone.qr_code
+        ),
+        (SessionState::AwaitingScan, Some("ABCD-EFGH"), None)
+    );
+    assert_eq!(health().await, 0);
+
+    // The phone scanned: connected, and the connection's health follows.
+    mock.state
+        .zapi_paired
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let connected = pair("status").await;
+    assert_eq!(
+        (connected.state, connected.qr_code),
+        (SessionState::Connected, None)
+    );
+    assert_eq!(health().await, 1);
+    let disconnected = pair("disconnect").await;
+    assert_eq!(disconnected.state, SessionState::AwaitingScan);
+    assert_eq!(health().await, 0);
 }
