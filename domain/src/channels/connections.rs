@@ -11,9 +11,9 @@ use shared::values::DisplayName;
 use shared::{FieldErrors, Permission};
 use uuid::Uuid;
 
+use super::adapter::ChannelAdapter;
 pub use super::config::ProviderConfig;
 use super::vault::{Sealed, Vault};
-use super::{meta, twilio, whatsapp_cloud, zapi};
 use crate::actor::Actor;
 use crate::audit::{self, Target};
 use crate::db::{Db, Tx};
@@ -448,25 +448,11 @@ pub async fn test(
     let connection = open_in(&mut tx, vault, actor.account_id, id).await?;
     tx.commit().await.context("commit")?;
     let client = super::provider::http_client()?;
-    let answer = match &connection.config {
-        ProviderConfig::WhatsappCloud { settings, secrets } => {
-            whatsapp_cloud::test_connection(&client, settings, secrets).await
-        }
-        ProviderConfig::Twilio { settings, secrets } => {
-            twilio::test_connection(&client, settings, secrets).await
-        }
-        ProviderConfig::Zapi { settings, secrets } => {
-            zapi::test_connection(&client, settings, secrets).await
-        }
-        ProviderConfig::Meta {
-            settings, secrets, ..
-        } => meta::test_connection(&client, settings, secrets).await,
-        // Ours: the company's webhook is tried by the first reply.
-        ProviderConfig::Api { settings, .. } => Ok(settings.webhook_url.clone()),
-        ProviderConfig::Email { settings, secrets } => {
-            super::email::check(settings, secrets, allow_private).await
-        }
-    };
+    let answer = connection
+        .config
+        .adapter()
+        .test_connection(&client, allow_private)
+        .await;
     let result = match answer {
         Ok(detail) => ConnectionTest { ok: true, detail },
         Err(err) => ConnectionTest {

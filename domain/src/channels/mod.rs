@@ -2,6 +2,7 @@
 //! connections — WhatsApp Cloud API first — with their credentials vault,
 //! webhook ingest and outbound queue in the submodules.
 
+pub mod adapter;
 pub mod api_channel;
 pub mod config;
 pub mod connections;

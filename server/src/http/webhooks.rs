@@ -1,24 +1,27 @@
 //! Provider webhooks (`/webhooks/*`) and the API channel's inbound endpoint:
-//! rate-limited per connection, the connection found before the body is
-//! read, the signature (or token) checked on the raw bytes, the request
-//! stored durably, and only then 200.
+//! rate-limited per connection, the connection found and its adapter's
+//! `admit` (URL secret, token) passed before the body is read, `verify`
+//! (the signature) on the raw bytes, the request stored durably, and only
+//! then 200.
 
 use axum::body::Bytes;
-use axum::extract::{OriginalUri, Path, Query, Request, State};
+use axum::extract::{MatchedPath, OriginalUri, Path, Query, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use http::{header, HeaderMap, StatusCode};
+use http::{header, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use app::server::AppState;
-use domain::channels::connections::{Connection, ProviderConfig};
-use domain::channels::{api_channel, meta, twilio, webhooks, zapi};
-use domain::secrets::constant_time_eq;
+use domain::channels::adapter::{ChannelAdapter, Refusal, RequestHead};
+use domain::channels::connections::Connection;
+use domain::channels::{api_channel, webhooks};
+use shared::inbox::ChannelKind;
 use shared::AppError;
+use std::collections::HashMap;
 
 use super::api_v1::ApiError;
 use super::limits::{too_many, Limits};
@@ -30,26 +33,88 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/webhooks/whatsapp/{channel_id}",
-            get(meta_handshake).post(meta_event),
+            get(handshake).post(provider_event),
         )
         .route(
             "/webhooks/meta/{channel_id}",
-            get(meta_handshake).post(meta_event),
+            get(handshake).post(provider_event),
         )
-        .route("/webhooks/twilio/{channel_id}", post(twilio_event))
-        .route("/webhooks/twilio/{channel_id}/status", post(twilio_event))
-        .route("/webhooks/zapi/{channel_id}/{secret}", post(zapi_event))
+        .route("/webhooks/twilio/{channel_id}", post(provider_event))
+        .route("/webhooks/twilio/{channel_id}/status", post(provider_event))
+        .route("/webhooks/zapi/{channel_id}/{secret}", post(provider_event))
         .route("/api/v1/channels/{channel_id}/messages", post(api_message))
 }
 
 /// Mail forwarded by HTTP is larger than other webhooks (attachments): its
 /// route lives under the upload limit.
 pub fn mail_routes() -> Router<AppState> {
-    Router::new().route("/webhooks/email/{channel_id}/{secret}", post(email_event))
+    Router::new().route(
+        "/webhooks/email/{channel_id}/{secret}",
+        post(provider_event),
+    )
 }
 
 /// A whole mail (attachments included) forwarded to the inbound-parse URL.
 const MAIL_LIMIT_BYTES: usize = 30 * 1024 * 1024;
+
+/// A provider's webhook route, and the connections it serves: a Messenger
+/// page is not a WhatsApp number.
+#[derive(Clone, Copy)]
+enum Route {
+    WhatsappCloud,
+    MetaPage,
+    Twilio,
+    Zapi,
+    Email,
+}
+
+impl Route {
+    fn of(path: &str) -> Option<Self> {
+        let provider = path.strip_prefix("/webhooks/")?.split('/').next()?;
+        Some(match provider {
+            "whatsapp" => Self::WhatsappCloud,
+            "meta" => Self::MetaPage,
+            "twilio" => Self::Twilio,
+            "zapi" => Self::Zapi,
+            "email" => Self::Email,
+            _ => return None,
+        })
+    }
+
+    fn serves(self, kind: ChannelKind) -> bool {
+        match self {
+            Self::WhatsappCloud => kind == ChannelKind::WhatsappCloud,
+            Self::MetaPage => matches!(kind, ChannelKind::Messenger | ChannelKind::Instagram),
+            Self::Twilio => kind == ChannelKind::TwilioWhatsapp,
+            Self::Zapi => kind == ChannelKind::Zapi,
+            Self::Email => kind == ChannelKind::Email,
+        }
+    }
+
+    fn body_limit(self) -> usize {
+        match self {
+            Self::Email => MAIL_LIMIT_BYTES,
+            _ => BODY_LIMIT_BYTES,
+        }
+    }
+
+    /// The answer once stored: Meta's customary text, and for Twilio an
+    /// empty TwiML document (no auto-reply).
+    fn stored(self) -> Response {
+        match self {
+            Self::WhatsappCloud | Self::MetaPage => {
+                (StatusCode::OK, "EVENT_RECEIVED").into_response()
+            }
+            Self::Twilio => (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "text/xml")],
+                "<Response></Response>",
+            )
+                .into_response(),
+            Self::Zapi | Self::Email => StatusCode::OK.into_response(),
+        }
+    }
+}
 
 #[derive(Deserialize)]
 struct Handshake {
@@ -61,224 +126,83 @@ struct Handshake {
     challenge: Option<String>,
 }
 
-/// The app secret and verify token of a Meta connection (WhatsApp Cloud,
-/// Messenger, Instagram), whichever route it was reached by.
-fn meta_secrets(connection: &Connection, path: &str) -> Option<(String, String)> {
-    match &connection.config {
-        ProviderConfig::WhatsappCloud { secrets, .. }
-            if path.starts_with("/webhooks/whatsapp/") =>
-        {
-            Some((secrets.app_secret.clone(), secrets.verify_token.clone()))
-        }
-        ProviderConfig::Meta { secrets, .. } if path.starts_with("/webhooks/meta/") => {
-            Some((secrets.app_secret.clone(), secrets.verify_token.clone()))
-        }
-        _ => None,
-    }
-}
-
-/// Meta's subscription check: the challenge back, only for our token.
-async fn meta_handshake(
+/// A subscription check (Meta's): the challenge back, only for our token.
+async fn handshake(
     State(state): State<AppState>,
     Extension(limits): Extension<Arc<Limits>>,
     Extension(hub): Extension<Arc<Hub>>,
     Extension(metrics): Extension<Arc<Metrics>>,
-    OriginalUri(uri): OriginalUri,
+    matched: MatchedPath,
     Path(channel_id): Path<i64>,
     Query(query): Query<Handshake>,
 ) -> Response {
-    let connection = match find(&state, &limits, &hub, channel_id).await {
+    let Some(route) = Route::of(matched.as_str()) else {
+        return not_found();
+    };
+    let connection = match find(&state, &limits, &hub, |kind| route.serves(kind), channel_id).await
+    {
         Ok(connection) => connection,
         Err(response) => return response,
     };
-    let Some((_, verify_token)) = meta_secrets(&connection, uri.path()) else {
-        return not_found();
-    };
-    match meta::handshake(
-        &verify_token,
+    let answer = connection.config.adapter().handshake(
         query.mode.as_deref(),
         query.verify_token.as_deref(),
         query.challenge.as_deref(),
-    ) {
-        Some(challenge) => challenge.to_string().into_response(),
-        None => rejected(
-            &metrics,
-            channel_id,
-            StatusCode::FORBIDDEN,
-            "handshake with a wrong verify token",
-        ),
+    );
+    match answer {
+        Ok(challenge) => challenge.to_string().into_response(),
+        Err(refusal) => refused(&metrics, channel_id, refusal),
     }
 }
 
-async fn meta_event(
+/// Any provider's webhook: the connection's adapter admits the request
+/// before its body is read and verifies it on the raw bytes; it is stored,
+/// and only then answered 200.
+#[allow(clippy::too_many_arguments)] // axum extractors
+async fn provider_event(
     State(state): State<AppState>,
     Extension(limits): Extension<Arc<Limits>>,
     Extension(hub): Extension<Arc<Hub>>,
     Extension(metrics): Extension<Arc<Metrics>>,
+    matched: MatchedPath,
     OriginalUri(uri): OriginalUri,
-    Path(channel_id): Path<i64>,
+    Path(params): Path<HashMap<String, String>>,
     request: Request,
 ) -> Response {
-    let connection = match find(&state, &limits, &hub, channel_id).await {
+    let (Some(route), Some(channel_id)) = (
+        Route::of(matched.as_str()),
+        params
+            .get("channel_id")
+            .and_then(|id| id.parse::<i64>().ok()),
+    ) else {
+        return not_found();
+    };
+    let connection = match find(&state, &limits, &hub, |kind| route.serves(kind), channel_id).await
+    {
         Ok(connection) => connection,
         Err(response) => return response,
     };
-    let Some((app_secret, _)) = meta_secrets(&connection, uri.path()) else {
-        return not_found();
-    };
-    let (headers, body) = match read_body(request).await {
-        Ok(read) => read,
-        Err(response) => return response,
-    };
-    let signature = header_text(&headers, "x-hub-signature-256");
-    if !meta::signature_is_valid(&app_secret, &body, signature) {
-        return rejected(
-            &metrics,
-            channel_id,
-            StatusCode::UNAUTHORIZED,
-            "bad or missing X-Hub-Signature-256",
-        );
-    }
-    let stored_headers = json!({ "x-hub-signature-256": signature });
-    match accept(&hub, &connection, &body, stored_headers).await {
-        Ok(_) => (StatusCode::OK, "EVENT_RECEIVED").into_response(),
-        Err(response) => response,
-    }
-}
-
-/// Twilio signs the URL it called (`PONTE_PUBLIC_URL` + path + query) and
-/// the form fields; it gets an empty TwiML answer (no auto-reply).
-async fn twilio_event(
-    State(state): State<AppState>,
-    Extension(limits): Extension<Arc<Limits>>,
-    Extension(hub): Extension<Arc<Hub>>,
-    Extension(metrics): Extension<Arc<Metrics>>,
-    OriginalUri(uri): OriginalUri,
-    Path(params): Path<Vec<(String, String)>>,
-    request: Request,
-) -> Response {
-    let Some(channel_id) = params
-        .iter()
-        .find(|(k, _)| k == "channel_id")
-        .and_then(|(_, v)| v.parse::<i64>().ok())
-    else {
-        return not_found();
-    };
-    let connection = match find(&state, &limits, &hub, channel_id).await {
-        Ok(connection) => connection,
-        Err(response) => return response,
-    };
-    let ProviderConfig::Twilio { secrets, .. } = &connection.config else {
-        return not_found();
-    };
-    let auth_token = secrets.auth_token.clone();
-    let (headers, body) = match read_body(request).await {
-        Ok(read) => read,
-        Err(response) => return response,
-    };
+    let adapter = connection.config.adapter();
+    // Twilio signs the URL it called: `PONTE_PUBLIC_URL` + path + query.
     let url = format!("{}{}", state.config.public_url, uri);
-    let signature = header_text(&headers, "x-twilio-signature");
-    if !twilio::signature_is_valid(&auth_token, &url, &body, signature) {
-        return rejected(
-            &metrics,
-            channel_id,
-            StatusCode::FORBIDDEN,
-            "bad or missing X-Twilio-Signature",
-        );
+    let (parts, body) = request.into_parts();
+    let head = RequestHead {
+        url: &url,
+        url_secret: params.get("secret").map(String::as_str),
+        headers: &parts.headers,
+    };
+    if let Err(refusal) = adapter.admit(&head) {
+        return refused(&metrics, channel_id, refusal);
     }
-    let stored_headers = json!({ "x-twilio-signature": signature, "url": url });
+    let Ok(body) = axum::body::to_bytes(body, route.body_limit()).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "body too large").into_response();
+    };
+    let stored_headers = match adapter.verify(&head, &body) {
+        Ok(stored_headers) => stored_headers,
+        Err(refusal) => return refused(&metrics, channel_id, refusal),
+    };
     match accept(&hub, &connection, &body, stored_headers).await {
-        Ok(_) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "text/xml")],
-            "<Response></Response>",
-        )
-            .into_response(),
-        Err(response) => response,
-    }
-}
-
-/// Z-API signs nothing: the URL's secret and the body's instance id stand in.
-async fn zapi_event(
-    State(state): State<AppState>,
-    Extension(limits): Extension<Arc<Limits>>,
-    Extension(hub): Extension<Arc<Hub>>,
-    Extension(metrics): Extension<Arc<Metrics>>,
-    Path((channel_id, secret)): Path<(i64, String)>,
-    request: Request,
-) -> Response {
-    let connection = match find(&state, &limits, &hub, channel_id).await {
-        Ok(connection) => connection,
-        Err(response) => return response,
-    };
-    let ProviderConfig::Zapi { settings, secrets } = &connection.config else {
-        return not_found();
-    };
-    if !constant_time_eq(secret.as_bytes(), secrets.webhook_secret.as_bytes()) {
-        return rejected(
-            &metrics,
-            channel_id,
-            StatusCode::FORBIDDEN,
-            "wrong Z-API URL secret",
-        );
-    }
-    let settings = settings.clone();
-    let (_, body) = match read_body(request).await {
-        Ok(read) => read,
-        Err(response) => return response,
-    };
-    if !zapi::belongs_to(&settings, &body) {
-        return rejected(
-            &metrics,
-            channel_id,
-            StatusCode::FORBIDDEN,
-            "instanceId is not this connection's",
-        );
-    }
-    match accept(&hub, &connection, &body, json!({})).await {
-        Ok(_) => StatusCode::OK.into_response(),
-        Err(response) => response,
-    }
-}
-
-/// The inbound-parse webhook: a raw RFC 822 mail, with the connection's
-/// secret in the URL (forwarding services sign nothing we could check).
-async fn email_event(
-    State(state): State<AppState>,
-    Extension(limits): Extension<Arc<Limits>>,
-    Extension(hub): Extension<Arc<Hub>>,
-    Extension(metrics): Extension<Arc<Metrics>>,
-    Path((channel_id, secret)): Path<(i64, String)>,
-    request: Request,
-) -> Response {
-    let connection = match find(&state, &limits, &hub, channel_id).await {
-        Ok(connection) => connection,
-        Err(response) => return response,
-    };
-    let ProviderConfig::Email { secrets, .. } = &connection.config else {
-        return not_found();
-    };
-    if !constant_time_eq(secret.as_bytes(), secrets.inbound_secret.as_bytes()) {
-        return rejected(
-            &metrics,
-            channel_id,
-            StatusCode::FORBIDDEN,
-            "wrong inbound-parse URL secret",
-        );
-    }
-    let body = match axum::body::to_bytes(request.into_body(), MAIL_LIMIT_BYTES).await {
-        Ok(body) => body,
-        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "mail too large").into_response(),
-    };
-    if !domain::channels::email::parse::looks_like_mail(&body) {
-        return (
-            StatusCode::BAD_REQUEST,
-            "the body must be a raw RFC 822 message",
-        )
-            .into_response();
-    }
-    match accept(&hub, &connection, &body, json!({ "via": "inbound-parse" })).await {
-        Ok(_) => StatusCode::OK.into_response(),
+        Ok(_) => route.stored(),
         Err(response) => response,
     }
 }
@@ -293,25 +217,37 @@ async fn api_message(
     Path(channel_id): Path<i64>,
     request: Request,
 ) -> Response {
-    let connection = match find(&state, &limits, &hub, channel_id).await {
+    let is_api = |kind| kind == ChannelKind::Api;
+    let connection = match find(&state, &limits, &hub, is_api, channel_id).await {
         Ok(connection) => connection,
         Err(response) => return response,
     };
-    let ProviderConfig::Api { secrets, .. } = &connection.config else {
-        return not_found();
+    let adapter = connection.config.adapter();
+    let url = format!(
+        "{}/api/v1/channels/{channel_id}/messages",
+        state.config.public_url
+    );
+    let (parts, body) = request.into_parts();
+    let head = RequestHead {
+        url: &url,
+        url_secret: None,
+        headers: &parts.headers,
     };
-    let presented = header_text(request.headers(), "authorization")
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default()
-        .to_string();
-    if secrets.token.is_empty() || !constant_time_eq(presented.as_bytes(), secrets.token.as_bytes())
-    {
+    if let Err(refusal) = adapter.admit(&head) {
         metrics.webhooks_rejected.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(
+            channel_id,
+            why = refusal.reason,
+            "API channel message rejected"
+        );
         return ApiError(AppError::Unauthorized).into_response();
     }
-    let (_, body) = match read_body(request).await {
-        Ok(read) => read,
-        Err(response) => return response,
+    let Ok(body) = axum::body::to_bytes(body, BODY_LIMIT_BYTES).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "body too large").into_response();
+    };
+    let stored_headers = match adapter.verify(&head, &body) {
+        Ok(stored_headers) => stored_headers,
+        Err(refusal) => return refused(&metrics, channel_id, refusal),
     };
     let problems = api_channel::problems(&body);
     if !problems.is_empty() {
@@ -324,7 +260,7 @@ async fn api_message(
             .collect();
         return ApiError(AppError::Validation { fields }).into_response();
     }
-    match accept(&hub, &connection, &body, json!({})).await {
+    match accept(&hub, &connection, &body, stored_headers).await {
         Ok(Some(event_id)) => {
             if let Err(err) =
                 webhooks::process_now(&state.db, connection.account_id, event_id).await
@@ -346,6 +282,7 @@ async fn find(
     state: &AppState,
     limits: &Limits,
     hub: &Hub,
+    route: impl Fn(ChannelKind) -> bool,
     channel_id: i64,
 ) -> Result<Connection, Response> {
     if let Err(wait) = limits.webhooks_per_channel.check(&channel_id.to_string()) {
@@ -356,6 +293,7 @@ async fn find(
         .get(&state.db, &state.config.vault, channel_id)
         .await
     {
+        Ok(connection) if !route(connection.config.kind()) => Err(not_found()),
         Ok(connection) if connection.active => Ok(connection),
         Ok(_) => Err((StatusCode::FORBIDDEN, "connection disabled").into_response()),
         Err(domain::Error::NotFound) => Err(not_found()),
@@ -370,22 +308,14 @@ fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "no such connection").into_response()
 }
 
-async fn read_body(request: Request) -> Result<(HeaderMap, Bytes), Response> {
-    let (parts, body) = request.into_parts();
-    match axum::body::to_bytes(body, BODY_LIMIT_BYTES).await {
-        Ok(bytes) => Ok((parts.headers, bytes)),
-        Err(_) => Err((StatusCode::PAYLOAD_TOO_LARGE, "body too large").into_response()),
+/// A refused request: authenticity failures are counted and logged.
+fn refused(metrics: &Metrics, channel_id: i64, refusal: Refusal) -> Response {
+    if refusal.is_authenticity() {
+        metrics.webhooks_rejected.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(channel_id, why = refusal.reason, "webhook rejected");
     }
-}
-
-fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-fn rejected(metrics: &Metrics, channel_id: i64, status: StatusCode, why: &'static str) -> Response {
-    metrics.webhooks_rejected.fetch_add(1, Ordering::Relaxed);
-    tracing::warn!(channel_id, why, "webhook rejected");
-    (status, why).into_response()
+    let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::FORBIDDEN);
+    (status, refusal.reason).into_response()
 }
 
 /// Stores the verified request; the provider hears 200 only once it is

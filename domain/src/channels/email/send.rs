@@ -23,7 +23,7 @@ const MAX_REFERENCES: usize = 10;
 
 /// What a reply needs besides its text, read with the rest of the send.
 #[derive(Debug)]
-pub(crate) struct EmailReply {
+pub struct EmailReply {
     pub subject: String,
     /// The customer's latest mail, which this reply answers.
     pub in_reply_to: Option<String>,

@@ -3,88 +3,15 @@
 //! names — streamed into attachment storage under the account's limit.
 
 use anyhow::Context;
-use serde_json::Value;
 use uuid::Uuid;
 
 use super::{Fetched, Job, Source};
 use crate::attachments::{self, IncomingFile, Storage, Uploader};
-use crate::channels::config::ProviderConfig;
-use crate::channels::meta;
+use crate::channels::adapter::{ChannelAdapter, MediaLocation};
 use crate::channels::outbound::Sender;
-use crate::channels::provider::{client_for_public_url, EmailPart, MediaRef, SendError};
+use crate::channels::provider::{EmailPart, MediaRef, SendError};
 use crate::db::Db;
 use crate::flows::runs;
-
-/// Where the file is and how to ask for it, per provider.
-async fn locate(
-    sender: &Sender,
-    config: &ProviderConfig,
-    media: &MediaRef,
-) -> std::result::Result<Located, SendError> {
-    match (config, &media.media_id, &media.url) {
-        // Cloud API: the media id resolves (with the token) to a short-lived
-        // URL, fetched with the token too.
-        (ProviderConfig::WhatsappCloud { settings, secrets }, Some(id), _) => {
-            let base = meta::base_url(&settings.api_base_url);
-            let info: Value = sender
-                .client
-                .get(format!("{base}/{}/{id}", meta::GRAPH_VERSION))
-                .bearer_auth(&secrets.access_token)
-                .send()
-                .await
-                .map_err(|err| SendError::Retry(format!("network error: {err}")))?
-                .json()
-                .await
-                .map_err(|err| SendError::Retry(format!("media lookup: {err}")))?;
-            let url = info["url"]
-                .as_str()
-                .ok_or_else(|| SendError::Permanent("the media id resolved to no URL".into()))?
-                .to_string();
-            let client = client_for(sender, &url, &settings.api_base_url).await?;
-            let request = client.get(&url).bearer_auth(&secrets.access_token);
-            let mime = info["mime_type"].as_str().map(str::to_string);
-            Ok((url, request, mime))
-        }
-        // Twilio's media URLs need the account's credentials.
-        (ProviderConfig::Twilio { settings, secrets }, _, Some(url)) => {
-            let client = client_for(sender, url, &settings.api_base_url).await?;
-            let request = client
-                .get(url)
-                .basic_auth(&settings.account_sid, Some(&secrets.auth_token));
-            Ok((url.clone(), request, None))
-        }
-        (config, _, Some(url)) => {
-            let base = match config {
-                ProviderConfig::Zapi { settings, .. } => settings.api_base_url.as_str(),
-                ProviderConfig::Meta { settings, .. } => settings.api_base_url.as_str(),
-                _ => "",
-            };
-            let client = client_for(sender, url, base).await?;
-            Ok((url.clone(), client.get(url), None))
-        }
-        _ => Err(SendError::Permanent("no media id nor URL".into())),
-    }
-}
-
-/// The configured provider base URL may be anywhere (a local gateway);
-/// anything else must be a public address.
-async fn client_for(
-    sender: &Sender,
-    url: &str,
-    configured_base: &str,
-) -> std::result::Result<reqwest::Client, SendError> {
-    let origin = |u: &str| {
-        url::Url::parse(u)
-            .ok()
-            .map(|u| u.origin().ascii_serialization())
-    };
-    let configured = !configured_base.is_empty() && origin(url) == origin(configured_base);
-    client_for_public_url(url, configured || sender.allow_private_targets).await
-}
-
-/// The file's URL, the request that fetches it, and its type when the
-/// provider said it.
-type Located = (String, reqwest::RequestBuilder, Option<String>);
 
 /// A flow's file: any URL the flow's own rules allow (see
 /// [`crate::flows::runs::client_for_flow_url`]), fetched without credentials.
@@ -93,7 +20,7 @@ async fn locate_flow_file(
     sender: &Sender,
     account_id: Uuid,
     media: &MediaRef,
-) -> std::result::Result<Located, SendError> {
+) -> std::result::Result<MediaLocation, SendError> {
     let url = media
         .url
         .clone()
@@ -103,7 +30,11 @@ async fn locate_flow_file(
         .map_err(|err| SendError::Retry(err.to_string()))?;
     let client = runs::client_for_flow_url(&url, &allowlist, sender.allow_private_targets).await?;
     let request = client.get(&url);
-    Ok((url, request, None))
+    Ok(MediaLocation {
+        url,
+        request,
+        mime_type: None,
+    })
 }
 
 pub(super) async fn download(
@@ -116,10 +47,15 @@ pub(super) async fn download(
     if let Some(part) = job.media.email_part {
         return email_file(db, storage, account_id, job, part).await;
     }
-    let (url, request, resolved_mime) = match &job.source {
-        Source::Provider(config) => locate(sender, config, &job.media).await?,
+    let location = match &job.source {
+        Source::Provider(config) => config.adapter().locate_media(sender, &job.media).await?,
         Source::Flow => locate_flow_file(db, sender, account_id, &job.media).await?,
     };
+    let MediaLocation {
+        url,
+        request,
+        mime_type: resolved_mime,
+    } = location;
     let mut response = request
         .send()
         .await

@@ -2,10 +2,11 @@
 //! agent's file travels as, and the call to the connection's adapter.
 
 use crate::attachments::links;
-use crate::channels::connections::{Connection, ProviderConfig};
+use crate::channels::adapter::{ChannelAdapter, Reply};
+use crate::channels::connections::Connection;
+use crate::channels::email;
 use crate::channels::provider::{OutgoingFile, SendError};
-use crate::channels::whatsapp_templates::{self, TemplateSend};
-use crate::channels::{api_channel, email, meta, twilio, whatsapp_cloud, zapi};
+use crate::channels::whatsapp_templates::TemplateSend;
 use crate::db::Db;
 use crate::error::Result;
 use crate::secrets::SecretKey;
@@ -91,86 +92,27 @@ pub(super) async fn send(
     sender: &Sender,
     outgoing: &Outgoing,
     message_id: i64,
-) -> Result<String, SendError> {
-    let (client, to, body) = (&sender.client, outgoing.to.as_str(), outgoing.body.as_str());
+) -> std::result::Result<String, SendError> {
     let file = outgoing_file(sender, outgoing);
-    // Twilio and Meta's pages cannot quote what they send: the text goes alone.
-    let quoted = outgoing.quoted.as_deref();
-    match &outgoing.connection.config {
-        ProviderConfig::WhatsappCloud { settings, secrets } => match (&outgoing.template, &file) {
-            (Some(template), _) => {
-                whatsapp_templates::send(client, settings, secrets, to, template, quoted).await
-            }
-            (None, Some(file)) => {
-                whatsapp_cloud::send_file(client, settings, secrets, to, body, file, quoted).await
-            }
-            (None, None) if !outgoing.menu.is_empty() => {
-                whatsapp_cloud::send_menu(client, settings, secrets, to, body, &outgoing.menu).await
-            }
-            (None, None) => {
-                whatsapp_cloud::send_text(client, settings, secrets, to, body, quoted).await
-            }
-        },
-        _ if outgoing.template.is_some() => Err(SendError::Permanent(
-            "templates go out through WhatsApp Cloud API connections only".into(),
-        )),
-        ProviderConfig::Twilio { settings, secrets } => {
-            let callback = format!(
-                "{}/webhooks/twilio/{}/status",
-                sender.public_url, outgoing.connection.id
-            );
-            twilio::send(
-                client,
-                settings,
-                secrets,
-                to,
-                body,
-                file.as_ref(),
-                &callback,
-            )
-            .await
-        }
-        ProviderConfig::Zapi { settings, secrets } => match &file {
-            Some(file) => zapi::send_file(client, settings, secrets, to, body, file, quoted).await,
-            None => zapi::send_text(client, settings, secrets, to, body, quoted).await,
-        },
-        ProviderConfig::Meta {
-            settings, secrets, ..
-        } => match &file {
-            Some(file) => meta::send_file(client, settings, secrets, to, body, file).await,
-            None if !outgoing.menu.is_empty() => {
-                meta::send_menu(client, settings, secrets, to, body, &outgoing.menu).await
-            }
-            None => meta::send_text(client, settings, secrets, to, body).await,
-        },
-        ProviderConfig::Email { settings, secrets } => {
-            let reply = outgoing.email.as_ref().ok_or_else(|| {
-                SendError::Permanent("the reply's e-mail details were not read".into())
-            })?;
-            email::send::send(
-                settings,
-                secrets,
-                reply,
-                &sender.storage,
-                outgoing.file.as_ref(),
-                to,
-                body,
-                outgoing.connection.account_id,
-                message_id,
-                sender.allow_private_targets,
-            )
-            .await
-        }
-        ProviderConfig::Api { settings, secrets } => {
-            let reply = api_channel::Reply {
-                message_id,
-                conversation_number: outgoing.conversation_number,
-                contact_id: to,
-                text: body,
-                file: file.as_ref(),
-                created_at: outgoing.created_at,
-            };
-            api_channel::deliver(settings, secrets, &reply, sender.allow_private_targets).await
-        }
-    }
+    let reply = Reply {
+        account_id: outgoing.connection.account_id,
+        connection_id: outgoing.connection.id,
+        message_id,
+        conversation_number: outgoing.conversation_number,
+        created_at: outgoing.created_at,
+        to: &outgoing.to,
+        body: &outgoing.body,
+        file: file.as_ref(),
+        stored_file: outgoing.file.as_ref(),
+        quoted: outgoing.quoted.as_deref(),
+        menu: &outgoing.menu,
+        template: outgoing.template.as_ref(),
+        email: outgoing.email.as_ref(),
+    };
+    outgoing
+        .connection
+        .config
+        .adapter()
+        .send(sender, &reply)
+        .await
 }

@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
-use super::{parse, JOBS_CHANNEL, WAKE_PAYLOAD};
+use super::{JOBS_CHANNEL, WAKE_PAYLOAD};
+use crate::channels::adapter::parse;
 use crate::channels::connections::Connection;
 use crate::db::Db;
 use crate::error::Result;

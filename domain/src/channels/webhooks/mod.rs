@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::connections;
 use super::provider::{replaceable_by, InboundItem, InboundMessage, StatusUpdate};
-use super::{api_channel, email, media, meta, templates, twilio, whatsapp_cloud, zapi};
+use super::{adapter, email, media, templates};
 use crate::contacts;
 use crate::conversations;
 use crate::db::{Db, Tx};
@@ -63,19 +63,6 @@ pub async fn process_due(db: &Db) -> Result<usize> {
     Ok(claimed_count)
 }
 
-/// Every item of a body, by provider.
-fn parse(kind: ChannelKind, body: &[u8]) -> anyhow::Result<Vec<InboundItem>> {
-    match kind {
-        ChannelKind::WhatsappCloud => whatsapp_cloud::parse(body),
-        ChannelKind::TwilioWhatsapp => twilio::parse(body),
-        ChannelKind::Zapi => zapi::parse(body),
-        ChannelKind::Messenger | ChannelKind::Instagram => meta::parse(body),
-        ChannelKind::Api => api_channel::parse(body),
-        ChannelKind::Email => email::parse::parse(body),
-        ChannelKind::Website => anyhow::bail!("the website widget has no webhooks"),
-    }
-}
-
 /// Processes one stored event at once (whoever else may be at it: the row
 /// lock makes the second one find it done).
 pub async fn process_now(db: &Db, account_id: Uuid, id: i64) -> Result<()> {
@@ -105,7 +92,7 @@ async fn process_one(db: &Db, account_id: Uuid, id: i64) -> Result<()> {
     let kind: ChannelKind = provider
         .parse()
         .map_err(|_| anyhow::anyhow!("no parser for {provider} events"))?;
-    let items = parse(kind, &body)?;
+    let items = adapter::parse(kind, &body)?;
     for item in &items {
         match item {
             InboundItem::Message(message) => {
