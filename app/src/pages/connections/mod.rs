@@ -3,6 +3,7 @@
 //! health live, and what it is configured with — never its secrets.
 
 mod routing;
+mod zapi_pairing;
 
 use crate::components::grants::ChannelAccessPanel;
 use leptos::prelude::*;
@@ -13,6 +14,7 @@ use shared::connections::{
 use shared::inbox::ChannelKind;
 use shared::{AppError, Permission};
 use std::collections::BTreeMap;
+use zapi_pairing::{PairingPanels, ZapiPairing};
 
 use crate::api::connections::{
     create_connection, list_connections, remove_connection, test_connection, update_connection,
@@ -112,6 +114,7 @@ pub fn ConnectionsPage() -> impl IntoView {
     // Kept above the cards: a test changes the connection's health, which
     // reloads the list (and its cards) while the answer should stay shown.
     let tests = RwSignal::new(BTreeMap::<i64, ConnectionTest>::new());
+    let panels = PairingPanels::new();
     view! {
         <PageHeader title=Signal::derive(move || t().nav_connections) subtitle=Signal::derive(move || t().connections_subtitle) />
         <div class="max-w-3xl space-y-6 p-4 sm:p-6">
@@ -129,7 +132,7 @@ pub fn ConnectionsPage() -> impl IntoView {
                         if list.is_empty() {
                             return view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || t().no_connections}</p> }.into_any();
                         }
-                        list.into_iter().map(|c| view! { <ConnectionCard connection=c departments=departments.clone() changed=changed tests=tests /> }).collect_view().into_any()
+                        list.into_iter().map(|c| view! { <ConnectionCard connection=c departments=departments.clone() changed=changed tests=tests panels=panels /> }).collect_view().into_any()
                     })}
                 </Transition>
             </div>
@@ -139,7 +142,7 @@ pub fn ConnectionsPage() -> impl IntoView {
 }
 
 #[component]
-fn HealthBadge(health: ConnectionHealth) -> impl IntoView {
+pub(super) fn HealthBadge(health: ConnectionHealth) -> impl IntoView {
     let t = use_t();
     let (class, label): (&str, fn(&Strings) -> &'static str) = match health {
         ConnectionHealth::Connected => (
@@ -166,6 +169,7 @@ fn ConnectionCard(
     departments: Vec<shared::departments::Department>,
     changed: Callback<()>,
     tests: RwSignal<BTreeMap<i64, ConnectionTest>>,
+    panels: PairingPanels,
 ) -> impl IntoView {
     let t = use_t();
     let admin = use_session().can(Permission::ManageChannels);
@@ -278,7 +282,7 @@ fn ConnectionCard(
                 }).collect_view()}
             </dl>
             <routing::ConnectionRouting connection=connection.clone() departments=departments />
-            {(connection.kind == ChannelKind::Zapi).then(|| view! { <ZapiPairing id=id /> })}
+            {(connection.kind == ChannelKind::Zapi).then(|| view! { <ZapiPairing id=id panels=panels /> })}
             {admin.then(|| view! { <ChannelAccessPanel channel_id=id /> })}
             <Show when=move || editing.get()>
                 <div class="mt-4 border-t border-slate-100 pt-4 dark:border-slate-800">
@@ -511,112 +515,6 @@ fn IssuedSecrets(secrets: Value) -> impl IntoView {
                     </div>
                 }
             }).collect_view()}
-        </div>
-    }
-}
-
-/// Pairing a Z-API number: QR code (renewed while the panel is open and
-/// the number not connected, shown as expired when a fresh one is late),
-/// a phone code, disconnect and restart — with a plain warning about
-/// unofficial gateways.
-#[component]
-fn ZapiPairing(id: i64) -> impl IntoView {
-    use crate::api::connections::zapi_pairing;
-    use shared::connections::{Pairing, PairingAction, SessionState};
-    let t = use_t();
-    let open = RwSignal::new(false);
-    let pairing = RwSignal::new(None::<Pairing>);
-    let busy = RwSignal::new(false);
-    let phone = RwSignal::new(String::new());
-    // Each answer's number: a QR code is stale once its validity passed
-    // with no newer answer.
-    let answers = RwSignal::new(0u32);
-    let qr_stale = RwSignal::new(false);
-    let run = move |action: PairingAction| {
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            let answer = zapi_pairing(id, action, phone.get_untracked())
-                .await
-                .unwrap_or_else(|err| Pairing {
-                    detail: Some(err.to_string()),
-                    ..Default::default()
-                });
-            let _ = answers.try_update(|n| *n += 1);
-            let _ = qr_stale.try_set(false);
-            #[cfg(feature = "hydrate")]
-            if answer.qr_code.is_some() {
-                let this_answer = answers.get_untracked();
-                let valid_ms = shared::connections::QR_CODE_VALID_SECONDS * 1_000;
-                gloo_timers::callback::Timeout::new(valid_ms, move || {
-                    if answers.try_get_untracked() == Some(this_answer) {
-                        let _ = qr_stale.try_set(true);
-                    }
-                })
-                .forget();
-            }
-            let _ = pairing.try_set(Some(answer));
-            let _ = busy.try_set(false);
-        });
-    };
-    #[cfg(feature = "hydrate")]
-    {
-        // WhatsApp renews a QR code about every 20 s; Z-API advises asking
-        // every 10 to 20 s, so a fresh one is up before the old one lapses.
-        let timer = gloo_timers::callback::Interval::new(15_000, move || {
-            let waiting = open.get_untracked()
-                && pairing.with_untracked(|p| {
-                    p.as_ref()
-                        .is_none_or(|p| p.state == SessionState::AwaitingScan)
-                });
-            if waiting && !busy.get_untracked() {
-                run(PairingAction::Status);
-            }
-        });
-        let timer = send_wrapper::SendWrapper::new(timer);
-        on_cleanup(move || drop(timer));
-    }
-    let state_text = move |state: SessionState| match state {
-        SessionState::Connected => t().zapi_state_connected,
-        SessionState::AwaitingScan => t().zapi_state_awaiting_scan,
-        SessionState::QrExpired => t().zapi_state_qr_expired,
-        SessionState::Disconnected => t().zapi_state_disconnected,
-    };
-    view! {
-        <div class="mt-4 rounded-lg border border-slate-200 p-3 dark:border-slate-700" data-zapi-pairing="">
-            <p class="text-xs text-amber-800 dark:text-amber-300" role="note">{move || t().zapi_warning}</p>
-            <div class="mt-2 flex flex-wrap gap-2">
-                <button type="button" class=BUTTON disabled=move || busy.get() on:click=move |_| { open.set(true); run(PairingAction::Status); }>
-                    {move || t().zapi_show_qr}
-                </button>
-                <button type="button" class=BUTTON disabled=move || busy.get() on:click=move |_| { open.set(true); run(PairingAction::Restart); }>{move || t().zapi_restart}</button>
-                <button type="button" class=BUTTON disabled=move || busy.get() on:click=move |_| run(PairingAction::Disconnect)>{move || t().zapi_disconnect}</button>
-            </div>
-            {move || pairing.get().map(|p| view! {
-                <div class="mt-3 space-y-2 text-sm" role="status" aria-live="polite">
-                    <p class="font-medium" data-session-state=p.state.as_str()>{move || state_text(p.state)}</p>
-                    {(p.state == SessionState::Connected).then(|| view! { <HealthBadge health=ConnectionHealth::Connected /> })}
-                    {p.detail.clone().map(|d| view! { <p class="text-xs text-slate-600 dark:text-slate-300" data-pairing-detail="">{d}</p> })}
-                    {p.qr_code.clone().map(|src| view! {
-                        <div class="relative w-fit">
-                            <img src=src alt="QR code" data-qr-code=""
-                                class=move || if qr_stale.get() { "size-56 rounded bg-white p-2 opacity-20" } else { "size-56 rounded bg-white p-2" } />
-                            <Show when=move || qr_stale.get()>
-                                <p class="absolute inset-0 flex items-center justify-center p-4 text-center text-sm font-medium" data-qr-stale="">
-                                    {move || t().zapi_qr_stale}
-                                </p>
-                            </Show>
-                        </div>
-                        <p class="text-xs text-slate-500 dark:text-slate-400">{move || t().zapi_qr_hint}</p>
-                    })}
-                    {p.phone_code.clone().map(|code| view! { <p class="font-mono text-lg tracking-widest" data-phone-code="">{code}</p> })}
-                </div>
-            })}
-            <label class="mt-3 block text-xs font-medium" for=format!("zapi-phone-{id}")>{move || t().zapi_phone_code}</label>
-            <div class="mt-1 flex gap-2">
-                <input id=format!("zapi-phone-{id}") class=INPUT inputmode="tel" placeholder="+55 11 98765-4321"
-                    prop:value=move || phone.get() on:input=move |ev| phone.set(event_target_value(&ev)) />
-                <button type="button" class=BUTTON disabled=move || busy.get() on:click=move |_| run(PairingAction::PhoneCode)>{move || t().zapi_get_code}</button>
-            </div>
         </div>
     }
 }
