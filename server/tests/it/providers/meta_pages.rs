@@ -235,6 +235,27 @@ async fn messenger_and_instagram_webhooks_are_verified_on_their_raw_bytes() {
             1,
         )
         .await;
+
+        // Meta's 24-hour rule: a day after the customer's last message, free
+        // text is refused before it is queued.
+        sqlx::query(&format!(
+            "UPDATE messages SET created_at = now() - interval '25 hours'
+              WHERE channel_id = {id} AND kind = 'incoming'"
+        ))
+        .execute(&app.database.owner)
+        .await
+        .unwrap();
+        let number = count(&app, "SELECT max(number) FROM conversations").await;
+        let (status, refused) = crate::channels::api(
+            &app,
+            &token,
+            reqwest::Method::POST,
+            &format!("/conversations/{number}/messages"),
+            Some(json!({"content": "Ainda aí?"})),
+        )
+        .await;
+        assert_eq!(status, 422, "{kind}: {refused}");
+        assert_eq!(refused["fields"][0]["code"], "outside_service_window");
     }
 }
 
