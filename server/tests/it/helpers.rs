@@ -202,10 +202,29 @@ pub async fn spawn_app_sending_to_url(url: &str) -> TestApp {
     spawn_app_with_mailer(mailer).await
 }
 
+/// A server as production runs it: outbound calls to private, loopback or
+/// link-local addresses refused, except a connection's configured base URL.
+pub async fn spawn_app_refusing_private_targets() -> TestApp {
+    let database = TestDb::new().await;
+    let data_dir = std::env::temp_dir().join(&database.name);
+    let base_url = start_instance(
+        &database,
+        &data_dir,
+        domain::mail::Mailer::disabled(),
+        false,
+    )
+    .await;
+    TestApp {
+        base_url,
+        database,
+        data_dir,
+    }
+}
+
 async fn spawn_app_with_mailer(mailer: domain::mail::Mailer) -> TestApp {
     let database = TestDb::new().await;
     let data_dir = std::env::temp_dir().join(&database.name);
-    let base_url = start_instance(&database, &data_dir, mailer).await;
+    let base_url = start_instance(&database, &data_dir, mailer, true).await;
     TestApp {
         base_url,
         database,
@@ -220,6 +239,7 @@ impl TestApp {
             &self.database,
             &self.data_dir,
             domain::mail::Mailer::disabled(),
+            true,
         )
         .await
     }
@@ -229,6 +249,7 @@ async fn start_instance(
     database: &TestDb,
     data_dir: &std::path::Path,
     mailer: domain::mail::Mailer,
+    allow_private_targets: bool,
 ) -> String {
     let settings = Settings {
         database_url: database.owner_url.clone(),
@@ -244,7 +265,7 @@ async fn start_instance(
         metrics_public: false,
         metrics_token: Some(METRICS_TOKEN.to_string()),
         db_max_connections: 5,
-        allow_private_webhooks: true,
+        allow_private_webhooks: allow_private_targets,
         mailer,
     };
     let app = Application::build(settings).await.expect("build app");

@@ -227,9 +227,7 @@ async fn customers_files_are_fetched_into_storage_and_attached_live() {
         crate::mock_providers::PNG.len()
     );
 
-    // Z-API's files are public URLs; one on a private address that is not
-    // the configured gateway would be refused (the test server allows
-    // private targets, so only the configured-origin path is exercised).
+    // Z-API's files are public URLs (here on the configured gateway).
     let zapi = create(&app, &token, "zapi", json!({
         "instance_id": "I9", "token": "zapi-token", "client_token": "zapi-client", "api_base_url": mock.base_url
     })).await;
@@ -393,5 +391,63 @@ async fn one_person_on_two_channels_is_merged_into_one_contact() {
     assert_eq!(
         count(&app, "SELECT c.contact_id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.external_id = 'wamid.after.merge'").await,
         keep
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customers_files_on_private_addresses_come_only_from_the_configured_gateway() {
+    let app = crate::helpers::spawn_app_refusing_private_targets().await;
+    let gateway = MockGraph::start().await;
+    let elsewhere = MockGraph::start().await;
+    let token = admin_token(&app).await;
+    let zapi = create(&app, &token, "zapi", json!({
+        "instance_id": "I7", "token": "zapi-token", "client_token": "zapi-client", "api_base_url": gateway.base_url
+    })).await;
+    let url = zapi["webhook_url"].as_str().unwrap().to_string();
+    let photo = |id: &str, file_url: String| {
+        json!({"type": "ReceivedCallback", "instanceId": "I7", "messageId": id, "phone": "5511911113333",
+               "fromMe": false, "isGroup": false, "senderName": "Caio",
+               "image": {"imageUrl": file_url, "caption": id, "mimeType": "image/png"}})
+    };
+    for body in [
+        photo("ZOK", format!("{}/media/z-ok.png", gateway.base_url)),
+        photo("ZLOOP", format!("{}/media/z-other.png", elsewhere.base_url)),
+        photo(
+            "ZMETA",
+            "http://169.254.169.254/latest/meta-data/z.png".into(),
+        ),
+    ] {
+        let posted = app
+            .plain_client()
+            .post(&url)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(posted.status(), 200);
+    }
+    eventually(
+        &app,
+        "every file tried",
+        "SELECT count(*) FROM media_downloads WHERE state <> 'pending'",
+        3,
+    )
+    .await;
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM messages m JOIN media_downloads d ON d.message_id = m.id
+                      WHERE m.external_id = 'ZOK' AND d.state = 'done' AND m.attachment_id IS NOT NULL").await,
+        1,
+        "the configured gateway may be private"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM messages m JOIN media_downloads d ON d.message_id = m.id
+                      WHERE m.external_id IN ('ZLOOP', 'ZMETA') AND d.state = 'failed'
+                        AND d.last_error LIKE '%private%' AND m.attachment_id IS NULL"
+        )
+        .await,
+        2,
+        "any other private, loopback or link-local address is refused"
     );
 }
