@@ -12,7 +12,8 @@ use shared::inbox::ContentType;
 use shared::phone::{Country, PhoneNumber};
 
 use super::provider::{
-    client_for_public_url, text_at, InboundItem, InboundMessage, OutgoingFile, SendError,
+    client_for_public_url, network_error, text_at, InboundItem, InboundMessage, OutgoingFile,
+    SendError,
 };
 use crate::secrets::hex;
 
@@ -145,7 +146,7 @@ pub async fn deliver(
         .body(body)
         .send()
         .await
-        .map_err(|err| SendError::Retry(format!("network error: {err}")))?;
+        .map_err(network_error)?;
     let status = response.status().as_u16();
     match status {
         200..=299 => Ok(format!("api:out:{}", reply.message_id)),

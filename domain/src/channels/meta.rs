@@ -326,7 +326,7 @@ async fn post_message(
         .json(&request)
         .send()
         .await
-        .map_err(|err| network_error(&err))?;
+        .map_err(network_error)?;
     let status = response.status();
     let answer: Value = response.json().await.unwrap_or(Value::Null);
     if status.is_success() {
@@ -353,7 +353,7 @@ pub async fn test_connection(
         .bearer_auth(&secrets.page_access_token)
         .send()
         .await
-        .map_err(|err| network_error(&err))?;
+        .map_err(network_error)?;
     let status = response.status();
     let answer: Value = response.json().await.unwrap_or(Value::Null);
     if !status.is_success() {

@@ -245,8 +245,11 @@ pub async fn client_for_public_url(
 
 /// Network trouble is always worth a retry; what the provider answered is
 /// judged by the adapter.
-pub fn network_error(err: &reqwest::Error) -> SendError {
-    SendError::Retry(format!("network error: {err}"))
+/// A call that failed on the way: retried. Without its URL, which for
+/// some providers carries a credential (Z-API's instance token) and would
+/// otherwise reach the message's error, the connection's health and logs.
+pub fn network_error(err: reqwest::Error) -> SendError {
+    SendError::Retry(format!("network error: {}", err.without_url()))
 }
 
 /// The items of a JSON array member (none when it is missing).

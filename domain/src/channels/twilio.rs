@@ -223,7 +223,7 @@ pub async fn send(
         .form(&form)
         .send()
         .await
-        .map_err(|err| network_error(&err))?;
+        .map_err(network_error)?;
     let status = response.status();
     let answer: Value = response.json().await.unwrap_or(Value::Null);
     if status.is_success() {
@@ -266,7 +266,7 @@ pub async fn test_connection(
         .basic_auth(&settings.account_sid, Some(&secrets.auth_token))
         .send()
         .await
-        .map_err(|err| network_error(&err))?;
+        .map_err(network_error)?;
     let status = response.status();
     let answer: Value = response.json().await.unwrap_or(Value::Null);
     if !status.is_success() {

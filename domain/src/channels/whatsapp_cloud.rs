@@ -377,7 +377,7 @@ pub(crate) async fn post_message(
         .json(&request)
         .send()
         .await
-        .map_err(|err| network_error(&err))?;
+        .map_err(network_error)?;
     let status = response.status();
     let answer: Value = response.json().await.unwrap_or(Value::Null);
     if status.is_success() {
@@ -404,7 +404,7 @@ pub async fn test_connection(
         .bearer_auth(&secrets.access_token)
         .send()
         .await
-        .map_err(|err| network_error(&err))?;
+        .map_err(network_error)?;
     let status = response.status();
     let answer: Value = response.json().await.unwrap_or(Value::Null);
     if !status.is_success() {

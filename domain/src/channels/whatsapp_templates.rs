@@ -69,7 +69,7 @@ pub async fn fetch_all(
             .bearer_auth(&secrets.access_token)
             .send()
             .await
-            .map_err(|err| network_error(&err))?;
+            .map_err(network_error)?;
         let status = response.status();
         let answer: Value = response.json().await.unwrap_or(Value::Null);
         if !status.is_success() {

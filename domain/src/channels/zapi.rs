@@ -187,7 +187,7 @@ async fn call(request: reqwest::RequestBuilder, secrets: &Secrets) -> Result<Val
         .header("Client-Token", &secrets.client_token)
         .send()
         .await
-        .map_err(|err| network_error(&err))?;
+        .map_err(network_error)?;
     let status = response.status().as_u16();
     let answer: Value = response.json().await.unwrap_or(Value::Null);
     if (200..300).contains(&status) {

@@ -646,7 +646,7 @@ async fn demo_connections(db: &Db, secret: &SecretKey, admin: &Actor) -> anyhow:
         ids.push(created.id);
     }
     let mut tx = db.tenant(admin.account_id, None).await?;
-    for id in ids {
+    for &id in &ids {
         connections::set_health(
             &mut tx,
             admin.account_id,
@@ -656,6 +656,14 @@ async fn demo_connections(db: &Db, secret: &SecretKey, admin: &Actor) -> anyhow:
         )
         .await?;
     }
+    // Placeholders, not incidents: no "connection down" alert or mail.
+    sqlx::query(
+        "UPDATE channels SET health_alerted_at = now() WHERE account_id = $1 AND id = ANY($2)",
+    )
+    .bind(admin.account_id)
+    .bind(&ids)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     let connection = connections::for_webhook(db, &vault, view.id)
         .await

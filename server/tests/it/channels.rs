@@ -899,3 +899,52 @@ async fn every_item_of_a_thousand_message_batch_is_processed() {
     assert_eq!(count(&app, "SELECT count(*) FROM conversations").await, 50);
     assert_eq!(count(&app, "SELECT count(*) FROM contacts").await, 50);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_has_a_connection_of_each_type_waiting_for_credentials_without_alarms() {
+    let app = spawn_app().await;
+    app.demo_inbox().await;
+    for kind in [
+        "whatsapp_cloud",
+        "twilio_whatsapp",
+        "zapi",
+        "messenger",
+        "instagram",
+        "api",
+    ] {
+        assert_eq!(
+            count(
+                &app,
+                &format!(
+                    "SELECT count(*) FROM channels WHERE kind = '{kind}' AND health = 'disconnected'
+                        AND health_detail LIKE 'Demo:%'"
+                )
+            )
+            .await,
+            1,
+            "{kind}"
+        );
+    }
+    // The alert sweep runs every second: placeholders ring no bells.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let admin = app
+        .signed_in("admin@demo.ponte.dev", "ponte-demo-2026")
+        .await;
+    let alerts = || async {
+        let bell: Vec<shared::inbox::Notification> =
+            admin.call("list_notifications", &[]).await.json();
+        bell.iter()
+            .filter(|n| n.kind == shared::inbox::NotificationKind::ConnectionDown)
+            .count()
+    };
+    assert_eq!(alerts().await, 0);
+    // Positive control: a real incident on one of them does ring.
+    sqlx::query("UPDATE channels SET health_alerted_at = NULL WHERE kind = 'zapi'")
+        .execute(&app.database.owner)
+        .await
+        .unwrap();
+    eventually("the incident rings the bell", || async {
+        alerts().await == 1
+    })
+    .await;
+}

@@ -351,21 +351,30 @@ async fn zapi_session(
 }
 
 /// Customers' files; WhatsApp Cloud's need the token, Twilio's (`tw-…`)
-/// the account's credentials, the others are public.
-async fn media_file(Path(name): Path<String>, headers: HeaderMap) -> impl IntoResponse {
+/// the account's credentials and then redirect to a signed CDN link (as
+/// Twilio's do), the others are public.
+async fn media_file(Path(name): Path<String>, headers: HeaderMap) -> axum::response::Response {
     use base64::Engine;
-    let required = if name.starts_with("media") {
-        Some("Bearer graph-token".to_string())
-    } else if name.starts_with("tw-") {
-        let credentials = base64::engine::general_purpose::STANDARD.encode("AC1:twilio-token");
-        Some(format!("Basic {credentials}"))
-    } else {
-        None
-    };
-    if required.is_some() && authorization(&headers) != required {
-        return (StatusCode::UNAUTHORIZED, Vec::new());
+    if name.starts_with("media") && authorization(&headers).as_deref() != Some("Bearer graph-token")
+    {
+        return StatusCode::UNAUTHORIZED.into_response();
     }
-    (StatusCode::OK, PNG.to_vec())
+    if name.starts_with("tw-") {
+        let credentials = base64::engine::general_purpose::STANDARD.encode("AC1:twilio-token");
+        if authorization(&headers) != Some(format!("Basic {credentials}")) {
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+        let cdn = format!(
+            "/media/cdn-{}?Signature=abc",
+            name.trim_start_matches("tw-")
+        );
+        return (StatusCode::TEMPORARY_REDIRECT, [("location", cdn)]).into_response();
+    }
+    if name.starts_with("cdn-") && authorization(&headers).is_some() {
+        // The CDN's link is signed by itself: credentials are not for it.
+        return StatusCode::BAD_REQUEST.into_response();
+    }
+    (StatusCode::OK, PNG.to_vec()).into_response()
 }
 
 /// A company's system receiving the API channel's replies.

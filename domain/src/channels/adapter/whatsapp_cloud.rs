@@ -9,7 +9,7 @@ use super::{
 };
 use crate::channels::meta as graph;
 use crate::channels::outbound::Sender;
-use crate::channels::provider::{MediaRef, SendError};
+use crate::channels::provider::{network_error, MediaRef, SendError};
 use crate::channels::whatsapp_cloud::{self, Secrets, Settings};
 use crate::channels::whatsapp_templates;
 
@@ -76,10 +76,10 @@ impl ChannelAdapter for CloudApi<'_> {
             .bearer_auth(&self.secrets.access_token)
             .send()
             .await
-            .map_err(|err| SendError::Retry(format!("network error: {err}")))?
+            .map_err(network_error)?
             .json()
             .await
-            .map_err(|err| SendError::Retry(format!("media lookup: {err}")))?;
+            .map_err(|err| SendError::Retry(format!("media lookup: {}", err.without_url())))?;
         let url = info["url"]
             .as_str()
             .ok_or_else(|| SendError::Permanent("the media id resolved to no URL".into()))?

@@ -9,7 +9,9 @@ use super::{Fetched, Job, Source};
 use crate::attachments::{self, IncomingFile, Storage, Uploader};
 use crate::channels::adapter::{ChannelAdapter, MediaLocation};
 use crate::channels::outbound::Sender;
-use crate::channels::provider::{EmailPart, MediaRef, SendError};
+use crate::channels::provider::{
+    client_for_public_url, network_error, EmailPart, MediaRef, SendError,
+};
 use crate::db::Db;
 use crate::flows::runs;
 
@@ -37,6 +39,49 @@ async fn locate_flow_file(
     })
 }
 
+/// Hops followed from a provider's file link: Twilio's answer with a
+/// redirect to a short-lived link on its CDN.
+const MAX_REDIRECTS: usize = 3;
+
+/// Follows a provider's redirects, each hop checked like a first request
+/// (a private address only on the same origin as the hop before, or where
+/// private targets are allowed) and sent without the provider's
+/// credentials: the CDN's link is signed by itself.
+async fn follow_redirects(
+    sender: &Sender,
+    url: &str,
+    mut response: reqwest::Response,
+) -> std::result::Result<reqwest::Response, SendError> {
+    let mut current =
+        url::Url::parse(url).map_err(|_| SendError::Permanent(format!("invalid URL {url}")))?;
+    for _ in 0..MAX_REDIRECTS {
+        if !response.status().is_redirection() {
+            break;
+        }
+        let Some(location) = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|value| value.to_str().ok())
+        else {
+            break;
+        };
+        let next = current.join(location).map_err(|_| {
+            SendError::Permanent("the file's server redirected to an invalid address".into())
+        })?;
+        let same_origin = next.origin() == current.origin();
+        let client =
+            client_for_public_url(next.as_str(), same_origin || sender.allow_private_targets)
+                .await?;
+        response = client
+            .get(next.clone())
+            .send()
+            .await
+            .map_err(network_error)?;
+        current = next;
+    }
+    Ok(response)
+}
+
 pub(super) async fn download(
     db: &Db,
     storage: &Storage,
@@ -47,19 +92,25 @@ pub(super) async fn download(
     if let Some(part) = job.media.email_part {
         return email_file(db, storage, account_id, job, part).await;
     }
-    let location = match &job.source {
-        Source::Provider(config) => config.adapter().locate_media(sender, &job.media).await?,
-        Source::Flow => locate_flow_file(db, sender, account_id, &job.media).await?,
+    let (location, follows_redirects) = match &job.source {
+        Source::Provider(config) => {
+            let location = config.adapter().locate_media(sender, &job.media).await?;
+            (location, true)
+        }
+        Source::Flow => (
+            locate_flow_file(db, sender, account_id, &job.media).await?,
+            false,
+        ),
     };
     let MediaLocation {
         url,
         request,
         mime_type: resolved_mime,
     } = location;
-    let mut response = request
-        .send()
-        .await
-        .map_err(|err| SendError::Retry(format!("network error: {err}")))?;
+    let mut response = request.send().await.map_err(network_error)?;
+    if follows_redirects {
+        response = follow_redirects(sender, &url, response).await?;
+    }
     let status = response.status().as_u16();
     if !(200..300).contains(&status) {
         return Err(match status {
@@ -75,7 +126,7 @@ pub(super) async fn download(
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|err| SendError::Retry(format!("download interrupted: {err}")))?
+        .map_err(|err| SendError::Retry(format!("download interrupted: {}", err.without_url())))?
     {
         incoming
             .write(&chunk)

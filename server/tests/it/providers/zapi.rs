@@ -305,3 +305,57 @@ async fn pairing_offers_fresh_qr_codes_then_says_expired_until_a_restart() {
     assert_eq!(disconnected.state, SessionState::AwaitingScan);
     assert_eq!(health().await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_gateway_never_shows_the_token_in_its_url() {
+    let app = spawn_app().await;
+    let browser = app
+        .sign_up("Loja Fora", "loja-fora", "dono@lojafora.com")
+        .await;
+    let created: shared::accounts::NewApiToken = browser
+        .call("create_api_token", &[("name", "down")])
+        .await
+        .json();
+    // Z-API puts the instance token in the path of every call.
+    let secret_token = "zapi-instance-token-do-not-show";
+    let channel = create(
+        &app,
+        &created.token,
+        "zapi",
+        json!({
+            "instance_id": "I404", "token": secret_token, "client_token": "zapi-client",
+            "api_base_url": "http://127.0.0.1:9"
+        }),
+    )
+    .await;
+    let id = channel["id"].as_i64().unwrap();
+    let tested: Value = browser
+        .call("test_connection", &[("id", &id.to_string())])
+        .await
+        .json();
+    assert_eq!(tested["ok"], false, "{tested}");
+    let detail = tested["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("network error"),
+        "the failure is told: {detail}"
+    );
+    assert!(!detail.contains(secret_token), "{detail}");
+    let pairing = browser
+        .call_json(
+            "zapi_pairing",
+            &json!({"id": id, "action": "status", "phone": ""}),
+        )
+        .await;
+    assert!(pairing.body.contains("network error"), "{}", pairing.body);
+    assert!(!pairing.body.contains(secret_token), "{}", pairing.body);
+    let (_, shown) = api(
+        &app,
+        &created.token,
+        reqwest::Method::GET,
+        &format!("/channels/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(shown["health"], "disconnected");
+    assert!(!shown.to_string().contains(secret_token), "{shown}");
+}
