@@ -229,6 +229,17 @@ async fn whatsapp_connections_over_rest_never_echo_secrets() {
     )
     .await;
     assert_eq!(status, 404);
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) FROM audit_log WHERE action = 'channel_removed' AND target_id = '{id}'"
+            )
+        )
+        .await,
+        1,
+        "the removal is audited"
+    );
     // Every instance forgets the connection as the removal's signal arrives
     // (milliseconds): from then on its webhooks are unknown.
     let webhook = format!("{}/webhooks/whatsapp/{id}", app.base_url);
@@ -556,6 +567,43 @@ async fn replies_go_out_through_the_graph_api_and_statuses_only_move_forward() {
     })
     .await;
     assert_eq!(graph.received().len(), 3);
+
+    // WhatsApp reports it undelivered after all: failed, with Meta's code
+    // and words, shown over REST.
+    assert_eq!(
+        status_of(refused_id).await.2.as_deref(),
+        Some("wamid.out.2")
+    );
+    assert_eq!(
+        post_webhook(
+            &app,
+            id,
+            &whatsapp_status("wamid.out.2", "failed"),
+            Some(APP_SECRET)
+        )
+        .await,
+        200
+    );
+    eventually("the failure is reported", || async {
+        status_of(refused_id).await.0.as_deref() == Some("failed")
+    })
+    .await;
+    let (_, page) = api(
+        &app,
+        &token,
+        reqwest::Method::GET,
+        &format!("/conversations/{number}/messages"),
+        None,
+    )
+    .await;
+    let reported = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == refused_id)
+        .unwrap()
+        .clone();
+    assert_eq!(reported["delivery_error"], "131047: Re-engagement message");
 
     // Outside the 24-hour window free text is refused, with a clear code.
     sqlx::query(

@@ -374,6 +374,10 @@ async fn media_file(Path(name): Path<String>, headers: HeaderMap) -> axum::respo
         // The CDN's link is signed by itself: credentials are not for it.
         return StatusCode::BAD_REQUEST.into_response();
     }
+    if name.starts_with("big-") {
+        // Two megabytes and a byte: over a 2 MB limit.
+        return (StatusCode::OK, vec![0u8; 2 * 1024 * 1024 + 1]).into_response();
+    }
     (StatusCode::OK, PNG.to_vec()).into_response()
 }
 

@@ -451,3 +451,52 @@ async fn customers_files_on_private_addresses_come_only_from_the_configured_gate
         "any other private, loopback or link-local address is refused"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customers_file_over_the_accounts_limit_is_not_stored() {
+    let app = spawn_app().await;
+    let mock = MockGraph::start().await;
+    let token = admin_token(&app).await;
+    sqlx::query("UPDATE accounts SET attachment_limit_mb = 2")
+        .execute(&app.database.owner)
+        .await
+        .unwrap();
+    let zapi = create(&app, &token, "zapi", json!({
+        "instance_id": "I8", "token": "zapi-token", "client_token": "zapi-client", "api_base_url": mock.base_url
+    })).await;
+    let url = zapi["webhook_url"].as_str().unwrap().to_string();
+    let video = |id: &str, name: &str| {
+        json!({"type": "ReceivedCallback", "instanceId": "I8", "messageId": id, "phone": "5511911114444",
+               "fromMe": false, "isGroup": false, "senderName": "Duda",
+               "video": {"videoUrl": format!("{}/media/{name}", mock.base_url), "caption": id, "mimeType": "video/mp4"}})
+    };
+    for body in [video("ZBIG", "big-festa.mp4"), video("ZSMALL", "festa.mp4")] {
+        let posted = app
+            .plain_client()
+            .post(&url)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(posted.status(), 200);
+    }
+    eventually(
+        &app,
+        "both tried",
+        "SELECT count(*) FROM media_downloads WHERE state <> 'pending'",
+        2,
+    )
+    .await;
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM messages m JOIN media_downloads d ON d.message_id = m.id
+                      WHERE m.external_id = 'ZBIG' AND d.state = 'failed' AND m.attachment_id IS NULL").await,
+        1,
+        "over the limit: refused, and the message stays without it"
+    );
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM messages WHERE external_id = 'ZSMALL' AND attachment_id IS NOT NULL").await,
+        1,
+        "under it: stored"
+    );
+    assert_eq!(count(&app, "SELECT count(*) FROM attachments").await, 1);
+}
