@@ -85,12 +85,8 @@ impl MockGraph {
                 post(twilio_send),
             )
             .route(
-                "/instances/{instance}/token/{token}/send-text",
-                post(zapi_send),
-            )
-            .route(
                 "/instances/{instance}/token/{token}/{*action}",
-                get(zapi_session),
+                get(zapi_session).post(zapi_send),
             )
             .route("/hooks/api", post(company_endpoint))
             .route("/media/{name}", get(media_file))
@@ -262,10 +258,11 @@ async fn twilio_send(
     )
 }
 
-/// Z-API: the instance token in the path, the account's in `Client-Token`.
+/// Z-API's sends (`send-text`, `send-image`, `send-document/pdf`, …): the
+/// instance token in the path, the account's in `Client-Token`.
 async fn zapi_send(
     State(state): State<Arc<MockState>>,
-    Path((instance, token)): Path<(String, String)>,
+    Path((instance, token, action)): Path<(String, String, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> impl IntoResponse {
@@ -278,7 +275,7 @@ async fn zapi_send(
     recorded["token"] = json!(token);
     record(
         &state,
-        format!("/instances/{instance}/send-text"),
+        format!("/instances/{instance}/{action}"),
         &headers,
         recorded,
     );

@@ -311,3 +311,146 @@ async fn agents_files_reach_providers_by_a_signed_expiring_link_and_replies_quot
         200
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zapi_and_messenger_get_files_by_link_and_zapi_quotes() {
+    let app = spawn_app().await;
+    let mock = MockGraph::start().await;
+    let browser = app
+        .sign_up("Loja Links", "loja-links", "dono@lojalinks.com")
+        .await;
+    let token = browser
+        .call("create_api_token", &[("name", "media")])
+        .await
+        .json::<shared::accounts::NewApiToken>()
+        .token;
+    let create = |kind: &'static str, config: Value| {
+        let token = token.clone();
+        let app = &app;
+        async move {
+            let (status, created) = api(
+                app,
+                &token,
+                Method::POST,
+                "/channels",
+                Some(json!({"type": kind, "name": kind, "config": config})),
+            )
+            .await;
+            assert_eq!(status, 201, "{created}");
+            created
+        }
+    };
+
+    // Z-API: the file by its kind's endpoint, the caption beside it, and
+    // the quoted customer message by its id.
+    let zapi = create(
+        "zapi",
+        json!({"instance_id": "I1", "token": "zapi-token",
+        "client_token": "zapi-client", "api_base_url": mock.base_url}),
+    )
+    .await;
+    let customer = json!({"type": "ReceivedCallback", "instanceId": "I1", "messageId": "3EBQ1",
+        "phone": "5511987654321", "fromMe": false, "isGroup": false, "senderName": "Júlia",
+        "text": {"message": "Tem na cor azul?"}});
+    let posted = app
+        .plain_client()
+        .post(zapi["webhook_url"].as_str().unwrap())
+        .json(&customer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 200);
+    eventually("Júlia's message arrives", || async {
+        count(
+            &app,
+            "SELECT count(*) FROM messages WHERE external_id = '3EBQ1'",
+        )
+        .await
+            == 1
+    })
+    .await;
+    let number = count(&app, "SELECT max(number) FROM conversations").await;
+    let quoted = count(&app, "SELECT id FROM messages WHERE external_id = '3EBQ1'").await;
+    let photo = upload(&app, &browser, "azul.png").await;
+    let sent = browser
+        .call_json(
+            "send_message",
+            &json!({ "number": number, "body": "Temos esta", "note": false, "client_id": null,
+                     "attachment_id": photo, "mentions": [], "reply_to": quoted }),
+        )
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let received = mock.wait_for_sends(1).await;
+    assert_eq!(received[0].path, "/instances/I1/send-image");
+    assert_eq!(received[0].body["client_token"], "zapi-client");
+    let request = &received[0].body["json"];
+    let link = request["image"].as_str().unwrap();
+    assert!(
+        link.starts_with(&format!("{}/media/", app.base_url)),
+        "{request}"
+    );
+    assert_eq!(
+        request,
+        &json!({"phone": "5511987654321", "image": link, "caption": "Temos esta", "messageId": "3EBQ1"})
+    );
+    assert_eq!(
+        app.plain_client().get(link).send().await.unwrap().status(),
+        200
+    );
+
+    // Messenger: an attachment by URL, then the text as a message of its own.
+    let page = create(
+        "messenger",
+        json!({"page_id": "999", "page_access_token": "graph-token",
+        "app_secret": "page-secret", "verify_token": "v", "api_base_url": mock.base_url}),
+    )
+    .await;
+    let inbound = json!({"object": "page", "entry": [{"id": "999", "time": 1, "messaging": [
+        {"sender": {"id": "PSID9"}, "recipient": {"id": "999"}, "timestamp": 1,
+         "message": {"mid": "m_in9", "text": "Manda foto"}}]}]})
+    .to_string()
+    .into_bytes();
+    let posted = app
+        .plain_client()
+        .post(format!("{}/webhooks/meta/{}", app.base_url, page["id"]))
+        .header(
+            "x-hub-signature-256",
+            crate::mock_providers::meta_signature("page-secret", &inbound),
+        )
+        .body(inbound)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 200);
+    eventually("the page's message arrives", || async {
+        count(
+            &app,
+            "SELECT count(*) FROM messages WHERE external_id = 'm_in9'",
+        )
+        .await
+            == 1
+    })
+    .await;
+    let number = count(&app, "SELECT max(number) FROM conversations").await;
+    let photo = upload(&app, &browser, "vitrine.png").await;
+    send_file(&browser, number, "Olha só", photo).await;
+    let received = mock.wait_for_sends(3).await;
+    assert_eq!(received[1].path, "/v21.0/999/messages");
+    let link = received[1].body["message"]["attachment"]["payload"]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        received[1].body,
+        json!({"recipient": {"id": "PSID9"}, "messaging_type": "RESPONSE", "message": {
+            "attachment": {"type": "image", "payload": {"url": link, "is_reusable": false}}}})
+    );
+    assert_eq!(
+        received[2].body,
+        json!({"recipient": {"id": "PSID9"}, "messaging_type": "RESPONSE", "message": {"text": "Olha só"}})
+    );
+    assert_eq!(
+        app.plain_client().get(&link).send().await.unwrap().status(),
+        200
+    );
+}
