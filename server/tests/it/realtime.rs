@@ -651,3 +651,85 @@ async fn supervisors_hear_status_changes_of_their_teams_only() {
         "a new teammate's change arrives"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_providers_delivery_reports_reach_every_agents_screen() {
+    use crate::channels::{api, post_webhook};
+    use crate::mock_providers::{meta_signature, whatsapp_messages, whatsapp_status, MockGraph};
+    let app = spawn_app().await;
+    app.demo_inbox().await;
+    let graph = MockGraph::start().await;
+    let token = app.demo_admin_token().await;
+    let (status, channel) = api(
+        &app,
+        &token,
+        reqwest::Method::POST,
+        "/channels",
+        Some(json!({
+        "type": "whatsapp_cloud", "name": "WhatsApp Entregas", "config": {
+            "phone_number_id": "1234", "access_token": "graph-token", "app_secret": "live-secret",
+            "verify_token": "v", "api_base_url": graph.base_url}})),
+    )
+    .await;
+    assert_eq!(status, 201, "{channel}");
+    let id = channel["id"].as_i64().unwrap();
+    let inbound = whatsapp_messages(&[("wamid.live.1", "5511955554444", "Chegou?")], "Lia");
+    assert_eq!(
+        post_webhook(&app, id, &inbound, Some("live-secret")).await,
+        200
+    );
+    let number = loop {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT c.number FROM messages m JOIN conversations c ON c.id = m.conversation_id
+              WHERE m.external_id = 'wamid.live.1'",
+        )
+        .fetch_optional(&app.database.owner)
+        .await
+        .unwrap();
+        if let Some(number) = found {
+            break number;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let (status, sent) = api(
+        &app,
+        &token,
+        reqwest::Method::POST,
+        &format!("/conversations/{number}/messages"),
+        Some(json!({"content": "Chegou sim!"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{sent}");
+    let reply = sent["id"].as_i64().unwrap();
+    graph.wait_for_sends(1).await;
+    // Reports come after the send is recorded, with the provider's id.
+    while sqlx::query_scalar::<_, Option<String>>("SELECT external_id FROM messages WHERE id = $1")
+        .bind(reply)
+        .fetch_one(&app.database.owner)
+        .await
+        .unwrap()
+        .is_none()
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut watcher = agent_socket(&app, &app.base_url, "admin@demo.ponte.dev").await;
+    for (report, expected) in [("delivered", "delivered"), ("read", "read")] {
+        let body = whatsapp_status("wamid.out.1", report);
+        let posted = app
+            .plain_client()
+            .post(format!("{}/webhooks/whatsapp/{id}", app.base_url))
+            .header("x-hub-signature-256", meta_signature("live-secret", &body))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(posted.status(), 200);
+        let updated = wait_for(&mut watcher, Duration::from_secs(5), |v| {
+            v["type"] == "message_updated"
+                && v["message"]["id"] == reply
+                && v["message"]["delivery_status"] == expected
+        })
+        .await;
+        assert!(updated.is_some(), "'{expected}' arrives without a reload");
+    }
+}
