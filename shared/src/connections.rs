@@ -159,6 +159,23 @@ pub const PROVIDER_KINDS: &[ChannelKind] = &[
     ChannelKind::Api,
 ];
 
+/// A webhook event that kept failing, as an admin inspects it before
+/// replaying it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ParkedEvent {
+    pub id: i64,
+    pub received_at: chrono::DateTime<chrono::Utc>,
+    pub attempts: i32,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// What the provider sent (its first `PARKED_BODY_SHOWN` bytes).
+    pub body: String,
+    pub truncated: bool,
+}
+
+/// How much of a parked event's body is shown.
+pub const PARKED_BODY_SHOWN: usize = 4096;
+
 /// Pairing a Z-API number, as the settings page asks for it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

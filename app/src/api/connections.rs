@@ -108,6 +108,17 @@ pub async fn zapi_pairing(
     )
 }
 
+/// A connection's parked webhook events: what the provider sent and why
+/// it failed.
+#[server(endpoint = "list_parked_events")]
+pub async fn list_parked_events(
+    id: i64,
+) -> Result<Vec<shared::connections::ParkedEvent>, AppError> {
+    use crate::server::{actor, finish};
+    let (state, actor) = actor()?;
+    finish(domain::channels::webhooks::parked(&state.db, &actor, id).await)
+}
+
 /// Puts a connection's parked webhook events back in the queue.
 #[server(endpoint = "replay_parked_events")]
 pub async fn replay_parked_events(id: i64) -> Result<u64, AppError> {

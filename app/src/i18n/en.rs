@@ -193,6 +193,8 @@ pub static STRINGS: Strings = Strings {
     email_subject: "Subject",
     show_quoted_text: "Show quoted text",
     parked_events: "webhook events could not be processed (the provider's data is kept).",
+    parked_show: "Show them",
+    parked_attempts: "attempts",
     replay_events: "Process again",
     merge_title: "Same person on another channel?",
     merge_hint: "Find the other contact and merge it into this one: its channels, conversations and notes come here.",

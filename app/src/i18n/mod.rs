@@ -553,6 +553,8 @@ mod strings {
         email_subject,
         show_quoted_text,
         parked_events,
+        parked_show,
+        parked_attempts,
         replay_events,
         merge_title,
         merge_hint,

@@ -193,6 +193,8 @@ pub static STRINGS: Strings = Strings {
     email_subject: "Assunto",
     show_quoted_text: "Mostrar texto citado",
     parked_events: "eventos de webhook não puderam ser processados (os dados do provedor estão guardados).",
+    parked_show: "Ver eventos",
+    parked_attempts: "tentativas",
     replay_events: "Processar de novo",
     merge_title: "Mesma pessoa em outro canal?",
     merge_hint: "Encontre o outro contato e unifique com este: os canais, conversas e notas dele vêm para cá.",

@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
             patch(update).delete(remove).get(show),
         )
         .route("/api/v1/channels/{id}/replay", axum::routing::post(replay))
+        .route("/api/v1/channels/{id}/parked-events", get(parked_events))
         .route(
             "/api/v1/channels/{id}/access",
             get(show_access).put(replace_access),
@@ -213,6 +214,17 @@ async fn remove(
     }
     connections::remove(&state.db, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The connection's parked webhook events, newest first: what the
+/// provider sent and why it failed.
+async fn parked_events(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<shared::connections::ParkedEvent>>, ApiError> {
+    let parked = domain::channels::webhooks::parked(&state.db, &actor, id).await?;
+    Ok(Json(parked))
 }
 
 /// Puts the connection's parked webhook events back in the queue.

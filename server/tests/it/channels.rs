@@ -804,6 +804,27 @@ async fn crashed_claims_come_back_and_poison_events_are_parked_then_replayed() {
     )
     .await;
     assert_eq!(shown["parked_events"], 1, "admins see what is parked");
+    let (status, parked) = api(
+        &app,
+        &token,
+        reqwest::Method::GET,
+        &format!("/channels/{id}/parked-events"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{parked}");
+    assert_eq!(
+        parked[0]["body"], "not json at all",
+        "what the provider sent"
+    );
+    assert_eq!(parked[0]["attempts"], 8);
+    assert!(
+        parked[0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("not JSON"),
+        "{parked}"
+    );
     let (status, replayed) = api(
         &app,
         &token,

@@ -2,11 +2,13 @@
 //! shows where the provider must post (the webhook URL), the connection's
 //! health live, and what it is configured with — never its secrets.
 
+mod parked;
 mod routing;
 mod zapi_pairing;
 
 use crate::components::grants::ChannelAccessPanel;
 use leptos::prelude::*;
+use parked::ParkedEvents;
 use serde_json::{Map, Value};
 use shared::connections::{
     config_fields, ConnectionHealth, ConnectionTest, ConnectionView, PROVIDER_KINDS,
@@ -226,14 +228,6 @@ fn ConnectionCard(
     };
     let edit_connection = connection.clone();
     let parked = connection.parked_events;
-    let replay = move |_| {
-        leptos::task::spawn_local(async move {
-            match crate::api::connections::replay_parked_events(id).await {
-                Ok(_) => changed.run(()),
-                Err(err) => error.set(Some(err)),
-            }
-        });
-    };
     view! {
         <section class=CARD data-connection=id>
             <div class="flex flex-wrap items-start justify-between gap-2">
@@ -263,12 +257,7 @@ fn ConnectionCard(
                 view! { <p class=format!("mt-2 text-sm {class}") role="status" data-test-result=result.ok.to_string()>{result.detail}</p> }
             })}
             <ErrorBanner error=Signal::derive(move || error.get()) />
-            {(parked > 0).then(|| view! {
-                <p class="mt-3 flex flex-wrap items-center gap-2 rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-100" role="status" data-parked=parked>
-                    <span>{parked} " " {move || t().parked_events}</span>
-                    <button type="button" class=BUTTON on:click=replay>{move || t().replay_events}</button>
-                </p>
-            })}
+            {(parked > 0).then(|| view! { <ParkedEvents id=id count=parked changed=changed /> })}
             <p class="mt-3 text-xs font-medium text-slate-600 dark:text-slate-300">{move || t().webhook_url}</p>
             <div class="mt-1 flex gap-2">
                 <code tabindex="0" class="min-w-0 flex-1 overflow-x-auto whitespace-nowrap rounded bg-slate-100 px-2 py-1.5 text-xs dark:bg-slate-800" data-webhook-url="">{webhook_url}</code>

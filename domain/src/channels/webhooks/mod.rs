@@ -31,7 +31,9 @@ pub const JOBS_CHANNEL: &str = "ponte_jobs";
 pub const WAKE_PAYLOAD: &str = "webhook";
 
 mod intake;
+mod parked;
 pub use intake::{store, Intake};
+pub use parked::{parked, replay_parked};
 
 /// Claims due events and processes them, several customers at once (the
 /// claim hands out one event per customer at a time, so each customer's
@@ -154,40 +156,6 @@ async fn record_failure(db: &Db, account_id: Uuid, id: i64, err: &Error) -> Resu
     .context("recording webhook failure")?;
     tx.commit().await.context("commit")?;
     Ok(())
-}
-
-/// Puts parked events back in the queue (an admin's "replay").
-pub async fn replay_parked(db: &Db, actor: &crate::Actor, channel_id: i64) -> Result<u64> {
-    crate::access::require_manage(db, actor, channel_id).await?;
-    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
-    let replayed = sqlx::query(
-        "UPDATE webhook_events SET state = 'pending', attempts = 0, next_attempt_at = now()
-          WHERE account_id = $1 AND channel_id = $2 AND state = 'parked'",
-    )
-    .bind(actor.account_id)
-    .bind(channel_id)
-    .execute(&mut *tx)
-    .await
-    .context("replaying parked events")?
-    .rows_affected();
-    if replayed > 0 {
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(JOBS_CHANNEL)
-            .bind(WAKE_PAYLOAD)
-            .execute(&mut *tx)
-            .await
-            .context("waking workers")?;
-        crate::audit::record(
-            &mut tx,
-            actor,
-            shared::audit::AuditAction::WebhookEventsReplayed,
-            Some(crate::audit::Target::new("channel", channel_id)),
-            serde_json::json!({ "replayed": replayed }),
-        )
-        .await?;
-    }
-    tx.commit().await.context("commit")?;
-    Ok(replayed)
 }
 
 /// A customer's message: its contact (by canonical address), its
