@@ -1017,3 +1017,92 @@ async fn the_demo_has_a_connection_of_each_type_waiting_for_credentials_without_
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_connection_takes_no_webhooks_and_sends_nothing_until_enabled() {
+    let app = spawn_app().await;
+    let graph = MockGraph::start().await;
+    let token = admin_token(&app).await;
+    let channel = create_whatsapp(&app, &token, &graph.base_url).await;
+    let id = channel["id"].as_i64().unwrap();
+    let first = whatsapp_messages(&[("wamid.D1", "5511987654321", "Oi")], "Ana");
+    assert_eq!(post_webhook(&app, id, &first, Some(APP_SECRET)).await, 200);
+    eventually("stored", || async {
+        count(
+            &app,
+            "SELECT count(*) FROM messages WHERE external_id = 'wamid.D1'",
+        )
+        .await
+            == 1
+    })
+    .await;
+    let number = count(&app, "SELECT number FROM conversations").await;
+
+    let set_active = |active: bool| {
+        let token = token.clone();
+        let app = &app;
+        async move {
+            let (status, body) = api(
+                app,
+                &token,
+                reqwest::Method::PATCH,
+                &format!("/channels/{id}"),
+                Some(json!({"active": active})),
+            )
+            .await;
+            assert_eq!(status, 200, "{body}");
+            assert_eq!(body["active"], active);
+        }
+    };
+    set_active(false).await;
+    let probe = whatsapp_messages(&[("wamid.PROBE", "5511900000000", "?")], "Probe");
+    eventually("every instance knows it is disabled", || async {
+        post_webhook(&app, id, &probe, Some(APP_SECRET)).await == 403
+    })
+    .await;
+    let second = whatsapp_messages(&[("wamid.D2", "5511987654321", "Alô?")], "Ana");
+    assert_eq!(post_webhook(&app, id, &second, Some(APP_SECRET)).await, 403);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM webhook_events WHERE convert_from(body, 'UTF8') LIKE '%wamid.D2%'").await,
+        0,
+        "refused, so the provider keeps it and retries"
+    );
+    let (status, sent) = api(
+        &app,
+        &token,
+        reqwest::Method::POST,
+        &format!("/conversations/{number}/messages"),
+        Some(json!({"content": "Estamos aqui"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{sent}");
+    let reply = sent["id"].as_i64().unwrap();
+    eventually("the reply fails with the reason", || async {
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) FROM messages WHERE id = {reply} AND delivery_status = 'failed'
+                    AND delivery_error = 'the connection is disabled'"
+            ),
+        )
+        .await
+            == 1
+    })
+    .await;
+    assert!(graph.received().is_empty(), "nothing reached the provider");
+
+    set_active(true).await;
+    eventually("the provider's retry is taken", || async {
+        post_webhook(&app, id, &second, Some(APP_SECRET)).await == 200
+    })
+    .await;
+    eventually("and stored", || async {
+        count(
+            &app,
+            "SELECT count(*) FROM messages WHERE external_id = 'wamid.D2'",
+        )
+        .await
+            == 1
+    })
+    .await;
+}
