@@ -362,3 +362,64 @@ async fn messenger_files_arrive_and_statuses_never_go_backwards() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instagram_photos_arrive_and_reads_name_the_message() {
+    let app = spawn_app().await;
+    let mock = MockGraph::start().await;
+    let token = admin_token(&app).await;
+    let channel = create(
+        &app,
+        &token,
+        "instagram",
+        json!({
+            "page_id": "1789", "page_access_token": "graph-token", "app_secret": "ig-secret",
+            "verify_token": "ig-verify", "api_base_url": mock.base_url
+        }),
+    )
+    .await;
+    let id = channel["id"].as_i64().unwrap();
+    let event = |item: Value| {
+        let mut event =
+            json!({"sender": {"id": "IGSID3"}, "recipient": {"id": "1789"}, "timestamp": 5});
+        event
+            .as_object_mut()
+            .unwrap()
+            .extend(item.as_object().unwrap().clone());
+        json!({"object": "instagram", "entry": [{"id": "1789", "time": 5, "messaging": [event]}]})
+            .to_string()
+            .into_bytes()
+    };
+    let photo = event(json!({"message": {"mid": "ig_photo", "attachments": [
+        {"type": "image", "payload": {"url": format!("{}/media/ig-story.png", mock.base_url)}}]}}));
+    assert_eq!(post_signed(&app, id, &photo, Some("ig-secret")).await, 200);
+    eventually(
+        &app,
+        "the photo is attached",
+        "SELECT count(*) FROM messages m JOIN attachments a ON a.id = m.attachment_id
+          WHERE m.external_id = 'ig_photo' AND m.content_type = 'image' AND a.file_name = 'ig-story.png'",
+        1,
+    )
+    .await;
+    let reply_id = reply(&app, &token, "Que foto linda!").await;
+    mock.wait_for_sends(1).await;
+    eventually(
+        &app,
+        "sent",
+        &format!("SELECT count(*) FROM messages WHERE id = {reply_id} AND external_id = 'm_out.1'"),
+        1,
+    )
+    .await;
+    // Instagram names the message it read.
+    let read = event(json!({"read": {"mid": "m_out.1"}}));
+    assert_eq!(post_signed(&app, id, &read, Some("ig-secret")).await, 200);
+    eventually(
+        &app,
+        "read",
+        &format!(
+            "SELECT count(*) FROM messages WHERE id = {reply_id} AND delivery_status = 'read'"
+        ),
+        1,
+    )
+    .await;
+}
