@@ -6,6 +6,11 @@
 //! [`ProviderConfig::adapter`] is the one place that picks a
 //! connection's adapter: webhook routes, workers and the settings page call
 //! the interface, never a provider by name.
+//!
+//! A connection's health is what these calls find: `test_connection`, a
+//! send refused for our credentials (`SendError::Unauthorized`), and a
+//! gateway's own session reports (`InboundItem::Health`) all set it through
+//! `connections::set_health`, so it needs no call of its own.
 
 use serde_json::Value;
 use shared::inbox::ChannelKind;
