@@ -32,6 +32,10 @@ COMMANDS:
             Print a new REST API token for that user.
     audit verify
             Check every account's audit hash chain; exit code 1 on tampering.
+    reseal-secrets
+            After a key rotation (the new PONTE_SECRET_KEY set, the old one in
+            PONTE_OLD_SECRET_KEYS): seal every stored secret again with the new
+            key, so the old one can be dropped.
     evaluate-ai
             Measure the offline AI engine on its labelled examples (accuracy
             of sentiment per language; the misses with --verbose).
@@ -49,6 +53,7 @@ ENVIRONMENT:
 ";
 
 enum Command {
+    ResealSecrets,
     Serve {
         addr: Option<SocketAddr>,
         migrate: bool,
@@ -181,6 +186,7 @@ fn parse_args() -> anyhow::Result<Command> {
             }
             Ok(Command::EvaluateAi { verbose })
         }
+        "reseal-secrets" => Ok(Command::ResealSecrets),
         "help" => Ok(Command::Help),
         other => bail!("unknown command {other:?}; see `ponte --help`"),
     }
@@ -220,6 +226,20 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let app = Application::build(settings).await?;
             tracing::info!(port = app.port(), public_url = %app.public_url(), "Ponte is listening");
             app.run_until_stopped().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ResealSecrets => {
+            let settings = Settings::from_env()?;
+            let owner = domain::db::connect_owner(&settings.database_url).await?;
+            let vault = domain::channels::vault::Vault::new(
+                &settings.secret_key,
+                &settings.old_secret_keys,
+            )?;
+            for (table, count) in
+                domain::channels::vault_rotation::reseal_all(&owner, &vault).await?
+            {
+                println!("{table}: {count} sealed again with the current key");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::EvaluateAi { verbose } => {

@@ -16,6 +16,7 @@ pub mod provider;
 pub mod templates;
 pub mod twilio;
 pub mod vault;
+pub mod vault_rotation;
 pub mod webhooks;
 pub mod whatsapp_cloud;
 pub mod whatsapp_templates;

@@ -117,6 +117,11 @@ impl Vault {
     pub fn is_current(&self, sealed: &Sealed) -> bool {
         self.keys.first().is_some_and(|k| k.id == sealed.key_id)
     }
+
+    /// The id of the key new values are sealed with.
+    pub fn current_key_id(&self) -> &str {
+        self.keys.first().map(|k| k.id.as_str()).unwrap_or_default()
+    }
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ mod flow_runs;
 mod flows;
 mod helpers;
 mod inbox;
+mod key_rotation;
 mod mail;
 mod mock_providers;
 mod outbound_media;
