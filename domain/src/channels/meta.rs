@@ -182,9 +182,7 @@ pub fn parse(raw_body: &[u8]) -> anyhow::Result<Vec<InboundItem>> {
     Ok(items)
 }
 
-/// A message, or one per attachment when it carries several: the text rides
-/// with the first, the others get ids of their own so redeliveries stay
-/// single.
+/// A message, or one per attachment when it carries several.
 fn message_items(sender: &str, message: &Value) -> Vec<InboundMessage> {
     let Some(mid) = text_at(message, "/mid") else {
         return Vec::new();
@@ -202,26 +200,10 @@ fn message_items(sender: &str, message: &Value) -> Vec<InboundMessage> {
         quoted_id: text_at(message, "/reply_to/mid").map(str::to_string),
         email: None,
     };
-    let files: Vec<(ContentType, MediaRef)> = array(message, "attachments")
+    let files = array(message, "attachments")
         .filter_map(attached_file)
         .collect();
-    if files.is_empty() {
-        return vec![text];
-    }
-    files
-        .into_iter()
-        .enumerate()
-        .map(|(index, (content_type, media))| {
-            let mut item = text.clone();
-            if index > 0 {
-                item.external_id = format!("{mid}/{index}");
-                item.body.clear();
-            }
-            item.content_type = content_type;
-            item.media = Some(media);
-            item
-        })
-        .collect()
+    text.one_per_file(files)
 }
 
 /// A file Meta hosts for us; stickers, locations and shares carry none.

@@ -63,6 +63,32 @@ pub struct InboundMessage {
     pub email: Option<Box<super::email::parse::EmailDetails>>,
 }
 
+impl InboundMessage {
+    /// A message with several files becomes one message per file, as
+    /// WhatsApp shows them: the text rides with the first, and the others
+    /// get ids of their own (`<id>/1`, `<id>/2`, …) so redeliveries stay
+    /// single. Without files, the message itself.
+    pub fn one_per_file(self, files: Vec<(ContentType, MediaRef)>) -> Vec<InboundMessage> {
+        if files.is_empty() {
+            return vec![self];
+        }
+        files
+            .into_iter()
+            .enumerate()
+            .map(|(index, (content_type, media))| {
+                let mut item = self.clone();
+                if index > 0 {
+                    item.external_id = format!("{}/{index}", self.external_id);
+                    item.body.clear();
+                }
+                item.content_type = content_type;
+                item.media = Some(media);
+                item
+            })
+            .collect()
+    }
+}
+
 /// Where a customer's file is: a WhatsApp Cloud media id (resolved with the
 /// token), or a URL.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -121,7 +121,7 @@ pub fn parse(raw_body: &[u8]) -> anyhow::Result<Vec<InboundItem>> {
         .ok_or_else(|| anyhow::anyhow!("a Twilio message without a sender"))?;
     let from = canonical_wa_id(address);
     let message = InboundMessage {
-        external_id: sid.clone(),
+        external_id: sid,
         phone: Some(format!("+{from}")),
         profile_name: field(&fields, "ProfileName").map(str::to_string),
         from,
@@ -133,24 +133,10 @@ pub fn parse(raw_body: &[u8]) -> anyhow::Result<Vec<InboundItem>> {
         email: None,
     };
     let files = attached_files(&fields);
-    if files.is_empty() {
-        return Ok(vec![InboundItem::Message(message)]);
-    }
-    // One message per file, as WhatsApp shows them; the text rides with the
-    // first, and the others get ids of their own so redeliveries stay single.
-    Ok(files
+    Ok(message
+        .one_per_file(files)
         .into_iter()
-        .enumerate()
-        .map(|(index, (content_type, media))| {
-            let mut item = message.clone();
-            if index > 0 {
-                item.external_id = format!("{sid}/{index}");
-                item.body.clear();
-            }
-            item.content_type = content_type;
-            item.media = Some(media);
-            InboundItem::Message(item)
-        })
+        .map(InboundItem::Message)
         .collect())
 }
 
