@@ -245,10 +245,12 @@ ensure_build_tools() { # ensure_build_tools [apt package...]
 
 # The release build is skipped when nothing it is built from changed since
 # the last one (a warm `run` then serves in seconds): the stamp is a hash of
-# every file git knows of (tracked or not ignored) and of the toolchain.
+# every file git knows of (tracked or not ignored) and of the toolchain,
+# leaving out what neither the server nor the site is built from (browser
+# tests, CI, the benchmark's client).
 release_fingerprint() {
     {
-        git ls-files -co --exclude-standard -z -- . ':!end2end' ':!.ci' \
+        git ls-files -co --exclude-standard -z -- . ':!end2end' ':!.ci' ':!bench/src' \
             | xargs -0 sha256sum 2>/dev/null
         rustc --version
         cargo leptos --version

@@ -58,11 +58,16 @@ pub fn floor_frame(round: usize) -> String {
 const MESSAGES_PER_VISITOR: usize = 15;
 
 impl Trigger {
+    /// Enough visitors for `rounds` messages (warm-up included) within the
+    /// widget's per-visitor budget.
     pub async fn customer(session: &Session, rounds: usize) -> anyhow::Result<Self> {
         let context: Value = session.call("inbox_context", &json!({})).await?.1;
         let channel = context["channels"]
             .as_array()
-            .and_then(|c| c.iter().find(|ch| ch["active"] == true))
+            .and_then(|c| {
+                c.iter()
+                    .find(|ch| ch["active"] == true && ch["kind"] == "website")
+            })
             .and_then(|ch| ch["public_token"].as_str())
             .context("no active website channel")?;
         let mut visitors = Vec::new();
@@ -93,8 +98,16 @@ impl Trigger {
     }
 }
 
-/// Opens `count` sockets at `target`, sends `rounds` messages with
-/// `trigger`, and times each message's arrival at every socket.
+/// Messages sent (to every socket, not timed) before the measured rounds.
+/// A running server's pooled connections have prepared its statements;
+/// a fresh one's (20 connections, each preparing every statement on first
+/// use) do not, and the first rounds would time that instead: 10–15 ms
+/// more per message until each connection has served one.
+pub const WARM_UP_ROUNDS: usize = 40;
+
+/// Opens `count` sockets at `target`, sends [`WARM_UP_ROUNDS`] and then
+/// `rounds` messages with `trigger`, and times each measured message's
+/// arrival at every socket.
 pub async fn measure(
     target: &Target<'_>,
     mut trigger: Trigger,
@@ -110,17 +123,22 @@ pub async fn measure(
 
     let mut delivered = Vec::with_capacity(count * rounds);
     let mut accepted = Vec::with_capacity(rounds);
-    for round in 0..rounds {
+    for round in 0..WARM_UP_ROUNDS + rounds {
+        let measured = round >= WARM_UP_ROUNDS;
         let started = Instant::now();
         trigger.fire(round).await?;
-        accepted.push(started.elapsed().as_secs_f64() * 1000.0);
+        if measured {
+            accepted.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
         let deadline = started + Duration::from_secs(10);
         let mut received = 0;
         while received < count {
             match tokio::time::timeout_at(deadline.into(), arrivals.recv()).await {
                 Ok(Some((r, at))) if r == round => {
                     received += 1;
-                    delivered.push(at.duration_since(started).as_secs_f64() * 1000.0);
+                    if measured {
+                        delivered.push(at.duration_since(started).as_secs_f64() * 1000.0);
+                    }
                 }
                 Ok(Some(_)) => {}
                 _ => break,

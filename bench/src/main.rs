@@ -173,7 +173,7 @@ async fn fan_out_against_the_floor(o: &Options, supervisor: &http::Session) -> a
         origin: &o.url,
         cookie: Some(&supervisor.cookie),
     };
-    let trigger = fanout::Trigger::customer(supervisor, o.rounds).await?;
+    let trigger = fanout::Trigger::customer(supervisor, fanout::WARM_UP_ROUNDS + o.rounds).await?;
     let mut ponte_run =
         fanout::measure(&ponte_target, trigger, o.sockets, o.rounds, o.server_pid).await?;
 

@@ -51,6 +51,33 @@ impl Db {
     /// A transaction acting for `account_id` (and, when known, `user_id`):
     /// row-level security shows and accepts only that account's rows.
     pub async fn tenant(&self, account_id: Uuid, user_id: Option<Uuid>) -> anyhow::Result<Tx> {
+        self.begin_tenant(account_id, user_id, "").await
+    }
+
+    /// [`Db::tenant`] for the path every customer message takes (stored,
+    /// read back for its sender, read for the broadcast), whose statements
+    /// are all key lookups:
+    /// each pooled connection plans them once (a generic plan) instead of
+    /// on every execution, as PostgreSQL otherwise does for a statement's
+    /// first five runs on each connection (and for good when it misjudges
+    /// the generic plan's cost). Planning the message and conversation
+    /// reads costs 0.3–1.3 ms each; a message's whole path 3–4 ms
+    /// (docs/BENCHMARKS.md, fan-out).
+    pub async fn tenant_on_message_path(&self, account_id: Uuid) -> anyhow::Result<Tx> {
+        self.begin_tenant(
+            account_id,
+            None,
+            ", set_config('plan_cache_mode', 'force_generic_plan', true)",
+        )
+        .await
+    }
+
+    async fn begin_tenant(
+        &self,
+        account_id: Uuid,
+        user_id: Option<Uuid>,
+        more_settings: &'static str,
+    ) -> anyhow::Result<Tx> {
         // One round trip, not two: the tenant is set in the same simple
         // query as BEGIN (every request and every job pays it). The ids are
         // typed UUIDs, so their text is only hex digits and dashes.
@@ -58,7 +85,7 @@ impl Db {
         self.pool
             .begin_with(format!(
                 "BEGIN; SELECT set_config('app.account_id', '{account_id}', true), \
-                 set_config('app.user_id', '{user}', true)"
+                 set_config('app.user_id', '{user}', true){more_settings}"
             ))
             .await
             .context("begin tenant transaction")

@@ -221,7 +221,7 @@ pub(crate) async fn changed_since(
 /// One message for broadcasting: the full view; each socket redacts what
 /// its viewer may not see.
 pub async fn by_id(db: &Db, account_id: Uuid, message_id: i64) -> Result<Option<MessageView>> {
-    let mut tx = db.tenant(account_id, None).await?;
+    let mut tx = db.tenant_on_message_path(account_id).await?;
     let row: Option<MessageRow> = sqlx::query_as(&format!("{MESSAGE_SELECT} WHERE m.id = $1"))
         .bind(message_id)
         .fetch_optional(&mut *tx)
@@ -296,7 +296,7 @@ pub async fn for_broadcast(
     conversation_id: i64,
     message_ids: &[i64],
 ) -> Result<Option<(ConversationSummary, Vec<MessageView>)>> {
-    let mut tx = db.tenant(account_id, None).await?;
+    let mut tx = db.tenant_on_message_path(account_id).await?;
     let Some(summary) = conversations::summary_in(&mut tx, account_id, conversation_id).await?
     else {
         return Ok(None);

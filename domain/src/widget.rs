@@ -312,7 +312,7 @@ pub async fn send(db: &Db, visitor: &Visitor, message: &VisitorMessage) -> Resul
     if let Some(earlier) = stored_copy(db, visitor, external_id.as_deref()).await? {
         return Ok(earlier);
     }
-    let mut tx = db.tenant(account_id, None).await?;
+    let mut tx = db.tenant_on_message_path(account_id).await?;
     let contact_id = contacts::find_or_create_by_identity(
         &mut tx,
         account_id,
@@ -421,7 +421,7 @@ pub async fn upload(
         return Err(Error::Forbidden);
     }
     let account_id = visitor.account_id();
-    let mut tx = db.tenant(account_id, None).await?;
+    let mut tx = db.tenant_on_message_path(account_id).await?;
     let contact_id = contacts::find_or_create_by_identity(
         &mut tx,
         account_id,

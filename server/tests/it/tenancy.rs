@@ -102,6 +102,41 @@ async fn with_account_a_set_rows_of_account_b_are_invisible() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_message_paths_transaction_is_walled_like_any_and_plans_once() {
+    let db = TestDb::new().await;
+    let (a, b) = two_accounts(&db).await;
+    let mut tx = db.db.tenant_on_message_path(a).await.unwrap();
+    let (account, mode): (String, String) = sqlx::query_as(
+        "SELECT current_setting('app.account_id'), current_setting('plan_cache_mode')",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!(
+        (account, mode.as_str()),
+        (a.to_string(), "force_generic_plan")
+    );
+    let visible: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM accounts WHERE id = ANY($1)")
+        .bind(vec![a, b])
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(visible, vec![a], "account B stays invisible");
+    tx.commit().await.unwrap();
+
+    // The setting ends with the transaction: other work plans as usual.
+    for _ in 0..3 {
+        let mut tx = db.db.tenant(a, None).await.unwrap();
+        let mode: String = sqlx::query_scalar("SELECT current_setting('plan_cache_mode')")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        assert_eq!(mode, "auto");
+        tx.commit().await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_account_a_set_rows_cannot_be_written_into_account_b() {
     let db = TestDb::new().await;
     let (a, b) = two_accounts(&db).await;

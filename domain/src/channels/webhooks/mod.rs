@@ -74,7 +74,7 @@ pub async fn process_now(db: &Db, account_id: Uuid, id: i64) -> Result<()> {
 /// One event, all its items, in one transaction with marking it done: a
 /// crash anywhere before the commit leaves it to be processed again.
 async fn process_one(db: &Db, account_id: Uuid, id: i64) -> Result<()> {
-    let mut tx = db.tenant(account_id, None).await?;
+    let mut tx = db.tenant_on_message_path(account_id).await?;
     // Marked done first, which also locks it: the mark is committed with
     // the event's effects or not at all.
     let event: Option<(i64, String, Vec<u8>, bool)> = sqlx::query_as(
