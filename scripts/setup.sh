@@ -247,11 +247,14 @@ ensure_build_tools() { # ensure_build_tools [apt package...]
 # the last one (a warm `run` then serves in seconds): the stamp is a hash of
 # every file git knows of (tracked or not ignored) and of the toolchain,
 # leaving out what neither the server nor the site is built from (browser
-# tests, CI, the benchmark's client).
+# tests, CI, the benchmark's client, documents other than docs/API.md, which
+# the API page includes).
 release_fingerprint() {
     {
-        git ls-files -co --exclude-standard -z -- . ':!end2end' ':!.ci' ':!bench/src' \
-            | xargs -0 sha256sum 2>/dev/null
+        {
+            git ls-files -co --exclude-standard -z -- . ':!end2end' ':!.ci' ':!bench/src' ':!*.md'
+            git ls-files -co --exclude-standard -z -- docs/API.md
+        } | xargs -0 sha256sum 2>/dev/null
         rustc --version
         cargo leptos --version
     } | sha256sum | cut -c1-64
