@@ -56,13 +56,12 @@ impl Db {
 
     /// [`Db::tenant`] for the path every customer message takes (stored,
     /// read back for its sender, read for the broadcast), whose statements
-    /// are all key lookups:
-    /// each pooled connection plans them once (a generic plan) instead of
-    /// on every execution, as PostgreSQL otherwise does for a statement's
-    /// first five runs on each connection (and for good when it misjudges
-    /// the generic plan's cost). Planning the message and conversation
-    /// reads costs 0.3–1.3 ms each; a message's whole path 3–4 ms
-    /// (docs/BENCHMARKS.md, fan-out).
+    /// are all key lookups: each pooled connection plans them once (a
+    /// generic plan) instead of on every execution, as PostgreSQL otherwise
+    /// does for a statement's first five runs on each connection (and for
+    /// good when it misjudges the generic plan's cost). Planning the message
+    /// and conversation reads costs 0.3–1.3 ms each; a message's whole path
+    /// 3–4 ms (docs/BENCHMARKS.md, fan-out).
     pub async fn tenant_on_message_path(&self, account_id: Uuid) -> anyhow::Result<Tx> {
         self.begin_tenant(
             account_id,

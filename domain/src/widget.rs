@@ -421,7 +421,7 @@ pub async fn upload(
         return Err(Error::Forbidden);
     }
     let account_id = visitor.account_id();
-    let mut tx = db.tenant_on_message_path(account_id).await?;
+    let mut tx = db.tenant(account_id, None).await?;
     let contact_id = contacts::find_or_create_by_identity(
         &mut tx,
         account_id,
