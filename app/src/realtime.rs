@@ -253,7 +253,23 @@ mod browser {
         if let Some(at) = at {
             link.last_at.set(Some(at));
         }
+        // A new message may carry its conversation's new state: views get
+        // it as the `ConversationChanged` the server used to send after it.
+        let carried = match &event {
+            ServerEvent::MessageCreated {
+                conversation: Some(conversation),
+                at,
+                ..
+            } => Some(ServerEvent::ConversationChanged {
+                conversation: (**conversation).clone(),
+                at: *at,
+            }),
+            _ => None,
+        };
         link.realtime.deliver(&Incoming::Event(event));
+        if let Some(changed) = carried {
+            link.realtime.deliver(&Incoming::Event(changed));
+        }
     }
 
     /// 1 s, 2 s, 4 s … up to 30 s, with jitter so a restarted server is not

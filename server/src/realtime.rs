@@ -173,10 +173,21 @@ struct MessageFrames {
 }
 
 impl MessageFrames {
-    fn new(message: &MessageView, created: bool, at: chrono::DateTime<Utc>) -> Self {
+    /// `carried`: the conversation's new state, sent inside a new
+    /// message's frame (only ever for agents who may see it).
+    fn new(
+        message: &MessageView,
+        created: bool,
+        carried: Option<&ConversationSummary>,
+        at: chrono::DateTime<Utc>,
+    ) -> Self {
         let event = |message: MessageView| {
             if created {
-                ServerEvent::MessageCreated { message, at }
+                ServerEvent::MessageCreated {
+                    message,
+                    conversation: carried.cloned().map(Box::new),
+                    at,
+                }
             } else {
                 ServerEvent::MessageUpdated { message, at }
             }
@@ -192,6 +203,12 @@ impl MessageFrames {
         };
         Self { full, redacted }
     }
+}
+
+/// Whether each of `clients` may see `conversation`, decided once per
+/// change so that all its frames agree.
+fn who_sees(conversation: &ConversationSummary, clients: &[Arc<Client>]) -> Vec<bool> {
+    clients.iter().map(|c| c.sees(conversation)).collect()
 }
 
 /// Signals are turned into events on several tasks at once, so one slow
@@ -212,9 +229,9 @@ const LANE_BATCH: usize = 64;
 
 /// A change that adds a message also changes its conversation, and both
 /// signals arrive together. The message's broadcast already reads the
-/// conversation, so it sends the conversation's new state right behind the
-/// message frames (each socket then writes both at once) and the separate
-/// `ConversationChanged` is dropped. Returns the signals to dispatch, with
+/// conversation, so it sends the conversation's new state with the message
+/// (inside a new message's frame, right behind changed messages' frames)
+/// and the separate `ConversationChanged` is dropped. Returns the signals to dispatch, with
 /// whether each also carries its conversation; drains `batch`.
 fn fold_conversation_changes(batch: &mut Vec<Envelope>) -> Vec<(Envelope, bool)> {
     let mut folded = vec![false; batch.len()];
@@ -754,13 +771,21 @@ impl Hub {
         else {
             return Ok(());
         };
-        self.send_conversation(&summary, clients);
+        let sees = who_sees(&summary, clients);
+        self.send_conversation(&summary, clients, &sees, false);
         Ok(())
     }
 
-    /// A conversation's new state to the agents who may see it; the others
-    /// are told it left their view.
-    fn send_conversation(&self, summary: &ConversationSummary, clients: &[Arc<Client>]) {
+    /// A conversation's new state to the agents who may see it (`sees`,
+    /// one per client; skipped when `already_carried` in a message's
+    /// frame); the others are told it left their view.
+    fn send_conversation(
+        &self,
+        summary: &ConversationSummary,
+        clients: &[Arc<Client>],
+        sees: &[bool],
+        already_carried: bool,
+    ) {
         let at = Utc::now();
         let visible = frame(&ServerEvent::ConversationChanged {
             conversation: summary.clone(),
@@ -770,11 +795,15 @@ impl Hub {
             conversation_id: summary.id,
             at,
         });
-        for client in clients.iter().filter(|c| c.agent().is_some()) {
-            let payload = if client.sees(summary) {
-                &visible
-            } else {
-                &hidden
+        let agents = clients
+            .iter()
+            .zip(sees)
+            .filter(|(c, _)| c.agent().is_some());
+        for (client, &sees) in agents {
+            let payload = match (sees, already_carried) {
+                (true, true) => continue,
+                (true, false) => &visible,
+                (false, _) => &hidden,
             };
             if let Some(payload) = payload {
                 client.send(payload);
@@ -800,14 +829,21 @@ impl Hub {
             return Ok(());
         };
         let at = Utc::now();
-        let agents_may_see: Vec<&Arc<Client>> =
-            clients.iter().filter(|c| c.sees(&summary)).collect();
+        let sees = who_sees(&summary, clients);
+        let agents_may_see: Vec<&Arc<Client>> = clients
+            .iter()
+            .zip(&sees)
+            .filter_map(|(client, &sees)| sees.then_some(client))
+            .collect();
         let visitors: Vec<&Arc<Client>> = clients
             .iter()
             .filter(|c| c.visitor_contact() == Some((summary.channel_id, Some(summary.contact_id))))
             .collect();
+        // A new message and the conversation's change travel in one frame
+        // to those who see both; the rest of the agents learn it is hidden.
+        let carried = (created && conversation_too && messages.len() == 1).then_some(&summary);
         for message in messages {
-            let frames = MessageFrames::new(&message, created, at);
+            let frames = MessageFrames::new(&message, created, carried, at);
             for client in &agents_may_see {
                 let payload = if client.can(Permission::SeeDeletedMessages) {
                     &frames.full
@@ -837,7 +873,7 @@ impl Hub {
             }
         }
         if conversation_too {
-            self.send_conversation(&summary, clients);
+            self.send_conversation(&summary, clients, &sees, carried.is_some());
         }
         Ok(())
     }

@@ -46,6 +46,13 @@ pub enum ServerEvent {
     },
     MessageCreated {
         message: MessageView,
+        /// The conversation's new state when the message changed it (a
+        /// customer's message, an agent's reply): one frame where there
+        /// were two, the browser hands it on as a `ConversationChanged`
+        /// right after the message. Absent otherwise, and for agents who
+        /// may not see the conversation.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        conversation: Option<Box<ConversationSummary>>,
         at: DateTime<Utc>,
     },
     MessageUpdated {
