@@ -7,6 +7,7 @@
 pub mod api;
 pub mod components;
 pub mod i18n;
+pub mod json;
 pub mod pages;
 pub mod prefs;
 pub mod realtime;

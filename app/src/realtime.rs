@@ -187,7 +187,7 @@ mod browser {
                 let Some(text) = event.data().as_string() else {
                     return;
                 };
-                let Ok(event) = serde_json::from_str::<ServerEvent>(&text) else {
+                let Ok(event) = crate::json::decode::<ServerEvent>(&text) else {
                     return;
                 };
                 handle(&link, event);

@@ -260,7 +260,9 @@ impl AppError {
     /// An error read back from a URL (`?form_error=`), keeping nothing a
     /// link's author could use to put their own words on our page.
     pub fn from_untrusted_json(raw: &str) -> Option<Self> {
-        let parsed: AppError = serde_json::from_str(raw).ok()?;
+        // From bytes, as server functions read: the wasm then holds one
+        // copy of this type's deserializer (app/src/json.rs).
+        let parsed: AppError = serde_json::from_slice(raw.as_bytes()).ok()?;
         match parsed {
             Self::Internal { reference } => {
                 let looks_real =

@@ -1,6 +1,7 @@
 //! Editing a list of grants — to a role or to one person, at a level — for
 //! departments (view / assign) and connections (read / write / manage).
 
+use crate::json::json_resource;
 use leptos::prelude::*;
 use shared::access::{ChannelAccess, ChannelAccessSettings, DepartmentAccess, Grant};
 use shared::accounts::Member;
@@ -155,8 +156,8 @@ pub fn ChannelAccessPanel(channel_id: i64) -> impl IntoView {
 #[component]
 fn ChannelAccessLoader(channel_id: i64) -> impl IntoView {
     let t = use_t();
-    let access = Resource::new(move || channel_id, load_channel_access);
-    let people = Resource::new(|| (), |_| list_members());
+    let access = json_resource(move || channel_id, load_channel_access);
+    let people = json_resource(|| (), |_| list_members());
     view! {
         <Transition fallback=move || view! { <p class="mt-2 text-sm text-slate-500 dark:text-slate-400">{move || t().loading}</p> }>
             {move || Suspend::new(async move {

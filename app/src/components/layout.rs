@@ -2,6 +2,7 @@
 //! phones), top bar with the account switcher, language and theme switchers
 //! and the user menu, and the page outlet.
 
+use crate::json::{json_resource, JsonResource};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
@@ -20,10 +21,10 @@ use shared::inbox::Availability;
 
 /// The session resource, created once by `App`.
 #[derive(Clone, Copy)]
-pub struct SessionResource(pub Resource<Result<Option<SessionInfo>, AppError>>);
+pub struct SessionResource(pub JsonResource<Result<Option<SessionInfo>, AppError>>);
 
 pub fn session_resource() -> SessionResource {
-    SessionResource(Resource::new(|| (), |_| get_session_info()))
+    SessionResource(json_resource(|| (), |_| get_session_info()))
 }
 
 /// The signed-in session, available to every page inside the shell.

@@ -1,5 +1,6 @@
 //! Settings → Contact attributes: typed custom fields for contacts.
 
+use crate::json::json_resource;
 use leptos::prelude::*;
 use shared::inbox::AttributeKind;
 use shared::{AppError, Permission};
@@ -36,7 +37,7 @@ pub fn AttributesPage() -> impl IntoView {
     }
     let define = ServerAction::<DefineAttribute>::new();
     let removed = RwSignal::new(0u32);
-    let list = Resource::new(
+    let list = json_resource(
         move || (define.version().get(), removed.get()),
         |_| list_attribute_definitions(),
     );

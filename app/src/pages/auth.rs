@@ -1,5 +1,6 @@
 //! Signed-out pages: sign in, sign up, accept an invitation.
 
+use crate::json::json_resource;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -173,7 +174,7 @@ pub fn InvitePage() -> impl IntoView {
     let t = use_t();
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let preview = Resource::new(token, preview_invitation);
+    let preview = json_resource(token, preview_invitation);
     let action = ServerAction::<AcceptInvitation>::new();
     let error = form_error(action);
     on_auth_result(action);

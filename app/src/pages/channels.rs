@@ -1,6 +1,7 @@
 //! Settings → Channels (the website widget).
 
 use crate::components::grants::ChannelAccessPanel;
+use crate::json::{json_resource, JsonResource};
 use leptos::prelude::*;
 use shared::inbox::{ChannelView, Department};
 use shared::{AppError, Permission};
@@ -58,8 +59,8 @@ pub fn ChannelsPage() -> impl IntoView {
             saves.update(|n| *n += 1);
         }
     });
-    let channels = Resource::new(move || saves.get(), |_| list_channels());
-    let departments = Resource::new(|| (), |_| list_departments());
+    let channels = json_resource(move || saves.get(), |_| list_channels());
+    let departments = json_resource(|| (), |_| list_departments());
     view! {
         <PageHeader title=Signal::derive(move || t().nav_channels) subtitle=Signal::derive(move || t().channels_subtitle) />
         <div class="max-w-3xl space-y-6 p-4 sm:p-6">
@@ -84,7 +85,7 @@ pub fn ChannelsPage() -> impl IntoView {
     .into_any()
 }
 
-type DepartmentsResource = Resource<Result<Vec<Department>, AppError>>;
+type DepartmentsResource = JsonResource<Result<Vec<Department>, AppError>>;
 
 /// The page's save action, and which form (by channel id; `None` for a new
 /// channel) sent its latest submission.

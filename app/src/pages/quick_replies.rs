@@ -1,5 +1,6 @@
 //! Settings → Quick replies: the account's shared ones and one's own.
 
+use crate::json::json_resource;
 use leptos::prelude::*;
 use shared::inbox::QuickReply;
 use shared::{AppError, Permission};
@@ -22,7 +23,7 @@ pub fn QuickRepliesPage() -> impl IntoView {
     let can_share = use_session().can(Permission::ManageAccountQuickReplies);
     let save = ServerAction::<SaveQuickReply>::new();
     let removed = RwSignal::new(0u32);
-    let replies = Resource::new(
+    let replies = json_resource(
         move || (save.version().get(), removed.get()),
         |_| list_quick_replies(),
     );

@@ -1,6 +1,7 @@
 //! Settings → Connections → Templates: a WhatsApp Cloud number's message
 //! templates, synced from Meta or typed in, with Meta's approval status.
 
+use crate::json::json_resource;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use shared::connections::{MessageTemplate, TemplateCategory, TemplateStatus, TemplateSync};
@@ -41,7 +42,7 @@ pub fn TemplatesPage() -> impl IntoView {
         })
     };
     let version = RwSignal::new(0u32);
-    let templates = Resource::new(
+    let templates = json_resource(
         move || (channel_id(), version.get()),
         |(id, _)| list_templates(id),
     );

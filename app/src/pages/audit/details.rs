@@ -22,7 +22,7 @@ pub fn details_in_words(
     t: &Strings,
     time: &dyn Fn(DateTime<Utc>) -> String,
 ) -> Vec<DetailLine> {
-    let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(details) else {
+    let Ok(Value::Object(fields)) = crate::json::decode::<Value>(details) else {
         return vec![DetailLine {
             label: String::new(),
             value: details.to_string(),

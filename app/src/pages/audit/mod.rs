@@ -3,6 +3,7 @@
 
 mod details;
 
+use crate::json::json_resource;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use shared::audit::{AuditAction, AuditEntry, AuditFilter};
@@ -39,8 +40,8 @@ pub fn AuditPage() -> impl IntoView {
             before_seq: None,
         }
     });
-    let first_page = Resource::new(move || filter.get(), list_audit_entries);
-    let members = Resource::new(|| (), |_| list_members());
+    let first_page = json_resource(move || filter.get(), list_audit_entries);
+    let members = json_resource(|| (), |_| list_members());
     // Pages loaded with "load more", appended under the first page.
     let more = RwSignal::new(Vec::<AuditEntry>::new());
     let cursor = RwSignal::new(None::<i64>);

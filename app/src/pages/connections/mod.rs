@@ -7,6 +7,7 @@ mod routing;
 mod zapi_pairing;
 
 use crate::components::grants::ChannelAccessPanel;
+use crate::json::json_resource;
 use leptos::prelude::*;
 use parked::ParkedEvents;
 use serde_json::{Map, Value};
@@ -99,9 +100,9 @@ pub fn ConnectionsPage() -> impl IntoView {
     }
     let admin = session.can(Permission::ManageChannels);
     let version = RwSignal::new(0u32);
-    let connections = Resource::new(move || version.get(), |_| list_connections());
+    let connections = json_resource(move || version.get(), |_| list_connections());
     // Read once for every card's routing form.
-    let departments = Resource::new(|| (), |_| crate::api::departments::list_departments());
+    let departments = json_resource(|| (), |_| crate::api::departments::list_departments());
     if let Some(realtime) = crate::realtime::use_realtime() {
         realtime.subscribe(move |incoming| {
             if let crate::realtime::Incoming::Event(

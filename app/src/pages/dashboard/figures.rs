@@ -1,6 +1,7 @@
 //! The dashboard's KPI cards (with their trend against the previous period)
 //! and charts, for the period the manager picks.
 
+use crate::json::json_resource;
 use leptos::prelude::*;
 use shared::dashboard::{DashboardFigures, Kpi, KpiUnit, RESOLUTION_BUCKETS};
 use shared::report_words::{kpi_label, preset_label, words};
@@ -37,7 +38,7 @@ pub fn TeamFigures() -> impl IntoView {
     let w = move || words(locale.get());
     let period = RwSignal::new(DatePreset::Today);
     let version = RwSignal::new(0u32);
-    let figures = Resource::new(
+    let figures = json_resource(
         move || (period.get(), version.get()),
         |(period, _)| dashboard_figures(period),
     );

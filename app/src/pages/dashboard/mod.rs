@@ -3,6 +3,7 @@
 //! conversations — updated over the WebSocket as agents change, never by
 //! polling.
 
+use crate::json::json_resource;
 use chrono::{DateTime, Duration, Utc};
 use leptos::prelude::*;
 use shared::activity::{clock_text, AgentStatus, AgentStatusView};
@@ -30,7 +31,7 @@ pub fn DashboardPage() -> impl IntoView {
         return view! { <Forbidden /> }.into_any();
     }
     let version = RwSignal::new(0u32);
-    let board = Resource::new(move || version.get(), |_| agent_statuses());
+    let board = json_resource(move || version.get(), |_| agent_statuses());
     // A status change refetches the board (once for a burst of changes).
     let refetch_due = StoredValue::new(false);
     if let Some(realtime) = use_realtime() {

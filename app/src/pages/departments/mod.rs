@@ -6,6 +6,7 @@ mod calendar;
 mod card;
 mod sla;
 
+use crate::json::json_resource;
 use leptos::prelude::*;
 use shared::departments::{ServiceDeskSettings, WalletFallback};
 use shared::{AppError, Permission};
@@ -34,12 +35,12 @@ pub fn DepartmentsPage() -> impl IntoView {
         return view! { <Forbidden /> }.into_any();
     }
     let version = RwSignal::new(0u32);
-    let departments = Resource::new(move || version.get(), |_| list_departments());
-    let members = Resource::new(|| (), |_| list_members());
-    let channels = Resource::new(|| (), |_| list_channels());
-    let settings = Resource::new(|| (), |_| load_service_desk_settings());
+    let departments = json_resource(move || version.get(), |_| list_departments());
+    let members = json_resource(|| (), |_| list_members());
+    let channels = json_resource(|| (), |_| list_channels());
+    let settings = json_resource(|| (), |_| load_service_desk_settings());
     let sla_version = RwSignal::new(0u32);
-    let policies = Resource::new(move || sla_version.get(), |_| list_sla_policies());
+    let policies = json_resource(move || sla_version.get(), |_| list_sla_policies());
     view! {
         <PageHeader title=Signal::derive(move || t().nav_departments) subtitle=Signal::derive(move || t().departments_subtitle) />
         <div class="max-w-4xl space-y-6 p-4 sm:p-6">

@@ -3,6 +3,7 @@
 //! instructions, its provider (or the offline engine) and its knowledge
 //! documents, and "try it": what the agent would answer a customer.
 
+use crate::json::json_resource;
 use leptos::prelude::*;
 use shared::ai_agents::{AgentAnswer, AgentKind, AiAgent, HandoffReason, KnowledgeDocument};
 use shared::flows::FlowChoices;
@@ -155,8 +156,8 @@ fn use_agent_words() -> impl Fn() -> &'static Words + Copy {
 pub fn AgentsPage() -> impl IntoView {
     let w = use_agent_words();
     let changed = RwSignal::new(0usize);
-    let agents = Resource::new(move || changed.get(), |_| list_ai_agents());
-    let choices = Resource::new(|| (), |_| get_flow_choices());
+    let agents = json_resource(move || changed.get(), |_| list_ai_agents());
+    let choices = json_resource(|| (), |_| get_flow_choices());
     let editing = RwSignal::new(None::<AiAgent>);
     let open = RwSignal::new(None::<i64>);
     view! {
@@ -372,7 +373,7 @@ fn AgentForm(
 fn Knowledge(agent_id: i64, changed: RwSignal<usize>) -> impl IntoView {
     let w = use_agent_words();
     let version = RwSignal::new(0usize);
-    let documents = Resource::new(move || version.get(), move |_| list_knowledge(agent_id));
+    let documents = json_resource(move || version.get(), move |_| list_knowledge(agent_id));
     let title = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);

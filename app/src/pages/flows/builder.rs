@@ -2,6 +2,7 @@
 //! problems list and the test chat around one flow's draft — autosaved,
 //! with undo/redo and keyboard shortcuts.
 
+use crate::json::json_resource;
 use leptos::prelude::*;
 use shared::flows::{validate, FlowChoices, FlowDefinition, FlowDraft, ValidationContext};
 use shared::AppError;
@@ -148,7 +149,7 @@ impl Editor {
 #[component]
 pub fn FlowBuilder(id: i64) -> impl IntoView {
     let w = use_words();
-    let opened = Resource::new(
+    let opened = json_resource(
         move || id,
         |id| async move { Ok::<_, AppError>((open_flow(id).await?, get_flow_choices().await?)) },
     );

@@ -1,6 +1,7 @@
 //! The flows an account has: which version is live, who published it when,
 //! and how the runs went; a new one opens in the builder.
 
+use crate::json::json_resource;
 use leptos::prelude::*;
 use shared::flows::FlowSummary;
 use shared::AppError;
@@ -16,7 +17,7 @@ const CARD: &str = "rounded-xl border border-slate-200 bg-white p-4 shadow-sm da
 #[component]
 pub fn FlowList() -> impl IntoView {
     let w = use_words();
-    let flows = Resource::new(|| (), |_| list_flows());
+    let flows = json_resource(|| (), |_| list_flows());
     view! {
         <PageHeader title=Signal::derive(move || w().title) subtitle=Signal::derive(move || w().subtitle) />
         <div class="max-w-4xl space-y-6 p-4 sm:p-6">

@@ -766,7 +766,7 @@ fn JsonSettings(editor: Editor, id: String, open: bool) -> impl IntoView {
             })
         }
     };
-    let apply = move |ev: leptos::ev::Event| match serde_json::from_str::<BlockKind>(
+    let apply = move |ev: leptos::ev::Event| match crate::json::decode::<BlockKind>(
         &event_target_value(&ev),
     ) {
         Ok(kind) => {

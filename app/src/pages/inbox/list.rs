@@ -1,6 +1,7 @@
 //! The conversation list: tabs, filters, search, infinite scroll, and live
 //! updates merged in as they happen.
 
+use crate::json::json_resource;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -98,7 +99,7 @@ pub fn ListPane() -> impl IntoView {
     let Some(inbox) = use_inbox() else {
         return ().into_any();
     };
-    let page = Resource::new(move || inbox.filter.get(), list_conversations);
+    let page = json_resource(move || inbox.filter.get(), list_conversations);
     view! {
         <ListHeader inbox=inbox />
         <Transition fallback=ListSkeleton>

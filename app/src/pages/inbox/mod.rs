@@ -16,6 +16,7 @@ mod suggested_categories;
 mod views;
 mod wrap_up;
 
+use crate::json::{json_resource, JsonResource};
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
@@ -37,7 +38,7 @@ pub use dialogs::ShortcutsHelp;
 /// State shared by the panes of the inbox.
 #[derive(Clone, Copy)]
 pub struct Inbox {
-    pub context: Resource<Result<InboxContext, AppError>>,
+    pub context: JsonResource<Result<InboxContext, AppError>>,
     /// How many incoming messages of each conversation this agent has read.
     pub read_counts: RwSignal<HashMap<i64, i32>>,
     /// Who is typing where: conversation id → (name, until, in ms).
@@ -168,7 +169,7 @@ pub fn InboxPage() -> impl IntoView {
             .and_then(|n| n.parse::<i64>().ok())
     });
     let inbox = Inbox {
-        context: Resource::new(|| (), |_| get_inbox_context()),
+        context: json_resource(|| (), |_| get_inbox_context()),
         read_counts: RwSignal::new(HashMap::new()),
         typing: RwSignal::new(HashMap::new()),
         presence: RwSignal::new(HashMap::new()),

@@ -1,6 +1,7 @@
 //! The filters of reports counted from conversations (productivity,
 //! categorization, quality): channels and interaction categories.
 
+use crate::json::json_resource;
 use leptos::prelude::*;
 use shared::report_words::words;
 use shared::reports::ReportKind;
@@ -19,11 +20,11 @@ pub fn ConversationFilters(
     categories: RwSignal<Vec<String>>,
 ) -> impl IntoView {
     let w = move || words(locale.get());
-    let channel_list = Resource::new(
+    let channel_list = json_resource(
         || (),
         |_| async { list_channels().await.unwrap_or_default() },
     );
-    let category_list = Resource::new(
+    let category_list = json_resource(
         || (),
         |_| async {
             get_category_setup()

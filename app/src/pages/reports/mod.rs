@@ -7,6 +7,7 @@
 //! (schedules.rs). Managers see their
 //! agents; agents see only their own figures.
 
+use crate::json::json_resource;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use shared::report_words::{column_title, preset_label, report_title, words};
@@ -92,7 +93,7 @@ pub fn ReportsPage() -> impl IntoView {
             categories: conversation_ids(categories),
         }
     });
-    let table = Resource::new(
+    let table = json_resource(
         move || (kind.get(), filter.get()),
         |(kind, filter)| fetch_report(kind, filter),
     );
@@ -147,7 +148,7 @@ fn Filters(
     departments: RwSignal<Vec<String>>,
 ) -> impl IntoView {
     let w = move || words(locale.get());
-    let people = Resource::new(
+    let people = json_resource(
         || (),
         move |_| async move {
             if manager {
@@ -157,7 +158,7 @@ fn Filters(
             }
         },
     );
-    let teams = Resource::new(
+    let teams = json_resource(
         || (),
         move |_| async move {
             if manager {

@@ -2,6 +2,7 @@
 //! every morning, on Mondays or on the 1st to a list of addresses as a CSV
 //! or PDF attachment. Admins see the account's schedules; supervisors their own.
 
+use crate::json::json_resource;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use shared::events::ServerEvent;
@@ -57,7 +58,7 @@ pub fn ScheduledReports(on_screen: OnScreen, locale: RwSignal<Locale>) -> impl I
             }
         });
     }
-    let schedules = Resource::new(
+    let schedules = json_resource(
         move || {
             (
                 create.version().get(),

@@ -7,6 +7,7 @@ mod form;
 mod log;
 mod strings;
 
+use crate::json::json_resource;
 use leptos::prelude::*;
 use shared::flows::FlowChoices;
 use shared::rules::{Conditions, Rule, RuleAction, RuleEvent, RuleForm};
@@ -53,8 +54,8 @@ pub fn RulesPage() -> impl IntoView {
     let panel = RwSignal::new(None::<Panel>);
     let changed = RwSignal::new(0u32);
     let error = RwSignal::new(None::<AppError>);
-    let rules = Resource::new(move || changed.get(), |_| list_rules());
-    let choices = Resource::new(|| (), |_| get_flow_choices());
+    let rules = json_resource(move || changed.get(), |_| list_rules());
+    let choices = json_resource(|| (), |_| get_flow_choices());
     let new_rule = move |_| {
         panel.set(Some(Panel::Edit(None, starter())));
     };

@@ -1,5 +1,6 @@
 //! The account's settings: name, address, time zone, country, defaults.
 
+use crate::json::json_resource;
 use leptos::prelude::*;
 use shared::phone::Country;
 use shared::{AppError, Permission};
@@ -21,7 +22,7 @@ pub fn AccountSettingsPage() -> impl IntoView {
         return view! { <Forbidden /> }.into_any();
     }
     let action = ServerAction::<UpdateAccountSettings>::new();
-    let settings = Resource::new(|| (), |_| get_account_settings());
+    let settings = json_resource(|| (), |_| get_account_settings());
     let error = form_error(action);
     let saved = saved_message(action, "saved", |t| t.saved);
     refocus_on_error(action);

@@ -3,6 +3,7 @@
 //! removed — and what their calls cost over 30 days. Keys go in and never
 //! come back. Its words live in this lazy chunk.
 
+use crate::json::json_resource;
 use leptos::prelude::*;
 use shared::ai::{AiProvider, ProviderCheck, DEFAULT_MAX_TOKENS, DEFAULT_TIMEOUT_MS};
 use shared::{AppError, Locale};
@@ -144,7 +145,7 @@ pub fn AiProvidersCard() -> impl IntoView {
         async move { (id, test_ai_provider(id).await) }
     });
     let editing = RwSignal::new(None::<AiProvider>);
-    let providers = Resource::new(
+    let providers = json_resource(
         move || (save.version().get(), remove.version().get()),
         |_| list_ai_providers(),
     );
@@ -318,7 +319,7 @@ fn ProviderForm(
 fn UsageTable(refresh: Signal<usize>) -> impl IntoView {
     let prefs = use_prefs();
     let w = move || words(prefs.locale.get());
-    let usage = Resource::new(move || refresh.get(), |_| list_ai_usage());
+    let usage = json_resource(move || refresh.get(), |_| list_ai_usage());
     view! {
         <div class="space-y-2">
             <h3 class="text-sm font-semibold">{move || w().usage_title}</h3>

@@ -1,5 +1,6 @@
 //! API tokens, and the API's documentation.
 
+use crate::json::json_resource;
 use leptos::prelude::*;
 use shared::Permission;
 
@@ -34,7 +35,7 @@ pub fn ApiTokensPage() -> impl IntoView {
             );
         }
     });
-    let tokens = Resource::new(
+    let tokens = json_resource(
         move || (create.version().get(), revoke.version().get()),
         |_| list_api_tokens(),
     );
@@ -137,7 +138,7 @@ pub fn ApiTokensPage() -> impl IntoView {
 #[component]
 pub fn ApiDocsPage() -> impl IntoView {
     let t = use_t();
-    let docs = Resource::new(|| (), |_| api_docs());
+    let docs = json_resource(|| (), |_| api_docs());
     view! {
         <PageHeader title=Signal::derive(move || t().api_docs_title) subtitle=Signal::derive(move || t().api_docs_subtitle) />
         <div class="max-w-4xl space-y-4 p-4 sm:p-6">

@@ -2,6 +2,7 @@
 //! (add under a parent, rename, describe, move, deactivate), and whether
 //! resolving a conversation needs one.
 
+use crate::json::json_resource;
 use leptos::prelude::*;
 use shared::categories::{in_tree_order, path, Category, CategorySetup};
 use shared::inbox::ChannelKind;
@@ -25,7 +26,7 @@ pub fn CategoriesPage() -> impl IntoView {
     }
     let save = ServerAction::<SaveCategory>::new();
     let requirement_saved = RwSignal::new(0u32);
-    let setup = Resource::new(
+    let setup = json_resource(
         move || (save.version().get(), requirement_saved.get()),
         |_| get_category_setup(),
     );

@@ -2,6 +2,7 @@
 //! sends its mail), a test e-mail that shows the server's answer, and the
 //! send log.
 
+use crate::json::json_resource;
 use leptos::prelude::*;
 use shared::mail::{MailState, SentMail, SmtpAccountView, SmtpSecurity, SmtpTestResult};
 use shared::Permission;
@@ -33,13 +34,13 @@ pub fn EmailSettingsPage() -> impl IntoView {
             editing.set(None);
         }
     });
-    let servers = Resource::new(
+    let servers = json_resource(
         move || (save.version().get(), remove.version().get()),
         |_| list_smtp_accounts(),
     );
     // A test e-mail is logged too: the log reloads after each.
     let tests_sent = RwSignal::new(0u32);
-    let log = Resource::new(
+    let log = json_resource(
         move || (save.version().get(), tests_sent.get()),
         |_| mail_send_log(),
     );

@@ -2,6 +2,7 @@
 //! agent turns idle, whether idle agents are signed out, and when a silent
 //! browser counts as offline. Saved changes reach open browsers at once.
 
+use crate::json::json_resource;
 use leptos::prelude::*;
 use shared::{AppError, Permission};
 
@@ -27,7 +28,7 @@ pub fn ProductivitySettingsPage() -> impl IntoView {
     }
     let sets_activity = session.can(Permission::ManageAccountSettings);
     let action = ServerAction::<SaveActivitySettings>::new();
-    let settings = Resource::new(|| (), |_| get_activity_settings());
+    let settings = json_resource(|| (), |_| get_activity_settings());
     let error = form_error(action);
     let saved = saved_message(action, "saved", |t| t.saved);
     refocus_on_error(action);

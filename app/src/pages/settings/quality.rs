@@ -3,6 +3,7 @@
 //! supervisors), and whether customers are sent the satisfaction survey
 //! (admins). Its words live in this lazy chunk.
 
+use crate::json::json_resource;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use shared::{AppError, Locale};
@@ -72,7 +73,7 @@ pub fn QualityThresholdForm() -> impl IntoView {
     let prefs = use_prefs();
     let w = move || words(prefs.locale.get());
     let action = ServerAction::<SaveQualityThreshold>::new();
-    let current = Resource::new(|| (), |_| get_quality_threshold());
+    let current = json_resource(|| (), |_| get_quality_threshold());
     let error = form_error(action);
     let query = use_query_map();
     let saved = move || {
@@ -114,7 +115,7 @@ pub fn SatisfactionSurveyForm() -> impl IntoView {
     let prefs = use_prefs();
     let w = move || words(prefs.locale.get());
     let action = ServerAction::<SaveSatisfactionSurvey>::new();
-    let current = Resource::new(|| (), |_| get_satisfaction_survey());
+    let current = json_resource(|| (), |_| get_satisfaction_survey());
     let error = form_error(action);
     let query = use_query_map();
     let saved = move || {

@@ -1,5 +1,6 @@
 //! The account's people: inviting, roles, deactivating, pending invitations.
 
+use crate::json::{json_resource, JsonResource};
 use leptos::prelude::*;
 use shared::accounts::InvitationLink;
 use shared::{AppError, Permission, Role};
@@ -35,7 +36,7 @@ pub fn UsersPage() -> impl IntoView {
     let set_role = ServerAction::<ChangeMemberRole>::new();
     let set_active = ServerAction::<SetMemberActive>::new();
 
-    let members = Resource::new(
+    let members = json_resource(
         move || {
             (
                 set_role.version().get(),
@@ -45,7 +46,7 @@ pub fn UsersPage() -> impl IntoView {
         },
         |_| list_members(),
     );
-    let invitations = Resource::new(
+    let invitations = json_resource(
         move || {
             (
                 invite.version().get(),
@@ -106,8 +107,8 @@ fn InviteCard(
     }
 }
 
-type MembersResource = Resource<Result<Vec<shared::accounts::Member>, AppError>>;
-type InvitationsResource = Resource<Result<Vec<shared::accounts::PendingInvitation>, AppError>>;
+type MembersResource = JsonResource<Result<Vec<shared::accounts::Member>, AppError>>;
+type InvitationsResource = JsonResource<Result<Vec<shared::accounts::PendingInvitation>, AppError>>;
 
 #[component]
 fn MembersCard(
@@ -121,7 +122,7 @@ fn MembersCard(
     let offset = session.utc_offset_minutes;
     let prefs = use_prefs();
     let toasts = use_context::<crate::components::toast::Toasts>();
-    let channels = Resource::new(|| (), |_| list_channels());
+    let channels = json_resource(|| (), |_| list_channels());
     Effect::new(move |_| {
         if let (Some(Ok(member)), Some(toasts)) = (set_role.value().get(), toasts) {
             let t = t();

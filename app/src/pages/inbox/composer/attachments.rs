@@ -144,12 +144,12 @@ fn upload_file(file: FileToUpload, state: RwSignal<Option<Upload>>, locale: shar
                 .flatten()
                 .unwrap_or_default();
             if done_request.status().unwrap_or(0) == 201 {
-                match serde_json::from_str::<AttachmentView>(&body) {
+                match crate::json::decode::<AttachmentView>(&body) {
                     Ok(attachment) => state.set(Some(Upload::Done(attachment))),
                     Err(_) => fail(t.err_transport.to_string()),
                 }
             } else {
-                let message = serde_json::from_str::<serde_json::Value>(&body)
+                let message = crate::json::decode::<serde_json::Value>(&body)
                     .ok()
                     .and_then(|v| v["fields"][0]["code"].as_str().map(str::to_string))
                     .and_then(|code| {

@@ -22,7 +22,7 @@ pub(super) fn load(account: Uuid, number: i64) -> Option<Draft> {
     {
         let storage = leptos::prelude::window().local_storage().ok().flatten()?;
         let saved = storage.get_item(&key(account, number)).ok().flatten()?;
-        serde_json::from_str(&saved).ok()
+        crate::json::decode(&saved).ok()
     }
     #[cfg(not(feature = "hydrate"))]
     {

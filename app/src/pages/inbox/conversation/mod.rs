@@ -4,6 +4,7 @@
 mod header;
 mod timeline;
 
+use crate::json::json_resource;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -38,7 +39,7 @@ pub fn ConversationPane() -> impl IntoView {
             .get("number")
             .and_then(|n| n.parse::<i64>().ok())
     });
-    let data = Resource::new(
+    let data = json_resource(
         move || number.get(),
         |number| async move { open_conversation(number.ok_or(AppError::NotFound)?).await },
     );
