@@ -88,7 +88,7 @@ for (const page of ['/login', '/inbox', 'a conversation']) {
   await withBrowser(async (context) => {
     if (page !== '/login') await signIn(context);
     // A link to one conversation (from a notification, or a reload): the
-    // inbox plus the conversation's lazily loaded code.
+    // inbox with the conversation open, its contact panel a chunk of its own.
     const path = page === 'a conversation' ? await firstConversation(context) : page;
     const first = await visit(context, path);
     const second = await visit(context, path);
