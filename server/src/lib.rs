@@ -6,6 +6,7 @@
 pub mod config;
 pub mod http;
 pub mod jobs;
+pub mod memory;
 pub mod realtime;
 pub mod telemetry;
 
@@ -121,6 +122,7 @@ impl Application {
             tokio::spawn(self.hub.clone().listen()),
             tokio::spawn(jobs::listen_for_jobs(self.state.db.clone(), wakes.clone())),
             tokio::spawn(self.hub.clone().housekeeping()),
+            tokio::spawn(memory::give_back_after_sockets_close(self.hub.clone())),
             tokio::spawn(jobs::end_snoozes(self.state.db.clone())),
             tokio::spawn(jobs::sweep_silent_agents(self.state.db.clone())),
             tokio::spawn(jobs::clean_up_uploads(self.state.db.clone(), storage)),

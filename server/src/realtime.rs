@@ -404,6 +404,11 @@ impl Hub {
         last_of_user
     }
 
+    /// Sockets open on this instance.
+    pub fn open_sockets(&self) -> i64 {
+        self.metrics.websockets.load(Ordering::Relaxed)
+    }
+
     fn clients_of(&self, account_id: Uuid) -> Vec<Arc<Client>> {
         self.clients
             .read()
