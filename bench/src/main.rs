@@ -227,8 +227,13 @@ async fn sustained_load(
     let mut run = sustained::run(supervisor, admin, &o.load, o.sockets, o.server_pid).await?;
     let l = &o.load;
     println!(
-        "\nSustained: {} sockets, customers writing {}/s across {} conversations for {} s",
-        o.sockets, l.rate, l.conversations, l.seconds
+        "\nSustained: {} sockets, customers writing {}/s across {} conversations for {} s \
+         (after {} s of the same load untimed)",
+        o.sockets,
+        l.rate,
+        l.conversations,
+        l.seconds,
+        sustained::WARM_UP.as_secs()
     );
     println!("\n| measurement | value |\n|---|---|");
     println!(
@@ -242,6 +247,16 @@ async fn sustained_load(
         percentile(&mut run.latencies, 99.0),
         percentile(&mut run.latencies, 100.0)
     );
+    let by_window: Vec<String> = run
+        .by_window
+        .iter_mut()
+        .map(|window| format!("{:.0}", percentile(window, 99.0)))
+        .collect();
+    println!(
+        "| delivery p99 by {} s of sending (ms) | {} |",
+        sustained::WINDOW.as_secs(),
+        by_window.join(", ")
+    );
     println!(
         "| frames missing on sockets that kept up | {} |",
         run.missing_frames
@@ -252,5 +267,10 @@ async fn sustained_load(
     );
     let rss: Vec<String> = run.rss.iter().map(|r| format!("{r:.0}")).collect();
     println!("| server RSS every 5 s (MB) | {} |", rss.join(", "));
+    println!(
+        "| server CPU over the load (cores) | {} |",
+        run.server_cores
+            .map_or_else(|| "?".to_string(), |cores| format!("{cores:.2}"))
+    );
     Ok(())
 }

@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::http::{network_of, Session, Visitor};
 use crate::sockets::{self, marker, Socket, Target};
-use crate::stats::rss_mb;
+use crate::stats::{cpu_seconds, rss_mb};
 
 pub struct Load {
     pub rate: u32,
@@ -20,9 +20,18 @@ pub struct Load {
     pub seconds: u64,
 }
 
+/// Untimed load before the measured seconds.
+pub const WARM_UP: Duration = Duration::from_secs(5);
+
+/// Latencies are also grouped by when their message was sent, this long a
+/// group: a tail from one stall shows as one slow group.
+pub const WINDOW: Duration = Duration::from_secs(5);
+
 pub struct Sustained {
     /// Send → arrival, over every frame of every socket (ms).
     pub latencies: Vec<f64>,
+    /// The same, by [`WINDOW`] of sending.
+    pub by_window: Vec<Vec<f64>>,
     pub sent: u64,
     pub refused: u64,
     /// Sockets the server closed (too slow) or that failed.
@@ -31,6 +40,8 @@ pub struct Sustained {
     pub missing_frames: u64,
     /// The server's RSS every 5 s.
     pub rss: Vec<f64>,
+    /// The server's CPU use over the measured seconds (cores).
+    pub server_cores: Option<f64>,
 }
 
 /// New conversations per channel per minute stay under Ponte's limit (120).
@@ -85,7 +96,8 @@ async fn customers(admin: &Session, count: usize) -> anyhow::Result<Vec<Visitor>
 /// What one socket saw: latencies (ms) of the load's frames, and whether it
 /// stayed open to the end.
 struct Seen {
-    latencies: Vec<f64>,
+    /// (window of sending, latency in ms)
+    latencies: Vec<(usize, f64)>,
     open_to_the_end: bool,
 }
 
@@ -102,7 +114,11 @@ async fn read_until(mut socket: Socket, started: Instant, until: Instant) -> See
                     .and_then(|(_, micros)| micros.parse::<u64>().ok());
                 if let Some(micros) = sent_at {
                     let sent = started + Duration::from_micros(micros);
-                    latencies.push(Instant::now().duration_since(sent).as_secs_f64() * 1000.0);
+                    let window = (micros / WINDOW.as_micros() as u64) as usize;
+                    latencies.push((
+                        window,
+                        Instant::now().duration_since(sent).as_secs_f64() * 1000.0,
+                    ));
                 }
             }
             Ok(Some(Ok(_))) => {}
@@ -137,7 +153,10 @@ pub async fn run(
     let open = sockets::open(&target, socket_count).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
 
-    let started = Instant::now();
+    // The same load, untimed, first: a fresh server's pooled connections
+    // prepare and plan their statements on first use (as in the fan-out's
+    // warm-up rounds), which is not what a running server pays.
+    let started = Instant::now() + WARM_UP;
     let load_ends = started + Duration::from_secs(load.seconds);
     // Frames still on their way when the load ends get five more seconds.
     let reading_ends = load_ends + Duration::from_secs(5);
@@ -153,9 +172,15 @@ pub async fn run(
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(load.rate)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let mut seq = 0usize;
+    let mut cpu_at_start = None;
     while Instant::now() < load_ends {
         tick.tick().await;
-        if Instant::now() >= next_rss {
+        let now = Instant::now();
+        let measured = now >= started;
+        if measured && cpu_at_start.is_none() {
+            cpu_at_start = cpu_seconds(server_pid).map(|cpu| (now, cpu));
+        }
+        if measured && now >= next_rss {
             rss.extend(rss_mb(server_pid));
             next_rss += Duration::from_secs(5);
         }
@@ -163,17 +188,25 @@ pub async fn run(
         let http = supervisor.http.clone();
         let url = supervisor.url.clone();
         let (sent, refused) = (sent.clone(), refused.clone());
-        let body = format!("bench-s{seq}-{}", started.elapsed().as_micros());
+        // Readers time only `bench-s…` frames.
+        let body = if measured {
+            format!("bench-s{seq}-{}", now.duration_since(started).as_micros())
+        } else {
+            format!("bench-w{seq}")
+        };
         tokio::spawn(async move {
             let visitor = &visitors[seq % visitors.len()];
             match visitor.send(&http, &url, &body).await {
-                Ok(()) => sent.fetch_add(1, Ordering::Relaxed),
+                Ok(()) if measured => sent.fetch_add(1, Ordering::Relaxed),
+                Ok(()) => 0,
                 Err(_) => refused.fetch_add(1, Ordering::Relaxed),
             };
         });
         seq += 1;
     }
 
+    let server_cores = cpu_at_start
+        .and_then(|(at, cpu)| Some((cpu_seconds(server_pid)? - cpu) / at.elapsed().as_secs_f64()));
     let mut seen_by_socket = Vec::with_capacity(readers.len());
     for reader in readers {
         seen_by_socket.push(reader.await?);
@@ -181,6 +214,7 @@ pub async fn run(
     // Read after the readers' five extra seconds: no send is still in flight.
     let sent = sent.load(Ordering::Relaxed);
     let mut latencies = Vec::new();
+    let mut by_window: Vec<Vec<f64>> = Vec::new();
     let mut sockets_closed = 0;
     let mut missing_frames = 0;
     for seen in seen_by_socket {
@@ -189,15 +223,23 @@ pub async fn run(
         } else {
             sockets_closed += 1;
         }
-        latencies.extend(seen.latencies);
+        for (window, latency) in seen.latencies {
+            if by_window.len() <= window {
+                by_window.resize_with(window + 1, Vec::new);
+            }
+            by_window[window].push(latency);
+            latencies.push(latency);
+        }
     }
     rss.extend(rss_mb(server_pid));
     Ok(Sustained {
         latencies,
+        by_window,
         sent,
         refused: refused.load(Ordering::Relaxed),
         sockets_closed,
         missing_frames,
         rss,
+        server_cores,
     })
 }
