@@ -222,17 +222,17 @@ pub async fn seed(
     tx.commit().await.context("commit")?;
 
     progress("analyze");
-    sqlx::query("ANALYZE contacts, conversations, messages")
-        .execute(owner)
-        .await
-        .context("analyze")?;
-    // VACUUM too: the dashboard's index-only scans need the visibility map.
+    // VACUUM too, as after any bulk load: the dashboard's index-only scans
+    // need the visibility map, and otherwise autovacuum's first visit scans
+    // every freshly inserted page while the benchmark measures (5 s for a
+    // million messages; docs/BENCHMARKS.md, sustained load).
     sqlx::query(
-        "VACUUM ANALYZE conversations, productivity_events, work_sessions, inactivity_periods",
+        "VACUUM ANALYZE contacts, conversations, messages, productivity_events, work_sessions, \
+         inactivity_periods",
     )
     .execute(owner)
     .await
-    .context("analyze")?;
+    .context("vacuum analyze")?;
     Ok(LoadReport {
         account_id,
         conversations,
