@@ -196,11 +196,11 @@ pub async fn run(
         };
         tokio::spawn(async move {
             let visitor = &visitors[seq % visitors.len()];
-            match visitor.send(&http, &url, &body).await {
-                Ok(()) if measured => sent.fetch_add(1, Ordering::Relaxed),
-                Ok(()) => 0,
-                Err(_) => refused.fetch_add(1, Ordering::Relaxed),
-            };
+            let result = visitor.send(&http, &url, &body).await;
+            if measured {
+                let counter = if result.is_ok() { &sent } else { &refused };
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
         });
         seq += 1;
     }
