@@ -231,8 +231,8 @@ const LANE_BATCH: usize = 64;
 /// signals arrive together. The message's broadcast already reads the
 /// conversation, so it sends the conversation's new state with the message
 /// (inside a new message's frame, right behind changed messages' frames)
-/// and the separate `ConversationChanged` is dropped. Returns the signals to dispatch, with
-/// whether each also carries its conversation; drains `batch`.
+/// and the separate `ConversationChanged` is dropped. Returns the signals to
+/// dispatch, with whether each also carries its conversation; drains `batch`.
 fn fold_conversation_changes(batch: &mut Vec<Envelope>) -> Vec<(Envelope, bool)> {
     let mut folded = vec![false; batch.len()];
     let mut carries = vec![false; batch.len()];
