@@ -20,7 +20,7 @@ use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{path, Lazy, SsrMode};
 
-use components::layout::{session_resource, AppLayout};
+use components::layout::AppLayout;
 use pages::auth::{InvitePage, LoginPage, SignUpPage};
 use pages::inbox::{ConversationPane, InboxPage, NoConversation};
 use pages::lazy::{
@@ -97,7 +97,6 @@ fn set_content_security_policy() {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_prefs();
-    provide_context(session_resource());
     let t = use_t();
 
     view! {

@@ -2,7 +2,7 @@
 //! phones), top bar with the account switcher, language and theme switchers
 //! and the user menu, and the page outlet.
 
-use crate::json::{json_resource, JsonResource};
+use crate::json::json_resource;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
@@ -18,14 +18,6 @@ use crate::components::icons::{Icon, Svg};
 use crate::i18n::Strings;
 use crate::prefs::{use_prefs, use_t};
 use shared::inbox::Availability;
-
-/// The session resource, created once by `App`.
-#[derive(Clone, Copy)]
-pub struct SessionResource(pub JsonResource<Result<Option<SessionInfo>, AppError>>);
-
-pub fn session_resource() -> SessionResource {
-    SessionResource(json_resource(|| (), |_| get_session_info()))
-}
 
 /// The signed-in session, available to every page inside the shell.
 pub fn use_session() -> SessionInfo {
@@ -67,7 +59,10 @@ pub fn hard_navigate(path: &str) {
 /// Guards the signed-in area and renders the shell around it.
 #[component]
 pub fn AppLayout() -> impl IntoView {
-    let SessionResource(session) = expect_context::<SessionResource>();
+    // Made here, not in `App`: pages outside the shell (sign-in, sign-up)
+    // then carry no resource at all, so their responses end with the HTML
+    // instead of waiting on a session lookup nobody reads.
+    let session = json_resource(|| (), |_| get_session_info());
     view! {
         <Transition fallback=FullPageSpinner>
             {move || Suspend::new(async move {
