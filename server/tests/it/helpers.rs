@@ -22,6 +22,17 @@ pub const METRICS_TOKEN: &str = "test-metrics-token";
 /// No request in these tests should take long; a hang fails loudly instead.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// Cloning a database or starting a server takes seconds even on a busy
+/// machine (the first test migrates the template); a stall fails the test
+/// with its name instead of holding the whole run until CI's deadline.
+const SETUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+async fn within_setup_time<T>(what: &str, work: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(SETUP_TIMEOUT, work)
+        .await
+        .unwrap_or_else(|_| panic!("{what} took over {SETUP_TIMEOUT:?}"))
+}
+
 /// Every test server uses this key, so they agree on the runtime role's
 /// derived password.
 pub fn test_secret() -> SecretKey {
@@ -132,6 +143,10 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn new() -> Self {
+        within_setup_time("creating the test database", Self::create()).await
+    }
+
+    async fn create() -> Self {
         let base = owner_base_url();
         let mut maintenance = PgConnection::connect(&url_with_database(&base, "postgres"))
             .await
@@ -176,6 +191,35 @@ impl TestDb {
             owner,
             db,
         }
+    }
+}
+
+/// The demo's data, seeded straight into a test database, whether or not a
+/// server runs on it.
+impl TestDb {
+    pub async fn demo_account(&self) -> domain::seed::DemoAccount {
+        domain::seed::demo(&self.owner, &self.db)
+            .await
+            .expect("seed demo")
+    }
+
+    /// The demo account with its sample inbox; returns the website channel's token.
+    pub async fn demo_inbox(&self) -> (domain::seed::DemoAccount, String) {
+        let demo = self.demo_account().await;
+        domain::seed::demo_inbox(&self.db, &test_secret(), &demo)
+            .await
+            .expect("seed inbox");
+        // The demo surveys its customers; here only the tests about the
+        // survey turn it on ([`TestApp::survey_customers`]), so the others'
+        // resolutions say nothing more to their customers.
+        domain::satisfaction::set_survey(&self.db, &demo.actor(shared::Role::GlobalAdmin), false)
+            .await
+            .expect("survey off");
+        let token = domain::seed::demo_channel_token(&self.db)
+            .await
+            .expect("token")
+            .expect("demo channel");
+        (demo, token)
     }
 }
 
@@ -251,6 +295,19 @@ async fn start_instance(
     mailer: domain::mail::Mailer,
     allow_private_targets: bool,
 ) -> String {
+    within_setup_time(
+        "starting the test server",
+        build_instance(database, data_dir, mailer, allow_private_targets),
+    )
+    .await
+}
+
+async fn build_instance(
+    database: &TestDb,
+    data_dir: &std::path::Path,
+    mailer: domain::mail::Mailer,
+    allow_private_targets: bool,
+) -> String {
     let settings = Settings {
         database_url: database.owner_url.clone(),
         app_database_url: None,
@@ -310,6 +367,7 @@ impl TestApp {
     pub fn plain_client(&self) -> reqwest::Client {
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .timeout(REQUEST_TIMEOUT)
             .build()
             .expect("client")
     }
@@ -333,32 +391,12 @@ impl TestApp {
     }
 
     pub async fn demo_account(&self) -> domain::seed::DemoAccount {
-        domain::seed::demo(&self.database.owner, &self.database.db)
-            .await
-            .expect("seed demo")
+        self.database.demo_account().await
     }
 
     /// The demo account with its sample inbox; returns the website channel's token.
     pub async fn demo_inbox(&self) -> (domain::seed::DemoAccount, String) {
-        let demo = self.demo_account().await;
-        domain::seed::demo_inbox(&self.database.db, &test_secret(), &demo)
-            .await
-            .expect("seed inbox");
-        // The demo surveys its customers; here only the tests about the
-        // survey turn it on ([`TestApp::survey_customers`]), so the others'
-        // resolutions say nothing more to their customers.
-        domain::satisfaction::set_survey(
-            &self.database.db,
-            &demo.actor(shared::Role::GlobalAdmin),
-            false,
-        )
-        .await
-        .expect("survey off");
-        let token = domain::seed::demo_channel_token(&self.database.db)
-            .await
-            .expect("token")
-            .expect("demo channel");
-        (demo, token)
+        self.database.demo_inbox().await
     }
 
     /// Turns the demo account's satisfaction survey on (after `demo_inbox`).
