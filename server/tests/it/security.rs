@@ -1,6 +1,6 @@
 //! Cross-site request refusal, headers, limits, health and metrics.
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, REQUEST_TIMEOUT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_origin_and_originless_posts_are_refused() {
@@ -386,6 +386,7 @@ async fn site_files_go_out_precompressed_and_revalidate() {
     let client = reqwest::Client::builder()
         .no_gzip()
         .no_brotli()
+        .timeout(REQUEST_TIMEOUT)
         .build()
         .unwrap();
     let get = |encoding: &'static str| {
@@ -448,6 +449,7 @@ async fn pages_are_compressed_when_large_and_left_alone_when_tiny() {
     let client = reqwest::Client::builder()
         .no_gzip()
         .no_brotli()
+        .timeout(REQUEST_TIMEOUT)
         .build()
         .unwrap();
     let page = client

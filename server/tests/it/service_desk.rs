@@ -11,7 +11,7 @@ use shared::Role;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::helpers::{eventually, spawn_app, TestApp};
+use crate::helpers::{eventually, spawn_app, TestApp, REQUEST_TIMEOUT};
 
 /// The demo's Suporte, made the website channel's default department with
 /// these members and mode, open around the clock. Returns its id.
@@ -119,7 +119,10 @@ async fn parallel_distribution_never_exceeds_capacity_nor_assigns_twice() {
         let channel = channel.clone();
         let db = app.database.db.clone();
         customers.spawn(async move {
-            let client = reqwest::Client::new();
+            let client = reqwest::Client::builder()
+                .timeout(REQUEST_TIMEOUT)
+                .build()
+                .unwrap();
             let visitor: Value = client
                 .post(format!("{base_url}/widget/{channel}/session"))
                 .header("origin", &base_url)
