@@ -29,17 +29,6 @@ const upToDate = (source, copy) => {
   }
 };
 
-// wasm-split's loader says above each shared chunk, in a comment, every
-// route that shares it: handy to read, and about a sixth of the loader's
-// compressed bytes, which every first visit downloads. Stripped in place
-// (the same input always gives the same file, so its hashed name holds).
-for (const path of files(root)) {
-  if (!/__wasm_split\.[\w-]+\.js$/.test(path)) continue;
-  const text = readFileSync(path, 'utf8');
-  const stripped = text.replace(/\/\* __[^*]*\*\//g, '');
-  if (stripped !== text) writeFileSync(path, stripped);
-}
-
 let before = 0;
 let after = 0;
 for (const path of files(root)) {

@@ -272,6 +272,13 @@ site_stamp() {
     echo "$TARGET_DIR/.ponte-site-build"
 }
 
+# The built site as browsers get it: each lazy part's wasm modules in one
+# file, every file precompressed.
+finish_site() {
+    node scripts/bundle-lazy-chunks.mjs "$ROOT/target/site"
+    node scripts/precompress.mjs "$ROOT/target/site"
+}
+
 # The release build (server binary and site), skipped when its inputs are
 # unchanged since the last one.
 build_release() {
@@ -289,7 +296,7 @@ build_release() {
         cargo leptos build --release --split --server-only
     else
         cargo leptos build --release --split
-        node scripts/precompress.mjs "$ROOT/target/site"
+        finish_site
         echo "$sources" >"$(site_stamp)"
     fi
     echo "$sources" >"$stamp"
@@ -317,7 +324,7 @@ build_site() {
     step "Building the site (release wasm, JS and CSS)"
     local started=$SECONDS
     cargo leptos build --release --split --frontend-only
-    node scripts/precompress.mjs "$ROOT/target/site"
+    finish_site
     echo "$sources" >"$(site_stamp)"
     note "built in $(elapsed_since "$started")"
 }

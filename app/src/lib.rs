@@ -26,9 +26,9 @@ use pages::inbox::{ConversationPane, InboxPage, NoConversation};
 use pages::lazy::{
     AccountSettingsRoute, ApiDocsRoute, ApiTokensRoute, AttributesRoute, AuditRoute,
     CategoriesRoute, ChannelsRoute, ConfirmEmailRoute, ConnectionsRoute, DashboardRoute,
-    DepartmentsRoute, EmailSettingsRoute, FlowAgentsRoute, FlowsRoute, ForgotPasswordRoute,
-    ProductivitySettingsRoute, ProfileRoute, QuickRepliesRoute, ReportsRoute, ResetPasswordRoute,
-    RulesRoute, TemplatesRoute, UsersRoute,
+    DepartmentsRoute, EmailSettingsRoute, FlowAgentsRoute, FlowBuilderRoute, FlowListRoute,
+    ForgotPasswordRoute, ProductivitySettingsRoute, ProfileRoute, QuickRepliesRoute, ReportsRoute,
+    ResetPasswordRoute, RulesRoute, TemplatesRoute, UsersRoute,
 };
 use prefs::{provide_prefs, use_t, InitialPrefs};
 
@@ -130,9 +130,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/api-tokens") view={Lazy::<ApiTokensRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/api-tokens/docs") view={Lazy::<ApiDocsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/flows") view={Lazy::<FlowsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/flows") view={Lazy::<FlowListRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/flows/agents") view={Lazy::<FlowAgentsRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/flows/:id") view={Lazy::<FlowsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/flows/:id") view={Lazy::<FlowBuilderRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/rules") view={Lazy::<RulesRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/reports") view={Lazy::<ReportsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async />

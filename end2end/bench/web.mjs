@@ -3,7 +3,8 @@
 // (4× CPU slowdown, 1.6 Mbit/s down, 750 kbit/s up, 150 ms RTT) against the
 // release build: bytes on the wire for the site's JS, wasm and CSS, and the
 // time from navigation until the page is hydrated (`data-hydrated`), for
-// /login and a signed-in /inbox, first and second visit.
+// /login, a signed-in /inbox, a link to one conversation and a lazily
+// loaded page (the users page, as an admin), first and second visit.
 import { withBrowser, BASE_URL, DEMO_PASSWORD } from '../tests/helpers.mjs';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -58,18 +59,20 @@ async function visit(context, path) {
   return result;
 }
 
-async function signIn(context) {
+async function signIn(context, who) {
   const response = await context.request.post(BASE_URL + '/api/sign_in', {
     headers: { origin: BASE_URL },
-    form: { email: 'agent@demo.ponte.dev', password: DEMO_PASSWORD },
+    form: { email: `${who}@demo.ponte.dev`, password: DEMO_PASSWORD },
   });
   if (!response.ok() && response.status() !== 302) throw new Error(`sign-in: ${response.status()}`);
 }
 
 function largestChunk() {
   const chunks = readdirSync(SITE_PKG)
-    // Everything but the main module (ponte.<hash>.wasm) loads on demand.
-    .filter((f) => f.endsWith('.wasm.br') && !f.startsWith('ponte.'))
+    // A lazy part arrives as one bundle of its modules
+    // (scripts/bundle-lazy-chunks.mjs); the main module (ponte.<hash>.wasm)
+    // is the first download.
+    .filter((f) => f.endsWith('.wasm.br') && f.startsWith('bundle_'))
     .map((f) => ({ f, size: statSync(join(SITE_PKG, f)).size }));
   return chunks.sort((a, b) => b.size - a.size)[0] ?? { f: '(none)', size: 0 };
 }
@@ -84,9 +87,10 @@ async function firstConversation(context) {
 }
 
 const rows = [];
-for (const page of ['/login', '/inbox', 'a conversation']) {
+for (const page of ['/login', '/inbox', 'a conversation', '/settings/users']) {
   await withBrowser(async (context) => {
-    if (page !== '/login') await signIn(context);
+    if (page === '/settings/users') await signIn(context, 'admin');
+    else if (page !== '/login') await signIn(context, 'agent');
     // A link to one conversation (from a notification, or a reload): the
     // inbox with the conversation open, its contact panel a chunk of its own.
     const path = page === 'a conversation' ? await firstConversation(context) : page;

@@ -46,7 +46,8 @@ pub mod lazy {
     lazy_pages! {
         AuditRoute => super::audit::AuditPage,
         DashboardRoute => super::dashboard::DashboardPage,
-        FlowsRoute => super::flows::FlowsPage,
+        FlowListRoute => super::flows::FlowListPage,
+        FlowBuilderRoute => super::flows::FlowBuilderPage,
         FlowAgentsRoute => super::flows::FlowAgentsPage,
         RulesRoute => super::rules::RulesPage,
         ReportsRoute => super::reports::ReportsPage,

@@ -1,7 +1,8 @@
-//! Fluxos: the list of automation flows with how their runs went and the
-//! drag-and-drop builder (`/flows/:id`), one lazy route; the AI agents its
-//! AI blocks speak through (`/flows/agents`), another, so each chunk stays
-//! within the budget for a lazily loaded chunk (150 KB brotli).
+//! Fluxos: the list of automation flows with how their runs went
+//! (`/flows`), the drag-and-drop builder (`/flows/:id`) and the AI agents
+//! its AI blocks speak through (`/flows/agents`): three lazy routes, so each
+//! download stays within the budget for a lazily loaded part (150 KB
+//! brotli).
 
 mod agents;
 mod builder;
@@ -15,8 +16,9 @@ mod viewport;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use shared::Permission;
+use shared::{AppError, Permission};
 
+use crate::components::form::ErrorBanner;
 use crate::components::layout::use_session;
 use crate::pages::settings::Forbidden;
 use crate::prefs::use_prefs;
@@ -29,8 +31,18 @@ fn use_words() -> impl Fn() -> &'static FlowStrings + Copy {
     move || strings::strings(prefs.locale.get())
 }
 
+/// Fluxos: the list.
 #[component]
-pub fn FlowsPage() -> impl IntoView {
+pub fn FlowListPage() -> impl IntoView {
+    if !use_session().can(Permission::ManageFlows) {
+        return view! { <Forbidden /> }.into_any();
+    }
+    view! { <list::FlowList /> }.into_any()
+}
+
+/// One flow in the builder.
+#[component]
+pub fn FlowBuilderPage() -> impl IntoView {
     if !use_session().can(Permission::ManageFlows) {
         return view! { <Forbidden /> }.into_any();
     }
@@ -39,7 +51,12 @@ pub fn FlowsPage() -> impl IntoView {
     view! {
         {move || match id() {
             Some(id) => view! { <builder::FlowBuilder id=id /> }.into_any(),
-            None => view! { <list::FlowList /> }.into_any(),
+            None => view! {
+                <div class="p-6">
+                    <ErrorBanner error=Signal::derive(|| Some(AppError::NotFound)) />
+                </div>
+            }
+            .into_any(),
         }}
     }
     .into_any()

@@ -43,6 +43,9 @@ pub fn SettingsPanel(editor: Editor, problems: Memo<Vec<FlowProblem>>) -> impl I
         })
     });
     provide_context(SelectedProblems(of_selected));
+    // Fetched while the person looks at the canvas: nothing is selected
+    // before a click, so the fields are never part of the server's HTML.
+    let _ = leptos::lazy_preload!(block_fields);
     // Re-drawn when another block is selected or its fields themselves
     // change (its type, a start's trigger, what an AI classify reads, the
     // number of a menu's options or of an AI classify's intents), not on
@@ -71,16 +74,26 @@ pub fn SettingsPanel(editor: Editor, problems: Memo<Vec<FlowProblem>>) -> impl I
         <section id="block-settings" aria-live="polite">
             {move || match shape.get() {
                 None => view! { <p class="text-sm text-slate-500 dark:text-slate-400">{move || w().select_hint}</p> }.into_any(),
-                Some((id, type_name, _, _)) => view! {
-                    <div class="mb-2 flex items-center justify-between gap-2">
-                        <h2 class="text-sm font-semibold">{move || block_label(locale.get(), type_name)}</h2>
-                        <button type="button" class=BUTTON id="remove-block" on:click=move |_| editor.remove_selected()>{move || w().remove_block}</button>
-                    </div>
-                    <BlockId editor=editor id=id.clone() />
-                    <BlockProblems problems=of_selected />
-                    <Fields editor=editor id=id.clone() kind=selected.get_untracked().map(|b| b.kind).unwrap_or(BlockKind::End) />
-                    <JsonSettings editor=editor id=id open=type_name == "condition" />
-                }.into_any(),
+                Some((id, type_name, _, _)) => {
+                    let kind = selected.get_untracked().map(|b| b.kind).unwrap_or(BlockKind::End);
+                    let fields = {
+                        let id = id.clone();
+                        move || {
+                            let (id, kind) = (id.clone(), kind.clone());
+                            Suspend::new(async move { block_fields(editor, id, kind).await })
+                        }
+                    };
+                    view! {
+                        <div class="mb-2 flex items-center justify-between gap-2">
+                            <h2 class="text-sm font-semibold">{move || block_label(locale.get(), type_name)}</h2>
+                            <button type="button" class=BUTTON id="remove-block" on:click=move |_| editor.remove_selected()>{move || w().remove_block}</button>
+                        </div>
+                        <BlockId editor=editor id=id.clone() />
+                        <BlockProblems problems=of_selected />
+                        <Suspense>{fields}</Suspense>
+                        <JsonSettings editor=editor id=id open=type_name == "condition" />
+                    }.into_any()
+                }
             }}
         </section>
     }
@@ -216,6 +229,13 @@ fn picker<T: Clone + PartialEq + ToString + std::str::FromStr + Send + Sync + 's
             {problem_line(field_id, problem)}
         </div>
     }
+}
+
+/// The selected block's fields: a wasm chunk of their own, so the
+/// builder's download stays within the budget for a lazily loaded part.
+#[leptos::lazy]
+fn block_fields(editor: Editor, id: String, kind: BlockKind) -> AnyView {
+    view! { <Fields editor=editor id=id kind=kind /> }.into_any()
 }
 
 #[component]
