@@ -7,7 +7,7 @@ use shared::Permission;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::{frame, ClientKind, Hub};
+use super::{frame, send_to, ClientKind, Hub};
 
 impl Hub {
     /// Turns one signal into events for this instance's sockets.
@@ -82,15 +82,14 @@ impl Hub {
                 user_id,
                 read_count,
             } => {
-                if let Some(payload) = frame(&ServerEvent::ConversationRead {
-                    conversation_id,
-                    read_count,
-                }) {
-                    clients
-                        .iter()
-                        .filter(|c| c.agent_id() == Some(user_id))
-                        .for_each(|c| c.send(&payload));
-                }
+                send_to(
+                    &clients,
+                    &ServerEvent::ConversationRead {
+                        conversation_id,
+                        read_count,
+                    },
+                    |c| c.agent_id() == Some(user_id),
+                );
                 self.read_by_agent(account_id, conversation_id, &clients)
                     .await
             }
@@ -107,15 +106,14 @@ impl Hub {
                 user_id,
                 availability,
             } => {
-                if let Some(payload) = frame(&ServerEvent::AvailabilityChanged {
-                    user_id,
-                    availability,
-                }) {
-                    clients
-                        .iter()
-                        .filter(|c| c.agent().is_some())
-                        .for_each(|c| c.send(&payload));
-                }
+                send_to(
+                    &clients,
+                    &ServerEvent::AvailabilityChanged {
+                        user_id,
+                        availability,
+                    },
+                    |c| c.agent().is_some(),
+                );
                 Ok(())
             }
             Signal::ActivityChanged { user_id, status } => {
@@ -123,12 +121,11 @@ impl Hub {
                     .await
             }
             Signal::ActivitySettingsChanged { settings } => {
-                if let Some(payload) = frame(&ServerEvent::ActivitySettingsChanged { settings }) {
-                    clients
-                        .iter()
-                        .filter(|c| c.agent().is_some())
-                        .for_each(|c| c.send(&payload));
-                }
+                send_to(
+                    &clients,
+                    &ServerEvent::ActivitySettingsChanged { settings },
+                    |c| c.agent().is_some(),
+                );
                 Ok(())
             }
             Signal::ConnectionHealthChanged {
@@ -137,17 +134,16 @@ impl Hub {
                 connected,
                 detail,
             } => {
-                if let Some(payload) = frame(&ServerEvent::ConnectionHealth {
-                    channel_id,
-                    name,
-                    connected,
-                    detail,
-                }) {
-                    clients
-                        .iter()
-                        .filter(|c| c.can(Permission::ManageChannels))
-                        .for_each(|c| c.send(&payload));
-                }
+                send_to(
+                    &clients,
+                    &ServerEvent::ConnectionHealth {
+                        channel_id,
+                        name,
+                        connected,
+                        detail,
+                    },
+                    |c| c.can(Permission::ManageChannels),
+                );
                 Ok(())
             }
             Signal::ConnectionChanged { channel_id } => {
@@ -155,12 +151,9 @@ impl Hub {
                 Ok(())
             }
             Signal::Presence { user_id, online } => {
-                if let Some(payload) = frame(&ServerEvent::Presence { user_id, online }) {
-                    clients
-                        .iter()
-                        .filter(|c| c.agent().is_some())
-                        .for_each(|c| c.send(&payload));
-                }
+                send_to(&clients, &ServerEvent::Presence { user_id, online }, |c| {
+                    c.agent().is_some()
+                });
                 Ok(())
             }
             Signal::Notification {
@@ -171,21 +164,15 @@ impl Hub {
                     .await
             }
             Signal::ReportSchedulesChanged => {
-                if let Some(payload) = frame(&ServerEvent::ReportSchedulesChanged) {
-                    clients
-                        .iter()
-                        .filter(|c| c.can(Permission::ViewDashboard))
-                        .for_each(|c| c.send(&payload));
-                }
+                send_to(&clients, &ServerEvent::ReportSchedulesChanged, |c| {
+                    c.can(Permission::ViewDashboard)
+                });
                 Ok(())
             }
             Signal::ReportExportChanged { user_id, export } => {
-                if let Some(payload) = frame(&ServerEvent::ReportExport { export }) {
-                    clients
-                        .iter()
-                        .filter(|c| c.agent_id() == Some(user_id))
-                        .for_each(|c| c.send(&payload));
-                }
+                send_to(&clients, &ServerEvent::ReportExport { export }, |c| {
+                    c.agent_id() == Some(user_id)
+                });
                 Ok(())
             }
             Signal::RoleChanged { user_id, role } => {

@@ -54,6 +54,16 @@ fn frame<T: serde::Serialize>(event: &T) -> Option<Utf8Bytes> {
     serde_json::to_string(event).ok().map(Utf8Bytes::from)
 }
 
+/// Sends `event`, serialised once, to each of `clients` that `to` picks.
+fn send_to(clients: &[Arc<Client>], event: &ServerEvent, to: impl Fn(&Client) -> bool) {
+    if let Some(payload) = frame(event) {
+        clients
+            .iter()
+            .filter(|c| to(c))
+            .for_each(|c| c.send(&payload));
+    }
+}
+
 impl Hub {
     pub fn new(db: Db, metrics: Arc<Metrics>) -> Arc<Self> {
         let webhook_intake = domain::channels::webhooks::Intake::start(db.clone());

@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use uuid::Uuid;
 
-use super::{frame, Client, ClientKind, Hub, Teams};
+use super::{frame, send_to, Client, ClientKind, Hub, Teams};
 
 impl Hub {
     pub(super) async fn notification(
@@ -24,12 +24,9 @@ impl Hub {
         else {
             return Ok(());
         };
-        if let Some(payload) = frame(&ServerEvent::Notification { notification }) {
-            clients
-                .iter()
-                .filter(|c| c.agent_id() == Some(user_id))
-                .for_each(|c| c.send(&payload));
-        }
+        send_to(clients, &ServerEvent::Notification { notification }, |c| {
+            c.agent_id() == Some(user_id)
+        });
         Ok(())
     }
 
@@ -64,16 +61,15 @@ impl Hub {
         clients: &[Arc<Client>],
     ) -> domain::Result<()> {
         let teams = self.teams(account_id).await?;
-        if let Some(payload) = frame(&ServerEvent::AgentActivity {
-            user_id,
-            status,
-            at: chrono::Utc::now(),
-        }) {
-            clients
-                .iter()
-                .filter(|c| c.watches(user_id, &teams))
-                .for_each(|c| c.send(&payload));
-        }
+        send_to(
+            clients,
+            &ServerEvent::AgentActivity {
+                user_id,
+                status,
+                at: chrono::Utc::now(),
+            },
+            |c| c.watches(user_id, &teams),
+        );
         Ok(())
     }
 
@@ -119,14 +115,10 @@ impl Hub {
                 }
             }
         }
-        if !resync {
-            return Ok(());
-        }
-        if let Some(changed) = frame(&ServerEvent::AccessChanged) {
-            clients
-                .iter()
-                .filter(|c| c.agent().is_some())
-                .for_each(|c| c.send(&changed));
+        if resync {
+            send_to(clients, &ServerEvent::AccessChanged, |c| {
+                c.agent().is_some()
+            });
         }
         Ok(())
     }
