@@ -1,24 +1,27 @@
 // Gives each lazily loaded part of the app (a page, the contact panel...)
-// one file holding every wasm module it needs, and makes wasm-split's
-// loader fetch that file instead of the modules one by one.
+// one file holding every wasm module it needs, and replaces wasm-split's
+// loader with a compact one that takes a part's modules from that file.
 //
 // Why: wasm-split (cargo-leptos --split) gives the code each set of lazy
 // parts shares its own module, so a settings page needed 30-107 files, most
 // under 1 KB compressed. On a phone (150 ms round trips, six connections per
 // host over HTTP/1.1) that cost seconds in waiting alone, and brotli
 // compresses the modules together better than apart (docs/BENCHMARKS.md).
+// wasm-split's loader also names each of its ~400 modules by a hashed file
+// name in ~30 lines of code apiece: 12 KB compressed, mostly hashes brotli
+// cannot shrink, in every first visit (ponte.js imports it).
 //
 // What it changes in the built site's pkg directory:
 // - writes `bundle_<part>.<hash>.wasm` per part: a little-endian u32 with
-//   the length of a JSON index ([[module path, size], ...]), the index, then
-//   the modules' bytes in that order;
+//   the length of a JSON index ([[module number, size], ...]), the index,
+//   then the modules' bytes in that order;
 // - the manifest (read by the server to preload a lazy page's files when it
 //   renders that page) lists each part's bundle instead of its modules;
-// - the loader fetches a part's bundle when the part is first asked for,
-//   and takes its modules from it; a module missing from it, or a bundle
-//   that failed to arrive, is fetched on its own as before. The loader's
-//   comments (which parts share each module) are dropped: every first visit
-//   downloads the loader.
+// - the loader keeps wasm-split's runtime (shared imports, the callback to
+//   the Rust side, loading a module once its dependencies are in) and its
+//   exports, one per part, but knows modules by number: a part's first load
+//   fetches its bundle, and a failed one is fetched again on the next try.
+//   The loader fails the build when its shape is not the one parsed here.
 // The modules stay on disk, so a browser holding an older loader still works.
 // Running it twice changes nothing (the loader then carries the marker).
 //
@@ -52,55 +55,94 @@ function contentHash(bytes) {
   return createHash('sha256').update(bytes).digest().subarray(0, 16).toString('base64url');
 }
 
-function bundle(modules) {
-  const contents = modules.map((module) => readFileSync(join(pkg, `${module}.wasm`)));
-  const index = Buffer.from(JSON.stringify(modules.map((module, i) => [`./${module}.wasm`, contents[i].length])));
+function bundle(numbers, stems) {
+  const contents = stems.map((stem) => readFileSync(join(pkg, `${stem}.wasm`)));
+  const index = Buffer.from(JSON.stringify(numbers.map((number, i) => [number, contents[i].length])));
   const length = Buffer.alloc(4);
   length.writeUInt32LE(index.length);
   return Buffer.concat([length, index, ...contents]);
 }
 
-// Runs in the browser, at the top of the loader.
-const PRELUDE = `${MARKER}
+// Runs in the browser, after wasm-split's runtime (makeLoad, wrapAsyncCb).
+const RUNTIME = `
 const ponteBundles = [];
 function ponteBundled(file, load) {
-    let asked = false;
+    let loading;
     return () => {
-        if (asked) return load();
-        asked = true;
-        const parts = fetch(new URL("./" + file, import.meta.url))
-            .then((response) => (response.ok ? response.arrayBuffer() : Promise.reject(new Error(file + ": " + response.status))))
-            .then(ponteUnpack)
-            .catch((error) => { console.warn(error); return new Map(); });
-        ponteBundles.push(parts);
-        const loading = load();
-        const done = () => {
-            const at = ponteBundles.indexOf(parts);
-            if (at >= 0) ponteBundles.splice(at, 1);
-        };
-        loading.then(done, done);
+        if (loading === undefined) {
+            const modules = fetch(new URL("./" + file, import.meta.url))
+                .then((response) => (response.ok ? response.arrayBuffer() : Promise.reject(new Error(file + ": " + response.status))))
+                .then(ponteUnpack)
+                .catch((error) => { console.warn(error); return new Map(); });
+            ponteBundles.push(modules);
+            const attempt = load();
+            loading = attempt;
+            const done = () => {
+                const at = ponteBundles.indexOf(modules);
+                if (at >= 0) ponteBundles.splice(at, 1);
+            };
+            attempt.then(done, () => { done(); if (loading === attempt) loading = undefined; });
+        }
         return loading;
     };
 }
 function ponteUnpack(buffer) {
     const indexLength = new DataView(buffer).getUint32(0, true);
     const index = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, indexLength)));
-    const parts = new Map();
+    const modules = new Map();
     let offset = 4 + indexLength;
-    for (const [path, size] of index) {
-        parts.set(path, new Uint8Array(buffer, offset, size));
+    for (const [number, size] of index) {
+        modules.set(number, new Uint8Array(buffer, offset, size));
         offset += size;
     }
-    return parts;
+    return modules;
 }
-async function ponteFetch(path) {
-    for (const parts of await Promise.all(ponteBundles)) {
-        const bytes = parts.get(path);
-        if (bytes) return new Response(bytes, { headers: { "Content-Type": "application/wasm" } });
+async function ponteBytes(number) {
+    for (const modules of await Promise.all(ponteBundles)) {
+        const bytes = modules.get(number);
+        if (bytes) return bytes;
     }
-    return fetch(new URL(path, import.meta.url));
+    throw new Error("wasm module " + number + " did not arrive");
 }
+function ponteModule(number, deps) {
+    return makeLoad(() => {
+        const bytes = ponteBytes(number);
+        return async (imports) => WebAssembly.instantiate(await bytes, imports);
+    }, deps.map((dep) => ponteChunks[dep]));
+}
+const ponteChunks = [];
 `;
+
+const FETCHED = String.raw`\(\) => \{\s*const src = fetch\(new URL\("\.\/([\w.-]+)\.wasm", import\.meta\.url\)\);\s*return async \(imports\) => \(WebAssembly\.instantiateStreaming\(src, imports\)\);\s*\}\s*, \[([\w, ]*)\]`;
+const CHUNK = new RegExp(String.raw`const (__chunk_\d+) = makeLoad\(${FETCHED}\);`, 'g');
+const PART = new RegExp(String.raw`export const __wasm_split_load_(\w+) = wrapAsyncCb\(makeLoad\(${FETCHED}\)\);`, 'g');
+
+/** wasm-split's loader, taken apart: its import, its runtime, its modules and lazy parts. */
+function parseLoader(source) {
+  const code = source.replace(/\/\*[^*]*\*\//g, '');
+  const importLine = code.slice(0, code.indexOf('\n'));
+  if (!importLine.startsWith('import ')) fail('the loader no longer starts with its import');
+  const firstChunk = code.indexOf('\nconst __chunk_');
+  if (firstChunk < 0) fail('the loader defines no shared module');
+  const runtime = code.slice(importLine.length, firstChunk).split('\n').filter((line) => !line.trim().startsWith('//')).join('\n');
+  for (const name of ['getSharedImports', 'wrapAsyncCb', 'makeLoad']) {
+    if (!runtime.includes(`function ${name}(`)) fail(`the loader's runtime lacks ${name}`);
+  }
+  const numbers = new Map();
+  const chunks = [];
+  const depsOf = (list, what) => list.split(',').map((dep) => dep.trim()).filter(Boolean).map((dep) => {
+    if (!numbers.has(dep)) fail(`${what} needs ${dep}, defined after it or not at all`);
+    return numbers.get(dep);
+  });
+  for (const [, name, stem, deps] of code.matchAll(CHUNK)) {
+    chunks.push({ stem, deps: depsOf(deps, name) });
+    numbers.set(name, chunks.length - 1);
+  }
+  const parts = [...code.matchAll(PART)].map(([, part, stem, deps]) => ({ part, stem, deps: depsOf(deps, part) }));
+  const rest = code.slice(firstChunk).replace(CHUNK, '').replace(PART, '').trim();
+  if (rest) fail(`the loader holds code this script does not know: ${rest.slice(0, 120)}`);
+  return { importLine, runtime, chunks, parts };
+}
 
 const loaderPath = only(/^__wasm_split\.[\w-]+\.js$/, 'wasm-split loader');
 const manifestPath = only(/^__wasm_split_manifest\.[\w-]+\.json$/, 'wasm-split manifest');
@@ -110,40 +152,39 @@ if (loader.includes(MARKER)) {
   process.exit(0);
 }
 
+const { importLine, runtime, chunks, parts } = parseLoader(loader);
 const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+if (parts.length !== Object.keys(manifest).length) fail(`the loader has ${parts.length} lazy parts, the manifest ${Object.keys(manifest).length}`);
 const bundles = {};
+const exports = [];
 let modules = 0;
 let bytes = 0;
-for (const [part, files] of Object.entries(manifest)) {
-  const contents = bundle(files);
+for (const { part, stem, deps } of parts) {
+  // The part's own module is numbered after the shared ones.
+  const number = chunks.length + exports.length;
+  const stems = [...deps.map((dep) => chunks[dep].stem), stem];
+  const listed = manifest[part];
+  if (!listed || listed.length !== stems.length || !stems.every((s) => listed.includes(s))) {
+    fail(`the manifest and the loader disagree on the modules of ${part}`);
+  }
+  const contents = bundle([...deps, number], stems);
   const name = `bundle_${part}.${contentHash(contents)}`;
   writeFileSync(join(pkg, `${name}.wasm`), contents);
   bundles[part] = name;
-  modules += files.length;
+  exports.push(`export const __wasm_split_load_${part} = wrapAsyncCb(ponteBundled("${name}.wasm", ponteModule(${number}, ${JSON.stringify(deps)})));`);
+  modules += stems.length;
   bytes += contents.length;
 }
 
-let fetches = 0;
-let parts = 0;
-const [importLine, ...rest] = loader.replace(/\/\*[^*]*\*\//g, '').split('\n');
-if (!importLine.startsWith('import ')) fail('the loader no longer starts with its import');
-const rewritten = [importLine, PRELUDE, ...rest].join('\n')
-  .replace(/fetch\(new URL\(("\.\/[\w.-]+\.wasm"), import\.meta\.url\)\)/g, (_, path) => {
-    fetches += 1;
-    return `ponteFetch(${path})`;
-  })
-  .replace(
-    /export const __wasm_split_load_(\w+) = wrapAsyncCb\(makeLoad\(([\s\S]*?)\]\)\);/g,
-    (statement, part, body) => {
-      if (!bundles[part]) fail(`the loader exports ${part}, which the manifest lacks`);
-      parts += 1;
-      return `export const __wasm_split_load_${part} = wrapAsyncCb(ponteBundled("${bundles[part]}.wasm", makeLoad(${body}])));`;
-    },
-  );
-const expectedFetches = (loader.match(/fetch\(new URL\(/g) ?? []).length;
-if (fetches === 0 || fetches !== expectedFetches) fail(`rewrote ${fetches} of ${expectedFetches} module fetches`);
-if (parts !== Object.keys(manifest).length) fail(`bundled ${parts} of ${Object.keys(manifest).length} lazy parts`);
-
+const rewritten = [
+  importLine,
+  MARKER,
+  runtime.trim(),
+  RUNTIME.trim(),
+  `for (const deps of ${JSON.stringify(chunks.map((chunk) => chunk.deps))}) ponteChunks.push(ponteModule(ponteChunks.length, deps));`,
+  ...exports,
+  '',
+].join('\n');
 writeFileSync(loaderPath, rewritten);
 writeFileSync(manifestPath, JSON.stringify(Object.fromEntries(Object.entries(bundles).map(([part, name]) => [part, [name]]))));
-console.log(`    bundled ${modules} module loads of ${parts} lazy parts into ${parts} files (${Math.round(bytes / 1024)} KB before compression)`);
+console.log(`    bundled ${modules} module loads of ${parts.length} lazy parts into ${parts.length} files (${Math.round(bytes / 1024)} KB before compression); loader ${Math.round(loader.length / 1024)} KB -> ${Math.round(rewritten.length / 1024)} KB`);
