@@ -21,14 +21,14 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{path, Lazy, SsrMode};
 
 use components::layout::AppLayout;
-use pages::auth::{InvitePage, LoginPage, SignUpPage};
 use pages::inbox::{ConversationPane, InboxPage, NoConversation};
 use pages::lazy::{
     AccountSettingsRoute, ApiDocsRoute, ApiTokensRoute, AttributesRoute, AuditRoute,
     CategoriesRoute, ChannelsRoute, ConfirmEmailRoute, ConnectionsRoute, DashboardRoute,
     DepartmentsRoute, EmailSettingsRoute, FlowAgentsRoute, FlowBuilderRoute, FlowListRoute,
-    ForgotPasswordRoute, ProductivitySettingsRoute, ProfileRoute, QuickRepliesRoute, ReportsRoute,
-    ResetPasswordRoute, RulesRoute, TemplatesRoute, UsersRoute,
+    ForgotPasswordRoute, InviteRoute, LoginRoute, ProductivitySettingsRoute, ProfileRoute,
+    QuickRepliesRoute, ReportsRoute, ResetPasswordRoute, RulesRoute, SignUpRoute, TemplatesRoute,
+    UsersRoute,
 };
 use prefs::{provide_prefs, use_t, InitialPrefs};
 
@@ -103,9 +103,9 @@ pub fn App() -> impl IntoView {
         <Title text=move || t().app_name.to_string() />
         <Router>
             <Routes fallback=NotFound>
-                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
-                <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async />
-                <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
+                <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/signup") view={Lazy::<SignUpRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/reset-password/:token") view={Lazy::<ResetPasswordRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/confirm-email/:token") view={Lazy::<ConfirmEmailRoute>::new()} ssr=SsrMode::Async />

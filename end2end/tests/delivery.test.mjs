@@ -52,13 +52,21 @@ async function wasmFiles(page) {
     .map((r) => [new URL(r.name).pathname, { wire: r.encodedBodySize, unpacked: r.decodedBodySize }])));
 }
 
-test('the sign-in page needs no wasm and the inbox no page chunk; the contact panel, users, audit, flow list, flow builder and AI agents pages each bring one small compressed bundle when opened', async () => {
+test('the sign-in page needs no wasm and the inbox no page chunk; the sign-up page, the contact panel, users, audit, flow list, flow builder and AI agents pages each bring one small compressed bundle when opened', async () => {
   const account = newAccount();
   await withBrowser(async (ctx) => {
     const page = await ctx.newPage();
     await page.goto(BASE_URL + '/login');
     await waitForHydration(page);
     assert.deepEqual([...(await wasmFiles(page)).keys()], [], 'the sign-in page needs no wasm');
+
+    // A company signs up once: the page's code is a bundle of its own, not
+    // part of every agent's first download.
+    await page.goto(BASE_URL + '/signup');
+    await waitForHydration(page);
+    await page.waitForFunction(() => performance.getEntriesByType('resource')
+      .some((r) => r.name.includes('/pkg/bundle___sign_up_route')), null, { timeout: 10_000 });
+    const atSignUp = await wasmFiles(page);
 
     await signIn(page, account.admin);
     await page.locator('#conversation-list li').first().waitFor();
@@ -77,7 +85,7 @@ test('the sign-in page needs no wasm and the inbox no page chunk; the contact pa
     await page.locator('#contact-panel h2').waitFor({ state: 'attached' });
     await page.waitForFunction(() => performance.getEntriesByType('resource')
       .some((r) => r.name.includes('/pkg/bundle_contact_panel')), null, { timeout: 10_000 });
-    const sizes = await wasmFiles(page);
+    const sizes = new Map([...atSignUp, ...(await wasmFiles(page))]);
 
     await page.goto(BASE_URL + '/flows');
     await waitForHydration(page);
@@ -97,7 +105,7 @@ test('the sign-in page needs no wasm and the inbox no page chunk; the contact pa
       for (const [file, size] of await wasmFiles(page)) sizes.set(file, size);
     }
     const chunks = [...sizes].filter(([file]) => !file.startsWith('/pkg/ponte.'));
-    for (const name of ['bundle_activity_status', 'bundle_contact_panel', 'bundle___users_route', 'bundle___audit_route', 'bundle___flow_list_route', 'bundle___flow_builder_route', 'bundle___flow_agents_route']) {
+    for (const name of ['bundle___sign_up_route', 'bundle_activity_status', 'bundle_contact_panel', 'bundle___users_route', 'bundle___audit_route', 'bundle___flow_list_route', 'bundle___flow_builder_route', 'bundle___flow_agents_route']) {
       assert.ok(chunks.some(([file]) => file.includes(name)), `${name} came as a bundle of its own: ${JSON.stringify(chunks)}`);
     }
     for (const [file, { wire, unpacked }] of chunks) {

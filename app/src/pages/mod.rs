@@ -1,7 +1,9 @@
-//! The app's pages. The inbox (where agents live) and the sign-up and
-//! invitation pages are in the first download (`/login` needs no wasm at all:
-//! [`auth::SERVED_WITHOUT_WASM`]); every other page is a lazy route, its code a wasm
-//! chunk of its own loaded when first opened (`cargo leptos build --split`).
+//! The app's pages. The inbox (where agents live) is in the first download;
+//! every other page is a lazy route, its code a wasm chunk of its own loaded
+//! when first opened (`cargo leptos build --split`). The signed-out pages are
+//! lazy too: `/login` needs no wasm at all ([`auth::SERVED_WITHOUT_WASM`]),
+//! and signing up or accepting an invitation happens once, so their code does
+//! not travel with every agent's inbox.
 //! New areas follow the same pattern: add them to [`lazy`]. (A lazy inbox
 //! was measured and reverted: docs/BENCHMARKS.md.)
 
@@ -68,5 +70,8 @@ pub mod lazy {
         ForgotPasswordRoute => super::recovery::ForgotPasswordPage,
         ResetPasswordRoute => super::recovery::ResetPasswordPage,
         ConfirmEmailRoute => super::recovery::ConfirmEmailPage,
+        LoginRoute => super::auth::LoginPage,
+        SignUpRoute => super::auth::SignUpPage,
+        InviteRoute => super::auth::InvitePage,
     }
 }
