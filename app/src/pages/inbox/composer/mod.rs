@@ -19,7 +19,7 @@ use self::attachments::{chosen_file, dropped_file, pasted_file, Upload, UploadSt
 use self::emoji::EmojiPicker;
 use self::suggested_replies::suggested_replies;
 use self::suggestions::{MentionList, QuickReplyList, Suggestions};
-use self::templates::{uses_templates, window_closed, TemplatePicker};
+use self::templates::{template_picker, uses_templates, window_closed};
 use self::typing::Typing;
 use super::conversation::{pending_message, use_open_conversation, OpenConversation};
 use super::use_inbox;
@@ -169,6 +169,11 @@ pub fn Composer(number: i64) -> impl IntoView {
     let whatsapp = uses_templates(open);
     let closed = window_closed(open);
     let template_shown = RwSignal::new(false);
+    let template_loaded: Signal<bool> = if whatsapp {
+        leptos::lazy_preload!(self::templates::template_picker).into()
+    } else {
+        Signal::stored(false)
+    };
     // E-mail: the reply's subject is shown, and longer text has room.
     let email_subject = {
         let summary = open.summary.get_untracked();
@@ -398,7 +403,11 @@ pub fn Composer(number: i64) -> impl IntoView {
                         <button type="button" class="font-semibold underline" on:click=move |_| template_shown.set(true)>{move || t().use_template}</button>
                     </p>
                 </Show>
-                <TemplatePicker number=number open=open shown=template_shown />
+                <Show when=move || template_shown.get() && template_loaded.get()>
+                    <Suspense>
+                        {move || Suspend::new(async move { template_picker(number, open, template_shown).await })}
+                    </Suspense>
+                </Show>
             })}
 
             // Quick replies and mentions pop up above the input.

@@ -1,7 +1,8 @@
 //! WhatsApp templates in the composer: the notice that the customer's
 //! 24-hour window has closed, and the picker that fills a template's
 //! placeholders and sends it (the server checks the window and the
-//! template again; this only spares the agent a refused send).
+//! template again; this only spares the agent a refused send). The picker
+//! is a lazy part: most conversations never need it.
 
 use chrono::{Duration, Utc};
 use leptos::prelude::*;
@@ -33,10 +34,17 @@ pub fn window_closed(open: OpenConversation) -> Signal<bool> {
     })
 }
 
+/// The picker, open while `shown`: a wasm chunk of its own, fetched only for
+/// WhatsApp conversations (the composer preloads it there).
+#[leptos::lazy]
+pub fn template_picker(number: i64, open: OpenConversation, shown: RwSignal<bool>) -> AnyView {
+    view! { <TemplatePicker number=number open=open shown=shown /> }.into_any()
+}
+
 /// The picker: choose an approved template, fill its values, see the text
 /// the customer will read, send.
 #[component]
-pub fn TemplatePicker(number: i64, open: OpenConversation, shown: RwSignal<bool>) -> impl IntoView {
+fn TemplatePicker(number: i64, open: OpenConversation, shown: RwSignal<bool>) -> impl IntoView {
     let t = use_t();
     // Fetched each time the picker opens (an admin may have synced since).
     let templates = LocalResource::new(move || {
