@@ -63,6 +63,40 @@ function bundle(numbers, stems) {
   return Buffer.concat([length, index, ...contents]);
 }
 
+/** Bytes of constants a wasm module's data segments hold (0 without any). */
+function dataBytes(bytes) {
+  let offset = 8;
+  const leb = () => {
+    let value = 0;
+    let shift = 0;
+    for (;;) {
+      const byte = bytes[offset++];
+      value += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+      if (!(byte & 0x80)) return value;
+    }
+  };
+  while (offset < bytes.length) {
+    const id = bytes[offset++];
+    const size = leb();
+    if (id !== 11) {
+      offset += size;
+      continue;
+    }
+    let total = 0;
+    for (let segments = leb(); segments > 0; segments--) {
+      const flags = leb();
+      if (flags === 2) leb(); // memory index
+      if (flags !== 1) while (bytes[offset++] !== 0x0b); // offset expression: i32.const <leb> end
+      const length = leb();
+      total += length;
+      offset += length;
+    }
+    return total;
+  }
+  return 0;
+}
+
 // Runs in the browser, after wasm-split's runtime (makeLoad, wrapAsyncCb).
 const RUNTIME = `
 const ponteBundles = [];
@@ -155,6 +189,20 @@ if (loader.includes(MARKER)) {
 const { importLine, runtime, chunks, parts } = parseLoader(loader);
 const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
 if (parts.length !== Object.keys(manifest).length) fail(`the loader has ${parts.length} lazy parts, the manifest ${Object.keys(manifest).length}`);
+// wasm-split moves the constants only lazy parts use (their strings,
+// tables) into those parts' modules. When its re-packing of the data would
+// not fit in the linker's segment it logs "Overlong segment" and keeps them
+// all in the main module instead: about 60 KB more brotli in every first
+// visit, from a change that has nothing to do with it (measured 2026-12-06).
+const lazyStems = [...chunks.map((chunk) => chunk.stem), ...parts.map((part) => part.stem)];
+const lazyData = lazyStems.reduce((sum, stem) => sum + dataBytes(readFileSync(join(pkg, `${stem}.wasm`))), 0);
+if (lazyData < 1024) {
+  fail(`wasm-split kept every constant in the main module (${lazyData} bytes elsewhere; it logged "Overlong segment"), `
+    + 'so each first visit would carry the lazy parts\' data. Linking the frontend with '
+    + '--no-merge-data-segments (a build.rs with cargo:rustc-link-arg-cdylib) avoids it, '
+    + 'for about 20 KB more in the main module: docs/BENCHMARKS.md, "Constants of lazy parts".');
+}
+
 const bundles = {};
 const exports = [];
 let modules = 0;
