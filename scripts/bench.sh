@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: ./ponte.sh bench [--conversations N] [--messages M] [ponte-bench options]
 #            ./ponte.sh bench web    (first load on an emulated phone: end2end/bench/web.mjs)
+#            ./ponte.sh bench wasm   (what the first download's wasm holds: scripts/wasm-contents.mjs)
 #            ./ponte.sh bench flows  (the flow builder with 200 blocks: end2end/bench/flows.mjs)
 #            ./ponte.sh bench ingest (signed webhooks vs pgbench inserts, 1,000 req/s, backlog)
 #            ./ponte.sh bench dashboard (KPIs, charts and reports for 30 days on the load data
@@ -49,6 +50,23 @@ if [ "${1:-}" = web ]; then
     serve_release "$port"
     step "Measuring the first load on an emulated phone"
     (cd end2end && PONTE_URL="http://127.0.0.1:$port" node bench/web.mjs)
+    exit 0
+fi
+
+if [ "${1:-}" = wasm ]; then
+    build_site
+    if ! command -v wasm-split-cli >/dev/null; then
+        # The analysis cargo-leptos 0.3.10 runs, as a command that prints it.
+        step "Installing wasm-split-cli (wasm_split_cli_support $WASM_SPLIT_VERSION, one time, about 2 min)"
+        cargo_install_quickly wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --locked --features build-binary
+    fi
+    step "What the first download's wasm holds"
+    trace_dir=$(mktemp -d)
+    trap 'rm -rf "$trace_dir"' EXIT
+    RUST_LOG=trace wasm-split-cli -v "$TARGET_DIR/front/wasm32-unknown-unknown/wasm-release/frontend.wasm" \
+        "$trace_dir" --out-name frontend >"$trace_dir/trace.log" 2>&1 \
+        || { tail -5 "$trace_dir/trace.log"; die "wasm-split-cli failed"; }
+    node scripts/wasm-contents.mjs "$trace_dir/trace.log" "$ROOT/target/site/pkg"
     exit 0
 fi
 

@@ -3,6 +3,8 @@
 # Nothing here downloads a binary from outside the package registries.
 
 CARGO_LEPTOS_VERSION="0.3.10"
+# The wasm-split that cargo-leptos 0.3.10 links, for `./ponte.sh bench wasm`.
+WASM_SPLIT_VERSION="0.2.3"
 
 step() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; }
 note() { printf '    %s\n' "$*"; }
