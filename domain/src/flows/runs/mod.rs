@@ -7,13 +7,15 @@
 //! agent who acts on it takes it over ([`take_over`]).
 
 mod asks;
+mod due;
 pub(crate) mod effects;
 pub(crate) mod http;
+mod manual;
 pub(crate) mod triggers;
 pub(crate) mod world;
 
 use anyhow::Context;
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use shared::flows::{BlockKind, FlowDefinition, HttpMethod, Trigger};
 use shared::inbox::{Activity, ConversationStatus};
@@ -21,15 +23,16 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::engine::{Action, AiTask, Ending, Event, Run, Waiting};
-use crate::actor::Actor;
-use crate::ai::providers::Reach;
-use crate::conversations::{self, Locked};
-use crate::db::{Db, Tx};
-use crate::error::{Error, Result};
-use shared::ConflictReason;
+use crate::conversations::Locked;
+use crate::db::Tx;
+use crate::error::Result;
 
+use due::answered;
+pub use due::run_due;
 pub use http::HttpPolicy;
 pub(crate) use http::{allowlist as http_allowlist_of, client_for as client_for_flow_url};
+pub(crate) use manual::{end_taken_over, release_runs_of, take_over};
+pub use manual::{manual_flows, start_manually};
 
 /// A run that jumps this many times within one event stops (flows that
 /// jump to each other in a circle).
@@ -406,252 +409,6 @@ async fn finish(tx: &mut Tx, run_id: i64, state: &Run, outcome: Outcome) -> anyh
     .execute(&mut **tx)
     .await
     .context("ending the flow run")?;
-    Ok(())
-}
-
-/// An agent acts on the conversation (replies, assigns, changes its
-/// status): the run stops, and a conversation the bot held is the
-/// people's again (`by` says who in its timeline).
-pub(crate) async fn take_over(tx: &mut Tx, conversation: &mut Locked, by: &str) -> Result<()> {
-    end_taken_over(tx, conversation).await?;
-    if conversation.status == ConversationStatus::Bot {
-        let to = if conversation.assignee_id.is_some() {
-            ConversationStatus::InProgress
-        } else {
-            ConversationStatus::Open
-        };
-        effects::set_status(tx, conversation, to, by).await?;
-    }
-    Ok(())
-}
-
-/// Stops the conversation's run, if one goes, for an agent who sets the
-/// conversation's status themselves.
-pub(crate) async fn end_taken_over(tx: &mut Tx, conversation: &Locked) -> Result<()> {
-    if let Some(run) = active_run(tx, conversation).await? {
-        finish(tx, run.id, &run.state, Outcome::TakenOver).await?;
-    }
-    Ok(())
-}
-
-/// An agent starts a flow with a manual start in a conversation they may
-/// change (one already running stops).
-pub async fn start_manually(db: &Db, actor: &Actor, number: i64, flow_id: i64) -> Result<()> {
-    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
-    let (mut conversation, scope) = conversations::lock_in_scope(&mut tx, actor, number).await?;
-    scope.require_write(conversation.channel_id)?;
-    if conversation.status.is_closed() {
-        return Err(Error::Conflict(ConflictReason::ConversationClosed));
-    }
-    let flow = live_flows(&mut tx, actor.account_id, Some(flow_id))
-        .await?
-        .pop()
-        .filter(|f| Why::Manual.start_block(&f.definition).is_some())
-        .ok_or_else(|| Error::field("flow_id", shared::ErrorCode::OptionInvalid))?;
-    end_taken_over(&mut tx, &conversation).await?;
-    start(&mut tx, &mut conversation, flow, Why::Manual, None).await?;
-    conversations::touch(&mut tx, actor.account_id, conversation.id).await?;
-    tx.commit().await.context("commit")?;
-    Ok(())
-}
-
-/// The live flows an agent may start in a conversation (those with a manual
-/// start), as (id, name), for the conversation screen.
-pub async fn manual_flows(db: &Db, actor: &Actor) -> Result<Vec<(i64, String)>> {
-    actor.require(shared::Permission::WorkConversations)?;
-    let mut tx = db.tenant(actor.account_id, Some(actor.user_id)).await?;
-    let flows = live_flows(&mut tx, actor.account_id, None).await?;
-    tx.commit().await.context("commit")?;
-    Ok(flows
-        .into_iter()
-        .filter(|flow| Why::Manual.start_block(&flow.definition).is_some())
-        .map(|flow| (flow.id, flow.name))
-        .collect())
-}
-
-/// Before a flow is removed: its running conversations go to people.
-pub(crate) async fn release_runs_of(tx: &mut Tx, account_id: Uuid, flow_id: i64) -> Result<()> {
-    let conversation_ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT conversation_id FROM flow_runs
-          WHERE account_id = $1 AND flow_id = $2 AND ended_at IS NULL",
-    )
-    .bind(account_id)
-    .bind(flow_id)
-    .fetch_all(&mut **tx)
-    .await
-    .context("finding the flow's runs")?;
-    for conversation_id in conversation_ids {
-        let Some(mut conversation) =
-            conversations::lock_by_id(tx, account_id, conversation_id, false).await?
-        else {
-            continue;
-        };
-        if let Some(run) = active_run(tx, &conversation).await? {
-            finish(tx, run.id, &run.state, Outcome::Dropped).await?;
-            effects::give_to_people(tx, &mut conversation, &run.label).await?;
-        }
-    }
-    Ok(())
-}
-
-/// HTTP requests of flows one instance makes at once (a slow endpoint
-/// holds up only its own run).
-const PARALLEL_REQUESTS: usize = 8;
-
-/// Moves on the runs whose time came — a delay over, a reply that never
-/// came, a request to make — on any instance (a conversation another holds
-/// is skipped and found next time). Returns how many moved.
-pub async fn run_due(db: &Db, policy: &HttpPolicy, reach: Reach<'_>) -> Result<usize> {
-    let due: Vec<(Uuid, i64, i64)> = sqlx::query_as("SELECT * FROM due_flow_runs(100)")
-        .fetch_all(db.pool())
-        .await
-        .context("finding due flow runs")?;
-    let mut moved = 0;
-    // Leased under each run's lock, made together afterwards.
-    let mut requests = Vec::new();
-    let mut asks = Vec::new();
-    for (account_id, conversation_id, run_id) in due {
-        let mut tx = db.tenant(account_id, None).await?;
-        let Some(mut conversation) =
-            conversations::lock_by_id(&mut tx, account_id, conversation_id, true).await?
-        else {
-            continue;
-        };
-        let Some(run) = active_run(&mut tx, &conversation)
-            .await?
-            .filter(|r| r.id == run_id)
-        else {
-            continue;
-        };
-        let deadline_passed = run
-            .state
-            .waiting
-            .as_ref()
-            .and_then(Waiting::deadline)
-            .is_some_and(|at| at <= Utc::now());
-        match (&run.state.waiting, run.http_request.clone()) {
-            (Some(Waiting::Http), Some(request)) => {
-                lease(&mut tx, run.id, &request).await?;
-                tx.commit().await.context("commit")?;
-                requests.push((account_id, conversation_id, run_id, request));
-            }
-            (Some(Waiting::Ai), _) => match run.ai_request.clone() {
-                Some(ask) => {
-                    asks::lease(&mut tx, run.id).await?;
-                    tx.commit().await.context("commit")?;
-                    asks.push((account_id, conversation_id, run_id, ask));
-                }
-                None => {
-                    // Nothing to ask any more (never expected): to people.
-                    let outcome = Event::AiDone(super::engine::AiOutcome::Handoff);
-                    move_on(&mut tx, &mut conversation, run, outcome).await?;
-                    tx.commit().await.context("commit")?;
-                }
-            },
-            (Some(Waiting::Http), None) => {
-                // Nothing to ask any more (never expected): out through `error`.
-                let failed = Err("the request was lost".to_string());
-                move_on(&mut tx, &mut conversation, run, Event::HttpDone(failed)).await?;
-                tx.commit().await.context("commit")?;
-            }
-            _ => {
-                if deadline_passed {
-                    move_on(&mut tx, &mut conversation, run, Event::Clock).await?;
-                } else {
-                    // This clock is behind the database's: stored again, found again.
-                    save(&mut tx, &run, false).await?;
-                }
-                tx.commit().await.context("commit")?;
-            }
-        }
-        moved += 1;
-    }
-    make_requests(db, policy, requests).await?;
-    asks::ask_agents(db, reach, asks).await?;
-    Ok(moved)
-}
-
-/// Makes the leased requests, [`PARALLEL_REQUESTS`] at a time, and moves
-/// each run on with its answer.
-async fn make_requests(
-    db: &Db,
-    policy: &HttpPolicy,
-    requests: Vec<(Uuid, i64, i64, PendingRequest)>,
-) -> Result<()> {
-    use futures::StreamExt;
-    let answers = futures::stream::iter(requests)
-        .map(
-            |(account_id, conversation_id, run_id, request)| async move {
-                let allowlist = http::allowlist(db, account_id).await?;
-                let response = policy.call(&request, &allowlist).await;
-                if let Err(reason) = &response {
-                    tracing::info!(run_id, reason, "a flow's HTTP request failed");
-                }
-                let answer = Event::HttpDone(response);
-                answered(
-                    db,
-                    (account_id, conversation_id, run_id),
-                    Waiting::Http,
-                    answer,
-                )
-                .await
-            },
-        )
-        .buffer_unordered(PARALLEL_REQUESTS)
-        .collect::<Vec<Result<()>>>()
-        .await;
-    answers.into_iter().collect()
-}
-
-/// Holds a run's request for this instance while it is made (another
-/// instance retries it if this one dies before the answer is stored).
-async fn lease(tx: &mut Tx, run_id: i64, request: &PendingRequest) -> anyhow::Result<()> {
-    let hold = Duration::milliseconds(request.timeout_ms.into()) + Duration::seconds(30);
-    sqlx::query("UPDATE flow_runs SET wake_at = $2 WHERE id = $1")
-        .bind(run_id)
-        .bind(Utc::now() + hold)
-        .execute(&mut **tx)
-        .await
-        .context("leasing the flow's request")?;
-    Ok(())
-}
-
-/// What a run waited for (an HTTP response, its AI agent's word) moves it
-/// on, if it still waits for it; `run` is (account, conversation, run).
-async fn answered(
-    db: &Db,
-    (account_id, conversation_id, run_id): (Uuid, i64, i64),
-    awaited: Waiting,
-    answer: Event<'_>,
-) -> Result<()> {
-    let mut tx = db.tenant(account_id, None).await?;
-    let Some(mut conversation) =
-        conversations::lock_by_id(&mut tx, account_id, conversation_id, false).await?
-    else {
-        return Ok(());
-    };
-    let run = active_run(&mut tx, &conversation)
-        .await?
-        .filter(|r| r.id == run_id && r.state.waiting.as_ref() == Some(&awaited));
-    if let Some(run) = run {
-        move_on(&mut tx, &mut conversation, run, answer).await?;
-    }
-    tx.commit().await.context("commit")?;
-    Ok(())
-}
-
-/// [`drive`] for the clock, HTTP responses and AI answers: on into a flow it jumps to,
-/// and everyone told the conversation changed.
-async fn move_on(
-    tx: &mut Tx,
-    conversation: &mut Locked,
-    run: ActiveRun,
-    event: Event<'_>,
-) -> Result<()> {
-    if let Some((flow, why)) = drive(tx, conversation, run, event).await? {
-        start(tx, conversation, flow, why, None).await?;
-    }
-    conversations::touch(tx, conversation.account_id, conversation.id).await?;
     Ok(())
 }
 
