@@ -54,6 +54,7 @@ if [ "${1:-}" = web ]; then
 fi
 
 if [ "${1:-}" = wasm ]; then
+    ensure_build_tools
     build_site
     if ! command -v wasm-split-cli >/dev/null; then
         # The analysis cargo-leptos 0.3.10 runs, as a command that prints it.

@@ -87,7 +87,12 @@ function dataBytes(bytes) {
     for (let segments = leb(); segments > 0; segments--) {
       const flags = leb();
       if (flags === 2) leb(); // memory index
-      if (flags !== 1) while (bytes[offset++] !== 0x0b); // offset expression: i32.const <leb> end
+      if (flags !== 1) { // active: a constant offset expression (i32.const or global.get <leb>, end)
+        const opcode = bytes[offset++];
+        if (![0x41, 0x42, 0x23].includes(opcode)) fail(`unexpected data segment offset (opcode ${opcode})`);
+        leb();
+        if (bytes[offset++] !== 0x0b) fail('unexpected data segment offset expression');
+      }
       const length = leb();
       total += length;
       offset += length;
@@ -197,7 +202,7 @@ if (parts.length !== Object.keys(manifest).length) fail(`the loader has ${parts.
 const lazyStems = [...chunks.map((chunk) => chunk.stem), ...parts.map((part) => part.stem)];
 const lazyData = lazyStems.reduce((sum, stem) => sum + dataBytes(readFileSync(join(pkg, `${stem}.wasm`))), 0);
 if (lazyData < 1024) {
-  fail(`wasm-split kept every constant in the main module (${lazyData} bytes elsewhere; it logged "Overlong segment"), `
+  fail(`wasm-split kept every constant in the main module (${lazyData} bytes elsewhere; it logs "Overlong segment" then), `
     + 'so each first visit would carry the lazy parts\' data. Linking the frontend with '
     + '--no-merge-data-segments (a build.rs with cargo:rustc-link-arg-cdylib) avoids it, '
     + 'for about 20 KB more in the main module: docs/BENCHMARKS.md, "Constants of lazy parts".');
