@@ -12,6 +12,8 @@
 // cannot shrink, in every first visit (ponte.js imports it).
 //
 // What it changes in the built site's pkg directory:
+// - merges the data segments of the main module and of the lazy modules
+//   again (scripts/wasm-data.mjs), in place;
 // - writes `bundle_<part>.<hash>.wasm` per part: a little-endian u32 with
 //   the length of a JSON index ([[module number, size], ...]), the index,
 //   then the modules' bytes in that order;
@@ -29,6 +31,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { dataBytes, dataRanges, MAIN_GAP, mergeDataSegments, unwritten } from './wasm-data.mjs';
 
 const MARKER = '/* ponte: lazy parts come in bundles */';
 
@@ -61,45 +64,6 @@ function bundle(numbers, stems) {
   const length = Buffer.alloc(4);
   length.writeUInt32LE(index.length);
   return Buffer.concat([length, index, ...contents]);
-}
-
-/** Bytes of constants a wasm module's data segments hold (0 without any). */
-function dataBytes(bytes) {
-  let offset = 8;
-  const leb = () => {
-    let value = 0;
-    let shift = 0;
-    for (;;) {
-      const byte = bytes[offset++];
-      value += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-      if (!(byte & 0x80)) return value;
-    }
-  };
-  while (offset < bytes.length) {
-    const id = bytes[offset++];
-    const size = leb();
-    if (id !== 11) {
-      offset += size;
-      continue;
-    }
-    let total = 0;
-    for (let segments = leb(); segments > 0; segments--) {
-      const flags = leb();
-      if (flags === 2) leb(); // memory index
-      if (flags !== 1) { // active: a constant offset expression (i32.const or global.get <leb>, end)
-        const opcode = bytes[offset++];
-        if (![0x41, 0x42, 0x23].includes(opcode)) fail(`unexpected data segment offset (opcode ${opcode})`);
-        leb();
-        if (bytes[offset++] !== 0x0b) fail('unexpected data segment offset expression');
-      }
-      const length = leb();
-      total += length;
-      offset += length;
-    }
-    return total;
-  }
-  return 0;
 }
 
 // Runs in the browser, after wasm-split's runtime (makeLoad, wrapAsyncCb).
@@ -183,6 +147,29 @@ function parseLoader(source) {
   return { importLine, runtime, chunks, parts };
 }
 
+/**
+ * Merges the data segments of the main module and of every lazy module (the
+ * linker emitted one per constant; scripts/wasm-data.mjs says why and how),
+ * in place: the files keep their names, which stay unique to their content.
+ */
+function mergeConstants(mainScript, lazyStems) {
+  const mainName = mainScript.match(/from "\.\/([\w-]+)\.[\w-]+\.js"/)?.[1] ?? fail('the loader imports no main script');
+  const mainPath = only(new RegExp(`^${mainName}\\.[\\w-]+\\.wasm$`), 'main wasm module');
+  const paths = [mainPath, ...lazyStems.map((stem) => join(pkg, `${stem}.wasm`))];
+  const modules = paths.map((path) => readFileSync(path));
+  const free = unwritten(modules.flatMap(dataRanges).sort((a, b) => a[0] - b[0]));
+  let before = 0;
+  let after = 0;
+  modules.forEach((bytes, i) => {
+    const fillable = i === 0 ? (start, end) => end - start <= MAIN_GAP : (start, end) => end - start <= MAIN_GAP && free(start, end);
+    const merged = mergeDataSegments(bytes, fillable);
+    before += bytes.length;
+    after += merged.length;
+    if (merged !== bytes) writeFileSync(paths[i], merged);
+  });
+  console.log(`    merged the data segments of ${modules.length} wasm modules: ${Math.round(before / 1024)} KB -> ${Math.round(after / 1024)} KB`);
+}
+
 const loaderPath = only(/^__wasm_split\.[\w-]+\.js$/, 'wasm-split loader');
 const manifestPath = only(/^__wasm_split_manifest\.[\w-]+\.json$/, 'wasm-split manifest');
 const loader = readFileSync(loaderPath, 'utf8');
@@ -198,15 +185,16 @@ if (parts.length !== Object.keys(manifest).length) fail(`the loader has ${parts.
 // tables) into those parts' modules. When its re-packing of the data would
 // not fit in the linker's segment it logs "Overlong segment" and keeps them
 // all in the main module instead: about 60 KB more brotli in every first
-// visit, from a change that has nothing to do with it (measured 2026-12-06).
+// visit (measured 2026-12-06). The frontend is linked so that this cannot
+// happen (frontend/build.rs); this check keeps it that way.
 const lazyStems = [...chunks.map((chunk) => chunk.stem), ...parts.map((part) => part.stem)];
 const lazyData = lazyStems.reduce((sum, stem) => sum + dataBytes(readFileSync(join(pkg, `${stem}.wasm`))), 0);
 if (lazyData < 1024) {
   fail(`wasm-split kept every constant in the main module (${lazyData} bytes elsewhere; it logs "Overlong segment" then), `
-    + 'so each first visit would carry the lazy parts\' data. Linking the frontend with '
-    + '--no-merge-data-segments (a build.rs with cargo:rustc-link-arg-cdylib) avoids it, '
-    + 'for about 20 KB more in the main module: docs/BENCHMARKS.md, "Constants of lazy parts".');
+    + 'so each first visit would carry the lazy parts\' data. Is the frontend still linked with '
+    + '--no-merge-data-segments (frontend/build.rs)? docs/BENCHMARKS.md, "Constants of lazy parts".');
 }
+mergeConstants(importLine, lazyStems);
 
 const bundles = {};
 const exports = [];
