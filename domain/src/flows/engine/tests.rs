@@ -2,7 +2,7 @@
 
 use std::cell::Cell;
 
-use chrono::TimeZone;
+use chrono::{Duration, TimeZone};
 use serde_json::json;
 
 use super::*;
