@@ -31,7 +31,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dataBytes, dataRanges, MAIN_GAP, mergeDataSegments, unwritten } from './wasm-data.mjs';
+import { dataBytes, MAIN_GAP, mergeDataSegments } from './wasm-data.mjs';
 
 const MARKER = '/* ponte: lazy parts come in bundles */';
 
@@ -156,18 +156,16 @@ function mergeConstants(mainScript, lazyStems) {
   const mainName = mainScript.match(/from "\.\/([\w-]+)\.[\w-]+\.js"/)?.[1] ?? fail('the loader imports no main script');
   const mainPath = only(new RegExp(`^${mainName}\\.[\\w-]+\\.wasm$`), 'main wasm module');
   const paths = [mainPath, ...lazyStems.map((stem) => join(pkg, `${stem}.wasm`))];
-  const modules = paths.map((path) => readFileSync(path));
-  const free = unwritten(modules.flatMap(dataRanges).sort((a, b) => a[0] - b[0]));
   let before = 0;
   let after = 0;
-  modules.forEach((bytes, i) => {
-    const fillable = i === 0 ? (start, end) => end - start <= MAIN_GAP : (start, end) => end - start <= MAIN_GAP && free(start, end);
-    const merged = mergeDataSegments(bytes, fillable);
+  paths.forEach((path, i) => {
+    const bytes = readFileSync(path);
+    const merged = mergeDataSegments(bytes, i === 0 ? MAIN_GAP : 0);
     before += bytes.length;
     after += merged.length;
-    if (merged !== bytes) writeFileSync(paths[i], merged);
+    if (merged !== bytes) writeFileSync(path, merged);
   });
-  console.log(`    merged the data segments of ${modules.length} wasm modules: ${Math.round(before / 1024)} KB -> ${Math.round(after / 1024)} KB`);
+  console.log(`    merged the data segments of ${paths.length} wasm modules: ${Math.round(before / 1024)} KB -> ${Math.round(after / 1024)} KB`);
 }
 
 const loaderPath = only(/^__wasm_split\.[\w-]+\.js$/, 'wasm-split loader');
@@ -194,20 +192,24 @@ if (lazyData < 1024) {
     + 'so each first visit would carry the lazy parts\' data. Is the frontend still linked with '
     + '--no-merge-data-segments (frontend/build.rs)? docs/BENCHMARKS.md, "Constants of lazy parts".');
 }
+// Each part's modules, its own numbered after the shared ones.
+const plans = parts.map(({ part, stem, deps }, i) => {
+  const stems = [...deps.map((dep) => chunks[dep].stem), stem];
+  const listed = manifest[part];
+  if (!listed || listed.length !== stems.length || !stems.every((s) => listed.includes(s))) {
+    fail(`the manifest and the loader disagree on the modules of ${part}`);
+  }
+  return { part, deps, stems, number: chunks.length + i };
+});
+// Last of the changes to the modules, after every check: a run stopped
+// before it leaves them as built.
 mergeConstants(importLine, lazyStems);
 
 const bundles = {};
 const exports = [];
 let modules = 0;
 let bytes = 0;
-for (const { part, stem, deps } of parts) {
-  // The part's own module is numbered after the shared ones.
-  const number = chunks.length + exports.length;
-  const stems = [...deps.map((dep) => chunks[dep].stem), stem];
-  const listed = manifest[part];
-  if (!listed || listed.length !== stems.length || !stems.every((s) => listed.includes(s))) {
-    fail(`the manifest and the loader disagree on the modules of ${part}`);
-  }
+for (const { part, deps, stems, number } of plans) {
   const contents = bundle([...deps, number], stems);
   const name = `bundle_${part}.${contentHash(contents)}`;
   writeFileSync(join(pkg, `${name}.wasm`), contents);

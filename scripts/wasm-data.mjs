@@ -12,9 +12,10 @@
 //   the main module is instantiated first, on zeroed memory, so the gap
 //   (constants of lazy parts, written when their module loads) is still
 //   zero then;
-// - in a lazy module, only neighbours whose gap no module writes (alignment
-//   padding): it loads after others, whose constants a filled gap would
-//   overwrite.
+// - in a lazy module, only neighbours that touch: it loads after others,
+//   and a gap may hold state that no module's segment shows (the main
+//   module's zero-initialised statics and heap bookkeeping, whose zeros
+//   wasm-opt dropped from its data), which a filled gap would reset.
 function fail(message) {
   throw new Error(`wasm-data: ${message}`);
 }
@@ -122,40 +123,23 @@ export function dataBytes(bytes) {
   return dataSegments(bytes).reduce((sum, segment) => sum + segment.bytes.length, 0);
 }
 
-/** [start, end) of each of the module's constants in memory. */
-export function dataRanges(bytes) {
-  return dataSegments(bytes)
-    .filter((segment) => segment.address !== null)
-    .map((segment) => [segment.address, segment.address + segment.bytes.length]);
-}
-
-/** Whether [start, end) is written by none of `ranges` (sorted, disjoint). */
-export function unwritten(ranges) {
-  return (start, end) => {
-    let low = 0;
-    let high = ranges.length;
-    while (low < high) { // the first range ending after `start`
-      const middle = (low + high) >> 1;
-      if (ranges[middle][1] <= start) low = middle + 1;
-      else high = middle;
-    }
-    return low === ranges.length || ranges[low][0] >= end;
-  };
-}
-
 /**
- * The module with neighbouring data segments merged where `fillable(start,
- * end)` allows zero-filling the gap between them; unchanged when any segment
- * is not active at a constant address (nothing here emits those).
+ * The module with neighbouring data segments merged where they touch or,
+ * with `fillGap` bytes to spare, where the gap between them may be
+ * zero-filled; unchanged when any segment is not active at a constant
+ * address or two overlap (nothing here emits those: which write wins would
+ * then depend on their order).
  */
-export function mergeDataSegments(bytes, fillable) {
+export function mergeDataSegments(bytes, fillGap) {
   const segments = dataSegments(bytes);
   if (segments.length < 2 || segments.some((segment) => segment.address === null)) return bytes;
+  const sorted = [...segments].sort((a, b) => a.address - b.address);
+  if (sorted.some((segment, i) => i > 0 && segment.address < sorted[i - 1].address + sorted[i - 1].bytes.length)) return bytes;
   const merged = [];
-  for (const segment of [...segments].sort((a, b) => a.address - b.address)) {
+  for (const segment of sorted) {
     const last = merged[merged.length - 1];
-    const lastEnd = last && last.address + last.length;
-    if (last && segment.address >= lastEnd && (segment.address === lastEnd || fillable(lastEnd, segment.address))) {
+    if (last && segment.address - (last.address + last.length) <= fillGap) {
+      const lastEnd = last.address + last.length;
       if (segment.address > lastEnd) last.parts.push(Buffer.alloc(segment.address - lastEnd));
       last.parts.push(segment.bytes);
       last.length = segment.address + segment.bytes.length - last.address;
